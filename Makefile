@@ -1,0 +1,45 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+COSO := $(VENV)/bin/coso
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test venv lint typecheck migrations-check pytest bench clean
+
+$(UV):
+	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+
+venv: $(UV)
+	@UV=$$(command -v uv || echo $(HOME)/.local/bin/uv); $$UV sync --frozen --quiet
+
+demo: venv
+	$(COSO) init
+	$(COSO) load-demo --if-empty
+	@echo ""
+	@echo "Coso đang chạy tại http://$(HOST):$(PORT)/admin/  (Ctrl+C để dừng)"
+	@echo "Đăng nhập: admin / xem mật khẩu ở dòng trên (coso load-demo in ra)"
+	$(COSO) runserver --noreload $(HOST):$(PORT)
+
+lint: venv
+	$(VENV)/bin/ruff check coso tests
+	$(VENV)/bin/ruff format --check coso tests
+
+typecheck: venv
+	$(VENV)/bin/mypy coso
+
+migrations-check: venv
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest: venv
+	$(VENV)/bin/pytest
+
+test: lint typecheck migrations-check pytest
+
+bench: venv
+	$(COSO) bench
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3*

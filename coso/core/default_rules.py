@@ -1,0 +1,109 @@
+"""The rule sets Coso ships with. `coso init` loads any that are missing.
+
+Each number cites its regulation; confidence follows the domain brief ([sure]/[likely]/[unsure]).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+ALL_KINDS = [
+    "central",
+    "province",
+    "district",
+    "commune",
+    "grassroots_committee",
+    "grassroots_branch",
+    "partial_committee",
+    "branch",
+    "group",
+]
+
+DEFAULT_RULES: list[dict[str, Any]] = [
+    {
+        "code": "charter",
+        "effective_from": dt.date(2011, 1, 19),
+        "source": "Điều lệ Đảng (2011), điều 4, 5, 8, 21, 24; HD 01-HD/TW",
+        "confidence": "sure",
+        "values": {
+            "admission_min_age": 18,
+            "admission_max_age": 60,
+            "probation_months": 12,
+            "admission_ceremony_working_days": 30,
+            "recognition_window_working_days": 30,
+            "readmissions_allowed": 1,
+            "min_official_members": 3,
+            "grassroots_committee_min_members": 30,
+            "branch_committee_min_members": 9,
+            "strike_off_missed_months": 3,
+        },
+    },
+    {
+        "code": "transfer",
+        "effective_from": dt.date(2011, 1, 19),
+        "source": "HD 01-HD/TW (2021) mục chuyển sinh hoạt đảng",
+        "confidence": "likely",
+        "values": {"present_letter_working_days": 30, "official_transfer_working_days": 60},
+    },
+    {
+        "code": "transfer",
+        "effective_from": dt.date(2025, 7, 1),
+        "source": "Quy định 294-QĐ/TW (26/05/2025), mục 6.3.1",
+        "confidence": "sure",
+        "values": {"present_letter_working_days": 30, "official_transfer_working_days": 60},
+    },
+    {
+        "code": "exemption",
+        "effective_from": dt.date(2022, 1, 1),
+        "source": "HD 12-HD/BTCTW (2022); Quy định 294-QĐ/TW (2025)",
+        "confidence": "sure",
+        "values": {"men_min_age": 60, "women_min_age": 55, "illness_min_months": 3},
+    },
+    {
+        "code": "badges",
+        "effective_from": dt.date(2021, 1, 1),
+        "source": "Quy định về Huy hiệu Đảng (2021)",
+        "confidence": "sure",
+        "values": {
+            "party_years": [30, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90],
+            "award_days": ["02-03", "05-19", "09-02", "11-07"],
+            "early_months_up_to_65": 12,
+            "early_months_from_70": 24,
+        },
+    },
+    {
+        "code": "dues",
+        "effective_from": dt.date(2010, 1, 1),
+        "source": "Quyết định 342-QĐ/TW (2010)",
+        "confidence": "sure",
+        "values": {
+            "salaried_percent": 1.0,
+            "pensioner_percent": 0.5,
+            "fixed_monthly_vnd": [10000, 8000, 6000, 4000],
+            "levels_share_percent": None,
+        },
+        "note": "Tỷ lệ trích nộp lên các cấp chưa được xác định [unsure].",
+    },
+    {
+        "code": "unit_kinds",
+        "effective_from": dt.date(1930, 2, 3),
+        "source": "Điều lệ Đảng; Quy định 294-QĐ/TW (2025) — cho phép cả mô hình trước và sau 01/07/2025",
+        "confidence": "sure",
+        "values": {
+            "allowed_children": {
+                "central": ["province", "commune", "grassroots_committee", "grassroots_branch"],
+                "province": ["district", "commune", "grassroots_committee", "grassroots_branch"],
+                "district": ["commune", "grassroots_committee", "grassroots_branch"],
+                "commune": ["grassroots_committee", "grassroots_branch", "commune"],
+                "grassroots_committee": ["partial_committee", "branch"],
+                "partial_committee": ["branch"],
+                "grassroots_branch": ["group"],
+                "branch": ["group"],
+                "group": [],
+            },
+            "root_kinds": ["central", "province"],
+            "home_kinds": ["branch", "grassroots_branch"],
+        },
+    },
+]

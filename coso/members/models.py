@@ -1,0 +1,254 @@
+"""Party members, their dated home and status, positions, external roles and participation.
+
+`Member` holds the person and a snapshot of the current state for display; the truth through
+time is `MemberSpan`: one row per period in which home branch, status and flags are constant.
+Counting "members of X on D" is counting spans valid on D whose unit is in X's subtree on D.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+from coso.core.dates import FAR_FUTURE
+
+
+class Gender(models.TextChoices):
+    MALE = "male", "Nam"
+    FEMALE = "female", "Nữ"
+
+
+class MemberStatus(models.TextChoices):
+    CANDIDATE = "candidate", "Đối tượng kết nạp"
+    PROBATIONARY = "probationary", "Đảng viên dự bị"
+    OFFICIAL = "official", "Đảng viên chính thức"
+    NOT_RECOGNIZED = "not_recognized", "Xóa tên khỏi danh sách dự bị"
+    TRANSFERRED_OUT = "transferred_out", "Chuyển ra ngoài hệ thống"
+    STRUCK_OFF = "struck_off", "Xóa tên"
+    EXPELLED = "expelled", "Khai trừ"
+    LEFT = "left", "Xin ra khỏi Đảng"
+    DECEASED = "deceased", "Từ trần"
+
+
+IN_PARTY = (MemberStatus.PROBATIONARY, MemberStatus.OFFICIAL)
+
+
+class Member(models.Model):
+    member_id = models.CharField(
+        max_length=40, unique=True, help_text="số lý lịch / registry number"
+    )
+    card_no = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    full_name = models.CharField(max_length=200)
+    # Vietnamese order: given name first, then the rest; folded to ASCII for diacritic-free search.
+    sort_key = models.CharField(max_length=400, db_index=True, default="")
+    search_name = models.CharField(max_length=200, db_index=True, default="")
+    gender = models.CharField(max_length=8, choices=Gender.choices)
+    birth_date = models.DateField()
+    national_id = models.CharField(max_length=20, blank=True)
+    ethnicity = models.CharField(max_length=60, blank=True)
+    religion = models.CharField(max_length=60, blank=True)
+    hometown = models.CharField(max_length=300, blank=True)
+    residence = models.CharField(max_length=300, blank=True)
+    education = models.CharField(max_length=200, blank=True)
+    occupation = models.CharField(max_length=200, blank=True)
+
+    # Snapshot of today's state, rewritten by every operation from the spans.
+    status = models.CharField(max_length=20, choices=MemberStatus.choices, db_index=True)
+    home_unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    exempt = models.BooleanField(default=False)
+    in_transit = models.BooleanField(default=False)
+
+    first_admitted_on = models.DateField(
+        null=True, blank=True, help_text="first admission decision"
+    )
+    admitted_on = models.DateField(null=True, blank=True, help_text="latest admission decision")
+    probation_from = models.DateField(null=True, blank=True, help_text="admission ceremony")
+    official_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+    readmissions = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["home_unit", "status"], name="member_home_status")]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.member_id})"
+
+
+class MemberSpan(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="spans")
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="member_spans")
+    group = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="group_spans"
+    )
+    status = models.CharField(max_length=20, choices=MemberStatus.choices)
+    exempt = models.BooleanField(default=False)
+    in_transit = models.BooleanField(default=False)
+    valid_from = models.DateField()
+    valid_to = models.DateField(default=FAR_FUTURE)
+
+    class Meta:
+        ordering = ["member_id", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__lt=F("valid_to")), name="memberspan_period_not_empty"
+            ),
+            models.UniqueConstraint(
+                fields=["member", "valid_from"], name="memberspan_one_per_member_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["probationary", "official"]),
+                name="memberspan_in_party_status",
+            ),
+        ]
+        indexes = [
+            # Serves "spans of unit U valid on D" without touching the table.
+            models.Index(
+                fields=["unit", "valid_from", "valid_to", "status", "exempt", "in_transit"],
+                name="memberspan_unit_period",
+            ),
+            models.Index(fields=["valid_from"], name="memberspan_valid_from"),
+            models.Index(fields=["valid_to"], name="memberspan_valid_to"),
+        ]
+
+
+class MemberEventKind(models.TextChoices):
+    IMPORT = "import", "Nhập dữ liệu"
+    ADMIT = "admit", "Kết nạp"
+    RECOGNIZE = "recognize", "Công nhận chính thức"
+    NOT_RECOGNIZE = "not_recognize", "Không công nhận, xóa tên khỏi danh sách dự bị"
+    TRANSFER_OUT = "transfer_out", "Chuyển sinh hoạt đi"
+    RECEIVE = "receive", "Tiếp nhận sinh hoạt"
+    TRANSFER_OUT_OF_SYSTEM = "transfer_out_of_system", "Chuyển ra ngoài hệ thống"
+    TEMPORARY_TRANSFER = "temporary_transfer", "Chuyển sinh hoạt tạm thời"
+    TEMPORARY_RETURN = "temporary_return", "Kết thúc sinh hoạt tạm thời"
+    EXEMPT = "exempt", "Miễn công tác và sinh hoạt"
+    RETURN_FROM_EXEMPTION = "return_from_exemption", "Trở lại sinh hoạt"
+    STRIKE_OFF = "strike_off", "Xóa tên"
+    EXPEL = "expel", "Khai trừ"
+    LEAVE = "leave", "Xin ra khỏi Đảng"
+    DEATH = "death", "Từ trần"
+    READMIT = "readmit", "Kết nạp lại"
+    REHOME = "rehome", "Chuyển theo tổ chức (sáp nhập)"
+    CHANGE_GROUP = "change_group", "Chuyển tổ đảng"
+
+
+class MemberEvent(models.Model):
+    kind = models.CharField(max_length=30, choices=MemberEventKind.choices)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="events")
+    effective_on = models.DateField()
+    decided_on = models.DateField(null=True, blank=True)
+    decision = models.ForeignKey(
+        "core.Decision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="member_events",
+    )
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    other_unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    unit_event = models.ForeignKey(
+        "units.UnitEvent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="member_events",
+    )
+    details = models.JSONField(default=dict, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["effective_on", "id"]
+        indexes = [models.Index(fields=["member", "effective_on"], name="memberevent_member_date")]
+
+
+class PositionRole(models.TextChoices):
+    SECRETARY = "secretary", "Bí thư"
+    DEPUTY_SECRETARY = "deputy_secretary", "Phó Bí thư"
+    STANDING_COMMITTEE_MEMBER = "standing_committee_member", "Ủy viên Ban Thường vụ"
+    COMMITTEE_MEMBER = "committee_member", "Cấp ủy viên"
+    GROUP_LEADER = "group_leader", "Tổ trưởng tổ đảng"
+    DEPUTY_GROUP_LEADER = "deputy_group_leader", "Tổ phó tổ đảng"
+
+
+class Position(models.Model):
+    """A post held in a unit's committee over a period."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="positions")
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="positions")
+    role = models.CharField(max_length=30, choices=PositionRole.choices)
+    valid_from = models.DateField()
+    valid_to = models.DateField(default=FAR_FUTURE)
+    decision = models.ForeignKey(
+        "core.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__lt=F("valid_to")), name="position_period_not_empty"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["unit", "valid_from", "valid_to"], name="position_unit_period"),
+            models.Index(fields=["member", "valid_from"], name="position_member_period"),
+        ]
+
+
+class ExternalRole(models.Model):
+    """A role outside the Party organization, e.g. People's Council delegate."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="external_roles")
+    title = models.CharField(max_length=200, help_text="e.g. Đại biểu HĐND xã")
+    body = models.CharField(max_length=300, blank=True, help_text="e.g. HĐND xã Dân Hóa")
+    unit = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="the Party unit of the locality, when there is one",
+    )
+    valid_from = models.DateField()
+    valid_to = models.DateField(default=FAR_FUTURE)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__lt=F("valid_to")), name="externalrole_period_not_empty"
+            )
+        ]
+
+
+class ParticipationKind(models.TextChoices):
+    ACTIVITY = "activity", "Tham gia sinh hoạt (ví dụ bộ đội biên phòng ở chi bộ thôn, bản)"
+    RESIDENCE = "residence", "Liên hệ nơi cư trú (Quy định 213-QĐ/TW)"
+    TEMPORARY = "temporary", "Sinh hoạt tạm thời"
+
+
+class Participation(models.Model):
+    """A member taking part in a unit other than the home branch; never counted as membership."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="participations")
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="participations")
+    kind = models.CharField(max_length=20, choices=ParticipationKind.choices)
+    valid_from = models.DateField()
+    valid_to = models.DateField(default=FAR_FUTURE)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__lt=F("valid_to")), name="participation_period_not_empty"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["unit", "valid_from", "valid_to"], name="participation_unit_period"
+            ),
+        ]

@@ -1,0 +1,99 @@
+"""Keep `DailyDelta` in step with the spans.
+
+Writers call `refresh_days(days)` with every date on which a span they wrote starts or ends,
+inside their transaction. The rows for those days are recomputed from the spans, so the table
+cannot drift however the spans were changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+
+from django.db import connection
+
+from coso.core.dates import FAR_FUTURE
+from coso.stats.models import DailyDelta
+
+BRANCH_KINDS = ("branch", "grassroots_branch")
+
+
+def _member_metrics(status: str, exempt: bool, in_transit: bool) -> list[str]:
+    names = ["members.total", f"members.{status}"]
+    if exempt:
+        names.append("members.exempt")
+    if in_transit:
+        names.append("members.in_transit")
+    return names
+
+
+def _unit_metrics(kind: str, tags: str) -> list[str]:
+    names = [f"units.{kind}"]
+    if kind in BRANCH_KINDS:
+        names += [f"branch_categories.{t}" for t in tags.split(";") if t]
+    return names
+
+
+def _compute(days: list[dt.date] | None) -> Counter[tuple[dt.date, str]]:
+    """Deltas for the given days (all days when None)."""
+    totals: Counter[tuple[dt.date, str]] = Counter()
+    chunks: list[list[dt.date] | None] = (
+        [None] if days is None else [days[i : i + 500] for i in range(0, len(days), 500)]
+    )
+    with connection.cursor() as cur:
+        for chunk in chunks:
+            for column, sign in (("valid_from", 1), ("valid_to", -1)):
+                where, params = "", []
+                if chunk is not None:
+                    where = f"WHERE {column} IN ({','.join(['%s'] * len(chunk))})"
+                    params = list(chunk)
+                cur.execute(
+                    f"SELECT {column}, status, exempt, in_transit, COUNT(*) FROM members_memberspan "
+                    f"{where} GROUP BY {column}, status, exempt, in_transit",
+                    params,
+                )
+                for day, status, exempt, in_transit, n in cur.fetchall():
+                    day = _as_date(day)
+                    if day == FAR_FUTURE:
+                        continue
+                    for metric in _member_metrics(status, bool(exempt), bool(in_transit)):
+                        totals[(day, metric)] += sign * n
+                cur.execute(
+                    f"SELECT {column}, kind, tags, COUNT(*) FROM units_unitspan "
+                    f"{where} GROUP BY {column}, kind, tags",
+                    params,
+                )
+                for day, kind, tags, n in cur.fetchall():
+                    day = _as_date(day)
+                    if day == FAR_FUTURE:
+                        continue
+                    for metric in _unit_metrics(kind, tags):
+                        totals[(day, metric)] += sign * n
+    return totals
+
+
+def _as_date(value: object) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _write(totals: Counter[tuple[dt.date, str]]) -> None:
+    DailyDelta.objects.bulk_create(
+        [DailyDelta(day=d, metric=m, delta=n) for (d, m), n in totals.items() if n],
+        batch_size=5000,
+    )
+
+
+def refresh_days(days: Iterable[dt.date]) -> None:
+    wanted = sorted({d for d in days if d is not None and d != FAR_FUTURE})
+    if not wanted:
+        return
+    for i in range(0, len(wanted), 500):
+        DailyDelta.objects.filter(day__in=wanted[i : i + 500]).delete()
+    _write(_compute(wanted))
+
+
+def rebuild_all() -> None:
+    """Recompute the whole table (after bulk loads that bypass the operations)."""
+    DailyDelta.objects.all().delete()
+    _write(_compute(None))

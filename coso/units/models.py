@@ -1,0 +1,149 @@
+"""Units of the Party tree and their dated history.
+
+A `Unit` is only an identity (a code never reused). What it is called, what kind it is, its
+tags and its parent are facts valid over a period, kept in `UnitSpan` rows. A change closes
+the current span and opens a new one; nothing is overwritten. Each span carries the unit's
+materialized path as of that period so that "the subtree of X on date D" is an index range.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+from coso.core.dates import FAR_FUTURE
+
+
+class UnitKind(models.TextChoices):
+    CENTRAL = "central", "Trung ương"
+    PROVINCE = "province", "Đảng bộ tỉnh/thành phố"
+    DISTRICT = "district", "Đảng bộ huyện/thị xã/thành phố thuộc tỉnh"
+    COMMUNE = "commune", "Đảng bộ xã/phường/đặc khu"
+    GRASSROOTS_COMMITTEE = "grassroots_committee", "Đảng bộ cơ sở"
+    GRASSROOTS_BRANCH = "grassroots_branch", "Chi bộ cơ sở"
+    PARTIAL_COMMITTEE = "partial_committee", "Đảng bộ bộ phận"
+    BRANCH = "branch", "Chi bộ trực thuộc"
+    GROUP = "group", "Tổ đảng"
+
+
+HOME_KINDS = (UnitKind.BRANCH, UnitKind.GRASSROOTS_BRANCH)
+
+
+class UnitTag(models.TextChoices):
+    RESIDENTIAL = "residential", "Khu dân cư / tổ dân phố"
+    VILLAGE = "village", "Thôn, bản"
+    AGENCY = "agency", "Cơ quan"
+    PUBLIC_SERVICE = "public_service", "Đơn vị sự nghiệp"
+    ENTERPRISE = "enterprise", "Doanh nghiệp"
+    SCHOOL = "school", "Trường học"
+    ARMED_FORCES = "armed_forces", "Lực lượng vũ trang"
+    POLICE = "police", "Công an"
+    BORDER = "border", "Biên phòng / biên giới"
+    SPECIAL = "special", "Đặc thù"
+    COMMUNE = "commune", "Xã, phường, thị trấn"
+    DIRECTLY_UNDER = "directly_under", "Trực thuộc tỉnh ủy"
+
+
+class Unit(models.Model):
+    code = models.CharField(max_length=40, unique=True, help_text="stable, never reused")
+    valid_from = models.DateField(help_text="when the unit came into existence")
+    valid_to = models.DateField(default=FAR_FUTURE, help_text="when it ended (merged, dissolved)")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__lt=F("valid_to")), name="unit_period_not_empty"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def span_on(self, day):  # type: ignore[no-untyped-def]
+        """The span valid on `day`, or None."""
+        return self.spans.filter(valid_from__lte=day, valid_to__gt=day).first()
+
+
+class UnitEventKind(models.TextChoices):
+    CREATE = "create", "Thành lập"
+    RENAME = "rename", "Đổi tên"
+    RETYPE = "retype", "Đổi loại hình"
+    RETAG = "retag", "Đổi phân loại"
+    MOVE = "move", "Chuyển trực thuộc"
+    MERGE = "merge", "Hợp nhất / sáp nhập"
+    ABSORB = "absorb", "Tiếp nhận đơn vị sáp nhập"
+    DISSOLVE = "dissolve", "Giải thể"
+
+
+class UnitEvent(models.Model):
+    """One reorganization step on one unit, as decided. Listed per unit and per decision."""
+
+    kind = models.CharField(max_length=20, choices=UnitEventKind.choices)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="events")
+    other = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="new parent (move, create) or merge target",
+    )
+    effective_on = models.DateField()
+    decision = models.ForeignKey(
+        "core.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="unit_events"
+    )
+    batch = models.CharField(max_length=36, blank=True, help_text="one plan application")
+    details = models.JSONField(default=dict, blank=True, help_text="before/after and counts")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["effective_on", "id"]
+        indexes = [models.Index(fields=["unit", "effective_on"], name="unitevent_unit_date")]
+
+
+class UnitSpan(models.Model):
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="spans")
+    valid_from = models.DateField()
+    valid_to = models.DateField(default=FAR_FUTURE)
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=24, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="child_spans"
+    )
+    # "/<root id>/.../<unit id>/" as of this period; subtree of X = paths starting with X's path.
+    path = models.CharField(max_length=500)
+    depth = models.PositiveSmallIntegerField()
+    # ";residential;village;" so one LIKE or a split answers tag questions.
+    tags = models.CharField(max_length=300, blank=True, default="")
+    event = models.ForeignKey(
+        UnitEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["unit_id", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__lt=F("valid_to")), name="unitspan_period_not_empty"
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "valid_from"], name="unitspan_one_per_unit_day"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["path", "valid_from", "valid_to"], name="unitspan_path_period"),
+            models.Index(fields=["parent", "valid_from"], name="unitspan_parent_period"),
+            models.Index(fields=["valid_to"], name="unitspan_valid_to"),
+            models.Index(fields=["valid_from"], name="unitspan_valid_from"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.valid_from} – {self.valid_to})"
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in self.tags.split(";") if t]
+
+
+def format_tags(tags: list[str] | tuple[str, ...] | set[str]) -> str:
+    cleaned = sorted({t.strip() for t in tags if t and t.strip()})
+    return f";{';'.join(cleaned)};" if cleaned else ""
