@@ -95,7 +95,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
                 "central": ["province", "commune", "grassroots_committee", "grassroots_branch"],
                 "province": ["district", "commune", "grassroots_committee", "grassroots_branch"],
                 "district": ["commune", "grassroots_committee", "grassroots_branch"],
-                "commune": ["grassroots_committee", "grassroots_branch", "commune"],
+                # From 01/07/2025 village branches sit directly under the commune committee.
+                "commune": [
+                    "grassroots_committee",
+                    "grassroots_branch",
+                    "partial_committee",
+                    "branch",
+                    "commune",
+                ],
                 "grassroots_committee": ["partial_committee", "branch"],
                 "partial_committee": ["branch"],
                 "grassroots_branch": ["group"],

@@ -18,7 +18,9 @@ from coso.units.queries import span_on
 
 def check_kind_allowed(kind: str, parent_kind: str | None, on: dt.date) -> None:
     if kind not in UnitKind.values:
-        raise CosoError(f"Loại đơn vị «{kind}» không tồn tại (các loại: {', '.join(UnitKind.values)}).")
+        raise CosoError(
+            f"Loại đơn vị «{kind}» không tồn tại (các loại: {', '.join(UnitKind.values)})."
+        )
     if parent_kind is None:
         roots = rule("unit_kinds.root_kinds", on)
         if kind not in roots:
