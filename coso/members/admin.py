@@ -8,7 +8,7 @@ class MemberSpanInline(admin.TabularInline):
     model = MemberSpan
     fk_name = "member"
     fields = ["valid_from", "valid_to", "unit", "group", "status", "exempt", "in_transit"]
-    readonly_fields = fields
+    readonly_fields = ["valid_from", "valid_to", "unit", "group", "status", "exempt", "in_transit"]
     extra = 0
     can_delete = False
 

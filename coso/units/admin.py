@@ -8,7 +8,7 @@ class UnitSpanInline(admin.TabularInline):
     model = UnitSpan
     fk_name = "unit"
     fields = ["valid_from", "valid_to", "name", "kind", "parent", "tags"]
-    readonly_fields = fields
+    readonly_fields = ["valid_from", "valid_to", "name", "kind", "parent", "tags"]
     extra = 0
     can_delete = False
 
