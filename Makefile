@@ -19,9 +19,10 @@ demo: venv
 	$(COSO) init
 	$(COSO) load-demo --if-empty
 	@echo ""
-	@echo "Coso đang chạy tại http://$(HOST):$(PORT)/admin/  (Ctrl+C để dừng)"
-	@echo "Đăng nhập: admin / xem mật khẩu ở dòng trên (coso load-demo in ra)"
-	$(COSO) runserver --noreload $(HOST):$(PORT)
+	@$(COSO) ensure-admin
+	@echo "Mở http://$(HOST):$(PORT)/admin/ để xem dữ liệu (Ctrl+C để dừng)."
+	@echo "Open http://$(HOST):$(PORT)/admin/ and log in as admin with the password above."
+	COSO_DEBUG=1 $(COSO) runserver --noreload $(HOST):$(PORT)
 
 lint: venv
 	$(VENV)/bin/ruff check coso tests
