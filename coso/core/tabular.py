@@ -12,10 +12,14 @@ import codecs
 import csv
 import datetime as dt
 import io
+import sys
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tqdm import tqdm
 
 from coso.core.errors import RowError, RowErrors
 
@@ -37,6 +41,29 @@ class Table:
     rows: list[Row]
 
 
+@dataclass
+class ImportReport:
+    """What a successful import wrote, for the command's summary."""
+
+    file: str
+    rows: int  # data rows read
+    created: dict[str, int]  # what was created, by Vietnamese label: {"đơn vị": 120, ...}
+    seconds: float
+
+
+def summary(report: ImportReport) -> str:
+    """The one-line Vietnamese summary the import commands print."""
+
+    def num(n: int) -> str:
+        return f"{n:,}".replace(",", ".")  # Vietnamese thousands separator
+
+    made = ", ".join(f"{num(n)} {label}" for label, n in report.created.items())
+    return (
+        f"Đã nhập tệp {report.file}: {num(report.rows)} dòng, tạo {made or 'không có gì'}, "
+        f"trong {report.seconds:.1f} giây."
+    )
+
+
 def read_table(path: str | Path) -> Table:
     """The table in `path` (.csv/.tsv/.txt or .xlsx). Raise RowErrors if it cannot be read."""
     path = Path(path)
@@ -56,6 +83,40 @@ def read_table(path: str | Path) -> Table:
         _fail(name, "tệp rỗng")
     records = _xlsx_records(name, data) if suffix in XLSX_SUFFIXES else _csv_records(name, data)
     return _build(name, records)
+
+
+def check_columns(
+    table: Table, required: Sequence[str], optional: Sequence[str] = ()
+) -> list[RowError]:
+    """Errors for missing required columns and for columns the import does not know.
+
+    Unknown columns are refused rather than ignored so that a misspelt optional column
+    ("ethnicty") is not silently dropped from an all-or-nothing import.
+    """
+    errors = [
+        RowError(table.name, 1, column, "thiếu cột bắt buộc")
+        for column in required
+        if column not in table.columns
+    ]
+    known = set(required) | set(optional)
+    expected = ", ".join([*required, *optional])
+    errors += [
+        RowError(table.name, 1, column, f"cột không được hỗ trợ (các cột: {expected})")
+        for column in table.columns
+        if column not in known
+    ]
+    return errors
+
+
+def progress_bar(total: int, desc: str, enabled: bool) -> tqdm[Any]:
+    """A progress bar on stderr (so stdout keeps only the summary); silent when not enabled."""
+    return tqdm(total=total, desc=desc, unit=" dòng", disable=not enabled, file=sys.stderr)
+
+
+def sort_errors(errors: list[RowError], columns: Sequence[str]) -> list[RowError]:
+    """File order: by line, then by column as the file lays them out."""
+    order = {c: i for i, c in enumerate(columns)}
+    return sorted(errors, key=lambda e: (e.row, order.get(e.column, len(order)), e.reason))
 
 
 def _fail(name: str, reason: str) -> Any:

@@ -1,0 +1,406 @@
+"""`coso units import FILE`: create a whole tree (or a part hung under existing units) at once.
+
+Columns `code,name,kind,parent,valid_from,category`. Every row is checked before anything is
+written and every error is reported; the import is one transaction. Parents may be existing
+units or units anywhere in the file (rows are written parents first).
+
+Category tags must be values of `UnitTag`: they feed the `branch_categories` figures, so a
+misspelt tag would silently vanish from the counts. Tags are separated by `;` (`,` also works,
+since Excel users type either) and compared lower-cased.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from coso.core.dates import FAR_FUTURE, fmt, parse_date
+from coso.core.errors import RowError, RowErrors
+from coso.core.rules import rule
+from coso.core.tabular import (
+    ImportReport,
+    check_columns,
+    progress_bar,
+    read_table,
+    sort_errors,
+)
+from coso.stats.tally import refresh_days
+from coso.units.models import Unit, UnitEvent, UnitEventKind, UnitKind, UnitSpan, UnitTag
+from coso.units.models import format_tags as _format_tags
+
+REQUIRED = ("code", "name", "kind", "valid_from")
+OPTIONAL = ("parent", "category")
+BATCH = 2000
+CHUNK = 900  # stays under SQLite's bound-parameter limit
+
+
+@dataclass
+class _Row:
+    line: int
+    code: str
+    name: str
+    kind: str
+    parent: str
+    valid_from: dt.date | None
+    tags: list[str] = field(default_factory=list)
+    ok: bool = True  # no error of its own: others may rely on its kind and date
+
+    @property
+    def day(self) -> dt.date:
+        assert self.valid_from is not None, "only called on validated rows"
+        return self.valid_from
+
+
+@transaction.atomic
+def import_units(path: str | Path, *, progress: bool = True) -> ImportReport:
+    """Create the units of the file, or raise RowErrors listing every bad row (nothing written)."""
+    started = time.monotonic()
+    table = read_table(path)
+    errors = check_columns(table, REQUIRED, OPTIONAL)
+    if errors:
+        raise RowErrors(errors)
+    name = table.name
+    rows: list[_Row] = []
+    with progress_bar(len(table.rows), "Kiểm tra", progress) as bar:
+        for raw in table.rows:
+            rows.append(_parse_row(name, raw.line, raw.values, errors))
+            bar.update()
+
+    by_code: dict[str, _Row] = {}
+    for row in rows:
+        if not row.code:
+            continue
+        first = by_code.get(row.code)
+        if first is not None:
+            errors.append(
+                _err(name, row, "code", f"mã «{row.code}» lặp lại (đã có ở dòng {first.line})")
+            )
+            row.ok = False
+        else:
+            by_code[row.code] = row
+
+    existing = _existing_units(list(by_code))
+    for code in existing:
+        row = by_code.pop(code)
+        row.ok = False
+        errors.append(
+            _err(
+                name,
+                row,
+                "code",
+                f"mã «{code}» đã có trong cơ sở dữ liệu; mã không bao giờ được dùng lại",
+            )
+        )
+    parent_codes = {r.parent for r in rows if r.parent and r.parent not in by_code}
+    db_parents = _existing_units(sorted(parent_codes))
+    db_spans = _spans_of(list(db_parents.values()))
+
+    for row in rows:
+        _check_parent(name, row, by_code, db_parents, db_spans, errors)
+    errors += _cycles(name, by_code)
+    if errors:
+        raise RowErrors(sort_errors(errors, table.columns))
+
+    created = _write_units(list(by_code.values()), by_code, db_parents, db_spans, name, progress)
+    return ImportReport(
+        file=name,
+        rows=len(table.rows),
+        created={"đơn vị": created},
+        seconds=time.monotonic() - started,
+    )
+
+
+def _err(file: str, row: _Row, column: str, reason: str) -> RowError:
+    return RowError(file, row.line, column, reason)
+
+
+def _parse_row(file: str, line: int, values: dict[str, str], errors: list[RowError]) -> _Row:
+    row = _Row(
+        line=line,
+        code=values.get("code", ""),
+        name=" ".join(values.get("name", "").split()),
+        kind=values.get("kind", "").lower(),
+        parent=values.get("parent", ""),
+        valid_from=None,
+    )
+    before = len(errors)
+    if not row.code:
+        errors.append(RowError(file, line, "code", "mã đơn vị trống"))
+    elif len(row.code) > 40:
+        errors.append(RowError(file, line, "code", "mã đơn vị dài quá 40 ký tự"))
+    if not row.name:
+        errors.append(RowError(file, line, "name", "tên đơn vị trống"))
+    elif len(row.name) > 300:
+        errors.append(RowError(file, line, "name", "tên đơn vị dài quá 300 ký tự"))
+    if not row.kind:
+        errors.append(RowError(file, line, "kind", "loại đơn vị trống"))
+    elif row.kind not in UnitKind.values:
+        errors.append(
+            RowError(
+                file,
+                line,
+                "kind",
+                f"loại đơn vị «{row.kind}» không tồn tại (các loại: {', '.join(UnitKind.values)})",
+            )
+        )
+    try:
+        row.valid_from = parse_date(values.get("valid_from", ""))
+    except ValueError as exc:
+        errors.append(RowError(file, line, "valid_from", str(exc)))
+    raw_tags = values.get("category", "").replace(",", ";")
+    row.tags = sorted({t.strip().lower() for t in raw_tags.split(";") if t.strip()})
+    unknown = [t for t in row.tags if t not in UnitTag.values]
+    if unknown:
+        errors.append(
+            RowError(
+                file,
+                line,
+                "category",
+                f"phân loại không tồn tại: {', '.join(unknown)} (các phân loại: {', '.join(UnitTag.values)})",
+            )
+        )
+    row.ok = len(errors) == before
+    return row
+
+
+def _existing_units(codes: list[str]) -> dict[str, Unit]:
+    found: dict[str, Unit] = {}
+    for i in range(0, len(codes), CHUNK):
+        for unit in Unit.objects.filter(code__in=codes[i : i + CHUNK]):
+            found[unit.code] = unit
+    return found
+
+
+def _spans_of(units: list[Unit]) -> dict[int, list[UnitSpan]]:
+    spans: dict[int, list[UnitSpan]] = {}
+    ids = [u.pk for u in units]
+    for i in range(0, len(ids), CHUNK):
+        for span in UnitSpan.objects.filter(unit_id__in=ids[i : i + CHUNK]).order_by("valid_from"):
+            spans.setdefault(span.unit_id, []).append(span)
+    return spans
+
+
+def span_valid_on(spans: list[UnitSpan], day: dt.date) -> UnitSpan | None:
+    for span in spans:
+        if span.valid_from <= day < span.valid_to:
+            return span
+    return None
+
+
+def _check_kind(
+    file: str, row: _Row, parent_kind: str | None, parent_code: str, errors: list[RowError]
+) -> None:
+    assert row.valid_from is not None
+    if parent_kind is None:
+        roots = rule("unit_kinds.root_kinds", row.valid_from)
+        if row.kind not in roots:
+            errors.append(
+                _err(
+                    file,
+                    row,
+                    "parent",
+                    f"loại «{row.kind}» không thể là gốc của cây, cần có đơn vị cha "
+                    f"(loại gốc: {', '.join(roots)})",
+                )
+            )
+        return
+    allowed = rule("unit_kinds.allowed_children", row.valid_from).get(parent_kind, [])
+    if row.kind not in allowed:
+        errors.append(
+            _err(
+                file,
+                row,
+                "kind",
+                f"loại «{row.kind}» không được đặt dưới «{parent_code}» (loại «{parent_kind}») "
+                f"vào ngày {fmt(row.valid_from)} (được phép: {', '.join(allowed) or 'không có'})",
+            )
+        )
+
+
+def _check_parent(
+    file: str,
+    row: _Row,
+    by_code: dict[str, _Row],
+    db_parents: dict[str, Unit],
+    db_spans: dict[int, list[UnitSpan]],
+    errors: list[RowError],
+) -> None:
+    if not row.ok or row.valid_from is None or by_code.get(row.code) is not row:
+        return  # its own errors are reported; judging its parent would guess
+    day = row.valid_from
+    if not row.parent:
+        _check_kind(file, row, None, "", errors)
+        return
+    if row.parent == row.code:
+        errors.append(_err(file, row, "parent", "đơn vị không thể là cha của chính nó"))
+        return
+    in_file = by_code.get(row.parent)
+    if in_file is not None:
+        if not in_file.ok or in_file.valid_from is None:
+            return  # the parent's row has errors of its own
+        if in_file.valid_from > day:
+            errors.append(
+                _err(
+                    file,
+                    row,
+                    "parent",
+                    f"đơn vị cha «{row.parent}» chưa tồn tại vào ngày {fmt(day)} "
+                    f"(thành lập ngày {fmt(in_file.valid_from)}, dòng {in_file.line})",
+                )
+            )
+            return
+        _check_kind(file, row, in_file.kind, row.parent, errors)
+        return
+    parent = db_parents.get(row.parent)
+    if parent is None:
+        errors.append(
+            _err(
+                file,
+                row,
+                "parent",
+                f"không có đơn vị cha «{row.parent}» (trong tệp hay trong cơ sở dữ liệu)",
+            )
+        )
+        return
+    span = span_valid_on(db_spans.get(parent.pk, []), day)
+    if span is None:
+        errors.append(
+            _err(
+                file, row, "parent", f"đơn vị cha «{row.parent}» không tồn tại vào ngày {fmt(day)}"
+            )
+        )
+        return
+    if span.valid_to != FAR_FUTURE:
+        # History is appended in date order: a child dated before the parent's latest change
+        # would carry a path or a parent that is no longer true after that change.
+        errors.append(
+            _err(
+                file,
+                row,
+                "valid_from",
+                f"đơn vị cha «{row.parent}» có thay đổi ngày {fmt(span.valid_to)}, sau ngày "
+                f"{fmt(day)}; chỉ thêm được đơn vị con từ ngày {fmt(span.valid_to)} trở đi",
+            )
+        )
+        return
+    _check_kind(file, row, span.kind, row.parent, errors)
+
+
+def _cycles(file: str, by_code: dict[str, _Row]) -> list[RowError]:
+    """Rows whose parent chain inside the file comes back to themselves."""
+    errors: list[RowError] = []
+    state: dict[str, int] = {}  # 1 = on the current chain, 2 = settled
+    for start in by_code:
+        chain: list[str] = []
+        code: str | None = start
+        while code is not None and code in by_code and state.get(code) is None:
+            state[code] = 1
+            chain.append(code)
+            parent = by_code[code].parent
+            code = parent if parent and parent != code else None
+        if code is not None and state.get(code) == 1:
+            loop = chain[chain.index(code) :]
+            text = " → ".join([*loop, code])
+            errors += [_err(file, by_code[c], "parent", f"vòng lặp cha–con: {text}") for c in loop]
+        for c in chain:
+            state[c] = 2
+    return errors
+
+
+def _write_units(
+    rows: list[_Row],
+    by_code: dict[str, _Row],
+    db_parents: dict[str, Unit],
+    db_spans: dict[int, list[UnitSpan]],
+    file: str,
+    progress: bool,
+) -> int:
+    rows = _parents_first(rows, by_code)
+    batch = str(uuid.uuid4())
+    with progress_bar(len(rows) * 3, "Ghi", progress) as bar:
+        units: dict[str, Unit] = {}
+        new_units = [Unit(code=r.code, valid_from=r.day) for r in rows]
+        for i in range(0, len(new_units), BATCH):
+            Unit.objects.bulk_create(new_units[i : i + BATCH])
+            bar.update(len(new_units[i : i + BATCH]))
+        units = {u.code: u for u in new_units}
+
+        def parent_unit(row: _Row) -> Unit | None:
+            if not row.parent:
+                return None
+            return units.get(row.parent) or db_parents[row.parent]
+
+        events = [
+            UnitEvent(
+                kind=UnitEventKind.CREATE,
+                unit=units[r.code],
+                other=parent_unit(r),
+                effective_on=r.day,
+                batch=batch,
+                details={
+                    "name": r.name,
+                    "kind": r.kind,
+                    "tags": r.tags,
+                    "source": f"{file}, dòng {r.line}",
+                },
+            )
+            for r in rows
+        ]
+        for i in range(0, len(events), BATCH):
+            UnitEvent.objects.bulk_create(events[i : i + BATCH])
+            bar.update(len(events[i : i + BATCH]))
+
+        placed: dict[str, tuple[str, int]] = {}  # code -> (path, depth) of the new span
+        spans: list[UnitSpan] = []
+        for row, event in zip(rows, events, strict=True):
+            assert row.valid_from is not None
+            unit = units[row.code]
+            if not row.parent:
+                path, depth = f"/{unit.pk}/", 0
+            elif row.parent in placed:
+                parent_path, parent_depth = placed[row.parent]
+                path, depth = f"{parent_path}{unit.pk}/", parent_depth + 1
+            else:
+                span = span_valid_on(db_spans[db_parents[row.parent].pk], row.valid_from)
+                assert span is not None
+                path, depth = f"{span.path}{unit.pk}/", span.depth + 1
+            placed[row.code] = (path, depth)
+            spans.append(
+                UnitSpan(
+                    unit=unit,
+                    valid_from=row.valid_from,
+                    name=row.name,
+                    kind=row.kind,
+                    parent=parent_unit(row),
+                    path=path,
+                    depth=depth,
+                    tags=_format_tags(row.tags),
+                    event=event,
+                )
+            )
+        for i in range(0, len(spans), BATCH):
+            UnitSpan.objects.bulk_create(spans[i : i + BATCH])
+            bar.update(len(spans[i : i + BATCH]))
+    refresh_days({r.valid_from for r in rows if r.valid_from is not None})
+    return len(rows)
+
+
+def _parents_first(rows: list[_Row], by_code: dict[str, _Row]) -> list[_Row]:
+    """Rows ordered so that a parent in the file comes before its children (no cycles here)."""
+    depth: dict[str, int] = {}
+    for row in rows:
+        chain = []
+        code = row.code
+        while code in by_code and code not in depth:
+            chain.append(code)
+            code = by_code[code].parent
+        base = depth.get(code, -1) if code in by_code else -1
+        for c in reversed(chain):
+            base += 1
+            depth[c] = base
+    return sorted(rows, key=lambda r: (depth[r.code], r.line))
