@@ -73,6 +73,17 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         },
     },
     {
+        "code": "readmission",
+        "effective_from": dt.date(2016, 7, 25),
+        "source": "Quy định 29-QĐ/TW (2016), 24-QĐ/TW (2021), 294-QĐ/TW (2025), điểm 3.5.1 b",
+        "confidence": "sure",
+        "values": {"min_months_out": 36},
+        "note": (
+            "Ít nhất 36 tháng kể từ khi ra khỏi Đảng (60 tháng sau khi xóa án tích với người bị "
+            "án hình sự về tội ít nghiêm trọng: chưa kiểm tra). Trước 2016 dùng cùng giá trị [likely]."
+        ),
+    },
+    {
         "code": "dues",
         "effective_from": dt.date(2010, 1, 1),
         "source": "Quyết định 342-QĐ/TW (2010)",
