@@ -1,19 +1,30 @@
-"""Reorganization operations. Each is atomic, dated, and recorded as a `UnitEvent`."""
+"""Reorganization operations. Each is atomic, dated, and recorded as a `UnitEvent`.
+
+The time model is in docs/ARCHITECTURE.md: a change on D closes the span valid on D and opens a
+new one from D, or corrects it in place when it starts on D. History is appended in date order,
+so an operation dated before the start of a unit's latest span is refused, and so is anything on
+a unit that has ended.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import CharField, F, Q, Value
+from django.db.models.functions import Concat, Substr
 
-from coso.core.dates import fmt
+from coso.core.dates import FAR_FUTURE, fmt
 from coso.core.errors import CosoError
 from coso.core.models import Decision
 from coso.core.rules import rule
+from coso.members.models import MemberSpan, Participation, Position
+from coso.members.rehome import rehome_members
 from coso.stats.tally import refresh_days
 from coso.units.models import Unit, UnitEvent, UnitEventKind, UnitKind, UnitSpan, format_tags
-from coso.units.queries import span_on
+from coso.units.queries import subtree_range
 
 
 def check_kind_allowed(kind: str, parent_kind: str | None, on: dt.date) -> None:
@@ -34,6 +45,89 @@ def check_kind_allowed(kind: str, parent_kind: str | None, on: dt.date) -> None:
         )
 
 
+def _check_placement(what: str, kind: str, parent_span: UnitSpan | None, on: dt.date) -> None:
+    """check_kind_allowed, with the units named in the message."""
+    try:
+        check_kind_allowed(kind, parent_span.kind if parent_span else None, on)
+    except CosoError as exc:
+        where = f"dưới «{parent_span.unit.code}»" if parent_span else "làm gốc"
+        raise CosoError(f"Không thể đặt {what} {where} ngày {fmt(on)}: {exc}") from None
+
+
+def current_span(unit: Unit, on: dt.date) -> UnitSpan:
+    """The unit's latest span, which must be valid on `on` for a change dated `on`."""
+    unit.valid_to = Unit.objects.values_list("valid_to", flat=True).get(pk=unit.pk)
+    if unit.valid_to != FAR_FUTURE:
+        raise CosoError(
+            f"Đơn vị «{unit.code}» đã kết thúc từ ngày {fmt(unit.valid_to)}; "
+            "không thể thay đổi đơn vị đã kết thúc."
+        )
+    latest = (
+        UnitSpan.objects.filter(unit=unit).select_related("unit").order_by("-valid_from").first()
+    )
+    if latest is None or on < unit.valid_from:
+        raise CosoError(
+            f"Đơn vị «{unit.code}» không tồn tại vào ngày {fmt(on)} "
+            f"(thành lập ngày {fmt(unit.valid_from)})."
+        )
+    if on < latest.valid_from:
+        raise CosoError(
+            f"Đơn vị «{unit.code}» đã có thay đổi từ ngày {fmt(latest.valid_from)}; không thể ghi "
+            f"thay đổi ngày {fmt(on)} trước đó (lịch sử được ghi theo thứ tự ngày)."
+        )
+    return latest
+
+
+def _event(
+    kind: str,
+    unit: Unit,
+    on: dt.date,
+    decision: Decision | None,
+    batch: str,
+    details: dict[str, Any],
+    other: Unit | None = None,
+) -> UnitEvent:
+    return UnitEvent.objects.create(
+        kind=kind,
+        unit=unit,
+        other=other,
+        effective_on=on,
+        decision=decision,
+        batch=batch,
+        details=details,
+    )
+
+
+def _change_span(span: UnitSpan, on: dt.date, event: UnitEvent, **changes: Any) -> UnitSpan:
+    """Close `span` on `on` and open a copy with `changes`; in place if it starts on `on`."""
+    if span.valid_from == on:
+        for field, value in changes.items():
+            setattr(span, field, value)
+        span.event = event
+        span.save()
+        return span
+    UnitSpan.objects.filter(pk=span.pk).update(valid_to=on)
+    values = {
+        "unit_id": span.unit_id,
+        "valid_from": on,
+        "valid_to": span.valid_to,
+        "name": span.name,
+        "kind": span.kind,
+        "parent_id": span.parent_id,
+        "path": span.path,
+        "depth": span.depth,
+        "tags": span.tags,
+        "event": event,
+    }
+    values.update(changes)
+    return UnitSpan.objects.create(**values)
+
+
+def _members_from(on: dt.date) -> models.QuerySet[MemberSpan]:
+    """Member spans valid on `on` or later."""
+    return MemberSpan.objects.filter(valid_to__gt=on)
+
+
 @transaction.atomic
 def create_unit(
     *,
@@ -47,12 +141,16 @@ def create_unit(
     batch: str = "",
 ) -> Unit:
     code = code.strip()
+    name = name.strip()
+    tags = [t.strip() for t in tags if t and t.strip()]
     if not code:
         raise CosoError("Mã đơn vị trống.")
+    if not name:
+        raise CosoError(f"Tên đơn vị «{code}» trống.")
     if Unit.objects.filter(code=code).exists():
         raise CosoError(f"Mã đơn vị «{code}» đã được dùng; mã không bao giờ được dùng lại.")
-    parent_span = span_on(parent, on) if parent is not None else None
-    check_kind_allowed(kind, parent_span.kind if parent_span else None, on)
+    parent_span = current_span(parent, on) if parent is not None else None
+    _check_placement(f"đơn vị mới «{code}»", kind, parent_span, on)
     unit = Unit.objects.create(code=code, valid_from=on)
     event = UnitEvent.objects.create(
         kind=UnitEventKind.CREATE,
@@ -66,16 +164,424 @@ def create_unit(
     UnitSpan.objects.create(
         unit=unit,
         valid_from=on,
-        name=name.strip(),
+        name=name,
         kind=kind,
         parent=parent,
         path=f"{parent_span.path if parent_span else '/'}{unit.pk}/",
         depth=(parent_span.depth + 1) if parent_span else 0,
-        tags=format_tags(list(tags)),
+        tags=format_tags(tags),
         event=event,
     )
     refresh_days([on])
     return unit
 
 
-__all__ = ["check_kind_allowed", "create_unit", "fmt"]
+@transaction.atomic
+def rename_unit(
+    unit: Unit, *, name: str, on: dt.date, decision: Decision | None = None, batch: str = ""
+) -> UnitEvent:
+    span = current_span(unit, on)
+    name = name.strip()
+    if not name:
+        raise CosoError(f"Tên mới của đơn vị «{unit.code}» trống.")
+    if name == span.name:
+        raise CosoError(f"Đơn vị «{unit.code}» đã mang tên «{name}» vào ngày {fmt(on)}.")
+    event = _event(
+        UnitEventKind.RENAME,
+        unit,
+        on,
+        decision,
+        batch,
+        {"before": {"name": span.name}, "after": {"name": name}},
+    )
+    _change_span(span, on, event, name=name)
+    refresh_days([on])
+    return event
+
+
+@transaction.atomic
+def retype_unit(
+    unit: Unit, *, kind: str, on: dt.date, decision: Decision | None = None, batch: str = ""
+) -> UnitEvent:
+    span = current_span(unit, on)
+    kind = kind.strip()
+    if kind == span.kind:
+        raise CosoError(f"Đơn vị «{unit.code}» đã là loại «{kind}» vào ngày {fmt(on)}.")
+    parent_span = (
+        UnitSpan.objects.select_related("unit")
+        .filter(unit_id=span.parent_id, valid_from__lte=on, valid_to__gt=on)
+        .first()
+        if span.parent_id
+        else None
+    )
+    _check_placement(f"«{unit.code}» với loại mới «{kind}»", kind, parent_span, on)
+    # Children recorded from `on` on, including any placed later, must fit under the new kind.
+    children = (
+        UnitSpan.objects.filter(parent=unit, valid_to__gt=on)
+        .values_list("kind", "unit__code")
+        .order_by("unit__code")
+    )
+    allowed = rule("unit_kinds.allowed_children", on).get(kind, [])
+    misfits = sorted({code for child_kind, code in children if child_kind not in allowed})
+    if misfits:
+        raise CosoError(
+            f"Không thể đổi «{unit.code}» sang loại «{kind}» ngày {fmt(on)}: đơn vị trực thuộc "
+            f"{', '.join(f'«{c}»' for c in misfits[:5])} không được đặt dưới loại «{kind}» "
+            f"(được phép: {', '.join(allowed) or 'không có'})."
+        )
+    home_members = _members_from(on).filter(unit=unit).values("member_id").distinct().count()
+    if home_members and kind not in rule("unit_kinds.home_kinds", on):
+        raise CosoError(
+            f"Không thể đổi «{unit.code}» sang loại «{kind}» ngày {fmt(on)}: {home_members} đảng "
+            "viên đang sinh hoạt tại đây, mà loại mới không phải chi bộ."
+        )
+    group_members = _members_from(on).filter(group=unit).values("member_id").distinct().count()
+    if group_members and kind != UnitKind.GROUP:
+        raise CosoError(
+            f"Không thể đổi «{unit.code}» sang loại «{kind}» ngày {fmt(on)}: "
+            f"{group_members} đảng viên đang thuộc tổ đảng này."
+        )
+    event = _event(
+        UnitEventKind.RETYPE,
+        unit,
+        on,
+        decision,
+        batch,
+        {
+            "before": {"kind": span.kind},
+            "after": {"kind": kind},
+            "children": children.count(),
+            "members": home_members,
+        },
+    )
+    _change_span(span, on, event, kind=kind)
+    refresh_days([on])
+    return event
+
+
+@transaction.atomic
+def retag_unit(
+    unit: Unit,
+    *,
+    tags: Iterable[str],
+    on: dt.date,
+    decision: Decision | None = None,
+    batch: str = "",
+) -> UnitEvent:
+    span = current_span(unit, on)
+    new_tags = format_tags([t.strip() for t in tags if t and t.strip()])
+    if new_tags == span.tags:
+        raise CosoError(f"Đơn vị «{unit.code}» đã có phân loại này vào ngày {fmt(on)}.")
+    event = _event(
+        UnitEventKind.RETAG,
+        unit,
+        on,
+        decision,
+        batch,
+        {
+            "before": {"tags": span.tag_list},
+            "after": {"tags": [t for t in new_tags.split(";") if t]},
+        },
+    )
+    _change_span(span, on, event, tags=new_tags)
+    refresh_days([on])
+    return event
+
+
+def _subtree_members_on(span: UnitSpan, on: dt.date) -> int:
+    lo, hi = subtree_range(span.path)
+    units = UnitSpan.objects.filter(
+        path__gte=lo, path__lt=hi, valid_from__lte=on, valid_to__gt=on
+    ).values("unit_id")
+    return MemberSpan.objects.filter(valid_from__lte=on, valid_to__gt=on, unit_id__in=units).count()
+
+
+def _check_subtree_unchanged_after(span: UnitSpan, on: dt.date) -> None:
+    """A move rewrites the subtree's paths from `on` on: nothing in it may change later."""
+    lo, hi = subtree_range(span.path)
+    later = (
+        UnitSpan.objects.filter(path__gte=lo, path__lt=hi, valid_to__gt=on)
+        .filter(Q(valid_from__gt=on) | Q(valid_to__lt=FAR_FUTURE))
+        .select_related("unit")
+        .order_by("valid_from")
+        .first()
+    )
+    if later is not None:
+        when = later.valid_from if later.valid_from > on else later.valid_to
+        raise CosoError(
+            f"Đơn vị «{later.unit.code}» thuộc «{span.unit.code}» đã có thay đổi từ ngày "
+            f"{fmt(when)}; không thể chuyển «{span.unit.code}» vào ngày {fmt(on)} trước đó "
+            "(lịch sử được ghi theo thứ tự ngày)."
+        )
+
+
+def _rewrite_subtree(
+    top: UnitSpan, parent_span: UnitSpan | None, on: dt.date, event: UnitEvent
+) -> int:
+    """Reopen from `on` every span of top's subtree with its path under `parent_span`.
+
+    Set-based: one UPDATE closes the old spans, one corrects same-day spans in place and the
+    new spans are bulk-created, so a province of thousands of units takes a few statements.
+    Returns the number of units in the subtree.
+    """
+    old_prefix = top.path[: -len(f"{top.unit_id}/")]
+    new_prefix = parent_span.path if parent_span else "/"
+    depth_shift = (parent_span.depth + 1 if parent_span else 0) - top.depth
+    new_parent_id = parent_span.unit_id if parent_span else None
+    lo, hi = subtree_range(top.path)
+    in_subtree = UnitSpan.objects.filter(
+        path__gte=lo, path__lt=hi, valid_from__lte=on, valid_to__gt=on
+    )
+    to_copy = list(
+        in_subtree.filter(valid_from__lt=on).values_list(
+            "unit_id", "valid_to", "name", "kind", "parent_id", "path", "depth", "tags"
+        )
+    )
+    same_day = in_subtree.filter(valid_from=on)
+    same_day_count = same_day.count()
+    in_subtree.filter(valid_from__lt=on).update(valid_to=on)
+    if same_day_count:
+        same_day.filter(unit_id=top.unit_id).update(parent_id=new_parent_id)
+        same_day.update(
+            path=Concat(
+                Value(new_prefix),
+                Substr("path", len(old_prefix) + 1),
+                output_field=CharField(),
+            ),
+            depth=F("depth") + depth_shift,
+            event=event,
+        )
+    UnitSpan.objects.bulk_create(
+        [
+            UnitSpan(
+                unit_id=unit_id,
+                valid_from=on,
+                valid_to=valid_to,
+                name=name,
+                kind=kind,
+                parent_id=new_parent_id if unit_id == top.unit_id else parent_id,
+                path=new_prefix + path[len(old_prefix) :],
+                depth=depth + depth_shift,
+                tags=tags,
+                event=event,
+            )
+            for unit_id, valid_to, name, kind, parent_id, path, depth, tags in to_copy
+        ],
+        batch_size=2000,
+    )
+    return len(to_copy) + same_day_count
+
+
+def _check_move(span: UnitSpan, parent_span: UnitSpan | None, on: dt.date) -> None:
+    code = span.unit.code
+    if parent_span is not None and parent_span.path.startswith(span.path):
+        raise CosoError(
+            f"Không thể chuyển «{code}» vào «{parent_span.unit.code}» ngày {fmt(on)}: "
+            f"«{parent_span.unit.code}» nằm trong chính «{code}» (tạo thành vòng)."
+        )
+    _check_placement(f"«{code}» (loại «{span.kind}»)", span.kind, parent_span, on)
+    _check_subtree_unchanged_after(span, on)
+
+
+@transaction.atomic
+def move_unit(
+    unit: Unit,
+    *,
+    parent: Unit | None,
+    on: dt.date,
+    decision: Decision | None = None,
+    batch: str = "",
+) -> UnitEvent:
+    """Place `unit`, with its whole subtree, under `parent` (None: as a root) from `on`.
+
+    Members keep their home unit, so they follow through the new paths without being touched.
+    """
+    span = current_span(unit, on)
+    parent_span = current_span(parent, on) if parent is not None else None
+    if (parent.pk if parent else None) == span.parent_id:
+        where = f"«{parent.code}»" if parent else "gốc của cây"
+        raise CosoError(f"Đơn vị «{unit.code}» đã trực thuộc {where} vào ngày {fmt(on)}.")
+    _check_move(span, parent_span, on)
+    old_parent = Unit.objects.filter(pk=span.parent_id).first() if span.parent_id else None
+    new_path = f"{parent_span.path if parent_span else '/'}{unit.pk}/"
+    event = _event(
+        UnitEventKind.MOVE,
+        unit,
+        on,
+        decision,
+        batch,
+        {
+            "before": {"parent": old_parent.code if old_parent else None, "path": span.path},
+            "after": {"parent": parent.code if parent else None, "path": new_path},
+            "members": _subtree_members_on(span, on),
+        },
+        other=parent,
+    )
+    event.details["units"] = _rewrite_subtree(span, parent_span, on, event)
+    event.save(update_fields=["details"])
+    refresh_days([on])
+    return event
+
+
+def _end_unit(unit: Unit, span: UnitSpan, on: dt.date) -> None:
+    if span.valid_from == on:
+        if unit.valid_from == on:
+            raise CosoError(f"Không thể kết thúc «{unit.code}» vào chính ngày thành lập {fmt(on)}.")
+        # Changed earlier the same day: that change is folded into the ending, the previous
+        # span already ends on `on`.
+        UnitSpan.objects.filter(pk=span.pk).delete()
+    else:
+        UnitSpan.objects.filter(pk=span.pk).update(valid_to=on)
+    Unit.objects.filter(pk=unit.pk).update(valid_to=on)
+    unit.valid_to = on
+
+
+def _check_attached_not_after(unit: Unit, on: dt.date, what: str) -> None:
+    for model, label in ((Position, "chức vụ"), (Participation, "lượt tham gia sinh hoạt")):
+        later = model.objects.filter(unit=unit, valid_from__gt=on).count()
+        if later:
+            raise CosoError(
+                f"Không thể {what} «{unit.code}» ngày {fmt(on)}: có {later} {label} "
+                "bắt đầu sau ngày đó (lịch sử được ghi theo thứ tự ngày)."
+            )
+
+
+def _carry_attached(
+    model: type[Position] | type[Participation],
+    source: Unit,
+    target: Unit,
+    on: dt.date,
+    decision: Decision | None,
+) -> int:
+    """End `source`'s open rows of `model` on `on` and open the same ones at `target`."""
+    same_day = model.objects.filter(unit=source, valid_from=on).update(unit=target)
+    open_rows: list[Any] = list(
+        model.objects.filter(unit=source, valid_from__lt=on, valid_to__gt=on)
+    )
+    model.objects.filter(unit=source, valid_from__lt=on, valid_to__gt=on).update(valid_to=on)
+    for row in open_rows:
+        row.pk = None
+        row.unit = target
+        row.valid_from = on
+        if decision is not None and isinstance(row, Position):
+            row.decision = decision
+    model.objects.bulk_create(open_rows, batch_size=2000)
+    return same_day + len(open_rows)
+
+
+@transaction.atomic
+def merge_units(
+    source: Unit, *, into: Unit, on: dt.date, decision: Decision | None = None, batch: str = ""
+) -> UnitEvent:
+    """Merge `source` into `into` on `on`; the source ends. Returns the MERGE event."""
+    src_span = current_span(source, on)
+    if into.pk == source.pk:
+        raise CosoError(f"Không thể sáp nhập «{source.code}» vào chính nó.")
+    tgt_span = current_span(into, on)
+    if tgt_span.path.startswith(src_span.path):
+        raise CosoError(
+            f"Không thể sáp nhập «{source.code}» vào «{into.code}» ngày {fmt(on)}: "
+            f"«{into.code}» nằm trong chính «{source.code}»."
+        )
+    _check_subtree_unchanged_after(src_span, on)
+    _check_attached_not_after(source, on, "sáp nhập")
+    children = list(
+        UnitSpan.objects.select_related("unit")
+        .filter(parent=source, valid_from__lte=on, valid_to__gt=on)
+        .order_by("unit__code")
+    )
+    for child in children:
+        _check_move(child, tgt_span, on)
+
+    members_before = _subtree_members_on(src_span, on)
+    merge_event = _event(UnitEventKind.MERGE, source, on, decision, batch, {}, other=into)
+    absorb_event = _event(UnitEventKind.ABSORB, into, on, decision, batch, {}, other=source)
+    moved_units = 0
+    for child in children:
+        move_event = _event(
+            UnitEventKind.MOVE,
+            child.unit,
+            on,
+            decision,
+            batch,
+            {
+                "before": {"parent": source.code, "path": child.path},
+                "after": {"parent": into.code, "path": f"{tgt_span.path}{child.unit_id}/"},
+                "members": _subtree_members_on(child, on),
+                "merge_of": source.code,
+            },
+            other=into,
+        )
+        count = _rewrite_subtree(child, tgt_span, on, move_event)
+        move_event.details["units"] = count
+        move_event.save(update_fields=["details"])
+        moved_units += count
+
+    rehomed = rehome_members(source, into, on=on, unit_event=merge_event)
+    positions = _carry_attached(Position, source, into, on, decision)
+    participations = _carry_attached(Participation, source, into, on, None)
+    _end_unit(source, src_span, on)
+
+    details = {
+        "source": {"code": source.code, "name": src_span.name, "kind": src_span.kind},
+        "target": {"code": into.code, "name": tgt_span.name, "kind": tgt_span.kind},
+        "children_moved": [c.unit.code for c in children],
+        "units_moved": moved_units,
+        "members_rehomed": rehomed,
+        "members_in_subtree": members_before,
+        "positions_moved": positions,
+        "participations_moved": participations,
+    }
+    for event in (merge_event, absorb_event):
+        event.details = details
+        event.save(update_fields=["details"])
+    refresh_days([on])
+    return merge_event
+
+
+@transaction.atomic
+def dissolve_unit(
+    unit: Unit, *, on: dt.date, decision: Decision | None = None, batch: str = ""
+) -> UnitEvent:
+    """End an empty unit on `on`; refused while it has child units or members."""
+    span = current_span(unit, on)
+    children = UnitSpan.objects.filter(parent=unit, valid_to__gt=on).values("unit_id").distinct()
+    members = _members_from(on).filter(Q(unit=unit) | Q(group=unit)).values("member_id").distinct()
+    n_children, n_members = children.count(), members.count()
+    if n_children or n_members:
+        raise CosoError(
+            f"Không thể giải thể «{unit.code}» ngày {fmt(on)}: còn {n_children} đơn vị trực thuộc "
+            f"và {n_members} đảng viên sinh hoạt; hãy chuyển hoặc sáp nhập trước."
+        )
+    _check_attached_not_after(unit, on, "giải thể")
+    # Posts and participations cannot outlive the unit.
+    positions = Position.objects.filter(unit=unit, valid_to__gt=on)
+    participations = Participation.objects.filter(unit=unit, valid_to__gt=on)
+    for rows in (positions, participations):
+        if rows.filter(valid_from=on).exists():
+            raise CosoError(
+                f"Không thể giải thể «{unit.code}» ngày {fmt(on)}: có chức vụ hoặc lượt tham gia "
+                "sinh hoạt bắt đầu đúng ngày đó."
+            )
+    details = {
+        "before": {"name": span.name, "kind": span.kind},
+        "positions_ended": positions.update(valid_to=on),
+        "participations_ended": participations.update(valid_to=on),
+    }
+    event = _event(UnitEventKind.DISSOLVE, unit, on, decision, batch, details)
+    _end_unit(unit, span, on)
+    refresh_days([on])
+    return event
+
+
+__all__ = [
+    "check_kind_allowed",
+    "create_unit",
+    "current_span",
+    "dissolve_unit",
+    "merge_units",
+    "move_unit",
+    "rename_unit",
+    "retag_unit",
+    "retype_unit",
+]
