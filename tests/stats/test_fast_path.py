@@ -1,0 +1,101 @@
+"""The root's figures from DailyDelta equal the figures counted from the spans, on random data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coso.core.dates import FAR_FUTURE
+from coso.members.models import Participation, Position
+from coso.stats.models import DailyDelta
+from coso.stats.queries import stats_as_of, stats_from_spans
+from coso.stats.tally import rebuild_all, refresh_days
+from coso.units.models import Unit, UnitSpan, format_tags
+
+from .helpers import D, member, unit
+
+START, END = D(2015, 1, 1), D(2026, 1, 1)
+TAGS = ["residential", "village", "agency", "border"]
+CHILD_KINDS = {
+    "province": ["district", "grassroots_committee", "grassroots_branch"],
+    "district": ["grassroots_committee", "grassroots_branch"],
+    "grassroots_committee": ["branch"],
+}
+
+
+def _date_after(data: st.DataObject, after: dt.date) -> dt.date:
+    return data.draw(st.dates(min_value=min(after, END), max_value=END))
+
+
+def _build(data: st.DataObject) -> Unit:
+    root = unit("R", "province", None, on=START)
+    units: list[tuple[Unit, str, dt.date]] = [(root, "province", START)]
+    for i in range(data.draw(st.integers(1, 8))):
+        parent, parent_kind, parent_start = data.draw(
+            st.sampled_from([u for u in units if u[1] in CHILD_KINDS])
+        )
+        kind = data.draw(st.sampled_from(CHILD_KINDS[parent_kind]))
+        on = _date_after(data, parent_start)
+        tags = data.draw(st.lists(st.sampled_from(TAGS), max_size=2, unique=True))
+        units.append((unit(f"U{i}", kind, parent, on=on, tags=tags), kind, on))
+    homes = [(u, on) for u, kind, on in units if kind in ("branch", "grassroots_branch")]
+    if not homes:
+        return root
+
+    for _ in range(data.draw(st.integers(0, 12))):
+        u, unit_start = data.draw(st.sampled_from(homes))
+        a = _date_after(data, unit_start)
+        b = data.draw(st.one_of(st.just(FAR_FUTURE), st.dates(min_value=a, max_value=END)))
+        if b <= a:
+            b = FAR_FUTURE
+        spans: list = [(u, a, b, data.draw(st.sampled_from(["probationary", "official"])))]
+        if b != FAR_FUTURE and data.draw(st.booleans()):  # a second period after a change
+            later = [(v, s) for v, s in homes if s <= b]
+            v, _ = data.draw(st.sampled_from(later))
+            spans.append((v, b, FAR_FUTURE, "official"))
+        m = member(spans, exempt=data.draw(st.booleans()), in_transit=data.draw(st.booleans()))
+        if data.draw(st.booleans()):
+            where, where_start = data.draw(st.sampled_from([(x[0], x[2]) for x in units]))
+            p_from = _date_after(data, max(a, where_start))
+            Participation.objects.create(member=m, unit=where, kind="activity", valid_from=p_from)
+            Position.objects.create(
+                member=m, unit=where, role="committee_member", valid_from=p_from
+            )
+
+    # Retag some branches on a date: the old span closes, a new one opens (as operations do).
+    for u, unit_start in data.draw(st.lists(st.sampled_from(homes), max_size=2, unique=True)):
+        old = UnitSpan.objects.filter(unit=u, valid_to=FAR_FUTURE).get()
+        on = _date_after(data, unit_start)
+        if on <= old.valid_from:
+            continue
+        UnitSpan.objects.filter(pk=old.pk).update(valid_to=on)
+        old.pk = None
+        old.valid_from, old.valid_to = on, FAR_FUTURE
+        old.tags = format_tags(data.draw(st.lists(st.sampled_from(TAGS), max_size=2, unique=True)))
+        old.save()
+        refresh_days([on])
+    return root
+
+
+def test_root_fast_path_equals_spans_on_random_data() -> None:
+    @settings(
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(data=st.data())
+    def check(data: st.DataObject) -> None:
+        with transaction.atomic():
+            root = _build(data)
+            incremental = set(DailyDelta.objects.values_list("day", "metric", "delta"))
+            rebuild_all()
+            assert set(DailyDelta.objects.values_list("day", "metric", "delta")) == incremental
+            days = data.draw(st.lists(st.dates(min_value=START, max_value=END), max_size=6))
+            for day in [START, END, *days]:
+                assert stats_as_of(root, day) == stats_from_spans(root, day), day
+            transaction.set_rollback(True)
+
+    check()
