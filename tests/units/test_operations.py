@@ -100,7 +100,7 @@ def test_rename_refusals(u):
         rename_unit(u["B1"], name="X", on=dt.date(1999, 1, 1))
     rename_unit(u["B1"], name="X", on=ON)
     # History is appended: nothing may be dated before the latest span.
-    with pytest.raises(CosoError, match="từ ngày 01/07/2020.*30/06/2020"):
+    with pytest.raises(CosoError, match=r"từ ngày 01/07/2020.*30/06/2020"):
         rename_unit(u["B1"], name="Y", on=BEFORE)
     assert span("B1", BEFORE).name == "Đơn vị B1"
 
@@ -135,7 +135,7 @@ def test_retype_keeps_members_and_children(u):
 
 
 def test_retype_refusals(u):
-    with pytest.raises(CosoError, match="«C1».*«D1».*province"):
+    with pytest.raises(CosoError, match=r"«C1».*«D1».*province"):
         retype_unit(u["C1"], kind="province", on=ON)
     # Its branches cannot sit under a grassroots branch.
     with pytest.raises(CosoError, match="«B1», «B2»"):
@@ -193,7 +193,7 @@ def test_move_refusals(u):
         move_unit(u["C1"], parent=u["B1"], on=ON)
     with pytest.raises(CosoError, match="nằm trong chính «C1»"):
         move_unit(u["C1"], parent=u["C1"], on=ON)
-    with pytest.raises(CosoError, match="branch.*district"):
+    with pytest.raises(CosoError, match=r"branch.*district"):
         move_unit(u["B1"], parent=u["D2"], on=ON)
     with pytest.raises(CosoError, match="đã trực thuộc «D1»"):
         move_unit(u["C1"], parent=u["D1"], on=ON)
@@ -202,7 +202,7 @@ def test_move_refusals(u):
         move_unit(u["C3"], parent=late, on=ON)
     # A change recorded later inside the subtree would be stranded at the old path.
     rename_unit(u["G1"], name="Tổ 1", on=AFTER)
-    with pytest.raises(CosoError, match="«G1» thuộc «C1».*01/01/2021"):
+    with pytest.raises(CosoError, match=r"«G1» thuộc «C1».*01/01/2021"):
         move_unit(u["C1"], parent=u["D2"], on=ON)
     assert UnitSpan.objects.filter(valid_from=ON).count() == 0
 
@@ -278,7 +278,7 @@ def test_merge_branches_rehomes_members_positions_and_participations(u):
     assert Participation.objects.get(unit=u["B2"], member=guest).valid_to == ON
     assert members_under("B1", ON) == 8 and members_under("B1", BEFORE) == 5
     assert members_under("B2", BEFORE) == 3
-    before["B3"] = before["B3"][:4] + (7,)
+    before["B3"] = (*before["B3"][:4], 7)
     assert tree_on(BEFORE) == before
     assert members_under("P", ON) == TOTAL + 1
 
@@ -312,9 +312,9 @@ def test_merge_refusals(u):
         merge_units(u["C1"], into=u["C1"], on=ON)
     with pytest.raises(CosoError, match="«B1» nằm trong chính «C1»"):
         merge_units(u["C1"], into=u["B1"], on=ON)
-    with pytest.raises(CosoError, match="3 đảng viên.*«C2».*không phải chi bộ"):
+    with pytest.raises(CosoError, match=r"3 đảng viên.*«C2».*không phải chi bộ"):
         merge_units(u["B2"], into=u["C2"], on=ON)
-    with pytest.raises(CosoError, match="«B1».*grassroots_branch"):
+    with pytest.raises(CosoError, match=r"«B1».*grassroots_branch"):
         merge_units(u["C1"], into=u["GB1"], on=ON)
     created = create_unit(code="N", name="N", kind="branch", parent=u["C2"], on=ON)
     with pytest.raises(CosoError, match="«N» không tồn tại vào ngày 30/06/2020"):
@@ -324,7 +324,7 @@ def test_merge_refusals(u):
     # A member whose record at the source changes later blocks the merge (history in order).
     leaver = Member.objects.filter(home_unit=u["B2"]).first()
     MemberSpan.objects.filter(member=leaver).update(valid_to=AFTER)
-    with pytest.raises(CosoError, match=f"1 đảng viên của «B2».*{leaver.member_id}"):
+    with pytest.raises(CosoError, match=rf"1 đảng viên của «B2».*{leaver.member_id}"):
         merge_units(u["B2"], into=u["B1"], on=ON)
     assert Unit.objects.filter(valid_to__lt=FAR_FUTURE).count() == 0
     assert not MemberEvent.objects.exists()
