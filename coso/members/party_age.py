@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from coso.core.dates import FAR_FUTURE
+from coso.core.dates import FAR_FUTURE, add_months
 from coso.core.rules import rule
 from coso.members.models import (
     Member,
@@ -43,13 +43,14 @@ def in_party_periods(member: Member) -> list[tuple[dt.date, dt.date]]:
             periods.append([valid_from, valid_to])
     if not periods:
         return []
-    decisions = set(
-        MemberEvent.objects.filter(
-            member=member,
-            kind__in=[MemberEventKind.ADMIT, MemberEventKind.READMIT],
-            decided_on__isnull=False,
-        ).values_list("decided_on", flat=True)
-    )
+    decisions: set[dt.date] = set()
+    for decided in MemberEvent.objects.filter(
+        member=member,
+        kind__in=[MemberEventKind.ADMIT, MemberEventKind.READMIT],
+        decided_on__isnull=False,
+    ).values_list("decided_on", flat=True):
+        if decided is not None:
+            decisions.add(decided)
     if member.first_admitted_on:
         decisions.add(member.first_admitted_on)
     # An admission decision opens the membership it leads to (the period starting next).
@@ -88,12 +89,21 @@ def party_age_days(member: Member, on: dt.date) -> int:
 
 
 def party_age(member: Member, on: dt.date) -> tuple[int, int]:
-    """(years, months) of party age on `on`, counted on the calendar as if without gaps."""
-    days = party_age_days(member, on)
-    if days <= 0:
+    """(years, months) of party age on `on`: the calendar from the first admission decision,
+    its start moved later by each period outside the Party (measured in months and days)."""
+    if party_age_days(member, on) <= 0:
         return (0, 0)
-    months = age_months(on - dt.timedelta(days=days), on)
-    years, rest = divmod(months, 12)
+    periods = [(a, min(b, on)) for a, b in in_party_periods(member) if a < on]
+    start = periods[0][0]
+    outside = [(periods[i][1], periods[i + 1][0]) for i in range(len(periods) - 1)]
+    outside.append((periods[-1][1], on))
+    for gap_from, gap_to in outside:
+        if gap_to <= gap_from:
+            continue
+        months = age_months(gap_from, gap_to)
+        days = (gap_to - add_months(gap_from, months)).days
+        start = add_months(start, months) + dt.timedelta(days=days)
+    years, rest = divmod(age_months(start, on), 12)
     return (years, rest)
 
 

@@ -16,7 +16,8 @@ from coso.units.models import Unit
 from coso.units.operations import create_unit
 
 D = dt.date
-START = D(2000, 1, 3)
+START = D(1975, 1, 6)
+BIRTH = D(1980, 5, 10)
 _ids = itertools.count(1)
 
 
@@ -53,7 +54,7 @@ def admit(
     branch: Unit,
     admitted_on: dt.date,
     *,
-    birth_date: dt.date = D(1980, 5, 10),
+    birth_date: dt.date = BIRTH,
     gender: str = "male",
     **kw: Any,
 ) -> Member:
