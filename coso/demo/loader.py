@@ -1,0 +1,304 @@
+"""Write the Quang Binh demo into the database through the public imports, plans and operations.
+
+The units and members go in as CSV files through `import_units` / `import_members`, every
+reorganization as a plan file through `apply_plan`, and everything else through the member
+operations, in date order. The files are kept (under `var/demo/` by default) so that anyone can
+read the 2025 reform plan or replay it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.conf import settings
+from django.db import transaction
+
+from coso.core.dates import today
+from coso.core.errors import CosoError
+from coso.core.models import get_decision
+from coso.core.tabular import progress_bar
+from coso.demo.quangbinh import (
+    BORDER_GUARD,
+    EXPECTED,
+    FIGURES_DAY,
+    HOAN_LAO,
+    HOAN_TRACH,
+    MEMBER_COLUMNS,
+    PLAN_COLUMNS,
+    PROVINCE,
+    REFORM_DAY,
+    UNIT_COLUMNS,
+    Demo,
+    MemberRow,
+    Step,
+    build_demo,
+)
+from coso.members.imports import import_members
+from coso.members.models import Member, ParticipationKind
+from coso.members.operations import (
+    add_external_role,
+    add_participation,
+    admit_member,
+    assign_position,
+    exempt_member,
+    receive_member,
+    recognize_member,
+    record_death,
+    reject_recognition,
+    strike_off,
+    transfer_out,
+)
+from coso.stats.queries import stats_as_of
+from coso.units.imports import import_units
+from coso.units.models import Unit
+from coso.units.plans import apply_plan
+
+DEFAULT_SEED = 2020
+
+
+@dataclass
+class LoadReport:
+    seed: int
+    directory: Path
+    units: int = 0
+    members: int = 0
+    steps: int = 0
+    seconds: float = 0.0
+    reform_plan: Path | None = None
+    figures: dict[str, Any] = field(default_factory=dict)
+    mismatches: list[str] = field(default_factory=list)
+
+
+def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    return path
+
+
+def database_has_units() -> bool:
+    return Unit.objects.exists()
+
+
+class _Applier:
+    """Runs the timeline steps, looking units and members up once each."""
+
+    def __init__(self, demo: Demo, directory: Path):
+        self.demo = demo
+        self.directory = directory
+        self._units: dict[str, Unit] = {}
+        self._members: dict[str, Member] = {}
+        self.handlers: dict[str, Callable[[Step], None]] = {
+            "plan": self.plan,
+            "admit": self.admit,
+            "recognize": self.recognize,
+            "reject": self.reject,
+            "transfer_out": self.transfer_out,
+            "receive": self.receive,
+            "exempt": self.exempt,
+            "death": self.death,
+            "strike_off": self.strike_off,
+            "position": self.position,
+            "external_role": self.external_role,
+            "participation": self.participation,
+        }
+        self.admissions = 0
+
+    def unit(self, code: str) -> Unit:
+        if code not in self._units:
+            self._units[code] = Unit.objects.get(code=code)
+        return self._units[code]
+
+    def member(self, member_id: str) -> Member:
+        if member_id not in self._members:
+            self._members[member_id] = Member.objects.get(member_id=member_id)
+        return self._members[member_id]
+
+    def apply(self, step: Step) -> None:
+        try:
+            self.handlers[step.op](step)
+        except CosoError as exc:
+            who = f" {step.member}" if step.member else ""
+            where = f" @ {step.unit}" if step.unit else ""
+            raise CosoError(f"Demo: bước «{step.op}»{who}{where} ngày {step.day}: {exc}") from exc
+
+    def plan(self, step: Step) -> None:
+        path = write_csv(self.directory / step.args["name"], PLAN_COLUMNS, step.args["rows"])
+        number, signed = step.args["decision"]
+        apply_plan(path, on=step.day, decision_number=number, decision_date=signed, progress=False)
+
+    def admit(self, step: Step) -> None:
+        person: MemberRow = step.args["person"]
+        self.admissions += 1
+        decision = get_decision(f"{100 + self.admissions}-QĐ/ĐU", step.day)
+        profile = person.profile()
+        self._members[person.member_id] = admit_member(
+            **profile,
+            branch=self.unit(step.unit),
+            admitted_on=step.day,
+            ceremony_on=step.args["ceremony_on"],
+            decision=decision,
+        )
+
+    def recognize(self, step: Step) -> None:
+        recognize_member(self.member(step.member), decided_on=step.day)
+
+    def reject(self, step: Step) -> None:
+        reject_recognition(self.member(step.member), decided_on=step.day)
+
+    def transfer_out(self, step: Step) -> None:
+        transfer_out(self.member(step.member), on=step.day, to_unit=self.unit(step.unit))
+
+    def receive(self, step: Step) -> None:
+        receive_member(self.member(step.member), on=step.day, branch=self.unit(step.unit))
+
+    def exempt(self, step: Step) -> None:
+        exempt_member(self.member(step.member), on=step.day, reason=step.args["reason"])
+
+    def death(self, step: Step) -> None:
+        record_death(self.member(step.member), on=step.day)
+
+    def strike_off(self, step: Step) -> None:
+        strike_off(self.member(step.member), on=step.day, reason=step.args["reason"])
+
+    def position(self, step: Step) -> None:
+        assign_position(
+            self.member(step.member), self.unit(step.unit), step.args["role"], on=step.day
+        )
+
+    def external_role(self, step: Step) -> None:
+        add_external_role(
+            self.member(step.member),
+            title=step.args["title"],
+            body=step.args["body"],
+            unit=self.unit(step.unit),
+            on=step.day,
+        )
+
+    def participation(self, step: Step) -> None:
+        add_participation(
+            self.member(step.member),
+            self.unit(step.unit),
+            ParticipationKind.ACTIVITY,
+            on=step.day,
+            note=step.args.get("note", ""),
+        )
+
+
+def demo_directory() -> Path:
+    return Path(settings.VAR_DIR) / "demo"
+
+
+@transaction.atomic
+def load_demo(
+    *,
+    seed: int = DEFAULT_SEED,
+    directory: Path | None = None,
+    progress: bool = True,
+    log: TextIO | None = None,
+) -> LoadReport:
+    """Load the demo into an empty database (one transaction); refuse if it holds units."""
+    started = time.monotonic()
+    out = log or sys.stderr
+    if database_has_units():
+        raise CosoError(
+            "Cơ sở dữ liệu đã có đơn vị; chỉ nạp dữ liệu mẫu vào cơ sở dữ liệu trống "
+            "(dùng --if-empty để bỏ qua khi đã nạp)."
+        )
+    directory = directory or demo_directory()
+    report = LoadReport(seed=seed, directory=directory)
+
+    def say(text: str) -> None:
+        if progress:
+            print(f"[{time.monotonic() - started:5.1f}s] {text}", file=out, flush=True)
+
+    say(f"Tạo dữ liệu mẫu Quảng Bình (seed {seed})…")
+    demo = build_demo(seed)
+    units_csv = write_csv(
+        directory / "don-vi-2019.csv", UNIT_COLUMNS, (u.csv() for u in demo.units)
+    )
+    members_csv = write_csv(
+        directory / "dang-vien.csv", MEMBER_COLUMNS, (m.csv() for m in demo.members)
+    )
+    say(f"Nhập {len(demo.units)} đơn vị ({units_csv})…")
+    import_units(units_csv, progress=progress)
+    say(f"Nhập {len(demo.members)} đảng viên ({members_csv})…")
+    import_members(members_csv, progress=progress)
+
+    applier = _Applier(demo, directory)
+    timeline = demo.timeline()
+    say(f"Ghi {len(timeline)} sự kiện 2019–2025 (sáp nhập, kết nạp, chuyển sinh hoạt, …)…")
+    with progress_bar(len(timeline), "Sự kiện", progress) as bar:
+        for step in timeline:
+            if step.op == "plan" and step.day == REFORM_DAY:
+                bar.set_description("Sắp xếp 01/07/2025")
+            applier.apply(step)
+            bar.update(1)
+    report.units = len(demo.units)
+    report.members = len(demo.members) + applier.admissions
+    report.steps = len(timeline)
+    report.reform_plan = directory / "2025-07-01-sap-xep-tinh-quang-tri.csv"
+    report.figures, report.mismatches = demo_figures()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def demo_figures() -> tuple[dict[str, Any], list[str]]:
+    """The seed's figures as the database answers them, and any that differ from the seed."""
+    hoan_lao = stats_as_of(Unit.objects.get(code=HOAN_LAO), FIGURES_DAY)
+    border = stats_as_of(Unit.objects.get(code=BORDER_GUARD), FIGURES_DAY)
+    province = Unit.objects.get(code=PROVINCE)
+    before = stats_as_of(province, REFORM_DAY - dt.timedelta(days=1))
+    now = stats_as_of(province, today())
+    figures = {
+        "hoan_lao": {
+            "members": hoan_lao["members"]["total"],
+            "branches": hoan_lao["units"].get("branch", 0),
+            "residential": hoan_lao["branch_categories"].get("residential", 0),
+        },
+        "border_guard": border["outside"],
+        "province": {
+            "members_2025_06_30": before["members"]["total"],
+            "members_today": now["members"]["total"],
+            "districts_2024": stats_as_of(province, FIGURES_DAY)["units"].get("district", 0),
+            "districts_today": now["units"].get("district", 0),
+            "communes_today": now["units"].get("commune", 0),
+        },
+    }
+    mismatches: list[str] = []
+    for group in ("hoan_lao", "border_guard"):
+        mismatches += _compare(group, EXPECTED[group], figures[group])
+    if figures["province"]["members_today"] != figures["province"]["members_2025_06_30"]:
+        mismatches.append("province: members today differ from 2025-06-30")
+    return figures, mismatches
+
+
+def _compare(prefix: str, expected: Any, actual: Any) -> list[str]:
+    if isinstance(expected, dict):
+        out: list[str] = []
+        for key, value in expected.items():
+            got = actual.get(key, 0) if isinstance(actual, dict) else None
+            out += _compare(f"{prefix}.{key}", value, got)
+        return out
+    return [] if expected == actual else [f"{prefix}: expected {expected}, got {actual}"]
+
+
+__all__ = [
+    "DEFAULT_SEED",
+    "HOAN_TRACH",
+    "LoadReport",
+    "database_has_units",
+    "demo_directory",
+    "demo_figures",
+    "load_demo",
+    "write_csv",
+]

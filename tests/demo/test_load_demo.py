@@ -1,0 +1,226 @@
+"""The demo reproduces the seed article's figures (issue §5, BRIEF.md §7).
+
+Loading takes tens of seconds, so the whole demo is loaded once, in one test, which then checks
+every figure; the cheaper tests around it do not load it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from coso.core.dates import today
+from coso.demo.geography import legacy_units, reform_mapping
+from coso.demo.quangbinh import (
+    BORDER_GUARD,
+    HOAN_LAO,
+    HOAN_TRACH,
+    MERGER_DAY,
+    PROVINCE,
+    build_demo,
+)
+from coso.members.models import MemberSpan, Participation
+from coso.stats.queries import stats_as_of, stats_from_spans
+from coso.units.models import Unit, UnitSpan
+from coso.units.operations import create_unit
+from coso.units.queries import span_on
+
+D2019 = dt.date(2019, 12, 31)
+D2024 = dt.date(2024, 12, 31)
+D2025 = dt.date(2025, 6, 30)
+DISTRICTS = {"450", "452", "453", "454", "455", "456", "457", "458"}
+
+
+def _children(code: str, day: dt.date) -> list[UnitSpan]:
+    unit = Unit.objects.get(code=code)
+    return list(
+        UnitSpan.objects.filter(parent=unit, valid_from__lte=day, valid_to__gt=day).select_related(
+            "unit"
+        )
+    )
+
+
+def _cli_json(*args: str) -> dict:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_the_demo_reproduces_the_seed_figures(tmp_path):
+    out = io.StringIO()
+    call_command("load_demo", "--no-progress", "--directory", str(tmp_path), stdout=out)
+    assert (tmp_path / "2025-07-01-sap-xep-tinh-quang-tri.csv").exists()
+    printed = out.getvalue()
+    assert "khớp bài báo" in printed and "KHÔNG KHỚP" not in printed
+
+    # Hoàn Lão, as the article describes it at the end of 2024, through the command line.
+    hl = _cli_json("stats", HOAN_LAO, "--as-of", "2024-12-31", "--json")
+    assert hl["unit"] == HOAN_LAO and hl["as_of"] == "2024-12-31"
+    assert hl["members"]["total"] == 1184
+    assert hl["units"]["branch"] == 30
+    assert hl["branch_categories"]["residential"] == 20
+    assert hl["members"]["official"] + hl["members"]["probationary"] == 1184
+    assert hl["members"]["exempt"] > 0  # the story exempts old members
+    assert stats_from_spans(Unit.objects.get(code=HOAN_LAO), D2024)["members"] == hl["members"]
+
+    # Before the merger the two were separate committees under Bố Trạch.
+    town, commune = Unit.objects.get(code=HOAN_LAO), Unit.objects.get(code=HOAN_TRACH)
+    assert span_on(town, D2019).parent.code == "455"
+    assert span_on(commune, D2019).parent.code == "455"
+    assert span_on(commune, D2019).name.startswith("Đảng bộ xã Hoàn Trạch")
+    town_2019 = stats_as_of(town, D2019)
+    commune_2019 = stats_as_of(commune, D2019)
+    assert town_2019["units"]["branch"] == 17 and commune_2019["units"]["branch"] == 10
+    assert commune_2019["branch_categories"]["village"] == 9
+    assert commune.valid_to == MERGER_DAY
+    assert {s.unit.code for s in _children(HOAN_LAO, D2019)}.isdisjoint(
+        {s.unit.code for s in _children(HOAN_TRACH, D2019)}
+    )
+    on_merger = stats_as_of(town, MERGER_DAY)
+    before = stats_as_of(town, MERGER_DAY - dt.timedelta(days=1))
+    before_ht = stats_as_of(commune, MERGER_DAY - dt.timedelta(days=1))
+    assert on_merger["members"]["total"] == (
+        before["members"]["total"] + before_ht["members"]["total"]
+    )
+
+    # The border guard arrangement, readable from `coso stats 44-BDBP --as-of 2024-12-31 --json`.
+    bg = _cli_json("stats", BORDER_GUARD, "--as-of", "2024-12-31", "--json")
+    outside = bg["outside"]
+    assert outside["participations"] == {"members": 135, "units": 41}
+    assert outside["positions"]["district.committee_member"] == 7
+    assert outside["positions"]["grassroots_committee.deputy_secretary"] == 5
+    assert outside["positions"]["grassroots_committee.committee_member"] == 16
+    assert outside["external_roles"] == 11
+    villages = Participation.objects.filter(member__home_unit__code__startswith=BORDER_GUARD)
+    assert {p.unit.code.split("-")[0] for p in villages} <= {
+        "18904", "18907", "19147", "19192", "19204", "19318", "19327"
+    }  # fmt: skip
+    # Taking part never adds to a village's membership.
+    village = villages.first().unit
+    village_stats = stats_as_of(village, D2024)
+    assert village_stats["participants"] >= 3
+    assert (
+        village_stats["members"]["total"]
+        == MemberSpan.objects.filter(
+            unit=village, valid_from__lte=D2024, valid_to__gt=D2024
+        ).count()
+    )
+
+    # 2024: Quảng Bình with its 8 districts (and 5 committees directly under the province,
+    # the border guard among them, which are district-level too).
+    province = Unit.objects.get(code=PROVINCE)
+    assert span_on(province, D2024).name == "Đảng bộ tỉnh Quảng Bình"
+    children_2024 = _children(PROVINCE, D2024)
+    districts = {s.unit.code for s in children_2024 if "directly_under" not in s.tag_list}
+    assert districts == DISTRICTS
+    assert all(s.kind == "district" for s in children_2024)
+    assert stats_as_of(province, D2024)["units"]["district"] == 13
+
+    # Today: Quảng Trị, no district level, every member still there.
+    now = today()
+    assert span_on(province, now).name == "Đảng bộ tỉnh Quảng Trị"
+    after = stats_as_of(province, now)
+    assert "district" not in after["units"]
+    assert after["units"]["commune"] == len(reform_mapping()) + 5
+    assert after["members"]["total"] == stats_as_of(province, D2025)["members"]["total"]
+    assert after["members"] == stats_from_spans(province, now)["members"]
+    assert all(s.kind == "commune" for s in _children(PROVINCE, now))
+    for code in DISTRICTS:
+        assert Unit.objects.get(code=code).valid_to == dt.date(2025, 7, 1)
+
+    # Xã Hoàn Lão kept 19111 and took in the four communes the official mapping names.
+    assert span_on(town, now).kind == "commune"
+    assert span_on(town, now).name == "Đảng bộ xã Hoàn Lão"
+    merged = {"19177", "19180", "19183", "19186"}
+    for code in merged:
+        assert Unit.objects.get(code=code).valid_to == dt.date(2025, 7, 1)
+    hl_now = stats_as_of(town, now)
+    expected = sum(
+        stats_as_of(Unit.objects.get(code=c), D2025)["members"]["total"]
+        for c in merged | {HOAN_LAO}
+    )
+    assert hl_now["members"]["total"] == expected
+    assert span_on(Unit.objects.get(code=BORDER_GUARD), now).kind == "commune"
+    # Officers' posts in merged communes followed their committees.
+    assert stats_as_of(Unit.objects.get(code=BORDER_GUARD), now)["outside"]["external_roles"] == 11
+
+    # Loading again is refused; --if-empty says it is already there.
+    with pytest.raises(CommandError, match="đã có đơn vị"):
+        call_command("load_demo", "--no-progress", stdout=io.StringIO())
+    again = io.StringIO()
+    call_command("load_demo", "--if-empty", stdout=again)
+    assert "đã được nạp" in again.getvalue()
+
+
+def test_load_demo_refuses_a_database_with_units_and_if_empty_succeeds(capsys):
+    from coso.cli import main
+
+    create_unit(code="01", name="Đảng bộ thành phố Hà Nội", kind="province", parent=None, on=D2019)
+    assert main(["coso", "load-demo", "--no-progress"]) == 1
+    assert "đã có đơn vị" in capsys.readouterr().err
+    assert main(["coso", "load-demo", "--if-empty"]) == 0
+    assert "không nạp lại" in capsys.readouterr().out
+    assert Unit.objects.count() == 1
+
+
+def test_the_demo_is_deterministic_and_uses_real_codes():
+    first, second = build_demo(7), build_demo(7)
+    assert [m.csv() for m in first.members[:200]] == [m.csv() for m in second.members[:200]]
+    assert [u.csv() for u in first.units] == [u.csv() for u in second.units]
+    assert build_demo(8).members[0].full_name != first.members[0].full_name or (
+        build_demo(8).members[0].birth_date != first.members[0].birth_date
+    )
+    codes = {u.code for u in first.units}
+    districts, communes = legacy_units()
+    assert {d.code for d in districts} == DISTRICTS
+    assert {c.code for c in communes} <= codes and len(communes) == 145
+    assert "19111-CB01" in codes and "455" in codes
+    ethnicities = {m.ethnicity for m in first.members}
+    assert {"Kinh", "Bru-Vân Kiều", "Chứt"} <= ethnicities
+    kinh = sum(m.ethnicity == "Kinh" for m in first.members)
+    assert kinh > 0.9 * len(first.members)
+    minority = {m.branch.split("-")[0] for m in first.members if m.ethnicity != "Kinh"}
+    assert minority <= {"18904", "18907", "18946", "19147", "19192", "19204", "19318", "19327"}
+
+
+def test_the_reform_plan_follows_the_official_mapping():
+    rows = build_demo(7).reform_rows
+    mapping = reform_mapping()
+    assert len(mapping) == 41
+    hoan_lao = next(n for n in mapping if n.code == HOAN_LAO)
+    assert set(hoan_lao.sources) == {HOAN_LAO, "19177", "19180", "19183", "19186"}
+    merges = {(r[1], r[2]) for r in rows if r[0] == "merge"}
+    assert {(c, HOAN_LAO) for c in ("19177", "19180", "19183", "19186")} <= merges
+    # Every old commune is either kept (moved under 44) or merged, exactly once.
+    kept = {r[1] for r in rows if r[0] == "move"}
+    _districts, communes = legacy_units()
+    assert sorted(kept | {m[0] for m in merges}) == sorted(c.code for c in communes)
+    assert not kept & {m[0] for m in merges}
+    assert ["retype", HOAN_LAO, "", "", "commune", ""] in rows
+    assert ["retype", BORDER_GUARD, "", "", "commune", ""] in rows
+    # Districts are dissolved after every commune has left them, then the province renamed.
+    first_dissolve = min(i for i, r in enumerate(rows) if r[0] == "dissolve")
+    assert all(r[0] in ("dissolve", "rename") for r in rows[first_dissolve:])
+    assert rows[-1] == ["rename", PROVINCE, "", "Đảng bộ tỉnh Quảng Trị", "", ""]
+
+
+def test_a_new_commune_without_an_old_code_is_created(monkeypatch):
+    from coso.demo import quangbinh
+    from coso.demo.geography import NewCommune
+
+    real = reform_mapping()
+    fake = [
+        NewCommune("99999", "Xã Thử Nghiệm", "Xã", real[0].sources),
+        *real[1:],
+    ]
+    monkeypatch.setattr(quangbinh, "reform_mapping", lambda: tuple(fake))
+    rows = build_demo(7).reform_rows
+    assert rows[0] == ["create", "99999", PROVINCE, "Đảng bộ xã Thử Nghiệm", "commune", "commune"]
+    assert [r for r in rows if r[2] == "99999"] == [
+        ["merge", code, "99999", "", "", ""] for code in real[0].sources
+    ]
