@@ -124,6 +124,8 @@ def _fail(name: str, reason: str) -> Any:
 
 
 def _clean(value: str) -> str:
+    if value.isascii():  # most cells (ids, dates, codes): nothing to normalize
+        return value.strip()
     return unicodedata.normalize("NFC", value.replace("\ufeff", "")).strip()
 
 

@@ -49,3 +49,21 @@ def write_xlsx(path: Path, rows: Sequence[Sequence[object]]) -> Path:
         sheet.append(list(row))
     workbook.save(path)
     return path
+
+
+def coso(argv: list[str]) -> int:
+    """Run `coso A B ...` as the console command does, and return its exit status.
+
+    `coso.cli.main` itself cannot be called in a test: Django closes every connection after a
+    command run from argv, which would end the test's transaction on PostgreSQL.
+    """
+    from django.core.management import call_command
+
+    from coso.cli import _command_name
+
+    name, rest = _command_name(argv[1:])
+    try:
+        call_command(name, *rest)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from coso.cli import main as coso
 from coso.core.dates import FAR_FUTURE
 from coso.core.errors import RowErrors
 from coso.stats.models import DailyDelta
@@ -13,7 +12,7 @@ from coso.units.imports import import_units
 from coso.units.models import Unit, UnitEvent, UnitSpan
 from coso.units.operations import create_unit
 
-from .files import write_csv, write_xlsx
+from .files import coso, write_csv, write_xlsx
 
 HEADER = ["code", "name", "kind", "parent", "valid_from", "category"]
 # Children before parents on purpose: the import must not depend on row order.
@@ -222,3 +221,13 @@ def test_ten_thousand_units_quickly(tmp_path: Path) -> None:
     assert time.monotonic() - started < 20
     span = UnitSpan.objects.get(unit__code="B9.39.23")
     assert span.depth == 3 and span.path.count("/") == 5
+
+
+def test_help_in_plain_words() -> None:
+    from coso.members.management.commands.members_import import Command as MembersImport
+    from coso.units.management.commands.units_import import Command as UnitsImport
+
+    units_help = UnitsImport().create_parser("coso", "units_import").format_help()
+    assert "code,name,kind,parent,valid_from,category" in units_help and "DD/MM/YYYY" in units_help
+    members_help = MembersImport().create_parser("coso", "members_import").format_help()
+    assert "member_id,card_no,full_name" in members_help and "nam/nữ" in members_help

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from coso.core.errors import RowErrors
+from coso.core.tabular import summary
+from coso.members.imports import import_members
+
+
+class Command(BaseCommand):
+    help = (
+        "Nhập đảng viên từ tệp .csv hoặc .xlsx có các cột member_id,card_no,full_name,gender,"
+        "birth_date,branch,admitted_on,official_on và có thể thêm national_id,ethnicity,religion,"
+        "hometown,residence,education,occupation,group,status,joined_on. Giới tính: nam/nữ "
+        "(male/female). Trạng thái: dự bị, chính thức hoặc miễn sinh hoạt; để trống thì là chính "
+        "thức nếu có ngày chính thức, ngược lại là dự bị. Ngày viết YYYY-MM-DD hoặc DD/MM/YYYY. "
+        "Nếu có dòng nào sai thì không ghi gì cả và liệt kê mọi lỗi. / "
+        "Import members from a .csv or .xlsx file with the columns above. If any row is wrong, "
+        "nothing is written and every error is listed (exit status 1)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="tệp .csv hoặc .xlsx / the .csv or .xlsx file")
+        parser.add_argument(
+            "--no-progress",
+            action="store_true",
+            help="không hiện thanh tiến độ / do not show the progress bar",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            report = import_members(options["file"], progress=not options["no_progress"])
+        except RowErrors as exc:
+            for error in exc.errors:
+                self.stderr.write(str(error))
+            self.stderr.write(f"{len(exc.errors)} lỗi, không có thay đổi nào được ghi.")
+            raise SystemExit(1) from exc
+        self.stdout.write(summary(report))
