@@ -88,16 +88,20 @@ def _span_units(lo: str, hi: str, day: dt.date, unit_id: int) -> tuple[Counter[s
     return kinds, categories
 
 
-def _participants(lo: str, hi: str, day: dt.date, whole_tree: bool) -> int:
-    if whole_tree:
-        # Every unit existing on the day is in the tree: no need to walk all unit spans.
+# Above this many home members, "outside" figures are driven from the side tables (positions,
+# participations, external roles) rather than from the subtree's member spans: reading each
+# span's member id costs a table lookup, which dominates for a province or the whole country.
+SIDE_TABLES_FROM_MEMBERS = 20_000
+
+
+def _participants(lo: str, hi: str, day: dt.date, from_side: bool) -> int:
+    if from_side:
         sql = (
             "SELECT COUNT(DISTINCT p.member_id) FROM members_participation p "
             "WHERE p.valid_from <= %s AND p.valid_to > %s AND EXISTS ("
-            "SELECT 1 FROM units_unitspan us WHERE us.unit_id = p.unit_id "
-            "AND us.valid_from <= %s AND us.valid_to > %s)"
+            f"SELECT 1 FROM units_unitspan us WHERE us.unit_id = p.unit_id AND {_SUBTREE})"
         )
-        params: list[Any] = [day, day, day, day]
+        params: list[Any] = [day, day, lo, hi, day, day]
     else:
         sql = (
             "SELECT COUNT(DISTINCT p.member_id) FROM units_unitspan us "
@@ -108,7 +112,7 @@ def _participants(lo: str, hi: str, day: dt.date, whole_tree: bool) -> int:
     return int(_rows(sql, params)[0][0] or 0)
 
 
-def _outside(lo: str, hi: str, day: dt.date, whole_tree: bool) -> dict[str, Any]:
+def _outside(lo: str, hi: str, day: dt.date, from_side: bool) -> dict[str, Any]:
     """What home members of the subtree do in units outside it (the seed's border guards)."""
     # The other unit's span on the day, if it lies inside the subtree.
     inside = (
@@ -122,15 +126,13 @@ def _outside(lo: str, hi: str, day: dt.date, whole_tree: bool) -> dict[str, Any]
         "AND ps.valid_from <= %s AND ps.valid_to > %s"
     )
 
-    if whole_tree:
-        # Every home member counts: drive from the (small) side tables, not millions of spans.
+    if from_side:
         home = (
-            "EXISTS (SELECT 1 FROM members_memberspan ms WHERE ms.member_id = {t}.member_id "
-            "AND ms.valid_from <= %s AND ms.valid_to > %s AND EXISTS (SELECT 1 FROM "
-            "units_unitspan us WHERE us.unit_id = ms.unit_id "
-            "AND us.valid_from <= %s AND us.valid_to > %s))"
+            "EXISTS (SELECT 1 FROM members_memberspan ms JOIN units_unitspan us "
+            "ON us.unit_id = ms.unit_id WHERE ms.member_id = {t}.member_id "
+            f"AND ms.valid_from <= %s AND ms.valid_to > %s AND {_SUBTREE})"
         )
-        home_params: list[Any] = [day, day, day, day]
+        home_params: list[Any] = [day, day, lo, hi, day, day]
         part_sql = (
             "SELECT COUNT(DISTINCT p.member_id), COUNT(DISTINCT p.unit_id) "
             f"FROM members_participation p WHERE {valid.format(t='p')} "
@@ -150,7 +152,6 @@ def _outside(lo: str, hi: str, day: dt.date, whole_tree: bool) -> dict[str, Any]
         )
         ext_params = [day, day, *home_params]
     else:
-        # From the subtree's member spans to what their members hold elsewhere.
         home_from = "units_unitspan us JOIN members_memberspan ms ON ms.unit_id = us.unit_id"
         home_where = f"{_SUBTREE} AND {valid.format(t='ms')}"
         home_params = [lo, hi, day, day, day, day]
@@ -206,40 +207,40 @@ def _delta_figures(day: dt.date) -> tuple[Counter[str], Counter[str], Counter[st
     return members, kinds, categories
 
 
-def _assemble(
+def stats_from_spans(unit: Unit, day: dt.date, *, from_side: bool | None = None) -> dict[str, Any]:
+    """`stats_as_of` counted from the spans, never from `DailyDelta` (the reference answer).
+
+    `from_side` forces how participation and "outside" figures are found (same answer either
+    way); by default it depends on how many members the subtree has.
+    """
+    span = span_on(unit, day)
+    lo, hi = subtree_range(span.path)
+    members = _span_members(lo, hi, day)
+    return _finish(unit, span, day, members, from_side=from_side)
+
+
+def _finish(
     unit: Unit,
+    span: UnitSpan,
     day: dt.date,
     members: Counter[str],
-    kinds: Counter[str],
-    categories: Counter[str],
-    participants: int,
-    outside: dict[str, Any],
+    *,
+    from_side: bool | None = None,
+    deltas: tuple[Counter[str], Counter[str]] | None = None,
 ) -> dict[str, Any]:
+    lo, hi = subtree_range(span.path)
+    kinds, categories = deltas or _span_units(lo, hi, day, unit.pk)
+    if from_side is None:
+        from_side = members["total"] > SIDE_TABLES_FROM_MEMBERS
     return {
         "unit": unit.code,
         "as_of": day.isoformat(),
         "members": _members_dict(members),
         "units": _sorted(kinds),
         "branch_categories": _sorted(categories),
-        "participants": participants,
-        "outside": outside,
+        "participants": _participants(lo, hi, day, from_side),
+        "outside": _outside(lo, hi, day, from_side),
     }
-
-
-def stats_from_spans(unit: Unit, day: dt.date) -> dict[str, Any]:
-    """`stats_as_of` counted from the spans, never from `DailyDelta` (the reference answer)."""
-    span = span_on(unit, day)
-    lo, hi = subtree_range(span.path)
-    kinds, categories = _span_units(lo, hi, day, unit.pk)
-    return _assemble(
-        unit,
-        day,
-        _span_members(lo, hi, day),
-        kinds,
-        categories,
-        _participants(lo, hi, day, whole_tree=False),
-        _outside(lo, hi, day, whole_tree=False),
-    )
 
 
 def stats_as_of(unit: Unit, day: dt.date) -> dict[str, Any]:
@@ -249,19 +250,11 @@ def stats_as_of(unit: Unit, day: dt.date) -> dict[str, Any]:
     """
     span = span_on(unit, day)
     if not _is_only_root(span, day):
-        return stats_from_spans(unit, day)
-    lo, hi = subtree_range(span.path)
+        lo, hi = subtree_range(span.path)
+        return _finish(unit, span, day, _span_members(lo, hi, day))
     members, kinds, categories = _delta_figures(day)
     kinds[span.kind] -= 1  # the root is not below itself
-    return _assemble(
-        unit,
-        day,
-        members,
-        kinds,
-        categories,
-        _participants(lo, hi, day, whole_tree=True),
-        _outside(lo, hi, day, whole_tree=True),
-    )
+    return _finish(unit, span, day, members, deltas=(kinds, categories))
 
 
 # --- tree ---------------------------------------------------------------------------------------

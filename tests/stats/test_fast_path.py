@@ -96,6 +96,11 @@ def test_root_fast_path_equals_spans_on_random_data() -> None:
             days = data.draw(st.lists(st.dates(min_value=START, max_value=END), max_size=6))
             for day in [START, END, *days]:
                 assert stats_as_of(root, day) == stats_from_spans(root, day), day
+                # Both ways of finding participation and "outside" figures agree, for any unit.
+                for span in UnitSpan.objects.filter(valid_from__lte=day, valid_to__gt=day):
+                    assert stats_from_spans(span.unit, day, from_side=True) == stats_from_spans(
+                        span.unit, day, from_side=False
+                    ), (span.unit.code, day)
             transaction.set_rollback(True)
 
     check()

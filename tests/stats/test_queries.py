@@ -7,6 +7,7 @@ import pytest
 from coso.core.dates import FAR_FUTURE
 from coso.core.errors import CosoError
 from coso.members.models import ExternalRole, Participation, Position
+from coso.stats import queries
 from coso.stats.models import DailyDelta
 from coso.stats.queries import stats_as_of, stats_from_spans, tree_lines
 from coso.stats.tally import rebuild_all
@@ -87,7 +88,11 @@ def test_units_below_by_kind_and_branch_categories(tree: dict[str, Unit]) -> Non
     assert stats_as_of(tree["19111"], D(2024, 6, 1))["branch_categories"]["residential"] == 2
 
 
-def test_participants_and_what_border_guards_do_outside(tree: dict[str, Unit]) -> None:
+@pytest.mark.parametrize("threshold", [0, 10**9], ids=["from_side_tables", "from_members"])
+def test_participants_and_what_border_guards_do_outside(
+    tree: dict[str, Unit], threshold: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queries, "SIDE_TABLES_FROM_MEMBERS", threshold)
     bp_branch, village = tree["BP-1-01"], tree["19111-02"]
     home(village)
     guards = [home(bp_branch) for _ in range(3)]
