@@ -275,6 +275,16 @@ def _check_parent(
             )
         )
         return
+    if parent.valid_to != FAR_FUTURE:
+        errors.append(
+            _err(
+                file,
+                row,
+                "parent",
+                f"đơn vị cha «{row.parent}» đã kết thúc ngày {fmt(parent.valid_to)}",
+            )
+        )
+        return
     if span.valid_to != FAR_FUTURE:
         # History is appended in date order: a child dated before the parent's latest change
         # would carry a path or a parent that is no longer true after that change.

@@ -71,7 +71,7 @@ def test_csv_in_any_order(tmp_path: Path) -> None:
 
 
 def test_xlsx_with_real_dates(tmp_path: Path) -> None:
-    rows = [list(r) for r in GOOD]
+    rows: list[list[object]] = [list(r) for r in GOOD]
     rows[1][4] = dt.datetime(2019, 1, 2)
     rows[2][4] = dt.date(2019, 1, 1)
     import_units(write_xlsx(tmp_path / "u.xlsx", rows), progress=False)
@@ -147,6 +147,17 @@ def test_every_bad_row_is_reported_and_nothing_written(tmp_path: Path) -> None:
     assert "31/12/2018" in reasons[(10, "parent")]
     assert "«branch»" in reasons[(12, "kind")] and "«44»" in reasons[(12, "kind")]
     assert "J → K → J" in reasons[(14, "parent")]
+
+
+def test_parent_that_ended_is_refused(tmp_path: Path) -> None:
+    root = create_unit(code="44", name="Tỉnh", kind="province", parent=None, on=dt.date(2000, 1, 1))
+    Unit.objects.filter(pk=root.pk).update(valid_to=dt.date(2020, 1, 1))
+    UnitSpan.objects.filter(unit=root).update(valid_to=dt.date(2020, 1, 1))
+    path = write_csv(
+        tmp_path / "u.csv", [HEADER, ["455", "Huyện", "district", "44", "2019-01-01", ""]]
+    )
+    [(row, column, reason)] = _errors(path)
+    assert (row, column) == (2, "parent") and "đã kết thúc ngày 01/01/2020" in reason
 
 
 def test_parent_that_changed_later_is_refused(tmp_path: Path) -> None:
