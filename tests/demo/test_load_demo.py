@@ -157,14 +157,14 @@ def test_the_demo_reproduces_the_seed_figures(tmp_path):
     assert "đã được nạp" in again.getvalue()
 
 
-def test_load_demo_refuses_a_database_with_units_and_if_empty_succeeds(capsys):
-    from coso.cli import main
-
+def test_load_demo_refuses_a_database_with_units_and_if_empty_succeeds():
     create_unit(code="01", name="Đảng bộ thành phố Hà Nội", kind="province", parent=None, on=D2019)
-    assert main(["coso", "load-demo", "--no-progress"]) == 1
-    assert "đã có đơn vị" in capsys.readouterr().err
-    assert main(["coso", "load-demo", "--if-empty"]) == 0
-    assert "không nạp lại" in capsys.readouterr().out
+    # CommandError: `coso load-demo` prints the message and exits with status 1.
+    with pytest.raises(CommandError, match="đã có đơn vị"):
+        call_command("load_demo", "--no-progress", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("load_demo", "--if-empty", stdout=out)
+    assert "không nạp lại" in out.getvalue()
     assert Unit.objects.count() == 1
 
 
