@@ -1,0 +1,21 @@
+"""What every page's layout needs: the navigation for the user's roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from coso.accounts.scope import scope_of
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_manager": False, "nav_own_member": None}
+    scope = scope_of(user)
+    return {
+        "nav_manager": scope.is_admin or bool(scope.reaches),
+        "nav_own_member": scope.own_member,
+        "nav_roles": scope.role_kinds,
+    }

@@ -1,0 +1,318 @@
+"""Reads behind the unit and member pages: names as of a date and history timelines.
+
+Every function here takes objects already checked against the user's scope; they only read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from coso.core.dates import fmt
+from coso.core.models import Decision
+from coso.members.models import (
+    ExternalRole,
+    Member,
+    MemberEvent,
+    MemberEventKind,
+    MemberSpan,
+    MemberStatus,
+    Participation,
+    Position,
+)
+from coso.units.models import Unit, UnitEvent, UnitEventKind, UnitKind, UnitSpan
+from coso.units.queries import subtree_range
+
+
+@dataclasses.dataclass
+class UnitLabel:
+    code: str
+    name: str
+    kind: str
+
+    @property
+    def kind_label(self) -> str:
+        return choice_label(UnitKind, self.kind)
+
+
+def choice_label(choices: Any, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def unit_labels(unit_ids: set[int], day: dt.date) -> dict[int, UnitLabel]:
+    """Each unit's code, name and kind on `day`; for a unit not existing then, its nearest span."""
+    chosen: dict[int, tuple[int, UnitSpan]] = {}
+    spans = UnitSpan.objects.filter(unit_id__in=unit_ids).select_related("unit").order_by()
+    for span in spans:
+        # Rank: valid on the day, else the latest before it, else the earliest after it.
+        if span.valid_from <= day < span.valid_to:
+            rank = 0
+        elif span.valid_to <= day:
+            rank = 1 + (day - span.valid_to).days
+        else:
+            rank = 10**7 + (span.valid_from - day).days
+        if span.unit_id not in chosen or rank < chosen[span.unit_id][0]:
+            chosen[span.unit_id] = (rank, span)
+    return {
+        uid: UnitLabel(span.unit.code, span.name, span.kind) for uid, (_r, span) in chosen.items()
+    }
+
+
+def shown_span(unit: Unit, day: dt.date) -> tuple[UnitSpan | None, str]:
+    """The span to show for `unit` on `day` and a note when the unit did not exist then."""
+    spans = list(UnitSpan.objects.filter(unit=unit).order_by("valid_from"))
+    for span in spans:
+        if span.valid_from <= day < span.valid_to:
+            return span, ""
+    if not spans:
+        return None, ""
+    if day < spans[0].valid_from:
+        return spans[0], _(
+            "Đơn vị chưa được thành lập vào ngày %(d)s; thông tin dưới đây từ ngày %(f)s."
+        ) % {
+            "d": fmt(day),
+            "f": fmt(spans[0].valid_from),
+        }
+    return spans[-1], _(
+        "Đơn vị đã kết thúc hoạt động ngày %(d)s; thông tin dưới đây là lần cuối."
+    ) % {"d": fmt(spans[-1].valid_to)}
+
+
+def natural_key(code: str) -> tuple[tuple[int, int, str], ...]:
+    """Codes sort as people expect: 9 before 10."""
+    return tuple(
+        (0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", code) if p
+    )
+
+
+def children_on(unit: Unit, day: dt.date, allowed: QuerySet[Unit]) -> list[UnitSpan]:
+    children = UnitSpan.objects.filter(
+        parent=unit, valid_from__lte=day, valid_to__gt=day, unit__in=allowed
+    ).select_related("unit")
+    return sorted(children, key=lambda s: natural_key(s.unit.code))
+
+
+def subtree_member_spans(span: UnitSpan, day: dt.date) -> QuerySet[MemberSpan]:
+    """Member spans valid on `day` whose unit is in the subtree of `span` on that day."""
+    lo, hi = subtree_range(span.path)
+    units = UnitSpan.objects.filter(
+        path__gte=lo, path__lt=hi, valid_from__lte=day, valid_to__gt=day
+    ).values("unit_id")
+    return (
+        MemberSpan.objects.filter(unit_id__in=units, valid_from__lte=day, valid_to__gt=day)
+        .select_related("member", "unit")
+        .order_by("member__sort_key", "member__member_id")
+    )
+
+
+@dataclasses.dataclass
+class Entry:
+    """One line of a timeline."""
+
+    day: dt.date
+    title: str
+    decision: Decision | None = None
+    text: str = ""
+    unit_code: str = ""
+    unit_name: str = ""
+
+
+def _kind_text(value: str | None) -> str:
+    return choice_label(UnitKind, value) if value else ""
+
+
+def unit_timeline(unit: Unit) -> list[Entry]:
+    """Every event of the unit, oldest first, with its decision and what changed."""
+    events = list(
+        UnitEvent.objects.filter(unit=unit)
+        .select_related("decision", "other")
+        .order_by("effective_on", "id")
+    )
+    others = {e.other_id for e in events if e.other_id}
+    labels = {uid: label for uid, label in unit_labels(others, dt.date.max).items()}
+    entries = []
+    for e in events:
+        before = e.details.get("before") or {}
+        after = e.details.get("after") or {}
+        other = labels.get(e.other_id) if e.other_id else None
+        other_text = f"{other.name} ({other.code})" if other else ""
+        text = ""
+        if e.kind == UnitEventKind.CREATE:
+            text = f"{e.details.get('name', '')} — {_kind_text(e.details.get('kind'))}"
+            if other_text:
+                text += " · " + _("trực thuộc %(u)s") % {"u": other_text}
+        elif e.kind == UnitEventKind.RENAME:
+            text = f"«{before.get('name', '')}» → «{after.get('name', '')}»"
+        elif e.kind == UnitEventKind.RETYPE:
+            text = f"{_kind_text(before.get('kind'))} → {_kind_text(after.get('kind'))}"
+        elif e.kind == UnitEventKind.RETAG:
+            text = f"{', '.join(before.get('tags') or []) or '—'} → {', '.join(after.get('tags') or []) or '—'}"
+        elif e.kind == UnitEventKind.MOVE:
+            text = f"{before.get('parent') or '—'} → {after.get('parent') or '—'}"
+        elif e.kind == UnitEventKind.MERGE:
+            text = _("hợp nhất vào %(u)s") % {"u": other_text}
+        elif e.kind == UnitEventKind.ABSORB:
+            text = _("tiếp nhận %(u)s") % {"u": other_text}
+        entries.append(
+            Entry(
+                e.effective_on,
+                choice_label(UnitEventKind, e.kind),
+                e.decision,
+                text,
+                other.code if other else "",
+                other.name if other else "",
+            )
+        )
+    return entries
+
+
+def member_timeline(member: Member) -> list[Entry]:
+    events = list(
+        MemberEvent.objects.filter(member=member)
+        .select_related("decision")
+        .order_by("effective_on", "id")
+    )
+    ids = {e.unit_id for e in events if e.unit_id} | {
+        e.other_unit_id for e in events if e.other_unit_id
+    }
+    labels = unit_labels(ids, dt.date.max) if ids else {}
+    entries = []
+    for e in events:
+        unit = labels.get(e.unit_id) if e.unit_id else None
+        other = labels.get(e.other_unit_id) if e.other_unit_id else None
+        text = ""
+        if other is not None:
+            text = _("từ/đến %(u)s") % {"u": f"{other.name} ({other.code})"}
+        if e.decided_on:
+            text = (text + " · " if text else "") + _("ngày quyết định %(d)s") % {
+                "d": fmt(e.decided_on)
+            }
+        entries.append(
+            Entry(
+                e.effective_on,
+                choice_label(MemberEventKind, e.kind),
+                e.decision,
+                text,
+                unit.code if unit else "",
+                unit.name if unit else "",
+            )
+        )
+    return entries
+
+
+@dataclasses.dataclass
+class Period:
+    valid_from: dt.date
+    valid_to: dt.date
+    unit: UnitLabel | None
+    status: str
+    exempt: bool = False
+    in_transit: bool = False
+    extra: str = ""
+
+
+def member_periods(member: Member) -> dict[str, list[Any]]:
+    """The member's spans, posts, participations and external roles with unit labels."""
+    spans = list(MemberSpan.objects.filter(member=member).order_by("valid_from"))
+    positions = list(Position.objects.filter(member=member).order_by("valid_from"))
+    parts = list(Participation.objects.filter(member=member).order_by("valid_from"))
+    roles = list(ExternalRole.objects.filter(member=member).order_by("valid_from"))
+    ids: set[int] = {s.unit_id for s in spans} | {p.unit_id for p in positions}
+    ids |= {p.unit_id for p in parts} | {r.unit_id for r in roles if r.unit_id}
+    ids |= {s.group_id for s in spans if s.group_id}
+    labels = unit_labels(ids, dt.date.max) if ids else {}
+    return {
+        "spans": [
+            Period(
+                s.valid_from,
+                s.valid_to,
+                labels.get(s.unit_id),
+                choice_label(MemberStatus, s.status),
+                s.exempt,
+                s.in_transit,
+                labels[s.group_id].name if s.group_id and s.group_id in labels else "",
+            )
+            for s in spans
+        ],
+        "positions": [
+            Period(p.valid_from, p.valid_to, labels.get(p.unit_id), p.get_role_display())
+            for p in positions
+        ],
+        "participations": [
+            Period(
+                p.valid_from, p.valid_to, labels.get(p.unit_id), p.get_kind_display(), extra=p.note
+            )
+            for p in parts
+        ],
+        "external_roles": [
+            Period(
+                r.valid_from,
+                r.valid_to,
+                labels.get(r.unit_id) if r.unit_id else None,
+                r.title,
+                extra=r.body,
+            )
+            for r in roles
+        ],
+    }
+
+
+def positions_on(unit: Unit, day: dt.date) -> list[Position]:
+    return list(
+        Position.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day)
+        .select_related("member")
+        .order_by("role", "member__sort_key")
+    )
+
+
+def participants_on(unit: Unit, day: dt.date) -> list[Participation]:
+    return list(
+        Participation.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day)
+        .select_related("member")
+        .order_by("member__sort_key")
+    )
+
+
+def unit_periods(unit: Unit) -> list[dict[str, Any]]:
+    """The unit's spans (name, kind, parent, tags over time) for the history table."""
+    spans = list(UnitSpan.objects.filter(unit=unit).order_by("valid_from"))
+    parents = {s.parent_id for s in spans if s.parent_id}
+    labels = unit_labels(parents, dt.date.max) if parents else {}
+    return [
+        {
+            "valid_from": s.valid_from,
+            "valid_to": s.valid_to,
+            "name": s.name,
+            "kind": choice_label(UnitKind, s.kind),
+            "parent": labels.get(s.parent_id) if s.parent_id else None,
+            "tags": s.tag_list,
+        }
+        for s in spans
+    ]
+
+
+__all__ = [
+    "Entry",
+    "Period",
+    "UnitLabel",
+    "children_on",
+    "choice_label",
+    "member_periods",
+    "member_timeline",
+    "natural_key",
+    "participants_on",
+    "positions_on",
+    "shown_span",
+    "subtree_member_spans",
+    "unit_labels",
+    "unit_periods",
+    "unit_timeline",
+]

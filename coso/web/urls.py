@@ -1,0 +1,14 @@
+from django.urls import path
+
+from coso.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tree/", views.tree, name="tree"),
+    path("tree/<str:code>/children/", views.tree_children, name="tree_children"),
+    path("units/<str:code>/", views.unit_page, name="unit"),
+    path("members/", views.member_list, name="members"),
+    path("members/<str:member_id>/", views.member_page, name="member"),
+]

@@ -1,0 +1,360 @@
+"""Read pages: home, tree, unit, member list, member.
+
+Views stay thin: who asks (coso.accounts.scope), validate the query string, call the reads,
+render. Objects are loaded only through get_unit_for_user / get_member_for_user, so anything
+outside the user's scope answers 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from coso.accounts.scope import (
+    Action,
+    Scope,
+    get_member_for_user,
+    get_unit_for_user,
+    scope_of,
+)
+from coso.core.dates import fmt, parse_date, today
+from coso.core.errors import CosoError
+from coso.members.models import IN_PARTY, Member, MemberStatus
+from coso.members.operations import fold
+from coso.members.party_age import party_age
+from coso.stats.queries import stats_as_of, subtree_member_counts
+from coso.units.models import Unit, UnitKind, UnitSpan, UnitTag
+from coso.units.queries import subtree_range
+from coso.web import timeline
+from coso.web.warnings import warnings_for
+
+MEMBERS_PER_PAGE = 25
+
+
+def _as_of(request: HttpRequest) -> tuple[dt.date, str]:
+    """The ?as_of date (dd/mm/yyyy or yyyy-mm-dd), today when absent; an error text if bad."""
+    text = request.GET.get("as_of", "").strip()
+    if not text:
+        return today(), ""
+    try:
+        return parse_date(text), ""
+    except ValueError as exc:
+        return today(), str(exc)
+
+
+def _is_manager(scope: Scope) -> bool:
+    """Holds a role on some unit (or is an administrator): may use the tree and lists."""
+    return scope.is_admin or bool(scope.reaches)
+
+
+def _require_manager(request: HttpRequest) -> Scope:
+    scope = scope_of(request.user)
+    if not _is_manager(scope):
+        # Members see only their own record and branch; lists do not exist for them.
+        raise Http404(_("Không tìm thấy trang."))
+    return scope
+
+
+# --------------------------------------------------------------------------------------------
+# Home
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request.user)
+    day = today()
+    unit = scope.home_unit()
+    context: dict[str, Any] = {"day": day, "unit": unit, "manager": _is_manager(scope)}
+    if unit is not None:
+        span, note = timeline.shown_span(unit, day)
+        context["span"] = span
+        if not note:
+            context["stats"] = stats_as_of(unit, day)
+            context["unit_kinds"] = [
+                (timeline.choice_label(UnitKind, kind), n)
+                for kind, n in context["stats"]["units"].items()
+            ]
+    if context["manager"]:
+        context["alerts"] = warnings_for(scope.units(Action.VIEW), day)
+    own = scope.own_member
+    if own is not None:
+        context["own"] = own
+        context["own_party_age"] = party_age(own, day)
+    return render(request, "web/home.html", context)
+
+
+# --------------------------------------------------------------------------------------------
+# Tree
+
+
+def _tree_nodes(
+    unit: Unit, day: dt.date, scope: Scope
+) -> tuple[UnitSpan | None, list[dict[str, Any]]]:
+    """The unit's span on `day` and its children (in scope) with subtree member counts."""
+    try:
+        spans, totals = subtree_member_counts(unit, day)
+    except CosoError:
+        return None, []
+    if not spans:
+        return None, []
+    root = spans[0]
+    allowed = set(
+        scope.units(Action.VIEW)
+        .filter(pk__in=[s.unit_id for s in spans if s.parent_id == unit.pk])
+        .values_list("pk", flat=True)
+    )
+    parents = {s.parent_id for s in spans}
+    children: list[dict[str, Any]] = [
+        {
+            "span": s,
+            "members": totals.get(s.unit_id, 0),
+            "has_children": s.unit_id in parents,
+        }
+        for s in spans
+        if s.parent_id == unit.pk and s.unit_id in allowed
+    ]
+    children.sort(key=lambda c: timeline.natural_key(c["span"].unit.code))
+    root_node = root
+    root_node.members = totals.get(unit.pk, 0)  # type: ignore[attr-defined]
+    return root_node, children
+
+
+@login_required
+def tree(request: HttpRequest) -> HttpResponse:
+    scope = _require_manager(request)
+    day, error = _as_of(request)
+    code = request.GET.get("unit", "").strip()
+    if code:
+        roots = [get_unit_for_user(request.user, code)]
+    elif scope.is_admin:
+        roots = [
+            s.unit
+            for s in UnitSpan.objects.filter(
+                parent__isnull=True, valid_from__lte=day, valid_to__gt=day
+            )
+            .select_related("unit")
+            .order_by("unit__code")
+        ]
+    else:
+        roots = [u for units in scope.role_units.values() for u in units]
+    nodes = []
+    missing = []
+    for unit in dict.fromkeys(roots):
+        root, children = _tree_nodes(unit, day, scope)
+        if root is None:
+            missing.append(unit)
+        else:
+            nodes.append({"span": root, "children": children})
+    return render(
+        request,
+        "web/tree.html",
+        {
+            "day": day,
+            "as_of": fmt(day),
+            "error": error,
+            "nodes": nodes,
+            "missing": missing,
+            "unit_code": code,
+        },
+    )
+
+
+@login_required
+def tree_children(request: HttpRequest, code: str) -> HttpResponse:
+    """The children of one unit in the tree (loaded by htmx when a node opens)."""
+    scope = _require_manager(request)
+    unit = get_unit_for_user(request.user, code)
+    day, _error = _as_of(request)
+    _root, children = _tree_nodes(unit, day, scope)
+    return render(
+        request, "web/_tree_children.html", {"children": children, "as_of": fmt(day), "day": day}
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Unit
+
+
+@login_required
+def unit_page(request: HttpRequest, code: str) -> HttpResponse:
+    scope = scope_of(request.user)
+    unit = get_unit_for_user(request.user, code)
+    day, error = _as_of(request)
+    span, note = timeline.shown_span(unit, day)
+    if span is None:
+        raise Http404(_("Không tìm thấy đơn vị."))
+    manager = _is_manager(scope) and scope.can(Action.VIEW, unit)
+    parent = None
+    if span.parent_id:
+        parent = timeline.unit_labels({span.parent_id}, span.valid_from).get(span.parent_id)
+    parent_visible = bool(
+        span.parent_id and scope.units(Action.VIEW).filter(pk=span.parent_id).exists()
+    )
+    context: dict[str, Any] = {
+        "unit": unit,
+        "span": span,
+        "kind_label": timeline.choice_label(UnitKind, span.kind),
+        "tag_labels": [timeline.choice_label(UnitTag, t) for t in span.tag_list],
+        "note": note,
+        "error": error,
+        "day": day,
+        "as_of": fmt(day),
+        "parent": parent,
+        "parent_visible": parent_visible,
+        "manager": manager,
+        "events": timeline.unit_timeline(unit),
+        "periods": timeline.unit_periods(unit),
+        "positions": timeline.positions_on(unit, day),
+        "participants": timeline.participants_on(unit, day),
+    }
+    shown_day = day if not note else span.valid_from
+    context["children"] = timeline.children_on(unit, shown_day, scope.units(Action.VIEW))
+    if manager:
+        paginator = Paginator(timeline.subtree_member_spans(span, shown_day), MEMBERS_PER_PAGE)
+        context["page"] = paginator.get_page(request.GET.get("page"))
+        names = _unit_names({ms.unit_id for ms in context["page"].object_list}, shown_day)
+        context["member_rows"] = [
+            (ms, names.get(ms.unit_id, "")) for ms in context["page"].object_list
+        ]
+    return render(request, "web/unit.html", context)
+
+
+def _unit_names(unit_ids: set[int], day: dt.date) -> dict[int, str]:
+    if not unit_ids:
+        return {}
+    return {uid: label.name for uid, label in timeline.unit_labels(unit_ids, day).items()}
+
+
+# --------------------------------------------------------------------------------------------
+# Members
+
+
+STATUS_ACTIVE = "active"
+STATUS_ALL = "all"
+YES_NO = [("", gettext_lazy("Tất cả")), ("1", gettext_lazy("Có")), ("0", gettext_lazy("Không"))]
+
+
+class MemberFilter(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("Tìm theo họ tên hoặc số lý lịch"), required=False, max_length=200
+    )
+    unit = forms.CharField(
+        label=gettext_lazy("Mã đơn vị (cả cấp dưới)"), required=False, max_length=40
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Tình trạng"),
+        required=False,
+        choices=[
+            (STATUS_ACTIVE, gettext_lazy("Đang là đảng viên")),
+            (STATUS_ALL, gettext_lazy("Tất cả")),
+            *MemberStatus.choices,
+        ],
+    )
+    exempt = forms.ChoiceField(label=gettext_lazy("Miễn sinh hoạt"), required=False, choices=YES_NO)
+    in_transit = forms.ChoiceField(
+        label=gettext_lazy("Đang chuyển sinh hoạt"), required=False, choices=YES_NO
+    )
+
+
+def search_members(
+    members: QuerySet[Member],
+    *,
+    text: str = "",
+    subtree_of: UnitSpan | None = None,
+    status: str = STATUS_ACTIVE,
+    exempt: str = "",
+    in_transit: str = "",
+) -> QuerySet[Member]:
+    """Filter members (already scoped); a name matches without diacritics, in any word order."""
+    if subtree_of is not None:
+        lo, hi = subtree_range(subtree_of.path)
+        day = today()
+        units = UnitSpan.objects.filter(
+            path__gte=lo, path__lt=hi, valid_from__lte=day, valid_to__gt=day
+        ).values("unit_id")
+        members = members.filter(home_unit__in=units)
+    if status in ("", STATUS_ACTIVE):
+        members = members.filter(status__in=IN_PARTY)
+    elif status != STATUS_ALL:
+        members = members.filter(status=status)
+    if exempt in ("0", "1"):
+        members = members.filter(exempt=exempt == "1")
+    if in_transit in ("0", "1"):
+        members = members.filter(in_transit=in_transit == "1")
+    words = fold(text).split()
+    if words:
+        by_name = Q()
+        for word in words:
+            by_name &= Q(search_name__contains=word)
+        members = members.filter(by_name | Q(member_id=text.strip()))
+    return members.order_by("sort_key", "member_id")
+
+
+@login_required
+def member_list(request: HttpRequest) -> HttpResponse:
+    scope = _require_manager(request)
+    form = MemberFilter(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    subtree_of = None
+    error = ""
+    if data.get("unit"):
+        unit = get_unit_for_user(request.user, data["unit"])
+        span, note = timeline.shown_span(unit, today())
+        if note or span is None:
+            error = note
+        subtree_of = span
+    members = search_members(
+        scope.members(Action.VIEW),
+        text=data.get("q", ""),
+        subtree_of=subtree_of,
+        status=data.get("status", ""),
+        exempt=data.get("exempt", ""),
+        in_transit=data.get("in_transit", ""),
+    ).select_related("home_unit")
+    page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    names = _unit_names({m.home_unit_id for m in page.object_list if m.home_unit_id}, today())
+    rows = [(m, names.get(m.home_unit_id or 0, "")) for m in page.object_list]
+    return render(
+        request,
+        "web/members.html",
+        {"form": form, "page": page, "rows": rows, "error": error},
+    )
+
+
+@login_required
+def member_page(request: HttpRequest, member_id: str) -> HttpResponse:
+    scope = scope_of(request.user)
+    member = get_member_for_user(request.user, member_id)
+    day = today()
+    sensitive = scope.can_member(Action.VIEW_SENSITIVE, member)
+    if sensitive:
+        from coso.audit.log import record_sensitive_view
+
+        record_sensitive_view(request, member)
+    home = None
+    if member.home_unit_id:
+        home = timeline.unit_labels({member.home_unit_id}, day).get(member.home_unit_id)
+    home_visible = bool(home and member.home_unit and scope.can(Action.VIEW, member.home_unit))
+    return render(
+        request,
+        "web/member.html",
+        {
+            "member": member,
+            "day": day,
+            "sensitive": sensitive,
+            "home": home,
+            "home_visible": home_visible,
+            "party_age": party_age(member, day),
+            "events": timeline.member_timeline(member),
+            **timeline.member_periods(member),
+        },
+    )
