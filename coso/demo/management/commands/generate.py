@@ -47,3 +47,10 @@ class Command(BaseCommand):
         )
         for table, count in result["rows"].items():
             self.stdout.write(f"  {table:<26} {count:>12,}")
+        self.stdout.write(
+            f"CPU: {result['cpu_seconds']:.0f} s in this process, "
+            f"{result['worker_cpu_seconds']:.0f} s in worker processes"
+        )
+        if options["verbosity"] >= 2:
+            for step, seconds in result["timings"].items():
+                self.stdout.write(f"  {step:<60} {seconds:>8.1f} s CPU")
