@@ -1,5 +1,7 @@
 import pytest
 
+pytest_plugins = ["tests.cast"]
+
 
 @pytest.fixture(autouse=True)
 def _rules(db):  # type: ignore[no-untyped-def]

@@ -1,0 +1,105 @@
+"""Who may do what: roles on units, the user↔member link, API tokens, site security switches."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class RoleKind(models.TextChoices):
+    ADMIN = "admin", "Quản trị hệ thống"
+    ORG_OFFICER = "org_officer", "Cán bộ tổ chức"
+    COMMITTEE_MEMBER = "committee_member", "Cấp ủy viên"
+    BRANCH_SECRETARY = "branch_secretary", "Bí thư chi bộ"
+    MEMBER = "member", "Đảng viên"
+
+
+class Role(models.Model):
+    """A role on a unit covers the unit's subtree as the tree stands today."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"
+    )
+    kind = models.CharField(max_length=20, choices=RoleKind.choices)
+    unit = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="empty only for administrators and members (a member's unit is their home)",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["admin", "member"]) | Q(unit__isnull=False),
+                name="role_unit_required",
+            ),
+            models.UniqueConstraint(fields=["user", "kind", "unit"], name="role_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()} · {self.unit or '—'}"
+
+
+class Account(models.Model):
+    """Links a login to the member record it belongs to (a member sees their own record)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account"
+    )
+    member = models.OneToOneField(
+        "members.Member",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="account",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.member or '—'}"
+
+
+def hash_token(raw: str) -> str:
+    # Tokens are long random strings, so a plain SHA-256 is enough (no need for a slow KDF).
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12, help_text="first characters, to recognise a token")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name or self.prefix}"
+
+
+class SiteSettings(models.Model):
+    """One row (pk=1) of switches an administrator turns on in the admin."""
+
+    totp_required_for_officers = models.BooleanField(
+        default=False,
+        help_text="Bắt buộc cán bộ tổ chức dùng mã xác thực hai lớp (TOTP).",
+    )
+
+    class Meta:
+        verbose_name = "Cài đặt bảo mật"
+        verbose_name_plural = "Cài đặt bảo mật"
+
+    def __str__(self) -> str:
+        return "Cài đặt bảo mật"
+
+    @classmethod
+    def current(cls) -> SiteSettings:
+        return cls.objects.get_or_create(pk=1)[0]

@@ -1,0 +1,301 @@
+"""The one scoping mechanism: which units and members a user may see or act on.
+
+A role sits on a unit and covers the unit's subtree as the tree stands today, so scopes follow
+moves and merges without being rewritten. A unit that has ended (merged, dissolved) is judged by
+its path on its last day against the scope unit's path on that same day. A member is in scope
+when their home (the snapshot on Member, which keeps the last home of ended members) is.
+
+Every page, form, export and API endpoint asks here; nothing else decides visibility.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+
+from coso.accounts.models import Account, Role, RoleKind
+from coso.core.dates import today
+from coso.members.models import Member, MemberSpan
+from coso.units.models import Unit, UnitEvent, UnitEventKind, UnitSpan
+from coso.units.queries import subtree_range
+
+
+class Action(StrEnum):
+    VIEW = "view"  # read units/members/activities in scope
+    MANAGE_MEMBERS = "manage_members"  # lifecycle operations, member imports
+    MANAGE_UNITS = "manage_units"  # reorganizations, unit imports
+    MANAGE_ACTIVITIES = "manage_activities"  # meetings, assessments (issue 4)
+    VIEW_AUDIT = "view_audit"
+    VIEW_SENSITIVE = "view_sensitive"  # national ID, ethnicity, religion, health
+
+
+GRANTS: dict[str, frozenset[Action]] = {
+    RoleKind.ADMIN: frozenset(Action),
+    RoleKind.ORG_OFFICER: frozenset(
+        {
+            Action.VIEW,
+            Action.MANAGE_MEMBERS,
+            Action.MANAGE_UNITS,
+            Action.VIEW_AUDIT,
+            Action.VIEW_SENSITIVE,
+        }
+    ),
+    RoleKind.COMMITTEE_MEMBER: frozenset({Action.VIEW, Action.MANAGE_ACTIVITIES}),
+    RoleKind.BRANCH_SECRETARY: frozenset(
+        {Action.VIEW, Action.MANAGE_MEMBERS, Action.MANAGE_ACTIVITIES, Action.VIEW_SENSITIVE}
+    ),
+    RoleKind.MEMBER: frozenset(),  # only their own record and home branch, handled apart
+}
+
+# Which role gives the home page its unit when a user holds several.
+_HOME_ORDER = [
+    RoleKind.ORG_OFFICER,
+    RoleKind.COMMITTEE_MEMBER,
+    RoleKind.BRANCH_SECRETARY,
+]
+
+_CACHE_ATTR = "_coso_scope"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Reach:
+    """One subtree a role covers: the scope unit's path over one period."""
+
+    kind: str
+    path: str
+    valid_from: dt.date
+    valid_to: dt.date
+
+
+def _follow_merges(unit_ids: set[int]) -> dict[int, list[int]]:
+    """For each unit, itself and the units it was merged into, in order (a role follows a merge)."""
+    chains = {uid: [uid] for uid in unit_ids}
+    merges = dict(
+        UnitEvent.objects.filter(kind=UnitEventKind.MERGE, other__isnull=False).values_list(
+            "unit_id", "other_id"
+        )
+        if unit_ids
+        else []
+    )
+    for chain in chains.values():
+        while chain[-1] in merges and merges[chain[-1]] not in chain:
+            chain.append(merges[chain[-1]])
+    return chains
+
+
+class Scope:
+    """What one user may reach; built once per request (see scope_of)."""
+
+    def __init__(self, user: Any) -> None:
+        self.day = today()
+        self.user = user
+        self.is_admin = False
+        self.reaches: list[_Reach] = []
+        self.role_units: dict[str, list[Unit]] = {}
+        self.own_member: Member | None = None
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return
+        roles = list(Role.objects.filter(user=user).select_related("unit"))
+        self.is_admin = bool(user.is_superuser) or any(r.kind == RoleKind.ADMIN for r in roles)
+        account = Account.objects.filter(user=user).select_related("member").first()
+        self.own_member = account.member if account is not None else None
+        unit_roles = [r for r in roles if r.unit_id is not None and r.kind in _HOME_ORDER]
+        chains = _follow_merges({r.unit_id for r in unit_roles if r.unit_id is not None})
+        spans = UnitSpan.objects.filter(
+            unit_id__in={u for chain in chains.values() for u in chain}
+        ).values_list("unit_id", "path", "valid_from", "valid_to")
+        spans_by_unit: dict[int, list[tuple[str, dt.date, dt.date]]] = {}
+        for unit_id, path, start, end in spans:
+            spans_by_unit.setdefault(unit_id, []).append((path, start, end))
+        for role in unit_roles:
+            assert role.unit_id is not None and role.unit is not None
+            self.role_units.setdefault(role.kind, []).append(role.unit)
+            for unit_id in chains[role.unit_id]:
+                for path, start, end in spans_by_unit.get(unit_id, []):
+                    self.reaches.append(_Reach(role.kind, path, start, end))
+
+    # -- units ---------------------------------------------------------------------------------
+
+    def _reaches_for(self, action: Action) -> list[_Reach]:
+        return [r for r in self.reaches if action in GRANTS[r.kind]]
+
+    def _span_condition(self, action: Action) -> Q | None:
+        """Condition on UnitSpan rows that marks units in scope (alive today or ended)."""
+        cond: Q | None = None
+        day = self.day
+        for reach in self._reaches_for(action):
+            lo, hi = subtree_range(reach.path)
+            in_path = Q(path__gte=lo, path__lt=hi)
+            part = Q()
+            if reach.valid_from <= day < reach.valid_to:
+                part = in_path & Q(valid_from__lte=day, valid_to__gt=day)
+            # An ended unit's last span (valid_to = the unit's end) ends within this reach period.
+            ended = (
+                in_path
+                & Q(valid_to=F("unit__valid_to"), valid_to__lte=day)
+                & Q(valid_to__gt=reach.valid_from, valid_to__lte=reach.valid_to)
+            )
+            part = (part | ended) if part else ended
+            if reach.valid_from <= day < reach.valid_to:
+                # Units created with a future date: where they will first stand.
+                part |= in_path & Q(valid_from__gt=day, valid_from=F("unit__valid_from"))
+            cond = part if cond is None else cond | part
+        return cond
+
+    def units(self, action: Action = Action.VIEW) -> QuerySet[Unit]:
+        """Every unit (including ended ones) the user may act on."""
+        if self.is_admin:
+            return Unit.objects.all()
+        ids: list[Any] = []
+        cond = self._span_condition(action)
+        query = Unit.objects.none()
+        if cond is not None:
+            query = Unit.objects.filter(pk__in=UnitSpan.objects.filter(cond).values("unit_id"))
+        if action == Action.VIEW and self.own_member is not None:
+            home = self._own_home_id()
+            if home is not None:
+                ids.append(home)
+        if ids:
+            query = query | Unit.objects.filter(pk__in=ids)
+        return query
+
+    def _own_home_id(self) -> int | None:
+        if self.own_member is None:
+            return None
+        if self.own_member.home_unit_id is not None:
+            return self.own_member.home_unit_id
+        last = MemberSpan.objects.filter(member=self.own_member).order_by("-valid_from").first()
+        return last.unit_id if last is not None else None
+
+    def can(self, action: Action, unit: Unit) -> bool:
+        """Whether `unit` lies in a subtree where one of the user's roles grants `action`."""
+        if self.is_admin:
+            return True
+        if action == Action.VIEW and self.own_member is not None and self._own_home_id() == unit.pk:
+            return True
+        reaches = self._reaches_for(action)
+        if not reaches:
+            return False
+        day = self.day
+        spans = UnitSpan.objects.filter(unit=unit)
+        if unit.valid_to <= day:  # ended: its last day, against the reach of that day
+            path = spans.filter(valid_to=unit.valid_to).values_list("path", flat=True).first()
+            on = unit.valid_to - dt.timedelta(days=1)
+        elif unit.valid_from > day:  # not yet in existence: where it will first stand
+            path = spans.order_by("valid_from").values_list("path", flat=True).first()
+            on = day
+        else:
+            path = (
+                spans.filter(valid_from__lte=day, valid_to__gt=day)
+                .values_list("path", flat=True)
+                .first()
+            )
+            on = day
+        if path is None:
+            return False
+        return any(r.valid_from <= on < r.valid_to and path.startswith(r.path) for r in reaches)
+
+    # -- members -------------------------------------------------------------------------------
+
+    def members(self, action: Action = Action.VIEW) -> QuerySet[Member]:
+        if self.is_admin:
+            return Member.objects.all()
+        query = Member.objects.none()
+        if self._reaches_for(action):
+            units = self.units(action).values("pk")
+            last_home = Subquery(
+                MemberSpan.objects.filter(member=OuterRef("pk"))
+                .order_by("-valid_from")
+                .values("unit_id")[:1]
+            )
+            query = Member.objects.filter(
+                Q(home_unit__in=units)
+                | Q(home_unit__isnull=True, pk__in=self._homeless_in(units, last_home))
+            )
+        if action == Action.VIEW and self.own_member is not None:
+            query = query | Member.objects.filter(pk=self.own_member.pk)
+        return query
+
+    @staticmethod
+    def _homeless_in(units: QuerySet[Any], last_home: Subquery) -> QuerySet[Any]:
+        return (
+            Member.objects.filter(home_unit__isnull=True)
+            .annotate(last_home=last_home)
+            .filter(last_home__in=units)
+            .values("pk")
+        )
+
+    def can_member(self, action: Action, member: Member) -> bool:
+        return self.members(action).filter(pk=member.pk).exists()
+
+    # -- home ----------------------------------------------------------------------------------
+
+    def home_unit(self) -> Unit | None:
+        """The unit of the user's main role (for the home page)."""
+        for kind in _HOME_ORDER:
+            units = self.role_units.get(kind)
+            if units:
+                return _alive_successor(units[0])
+        if self.own_member is not None:
+            home = self._own_home_id()
+            return Unit.objects.filter(pk=home).first() if home is not None else None
+        if self.is_admin:
+            roots = UnitSpan.objects.filter(
+                depth=0, valid_from__lte=self.day, valid_to__gt=self.day
+            ).order_by("unit__code")
+            span = roots.select_related("unit").first()
+            return span.unit if span is not None else None
+        return None
+
+    @property
+    def role_kinds(self) -> list[str]:
+        kinds = list(self.role_units)
+        if self.is_admin:
+            kinds.insert(0, RoleKind.ADMIN)
+        if self.own_member is not None:
+            kinds.append(RoleKind.MEMBER)
+        return kinds
+
+
+def _alive_successor(unit: Unit) -> Unit:
+    """The unit itself, or the unit it was merged into (followed), if it has ended."""
+    chain = _follow_merges({unit.pk})[unit.pk]
+    if len(chain) == 1:
+        return unit
+    return Unit.objects.get(pk=chain[-1])
+
+
+def scope_of(user: Any) -> Scope:
+    """The user's scope, cached on the user object (so once per request)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Scope(None)
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None or cached.day != today():
+        cached = Scope(user)
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_scope(user: Any) -> None:
+    """Drop the cached scope (after roles change within the same request or test)."""
+    if user is not None and hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def get_unit_for_user(user: Any, code: str, action: Action = Action.VIEW) -> Unit:
+    unit = scope_of(user).units(action).filter(code=(code or "").strip()).first()
+    if unit is None:
+        raise Http404("Không tìm thấy đơn vị.")
+    return unit
+
+
+def get_member_for_user(user: Any, member_id: str, action: Action = Action.VIEW) -> Member:
+    member = scope_of(user).members(action).filter(member_id=(member_id or "").strip()).first()
+    if member is None:
+        raise Http404("Không tìm thấy đảng viên.")
+    return member
