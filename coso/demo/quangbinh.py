@@ -619,7 +619,8 @@ class _Builder:
                 self.add_unit(
                     UnitRow(
                         f"{commune.code}-CB{i:02d}",
-                        f"Chi bộ {place[:1].upper()}{place[1:]}",
+                        # "Chi bộ thôn Tân Lập", "Chi bộ Tổ dân phố 3", "Chi bộ Tiểu khu 2"
+                        f"Chi bộ {place if tag == 'village' else place[:1].upper() + place[1:]}",
                         "branch",
                         commune.code,
                         TREE_START,
@@ -1036,6 +1037,13 @@ class _Builder:
                 add_working_days(sent, rng.randint(5, 25)), "receive", m.member_id, target.code
             )
 
+        # The committee elected at the 2020–2025 congress of the enlarged town.
+        congress = dt.date(2020, 6, 20)
+        seasoned = [m for m in pool if m.official_on and m.birth_date > dt.date(1962, 1, 1)]
+        roles = ["secretary", "deputy_secretary", "deputy_secretary"] + ["committee_member"] * 12
+        for role, m in zip(roles, self.pick_members(seasoned, len(roles)), strict=True):
+            self.step(congress, "position", m.member_id, HOAN_LAO, role=role)
+
         # Admissions, then recognition 12 months after the ceremony (one is not recognized).
         for i in range(admissions):
             day = self.people.date_between(dt.date(2019, 3, 1), dt.date(2024, 10, 31))
@@ -1185,8 +1193,12 @@ class _Builder:
                 rows.append(["create", new.code, PROVINCE, unit_name, "commune", "commune"])
             for source in sources:
                 rows.append(["merge", source, new.code, "", "", ""])
-        for code in [BORDER_GUARD] + [c for c, *_ in DIRECTLY_UNDER]:
+        directly_under = [(BORDER_GUARD, self.by_code[BORDER_GUARD].name)] + [
+            (c, name) for c, name, *_ in DIRECTLY_UNDER
+        ]
+        for code, name in directly_under:
             rows.append(["retype", code, "", "", "commune", ""])
+            rows.append(["rename", code, "", name.replace("Quảng Bình", "Quảng Trị"), "", ""])
         for code in self.districts:
             rows.append(["dissolve", code, "", "", "", ""])
         rows.append(["rename", PROVINCE, "", "Đảng bộ tỉnh Quảng Trị", "", ""])

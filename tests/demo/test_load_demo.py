@@ -145,7 +145,9 @@ def test_the_demo_reproduces_the_seed_figures(tmp_path):
         for c in merged | {HOAN_LAO}
     )
     assert hl_now["members"]["total"] == expected
-    assert span_on(Unit.objects.get(code=BORDER_GUARD), now).kind == "commune"
+    border_now = span_on(Unit.objects.get(code=BORDER_GUARD), now)
+    assert border_now.kind == "commune"
+    assert border_now.name == "Đảng bộ Bộ đội Biên phòng tỉnh Quảng Trị"
     # Officers' posts in merged communes followed their committees.
     assert stats_as_of(Unit.objects.get(code=BORDER_GUARD), now)["outside"]["external_roles"] == 11
 
