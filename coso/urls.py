@@ -1,6 +1,9 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("coso.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("coso.web.urls")),
 ]

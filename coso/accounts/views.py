@@ -1,0 +1,97 @@
+"""Login, logout and the TOTP second factor (enrol with a QR code, then verify)."""
+
+from __future__ import annotations
+
+import base64
+
+from django import forms
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django_otp import login as otp_login
+from django_otp import match_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from coso.accounts.otp import qr_svg
+from coso.audit.log import record_write
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Mã xác thực 6 chữ số"),
+        min_length=6,
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return "/"
+
+
+@sensitive_post_parameters("token")
+@never_cache
+@csrf_protect
+@login_required
+def totp_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app: show the secret as a QR code, confirm with one code."""
+    user = request.user
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)  # type: ignore[misc]
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save()
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            otp_login(request, device)
+            record_write(request, "account.totp_enrol", "user:" + user.get_username())
+            return HttpResponseRedirect(_next_url(request))
+        form.add_error("token", _("Mã không đúng hoặc đã hết hạn; hãy thử mã mới."))
+    secret = base64.b32encode(device.bin_key).decode()
+    context = {
+        "form": form,
+        "qr": mark_safe(qr_svg(device.config_url)),  # generated SVG, no user input
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "next": _next_url(request),
+    }
+    return render(request, "accounts/totp_setup.html", context)
+
+
+@sensitive_post_parameters("token")
+@never_cache
+@csrf_protect
+@login_required
+def totp_verify(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            return HttpResponseRedirect(_next_url(request))
+        form.add_error("token", _("Mã không đúng hoặc đã hết hạn."))
+    return render(request, "accounts/totp_verify.html", {"form": form, "next": _next_url(request)})
