@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from coso.core.dates import today
 from coso.core.errors import CosoError
@@ -86,7 +86,13 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[str]])
 
 
 def database_has_units() -> bool:
-    return Unit.objects.exists()
+    """Whether any unit exists; refuses clearly when the tables were never created."""
+    try:
+        return Unit.objects.exists()
+    except DatabaseError as exc:
+        raise CosoError(
+            f"Cơ sở dữ liệu chưa được tạo hoặc chưa nâng cấp ({exc}): chạy `coso init` trước."
+        ) from exc
 
 
 class _Applier:

@@ -11,7 +11,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
 from coso.demo.loader import DEFAULT_SEED, LoadReport, database_has_units, load_demo
-from coso.demo.quangbinh import BORDER_GUARD, FIGURES_DAY, HOAN_LAO, PROVINCE, REFORM_DAY
+from coso.demo.geography import reform_mapping
+from coso.demo.quangbinh import (
+    BORDER_GUARD,
+    DIRECTLY_UNDER,
+    FIGURES_DAY,
+    HOAN_LAO,
+    PROVINCE,
+    REFORM_DAY,
+)
 from coso.units.models import Unit
 from coso.units.queries import span_on
 
@@ -40,7 +48,7 @@ def report_lines(report: LoadReport) -> list[str]:
         f"{_num(report.steps)} sự kiện.",
         f"Các tệp đã nhập, kể cả phương án sắp xếp 01/07/2025: {report.reform_plan}",
         "",
-        f"Số liệu của bài báo (Nhân Dân) ngày {fmt(FIGURES_DAY)}:",
+        f"Số liệu của bài báo gốc (Nhân Dân), hỏi ngày {fmt(FIGURES_DAY)}:",
         f"  Đảng bộ thị trấn Hoàn Lão ({HOAN_LAO}), sau khi sáp nhập xã Hoàn Trạch ngày "
         f"01/02/2020: {_num(hl['members'])} đảng viên, {hl['branches']} chi bộ, trong đó "
         f"{hl['residential']} chi bộ khu dân cư — "
@@ -57,8 +65,9 @@ def report_lines(report: LoadReport) -> list[str]:
         f"Sắp xếp ngày {fmt(REFORM_DAY)}:",
         f"  {fmt(FIGURES_DAY)}: «{before_name}», {pv['districts_2024']} đảng bộ cấp huyện và "
         "tương đương (8 huyện, thị xã, thành phố và 5 đảng bộ trực thuộc)",
-        f"  {fmt(today())}: «{now_name}», {pv['communes_today']} đảng bộ cấp xã, "
-        f"{pv['districts_today']} đảng bộ cấp huyện",
+        f"  {fmt(today())}: «{now_name}», {pv['communes_today']} đảng bộ cấp xã "
+        f"({len(reform_mapping())} xã, phường mới và {len(DIRECTLY_UNDER) + 1} đảng bộ trực "
+        f"thuộc), {pv['districts_today']} đảng bộ cấp huyện",
         f"  Đảng viên: {_num(pv['members_2025_06_30'])} ngày "
         f"{fmt(REFORM_DAY - dt.timedelta(days=1))}, {_num(pv['members_today'])} hôm nay — "
         + ("không mất ai" if pv["members_today"] == pv["members_2025_06_30"] else "CHÊNH LỆCH"),
@@ -111,7 +120,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if database_has_units():
+        try:
+            has_units = database_has_units()
+        except CosoError as exc:
+            raise CommandError(str(exc)) from exc
+        if has_units:
             if options["if_empty"]:
                 self.stdout.write(
                     "Cơ sở dữ liệu đã có đơn vị: dữ liệu mẫu đã được nạp (hoặc đang dùng dữ liệu "
