@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
-from coso.demo.loader import DEFAULT_SEED, LoadReport, database_has_units, load_demo
 from coso.demo.geography import reform_mapping
+from coso.demo.loader import DEFAULT_SEED, LoadReport, database_has_units, load_demo
 from coso.demo.quangbinh import (
     BORDER_GUARD,
     DIRECTLY_UNDER,
