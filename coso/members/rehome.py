@@ -56,13 +56,19 @@ def _group_destination(source: Unit, target: Unit, on: dt.date) -> tuple[int, in
 
 @transaction.atomic
 def rehome_members(
-    source: Unit, target: Unit, *, on: dt.date, unit_event: UnitEvent | None = None
+    source: Unit,
+    target: Unit,
+    *,
+    on: dt.date,
+    unit_event: UnitEvent | None = None,
+    refresh: bool = True,
 ) -> int:
     """Move every member whose home (or party group) is `source` on `on` to `target`.
 
     Their spans valid on `on` are closed and identical spans open at the target from `on`
     (corrected in place when they start on `on`); each member gets a REHOME event and the
-    Member snapshot follows. Returns the number of members re-homed.
+    Member snapshot follows. Returns the number of members re-homed. `refresh=False` leaves
+    the tally of day `on` to the caller (merge_units refreshes it once for the whole merge).
     """
     _check_nothing_after(source, on)
     valid = MemberSpan.objects.filter(valid_from__lte=on, valid_to__gt=on)
@@ -168,7 +174,8 @@ def rehome_members(
                 pk__in=member_ids[i : i + ID_CHUNK], home_unit_id=old_unit
             ).update(home_unit_id=new_unit_id)
 
-    refresh_days([on])
+    if refresh:
+        refresh_days([on])
     return len({m[1] for m in moves})
 
 

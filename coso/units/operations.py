@@ -9,7 +9,9 @@ a unit that has ended.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import models, transaction
@@ -25,6 +27,33 @@ from coso.members.rehome import rehome_members
 from coso.stats.tally import refresh_days
 from coso.units.models import Unit, UnitEvent, UnitEventKind, UnitKind, UnitSpan, format_tags
 from coso.units.queries import subtree_range
+
+# Days whose tally a plan refreshes once at its end instead of after every operation.
+_pending_days: ContextVar[set[dt.date] | None] = ContextVar("pending_tally_days", default=None)
+
+
+@contextmanager
+def tally_refreshed_once() -> Iterator[None]:
+    """Operations inside collect their days; the tally is refreshed once when the block ends.
+
+    For plans of hundreds of operations on one day, where refreshing after each would recount
+    the same day hundreds of times. Use it inside the plan's transaction.
+    """
+    days: set[dt.date] = set()
+    token = _pending_days.set(days)
+    try:
+        yield
+    finally:
+        _pending_days.reset(token)
+    refresh_days(days)
+
+
+def _refresh(days: Iterable[dt.date]) -> None:
+    pending = _pending_days.get()
+    if pending is None:
+        refresh_days(days)
+    else:
+        pending.update(days)
 
 
 def check_kind_allowed(kind: str, parent_kind: str | None, on: dt.date) -> None:
@@ -172,7 +201,7 @@ def create_unit(
         tags=format_tags(tags),
         event=event,
     )
-    refresh_days([on])
+    _refresh([on])
     return unit
 
 
@@ -195,7 +224,7 @@ def rename_unit(
         {"before": {"name": span.name}, "after": {"name": name}},
     )
     _change_span(span, on, event, name=name)
-    refresh_days([on])
+    _refresh([on])
     return event
 
 
@@ -255,7 +284,7 @@ def retype_unit(
         },
     )
     _change_span(span, on, event, kind=kind)
-    refresh_days([on])
+    _refresh([on])
     return event
 
 
@@ -284,7 +313,7 @@ def retag_unit(
         },
     )
     _change_span(span, on, event, tags=new_tags)
-    refresh_days([on])
+    _refresh([on])
     return event
 
 
@@ -419,7 +448,7 @@ def move_unit(
     )
     event.details["units"] = _rewrite_subtree(span, parent_span, on, event)
     event.save(update_fields=["details"])
-    refresh_days([on])
+    _refresh([on])
     return event
 
 
@@ -517,7 +546,7 @@ def merge_units(
         move_event.save(update_fields=["details"])
         moved_units += count
 
-    rehomed = rehome_members(source, into, on=on, unit_event=merge_event)
+    rehomed = rehome_members(source, into, on=on, unit_event=merge_event, refresh=False)
     positions = _carry_attached(Position, source, into, on, decision)
     participations = _carry_attached(Participation, source, into, on, None)
     _end_unit(source, src_span, on)
@@ -535,7 +564,7 @@ def merge_units(
     for event in (merge_event, absorb_event):
         event.details = details
         event.save(update_fields=["details"])
-    refresh_days([on])
+    _refresh([on])
     return merge_event
 
 
@@ -570,7 +599,7 @@ def dissolve_unit(
     }
     event = _event(UnitEventKind.DISSOLVE, unit, on, decision, batch, details)
     _end_unit(unit, span, on)
-    refresh_days([on])
+    _refresh([on])
     return event
 
 
@@ -584,4 +613,5 @@ __all__ = [
     "rename_unit",
     "retag_unit",
     "retype_unit",
+    "tally_refreshed_once",
 ]

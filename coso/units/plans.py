@@ -29,6 +29,7 @@ from coso.units.operations import (
     rename_unit,
     retag_unit,
     retype_unit,
+    tally_refreshed_once,
 )
 
 COLUMNS = ("op", "unit", "into", "name", "kind", "category")
@@ -228,7 +229,10 @@ def apply_plan(
         decision = get_decision(decision_number, decision_date or on)
         if decision is not None:
             report.decision = str(decision)
-        with progress_bar(len(table.rows), "Áp dụng phương án", progress) as bar:
+        with (
+            tally_refreshed_once(),
+            progress_bar(len(table.rows), "Áp dụng phương án", progress) as bar,
+        ):
             for row in table.rows:
                 try:
                     # A savepoint per row: a refused row leaves nothing half done, so the rows

@@ -18,7 +18,15 @@ from coso.members.models import Member, MemberEvent, MemberSpan
 from coso.stats.models import DailyDelta
 from coso.units.models import Unit, UnitEvent, UnitSpan
 from coso.units.plans import apply_plan
-from tests.units.tree import TOTAL, build_tree, check_paths, members_under, open_members, tree_on
+from tests.units.tree import (
+    TOTAL,
+    build_tree,
+    check_paths,
+    members_under,
+    open_members,
+    tally,
+    tree_on,
+)
 
 ON = dt.date(2025, 7, 1)
 BEFORE = ON - dt.timedelta(days=1)
@@ -96,6 +104,12 @@ def test_plan_applies_every_row_in_order(u, tmp_path):
     assert tree_on(BEFORE) == past
     assert open_members() == TOTAL
     check_paths(ON)
+    # The tally, refreshed once at the end of the plan, agrees with the spans.
+    assert tally("members.total", ON) == TOTAL
+    assert (tally("units.commune", ON), tally("units.grassroots_committee", ON)) == (2, 0)
+    assert (tally("units.branch", ON), tally("units.grassroots_branch", ON)) == (2, 1)
+    assert tally("branch_categories.village", ON) == tally("branch_categories.residential", ON) == 1
+    assert tally("units.grassroots_committee", BEFORE) == 3
     events = UnitEvent.objects.filter(effective_on=ON)
     assert len({(e.batch, e.decision_id) for e in events}) == 1
     decision = events[0].decision
