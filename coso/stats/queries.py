@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from typing import Any
+from typing import Any, Literal
 
 from django.db import connection
 from django.db.models import Sum
@@ -88,110 +88,129 @@ def _span_units(lo: str, hi: str, day: dt.date, unit_id: int) -> tuple[Counter[s
     return kinds, categories
 
 
-# Above this many home members, "outside" figures are driven from the side tables (positions,
-# participations, external roles) rather than from the subtree's member spans: reading each
-# span's member id costs a table lookup, which dominates for a province or the whole country.
-SIDE_TABLES_FROM_MEMBERS = 20_000
+# How participation and "outside" figures are found; the answer is the same (tests check it).
+# "members": from the subtree's home member spans (small and middle-sized subtrees);
+# "side": from the whole side tables (positions, participations, external roles), cheaper once
+# the subtree holds more members than those tables have rows; "whole": the only root, where
+# "outside" can only mean a unit that does not exist on the day.
+Plan = Literal["members", "side", "whole"]
+SIDE_TABLES_FROM_MEMBERS = 1_000_000
+
+# Spans valid on the day. Params: day, day.
+_VALID = "{t}.valid_from <= %s AND {t}.valid_to > %s"
+# The unit `col` has a span inside the subtree on the day. Params: day, day, lo, hi.
+_INSIDE = (
+    "SELECT 1 FROM units_unitspan xs WHERE xs.unit_id = {col} "
+    "AND xs.valid_from <= %s AND xs.valid_to > %s AND xs.path >= %s AND xs.path < %s"
+)
+# The kind of the position's unit on the day (NULL when it does not exist). Params: day, day.
+_POS_UNIT = (
+    "LEFT JOIN units_unitspan ps ON ps.unit_id = pos.unit_id "
+    "AND ps.valid_from <= %s AND ps.valid_to > %s"
+)
 
 
-def _participants(lo: str, hi: str, day: dt.date, from_side: bool) -> int:
-    if from_side:
-        sql = (
-            "SELECT COUNT(DISTINCT p.member_id) FROM members_participation p "
-            "WHERE p.valid_from <= %s AND p.valid_to > %s AND EXISTS ("
-            f"SELECT 1 FROM units_unitspan us WHERE us.unit_id = p.unit_id AND {_SUBTREE})"
-        )
-        params: list[Any] = [day, day, lo, hi, day, day]
-    else:
+def _participants(lo: str, hi: str, day: dt.date, plan: Plan) -> int:
+    if plan == "members":
         sql = (
             "SELECT COUNT(DISTINCT p.member_id) FROM units_unitspan us "
             "JOIN members_participation p ON p.unit_id = us.unit_id "
-            f"WHERE {_SUBTREE} AND p.valid_from <= %s AND p.valid_to > %s"
+            f"WHERE {_SUBTREE} AND {_VALID.format(t='p')}"
         )
-        params = [lo, hi, day, day, day, day]
+        params: list[Any] = [lo, hi, day, day, day, day]
+    else:
+        sql = (
+            "SELECT COUNT(DISTINCT p.member_id) FROM members_participation p "
+            f"WHERE {_VALID.format(t='p')} AND EXISTS ({_INSIDE.format(col='p.unit_id')})"
+        )
+        params = [day, day, day, day, lo, hi]
     return int(_rows(sql, params)[0][0] or 0)
 
 
-def _outside(lo: str, hi: str, day: dt.date, from_side: bool) -> dict[str, Any]:
-    """What home members of the subtree do in units outside it (the seed's border guards)."""
-    # The other unit's span on the day, if it lies inside the subtree.
-    inside = (
-        "SELECT 1 FROM units_unitspan xs WHERE xs.unit_id = {col} "
-        "AND xs.valid_from <= %s AND xs.valid_to > %s AND xs.path >= %s AND xs.path < %s"
-    )
-    inside_params: list[Any] = [day, day, lo, hi]
-    valid = "{t}.valid_from <= %s AND {t}.valid_to > %s"
-    pos_unit = (
-        "LEFT JOIN units_unitspan ps ON ps.unit_id = pos.unit_id "
-        "AND ps.valid_from <= %s AND ps.valid_to > %s"
-    )
-
-    if from_side:
+def _outside_rows(lo: str, hi: str, day: dt.date, plan: Plan) -> list[tuple[Any, ...]]:
+    """Rows (what, kind, role, n, m): "p" participations (members, units), "pos" positions by
+    the kind of their unit and role, "ext" external roles."""
+    inside: list[Any] = [day, day, lo, hi]
+    if plan == "members":
+        # The subtree's home members once, then what each holds (three index lookups a member).
         home = (
-            "EXISTS (SELECT 1 FROM members_memberspan ms JOIN units_unitspan us "
-            "ON us.unit_id = ms.unit_id WHERE ms.member_id = {t}.member_id "
-            f"AND ms.valid_from <= %s AND ms.valid_to > %s AND {_SUBTREE})"
+            "WITH home(member_id) AS MATERIALIZED (SELECT ms.member_id FROM units_unitspan us "
+            "JOIN members_memberspan ms ON ms.unit_id = us.unit_id "
+            f"WHERE {_SUBTREE} AND {_VALID.format(t='ms')}) "
         )
-        home_params: list[Any] = [day, day, lo, hi, day, day]
-        part_sql = (
-            "SELECT COUNT(DISTINCT p.member_id), COUNT(DISTINCT p.unit_id) "
-            f"FROM members_participation p WHERE {valid.format(t='p')} "
-            f"AND NOT EXISTS ({inside.format(col='p.unit_id')}) AND {home.format(t='p')}"
+        return _rows(
+            home + "SELECT 'p', NULL, NULL, COUNT(DISTINCT p.member_id), COUNT(DISTINCT p.unit_id) "
+            "FROM home h JOIN members_participation p ON p.member_id = h.member_id "
+            f"WHERE {_VALID.format(t='p')} AND NOT EXISTS ({_INSIDE.format(col='p.unit_id')}) "
+            "UNION ALL SELECT 'pos', ps.kind, pos.role, COUNT(*), 0 "
+            f"FROM home h JOIN members_position pos ON pos.member_id = h.member_id {_POS_UNIT} "
+            f"WHERE {_VALID.format(t='pos')} AND NOT EXISTS ({_INSIDE.format(col='pos.unit_id')}) "
+            "GROUP BY ps.kind, pos.role "
+            "UNION ALL SELECT 'ext', NULL, NULL, COUNT(*), 0 "
+            "FROM home h JOIN members_externalrole er ON er.member_id = h.member_id "
+            f"WHERE {_VALID.format(t='er')}",
+            [lo, hi, day, day, day, day, day, day, *inside, day, day, day, day, *inside, day, day],
         )
-        part_params = [day, day, *inside_params, *home_params]
-        pos_sql = (
-            f"SELECT ps.kind, pos.role, COUNT(*) FROM members_position pos {pos_unit} "
-            f"WHERE {valid.format(t='pos')} "
-            f"AND NOT EXISTS ({inside.format(col='pos.unit_id')}) AND {home.format(t='pos')} "
-            "GROUP BY ps.kind, pos.role"
+    # Is {t}.member_id a home member of the subtree on the day?
+    home = (
+        "EXISTS (SELECT 1 FROM members_memberspan ms JOIN units_unitspan us "
+        "ON us.unit_id = ms.unit_id WHERE ms.member_id = {t}.member_id "
+        f"AND {_VALID.format(t='ms')} AND {_SUBTREE})"
+    )
+    home_params = [day, day, lo, hi, day, day]
+    if plan == "whole":
+        # Every unit existing on the day is inside: look only at units that do not exist then.
+        elsewhere = (
+            "units_unit u JOIN members_{table} {t} ON {t}.unit_id = u.id "
+            "WHERE (u.valid_from > %s OR u.valid_to <= %s) AND {valid}"
         )
-        pos_params = [day, day, day, day, *inside_params, *home_params]
-        ext_sql = (
-            f"SELECT COUNT(*) FROM members_externalrole er WHERE {valid.format(t='er')} "
-            f"AND {home.format(t='er')}"
-        )
-        ext_params = [day, day, *home_params]
+        elsewhere_params: list[Any] = [day, day, day, day]
     else:
-        home_from = "units_unitspan us JOIN members_memberspan ms ON ms.unit_id = us.unit_id"
-        home_where = f"{_SUBTREE} AND {valid.format(t='ms')}"
-        home_params = [lo, hi, day, day, day, day]
-        part_sql = (
-            "SELECT COUNT(DISTINCT p.member_id), COUNT(DISTINCT p.unit_id) "
-            f"FROM {home_from} JOIN members_participation p ON p.member_id = ms.member_id "
-            f"WHERE {home_where} AND {valid.format(t='p')} "
-            f"AND NOT EXISTS ({inside.format(col='p.unit_id')})"
+        elsewhere = f"members_{{table}} {{t}} WHERE {{valid}} AND NOT EXISTS ({_INSIDE})".replace(
+            "{col}", "{t}.unit_id"
         )
-        part_params = [*home_params, day, day, *inside_params]
-        pos_sql = (
-            "SELECT ps.kind, pos.role, COUNT(*) "
-            f"FROM {home_from} JOIN members_position pos ON pos.member_id = ms.member_id "
-            f"{pos_unit} WHERE {home_where} AND {valid.format(t='pos')} "
-            f"AND NOT EXISTS ({inside.format(col='pos.unit_id')}) "
-            "GROUP BY ps.kind, pos.role"
-        )
-        pos_params = [day, day, *home_params, day, day, *inside_params]
-        ext_sql = (
-            f"SELECT COUNT(*) FROM {home_from} "
-            "JOIN members_externalrole er ON er.member_id = ms.member_id "
-            f"WHERE {home_where} AND {valid.format(t='er')}"
-        )
-        ext_params = [*home_params, day, day]
+        elsewhere_params = [day, day, *inside]
 
-    members, units = _rows(part_sql, part_params)[0]
-    positions: Counter[str] = Counter()
-    for kind, role, n in _rows(pos_sql, pos_params):
-        # A post in a unit that no longer exists on the day still shows, under "ended".
-        positions[f"{kind or 'ended'}.{role}"] += n
-    external = int(_rows(ext_sql, ext_params)[0][0] or 0)
+    def where(table: str, t: str) -> str:
+        return elsewhere.format(table=table, t=t, valid=_VALID.format(t=t))
+
+    return _rows(
+        "SELECT 'p', NULL, NULL, COUNT(DISTINCT p.member_id), COUNT(DISTINCT p.unit_id) "
+        f"FROM {where('participation', 'p')} AND {home.format(t='p')} "
+        "UNION ALL SELECT 'pos', ps.kind, pos.role, COUNT(*), 0 FROM "
+        + where("position", "pos").replace(" WHERE ", f" {_POS_UNIT} WHERE ", 1)
+        + f" AND {home.format(t='pos')} GROUP BY ps.kind, pos.role "
+        "UNION ALL SELECT 'ext', NULL, NULL, COUNT(*), 0 FROM members_externalrole er "
+        f"WHERE {_VALID.format(t='er')} AND {home.format(t='er')}",
+        [
+            *elsewhere_params,
+            *home_params,
+            day,
+            day,
+            *elsewhere_params,
+            *home_params,
+            day,
+            day,
+            *home_params,
+        ],
+    )
+
+
+def _outside(lo: str, hi: str, day: dt.date, plan: Plan) -> dict[str, Any]:
+    """What home members of the subtree do in units outside it (the seed's border guards)."""
     out: dict[str, Any] = {}
-    participations = _sorted(Counter({"members": members or 0, "units": units or 0}))
-    if participations:
-        out["participations"] = participations
+    positions: Counter[str] = Counter()
+    for what, kind, role, n, m in _outside_rows(lo, hi, day, plan):
+        if what == "p" and (n or m):
+            out["participations"] = _sorted(Counter({"members": n, "units": m}))
+        elif what == "pos":
+            # A post in a unit that does not exist on the day still shows, under "ended".
+            positions[f"{kind or 'ended'}.{role}"] += n
+        elif what == "ext" and n:
+            out["external_roles"] = n
     if positions:
         out["positions"] = _sorted(positions)
-    if external:
-        out["external_roles"] = external
-    return out
+    return dict(sorted(out.items()))
 
 
 def _delta_figures(day: dt.date) -> tuple[Counter[str], Counter[str], Counter[str]]:
@@ -207,16 +226,16 @@ def _delta_figures(day: dt.date) -> tuple[Counter[str], Counter[str], Counter[st
     return members, kinds, categories
 
 
-def stats_from_spans(unit: Unit, day: dt.date, *, from_side: bool | None = None) -> dict[str, Any]:
+def stats_from_spans(unit: Unit, day: dt.date, *, plan: Plan | None = None) -> dict[str, Any]:
     """`stats_as_of` counted from the spans, never from `DailyDelta` (the reference answer).
 
-    `from_side` forces how participation and "outside" figures are found (same answer either
-    way); by default it depends on how many members the subtree has.
+    `plan` forces how participation and "outside" figures are found (the answer is the same;
+    "whole" is only right for the only root); by default it depends on the subtree's size.
     """
     span = span_on(unit, day)
     lo, hi = subtree_range(span.path)
     members = _span_members(lo, hi, day)
-    return _finish(unit, span, day, members, from_side=from_side)
+    return _finish(unit, span, day, members, plan=plan)
 
 
 def _finish(
@@ -225,21 +244,21 @@ def _finish(
     day: dt.date,
     members: Counter[str],
     *,
-    from_side: bool | None = None,
+    plan: Plan | None = None,
     deltas: tuple[Counter[str], Counter[str]] | None = None,
 ) -> dict[str, Any]:
     lo, hi = subtree_range(span.path)
     kinds, categories = deltas or _span_units(lo, hi, day, unit.pk)
-    if from_side is None:
-        from_side = members["total"] > SIDE_TABLES_FROM_MEMBERS
+    if plan is None:
+        plan = "side" if members["total"] > SIDE_TABLES_FROM_MEMBERS else "members"
     return {
         "unit": unit.code,
         "as_of": day.isoformat(),
         "members": _members_dict(members),
         "units": _sorted(kinds),
         "branch_categories": _sorted(categories),
-        "participants": _participants(lo, hi, day, from_side),
-        "outside": _outside(lo, hi, day, from_side),
+        "participants": _participants(lo, hi, day, plan),
+        "outside": _outside(lo, hi, day, plan),
     }
 
 
@@ -254,7 +273,7 @@ def stats_as_of(unit: Unit, day: dt.date) -> dict[str, Any]:
         return _finish(unit, span, day, _span_members(lo, hi, day))
     members, kinds, categories = _delta_figures(day)
     kinds[span.kind] -= 1  # the root is not below itself
-    return _finish(unit, span, day, members, deltas=(kinds, categories))
+    return _finish(unit, span, day, members, plan="whole", deltas=(kinds, categories))
 
 
 # --- tree ---------------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ def test_units_below_by_kind_and_branch_categories(tree: dict[str, Unit]) -> Non
 def test_participants_and_what_border_guards_do_outside(
     tree: dict[str, Unit], threshold: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(queries, "SIDE_TABLES_FROM_MEMBERS", threshold)
+    monkeypatch.setattr(queries, "SIDE_TABLES_FROM_MEMBERS", threshold)  # both plans
     bp_branch, village = tree["BP-1-01"], tree["19111-02"]
     home(village)
     guards = [home(bp_branch) for _ in range(3)]
@@ -274,3 +274,24 @@ def test_tree_follows_a_move_through_its_spans(tree: dict[str, Unit]) -> None:
     assert stats_as_of(tree["BP"], move_on)["units"]["branch"] == 3
     assert tree_lines(tree["BP"], move_on, depth=1)[1].startswith("  19111  ")
     assert stats_as_of(tree["44"], move_on) == stats_from_spans(tree["44"], move_on)
+
+
+def test_posts_left_open_in_an_ended_unit_show_as_ended(tree: dict[str, Unit]) -> None:
+    guard = home(tree["BP-1-01"])
+    Position.objects.create(
+        member=guard, unit=tree["455-CQ"], role="committee_member", valid_from=D(2020, 1, 1)
+    )
+    end = D(2022, 1, 1)
+    Unit.objects.filter(pk=tree["455-CQ"].pk).update(valid_to=end)
+    UnitSpan.objects.filter(unit=tree["455-CQ"]).update(valid_to=end)
+    rebuild_all()
+    root = tree["44"]
+    before = {"positions": {"grassroots_branch.committee_member": 1}}
+    assert stats_as_of(tree["BP"], end - dt.timedelta(days=1))["outside"] == before
+    assert stats_as_of(root, end - dt.timedelta(days=1))["outside"] == {}
+    after = {"positions": {"ended.committee_member": 1}}
+    assert stats_as_of(tree["BP"], end)["outside"] == after
+    assert stats_as_of(root, end)["outside"] == after  # the only root: the "whole" plan
+    for plan in ("members", "side"):
+        assert stats_from_spans(root, end, plan=plan)["outside"] == after  # type: ignore[arg-type]
+    assert stats_as_of(root, end)["units"] == stats_from_spans(root, end)["units"]
