@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from collections import Counter
 
 import pytest
 from django.core.management import call_command
@@ -24,7 +25,7 @@ from coso.demo.quangbinh import (
     PROVINCE,
     build_demo,
 )
-from coso.members.models import MemberSpan, Participation
+from coso.members.models import MemberEvent, MemberSpan, Participation
 from coso.stats.queries import stats_as_of, stats_from_spans
 from coso.units.models import Unit, UnitSpan
 from coso.units.operations import create_unit
@@ -67,6 +68,16 @@ def test_the_demo_reproduces_the_seed_figures(tmp_path):
     assert hl["members"]["official"] + hl["members"]["probationary"] == 1184
     assert hl["members"]["exempt"] > 0  # the story exempts old members
     assert stats_from_spans(Unit.objects.get(code=HOAN_LAO), D2024)["members"] == hl["members"]
+
+    # Six years of history went through the member operations.
+    kinds = Counter(
+        MemberEvent.objects.filter(effective_on__gte=dt.date(2019, 1, 1)).values_list(
+            "kind", flat=True
+        )
+    )
+    for kind in ("admit", "recognize", "not_recognize", "transfer_out", "receive", "exempt",
+                 "death", "strike_off"):  # fmt: skip
+        assert kinds[kind] > 0, kind
 
     # Before the merger the two were separate committees under Bố Trạch.
     town, commune = Unit.objects.get(code=HOAN_LAO), Unit.objects.get(code=HOAN_TRACH)
@@ -129,6 +140,13 @@ def test_the_demo_reproduces_the_seed_figures(tmp_path):
     assert after["units"]["commune"] == len(reform_mapping()) + 5
     assert after["members"]["total"] == stats_as_of(province, D2025)["members"]["total"]
     assert after["members"] == stats_from_spans(province, now)["members"]
+
+    # Not one member lost: the same people, with the same status, before and after.
+    def in_party(day: dt.date) -> set[tuple[int, str]]:
+        spans = MemberSpan.objects.filter(valid_from__lte=day, valid_to__gt=day)
+        return set(spans.values_list("member_id", "status"))
+
+    assert in_party(D2025) == in_party(now) == in_party(dt.date(2025, 7, 1))
     assert all(s.kind == "commune" for s in _children(PROVINCE, now))
     for code in DISTRICTS:
         assert Unit.objects.get(code=code).valid_to == dt.date(2025, 7, 1)
