@@ -22,7 +22,7 @@ demo: venv
 	@$(COSO) ensure-admin
 	@echo "Mở http://$(HOST):$(PORT)/admin/ để xem dữ liệu (Ctrl+C để dừng)."
 	@echo "Open http://$(HOST):$(PORT)/admin/ and log in as admin with the password above."
-	COSO_DEBUG=1 $(COSO) runserver --noreload $(HOST):$(PORT)
+	$(COSO) serve --host $(HOST) --port $(PORT)
 
 lint: venv
 	$(VENV)/bin/ruff check coso tests

@@ -102,7 +102,8 @@ def probation_warnings(units: QuerySet[Unit], day: dt.date) -> Alert:
         items.append(
             Item(row["member__full_name"], row["member__member_id"], True, str(detail), end)
         )
-    return Alert("probation", str(_("Đảng viên dự bị sắp hết hoặc đã quá 12 tháng")), items, total)
+    title = _("Đảng viên dự bị sắp hết hoặc đã quá %(n)s tháng") % {"n": months}
+    return Alert("probation", str(title), items, total)
 
 
 def small_branch_warnings(units: QuerySet[Unit], day: dt.date) -> Alert:

@@ -1,0 +1,88 @@
+"""Expected answer of every read page (URL names of coso.web) for each member of the cast.
+
+Keys are URL names; `args` pick a representative object of the cast (tests/cast.py): branch B
+(in commune C, province P) and member CAST-B1 (homed in B, linked to the `member` user).
+Anonymous visitors are sent to the login page (302); out of scope answers 404, never 403.
+The route walker of the test helper reverses each name with `args` and checks `expect`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+OK, LOGIN, HIDDEN = 200, 302, 404
+
+PAGES: dict[str, dict[str, Any]] = {
+    "web:home": {
+        "args": [],
+        "expect": {
+            "admin": OK,
+            "officer": OK,
+            "committee": OK,
+            "secretary": OK,
+            "member": OK,
+            "outsider": OK,
+            "anonymous": LOGIN,
+        },
+    },
+    "web:tree": {
+        "args": [],
+        "expect": {
+            "admin": OK,
+            "officer": OK,
+            "committee": OK,
+            "secretary": OK,
+            "member": HIDDEN,  # members see their record and branch, not the tree
+            "outsider": OK,  # their own province
+            "anonymous": LOGIN,
+        },
+    },
+    "web:tree_children": {
+        "args": ["B"],
+        "expect": {
+            "admin": OK,
+            "officer": OK,
+            "committee": OK,
+            "secretary": OK,
+            "member": HIDDEN,
+            "outsider": HIDDEN,
+            "anonymous": LOGIN,
+        },
+    },
+    "web:unit": {
+        "args": ["B"],
+        "expect": {
+            "admin": OK,
+            "officer": OK,
+            "committee": OK,
+            "secretary": OK,
+            "member": OK,  # their home branch
+            "outsider": HIDDEN,
+            "anonymous": LOGIN,
+        },
+    },
+    "web:members": {
+        "args": [],
+        "expect": {
+            "admin": OK,
+            "officer": OK,
+            "committee": OK,
+            "secretary": OK,
+            "member": HIDDEN,
+            "outsider": OK,  # lists only their own province's members
+            "anonymous": LOGIN,
+        },
+    },
+    "web:member": {
+        "args": ["CAST-B1"],
+        "expect": {
+            "admin": OK,
+            "officer": OK,
+            "committee": OK,
+            "secretary": OK,
+            "member": OK,  # their own record
+            "outsider": HIDDEN,
+            "anonymous": LOGIN,
+        },
+    },
+}

@@ -1,0 +1,215 @@
+"""The read pages: who sees what, what they show, and how many queries they cost."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from coso.core.models import get_decision
+from coso.members.operations import admit_member
+from coso.units.operations import rename_unit
+from tests.cast import ADMITTED
+from tests.web.matrix_pages import PAGES
+
+URL_NAMES = set(PAGES)
+
+
+def test_every_page_answers_each_role_as_the_matrix_says(cast: Any) -> None:
+    seen: dict[tuple[str, str], int] = {}
+    for role in ("admin", "officer", "committee", "secretary", "member", "outsider", "anonymous"):
+        client = cast.client(role)
+        for name, spec in PAGES.items():
+            seen[(name, role)] = client.get(reverse(name, args=spec["args"])).status_code
+    expected = {(n, r): s for n, spec in PAGES.items() for r, s in spec["expect"].items()}
+    assert seen == expected
+
+
+def test_matrix_covers_every_web_route() -> None:
+    from coso.web import urls
+
+    names = {f"web:{p.name}" for p in urls.urlpatterns if p.name}
+    # The forms helper's routes are checked by their own matrix (tests/web/matrix_forms.py).
+    try:
+        from tests.web.matrix_forms import PAGES as FORM_PAGES  # type: ignore[import-not-found]
+    except ImportError:
+        FORM_PAGES = {}
+    assert names - set(FORM_PAGES) == URL_NAMES
+
+
+def test_anonymous_is_sent_to_login_and_outsider_gets_a_vietnamese_404(cast: Any) -> None:
+    response = cast.client("anonymous").get(reverse("web:unit", args=["B"]))
+    assert response.status_code == 302
+    assert "next=/units/B/" in response["Location"]
+    response = cast.client("outsider").get(reverse("web:member", args=["CAST-B1"]))
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Không tìm thấy trang (lỗi 404)" in body
+    assert "Phạm Đình Dũng" not in body
+
+
+def test_home_shows_counts_of_the_users_unit(cast: Any) -> None:
+    body = cast.client("secretary").get(reverse("web:home")).content.decode()
+    assert "Đơn vị B" in body  # the branch's name as title
+    assert 'id="stats-title"' in body
+    body = cast.client("member").get(reverse("web:home")).content.decode()
+    assert 'href="/members/CAST-B1/"' in body
+    assert 'href="/units/B/"' in body
+    assert 'id="alerts"' not in body  # no warnings for a plain member
+
+
+def test_tree_lists_children_with_counts_and_loads_more_by_htmx(cast: Any) -> None:
+    client = cast.client("officer")
+    body = client.get(reverse("web:tree")).content.decode()
+    assert "Đơn vị P" in body and "Đơn vị C" in body
+    assert 'hx-get="/tree/C/children/?as_of=' in body
+    fragment = client.get(reverse("web:tree_children", args=["C"]), HTTP_HX_REQUEST="true")
+    text = fragment.content.decode()
+    assert "<html" not in text
+    assert "Đơn vị B" in text and "Đơn vị B2" in text
+    assert "2 đảng viên" in text  # B: CAST-B1 and CAST-B2
+
+
+def test_tree_as_of_a_date_before_the_units_existed(cast: Any) -> None:
+    body = cast.client("officer").get(reverse("web:tree"), {"as_of": "01/01/2019"}).content.decode()
+    assert "không tồn tại vào ngày 01/01/2019" in body
+    body = cast.client("officer").get(reverse("web:tree"), {"as_of": "31/02/2020"}).content.decode()
+    assert "ngày không hợp lệ" in body
+
+
+def test_unit_page_shows_history_with_decision_numbers(cast: Any) -> None:
+    decision = get_decision("123-QĐ/HU", dt.date(2022, 5, 2))
+    rename_unit(cast.B, name="Chi bộ Thôn Mới", on=dt.date(2022, 5, 10), decision=decision)
+    client = cast.client("officer")
+    body = client.get(reverse("web:unit", args=["B"])).content.decode()
+    assert "Chi bộ Thôn Mới" in body
+    assert "123-QĐ/HU" in body and "02/05/2022" in body and "10/05/2022" in body
+    assert "«Đơn vị B» → «Chi bộ Thôn Mới»" in body
+    assert "Phạm Đình Dũng" in body  # members of the branch
+    # As of an earlier date the old name shows.
+    body = client.get(reverse("web:unit", args=["B"]), {"as_of": "2021-01-01"}).content.decode()
+    assert '<h1 class="h2">Đơn vị B</h1>' in body
+
+
+def test_member_role_sees_branch_page_without_the_member_list(cast: Any) -> None:
+    body = cast.client("member").get(reverse("web:unit", args=["B"])).content.decode()
+    assert "Đơn vị B" in body
+    assert 'id="members-title"' not in body
+    assert "Nguyễn Thị Lan" not in body
+
+
+def _names(response: Any) -> list[str]:
+    return [m.full_name for m, _home in response.context["rows"]]
+
+
+def test_search_finds_names_typed_without_diacritics(cast: Any) -> None:
+    client = cast.client("secretary")
+    for typed in ("Pham Dinh Dung", "pham dinh dung", "dung pham", "PHẠM ĐÌNH", "CAST-B1"):
+        response = client.get(reverse("web:members"), {"q": typed})
+        assert _names(response) == ["Phạm Đình Dũng"], typed
+    assert _names(client.get(reverse("web:members"), {"q": "Hoang Van Quang"})) == []
+    # The outsider's own member is found by the outsider, not by the secretary above.
+    response = cast.client("outsider").get(reverse("web:members"), {"q": "hoang van quang"})
+    assert _names(response) == ["Hoàng Văn Quang"]
+
+
+def test_member_list_filters_by_unit_subtree_and_status(cast: Any) -> None:
+    client = cast.client("officer")
+    assert _names(client.get(reverse("web:members"), {"unit": "C"})) == [
+        "Trần Văn Bình",
+        "Phạm Đình Dũng",
+        "Nguyễn Thị Lan",
+    ]
+    assert _names(client.get(reverse("web:members"), {"unit": "C2"})) == ["Lê Văn Cường"]
+    assert _names(client.get(reverse("web:members"), {"status": "official"})) == []
+    assert len(_names(client.get(reverse("web:members"), {"status": "probationary"}))) == 4
+    assert client.get(reverse("web:members"), {"unit": "Q"}).status_code == 404
+
+
+def test_member_list_sorts_by_given_name_then_the_rest(cast: Any) -> None:
+    # Given names with Đ, Ă, Ơ, Ư; family and middle names decide between equal given names.
+    for i, name in enumerate(
+        [
+            "Trần Văn Ước",
+            "Lê Thị Ơn",
+            "Nguyễn Văn Đức",
+            "Vũ Thị Ăn",
+            "Đỗ Văn Đức",
+            "Bùi Thị Bích",
+        ]
+    ):
+        admit_member(
+            member_id=f"SORT-{i}",
+            full_name=name,
+            gender="male",
+            birth_date=dt.date(1990, 1, 1),
+            branch=cast.B2,
+            admitted_on=ADMITTED,
+        )
+    names = _names(cast.client("officer").get(reverse("web:members"), {"unit": "B2"}))
+    assert names == [
+        "Vũ Thị Ăn",
+        "Bùi Thị Bích",
+        "Trần Văn Bình",
+        "Đỗ Văn Đức",
+        "Nguyễn Văn Đức",
+        "Lê Thị Ơn",
+        "Trần Văn Ước",
+    ]
+
+
+def _count_queries(client: Any, url: str, params: dict[str, str] | None = None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params or {}).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_member_list_and_unit_page_cost_a_fixed_number_of_queries(cast: Any) -> None:
+    client = cast.client("officer")
+    members_url = reverse("web:members")
+    unit_url = reverse("web:unit", args=["B"])
+    client.get(reverse("web:home"))  # first request of a site writes its settings row
+    before = (_count_queries(client, members_url), _count_queries(client, unit_url))
+    for i in range(12):
+        admit_member(
+            member_id=f"MORE-{i}",
+            full_name=f"Nguyễn Văn Thêm {i}",
+            gender="male",
+            birth_date=dt.date(1990, 1, 1),
+            branch=cast.B,
+            admitted_on=ADMITTED,
+        )
+    after = (_count_queries(client, members_url), _count_queries(client, unit_url))
+    assert after == before
+    assert before[0] <= 12 and before[1] <= 25
+
+
+def test_english_switch(cast: Any) -> None:
+    client = cast.client("officer")
+    body = client.get(reverse("web:home")).content.decode()
+    assert '<html lang="vi">' in body and "Cây tổ chức" in body
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/tree/"})
+    assert response.status_code == 302 and response["Location"] == "/tree/"
+    body = client.get(reverse("web:tree")).content.decode()
+    assert '<html lang="en">' in body
+    assert "Organization tree" in body and "Date (dd/mm/yyyy)" in body
+    assert "Cây tổ chức" not in body
+
+
+def test_pages_use_only_local_assets(cast: Any) -> None:
+    body = cast.client("officer").get(reverse("web:home")).content.decode()
+    assert "http://" not in body.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in body
+    assert "<script>" not in body and "style=" not in body
+    for asset in (
+        "vendor/bootstrap/bootstrap.min.css",
+        "vendor/bootstrap/bootstrap.bundle.min.js",
+        "vendor/htmx/htmx.min.js",
+        "vendor/be-vietnam-pro/be-vietnam-pro.css",
+        "web/app.css",
+        "web/app.js",
+    ):
+        assert f"/static/{asset}" in body
