@@ -21,7 +21,7 @@ DEBUG = os.environ.get("COSO_DEBUG", "0") == "1"
 # COSO_PRODUCTION=1 when served over HTTPS on a network: secure cookies, HSTS, HTTPS redirect.
 PRODUCTION = os.environ.get("COSO_PRODUCTION", "0") == "1"
 _DEV_SECRET_KEY = "insecure-dev-key-change-me-in-production"
-SECRET_KEY = os.environ.get("COSO_SECRET_KEY", _DEV_SECRET_KEY)
+SECRET_KEY = os.environ.get("COSO_SECRET_KEY") or _DEV_SECRET_KEY
 if PRODUCTION and SECRET_KEY == _DEV_SECRET_KEY:
     raise ImproperlyConfigured("COSO_PRODUCTION=1 cần COSO_SECRET_KEY riêng (a real secret key).")
 ALLOWED_HOSTS = os.environ.get("COSO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
