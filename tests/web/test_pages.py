@@ -65,7 +65,7 @@ def test_tree_lists_children_with_counts_and_loads_more_by_htmx(cast: Any) -> No
     client = cast.client("officer")
     body = client.get(reverse("web:tree")).content.decode()
     assert "Đơn vị P" in body and "Đơn vị C" in body
-    assert 'hx-get="/tree/C/children/?as_of=' in body
+    assert 'hx-get="/tree/C/children/?as_of=' in body and 'aria-controls="kids-' in body
     fragment = client.get(reverse("web:tree_children", args=["C"]), HTTP_HX_REQUEST="true")
     text = fragment.content.decode()
     assert "<html" not in text
