@@ -134,26 +134,41 @@ def _build(name: str, records: list[tuple[int, list[str]]]) -> Table:
     if not records:
         _fail(name, "không có dòng tiêu đề (tên cột)")
     header_line, header = records[0]
-    columns = [_clean(c).lower() for c in header]
-    while columns and not columns[-1]:
-        columns.pop()
-    if not columns:
+    names = [_clean(c).lower() for c in header]
+    named = [(i, n) for i, n in enumerate(names) if n]
+    if not named:
         _fail(name, "không có dòng tiêu đề (tên cột)")
     errors: list[RowError] = []
     seen: set[str] = set()
-    for index, column in enumerate(columns, start=1):
-        if not column:
-            errors.append(RowError(name, header_line, "", f"cột thứ {index} không có tên"))
-        elif column in seen:
+    for _, column in named:
+        if column in seen:
             errors.append(RowError(name, header_line, column, "tên cột bị lặp"))
         seen.add(column)
-    if errors:
-        raise RowErrors(errors)
+    # A value under no column name is refused rather than dropped: it is most often a comma
+    # inside an unquoted value, which shifts every later cell of the row.
+    unnamed = {i for i, n in enumerate(names) if not n}
+    width = len(names)
     rows: list[Row] = []
     for line, cells in records[1:]:
-        values = {col: _clean(cells[i]) if i < len(cells) else "" for i, col in enumerate(columns)}
+        stray = next(
+            (i for i, c in enumerate(cells) if (i >= width or i in unnamed) and c.strip()), None
+        )
+        if stray is not None:
+            errors.append(
+                RowError(
+                    name,
+                    line,
+                    "",
+                    f"ô thứ {stray + 1} («{_clean(cells[stray])[:40]}») nằm dưới một cột không có "
+                    "tên; có thể một giá trị chứa dấu phân cách mà không đặt trong ngoặc kép",
+                )
+            )
+            continue
+        values = {col: _clean(cells[i]) if i < len(cells) else "" for i, col in named}
         rows.append(Row(line=line, values=values))
-    return Table(name=name, columns=columns, rows=rows)
+    if errors:
+        raise RowErrors(errors)
+    return Table(name=name, columns=[n for _, n in named], rows=rows)
 
 
 # --- CSV ---------------------------------------------------------------------------------

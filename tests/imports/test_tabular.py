@@ -122,9 +122,33 @@ def test_no_header(tmp_path: Path) -> None:
     assert "tiêu đề" in _only_error(path)
 
 
-def test_duplicate_and_unnamed_columns(tmp_path: Path) -> None:
+def test_duplicate_columns(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
-    path.write_text("code,,Code\n1,2,3\n", encoding="utf-8")
+    path.write_text("code,name,Code\n1,2,3\n", encoding="utf-8")
     with pytest.raises(RowErrors) as caught:
         read_table(path)
-    assert [(e.row, e.column) for e in caught.value.errors] == [(1, ""), (1, "code")]
+    assert [(e.row, e.column) for e in caught.value.errors] == [(1, "code")]
+
+
+def test_unnamed_empty_columns_are_ignored(tmp_path: Path) -> None:
+    wb_path = tmp_path / "a.xlsx"
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet["B3"], sheet["D3"] = "Code", "Name"  # a margin column and a gap, as people lay out
+    sheet["B10"], sheet["D10"] = "X", "Tên"
+    workbook.save(wb_path)
+    table = read_table(wb_path)
+    assert table.columns == ["code", "name"]
+    assert [(r.line, r.values) for r in table.rows] == [(10, {"code": "X", "name": "Tên"})]
+
+
+def test_values_beyond_the_header_are_reported_on_their_lines(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("code,name\nA,Nguyễn Văn An\nB,Trần, Thị Bình\nC,x\nD,,\n", encoding="utf-8")
+    with pytest.raises(RowErrors) as caught:
+        read_table(path)
+    [error] = caught.value.errors
+    assert error.row == 3 and "ô thứ 3" in error.reason and "Thị Bình" in error.reason

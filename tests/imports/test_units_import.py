@@ -190,10 +190,9 @@ def test_parent_that_changed_later_is_refused(tmp_path: Path) -> None:
     ],
 )
 def test_wrong_columns(tmp_path: Path, header: list[str]) -> None:
-    path = write_csv(tmp_path / "u.csv", [header, ["44", "Tỉnh", "province", "", "2019-01-01", ""]])
-    errors = _errors(path)
-    assert errors and all(row == 1 for row, _, _ in errors)
-    assert {c for _, c, _ in errors} & {"valid_from", "categroy"}
+    row = ["44", "Tỉnh", "province", "", "2019-01-01", ""][: len(header)]
+    errors = _errors(write_csv(tmp_path / "u.csv", [header, row]))
+    assert [(r, c) for r, c, _ in errors] == [(1, header[-1] if len(header) == 6 else "valid_from")]
 
 
 def test_command_exit_status_and_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
