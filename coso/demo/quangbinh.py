@@ -14,9 +14,23 @@ Figures the seed states and the demo reproduces exactly (BRIEF.md §7):
   7 district committee members, 5 deputy secretaries and 16 committee members of commune
   committees, 11 People's Council delegates.
 
-Member counts elsewhere are invented: 30 to 110 members per commune (a grassroots committee
-needs 30), a few hundred in each committee directly under the province; about 12,000 in all,
-which keeps `coso load-demo` within a minute on SQLite.
+Read them back with
+    coso stats 19111 --as-of 2024-12-31 --json     members.total, units.branch,
+                                                   branch_categories.residential
+    coso stats 44-BDBP --as-of 2024-12-31 --json   outside.participations {members, units},
+        outside.positions {"district.committee_member", "grassroots_committee.deputy_secretary",
+        "grassroots_committee.committee_member"}, outside.external_roles
+The seed's 377 officers and soldiers responsible for 1,741 households are not represented:
+the data model has no households.
+
+What is real and what is invented: province, district and commune codes and names, and the
+old-to-new mapping of 01/07/2025, come from `vietnamadminunits`; the merger cites Resolution
+862/NQ-UBTVQH14 (10/01/2020) and the reform Resolution 202/2025/QH15 (12/06/2025). Everything
+else is invented: people (no real person is named), village and branch names, border post names
+(after public reports, locations approximate), the numbers of decisions creating branches.
+Member counts elsewhere: 30 to 110 per commune (a grassroots committee needs 30), about 600 in
+the Border Guard and 40 to 150 in each other committee directly under the province; about
+12,000 in all, which keeps `coso load-demo` to about 30 s of CPU on SQLite.
 """
 
 from __future__ import annotations
@@ -512,14 +526,20 @@ class _Builder:
             hometown=person.hometown,
             residence=branch.locality,
             education=person.education,
-            occupation=person.occupation,
+            occupation=self.occupation(person.occupation, person.birth_date),
         )
         return row
+
+    def occupation(self, drawn: str, birth: dt.date) -> str:
+        # Conscripts are young; a soldier past 30 is an officer or a career serviceman.
+        if drawn == "Hạ sĩ quan, chiến sĩ" and birth < dt.date(1994, 1, 1):
+            return self.rng.choice(["Sĩ quan Bộ đội Biên phòng", "Quân nhân chuyên nghiệp"])
+        return drawn
 
     def hometown(self, branch: UnitRow, *, mobile: bool) -> str:
         """Mostly where they live; soldiers come from all over the province and beyond."""
         roll = self.rng.random()
-        if (mobile and roll < 0.5) or roll < 0.08:
+        if (mobile and roll < 0.5) or roll < 0.04:
             province = self.people.fake.province_name()
             return f"{'thành phố' if province in CITIES else 'tỉnh'} {province}"
         if mobile:
