@@ -15,7 +15,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from coso.accounts.models import Account, Role, RoleKind
@@ -207,28 +207,12 @@ class Scope:
             return Member.objects.all()
         query = Member.objects.none()
         if self._reaches_for(action):
-            units = self.units(action).values("pk")
-            last_home = Subquery(
-                MemberSpan.objects.filter(member=OuterRef("pk"))
-                .order_by("-valid_from")
-                .values("unit_id")[:1]
-            )
-            query = Member.objects.filter(
-                Q(home_unit__in=units)
-                | Q(home_unit__isnull=True, pk__in=self._homeless_in(units, last_home))
-            )
+            # The snapshot keeps the last home of members who left (sync_snapshot), so the home
+            # alone decides, and the index on home_unit serves the semi-join.
+            query = Member.objects.filter(home_unit__in=self.units(action).values("pk"))
         if action == Action.VIEW and self.own_member is not None:
             query = query | Member.objects.filter(pk=self.own_member.pk)
         return query
-
-    @staticmethod
-    def _homeless_in(units: QuerySet[Any], last_home: Subquery) -> QuerySet[Any]:
-        return (
-            Member.objects.filter(home_unit__isnull=True)
-            .annotate(last_home=last_home)
-            .filter(last_home__in=units)
-            .values("pk")
-        )
 
     def can_member(self, action: Action, member: Member) -> bool:
         return self.members(action).filter(pk=member.pk).exists()

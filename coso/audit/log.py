@@ -93,12 +93,16 @@ def record_write(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     unit: Unit | None = None,
+    *,
+    user: Any = None,
 ) -> AuditEntry:
     """Append one entry for a write; `unit` defaults to the target's unit or home unit.
 
-    `unit` decides who may read the entry (officers of the subtree holding it).
+    `unit` decides who may read the entry (officers of the subtree holding it). `user` names
+    the actor when the request does not carry it yet (during login).
     """
-    user, request = _who(request_or_user)
+    actor, request = _who(request_or_user)
+    user = user if user is not None else actor
     authenticated = user is not None and getattr(user, "is_authenticated", False)
     target_type, target_id = describe_target(target)
     return AuditEntry.objects.create(

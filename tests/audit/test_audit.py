@@ -118,3 +118,46 @@ def test_client_ip_ignores_forwarded_header_unless_behind_a_proxy(cast: Cast) ->
     with override_settings(COSO_TRUSTED_PROXIES=2):
         assert client_ip(request) == "203.0.113.9"
     assert client_ip(request_from(None, addr="not-an-ip")) is None
+
+
+def test_logins_and_failures_are_logged(cast: Cast) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.post(
+        reverse("login"), {"username": "cast.member", "password": "wrong"}, REMOTE_ADDR="10.9.9.9"
+    )
+    failed = AuditEntry.objects.get(action="account.login_failed")
+    assert (failed.target_id, failed.ip, failed.user) == ("cast.member", "10.9.9.9", None)
+    client.force_login(cast.member, backend="django.contrib.auth.backends.ModelBackend")
+    client.post(reverse("logout"))
+    actions = list(AuditEntry.objects.filter(user=cast.member).values_list("action", flat=True))
+    assert sorted(actions) == ["account.login", "account.logout"]
+    # Without a unit, only administrators read these.
+    assert not audit_for_user(cast.officer).filter(action__startswith="account.").exists()
+
+
+def test_admin_changes_to_roles_are_logged(cast: Cast) -> None:
+    from django.urls import reverse
+
+    from coso.accounts.models import Role, SiteSettings
+
+    client = cast.client("admin")
+    role = Role.objects.get(user=cast.committee)
+    response = client.post(
+        reverse("admin:accounts_role_change", args=[role.pk]),
+        {"user": cast.committee.pk, "kind": "org_officer", "unit": cast.C.pk},
+    )
+    assert response.status_code == 302, response.content[:500]
+    entry = AuditEntry.objects.get(action="role.change")
+    assert entry.before["kind"] == "committee_member" and entry.after["kind"] == "org_officer"
+    assert entry.user == cast.admin
+    SiteSettings.current()
+    response = client.post(
+        reverse("admin:accounts_sitesettings_change", args=[1]),
+        {"totp_required_for_officers": "on"},
+    )
+    assert response.status_code == 302
+    assert SiteSettings.current().totp_required_for_officers
+    assert AuditEntry.objects.filter(action="sitesettings.change").exists()
