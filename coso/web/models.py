@@ -1,0 +1,67 @@
+"""Imports started from the browser: one job per uploaded file, run by the background worker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+
+class ImportKind(models.TextChoices):
+    UNITS = "units", "Đơn vị"
+    MEMBERS = "members", "Đảng viên"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "Đang chờ"
+    RUNNING = "running", "Đang chạy"
+    DONE = "done", "Đã nhập xong"
+    REFUSED = "refused", "Có lỗi, không ghi gì"
+    FAILED = "failed", "Lỗi hệ thống, không ghi gì"
+
+
+class ImportJob(models.Model):
+    """One uploaded file being imported; its errors (file, row, column, reason) once checked.
+
+    Live progress during the import lives in a small file beside the upload (see
+    coso.web.imports), because the import writes in one long transaction that would hide (on
+    PostgreSQL) or lock (on SQLite) any update of this row until it ends.
+    """
+
+    kind = models.CharField(max_length=10, choices=ImportKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs"
+    )
+    file_name = models.CharField(max_length=255)  # as uploaded
+    path = models.CharField(max_length=500)  # where the upload is kept
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # [[file, row, column, reason], ...]
+    summary = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} «{self.file_name}» ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED)
+
+    @property
+    def progress_file(self) -> Path:
+        return Path(self.path).with_name("progress.json")
+
+    def error_rows(self) -> list[dict[str, Any]]:
+        return [
+            {"file": f, "row": r, "column": c, "reason": reason} for f, r, c, reason in self.errors
+        ]
