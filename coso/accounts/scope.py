@@ -130,20 +130,15 @@ class Scope:
         day = self.day
         for reach in self._reaches_for(action):
             lo, hi = subtree_range(reach.path)
-            in_path = Q(path__gte=lo, path__lt=hi)
-            part = Q()
-            if reach.valid_from <= day < reach.valid_to:
-                part = in_path & Q(valid_from__lte=day, valid_to__gt=day)
             # An ended unit's last span (valid_to = the unit's end) ends within this reach period.
-            ended = (
-                in_path
-                & Q(valid_to=F("unit__valid_to"), valid_to__lte=day)
-                & Q(valid_to__gt=reach.valid_from, valid_to__lte=reach.valid_to)
+            when = Q(valid_to=F("unit__valid_to"), valid_to__lte=day) & Q(
+                valid_to__gt=reach.valid_from, valid_to__lte=reach.valid_to
             )
-            part = (part | ended) if part else ended
             if reach.valid_from <= day < reach.valid_to:
+                when |= Q(valid_from__lte=day, valid_to__gt=day)
                 # Units created with a future date: where they will first stand.
-                part |= in_path & Q(valid_from__gt=day, valid_from=F("unit__valid_from"))
+                when |= Q(valid_from__gt=day, valid_from=F("unit__valid_from"))
+            part = Q(path__gte=lo, path__lt=hi) & when
             cond = part if cond is None else cond | part
         return cond
 

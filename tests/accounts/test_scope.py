@@ -219,3 +219,17 @@ def test_superuser_without_role_is_admin(cast: Cast) -> None:
     user = get_user_model().objects.create_superuser("root2", "r@x.test", None)
     assert scope_of(user).is_admin
     assert unit_codes(user, Action.MANAGE_UNITS) == ALL_UNITS
+
+
+def test_scope_costs_a_few_queries_whatever_the_size(
+    cast: Cast, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    forget_scope(cast.officer)
+    with django_assert_max_num_queries(4):
+        scope = scope_of(cast.officer)
+    with django_assert_max_num_queries(1):
+        assert len(list(scope.members(Action.MANAGE_MEMBERS))) == 4
+    with django_assert_max_num_queries(1):
+        assert len(list(scope.units(Action.VIEW))) == 7
+    with django_assert_max_num_queries(1):
+        assert scope.can(Action.VIEW, cast.units["BC2"])
