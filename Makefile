@@ -7,13 +7,18 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test venv lint typecheck migrations-check pytest bench clean
+.PHONY: demo test venv lint typecheck migrations-check pytest bench clean screenshots
 
 $(UV):
 	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
 
 venv: $(UV)
 	@UV=$$(command -v uv || echo $(HOME)/.local/bin/uv); $$UV sync --frozen --quiet
+
+# axe-core for the browser tests' accessibility checks, exactly as locked in package-lock.json.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
 
 demo: venv
 	$(COSO) init
@@ -34,13 +39,17 @@ typecheck: venv
 migrations-check: venv
 	$(PY) manage.py makemigrations --check --dry-run
 
-pytest: venv
+pytest: venv node_modules/axe-core/axe.min.js
 	$(VENV)/bin/pytest
 
 test: lint typecheck migrations-check pytest
+
+# PNGs of the main pages (desktop and phone) in docs/screenshots/, from a temporary database.
+screenshots: venv
+	$(PY) tests/browser/screenshots.py docs/screenshots
 
 bench: venv
 	$(COSO) bench
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3*
+	rm -rf $(VENV) node_modules var/*.sqlite3*
