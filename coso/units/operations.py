@@ -9,13 +9,14 @@ a unit that has ended.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import models, transaction
-from django.db.models import CharField, F, Q, Value
+from django.db.models import CharField, Count, F, Q, Value
 from django.db.models.functions import Concat, Substr
 
 from coso.core.dates import FAR_FUTURE, fmt
@@ -317,12 +318,44 @@ def retag_unit(
     return event
 
 
-def _subtree_members_on(span: UnitSpan, on: dt.date) -> int:
+class _Row(NamedTuple):
+    pk: int
+    unit_id: int
+    valid_from: dt.date
+    valid_to: dt.date
+    name: str
+    kind: str
+    parent_id: int | None
+    path: str
+    depth: int
+    tags: str
+
+
+def _subtree_rows(span: UnitSpan, on: dt.date) -> list[_Row]:
+    """The spans valid on `on` under `span` (itself included), read once."""
+    lo, hi = subtree_range(span.path)
+    # Filtered on the path range and periods only: an equality on valid_from would lead SQLite
+    # to the valid_from index, which after a big same-day change covers thousands of rows.
+    return [
+        _Row(*values)
+        for values in UnitSpan.objects.filter(
+            path__gte=lo, path__lt=hi, valid_from__lte=on, valid_to__gt=on
+        ).values_list(*_Row._fields)
+    ]
+
+
+def _members_by_unit(span: UnitSpan, on: dt.date) -> dict[int, int]:
+    """Members at home on `on` in each unit of the subtree of `span`."""
     lo, hi = subtree_range(span.path)
     units = UnitSpan.objects.filter(
         path__gte=lo, path__lt=hi, valid_from__lte=on, valid_to__gt=on
     ).values("unit_id")
-    return MemberSpan.objects.filter(valid_from__lte=on, valid_to__gt=on, unit_id__in=units).count()
+    return dict(
+        MemberSpan.objects.filter(valid_from__lte=on, valid_to__gt=on, unit_id__in=units)
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .values_list("unit_id", "n")
+    )
 
 
 def _check_subtree_unchanged_after(span: UnitSpan, on: dt.date) -> None:
@@ -344,64 +377,77 @@ def _check_subtree_unchanged_after(span: UnitSpan, on: dt.date) -> None:
         )
 
 
-def _rewrite_subtree(
-    top: UnitSpan, parent_span: UnitSpan | None, on: dt.date, event: UnitEvent
-) -> int:
-    """Reopen from `on` every span of top's subtree with its path under `parent_span`.
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    # Below SQLite's historical limit of 999 parameters per statement.
+    for i in range(0, len(ids), 900):
+        yield ids[i : i + 900]
 
-    Set-based: one UPDATE closes the old spans, one corrects same-day spans in place and the
-    new spans are bulk-created, so a province of thousands of units takes a few statements.
-    Returns the number of units in the subtree.
+
+def _top_of(path: str, old_prefix: str) -> int:
+    """The id right below `old_prefix` in `path`: the moved unit this span belongs to."""
+    return int(path[len(old_prefix) :].split("/", 1)[0])
+
+
+def _reroot(
+    rows: list[_Row],
+    old_prefix: str,
+    parent_span: UnitSpan | None,
+    on: dt.date,
+    events: dict[int, UnitEvent],
+) -> None:
+    """Reopen `rows` from `on` with `old_prefix` replaced by the new parent's path.
+
+    `events` maps each moved unit (a child of old_prefix) to its MOVE event. Set-based: UPDATEs
+    by id close the old spans and correct same-day ones in place, and the new spans are
+    bulk-created, so a province of thousands of units takes a few dozen statements.
     """
-    old_prefix = top.path[: -len(f"{top.unit_id}/")]
     new_prefix = parent_span.path if parent_span else "/"
-    depth_shift = (parent_span.depth + 1 if parent_span else 0) - top.depth
+    depth_shift = new_prefix.count("/") - old_prefix.count("/")
     new_parent_id = parent_span.unit_id if parent_span else None
-    lo, hi = subtree_range(top.path)
-    in_subtree = UnitSpan.objects.filter(
-        path__gte=lo, path__lt=hi, valid_from__lte=on, valid_to__gt=on
-    )
-    to_copy = list(
-        in_subtree.filter(valid_from__lt=on).values_list(
-            "unit_id", "valid_to", "name", "kind", "parent_id", "path", "depth", "tags"
-        )
-    )
-    same_day = in_subtree.filter(valid_from=on)
-    same_day_count = same_day.count()
-    in_subtree.filter(valid_from__lt=on).update(valid_to=on)
-    if same_day_count:
-        same_day.filter(unit_id=top.unit_id).update(parent_id=new_parent_id)
-        same_day.update(
-            path=Concat(
-                Value(new_prefix),
-                Substr("path", len(old_prefix) + 1),
-                output_field=CharField(),
-            ),
-            depth=F("depth") + depth_shift,
-            event=event,
-        )
+    for ids in _chunks([r.pk for r in rows if r.valid_from < on]):
+        UnitSpan.objects.filter(pk__in=ids).update(valid_to=on)
+    same_day: dict[int, list[int]] = {}
+    for r in rows:
+        if r.valid_from == on:
+            same_day.setdefault(_top_of(r.path, old_prefix), []).append(r.pk)
+    for top, pks in same_day.items():
+        for ids in _chunks(pks):
+            UnitSpan.objects.filter(pk__in=ids).update(
+                path=Concat(
+                    Value(new_prefix),
+                    Substr("path", len(old_prefix) + 1),
+                    output_field=CharField(),
+                ),
+                depth=F("depth") + depth_shift,
+                event=events[top],
+            )
+    UnitSpan.objects.filter(
+        pk__in=[r.pk for r in rows if r.valid_from == on and r.unit_id in events]
+    ).update(parent_id=new_parent_id)
     UnitSpan.objects.bulk_create(
         [
             UnitSpan(
-                unit_id=unit_id,
+                unit_id=r.unit_id,
                 valid_from=on,
-                valid_to=valid_to,
-                name=name,
-                kind=kind,
-                parent_id=new_parent_id if unit_id == top.unit_id else parent_id,
-                path=new_prefix + path[len(old_prefix) :],
-                depth=depth + depth_shift,
-                tags=tags,
-                event=event,
+                valid_to=r.valid_to,
+                name=r.name,
+                kind=r.kind,
+                parent_id=new_parent_id if r.unit_id in events else r.parent_id,
+                path=new_prefix + r.path[len(old_prefix) :],
+                depth=r.depth + depth_shift,
+                tags=r.tags,
+                event=events[_top_of(r.path, old_prefix)],
             )
-            for unit_id, valid_to, name, kind, parent_id, path, depth, tags in to_copy
+            for r in rows
+            if r.valid_from < on
         ],
         batch_size=2000,
     )
-    return len(to_copy) + same_day_count
 
 
-def _check_move(span: UnitSpan, parent_span: UnitSpan | None, on: dt.date) -> None:
+def _check_move(
+    span: UnitSpan, parent_span: UnitSpan | None, on: dt.date, *, later_checked: bool = False
+) -> None:
     code = span.unit.code
     if parent_span is not None and parent_span.path.startswith(span.path):
         raise CosoError(
@@ -409,7 +455,8 @@ def _check_move(span: UnitSpan, parent_span: UnitSpan | None, on: dt.date) -> No
             f"«{parent_span.unit.code}» nằm trong chính «{code}» (tạo thành vòng)."
         )
     _check_placement(f"«{code}» (loại «{span.kind}»)", span.kind, parent_span, on)
-    _check_subtree_unchanged_after(span, on)
+    if not later_checked:
+        _check_subtree_unchanged_after(span, on)
 
 
 @transaction.atomic
@@ -432,7 +479,7 @@ def move_unit(
         raise CosoError(f"Đơn vị «{unit.code}» đã trực thuộc {where} vào ngày {fmt(on)}.")
     _check_move(span, parent_span, on)
     old_parent = Unit.objects.filter(pk=span.parent_id).first() if span.parent_id else None
-    new_path = f"{parent_span.path if parent_span else '/'}{unit.pk}/"
+    rows = _subtree_rows(span, on)
     event = _event(
         UnitEventKind.MOVE,
         unit,
@@ -441,13 +488,16 @@ def move_unit(
         batch,
         {
             "before": {"parent": old_parent.code if old_parent else None, "path": span.path},
-            "after": {"parent": parent.code if parent else None, "path": new_path},
-            "members": _subtree_members_on(span, on),
+            "after": {
+                "parent": parent.code if parent else None,
+                "path": f"{parent_span.path if parent_span else '/'}{unit.pk}/",
+            },
+            "units": len(rows),
+            "members": sum(_members_by_unit(span, on).values()),
         },
         other=parent,
     )
-    event.details["units"] = _rewrite_subtree(span, parent_span, on, event)
-    event.save(update_fields=["details"])
+    _reroot(rows, span.path[: -len(f"{unit.pk}/")], parent_span, on, {unit.pk: event})
     _refresh([on])
     return event
 
@@ -520,31 +570,42 @@ def merge_units(
         .order_by("unit__code")
     )
     for child in children:
-        _check_move(child, tgt_span, on)
+        # The whole source subtree was checked for later changes just above.
+        _check_move(child, tgt_span, on, later_checked=True)
 
-    members_before = _subtree_members_on(src_span, on)
+    # All children move under the target at once: their subtrees are the source's subtree
+    # without the source, and their paths all start with the source's path.
+    rows = [r for r in _subtree_rows(src_span, on) if r.unit_id != source.pk]
+    by_unit = _members_by_unit(src_span, on)
+    units_per_child: Counter[int] = Counter()
+    members_per_child: Counter[int] = Counter()
+    for r in rows:
+        top = _top_of(r.path, src_span.path)
+        units_per_child[top] += 1
+        members_per_child[top] += by_unit.get(r.unit_id, 0)
     merge_event = _event(UnitEventKind.MERGE, source, on, decision, batch, {}, other=into)
     absorb_event = _event(UnitEventKind.ABSORB, into, on, decision, batch, {}, other=source)
-    moved_units = 0
-    for child in children:
-        move_event = _event(
-            UnitEventKind.MOVE,
-            child.unit,
-            on,
-            decision,
-            batch,
-            {
-                "before": {"parent": source.code, "path": child.path},
-                "after": {"parent": into.code, "path": f"{tgt_span.path}{child.unit_id}/"},
-                "members": _subtree_members_on(child, on),
-                "merge_of": source.code,
-            },
-            other=into,
-        )
-        count = _rewrite_subtree(child, tgt_span, on, move_event)
-        move_event.details["units"] = count
-        move_event.save(update_fields=["details"])
-        moved_units += count
+    move_events = UnitEvent.objects.bulk_create(
+        [
+            UnitEvent(
+                kind=UnitEventKind.MOVE,
+                unit_id=child.unit_id,
+                other=into,
+                effective_on=on,
+                decision=decision,
+                batch=batch,
+                details={
+                    "before": {"parent": source.code, "path": child.path},
+                    "after": {"parent": into.code, "path": f"{tgt_span.path}{child.unit_id}/"},
+                    "units": units_per_child[child.unit_id],
+                    "members": members_per_child[child.unit_id],
+                    "merge_of": source.code,
+                },
+            )
+            for child in children
+        ]
+    )
+    _reroot(rows, src_span.path, tgt_span, on, {e.unit_id: e for e in move_events})
 
     rehomed = rehome_members(source, into, on=on, unit_event=merge_event, refresh=False)
     positions = _carry_attached(Position, source, into, on, decision)
@@ -555,9 +616,9 @@ def merge_units(
         "source": {"code": source.code, "name": src_span.name, "kind": src_span.kind},
         "target": {"code": into.code, "name": tgt_span.name, "kind": tgt_span.kind},
         "children_moved": [c.unit.code for c in children],
-        "units_moved": moved_units,
+        "units_moved": len(rows),
         "members_rehomed": rehomed,
-        "members_in_subtree": members_before,
+        "members_in_subtree": sum(by_unit.values()),
         "positions_moved": positions,
         "participations_moved": participations,
     }
