@@ -148,6 +148,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_CLIENT_IP_CALLABLE = "coso.audit.log.client_ip"
 AXES_VERBOSE = False
+# Login history (successes in AccessLog, failures in AccessFailureLog), readable in the admin.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # Number of reverse proxies in front of the app whose X-Forwarded-For can be believed.
 COSO_TRUSTED_PROXIES = _env_int("COSO_TRUSTED_PROXIES", 0)
 

@@ -120,22 +120,19 @@ def test_client_ip_ignores_forwarded_header_unless_behind_a_proxy(cast: Cast) ->
     assert client_ip(request_from(None, addr="not-an-ip")) is None
 
 
-def test_logins_and_failures_are_logged(cast: Cast) -> None:
+def test_logins_are_not_audit_entries_but_axes_logs(cast: Cast) -> None:
+    """Login history lives in django-axes's logs; the audit trail stays for writes and views."""
+    from axes.models import AccessFailureLog
     from django.test import Client
     from django.urls import reverse
 
-    client = Client()
-    client.post(
+    Client().post(
         reverse("login"), {"username": "cast.member", "password": "wrong"}, REMOTE_ADDR="10.9.9.9"
     )
-    failed = AuditEntry.objects.get(action="account.login_failed")
-    assert (failed.target_id, failed.ip, failed.user) == ("cast.member", "10.9.9.9", None)
-    client.force_login(cast.member, backend="django.contrib.auth.backends.ModelBackend")
-    client.post(reverse("logout"))
-    actions = list(AuditEntry.objects.filter(user=cast.member).values_list("action", flat=True))
-    assert sorted(actions) == ["account.login", "account.logout"]
-    # Without a unit, only administrators read these.
-    assert not audit_for_user(cast.officer).filter(action__startswith="account.").exists()
+    cast.client("member")
+    assert not AuditEntry.objects.exists()
+    failure = AccessFailureLog.objects.get()
+    assert (failure.username, failure.ip_address) == ("cast.member", "10.9.9.9")
 
 
 def test_admin_changes_to_roles_are_logged(cast: Cast) -> None:
