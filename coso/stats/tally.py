@@ -48,10 +48,16 @@ def _compute(days: list[dt.date] | None) -> Counter[tuple[dt.date, str]]:
                 if chunk is not None:
                     where = f"WHERE {column} IN ({','.join(['%s'] * len(chunk))})"
                     params = list(chunk)
+                # The whole table: read the covering (unit, valid_from, valid_to, status, ...)
+                # index rather than visiting every row through a date index (2x faster on SQLite
+                # at national size); open ends change nothing ("<>" keeps SQLite on that index).
+                member_where = where or "WHERE unit_id >= 0"
+                if column == "valid_to":
+                    member_where += " AND valid_to <> %s"
                 cur.execute(
                     f"SELECT {column}, status, exempt, in_transit, COUNT(*) FROM members_memberspan "
-                    f"{where} GROUP BY {column}, status, exempt, in_transit",
-                    params,
+                    f"{member_where} GROUP BY {column}, status, exempt, in_transit",
+                    params + ([FAR_FUTURE] if column == "valid_to" else []),
                 )
                 for day, status, exempt, in_transit, n in cur.fetchall():
                     day = _as_date(day)
