@@ -280,7 +280,7 @@ def retype_unit(
         {
             "before": {"kind": span.kind},
             "after": {"kind": kind},
-            "children": children.count(),
+            "children": len({code for _kind, code in children}),
             "members": home_members,
         },
     )

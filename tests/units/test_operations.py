@@ -297,6 +297,17 @@ def test_merge_a_party_group_into_a_branch(u):
     assert members_under("P", ON) == TOTAL
 
 
+def test_merge_a_branch_keeps_its_party_group_members_in_the_group(u):
+    merge_units(u["B1"], into=u["B2"], on=ON)
+    assert span("G1", ON).parent == u["B2"]
+    in_group = MemberSpan.objects.filter(group=u["G1"], valid_from=ON)
+    assert set(in_group.values_list("unit__code", flat=True)) == {"B2"}
+    assert in_group.count() == 2
+    assert members_under("G1", ON) == 0  # a group is not a home: members count at the branch
+    assert members_under("B2", ON) == 8 and members_under("P", ON) == TOTAL
+    check_paths(ON)
+
+
 def test_merge_after_a_same_day_rename(u):
     rename_unit(u["B2"], name="Tên trong ngày", on=ON)
     merge_units(u["B2"], into=u["B1"], on=ON)
