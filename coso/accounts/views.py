@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
-from django_otp import match_token
+from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coso.accounts.otp import qr_svg
@@ -52,6 +54,10 @@ def _next_url(request: HttpRequest) -> str:
     return "/"
 
 
+def _redirect_keeping_next(request: HttpRequest, name: str) -> HttpResponse:
+    return HttpResponseRedirect(f"{reverse(name)}?{urlencode({'next': _next_url(request)})}")
+
+
 @sensitive_post_parameters("token")
 @never_cache
 @csrf_protect
@@ -59,6 +65,9 @@ def _next_url(request: HttpRequest) -> str:
 def totp_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: show the secret as a QR code, confirm with one code."""
     user = request.user
+    if user_has_device(user, confirmed=True) and not user.is_verified():  # type: ignore[union-attr]
+        # Otherwise a stolen password would be enough to enrol a second device of one's own.
+        return _redirect_keeping_next(request, "totp-verify")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)  # type: ignore[misc]
@@ -87,6 +96,8 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
 @csrf_protect
 @login_required
 def totp_verify(request: HttpRequest) -> HttpResponse:
+    if not user_has_device(request.user, confirmed=True):
+        return _redirect_keeping_next(request, "totp-setup")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["token"])

@@ -142,3 +142,18 @@ def test_user_with_a_device_verifies_even_when_not_mandatory(cast: Cast) -> None
     response = cast.client("member").get(reverse("admin:index"))
     assert response["Location"].startswith(reverse("totp-verify"))
     assert cast.client("member").get(reverse("login")).status_code in (200, 302)
+
+
+def test_password_alone_cannot_enrol_a_second_device(cast: Cast) -> None:
+    TOTPDevice.objects.create(user=cast.officer, name="default", confirmed=True)
+    client = cast.client("officer")  # password checked, second factor not yet
+    response = client.get(reverse("totp-setup"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("totp-verify"))
+    client.post(reverse("totp-setup"), {"token": "123456"})
+    assert TOTPDevice.objects.filter(user=cast.officer).count() == 1
+
+
+def test_verify_without_a_device_leads_to_setup(cast: Cast) -> None:
+    response = cast.client("secretary").get(reverse("totp-verify"), {"next": "/x/"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("totp-setup") + "?next=%2Fx%2F"
