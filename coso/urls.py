@@ -5,5 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("coso.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("coso.api.urls")),
     path("", include("coso.web.urls")),
 ]

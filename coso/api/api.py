@@ -1,0 +1,50 @@
+"""The JSON API under /api/v1/: one NinjaAPI, routers per area, JSON errors everywhere.
+
+OpenAPI at /api/v1/openapi.json; the interactive docs at /api/v1/docs load Swagger UI from
+Ninja's own static files (with "ninja" in INSTALLED_APPS), so they work with no internet.
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
+from ninja.renderers import JSONRenderer
+
+from coso.api import imports, members, reorg, units
+from coso.api.auth import SessionAuth, TokenAuth
+from coso.api.errors import install_handlers
+
+DESCRIPTION = """
+API của Coso — sổ tổ chức đảng và đảng viên theo thời gian.
+
+**Xác thực**: `Authorization: Bearer <mã>` với mã tạo bằng `coso token create USERNAME`,
+hoặc phiên đăng nhập của trình duyệt (ghi dữ liệu cần tiêu đề `X-CSRFToken`).
+Phạm vi giống hệt các trang: đối tượng ngoài phạm vi trả về 404.
+
+**Lỗi**: luôn là JSON `{"code", "message", "details"}`: `unauthorized` 401, `forbidden` 403,
+`not_found` 404, `refused` 409 (nghiệp vụ từ chối), `row_errors` 400 (tệp có dòng lỗi, không
+ghi gì; `details` = `[{file, row, column, reason}]`), `validation_error` 422, `too_large` 413.
+
+**Danh sách** được phân trang: `?page=&page_size=` (tối đa 200), trả về `{"items", "count"}`.
+Ngày theo dạng `YYYY-MM-DD`.
+"""
+
+
+class Renderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}  # Vietnamese stays readable
+
+
+api = NinjaAPI(
+    title="Coso API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+    docs=Swagger(settings={"persistAuthorization": False}),
+    renderer=Renderer(),
+)
+install_handlers(api)
+api.add_router("", units.router)
+api.add_router("", members.router)
+api.add_router("", reorg.router)
+api.add_router("", imports.router)

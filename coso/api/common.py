@@ -1,0 +1,82 @@
+"""Helpers shared by the routers: the caller, decisions, snapshots for the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from django.http import Http404, HttpRequest
+from ninja import Schema
+from ninja.pagination import PageNumberPagination
+from pydantic import Field
+
+from coso.accounts.scope import Action, Scope, scope_of
+from coso.core.models import Decision
+from coso.members.models import Member
+
+MAX_PAGE_SIZE = 200
+PAGE_SIZE = 50
+MAX_PAGE = 1_000_000
+
+# Dates the API accepts: wide enough for any record, narrow enough that date arithmetic
+# (deadlines in working days, probation months) cannot run past the calendar.
+Day = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2199, 12, 31))]
+
+
+class Pages(PageNumberPagination):
+    """`?page=&page_size=` (at most MAX_PAGE_SIZE); answers `{"items": [...], "count": N}`."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1, le=MAX_PAGE_SIZE)
+
+
+def caller(request: HttpRequest) -> Any:
+    """The authenticated user (token or session)."""
+    return getattr(request, "auth", None) or request.user
+
+
+def scope(request: HttpRequest) -> Scope:
+    return scope_of(caller(request))
+
+
+def require_manager(request: HttpRequest) -> Scope:
+    """Trees and lists are for roles on units; a plain member has their record and branch only.
+
+    As on the pages, they answer 404 rather than 403.
+    """
+    found = scope(request)
+    if not (found.is_admin or found.reaches):
+        raise Http404("Không tìm thấy.")
+    return found
+
+
+def require_action(request: HttpRequest, action: Action) -> Scope:
+    """The caller must hold `action` somewhere (404 otherwise, like any object out of scope)."""
+    found = scope(request)
+    if not (found.is_admin or found.units(action).exists()):
+        raise Http404("Không tìm thấy.")
+    return found
+
+
+def decision_out(decision: Decision | None) -> dict[str, Any] | None:
+    if decision is None:
+        return None
+    return {"number": decision.number, "signed_on": decision.signed_on}
+
+
+def open_end(day: dt.date) -> dt.date | None:
+    """FAR_FUTURE (an open period) is null in the API."""
+    return None if day.year == 9999 else day
+
+
+def member_facts(member: Member) -> dict[str, Any]:
+    """The snapshot an audit entry keeps before and after a lifecycle operation."""
+    return {
+        "status": member.status,
+        "home_unit": member.home_unit.code if member.home_unit_id and member.home_unit else None,
+        "exempt": member.exempt,
+        "in_transit": member.in_transit,
+        "ended_on": member.ended_on,
+        "official_on": member.official_on,
+    }

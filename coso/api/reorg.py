@@ -1,0 +1,122 @@
+"""Reorganization plans: upload a plan file, dry-run it or apply it (all or nothing)."""
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import File, Form, Router
+from ninja.files import UploadedFile
+
+from coso.accounts.scope import Action
+from coso.api.common import Day, require_action, scope
+from coso.api.members import WRITE_ERRORS
+from coso.api.schemas import PlanOut
+from coso.api.uploads import saved_upload
+from coso.audit.log import record_write
+from coso.core.errors import RowError, RowErrors
+from coso.core.tabular import read_table
+from coso.units.models import Unit
+from coso.units.plans import apply_plan
+
+router = Router(tags=["reorganization"])
+
+
+def check_plan_scope(request: HttpRequest, path: Any) -> list[Unit]:
+    """Every existing unit the plan names must be one the caller may reorganize.
+
+    A unit outside the scope is reported exactly like a unit that does not exist, so the
+    answer does not tell whether it exists. Returns the units named (for the audit entry).
+    """
+    found = scope(request)
+    table = read_table(path)
+    cited: dict[str, list[tuple[int, str]]] = {}
+    for row in table.rows:
+        op = row.values.get("op", "").strip().lower()
+        for column in ("unit", "into"):
+            code = row.values.get(column, "").strip()
+            if not code or (column == "unit" and op == "create"):
+                continue
+            cited.setdefault(code, []).append((row.line, column))
+    units = list(Unit.objects.filter(code__in=list(cited)))
+    if found.is_admin:
+        return units
+    allowed = set(
+        found.units(Action.MANAGE_UNITS)
+        .filter(pk__in=[u.pk for u in units])
+        .values_list("pk", flat=True)
+    )
+    errors = [
+        RowError(table.name, line, column, f"không có đơn vị mã «{unit.code}»")
+        for unit in units
+        if unit.pk not in allowed
+        for line, column in cited[unit.code]
+    ]
+    if errors:
+        raise RowErrors(sorted(errors, key=lambda e: (e.row, e.column)))
+    return units
+
+
+@router.post(
+    "/reorg/plans",
+    response={200: PlanOut, **WRITE_ERRORS, 413: WRITE_ERRORS[400]},
+    summary="Dry-run or apply a reorganization plan (columns op,unit,into,name,kind,category)",
+)
+def post_plan(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    on: Form[Day],
+    decision: Form[str] = "",
+    decision_date: Form[Day | None] = None,
+    dry_run: Form[bool] = True,
+) -> dict[str, Any]:
+    """`dry_run` (the default) applies the plan and rolls it back: the report is exactly what
+    applying would do. Bad rows answer 400 `row_errors`, and nothing is written."""
+    require_action(request, Action.MANAGE_UNITS)
+    with saved_upload(file) as path:
+        units = check_plan_scope(request, path)
+        with transaction.atomic():
+            report = apply_plan(
+                path,
+                on=on,
+                decision_number=decision,
+                decision_date=decision_date,
+                dry_run=dry_run,
+                progress=False,
+            )
+            if not dry_run:
+                record_write(
+                    request,
+                    "api.reorg.apply",
+                    f"plan:{report.file}",
+                    None,
+                    {
+                        "on": on.isoformat(),
+                        "decision": report.decision,
+                        "units": sorted(u.code for u in units),
+                        "lines": report.lines,
+                    },
+                    _audit_unit(request, units),
+                )
+    return {
+        "file": report.file,
+        "on": report.on,
+        "decision": report.decision,
+        "dry_run": report.dry_run,
+        "rows": report.rows,
+        "created": report.created,
+        "renamed": report.renamed,
+        "retyped": report.retyped,
+        "retagged": report.retagged,
+        "moved": report.moved,
+        "merged": report.merged,
+        "ended": report.ended,
+        "members_rehomed": report.members_rehomed,
+        "lines": report.lines,
+        "summary": report.summary(),
+    }
+
+
+def _audit_unit(request: HttpRequest, units: list[Unit]) -> Unit | None:
+    """Where the entry is filed (who may read it): the caller's own unit, else a cited one."""
+    home = scope(request).home_unit()
+    return home if home is not None else (units[0] if units else None)

@@ -1,0 +1,241 @@
+"""The tree as of a date, units (list, detail with history) and their figures."""
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+from pydantic import Field
+
+from coso.accounts.scope import Action, get_unit_for_user
+from coso.api.common import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    Day,
+    Pages,
+    caller,
+    decision_out,
+    open_end,
+    require_manager,
+    scope,
+)
+from coso.api.schemas import ErrorOut, TreeOut, UnitDetailOut, UnitOut
+from coso.core.dates import fmt, today
+from coso.core.errors import CosoError
+from coso.stats.queries import stats_as_of, subtree_member_counts
+from coso.units.models import Unit, UnitEvent, UnitEventKind, UnitKind, UnitSpan
+from coso.units.queries import span_on
+
+router = Router(tags=["units"])
+
+READ_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+MAX_DEPTH = 20
+
+
+def _label(choices: Any, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def unit_out(span: UnitSpan, parents: dict[int, str] | None = None) -> dict[str, Any]:
+    unit = span.unit
+    if parents is not None:
+        parent = parents.get(span.parent_id) if span.parent_id else None
+    else:
+        parent = span.parent.code if span.parent_id and span.parent else None
+    return {
+        "code": unit.code,
+        "name": span.name,
+        "kind": span.kind,
+        "kind_label": _label(UnitKind, span.kind),
+        "tags": span.tag_list,
+        "parent": parent,
+        "depth": span.depth,
+        "valid_from": span.valid_from,
+        "valid_to": open_end(span.valid_to),
+        "unit_valid_from": unit.valid_from,
+        "unit_valid_to": open_end(unit.valid_to),
+    }
+
+
+# --- tree ---------------------------------------------------------------------------------
+
+
+@router.get(
+    "/tree/{code}",
+    response={200: TreeOut, **READ_ERRORS},
+    summary="The subtree of a unit as of a date, with member counts",
+)
+def tree(
+    request: HttpRequest,
+    code: str,
+    as_of: Day | None = None,
+    depth: int = Query(2, ge=0, le=MAX_DEPTH, description="levels below the unit (0: alone)"),
+) -> dict[str, Any]:
+    """Nested units on `as_of` (default today); `members` counts each node's whole subtree."""
+    found = require_manager(request)
+    unit = get_unit_for_user(caller(request), code, Action.VIEW)
+    day = as_of or today()
+    span_on(unit, day)  # refuses (409) when the unit did not exist that day
+    spans, totals = subtree_member_counts(unit, day)
+    root = spans[0]
+    if not found.is_admin:
+        allowed = set(
+            found.units(Action.VIEW)
+            .filter(pk__in=[s.unit_id for s in spans])
+            .values_list("pk", flat=True)
+        )
+        spans = [s for s in spans if s.unit_id in allowed or s is root]
+    children: dict[int, list[UnitSpan]] = defaultdict(list)
+    for s in spans[1:]:
+        if s.parent_id is not None:
+            children[s.parent_id].append(s)
+
+    def node(s: UnitSpan, level: int) -> dict[str, Any]:
+        kids = sorted(children.get(s.unit_id, []), key=lambda k: _natural(k.unit.code))
+        return {
+            "code": s.unit.code,
+            "name": s.name,
+            "kind": s.kind,
+            "tags": s.tag_list,
+            "members": totals.get(s.unit_id, 0),
+            "has_children": bool(kids),
+            "children": [node(k, level + 1) for k in kids] if level < depth else [],
+        }
+
+    return {"as_of": day, "depth": depth, "root": node(root, 0)}
+
+
+def _natural(code: str) -> tuple[tuple[int, int, str], ...]:
+    import re
+
+    return tuple(
+        (0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", code) if p
+    )
+
+
+# --- stats --------------------------------------------------------------------------------
+
+
+@router.get(
+    "/units/{code}/stats",
+    response={200: dict[str, Any], **READ_ERRORS},
+    summary="Figures of a unit's subtree as of a date (the JSON of `coso stats --json`)",
+)
+def unit_stats(request: HttpRequest, code: str, as_of: Day | None = None) -> dict[str, Any]:
+    unit = get_unit_for_user(caller(request), code, Action.VIEW)
+    return stats_as_of(unit, as_of or today())
+
+
+# --- list ---------------------------------------------------------------------------------
+
+
+class UnitFilter(Schema):
+    as_of: Day | None = Field(None, description="default: today")
+    kind: UnitKind | None = None
+    parent: str | None = Field(None, max_length=40, description="children of this unit code")
+    q: str | None = Field(None, max_length=200, description="in the code or the name")
+
+
+@router.get(
+    "/units",
+    response={200: list[UnitOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Units in the caller's scope existing on a date",
+)
+@paginate(Pages, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+def list_units(request: HttpRequest, filters: UnitFilter = Query(...)) -> Any:  # noqa: B008
+    found = scope(request)
+    day = filters.as_of or today()
+    spans = UnitSpan.objects.filter(valid_from__lte=day, valid_to__gt=day)
+    if not found.is_admin:
+        spans = spans.filter(unit__in=found.units(Action.VIEW).values("pk"))
+    if filters.kind:
+        spans = spans.filter(kind=filters.kind)
+    if filters.parent:
+        parent = get_unit_for_user(caller(request), filters.parent, Action.VIEW)
+        spans = spans.filter(parent=parent)
+    text = (filters.q or "").strip()
+    if text:
+        spans = spans.filter(Q(unit__code__istartswith=text) | Q(name__icontains=text))
+    return _UnitPage(spans.select_related("unit", "parent").order_by("path"))
+
+
+class _UnitPage:
+    """A lazily sliced queryset whose items are shaped as UnitOut (only the page is read)."""
+
+    def __init__(self, spans: Any) -> None:
+        self.spans = spans
+
+    def count(self) -> int:
+        return int(self.spans.count())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item: slice) -> list[dict[str, Any]]:
+        return [unit_out(s) for s in self.spans[item]]
+
+
+# --- detail -------------------------------------------------------------------------------
+
+
+def _shown_span(unit: Unit, day: dt.date, asked: bool) -> tuple[UnitSpan, str]:
+    spans = list(UnitSpan.objects.filter(unit=unit).select_related("unit", "parent"))
+    for s in spans:
+        if s.valid_from <= day < s.valid_to:
+            return s, ""
+    if asked:
+        raise CosoError(f"Đơn vị «{unit.code}» không tồn tại vào ngày {fmt(day)}.")
+    # Not asked for a day: an ended unit shows its last period, a future one its first.
+    spans.sort(key=lambda s: s.valid_from)
+    if day < spans[0].valid_from:
+        return spans[0], f"Đơn vị được thành lập từ ngày {fmt(spans[0].valid_from)}."
+    return spans[-1], f"Đơn vị đã kết thúc hoạt động ngày {fmt(spans[-1].valid_to)}."
+
+
+@router.get(
+    "/units/{code}",
+    response={200: UnitDetailOut, **READ_ERRORS},
+    summary="A unit as of a date, its children and its whole history",
+)
+def unit_detail(request: HttpRequest, code: str, as_of: Day | None = None) -> dict[str, Any]:
+    found = scope(request)
+    unit = get_unit_for_user(caller(request), code, Action.VIEW)
+    span, note = _shown_span(unit, as_of or today(), as_of is not None)
+    day = span.valid_from if note else (as_of or today())
+    kids = UnitSpan.objects.filter(parent=unit, valid_from__lte=day, valid_to__gt=day)
+    if not found.is_admin:
+        kids = kids.filter(unit__in=found.units(Action.VIEW).values("pk"))
+    children = sorted(
+        (
+            {"code": k.unit.code, "name": k.name, "kind": k.kind}
+            for k in kids.select_related("unit")
+        ),
+        key=lambda k: _natural(k["code"]),
+    )
+    _spans, totals = subtree_member_counts(unit, day)
+    events = UnitEvent.objects.filter(unit=unit).select_related("decision", "other")
+    history = [
+        {
+            "kind": e.kind,
+            "kind_label": _label(UnitEventKind, e.kind),
+            "effective_on": e.effective_on,
+            "decision": decision_out(e.decision),
+            "other": e.other.code if e.other_id and e.other else None,
+            "details": e.details or {},
+        }
+        for e in events.order_by("effective_on", "id")
+    ]
+    return {
+        **unit_out(span),
+        "as_of": day,
+        "note": note,
+        "children": children,
+        "members": totals.get(unit.pk, 0),
+        "history": history,
+    }
