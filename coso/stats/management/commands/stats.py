@@ -64,7 +64,8 @@ def render_table(figures: dict[str, Any], name: str) -> list[str]:
     ] or ["  (không có)"]
     lines += [
         "",
-        f"Đảng viên nơi khác tham gia sinh hoạt trong đơn vị: {figures['participants']}",
+        "Đảng viên tham gia sinh hoạt (không phải nơi sinh hoạt chính) tại các tổ chức "
+        f"trong đơn vị: {figures['participants']}",
     ]
     outside = figures["outside"]
     if outside:
