@@ -35,7 +35,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -58,6 +57,7 @@ from coso.members.models import (
     MemberSpan,
     Participation,
 )
+from coso.members.operations import name_keys
 from coso.stats.models import DailyDelta
 from coso.stats.tally import rebuild_all
 from coso.units.models import Unit, UnitEvent, UnitSpan
@@ -181,14 +181,6 @@ BRANCH_WORDS = {
 }
 VILLAGE_NAMES = ["Đông", "Tây", "Nam", "Bắc", "Trung", "Thượng", "Hạ", "Tân", "Phú", "An", "Hòa"]
 VILLAGE_NAMES += ["Thuận", "Lộc", "Xuân", "Mỹ", "Vĩnh", "Đồng", "Bình", "Quyết Tiến", "Thắng Lợi"]
-
-
-def _fold(text: str) -> str:
-    """Lower-case ASCII fold for diacritic-free search (đ → d)."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    return "".join(
-        c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn"
-    ).lower()
 
 
 # -- geography ------------------------------------------------------------------------------
@@ -776,8 +768,7 @@ def _name_tables() -> NameTables:
             for j, mid in enumerate(middles):
                 for k, giv in enumerate(givens):
                     names[i, j, k] = f"{fam} {mid} {giv}"
-                    keys[i, j, k] = _fold(f"{giv} {fam} {mid}")
-                    folded[i, j, k] = _fold(f"{fam} {mid} {giv}")
+                    keys[i, j, k], folded[i, j, k] = name_keys(names[i, j, k])
         full[female], sort[female], search[female] = names, keys, folded
         sizes[female] = (len(middles), len(givens))
     return NameTables(full, sort, search, weights / weights.sum(), sizes)
