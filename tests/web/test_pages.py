@@ -184,7 +184,8 @@ def test_member_list_and_unit_page_cost_a_fixed_number_of_queries(cast: Any) -> 
         )
     after = (_count_queries(client, members_url), _count_queries(client, unit_url))
     assert after == before
-    assert before[0] <= 12 and before[1] <= 25
+    # Session, user, scope and the page's own reads; the action links of the forms add a few.
+    assert before[0] <= 15 and before[1] <= 40
 
 
 def test_english_switch(cast: Any) -> None:
