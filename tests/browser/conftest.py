@@ -1,0 +1,116 @@
+"""Playwright (Python) driving Debian's Chromium against pytest-django's live server.
+
+The browser is Debian's package (`/usr/bin/chromium`, installed by scripts/ensure-system-packages.sh
+from .ci/run); Playwright never downloads one. Without it the tests fail, they are not skipped.
+axe-core comes from the npm registry through package-lock.json (`make pytest` runs `npm ci`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from tests.cast import PASSWORD, Cast
+
+CHROMIUM = Path(os.environ.get("COSO_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 15_000
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's package "
+            "(`apt-get install chromium`, done by scripts/ensure-system-packages.sh in .ci/run)."
+        )
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    # Playwright's sync API keeps an asyncio loop registered on this thread while it runs, and
+    # Django refuses database calls when it sees a running loop. The calls here are plain
+    # synchronous ones (fixtures, assertions), so the check is lifted for this module only;
+    # Playwright is stopped at the end of the module, before other tests run.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            yield browser
+            browser.close()
+
+
+def new_context(browser: Browser, viewport: dict[str, int]) -> BrowserContext:
+    # bypass_csp: the pages forbid inline scripts (CSP), and axe-core is injected as one.
+    context = browser.new_context(viewport=viewport, locale="vi-VN", bypass_csp=True)  # type: ignore[arg-type]
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[Page]:
+    context = new_context(browser, DESKTOP)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    context = new_context(browser, PHONE)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def site(live_server: Any, cast: Cast) -> str:
+    """The live server's address, once the cast exists in its (transactional) database."""
+    return str(live_server.url)
+
+
+def log_in(page: Page, site: str, username: str, password: str = PASSWORD) -> None:
+    """Through the real login form, as a person would."""
+    page.goto(f"{site}/accounts/login/")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"{site}/")
+    page.locator("main h1").wait_for()
+
+
+def horizontal_overflow(page: Page) -> int:
+    """How many CSS pixels the page is wider than the viewport (0: no horizontal scroll)."""
+    return int(page.evaluate("() => document.scrollingElement.scrollWidth - window.innerWidth"))
+
+
+def serious_axe_violations(page: Page) -> list[str]:
+    """Violations of impact serious or critical found by axe-core on the page as it is now."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core not found at {AXE}: run `npm ci --ignore-scripts` (make pytest).")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + json.dumps([n["target"] for n in v["nodes"][:5]], ensure_ascii=False)
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
