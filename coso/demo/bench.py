@@ -202,12 +202,12 @@ def _provinces(day: dt.date) -> tuple[UnitSpan, UnitSpan]:
     )
     if len(spans) < 2:
         raise CosoError("Cần ít nhất hai tỉnh để đo phương án chuyển cả một tỉnh.")
-    total_branches = sum(_home_branches_under(s.path, day) for s in spans) or 1
-    per_branch = plain_stats(_root(day), day)["members"]["total"] / total_branches
-    sizes = [
-        (abs(_home_branches_under(s.path, day) * per_branch - PROVINCE_TARGET_MEMBERS), s)
-        for s in spans
-    ]
+    branches = {s.unit_id: _home_branches_under(s.path, day) for s in spans}
+    total_branches = sum(branches.values()) or 1
+    from coso.stats.queries import stats_as_of
+
+    per_branch = stats_as_of(_root(day), day)["members"]["total"] / total_branches
+    sizes = [(abs(branches[s.unit_id] * per_branch - PROVINCE_TARGET_MEMBERS), s) for s in spans]
     moved = min(sizes, key=lambda pair: pair[0])[1]
     other = next(s for s in spans if s.unit_id != moved.unit_id)
     return moved, other
@@ -297,20 +297,32 @@ def _stats_figure(
     )
 
 
-def run_benchmarks(*, repeats: int = 5, import_rows: int = IMPORT_ROWS) -> list[dict[str, Any]]:
-    """Time the figures of issue 2 §6 on the current database; returns one dict per figure."""
+def run_benchmarks(
+    *,
+    repeats: int = 5,
+    import_rows: int = IMPORT_ROWS,
+    say: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Time the figures of issue 2 §6 on the current database; returns one dict per figure.
+
+    `say` receives a line before each figure (the command prints them on stderr)."""
     from coso.members.imports import import_members
     from coso.units.plans import apply_plan
 
+    tell = say or (lambda _text: None)
     day = today()
     root = _root(day)
-    figures = [
-        _stats_figure("stats at the root, today", root, day, 200, repeats),
+    tell("stats at the root, today")
+    figures = [_stats_figure("stats at the root, today", root, day, 200, repeats)]
+    tell("stats at the root, past date")
+    figures.append(
         _stats_figure(
             f"stats at the root, {PAST_DAY:%d/%m/%Y}", _root(PAST_DAY), PAST_DAY, 1000, repeats
-        ),
-        _stats_figure("stats for one commune, today", _commune(day), day, 50, repeats),
-    ]
+        )
+    )
+    tell("stats for one commune")
+    figures.append(_stats_figure("stats for one commune, today", _commune(day), day, 50, repeats))
+    tell("reorganization plan (choosing the province)")
     moved, into = _provinces(day)
     members_moved = plain_stats(moved.unit, day)["members"]["total"]
     with tempfile.TemporaryDirectory(prefix="coso-bench-") as folder:
@@ -342,6 +354,7 @@ def run_benchmarks(*, repeats: int = 5, import_rows: int = IMPORT_ROWS) -> list[
                 runs=repeats,
             )
         )
+        tell(f"import of {import_rows:,} members")
         csv_path = _write_members_csv(day, Path(folder), import_rows)
 
         def run_import() -> None:

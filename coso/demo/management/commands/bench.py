@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from argparse import ArgumentParser
 from typing import Any
 
@@ -50,7 +51,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            rows = run_benchmarks(repeats=options["repeats"], import_rows=options["import_rows"])
+            rows = run_benchmarks(
+                repeats=options["repeats"],
+                import_rows=options["import_rows"],
+                say=lambda text: self.stderr.write(f"[{time.strftime('%H:%M:%S')}] {text}…"),
+            )
         except CosoError as exc:
             self.stderr.write(str(exc))
             raise SystemExit(1) from exc
