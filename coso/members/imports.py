@@ -123,8 +123,16 @@ class _Row:
 
 
 @transaction.atomic
-def import_members(path: str | Path, *, progress: bool = True) -> ImportReport:
-    """Create the members of the file, or raise RowErrors listing every bad row (nothing written)."""
+def import_members(
+    path: str | Path,
+    *,
+    progress: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Create the members of the file, or raise RowErrors listing every bad row (nothing written).
+
+    `on_progress(done, total)` is called as rows are checked, then written (total: twice the rows).
+    """
     started = time.monotonic()
     table = read_table(path)
     errors = check_columns(table, REQUIRED, OPTIONAL)
@@ -134,14 +142,16 @@ def import_members(path: str | Path, *, progress: bool = True) -> ImportReport:
     rows = [_Row(line=r.line, values=r.values) for r in table.rows]
     on_day = today()
     with progress_bar(len(rows), "Kiểm tra", progress) as bar:
-        for row in rows:
+        for done, row in enumerate(rows, start=1):
             _parse(file, row, on_day, errors)
             bar.update()
+            if on_progress is not None:
+                on_progress(done, 2 * len(rows))
     _check_duplicates(file, rows, errors)
     _check_units(file, rows, errors)
     if errors:
         raise RowErrors(sort_errors(errors, table.columns))
-    spans = _write_members(file, rows, progress)
+    spans = _write_members(file, rows, progress, on_progress)
     return ImportReport(
         file=file,
         rows=len(rows),
@@ -445,7 +455,12 @@ def _member_ids(member_ids: list[str]) -> dict[str, int]:
     return found
 
 
-def _write_members(file: str, rows: list[_Row], progress: bool) -> int:
+def _write_members(
+    file: str,
+    rows: list[_Row],
+    progress: bool,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> int:
     now = timezone.now()
     days: set[dt.date] = set()
     with progress_bar(len(rows) * 3, "Ghi", progress) as bar:
@@ -473,6 +488,8 @@ def _write_members(file: str, rows: list[_Row], progress: bool) -> int:
                 }
             )
         _insert(Member, members, bar)
+        if on_progress is not None:
+            on_progress(len(rows) + len(rows) // 3, 2 * len(rows))
         ids = _member_ids([r.member_id for r in rows])
 
         spans: list[dict[str, Any]] = []
@@ -521,8 +538,12 @@ def _write_members(file: str, rows: list[_Row], progress: bool) -> int:
         bar.total = len(members) + len(spans) + len(events)
         bar.refresh()
         _insert(MemberSpan, spans, bar)
+        if on_progress is not None:
+            on_progress(len(rows) + 2 * len(rows) // 3, 2 * len(rows))
         _insert(MemberEvent, events, bar)
     refresh_days(days)
+    if on_progress is not None:
+        on_progress(2 * len(rows), 2 * len(rows))
     return len(spans)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,8 +58,16 @@ class _Row:
 
 
 @transaction.atomic
-def import_units(path: str | Path, *, progress: bool = True) -> ImportReport:
-    """Create the units of the file, or raise RowErrors listing every bad row (nothing written)."""
+def import_units(
+    path: str | Path,
+    *,
+    progress: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Create the units of the file, or raise RowErrors listing every bad row (nothing written).
+
+    `on_progress(done, total)` is called as rows are checked, then written (total: twice the rows).
+    """
     started = time.monotonic()
     table = read_table(path)
     errors = check_columns(table, REQUIRED, OPTIONAL)
@@ -67,9 +76,11 @@ def import_units(path: str | Path, *, progress: bool = True) -> ImportReport:
     name = table.name
     rows: list[_Row] = []
     with progress_bar(len(table.rows), "Kiểm tra", progress) as bar:
-        for raw in table.rows:
+        for done, raw in enumerate(table.rows, start=1):
             rows.append(_parse_row(name, raw.line, raw.values, errors))
             bar.update()
+            if on_progress is not None:
+                on_progress(done, 2 * len(table.rows))
 
     by_code: dict[str, _Row] = {}
     for row in rows:
@@ -107,6 +118,8 @@ def import_units(path: str | Path, *, progress: bool = True) -> ImportReport:
         raise RowErrors(sort_errors(errors, table.columns))
 
     created = _write_units(list(by_code.values()), by_code, db_parents, db_spans, name, progress)
+    if on_progress is not None:
+        on_progress(2 * len(table.rows), 2 * len(table.rows))
     return ImportReport(
         file=name,
         rows=len(table.rows),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ class ImportJob(models.Model):
     PostgreSQL) or lock (on SQLite) any update of this row until it ends.
     """
 
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)  # in URLs
     kind = models.CharField(max_length=10, choices=ImportKind.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from coso.web import views
+from coso.web.forms_views import form_urlpatterns
 
 app_name = "web"
 
@@ -12,3 +13,4 @@ urlpatterns = [
     path("members/", views.member_list, name="members"),
     path("members/<str:member_id>/", views.member_page, name="member"),
 ]
+urlpatterns += form_urlpatterns
