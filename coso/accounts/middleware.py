@@ -27,7 +27,7 @@ class TotpRequiredMiddleware:
             and user.is_authenticated
             and not user.is_verified()  # type: ignore[union-attr]
             and not self._open(request)
-            and totp_required(user)
+            and totp_required(user, request.session)
         ):
             from django_otp import user_has_device
 

@@ -157,3 +157,17 @@ def test_verify_without_a_device_leads_to_setup(cast: Cast) -> None:
     response = cast.client("secretary").get(reverse("totp-verify"), {"next": "/x/"})
     assert response.status_code == 302
     assert response["Location"] == reverse("totp-setup") + "?next=%2Fx%2F"
+
+
+def test_second_factor_check_costs_no_query_once_known(cast: Cast) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = cast.client("secretary")
+    with CaptureQueriesContext(connection) as first:
+        client.get(reverse("admin:index"))
+    with CaptureQueriesContext(connection) as second:
+        client.get(reverse("admin:index"))
+    assert any("otp_totp" in q["sql"] for q in first.captured_queries)
+    assert not any("otp_totp" in q["sql"] for q in second.captured_queries)
+    assert not any("sitesettings" in q["sql"] for q in second.captured_queries)
