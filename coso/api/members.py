@@ -18,6 +18,7 @@ from coso.api.common import (
     caller,
     decision_out,
     member_facts,
+    require_action,
     scope,
 )
 from coso.api.errors import ApiError, field_error
@@ -231,6 +232,7 @@ def _any_unit(code: str, field: str) -> Unit:
     summary="Admit a member (on probation) into a branch",
 )
 def admit(request: HttpRequest, payload: AdmitIn) -> tuple[int, dict[str, Any]]:
+    require_action(request, Action.MANAGE_MEMBERS)
     branch = _member_unit(request, payload.branch, "branch")
     group = _any_unit(payload.group, "group") if payload.group else None
     visible = scope(request).members(Action.VIEW)

@@ -1,9 +1,9 @@
-"""/api/v1/: the NinjaAPI's routes, then a JSON 404 for anything else under the prefix."""
+"""/api/v1/: the NinjaAPI's routes, a JSON root, and a JSON 404 for anything else under it."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
-from django.urls import re_path
+from django.urls import path, re_path, reverse
 
 from coso.api.api import api
 from coso.api.errors import MESSAGES_BY_STATUS, error_body
@@ -11,8 +11,25 @@ from coso.api.errors import MESSAGES_BY_STATUS, error_body
 app_name = "api"
 
 
+def root(request: HttpRequest) -> JsonResponse:
+    """Where to read about the API (Ninja's own root only raises a 404)."""
+    return JsonResponse(
+        {
+            "title": api.title,
+            "version": api.version,
+            "openapi": reverse("api:openapi-json"),
+            "docs": reverse("api:openapi-view"),
+        }
+    )
+
+
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     return JsonResponse(error_body("not_found", MESSAGES_BY_STATUS[404]), status=404)
 
 
-urlpatterns = [*api.urls[0], re_path(r"^(?P<rest>.*)$", not_found, name="not_found")]
+# Ninja reverses "api-root" to find the prefix of every path in the schema: keep the name.
+urlpatterns = [
+    *(p for p in api.urls[0] if getattr(p, "name", None) != "api-root"),
+    path("", root, name="api-root"),
+    re_path(r"^(?P<rest>.*)$", not_found, name="not_found"),
+]

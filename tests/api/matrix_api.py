@@ -1,0 +1,144 @@
+"""Expected answer of every API operation for each member of the cast (tests/cast.py).
+
+Keys are `(METHOD, path template)` exactly as the OpenAPI schema lists them under /api/v1/
+(plus the few routes outside the schema: the schema itself, the docs page, the JSON 404).
+Each entry says how to fill the template (`path`), what to send (`query`, `json`, or a
+multipart `form` whose `files` are `{field: (file name, text)}`) and `expect`: the status per
+cast member. Logged-in members call with their API token (`cast.token(name)`); `anonymous`
+sends no credentials (401).
+
+The representative objects are branch B (in commune C, province P) and member CAST-B1 (homed
+in B, linked to the `member` user). Writes are chosen so that walking the matrix changes
+nothing: a request that reaches the registry is refused by it (409 `refused`, 400
+`row_errors`) or is a dry run (200); a caller without the right answers 404 before that. So
+every role meets the same object in the same state, and "allowed" reads as "reached the
+domain". Out of scope is always 404, never 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+OK, BAD_FILE, UNAUTHORIZED, HIDDEN, REFUSED, INVALID = 200, 400, 401, 404, 409, 422
+
+_ROLES = ("admin", "officer", "committee", "secretary", "member", "outsider")
+
+
+def everyone(status: int) -> dict[str, int]:
+    return {**dict.fromkeys(_ROLES, status), "anonymous": UNAUTHORIZED}
+
+
+def public(status: int) -> dict[str, int]:
+    return {**dict.fromkeys(_ROLES, status), "anonymous": status}
+
+
+# A member born in 2015 cannot be admitted in 2024: refused by the registry, nothing written.
+_TOO_YOUNG = {
+    "member_id": "API-MATRIX-1",
+    "full_name": "Trần Thị Mai",
+    "gender": "female",
+    "birth_date": "2015-05-05",
+    "branch": "B",
+    "admitted_on": "2024-03-01",
+}
+_UNITS_FILE = "code,name,kind,parent,valid_from\nAPI-X,Chi bộ thử,not_a_kind,C,2024-01-01\n"
+_MEMBERS_FILE = (
+    "member_id,card_no,full_name,gender,birth_date,branch,admitted_on,official_on\n"
+    "API-M1,,Lê Văn Tám,male,not-a-date,B,2020-01-01,\n"
+)
+_PLAN_FILE = "op,unit,into,name,kind,category\nrename,B,,Chi bộ B (tên mới),,\n"
+
+API: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", "/api/v1/tree/{code}"): {
+        "path": {"code": "B"},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},  # trees: roles only
+    },
+    ("GET", "/api/v1/units/{code}/stats"): {
+        "path": {"code": "B"},
+        "query": {"as_of": "2024-01-01"},
+        "expect": {**everyone(OK), "outsider": HIDDEN},  # a member: their home branch
+    },
+    ("GET", "/api/v1/units"): {
+        "query": {"kind": "branch"},
+        "expect": everyone(OK),  # each sees the units of their own scope
+    },
+    ("GET", "/api/v1/units/{code}"): {
+        "path": {"code": "B"},
+        "expect": {**everyone(OK), "outsider": HIDDEN},
+    },
+    ("GET", "/api/v1/members"): {
+        "query": {"q": "pham dinh dung"},
+        "expect": everyone(OK),  # lists only what is in scope (empty for the outsider)
+    },
+    ("GET", "/api/v1/members/{member_id}"): {
+        "path": {"member_id": "CAST-B1"},
+        "expect": {**everyone(OK), "outsider": HIDDEN},  # a member: their own record
+    },
+    ("POST", "/api/v1/members"): {
+        "json": _TOO_YOUNG,
+        "expect": {
+            **everyone(REFUSED),
+            "committee": HIDDEN,  # no right to manage members anywhere
+            "member": HIDDEN,
+            "outsider": INVALID,  # manages members, but branch B is not theirs: "no such unit"
+        },
+    },
+    ("POST", "/api/v1/members/{member_id}/operations/{op}"): {
+        "path": {"member_id": "CAST-B1", "op": "recognize"},
+        "json": {"on": "2021-03-02"},  # a day into probation: refused
+        "expect": {**everyone(REFUSED), "committee": HIDDEN, "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("POST", "/api/v1/reorg/plans"): {
+        "form": {"on": "2024-06-01", "decision": "12-QĐ/TU", "dry_run": "true"},
+        "files": {"file": ("phuong-an.csv", _PLAN_FILE)},
+        "expect": {
+            **everyone(OK),  # a dry run: the report, nothing written
+            "committee": HIDDEN,
+            "secretary": HIDDEN,
+            "member": HIDDEN,
+            "outsider": BAD_FILE,  # reorganizes Q only: B is reported as an unknown unit
+        },
+    },
+    ("POST", "/api/v1/imports/units"): {
+        "files": {"file": ("don-vi.csv", _UNITS_FILE)},
+        "expect": {
+            **everyone(BAD_FILE),  # the row's kind is wrong: row_errors, nothing written
+            "committee": HIDDEN,
+            "secretary": HIDDEN,
+            "member": HIDDEN,
+        },
+    },
+    ("POST", "/api/v1/imports/members"): {
+        "files": {"file": ("dang-vien.csv", _MEMBERS_FILE)},
+        "expect": {**everyone(BAD_FILE), "committee": HIDDEN, "member": HIDDEN},
+    },
+}
+
+# Routes outside the OpenAPI schema: the schema, the docs page (both public, they hold no
+# data), the API root (links to them) and any unknown path under /api/v1/ (a JSON 404).
+EXTRA: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", "/api/v1/openapi.json"): {"expect": public(OK)},
+    ("GET", "/api/v1/docs"): {"expect": public(OK)},
+    ("GET", "/api/v1/"): {"expect": public(OK)},  # title, version, links to the schema and docs
+    ("GET", "/api/v1/no-such-route"): {"expect": public(HIDDEN)},
+}
+
+# Django URL names of the API (namespace "api") -> the matrix key serving them, so that a
+# walker over the URL configuration (tests/test_route_matrix.py) finds each route's entry.
+URL_NAMES: dict[str, tuple[str, str]] = {
+    "api:tree": ("GET", "/api/v1/tree/{code}"),
+    "api:unit_stats": ("GET", "/api/v1/units/{code}/stats"),
+    "api:list_units": ("GET", "/api/v1/units"),
+    "api:unit_detail": ("GET", "/api/v1/units/{code}"),
+    "api:list_members": ("GET", "/api/v1/members"),
+    "api:admit": ("POST", "/api/v1/members"),
+    "api:get_member": ("GET", "/api/v1/members/{member_id}"),
+    "api:operate": ("POST", "/api/v1/members/{member_id}/operations/{op}"),
+    "api:post_plan": ("POST", "/api/v1/reorg/plans"),
+    "api:post_units_import": ("POST", "/api/v1/imports/units"),
+    "api:post_members_import": ("POST", "/api/v1/imports/members"),
+    "api:openapi-json": ("GET", "/api/v1/openapi.json"),
+    "api:openapi-view": ("GET", "/api/v1/docs"),
+    "api:api-root": ("GET", "/api/v1/"),
+    "api:not_found": ("GET", "/api/v1/no-such-route"),
+}

@@ -1,0 +1,35 @@
+"""Schemathesis against the OpenAPI schema, through the Django WSGI app, with a valid token:
+whatever it generates, the API never answers with a server error (5xx)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+
+from coso.wsgi import application
+from tests.cast import Cast
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture
+def admin_token(cast: Cast) -> str:
+    # The administrator reaches every operation past the scope checks, into the domain code.
+    return cast.token("admin")
+
+
+@schema.parametrize()
+@settings(
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_no_server_errors(case: Any, admin_token: str) -> None:
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {admin_token}"}, checks=[not_a_server_error]
+    )

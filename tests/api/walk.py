@@ -1,0 +1,28 @@
+"""Request one matrix entry (tests/api/matrix_api.py) as one member of the cast."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+
+def url_of(template: str, spec: dict[str, Any]) -> str:
+    return template.format(**spec.get("path", {}))
+
+
+def call(
+    client: Client, method: str, template: str, spec: dict[str, Any], token: str | None
+) -> Any:
+    """The response to the entry's request, with `token` as Bearer credentials (or none)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    url = url_of(template, spec)
+    if method == "GET":
+        return client.get(url, spec.get("query", {}), headers=headers)
+    if "json" in spec:
+        return client.post(url, spec["json"], content_type="application/json", headers=headers)
+    data: dict[str, Any] = dict(spec.get("form", {}))
+    for field, (name, text) in spec.get("files", {}).items():
+        data[field] = SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
+    return client.post(url, data, headers=headers)
