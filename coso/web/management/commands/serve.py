@@ -32,6 +32,8 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         "accesslog": "-",
         "errorlog": "-",
         "forwarded_allow_ips": os.environ.get("COSO_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        # gunicorn 27's control socket lives in $HOME: two servers would fight over it.
+        "control_socket_disable": True,
     }
 
 
@@ -79,7 +81,8 @@ def run_gunicorn(options: dict[str, Any]) -> None:
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             for key, value in options.items():
-                self.cfg.set(key, value)
+                if key in self.cfg.settings:  # older gunicorn lacks some settings
+                    self.cfg.set(key, value)
 
         def load(self) -> Any:
             return application
