@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "coso.units",
     "coso.members",
     "coso.stats",
+    "coso.meetings",
     "coso.demo",
     "coso.accounts",
     "coso.audit",

@@ -124,4 +124,39 @@ DEFAULT_RULES: list[dict[str, Any]] = [
             "home_kinds": ["branch", "grassroots_branch"],
         },
     },
+    {
+        "code": "meetings",
+        "effective_from": dt.date(2011, 1, 19),
+        "source": (
+            "Điều lệ Đảng (2011), điều 24; HD 12-HD/BTCTW (2022); HD 03-HD/TW (27/12/2022) về "
+            "sinh hoạt trực tuyến và theo tổ đảng; Chỉ thị 50-CT/TW (23/07/2025)"
+        ),
+        "confidence": "likely",
+        "values": {
+            # Charter art. 24: the branch meets every month [sure].
+            "regular_per_month": 1,
+            # HD 12-HD/BTCTW: a thematic meeting at least once a quarter [likely].
+            "thematic_per_quarter": 1,
+            # HD 03-HD/TW: online when more than half of the members (exempt and suspended not
+            # counted) cannot meet in person [sure]; fractions as [numerator, denominator].
+            "online_unable_more_than": [1, 2],
+            # HD 03-HD/TW: units that cannot leave their post (armed forces, border, police) [sure].
+            "online_special_categories": ["border", "armed_forces", "police", "special"],
+            # Two thirds of those summoned, as for congresses [likely]; for monthly meetings no
+            # specific rule was found [unsure].
+            "quorum_at_least": [2, 3],
+            # Charter art. 8: absent without reason 3 months in a year: ground for striking off.
+            "absent_months_strike_off": 3,
+            # A warning threshold chosen by the organization office, not a regulation [unsure].
+            "attendance_warning_rate": 0.7,
+            # How long an online meeting's check-in stays open once opened (app setting) [unsure].
+            "check_in_window_minutes": 120,
+            "upload_max_bytes": 10 * 1024 * 1024,
+            "upload_types": ["pdf", "docx", "xlsx", "png", "jpg", "jpeg"],
+        },
+        "note": (
+            "Số tháng, tỉ lệ đại biểu (2/3) [likely]; ngưỡng cảnh báo tỉ lệ dự họp, cửa sổ điểm "
+            "danh trực tuyến và giới hạn tệp là thông số vận hành [unsure]."
+        ),
+    },
 ]
