@@ -54,6 +54,7 @@ def test_anonymous_is_sent_to_login_and_outsider_gets_a_vietnamese_404(cast: Any
 def test_home_shows_counts_of_the_users_unit(cast: Any) -> None:
     body = cast.client("secretary").get(reverse("web:home")).content.decode()
     assert "Đơn vị B" in body  # the branch's name as title
+    assert f'action="{reverse("logout")}"' in body
     assert 'id="stats-title"' in body
     body = cast.client("member").get(reverse("web:home")).content.decode()
     assert 'href="/members/CAST-B1/"' in body
