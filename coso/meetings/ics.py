@@ -1,0 +1,131 @@
+"""A member's private calendar feed (iCalendar, RFC 5545) of their upcoming meetings.
+
+The address carries a random token; only its hash is stored, and revoking it ends the feed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from coso.accounts.models import hash_token
+from coso.core.dates import today
+from coso.core.errors import CosoError
+from coso.meetings.models import CalendarToken, Meeting, MeetingForm, MeetingStatus
+from coso.members.models import Member
+
+DEFAULT_MINUTES = 120
+
+
+@transaction.atomic
+def create_calendar_token(member: Member) -> str:
+    """A new private address for `member` (earlier ones stay valid until revoked); the raw token."""
+    raw = secrets.token_urlsafe(32)
+    CalendarToken.objects.create(member=member, token_hash=hash_token(raw))
+    return raw
+
+
+@transaction.atomic
+def revoke_calendar_tokens(member: Member) -> int:
+    return CalendarToken.objects.filter(member=member, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def member_for_token(token: str) -> Member:
+    found = (
+        CalendarToken.objects.select_related("member")
+        .filter(token_hash=hash_token(token or ""), revoked_at__isnull=True)
+        .first()
+    )
+    if found is None:
+        raise CosoError("Địa chỉ lịch không hợp lệ hoặc đã bị thu hồi.")
+    return found.member
+
+
+def _escape(text: str) -> str:
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
+
+
+def _fold(line: str) -> list[str]:
+    """Lines of at most 75 octets, continuations starting with a space (RFC 5545 §3.1)."""
+    out: list[str] = []
+    current = ""
+    for char in line:
+        limit = 75 if not out else 74
+        if len((current + char).encode()) > limit:
+            out.append(current)
+            current = char
+        else:
+            current += char
+    out.append(current)
+    return [out[0]] + [" " + part for part in out[1:]]
+
+
+def _utc(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def meeting_event_lines(meeting: Meeting, stamp: dt.datetime) -> list[str]:
+    zone = ZoneInfo(settings.TIME_ZONE)
+    title = meeting.title or f"{meeting.get_kind_display()} — {meeting.unit.code}"
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:meeting-{meeting.pk}@coso",
+        f"DTSTAMP:{_utc(stamp)}",
+    ]
+    if meeting.starts_at is not None:
+        start = dt.datetime.combine(meeting.on, meeting.starts_at, tzinfo=zone)
+        lines.append(f"DTSTART:{_utc(start)}")
+        lines.append(f"DTEND:{_utc(start + dt.timedelta(minutes=DEFAULT_MINUTES))}")
+    else:
+        lines.append(f"DTSTART;VALUE=DATE:{meeting.on:%Y%m%d}")
+        lines.append(f"DTEND;VALUE=DATE:{meeting.on + dt.timedelta(days=1):%Y%m%d}")
+    lines.append(f"SUMMARY:{_escape(title)}")
+    where = meeting.online_link if meeting.form == MeetingForm.ONLINE else meeting.place
+    if where:
+        lines.append(f"LOCATION:{_escape(where)}")
+    if meeting.online_link:
+        lines.append(f"URL:{meeting.online_link}")
+    if meeting.agenda:
+        lines.append(f"DESCRIPTION:{_escape(meeting.agenda)}")
+    lines.append("END:VEVENT")
+    return lines
+
+
+def member_calendar_ics(token: str) -> str:
+    """The iCalendar text of the token owner's upcoming meetings (cancelled ones left out)."""
+    member = member_for_token(token)
+    meetings = (
+        Meeting.objects.filter(
+            invitations__member=member,
+            on__gte=today(),
+            status__in=[MeetingStatus.PLANNED, MeetingStatus.HELD],
+        )
+        .select_related("unit")
+        .order_by("on", "starts_at", "id")
+    )
+    stamp = timezone.now()
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Coso//Sinh hoat chi bo//VI",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_escape('Lịch sinh hoạt — ' + member.full_name)}",
+    ]
+    for meeting in meetings:
+        lines += meeting_event_lines(meeting, stamp)
+    lines.append("END:VCALENDAR")
+    return "".join(part + "\r\n" for line in lines for part in _fold(line))
