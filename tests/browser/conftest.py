@@ -8,7 +8,6 @@ axe-core comes from the npm registry through package-lock.json (`make pytest` ru
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,32 +15,24 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from tests.browser.chromium import (
+    DESKTOP,
+    PHONE,
+    ChromiumMissing,
+    launch,
+    new_browser_context,
+)
 from tests.cast import PASSWORD, Cast
 
-CHROMIUM = Path(os.environ.get("COSO_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
 
 
 def launch_chromium(playwright: Playwright) -> Browser:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}: install Debian's package "
-            "(`apt-get install chromium`, done by scripts/ensure-system-packages.sh in .ci/run)."
-        )
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
+        return launch(playwright)
+    except ChromiumMissing as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +51,7 @@ def browser() -> Iterator[Browser]:
 
 def new_context(browser: Browser, viewport: dict[str, int]) -> BrowserContext:
     # bypass_csp: the pages forbid inline scripts (CSP), and axe-core is injected as one.
-    context = browser.new_context(viewport=viewport, locale="vi-VN", bypass_csp=True)  # type: ignore[arg-type]
-    context.set_default_timeout(TIMEOUT_MS)
-    return context
+    return new_browser_context(browser, viewport, bypass_csp=True, timeout_ms=TIMEOUT_MS)
 
 
 @pytest.fixture
