@@ -75,13 +75,19 @@ class _Reach:
 def _follow_merges(unit_ids: set[int]) -> dict[int, list[int]]:
     """For each unit, itself and the units it was merged into, in order (a role follows a merge)."""
     chains = {uid: [uid] for uid in unit_ids}
-    merges = dict(
-        UnitEvent.objects.filter(kind=UnitEventKind.MERGE, other__isnull=False).values_list(
-            "unit_id", "other_id"
+    merges: dict[int, int] = {}
+    frontier = set(unit_ids)
+    asked: set[int] = set()
+    # One query per merge generation, asked only about the units at hand (usually no rows).
+    while frontier:
+        found = dict(
+            UnitEvent.objects.filter(
+                kind=UnitEventKind.MERGE, unit_id__in=frontier, other__isnull=False
+            ).values_list("unit_id", "other_id")
         )
-        if unit_ids
-        else []
-    )
+        asked |= frontier
+        merges.update({k: v for k, v in found.items() if v is not None})
+        frontier = set(merges.values()) - asked
     for chain in chains.values():
         while chain[-1] in merges and merges[chain[-1]] not in chain:
             chain.append(merges[chain[-1]])

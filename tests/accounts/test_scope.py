@@ -233,3 +233,17 @@ def test_scope_costs_a_few_queries_whatever_the_size(
         assert len(list(scope.units(Action.VIEW))) == 7
     with django_assert_max_num_queries(1):
         assert scope.can(Action.VIEW, cast.units["BC2"])
+
+
+def test_role_follows_two_merges_in_a_row(cast: Cast) -> None:
+    user = get_user_model().objects.create_user("sec.b2.twice")
+    Role.objects.create(user=user, kind=RoleKind.BRANCH_SECRETARY, unit=cast.units["B2"])
+    b3 = create_unit(
+        code="B3", name="Chi bộ 3", kind="branch", parent=cast.C, on=today() - dt.timedelta(9)
+    )
+    merge_units(cast.units["B2"], into=cast.B, on=today() - dt.timedelta(days=6))
+    merge_units(cast.B, into=b3, on=today() - dt.timedelta(days=3))
+    scope = scope_of(user)
+    assert scope.home_unit() == b3
+    assert member_ids(user, Action.MANAGE_MEMBERS) == {"CAST-B1", "CAST-B2", "CAST-B2X"}
+    assert scope.can(Action.VIEW, b3) and "G" in unit_codes(user, Action.VIEW)
