@@ -1,0 +1,209 @@
+"""Activity report for a unit's subtree and a period: meetings held against required, by kind
+and form, attendance, branches with warnings; one row per child unit (drill-down), and xlsx."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+
+from openpyxl import Workbook, load_workbook
+
+from coso.core.dates import fmt, today
+from coso.meetings.models import MeetingForm, MeetingKind
+from coso.meetings.warnings import (
+    RECORDED,
+    ActivityWarning,
+    Branch,
+    Period,
+    branches_under,
+    meeting_figures,
+    months_in,
+    quarters_in,
+    required_slots,
+    warnings_for,
+)
+from coso.units.models import HOME_KINDS, Unit, UnitSpan
+from coso.units.queries import span_on
+
+
+@dataclass
+class ReportRow:
+    code: str
+    name: str
+    branches: int = 0
+    regular_required: int = 0
+    regular_held: int = 0
+    thematic_required: int = 0
+    thematic_held: int = 0
+    by_kind: Counter[str] = field(default_factory=Counter)
+    by_form: Counter[str] = field(default_factory=Counter)
+    expected: int = 0
+    present: int = 0
+    branches_with_warnings: int = 0
+    warnings: int = 0
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return self.present / self.expected if self.expected else None
+
+    @property
+    def regular_rate(self) -> float | None:
+        return (
+            min(self.regular_held, self.regular_required) / self.regular_required
+            if self.regular_required
+            else None
+        )
+
+
+@dataclass
+class MeetingReport:
+    unit_code: str
+    unit_name: str
+    start: dt.date
+    end: dt.date
+    on: dt.date
+    total: ReportRow
+    rows: list[ReportRow]
+    warnings: list[ActivityWarning]
+
+
+def _held_in_slots(
+    slots: list[tuple[Branch, dt.date, dt.date]], days: dict[int, list[dt.date]]
+) -> Counter[int]:
+    """Per branch, the owed slots that had at least one recorded meeting."""
+    held: Counter[int] = Counter()
+    for branch, lo, hi in slots:
+        if any(lo <= d < hi for d in days.get(branch.unit_id, ())):
+            held[branch.unit_id] += 1
+    return held
+
+
+def meeting_report(
+    unit: Unit, start: dt.date, end: dt.date, *, on: dt.date | None = None
+) -> MeetingReport:
+    """The report for `unit`'s subtree over [start, end), with a row per child (or the branch)."""
+    judged = on or today()
+    period = Period(start, end, judged)
+    as_of = max(min(end - dt.timedelta(days=1), unit.valid_to - dt.timedelta(days=1)), start)
+    root = span_on(unit, max(as_of, unit.valid_from))
+    branches = branches_under(unit, start, end)
+    if root.kind in HOME_KINDS:
+        children = [(root.unit.code, root.name, root.path)]
+    else:
+        children = list(
+            UnitSpan.objects.filter(parent=unit, valid_from__lte=as_of, valid_to__gt=as_of)
+            .order_by("unit__code")
+            .values_list("unit__code", "name", "path")
+        )
+    rows = [ReportRow(code, name) for code, name, _ in children]
+    total = ReportRow(root.unit.code, root.name)
+
+    def row_of(branch: Branch) -> ReportRow | None:
+        for (_code, _name, path), row in zip(children, rows, strict=True):
+            if branch.path.startswith(path):
+                return row
+        return None
+
+    owner = {b.unit_id: row_of(b) for b in branches}
+    month_slots = required_slots(branches, months_in(period))
+    quarter_slots = required_slots(branches, quarters_in(period))
+    figures = meeting_figures([b.unit_id for b in branches], start, end)
+    regular_days: dict[int, list[dt.date]] = {}
+    thematic_days: dict[int, list[dt.date]] = {}
+    for _mid, unit_id, kind, form, status, day, expected, present in figures:
+        if status not in RECORDED:
+            continue
+        if kind == MeetingKind.REGULAR:
+            regular_days.setdefault(unit_id, []).append(day)
+        elif kind == MeetingKind.THEMATIC:
+            thematic_days.setdefault(unit_id, []).append(day)
+        for row in (total, owner.get(unit_id)):
+            if row is None:
+                continue
+            row.by_kind[kind] += 1
+            row.by_form[form] += 1
+            row.expected += expected
+            row.present += present
+    regular_held = _held_in_slots(month_slots, regular_days)
+    thematic_held = _held_in_slots(quarter_slots, thematic_days)
+    warnings = warnings_for(branches, period)
+    warned = Counter(w.unit_id for w in warnings)
+    for branch in branches:
+        for row in (total, owner.get(branch.unit_id)):
+            if row is None:
+                continue
+            row.branches += 1
+            row.regular_held += regular_held[branch.unit_id]
+            row.thematic_held += thematic_held[branch.unit_id]
+            row.warnings += warned[branch.unit_id]
+            row.branches_with_warnings += int(warned[branch.unit_id] > 0)
+    for slots, attr in ((month_slots, "regular_required"), (quarter_slots, "thematic_required")):
+        for branch, _lo, _hi in slots:
+            for row in (total, owner.get(branch.unit_id)):
+                if row is not None:
+                    setattr(row, attr, getattr(row, attr) + 1)
+    return MeetingReport(root.unit.code, root.name, start, end, judged, total, rows, warnings)
+
+
+_COLUMNS = [
+    ("Mã đơn vị", "code"),
+    ("Tên đơn vị", "name"),
+    ("Số chi bộ", "branches"),
+    ("Sinh hoạt thường kỳ: phải họp", "regular_required"),
+    ("Sinh hoạt thường kỳ: đã họp", "regular_held"),
+    ("Chuyên đề: phải họp", "thematic_required"),
+    ("Chuyên đề: đã họp", "thematic_held"),
+]
+
+
+def _row_values(row: ReportRow) -> list[object]:
+    values: list[object] = [getattr(row, attr) for _, attr in _COLUMNS]
+    values += [row.by_kind[k] for k in MeetingKind.values]
+    values += [row.by_form[f] for f in MeetingForm.values]
+    rate = row.attendance_rate
+    values += [row.expected, row.present, None if rate is None else round(rate, 4)]
+    values += [row.branches_with_warnings, row.warnings]
+    return values
+
+
+def headers() -> list[str]:
+    return (
+        [label for label, _ in _COLUMNS]
+        + [f"Loại: {label}" for label in MeetingKind.labels]
+        + [f"Hình thức: {label}" for label in MeetingForm.labels]
+        + ["Lượt phải dự", "Lượt có mặt", "Tỉ lệ dự họp", "Chi bộ có cảnh báo", "Số cảnh báo"]
+    )
+
+
+def export_report_xlsx(report: MeetingReport) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Tổng hợp"
+    sheet.append(
+        [
+            f"Sinh hoạt đảng — {report.unit_name} ({report.unit_code}), "
+            f"{fmt(report.start)} – {fmt(report.end - dt.timedelta(days=1))}"
+        ]
+    )
+    sheet.append(headers())
+    for row in report.rows:
+        sheet.append(_row_values(row))
+    sheet.append(_row_values(report.total))
+    warnings = workbook.create_sheet("Cảnh báo")
+    warnings.append(["Mã chi bộ", "Cảnh báo", "Kỳ", "Số lý lịch", "Chi tiết"])
+    for w in report.warnings:
+        warnings.append([w.unit_code, w.label, w.period, w.member_id, w.detail])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def read_report_xlsx(data: bytes) -> dict[str, list[list[object]]]:
+    """Every sheet's rows (for tests and for checking an export)."""
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    return {
+        ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in workbook.worksheets
+    }

@@ -1,0 +1,338 @@
+"""Warnings about branch activity over a set of branches and a period, in a few set-based queries.
+
+- a branch without the regular meeting(s) the Charter asks for in a month (art. 24);
+- a branch without a thematic meeting in a quarter (HD 12-HD/BTCTW);
+- a member absent without reason in 3 months of a year: the Charter's ground for striking off.
+  Listed for the branch to act on: the system proposes, people decide;
+- a meeting whose attendance is below the configured rate;
+- a meeting planned but never recorded (its day has passed, still "planned").
+
+Only whole months (quarters) that have ended and in which the unit was a branch all along count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from coso.core.dates import add_months, fmt, today
+from coso.core.rules import rule
+from coso.meetings.models import (
+    AttendanceStatus,
+    Invitation,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+)
+from coso.units.models import HOME_KINDS, Unit, UnitSpan
+from coso.units.queries import span_on, subtree_range
+
+RECORDED = (MeetingStatus.HELD, MeetingStatus.CLOSED)
+
+
+class WarningKind:
+    NO_REGULAR = "no_regular"
+    NO_THEMATIC = "no_thematic"
+    ABSENT_UNEXCUSED = "absent_unexcused"
+    LOW_ATTENDANCE = "low_attendance"
+    UNRECORDED = "unrecorded"
+
+    LABELS = {
+        NO_REGULAR: "Không sinh hoạt thường kỳ trong tháng",
+        NO_THEMATIC: "Không sinh hoạt chuyên đề trong quý",
+        ABSENT_UNEXCUSED: "Vắng không lý do 3 tháng trong năm (căn cứ xóa tên, chi bộ xem xét)",
+        LOW_ATTENDANCE: "Tỉ lệ đảng viên dự họp thấp",
+        UNRECORDED: "Cuộc họp đã lên kế hoạch nhưng chưa ghi kết quả",
+    }
+
+
+@dataclass(frozen=True)
+class Branch:
+    unit_id: int
+    code: str
+    name: str
+    path: str  # as of its latest span in the period
+    periods: tuple[tuple[dt.date, dt.date], ...]  # when it was a branch, within the period
+
+    def existed_throughout(self, start: dt.date, end: dt.date) -> bool:
+        return any(lo <= start and hi >= end for lo, hi in self.periods)
+
+
+@dataclass(frozen=True)
+class ActivityWarning:
+    kind: str
+    unit_id: int
+    unit_code: str
+    period: str  # "03/2024", "Q2/2024", "2024" or the meeting day
+    detail: str
+    member_id: str = ""
+    meeting_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        return WarningKind.LABELS[self.kind]
+
+
+@dataclass
+class Period:
+    start: dt.date
+    end: dt.date  # exclusive
+    today: dt.date = field(default_factory=today)
+
+
+def branches_under(unit: Unit, start: dt.date, end: dt.date) -> list[Branch]:
+    """Branches (home kinds) in `unit`'s subtree at any time in [start, end)."""
+    as_of = min(end - dt.timedelta(days=1), max(start, unit.valid_to - dt.timedelta(days=1)))
+    root = span_on(unit, max(as_of, unit.valid_from))
+    lo, hi = subtree_range(root.path)
+    overlap = Q(valid_from__lt=end, valid_to__gt=start)
+    ids = UnitSpan.objects.filter(overlap, path__gte=lo, path__lt=hi, kind__in=HOME_KINDS).values(
+        "unit_id"
+    )
+    spans = (
+        UnitSpan.objects.filter(overlap, unit_id__in=ids, kind__in=HOME_KINDS)
+        .order_by("unit_id", "valid_from")
+        .values_list("unit_id", "unit__code", "name", "path", "valid_from", "valid_to")
+    )
+    merged: dict[int, dict[str, object]] = {}
+    for unit_id, code, name, path, lo_day, hi_day in spans:
+        row = merged.setdefault(unit_id, {"code": code, "name": name, "path": path, "periods": []})
+        periods: list[tuple[dt.date, dt.date]] = row["periods"]  # type: ignore[assignment]
+        lo_day, hi_day = max(lo_day, start), min(hi_day, end)
+        if periods and periods[-1][1] == lo_day:
+            periods[-1] = (periods[-1][0], hi_day)
+        else:
+            periods.append((lo_day, hi_day))
+        row["name"], row["path"] = name, path
+    return [
+        Branch(uid, str(r["code"]), str(r["name"]), str(r["path"]), tuple(r["periods"]))  # type: ignore[arg-type]
+        for uid, r in sorted(merged.items(), key=lambda item: str(item[1]["code"]))
+    ]
+
+
+def months_in(period: Period) -> list[tuple[dt.date, dt.date]]:
+    """Whole calendar months inside the period that have ended by `period.today`."""
+    first = period.start.replace(day=1)
+    if first < period.start:
+        first = add_months(first, 1)
+    result: list[tuple[dt.date, dt.date]] = []
+    while True:
+        nxt = add_months(first, 1)
+        if nxt > period.end or nxt > period.today:
+            return result
+        result.append((first, nxt))
+        first = nxt
+
+
+def quarters_in(period: Period) -> list[tuple[dt.date, dt.date]]:
+    first = period.start.replace(day=1)
+    while first.month % 3 != 1 or first < period.start:
+        first = add_months(first.replace(day=1), 1)
+    result: list[tuple[dt.date, dt.date]] = []
+    while True:
+        nxt = add_months(first, 3)
+        if nxt > period.end or nxt > period.today:
+            return result
+        result.append((first, nxt))
+        first = nxt
+
+
+def required_slots(
+    branches: Iterable[Branch], slots: list[tuple[dt.date, dt.date]]
+) -> list[tuple[Branch, dt.date, dt.date]]:
+    """(branch, slot) pairs in which the branch existed throughout: the meetings owed."""
+    return [(b, lo, hi) for b in branches for lo, hi in slots if b.existed_throughout(lo, hi)]
+
+
+def recorded_meeting_days(
+    unit_ids: Iterable[int], kind: str, start: dt.date, end: dt.date
+) -> dict[int, list[dt.date]]:
+    days: dict[int, list[dt.date]] = defaultdict(list)
+    for unit_id, on in Meeting.objects.filter(
+        unit_id__in=list(unit_ids),
+        kind=kind,
+        status__in=RECORDED,
+        parent__isnull=True,
+        on__gte=start,
+        on__lt=end,
+    ).values_list("unit_id", "on"):
+        days[unit_id].append(on)
+    return days
+
+
+def _missing(
+    branches: list[Branch], period: Period, kind: str, quarterly: bool
+) -> list[ActivityWarning]:
+    slots = quarters_in(period) if quarterly else months_in(period)
+    if not slots:
+        return []
+    held = recorded_meeting_days([b.unit_id for b in branches], kind, slots[0][0], slots[-1][1])
+    out = []
+    for branch, lo, hi in required_slots(branches, slots):
+        needed = int(
+            rule("meetings.thematic_per_quarter" if quarterly else "meetings.regular_per_month", lo)
+        )
+        count = sum(1 for d in held.get(branch.unit_id, ()) if lo <= d < hi)
+        if count >= needed:
+            continue
+        label = f"Q{(lo.month - 1) // 3 + 1}/{lo.year}" if quarterly else f"{lo:%m/%Y}"
+        what = "chuyên đề" if quarterly else "thường kỳ"
+        out.append(
+            ActivityWarning(
+                WarningKind.NO_THEMATIC if quarterly else WarningKind.NO_REGULAR,
+                branch.unit_id,
+                branch.code,
+                label,
+                f"Chi bộ «{branch.code}» có {count}/{needed} cuộc sinh hoạt {what} ({label}).",
+            )
+        )
+    return out
+
+
+def missing_regular_meetings(branches: list[Branch], period: Period) -> list[ActivityWarning]:
+    return _missing(branches, period, MeetingKind.REGULAR, quarterly=False)
+
+
+def missing_thematic_meetings(branches: list[Branch], period: Period) -> list[ActivityWarning]:
+    return _missing(branches, period, MeetingKind.THEMATIC, quarterly=True)
+
+
+def absent_without_reason(branches: list[Branch], period: Period) -> list[ActivityWarning]:
+    """Members absent without reason in at least N distinct months of a calendar year."""
+    if not branches:
+        return []
+    codes = {b.unit_id: b.code for b in branches}
+    first_year, last_year = period.start.year, (period.end - dt.timedelta(days=1)).year
+    rows = Invitation.objects.filter(
+        meeting__unit_id__in=list(codes),
+        meeting__status__in=RECORDED,
+        meeting__parent__isnull=True,
+        meeting__on__gte=dt.date(first_year, 1, 1),
+        meeting__on__lt=dt.date(last_year + 1, 1, 1),
+        status=AttendanceStatus.ABSENT_UNEXCUSED,
+    ).values_list("member__member_id", "member__full_name", "meeting__unit_id", "meeting__on")
+    months: dict[tuple[str, str, int, int], set[int]] = defaultdict(set)
+    for member_id, full_name, unit_id, on in rows:
+        months[(member_id, full_name, unit_id, on.year)].add(on.month)
+    out = []
+    for (member_id, full_name, unit_id, year), seen in sorted(months.items()):
+        limit = int(rule("meetings.absent_months_strike_off", dt.date(year, 12, 31)))
+        if len(seen) < limit:
+            continue
+        listed = ", ".join(f"{m:02d}" for m in sorted(seen))
+        out.append(
+            ActivityWarning(
+                WarningKind.ABSENT_UNEXCUSED,
+                unit_id,
+                codes[unit_id],
+                str(year),
+                f"Đảng viên «{member_id}» ({full_name}) vắng không lý do {len(seen)} tháng năm "
+                f"{year} (tháng {listed}): chi bộ xem xét, đề nghị xóa tên theo Điều lệ.",
+                member_id=member_id,
+            )
+        )
+    return out
+
+
+def meeting_figures(
+    unit_ids: Iterable[int], start: dt.date, end: dt.date
+) -> list[tuple[int, int, str, str, str, dt.date, int, int]]:
+    """(id, unit, kind, form, status, day, expected, present) of branch-level meetings.
+
+    Closed meetings carry their figures; meetings still open are counted from invitations.
+    """
+    ids = list(unit_ids)
+    base = Meeting.objects.filter(
+        unit_id__in=ids, parent__isnull=True, on__gte=start, on__lt=end
+    ).exclude(status=MeetingStatus.CANCELLED)
+    fields = ("id", "unit_id", "kind", "form", "status", "on")
+    rows = [
+        (*r[:6], r[6] or 0, r[7] or 0)
+        for r in base.exclude(status=MeetingStatus.HELD).values_list(
+            *fields, "expected_count", "present_count"
+        )
+    ]
+    held = (
+        base.filter(status=MeetingStatus.HELD)
+        .annotate(
+            n_expected=Count("invitations", filter=Q(invitations__counted=True)),
+            n_present=Count(
+                "invitations",
+                filter=Q(invitations__counted=True, invitations__status=AttendanceStatus.PRESENT),
+            ),
+        )
+        .values_list(*fields, "n_expected", "n_present")
+    )
+    rows += [tuple(r) for r in held]  # type: ignore[misc]
+    return rows  # type: ignore[return-value]
+
+
+def low_attendance(branches: list[Branch], period: Period) -> list[ActivityWarning]:
+    codes = {b.unit_id: b.code for b in branches}
+    out = []
+    for mid, unit_id, _kind, _form, status, on, expected, present in meeting_figures(
+        codes, period.start, period.end
+    ):
+        if status not in RECORDED or not expected:
+            continue
+        threshold = float(rule("meetings.attendance_warning_rate", on))
+        if present / expected >= threshold:
+            continue
+        out.append(
+            ActivityWarning(
+                WarningKind.LOW_ATTENDANCE,
+                unit_id,
+                codes[unit_id],
+                fmt(on),
+                f"Chi bộ «{codes[unit_id]}» ngày {fmt(on)}: {present}/{expected} đảng viên dự họp "
+                f"({present / expected:.0%}), dưới {threshold:.0%}.",
+                meeting_id=mid,
+            )
+        )
+    return out
+
+
+def unrecorded_meetings(branches: list[Branch], period: Period) -> list[ActivityWarning]:
+    codes = {b.unit_id: b.code for b in branches}
+    rows = Meeting.objects.filter(
+        unit_id__in=list(codes),
+        parent__isnull=True,
+        status=MeetingStatus.PLANNED,
+        on__gte=period.start,
+        on__lt=min(period.end, period.today),
+    ).values_list("id", "unit_id", "on", "kind")
+    return [
+        ActivityWarning(
+            WarningKind.UNRECORDED,
+            unit_id,
+            codes[unit_id],
+            fmt(on),
+            f"Chi bộ «{codes[unit_id]}»: cuộc họp ({MeetingKind(kind).label.lower()}) ngày "
+            f"{fmt(on)} đã qua nhưng chưa ghi kết quả.",
+            meeting_id=mid,
+        )
+        for mid, unit_id, on, kind in rows
+    ]
+
+
+def activity_warnings(
+    unit: Unit, start: dt.date, end: dt.date, *, on: dt.date | None = None
+) -> list[ActivityWarning]:
+    """Every warning for the branches in `unit`'s subtree over [start, end), judged on `on`."""
+    period = Period(start, end, on or today())
+    branches = branches_under(unit, start, end)
+    return warnings_for(branches, period)
+
+
+def warnings_for(branches: list[Branch], period: Period) -> list[ActivityWarning]:
+    return (
+        missing_regular_meetings(branches, period)
+        + missing_thematic_meetings(branches, period)
+        + absent_without_reason(branches, period)
+        + low_attendance(branches, period)
+        + unrecorded_meetings(branches, period)
+    )
