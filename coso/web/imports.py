@@ -231,11 +231,17 @@ def run_job(job: ImportJob) -> ImportJob:
     job.status = ImportStatus.RUNNING
     report = _reporter(job)
     try:
-        errors = _scope_errors(job)
-        if errors:
-            raise RowErrors(errors)
+        scope_errors = _scope_errors(job)
         importer = import_units if job.kind == ImportKind.UNITS else import_members
-        result = importer(job.path, progress=False, on_progress=report)
+        try:
+            with transaction.atomic():
+                result = importer(job.path, progress=False, on_progress=report)
+                if scope_errors:  # undo the import: the file is refused as a whole
+                    raise RowErrors([])
+        except RowErrors as exc:
+            # One report with the file's own errors and the rows out of the user's scope.
+            found = sorted(set(exc.errors) | set(scope_errors), key=lambda e: (e.row, e.column))
+            raise RowErrors(found) from None
     except RowErrors as exc:
         job.status = ImportStatus.REFUSED
         job.errors = [[e.file, e.row, e.column, e.reason] for e in exc.errors]
