@@ -3,10 +3,13 @@ whatever it generates, the API never answers with a server error (5xx)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -17,7 +20,20 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def admin_token(cast: Cast) -> str:
+def keep_connection() -> Iterator[None]:
+    """Calls go through the real WSGI handler, whose request signals close the database
+    connection; the test's transaction lives on it (Django's test client does the same)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def admin_token(cast: Cast, keep_connection: None) -> str:
     # The administrator reaches every operation past the scope checks, into the domain code.
     return cast.token("admin")
 
