@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from openpyxl import Workbook, load_workbook
 
@@ -48,7 +49,7 @@ def _start(cast: Any, who: str, kind: str, upload: SimpleUploadedFile, capture: 
 
 
 def test_member_import_runs_in_the_worker_and_shows_its_progress(
-    cast: Any, var_dir: Path, django_capture_on_commit_callbacks: Any
+    cast: Any, var_dir: Path, django_capture_on_commit_callbacks: Any, monkeypatch: Any
 ) -> None:
     job = _start(
         cast,
@@ -65,7 +66,10 @@ def test_member_import_runs_in_the_worker_and_shows_its_progress(
     assert f'hx-get="{reverse("web:import_progress", args=[job.token])}"' in page
     assert '<progress id="import-bar"' in page
 
-    call_command("db_worker", "--batch", verbosity=0)  # the worker `coso serve` starts
+    # The worker `coso serve` starts, run here in batch mode; it must keep the test's
+    # connection (and its transaction) open.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    call_command("db_worker", "--batch", verbosity=0)
 
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE, job.errors
