@@ -43,7 +43,7 @@ def test_admission_opens_a_probationary_span_from_the_ceremony(tree: dict[str, U
         D(2016, 3, 15),
     )
     assert (m.full_name, m.card_no, m.national_id) == ("Trần Thị Bích", None, "044190000001")
-    assert (m.sort_key, m.search_name) == ("bich tran thi", "tran thi bich")
+    assert (m.sort_key, m.search_name) == ("b0i0c0h04 t0r0a2n01 t0h0i05", "tran thi bich")
     assert (m.first_admitted_on, m.admitted_on, m.probation_from) == (
         D(2016, 3, 1),
         D(2016, 3, 1),
@@ -56,7 +56,7 @@ def test_admission_opens_a_probationary_span_from_the_ceremony(tree: dict[str, U
 
 
 def test_name_keys_fold_vietnamese() -> None:
-    assert name_keys("Đặng Hữu Đức") == ("duc dang huu", "dang huu duc")
+    assert name_keys("Đặng Hữu Đức") == ("d1u1c04 d1a1n0g05 h0u1u03", "dang huu duc")
 
 
 @pytest.mark.parametrize(
@@ -178,3 +178,37 @@ def test_a_candidate_is_admitted_in_place_and_admission_happens_once(
         admit(tree["B1"], D(2016, 6, 1), nickname="x")
     with pytest.raises(CosoError, match="giới tính"):
         admit(tree["B1"], D(2016, 6, 1), gender="nam")
+
+
+def test_sort_keys_follow_the_vietnamese_alphabet() -> None:
+    names = [
+        "Lê Văn Dũng",
+        "Nguyễn Văn Đức",
+        "Đỗ Văn Đức",
+        "Vũ Thị Ăn",
+        "Trần Thị An",
+        "Bùi Thị Ân",
+        "Trần Văn Anh",
+        "Lê Thị Ơn",
+        "Trần Văn Ôn",
+        "Phạm On",
+        "Trần Văn Ước",
+        "Lê Uyên",
+        "Lê Án",
+    ]
+    ordered = sorted(names, key=lambda n: name_keys(n)[0])
+    assert ordered == [
+        "Trần Thị An",
+        "Lê Án",
+        "Trần Văn Anh",
+        "Vũ Thị Ăn",
+        "Bùi Thị Ân",
+        "Lê Văn Dũng",
+        "Đỗ Văn Đức",
+        "Nguyễn Văn Đức",
+        "Phạm On",
+        "Trần Văn Ôn",
+        "Lê Thị Ơn",
+        "Lê Uyên",
+        "Trần Văn Ước",
+    ]
