@@ -84,12 +84,17 @@ def tree(
     span_on(unit, day)  # refuses (409) when the unit did not exist that day
     spans, totals = subtree_member_counts(unit, day)
     root = spans[0]
+    with_children = {s.parent_id for s in spans}
+    # Only the levels shown are needed (the counts already cover the whole subtree).
+    spans = [s for s in spans if s.depth <= root.depth + depth]
     if not found.is_admin:
-        allowed = set(
-            found.units(Action.VIEW)
-            .filter(pk__in=[s.unit_id for s in spans])
-            .values_list("pk", flat=True)
-        )
+        # A past subtree may hold units that are outside the caller's scope today.
+        visible = found.units(Action.VIEW)
+        ids = [s.unit_id for s in spans]
+        allowed: set[int] = set()
+        for start in range(0, len(ids), 900):  # under SQLite's bound-parameter limit
+            chunk = ids[start : start + 900]
+            allowed.update(visible.filter(pk__in=chunk).values_list("pk", flat=True))
         spans = [s for s in spans if s.unit_id in allowed or s is root]
     children: dict[int, list[UnitSpan]] = defaultdict(list)
     for s in spans[1:]:
@@ -104,7 +109,7 @@ def tree(
             "kind": s.kind,
             "tags": s.tag_list,
             "members": totals.get(s.unit_id, 0),
-            "has_children": bool(kids),
+            "has_children": s.unit_id in with_children,
             "children": [node(k, level + 1) for k in kids] if level < depth else [],
         }
 
