@@ -44,7 +44,7 @@ from coso.core.dates import FAR_FUTURE, fmt, today
 from coso.core.errors import CosoError, RowError, RowErrors
 from coso.core.tabular import read_table
 from coso.members import operations as mops
-from coso.members.models import Member, MemberSpan
+from coso.members.models import IN_PARTY, Member, MemberSpan, MemberStatus
 from coso.units import operations as uops
 from coso.units.models import HOME_KINDS, Unit, UnitSpan
 from coso.units.plans import apply_plan
@@ -390,10 +390,26 @@ def unit_operations_for(user: Any, unit: Unit, span: UnitSpan | None = None) -> 
     ]
 
 
+def _relevant(op: Operation, member: Member) -> bool:
+    """Whether the button makes sense for the member as they stand today (the forms still
+    accept any operation: the domain decides, on the date typed)."""
+    if op.slug == "readmit":
+        return member.status in mops.READMITTABLE
+    if member.status not in IN_PARTY:
+        return False
+    if op.slug in ("recognize", "reject_recognition"):
+        return member.status == MemberStatus.PROBATIONARY
+    if op.slug in ("receive", "transfer_out"):
+        return member.in_transit == (op.slug == "receive")
+    if op.slug in ("return", "exempt"):
+        return member.exempt == (op.slug == "return")
+    return True
+
+
 def member_operations_for(user: Any, member: Member) -> list[Operation]:
     if not scope_of(user).can_member(Action.MANAGE_MEMBERS, member):
         return []
-    return list(MEMBER_OPERATIONS)
+    return [op for op in MEMBER_OPERATIONS if _relevant(op, member)]
 
 
 # --------------------------------------------------------------------------------------------

@@ -371,5 +371,9 @@ def test_action_buttons_on_unit_and_member_pages(cast: Any) -> None:
     assert 'id="unit-actions"' not in body
     body = cast.client("secretary").get(reverse("web:member", args=["CAST-B1"])).content.decode()
     assert reverse("web:member_strike_off", args=["CAST-B1"]) in body
+    assert reverse("web:member_recognize", args=["CAST-B1"]) in body  # probationary
+    assert reverse("web:member_readmit", args=["CAST-B1"]) not in body  # still in the Party
+    assert reverse("web:member_return", args=["CAST-B1"]) not in body  # not exempt
+    assert reverse("web:imports") in cast.client("secretary").get("/units/B/").content.decode()
     body = cast.client("member").get(reverse("web:member", args=["CAST-B1"])).content.decode()
     assert 'id="member-actions"' not in body
