@@ -28,6 +28,11 @@ Usage: coso COMMAND [ARGS...]   (coso COMMAND --help for details)
   generate --members N [--seed S]
                                build a synthetic dataset of national shape
   bench                        run the benchmarks on the current database
+  serve [--host H] [--port P]  run the web application (gunicorn, static files, task worker)
+  token create USERNAME        make an API token (printed alone on the last line)
+  token revoke USERNAME        revoke a user's API tokens
+  ensure-admin                 create or reset the demo accounts and print them
+  sync-snapshots [--since D]   rewrite today's status of members whose dated changes took effect
 """
 
 
