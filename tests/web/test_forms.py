@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
+from html import unescape
 from typing import Any
 
 import pytest
@@ -348,10 +350,21 @@ def test_each_reorganization_previews_then_applies(
     preview = client.post(url, post)
     assert preview.status_code == 200, preview.content.decode()[-2000:]
     assert preview.context["preview"] and UnitSpan.objects.count() == spans
-    response = client.post(url, {**post, "confirm": "1"})
+    # Confirm posts back exactly the hidden copy of the previewed form.
+    response = client.post(url, _hidden_fields(preview.content.decode()))
     assert response.status_code == 302, response.content.decode()[-2000:]
     assert check()
     assert AuditEntry.objects.filter(action=op).count() == 1
+
+
+def _hidden_fields(html: str) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for tag in re.findall(r"<input [^>]*>", html):
+        name = re.search(r'name="([^"]*)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if 'type="hidden"' in tag and name and name.group(1) != "csrfmiddlewaretoken":
+            fields.setdefault(name.group(1), []).append(unescape(value.group(1) if value else ""))
+    return fields
 
 
 def _span(code: str) -> UnitSpan:
