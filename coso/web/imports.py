@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Callable
@@ -225,6 +226,13 @@ def _scope_errors(job: ImportJob) -> list[RowError]:
 # The task
 
 
+def _remove_upload(job: ImportJob) -> None:
+    """The file holds personal data (national IDs...); once imported or refused it goes."""
+    folder = Path(job.path).parent
+    if folder.parent == imports_dir():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def run_job(job: ImportJob) -> ImportJob:
     """Check scope, import (all or nothing), record the outcome on the job."""
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
@@ -256,6 +264,7 @@ def run_job(job: ImportJob) -> ImportJob:
         job.summary = "Lỗi hệ thống, không có thay đổi nào được ghi."
         job.finished_at = timezone.now()
         job.save()
+        _remove_upload(job)
         raise
     else:
         job.status = ImportStatus.DONE
@@ -265,6 +274,7 @@ def run_job(job: ImportJob) -> ImportJob:
     if job.status != ImportStatus.DONE:
         job.done, job.total = _live_progress(job) or (0, 0)
     job.save()
+    _remove_upload(job)
     from coso.audit.log import record_write
 
     record_write(

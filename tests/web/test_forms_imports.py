@@ -104,6 +104,8 @@ def test_refused_import_writes_nothing_and_reports_every_row_as_xlsx(
     client = cast.client("secretary")
     page = client.get(reverse("web:import_job", args=[job.token])).content.decode()
     assert 'id="row-errors"' in page and "không có đơn vị mã «QB»" in page
+    assert "2 lỗi; không có thay đổi nào được ghi." in page
+    assert not Path(job.path).exists()  # the upload (personal data) is not kept
 
     response = client.get(reverse("web:import_errors", args=[job.token]))
     assert response.status_code == 200
