@@ -46,8 +46,6 @@ INSTALLED_APPS = [
     "coso.audit",
     "coso.web",
     "coso.api",
-    # Ninja's templates and static files: the API docs page runs without any CDN.
-    "ninja",
     "django_htmx",
     "axes",
     "django_otp",

@@ -1,17 +1,17 @@
 """The JSON API under /api/v1/: one NinjaAPI, routers per area, JSON errors everywhere.
 
 OpenAPI at /api/v1/openapi.json; the interactive docs at /api/v1/docs load Swagger UI from
-Ninja's own static files (with "ninja" in INSTALLED_APPS), so they work with no internet.
+the installed Ninja package (coso.api.docs), so they work with no internet.
 """
 
 from __future__ import annotations
 
 from ninja import NinjaAPI
-from ninja.openapi.docs import Swagger
 from ninja.renderers import JSONRenderer
 
 from coso.api import imports, members, reorg, units
 from coso.api.auth import SessionAuth, TokenAuth
+from coso.api.docs import LocalSwagger
 from coso.api.errors import install_handlers
 
 DESCRIPTION = """
@@ -40,7 +40,7 @@ api = NinjaAPI(
     description=DESCRIPTION,
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],
-    docs=Swagger(settings={"persistAuthorization": False}),
+    docs=LocalSwagger(),
     renderer=Renderer(),
 )
 install_handlers(api)

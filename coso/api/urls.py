@@ -6,6 +6,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path, re_path, reverse
 
 from coso.api.api import api
+from coso.api.docs import asset
 from coso.api.errors import MESSAGES_BY_STATUS, error_body
 
 app_name = "api"
@@ -31,5 +32,6 @@ def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
 urlpatterns = [
     *(p for p in api.urls[0] if getattr(p, "name", None) != "api-root"),
     path("", root, name="api-root"),
+    path("docs/assets/<str:name>", asset, name="docs-asset"),
     re_path(r"^(?P<rest>.*)$", not_found, name="not_found"),
 ]

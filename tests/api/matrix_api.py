@@ -119,6 +119,7 @@ API: dict[tuple[str, str], dict[str, Any]] = {
 EXTRA: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/openapi.json"): {"expect": public(OK)},
     ("GET", "/api/v1/docs"): {"expect": public(OK)},
+    ("GET", "/api/v1/docs/assets/swagger-ui.css"): {"expect": public(OK)},  # Swagger UI's files
     ("GET", "/api/v1/"): {"expect": public(OK)},  # title, version, links to the schema and docs
     ("GET", "/api/v1/no-such-route"): {"expect": public(HIDDEN)},
 }
@@ -139,6 +140,7 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:post_members_import": ("POST", "/api/v1/imports/members"),
     "api:openapi-json": ("GET", "/api/v1/openapi.json"),
     "api:openapi-view": ("GET", "/api/v1/docs"),
+    "api:docs-asset": ("GET", "/api/v1/docs/assets/swagger-ui.css"),
     "api:api-root": ("GET", "/api/v1/"),
     "api:not_found": ("GET", "/api/v1/no-such-route"),
 }
