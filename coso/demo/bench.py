@@ -442,7 +442,7 @@ def machine() -> dict[str, Any]:
     size = None
     name = str(connection.settings_dict.get("NAME") or "")
     if connection.vendor == "sqlite" and os.path.isfile(name):
-        size = sum(os.path.getsize(p) for p in (name, f"{name}-wal") if os.path.isfile(p))
+        size = os.path.getsize(name)
     return {
         "cpus": os.cpu_count(),
         "cpu_model": cpu,
@@ -480,7 +480,7 @@ def report_markdown(
     load = info.get("load_average")
     size = info.get("database_bytes")
     lines = [
-        f"Measured {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by `coso bench` "
+        f"Measured {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')} by `coso bench` "
         f"(median of {rows[0]['runs'] if rows else 0} runs, timed inside the process).",
         "",
         f"- Machine: {info['cpus']} CPUs ({info['cpu_model']}), {info['memory']} memory",
