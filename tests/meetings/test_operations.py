@@ -218,3 +218,62 @@ def test_by_group_meetings_consolidate_into_the_branch_record(tree: Tree) -> Non
     assert (result.expected, result.present) == (5, 4)
     record_attendance(meeting, {"BP1": PRESENT})
     assert close_meeting(meeting).present_count == 4
+
+
+def test_committee_meeting_invites_the_committee(tree: Tree) -> None:
+    from coso.members.models import Position
+
+    # Posts written directly: the lifecycle rules of assign_position are not under test here.
+    for key, role in (("m1", "secretary"), ("q", "committee_member")):
+        Position.objects.create(
+            member=tree.members[key], unit=tree.C, role=role, valid_from=dt.date(2023, 1, 1)
+        )
+    Position.objects.create(
+        member=tree.members["m2"],
+        unit=tree.C,
+        role="committee_member",
+        valid_from=dt.date(2020, 1, 1),
+        valid_to=dt.date(2023, 1, 1),
+    )
+    meeting = plan_meeting(tree.C, kind="committee", on=DAY, place="Phòng họp")
+    assert set(meeting.invitations.values_list("member__member_id", flat=True)) == {"M1", "Q1"}
+    with pytest.raises(CosoError, match=r"«G1».*không có cấp ủy"):
+        plan_meeting(tree.G1, kind="committee", on=DAY, place="x")
+
+
+def test_temporary_transfer_counts_at_the_host_not_at_home(tree: Tree) -> None:
+    from coso.members.operations import start_temporary_transfer
+
+    start_temporary_transfer(tree.members["m5"], on=dt.date(2024, 1, 10), host_unit=tree.B2)
+    home = _regular(tree)
+    host = plan_meeting(tree.B2, kind="regular", on=DAY, place="Hội trường")
+    assert not home.invitations.get(member__member_id="M5").counted
+    hosted = host.invitations.get(member__member_id="M5")
+    assert hosted.counted and hosted.role == InviteeRole.TEMPORARY
+    assert quorum(home).expected == 4 and quorum(host).expected == 2
+
+
+def test_cancel_and_special_circumstance_need_reasons(tree: Tree) -> None:
+    from coso.meetings.operations import cancel_meeting
+
+    meeting = _regular(tree)
+    with pytest.raises(CosoError, match="cần lý do"):
+        cancel_meeting(meeting, reason="")
+    cancel_meeting(meeting, reason="Bão")
+    with pytest.raises(CosoError, match="đã bị hủy"):
+        record_attendance(meeting, {"M1": PRESENT})
+    with pytest.raises(CosoError, match="«C» cần lý do"):
+        declare_special_circumstance(
+            tree.C, valid_from=DAY, valid_to=dt.date(2024, 4, 1), reason=" "
+        )
+    with pytest.raises(CosoError, match="phải sau"):
+        declare_special_circumstance(tree.C, valid_from=DAY, valid_to=DAY, reason="Lũ")
+
+
+def test_excused_absence_needs_a_reason_and_strangers_are_refused(tree: Tree) -> None:
+    meeting = _regular(tree)
+    with pytest.raises(CosoError, match=r"«M2» vắng có lý do.*cần ghi lý do"):
+        record_attendance(meeting, {"M2": AttendanceStatus.ABSENT_EXCUSED})
+    with pytest.raises(CosoError, match="«Q1» không có trong danh sách mời"):
+        record_attendance(meeting, {"Q1": PRESENT})
+    assert not meeting.invitations.exclude(status=AttendanceStatus.PENDING).exists()
