@@ -166,9 +166,9 @@ def _check_good() -> None:
     assert (m3.status, m3.official_on, m3.ethnicity) == ("probationary", None, "Tày")
     assert (m4.status, m4.exempt) == ("official", True)
     assert m5.gender == "female" and m5.search_name == "do van an"
-    # Given name first (An/Ấn, Bình, Cúc, Dũng), then the family name (Đỗ before Nguyễn).
+    # Given name first in Vietnamese alphabet order: An (M1) before Ấn (M5), then Bình, Cúc, Dũng.
     order = list(Member.objects.order_by("sort_key").values_list("member_id", flat=True))
-    assert order == ["M5", "M1", "M2", "M3", "M4"]
+    assert order == ["M1", "M5", "M2", "M3", "M4"]
     events = MemberEvent.objects.filter(kind="import")
     assert events.count() == 5
     e2 = events.get(member__member_id="M2")
