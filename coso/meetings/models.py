@@ -201,7 +201,7 @@ class Invitation(_Lockable):
         return status.first() == MeetingStatus.CLOSED, f"#{self.meeting_id}"
 
 
-class Resolution(models.Model):
+class Resolution(_Lockable):
     """An entry of the branch's resolution book: numbered per unit and year."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="resolutions")
@@ -227,6 +227,12 @@ class Resolution(models.Model):
     @property
     def label(self) -> str:
         return f"{self.number:02d}-NQ/{self.year}"
+
+    def _meeting_locked(self) -> tuple[bool, str]:
+        if self.meeting_id is None:
+            return False, ""
+        status = Meeting.objects.filter(pk=self.meeting_id).values_list("status", flat=True)
+        return status.first() == MeetingStatus.CLOSED, f"#{self.meeting_id}"
 
 
 class Amendment(models.Model):
