@@ -15,6 +15,7 @@ from coso.meetings.models import (
     MeetingStatus,
     Resolution,
 )
+from coso.meetings.operations import adopt_resolution, plan_meeting, record_attendance
 from coso.meetings.warnings import WarningKind, activity_warnings
 from coso.members.operations import admit_member
 from coso.units.operations import create_unit
@@ -85,6 +86,10 @@ def test_history_is_realistic_and_consistent(tree: Tree) -> None:
     ).exists()
     # The gap branch shows in the warnings.
     warnings = activity_warnings(tree.P, BEGIN, END, on=dt.date(2025, 2, 1))
+    # Ids were written explicitly: the next meeting, invitation and resolution still insert.
+    later = plan_meeting(tree.B, kind="regular", on=dt.date(2025, 1, 15), place="Hội trường")
+    record_attendance(later, {"M1": AttendanceStatus.PRESENT})
+    assert adopt_resolution(later, title="NQ", votes_for=1).number == 1
     missing = {w.unit_code for w in warnings if w.kind == WarningKind.NO_REGULAR}
     unrecorded = {w.unit_code for w in warnings if w.kind == WarningKind.UNRECORDED}
     assert gap <= missing and missing - gap <= unrecorded
