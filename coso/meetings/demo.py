@@ -25,7 +25,8 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from coso.core.dates import add_months, today
+from coso.core.dates import add_months, fmt, today
+from coso.core.errors import CosoError
 from coso.meetings.models import (
     AttendanceStatus,
     Invitation,
@@ -119,8 +120,12 @@ def _pick_status(rng: random.Random, reliability: float) -> str:
 
 @transaction.atomic
 def load_meeting_history(*, seed: int, start: dt.date, end: dt.date) -> HistoryReport:
-    """Meetings from `start` to `end` (exclusive) for every branch; refuses nothing, adds rows."""
+    """Meetings from `start` to `end` (exclusive) for every branch; refused if any exist there."""
     started = time.monotonic()
+    if Meeting.objects.filter(on__gte=start, on__lt=end).exists():
+        raise CosoError(
+            f"Đã có cuộc họp từ {fmt(start)} đến {fmt(end)}: không nạp lịch sử sinh hoạt mẫu lần nữa."
+        )
     rng = random.Random(seed * 7919 + 4)
     report = HistoryReport()
     now = timezone.now()

@@ -3,8 +3,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+import pytest
 from django.db.models import Count, F, Q
 
+from coso.core.errors import CosoError
 from coso.meetings.demo import load_meeting_history
 from coso.meetings.models import (
     AttendanceStatus,
@@ -102,6 +104,8 @@ def test_history_is_deterministic(tree: Tree) -> None:
             "meeting__unit__code", "meeting__on", "member_id", "status"
         )
     )
+    with pytest.raises(CosoError, match="không nạp lịch sử sinh hoạt mẫu lần nữa"):
+        load_meeting_history(seed=3, start=BEGIN, end=END)
     Resolution.objects.all().delete()
     Invitation.objects.all().delete()
     Meeting.objects.filter(parent__isnull=False).delete()
