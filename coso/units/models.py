@@ -55,6 +55,12 @@ class Unit(models.Model):
                 condition=Q(valid_from__lt=F("valid_to")), name="unit_period_not_empty"
             )
         ]
+        # "Which units exist on D" is asked at the root for every figure; without these it is a
+        # scan of every unit ever created.
+        indexes = [
+            models.Index(fields=["valid_from"], name="unit_valid_from"),
+            models.Index(fields=["valid_to"], name="unit_valid_to"),
+        ]
 
     def __str__(self) -> str:
         return self.code
