@@ -39,7 +39,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from coso.core.dates import add_months, add_working_days
+from coso.core.dates import add_months, add_working_days, today
+from coso.core.rules import rule
 from coso.demo.geography import Commune, District, legacy_units, reform_mapping
 from coso.demo.people import (
     BORDER_GUARD_OCCUPATIONS,
@@ -75,6 +76,15 @@ BORDER_DEPUTY_SECRETARIES = 5
 BORDER_COMMUNE_COMMITTEE = 16
 BORDER_COUNCIL_DELEGATES = 11
 COUNCIL_TITLE = "Đại biểu HĐND xã"
+
+# Congresses of the 2020–2025 term, where the committees were elected (invented dates, in the
+# order the Party holds them: branches, then grassroots, district and provincial committees).
+BRANCH_CONGRESS = dt.date(2020, 5, 15)
+COMMUNE_CONGRESS = dt.date(2020, 7, 10)
+DISTRICT_CONGRESS = dt.date(2020, 8, 20)
+PROVINCE_CONGRESS = dt.date(2020, 10, 15)
+WITHOUT_SECRETARY = 5  # branches left without a secretary, for the home page's warning
+HOME_UNIT_KINDS = ("branch", "grassroots_branch")
 
 EXPECTED: dict[str, Any] = {
     "hoan_lao": {
@@ -448,6 +458,9 @@ class _Builder:
         self.by_branch: dict[str, list[MemberRow]] = {}
         self.steps: list[Step] = []
         self.used: set[str] = set()  # members given a history step that ends or moves them
+        self.seated: dict[str, int] = {}  # member -> number of posts given (committee_story)
+        self.commune_posts: list[Step] = []  # 2020 posts in commune committees, end 01/07/2025
+        self.vacant: list[str] = []  # branches left without a secretary
         self._seq = 0
         self._next_member = 0
         districts, communes = legacy_units()
@@ -1189,6 +1202,201 @@ class _Builder:
                 end = add_months(m.admitted_on, 12)
                 self.step(add_working_days(end, rng.randint(3, 15)), "recognize", m.member_id)
 
+    # -- committees of the 2020–2025 term ----------------------------------------------------
+
+    def _subtrees(self) -> dict[str, list[str]]:
+        """Unit code -> the codes of the home branches below it (itself included), 2019 tree."""
+        children: dict[str, list[str]] = {}
+        for u in self.units:
+            children.setdefault(u.parent, []).append(u.code)
+        # Hoàn Trạch's branches were under the town from 01/02/2020, before any congress.
+        children.setdefault(HOAN_LAO, []).extend(children.pop(HOAN_TRACH, []))
+        out: dict[str, list[str]] = {}
+
+        def walk(code: str) -> list[str]:
+            if code not in out:
+                found = [code] if code in self.by_branch else []
+                for child in children.get(code, []):
+                    found += walk(child)
+                out[code] = found
+            return out[code]
+
+        for u in self.units:
+            walk(u.code)
+        return out
+
+    def _holders(
+        self, branches: list[str], n: int, day: dt.date, seated: dict[str, int]
+    ) -> list[MemberRow]:
+        """n official members homed in `branches` with no story step, the least busy first."""
+        free = [
+            m
+            for code in branches
+            for m in self.by_branch.get(code, [])
+            if m.member_id not in self.used and m.official_on and m.official_on <= day
+        ]
+        self.rng.shuffle(free)
+        free.sort(key=lambda m: seated.get(m.member_id, 0))
+        chosen = free[:n]
+        for m in chosen:
+            seated[m.member_id] = seated.get(m.member_id, 0) + 1
+        return chosen
+
+    def _seat(
+        self,
+        day: dt.date,
+        unit: str,
+        branches: list[str],
+        roles: list[str],
+        seated: dict[str, int],
+    ) -> list[Step]:
+        out = []
+        for role, m in zip(roles, self._holders(branches, len(roles), day, seated), strict=False):
+            out.append(self.step(day, "position", m.member_id, unit, role=role))
+        return out
+
+    def committee_story(self, committee_min: int) -> None:
+        """Posts of the 2020–2025 term in every unit, ended for commune-level committees at the
+        reform (the new commune committees are appointed afresh, `reform_committees`).
+
+        Holders are members homed in the unit's own subtree and given no other story step, so
+        posts never move anyone, and the border guard's "outside" figures stay the seed's:
+        only its officers hold posts outside it. A few branches are left without a secretary
+        (the home page's warning shows them). `committee_min` is the charter's minimum of
+        official members for a branch to elect a committee (else it elects a secretary only).
+        """
+        rng = self.rng
+        subtrees = self._subtrees()
+        seated: dict[str, int] = {}
+        for s in self.steps:
+            if s.op == "position":
+                seated[s.member] = seated.get(s.member, 0) + 1
+        has_secretary = {
+            s.unit for s in self.steps if s.op == "position" and s.args["role"] == "secretary"
+        }
+        hoan_lao_after = {c for n in reform_mapping() if n.code == HOAN_LAO for c in n.sources}
+        candidates = sorted(
+            u.code
+            for u in self.units
+            if u.kind in HOME_UNIT_KINDS and u.parent in self.communes and u.parent != HOAN_LAO
+        )
+        # One left without a secretary inside today's Xã Hoàn Lão, so its committee sees one.
+        inside = [c for c in candidates if c.split("-")[0] in hoan_lao_after - {HOAN_LAO}]
+        vacant = set(rng.sample(inside, 1)) | set(rng.sample(candidates, WITHOUT_SECRETARY - 1))
+        self.vacant = sorted(vacant)
+
+        for u in self.units:
+            if u.code == HOAN_TRACH or u.code in has_secretary or u.code in vacant:
+                continue
+            pool = subtrees.get(u.code, [])
+            if u.kind in HOME_UNIT_KINDS:
+                # Imported probationary members were all recognized in 2019.
+                official = sum(
+                    1
+                    for m in self.by_branch.get(u.code, [])
+                    if (m.official_on or add_months(m.admitted_on, 12)) <= BRANCH_CONGRESS
+                )
+                roles = ["secretary"]
+                if official >= committee_min:
+                    roles += ["deputy_secretary"] + ["committee_member"] * (
+                        3 if official >= 30 else 1
+                    )
+                self._seat(BRANCH_CONGRESS, u.code, pool, roles, seated)
+            elif u.kind in ("grassroots_committee", "partial_committee"):
+                roles = ["secretary", "deputy_secretary"] + ["committee_member"] * rng.randint(3, 7)
+                steps = self._seat(COMMUNE_CONGRESS, u.code, pool, roles, seated)
+                if u.code in self.communes:
+                    self.commune_posts += steps
+            elif u.kind == "district":
+                roles = (
+                    ["secretary", "deputy_secretary", "deputy_secretary"]
+                    + ["standing_committee_member"] * 5
+                    + ["committee_member"] * 8
+                )
+                self._seat(DISTRICT_CONGRESS, u.code, pool, roles, seated)
+            elif u.kind == "province":
+                # Heads of the province are drawn from the provincial agencies' committee.
+                agencies = subtrees.get("44-KCQ", [])
+                roles = (
+                    ["secretary", "deputy_secretary", "deputy_secretary", "deputy_secretary"]
+                    + ["standing_committee_member"] * 9
+                    + ["committee_member"] * 12
+                )
+                self._seat(PROVINCE_CONGRESS, u.code, agencies, roles, seated)
+        # The three branches Hoàn Lão created later elect their secretary among the members
+        # moved there once all have arrived.
+        for code, row in sorted(self.by_code.items()):
+            if row.kind == "branch" and row.valid_from > BRANCH_CONGRESS:
+                arrived = [s for s in self.steps if s.op == "receive" and s.unit == code]
+                if arrived:
+                    day = max(s.day for s in arrived) + dt.timedelta(days=14)
+                    first = min(arrived, key=lambda s: s.member)
+                    self.step(day, "position", first.member, code, role="secretary")
+                    seated[first.member] = seated.get(first.member, 0) + 1
+        self.seated = seated
+        # Commune-level committees elected in 2020 (Hoàn Lão's included) end with the reform.
+        self.commune_posts += [s for s in self.steps if s.op == "position" and s.unit == HOAN_LAO]
+        for s in self.commune_posts:
+            self.step(REFORM_DAY, "end_position", s.member, s.unit, role=s.args["role"])
+
+    def reform_committees(self) -> None:
+        """01/07/2025: each new commune-level committee gets its appointed committee."""
+        subtrees = self._subtrees()
+        for new in reform_mapping():
+            pool = [b for code in new.sources for b in subtrees.get(code, [])]
+            roles = (
+                ["secretary", "deputy_secretary", "deputy_secretary"]
+                + ["standing_committee_member"] * 3
+                + ["committee_member"] * self.rng.randint(5, 9)
+            )
+            self._seat(REFORM_DAY, new.code, pool, roles, self.seated)
+
+    def recent_story(self, now: dt.date) -> None:
+        """The last months before `now`, so each warning of the home page has real rows.
+
+        Probationary members whose 12 months end within 30 days of `now` or have passed with no
+        decision, and members sent on transfer more than 30 working days ago whose letter has
+        not been presented. Most are in today's Xã Hoàn Lão (the demo accounts' commune).
+        Dated from `now`, so the demo loaded on another day shows the same situations.
+        """
+        rng = self.rng
+        hl_branches = [f"{HOAN_LAO}-CB{i:02d}" for i in range(1, 14)]
+        others = sorted(
+            u.code
+            for u in self.units
+            if u.kind == "branch"
+            and u.parent in self.communes
+            and u.parent != HOAN_LAO
+            and u.code not in self.vacant
+        )
+        # (branch, days from the end of probation to `now`): > 0 passed, < 0 still to come.
+        probation = [
+            (hl_branches[0], -rng.randint(8, 20)),
+            (hl_branches[4], rng.randint(20, 45)),
+            (rng.choice(others), -rng.randint(3, 25)),
+            (rng.choice(others), rng.randint(40, 80)),
+        ]
+        for code, overdue in probation:
+            ceremony = add_months(now - dt.timedelta(days=overdue), -12)
+            admitted = ceremony - dt.timedelta(days=rng.randint(7, 25))
+            if admitted <= REFORM_DAY:
+                continue  # loaded too soon after the reform for this situation
+            row = self.make_member(
+                self.by_code[code], admitted_on=admitted, max_age=35, official=False
+            )
+            self.member_by_id[row.member_id] = row
+            self.step(admitted, "admit", row.member_id, code, ceremony_on=ceremony, person=row)
+        # Sent away and not yet received: one from Hoàn Lão, one elsewhere.
+        for code, days in ((hl_branches[6], rng.randint(50, 70)), (rng.choice(others), 95)):
+            pool = [
+                m
+                for m in self.by_branch.get(code, [])
+                if m.official_on and m.member_id not in self.seated
+            ]
+            for m in self.pick_members(pool, 1):
+                target = rng.choice([c for c in others if c.split("-")[0] != code.split("-")[0]])
+                self.step(now - dt.timedelta(days=days), "transfer_out", m.member_id, target)
+
     # -- the reform of 01/07/2025 ------------------------------------------------------------
 
     def reform_plan(self) -> list[list[str]]:
@@ -1229,13 +1437,23 @@ def town_locality(builder: _Builder) -> str:
     return builder.by_code[HOAN_LAO].locality
 
 
-def build_demo(seed: int = 2020) -> Demo:
-    """The whole demo for `seed`, without touching the database."""
+def build_demo(
+    seed: int = 2020, *, now: dt.date | None = None, committee_min: int | None = None
+) -> Demo:
+    """The whole demo for `seed`, without writing to the database.
+
+    `now` (default today) dates the recent situations of `recent_story`; `committee_min`
+    (default: the rule `charter.branch_committee_min_members` for 2020) is the size from which
+    a branch elects a committee rather than a secretary alone.
+    """
+    if committee_min is None:
+        committee_min = int(rule("charter.branch_committee_min_members", BRANCH_CONGRESS))
     b = _Builder(seed)
     b.build_tree()
     b.build_hoan_lao()
     b.border_guard_story()
     b.elsewhere_story()
+    b.committee_story(committee_min)
     reform = b.reform_plan()
     b.step(
         REFORM_DAY,
@@ -1244,6 +1462,8 @@ def build_demo(seed: int = 2020) -> Demo:
         rows=reform,
         decision=REFORM_DECISION,
     )
+    b.reform_committees()
+    b.recent_story(now or today())
     return Demo(
         seed=seed,
         units=b.units,

@@ -13,10 +13,14 @@ import json
 from collections import Counter
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Count, OuterRef, Subquery
 
-from coso.core.dates import today
+from coso.accounts.models import Account, Role, RoleKind
+from coso.core.dates import add_months, today, working_days_between
+from coso.core.rules import rule
 from coso.demo.geography import legacy_units, reform_mapping
 from coso.demo.quangbinh import (
     BORDER_GUARD,
@@ -27,11 +31,22 @@ from coso.demo.quangbinh import (
     Demo,
     build_demo,
 )
-from coso.members.models import MemberEvent, MemberSpan, Participation
+from coso.meetings.models import Invitation, Meeting
+from coso.meetings.warnings import WarningKind, activity_warnings
+from coso.members.models import (
+    IN_PARTY,
+    Member,
+    MemberEvent,
+    MemberSpan,
+    Participation,
+    Position,
+    PositionRole,
+)
 from coso.stats.queries import stats_as_of, stats_from_spans
-from coso.units.models import Unit, UnitSpan
+from coso.units.models import HOME_KINDS, Unit, UnitKind, UnitSpan
 from coso.units.operations import create_unit
-from coso.units.queries import span_on
+from coso.units.queries import span_on, subtree_range
+from coso.web.warnings import warnings_for
 
 D2019 = dt.date(2019, 12, 31)
 D2024 = dt.date(2024, 12, 31)
@@ -59,7 +74,8 @@ def _cli_json(*args: str) -> dict:
     return json.loads(out.getvalue())
 
 
-def test_the_demo_reproduces_the_seed_figures(tmp_path):
+def test_the_demo_reproduces_the_seed_figures(tmp_path, monkeypatch):
+    monkeypatch.setenv("COSO_ADMIN_PASSWORD", "demo-password-for-tests")
     out = io.StringIO()
     call_command("load_demo", "--no-progress", "--directory", str(tmp_path), stdout=out)
     assert (tmp_path / "2025-07-01-sap-xep-tinh-quang-tri.csv").exists()
@@ -145,7 +161,11 @@ def test_the_demo_reproduces_the_seed_figures(tmp_path):
     after = stats_as_of(province, now)
     assert "district" not in after["units"]
     assert after["units"]["commune"] == len(reform_mapping()) + 5
-    assert after["members"]["total"] == stats_as_of(province, D2025)["members"]["total"]
+    reform_day = dt.date(2025, 7, 1)
+    assert (
+        stats_as_of(province, reform_day)["members"]["total"]
+        == stats_as_of(province, D2025)["members"]["total"]
+    )
     assert after["members"] == stats_from_spans(province, now)["members"]
 
     # Not one member lost: the same people, with the same status, before and after.
@@ -153,7 +173,14 @@ def test_the_demo_reproduces_the_seed_figures(tmp_path):
         spans = MemberSpan.objects.filter(valid_from__lte=day, valid_to__gt=day)
         return set(spans.values_list("member_id", "status"))
 
-    assert in_party(D2025) == in_party(now) == in_party(dt.date(2025, 7, 1))
+    assert in_party(D2025) == in_party(reform_day)
+    # Since then only the recent story's admissions (the probation warnings) were added.
+    added = {m for m, _status in in_party(now) - in_party(D2025)}
+    assert in_party(D2025) <= in_party(now)
+    assert added and all(
+        admitted > reform_day
+        for admitted in Member.objects.filter(pk__in=added).values_list("admitted_on", flat=True)
+    )
     assert all(s.kind == "commune" for s in _children(PROVINCE, now))
     for code in DISTRICTS:
         assert Unit.objects.get(code=code).valid_to == dt.date(2025, 7, 1)
@@ -164,7 +191,7 @@ def test_the_demo_reproduces_the_seed_figures(tmp_path):
     merged = {"19177", "19180", "19183", "19186"}
     for code in merged:
         assert Unit.objects.get(code=code).valid_to == dt.date(2025, 7, 1)
-    hl_now = stats_as_of(town, now)
+    hl_now = stats_as_of(town, reform_day)
     expected = sum(
         stats_as_of(Unit.objects.get(code=c), D2025)["members"]["total"]
         for c in merged | {HOAN_LAO}
@@ -176,12 +203,137 @@ def test_the_demo_reproduces_the_seed_figures(tmp_path):
     # Officers' posts in merged communes followed their committees.
     assert stats_as_of(Unit.objects.get(code=BORDER_GUARD), now)["outside"]["external_roles"] == 11
 
+    _check_committees(now)
+    _check_home_warnings(now)
+    _check_accounts(printed, now)
+    _check_meetings(now)
+
     # Loading again is refused; --if-empty says it is already there.
     with pytest.raises(CommandError, match="đã có đơn vị"):
         call_command("load_demo", "--no-progress", stdout=io.StringIO())
     again = io.StringIO()
     call_command("load_demo", "--if-empty", stdout=again)
     assert "đã được nạp" in again.getvalue()
+
+
+def _check_committees(now: dt.date) -> None:
+    """Posts through the 2020–2025 term, and the new commune committees since the reform."""
+    congress = dt.date(2020, 5, 15)  # quangbinh.BRANCH_CONGRESS
+
+    def official_by_branch(day: dt.date) -> dict[int, int]:
+        official = MemberSpan.objects.filter(
+            unit=OuterRef("unit"), status="official", valid_from__lte=day, valid_to__gt=day
+        )
+        return dict(
+            UnitSpan.objects.filter(kind__in=HOME_KINDS, **_valid(day))
+            .annotate(n=Subquery(official.values("unit").annotate(c=Count("id")).values("c")))
+            .values_list("unit_id", "n")
+        )
+
+    branches = official_by_branch(D2024)
+    secretaries = _holders(PositionRole.SECRETARY, D2024)
+    assert sum(u in secretaries for u in branches) > 0.99 * len(branches)
+    # A committee (deputy secretary and members) where the branch had at least the charter's
+    # minimum of official members at the 2020 congress; a secretary alone elsewhere.
+    minimum = int(rule("charter.branch_committee_min_members", congress))
+    on_congress = official_by_branch(congress)
+    deputies = _holders(PositionRole.DEPUTY_SECRETARY, congress)
+    committees = _holders(PositionRole.COMMITTEE_MEMBER, congress)
+    seated = [u for u in on_congress if u in _holders(PositionRole.SECRETARY, congress)]
+    big = [u for u in seated if (on_congress[u] or 0) >= minimum]
+    wrong = [u for u in seated if (u in deputies) != (u in big)]
+    assert len(big) > 50 and len(seated) - len(big) > 500
+    assert len(wrong) <= 3, wrong  # a death or two between the draw and the congress
+    assert all(u in committees for u in big if u in deputies)
+    # Never two secretaries of one unit at once; every holder homed inside the unit's
+    # subtree, but border guard officers (the seed's posts outside the border guard).
+    for day in (D2024, now):
+        held = Position.objects.filter(role=PositionRole.SECRETARY, **_valid(day))
+        assert held.count() == held.values("unit").distinct().count()
+    # The reform: the merged communes' posts ended with them, and every new commune-level
+    # committee has a secretary from that day.
+    for code in ("19177", "19180", "19183", "19186"):
+        assert not Position.objects.filter(unit__code=code, valid_to__gt=dt.date(2025, 7, 1))
+    now_secretaries = _holders(PositionRole.SECRETARY, now)
+    communes = UnitSpan.objects.filter(kind="commune", **_valid(now)).values_list(
+        "unit_id", flat=True
+    )
+    assert len(communes) == len(reform_mapping()) + 5
+    assert all(u in now_secretaries for u in communes)
+    hl_secretary = Position.objects.get(
+        unit__code=HOAN_LAO, role=PositionRole.SECRETARY, **_valid(now)
+    )
+    assert hl_secretary.valid_from == dt.date(2025, 7, 1)
+
+
+def _valid(day: dt.date) -> dict[str, dt.date]:
+    return {"valid_from__lte": day, "valid_to__gt": day}
+
+
+def _holders(role: str, day: dt.date) -> set[int]:
+    return set(Position.objects.filter(role=role, **_valid(day)).values_list("unit_id", flat=True))
+
+
+def _check_home_warnings(now: dt.date) -> None:
+    """Each warning of the home page has real rows over the province, and a handful only of
+    units without a secretary; Hoàn Lão's committee sees its own probation and transit rows."""
+    province = Unit.objects.filter(code=PROVINCE)
+    subtree = Unit.objects.filter(pk__in=_subtree_ids(PROVINCE, now))
+    alerts = {a.key: a for a in warnings_for(subtree, now)}
+    assert set(alerts) == {"probation", "small_branch", "no_secretary", "transit"}
+    assert 3 <= alerts["no_secretary"].total <= 8
+    vacant = alerts["no_secretary"].items
+    assert all(i.detail == UnitKind.BRANCH.label and "-CB" in i.code for i in vacant), vacant
+    details = [i.detail for i in alerts["probation"].items]
+    assert any("chưa có quyết định" in d for d in details)
+    assert any("chưa có quyết định" not in d for d in details)
+    late = alerts["transit"].items
+    assert late and all(working_days_between(i.day, now) > 30 for i in late if i.day)
+    hoan_lao = Unit.objects.filter(pk__in=_subtree_ids(HOAN_LAO, now))
+    assert {a.key for a in warnings_for(hoan_lao, now)} >= {"probation", "transit", "no_secretary"}
+    assert province.exists()
+
+
+def _subtree_ids(code: str, day: dt.date) -> list[int]:
+    lo, hi = subtree_range(span_on(Unit.objects.get(code=code), day).path)
+    return list(
+        UnitSpan.objects.filter(path__gte=lo, path__lt=hi, **_valid(day)).values_list(
+            "unit_id", flat=True
+        )
+    )
+
+
+def _check_accounts(printed: str, now: dt.date) -> None:
+    """`coso load-demo` made the five logins; the branch secretary is that branch's secretary
+    and `dangvien` one of its members."""
+    for name in ("admin", "tochuc.quangbinh", "bithu.hoanlao", "bithu.chibo", "dangvien"):
+        assert f"  {name} / mật khẩu: demo-password-for-tests" in printed
+    role = Role.objects.get(user__username="bithu.chibo", kind=RoleKind.BRANCH_SECRETARY)
+    secretary = Account.objects.get(user__username="bithu.chibo").member
+    assert secretary is not None
+    assert Position.objects.filter(
+        member=secretary, unit=role.unit, role=PositionRole.SECRETARY, **_valid(now)
+    ).exists()
+    assert span_on(role.unit, now).path.startswith(
+        span_on(Unit.objects.get(code=HOAN_LAO), now).path
+    )
+    member = Account.objects.get(user__username="dangvien").member
+    assert member is not None and member != secretary
+    assert member.home_unit == role.unit and member.status in IN_PARTY
+    officer = Role.objects.get(user__username="tochuc.quangbinh")
+    assert officer.kind == RoleKind.ORG_OFFICER and officer.unit.code == PROVINCE
+    assert get_user_model().objects.get(username="admin").check_password("demo-password-for-tests")
+
+
+def _check_meetings(now: dt.date) -> None:
+    """Two years of branch meetings, and the activity warnings have something to show."""
+    first = Meeting.objects.order_by("on").first()
+    assert first is not None and first.on >= add_months(now, -24)
+    assert Meeting.objects.filter(unit__code__startswith=f"{HOAN_LAO}-").exists()
+    assert Invitation.objects.exists()
+    province = Unit.objects.get(code=PROVINCE)
+    found = {w.kind for w in activity_warnings(province, add_months(now, -24), now, on=now)}
+    assert {WarningKind.NO_REGULAR, WarningKind.ABSENT_UNEXCUSED} <= found, found
 
 
 def test_load_demo_refuses_a_database_with_units_and_if_empty_succeeds():

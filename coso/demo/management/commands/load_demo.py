@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from coso.accounts.demo_accounts import create_demo_accounts, demo_password, describe
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
 from coso.demo.geography import reform_mapping
@@ -69,8 +70,10 @@ def report_lines(report: LoadReport) -> list[str]:
         f"({len(reform_mapping())} xã, phường mới và {len(DIRECTLY_UNDER) + 1} đảng bộ trực "
         f"thuộc), {pv['districts_today']} đảng bộ cấp huyện",
         f"  Đảng viên: {_num(pv['members_2025_06_30'])} ngày "
-        f"{fmt(REFORM_DAY - dt.timedelta(days=1))}, {_num(pv['members_today'])} hôm nay — "
-        + ("không mất ai" if pv["members_today"] == pv["members_2025_06_30"] else "CHÊNH LỆCH"),
+        f"{fmt(REFORM_DAY - dt.timedelta(days=1))}, {_num(pv['members_2025_07_01'])} ngày "
+        f"{fmt(REFORM_DAY)} — "
+        + ("không mất ai" if pv["members_2025_07_01"] == pv["members_2025_06_30"] else "CHÊNH LỆCH")
+        + f"; {_num(pv['members_today'])} hôm nay (kết nạp, chuyển đi sau sắp xếp)",
         "",
         "Xem lại bằng:",
         f"  coso stats {HOAN_LAO} --as-of {FIGURES_DAY.isoformat()} --json",
@@ -78,8 +81,19 @@ def report_lines(report: LoadReport) -> list[str]:
         f"  coso tree {PROVINCE} --as-of {FIGURES_DAY.isoformat()} --depth 1",
         f"  coso tree {PROVINCE} --depth 1",
     ]
+    if report.meetings is not None:
+        lines += ["", f"Lịch sử sinh hoạt chi bộ hai năm qua: {_num(report.meetings)} cuộc họp."]
     if bad:
         lines += ["", "Số liệu không khớp:", bad]
+    return lines
+
+
+def account_lines() -> list[str]:
+    """Create (or reset) the demo logins with the one admin password, and say what they are."""
+    accounts = create_demo_accounts(demo_password())
+    lines = ["", "Tài khoản demo / demo accounts (cùng một mật khẩu / one password):"]
+    for username, password in accounts.items():
+        lines.append(f"  {username} / mật khẩu: {password}   ({describe(username)})")
     return lines
 
 
@@ -143,6 +157,6 @@ class Command(BaseCommand):
             )
         except CosoError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write("\n".join(report_lines(report)))
+        self.stdout.write("\n".join(report_lines(report) + account_lines()))
         if report.mismatches:
             raise CommandError("Dữ liệu mẫu không cho ra đúng số liệu của bài báo (xem trên).")
