@@ -196,6 +196,8 @@ LOCALE_PATHS = [BASE_DIR / "coso" / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise warns on every request while the folder is missing (tests never run collectstatic).
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Served by WhiteNoise from STATIC_ROOT (`coso serve` runs collectstatic first), compressed.
 # No manifest: pages render in tests and development without a collectstatic step.
 STORAGES = {
