@@ -367,7 +367,10 @@ def load_demo(
     applier = _Applier(demo, directory)
     timeline = demo.timeline()
     applier.prefetch(timeline)
-    say(f"Ghi {len(timeline)} sự kiện 2019–2025 (sáp nhập, kết nạp, chuyển sinh hoạt, …)…")
+    say(
+        f"Ghi {len(timeline)} sự kiện từ 2019 đến nay (sáp nhập, kết nạp, chuyển sinh hoạt, "
+        "cấp ủy, …)…"
+    )
     with progress_bar(len(timeline), "Sự kiện", progress) as bar:
         for batch in batches(timeline):
             if batch[0].op == "plan" and batch[0].day == REFORM_DAY:

@@ -30,7 +30,14 @@ else is invented: people (no real person is named), village and branch names, bo
 (after public reports, locations approximate), the numbers of decisions creating branches.
 Member counts elsewhere: 30 to 110 per commune (a grassroots committee needs 30), about 600 in
 the Border Guard and 40 to 150 in each other committee directly under the province; about
-12,000 in all, which keeps `coso load-demo` to about 30 s of CPU on SQLite.
+12,000 in all, which keeps `coso load-demo` to about 30 s of CPU on SQLite (meetings included).
+
+Committees (`committee_story`, `reform_committees`): the 2020 congresses give every unit its
+posts, held by members homed in the unit's own subtree (so the border guard's "outside" figures
+stay the seed's), a few branches are left without a secretary; the commune committees' posts
+end on 01/07/2025 and the new commune-level committees are appointed that day. `recent_story`
+adds, dated from today, probationary members near or past their 12 months and members in
+transit too long, so every home-page warning has rows. docs/DEMO.md describes it all.
 """
 
 from __future__ import annotations
@@ -63,7 +70,8 @@ MERGER_DECISION = ("862/NQ-UBTVQH14", dt.date(2020, 1, 10))
 REFORM_DAY = dt.date(2025, 7, 1)
 REFORM_DECISION = ("202/2025/QH15", dt.date(2025, 6, 12))
 FIGURES_DAY = dt.date(2024, 12, 31)
-LAST_EVENT_DAY = dt.date(2025, 6, 30)  # nothing happens to members after the reform
+# The stories of 2019–2025 stop here; after the reform only `recent_story` happens.
+LAST_EVENT_DAY = dt.date(2025, 6, 30)
 
 # The seed's figures.
 HOAN_LAO_MEMBERS = 1184
