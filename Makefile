@@ -25,8 +25,8 @@ demo: venv
 	$(COSO) load-demo --if-empty
 	@echo ""
 	@$(COSO) ensure-admin
-	@echo "Mở http://$(HOST):$(PORT)/admin/ để xem dữ liệu (Ctrl+C để dừng)."
-	@echo "Open http://$(HOST):$(PORT)/admin/ and log in as admin with the password above."
+	@echo "Mở http://$(HOST):$(PORT)/ và đăng nhập bằng một tài khoản ở trên (Ctrl+C để dừng)."
+	@echo "Open http://$(HOST):$(PORT)/ and log in with one of the accounts above (Ctrl+C to stop)."
 	$(COSO) serve --host $(HOST) --port $(PORT)
 
 lint: venv
