@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coso.web import views
+from coso.web import views, views_audit
 from coso.web.forms_views import form_urlpatterns
 
 app_name = "web"
@@ -12,5 +12,6 @@ urlpatterns = [
     path("units/<str:code>/", views.unit_page, name="unit"),
     path("members/", views.member_list, name="members"),
     path("members/<str:member_id>/", views.member_page, name="member"),
+    path("audit/", views_audit.audit_trail, name="audit"),
 ]
 urlpatterns += form_urlpatterns

@@ -85,4 +85,16 @@ PAGES: dict[str, dict[str, Any]] = {
             "anonymous": LOGIN,
         },
     },
+    "web:audit": {
+        "args": [],
+        "expect": {
+            "admin": OK,
+            "officer": OK,
+            "committee": HIDDEN,  # no role of theirs grants VIEW_AUDIT
+            "secretary": HIDDEN,
+            "member": HIDDEN,
+            "outsider": OK,  # an officer too: their own province's entries only
+            "anonymous": LOGIN,
+        },
+    },
 }
