@@ -112,12 +112,14 @@ def _short(value: Any) -> str:
 
 def changes(before: Any, after: Any) -> list[dict[str, str]]:
     """The keys whose value differs between `before` and `after`, sorted, values shortened."""
-    old = before if isinstance(before, dict) else {}
-    new = after if isinstance(after, dict) else {}
-    if not isinstance(before, dict | None):
-        old = {"": before}
-    if not isinstance(after, dict | None):
-        new = {"": after}
+
+    def as_dict(value: Any) -> dict[str, Any]:
+        # record_write stores dicts; anything else (a list, a scalar) shows under no key.
+        if value is None:
+            return {}
+        return value if isinstance(value, dict) else {"": value}
+
+    old, new = as_dict(before), as_dict(after)
     rows = []
     for key in sorted(set(old) | set(new)):
         was, now = old.get(key), new.get(key)

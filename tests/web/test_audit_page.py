@@ -176,3 +176,6 @@ def test_changes_lists_only_changed_keys_and_shortens_long_values() -> None:
     long = changes({}, {"x": "y" * 500})[0]["after"]
     assert len(long) == 80 and long.endswith("…")
     assert changes(None, None) == []
+    assert changes(None, ["x"]) == [
+        {"key": "", "before": "—", "after": "['x']", "full": "None → ['x']"}
+    ]
