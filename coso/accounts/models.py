@@ -7,14 +7,16 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RoleKind(models.TextChoices):
-    ADMIN = "admin", "Quản trị hệ thống"
-    ORG_OFFICER = "org_officer", "Cán bộ tổ chức"
-    COMMITTEE_MEMBER = "committee_member", "Cấp ủy viên"
-    BRANCH_SECRETARY = "branch_secretary", "Bí thư chi bộ"
-    MEMBER = "member", "Đảng viên"
+    ADMIN = "admin", _("Quản trị hệ thống")
+    ORG_OFFICER = "org_officer", _("Cán bộ tổ chức")
+    COMMITTEE_MEMBER = "committee_member", _("Cấp ủy viên")
+    BRANCH_SECRETARY = "branch_secretary", _("Bí thư chi bộ")
+    MEMBER = "member", pgettext_lazy("role", "Đảng viên")
 
 
 class Role(models.Model):

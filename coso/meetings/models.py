@@ -12,35 +12,36 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from coso.core.dates import FAR_FUTURE
 from coso.core.errors import CosoError
 
 
 class MeetingKind(models.TextChoices):
-    REGULAR = "regular", "Sinh hoạt thường kỳ"
-    THEMATIC = "thematic", "Sinh hoạt chuyên đề"
-    EXTRAORDINARY = "extraordinary", "Sinh hoạt bất thường"
-    COMMITTEE = "committee", "Họp cấp ủy"
+    REGULAR = "regular", _("Sinh hoạt thường kỳ")
+    THEMATIC = "thematic", _("Sinh hoạt chuyên đề")
+    EXTRAORDINARY = "extraordinary", _("Sinh hoạt bất thường")
+    COMMITTEE = "committee", _("Họp cấp ủy")
 
 
 class MeetingForm(models.TextChoices):
-    IN_PERSON = "in_person", "Trực tiếp"
-    BY_GROUP = "by_group", "Theo tổ đảng"
-    ONLINE = "online", "Trực tuyến"
+    IN_PERSON = "in_person", _("Trực tiếp")
+    BY_GROUP = "by_group", _("Theo tổ đảng")
+    ONLINE = "online", _("Trực tuyến")
 
 
 class MeetingStatus(models.TextChoices):
-    PLANNED = "planned", "Đã lên kế hoạch"
-    HELD = "held", "Đã họp, đang ghi biên bản"
-    CLOSED = "closed", "Đã khóa sổ"
-    CANCELLED = "cancelled", "Đã hủy"
+    PLANNED = "planned", _("Đã lên kế hoạch")
+    HELD = "held", _("Đã họp, đang ghi biên bản")
+    CLOSED = "closed", _("Đã khóa sổ")
+    CANCELLED = "cancelled", _("Đã hủy")
 
 
 class OnlineGround(models.TextChoices):
-    UNABLE_MAJORITY = "unable_majority", "Quá nửa đảng viên không thể sinh hoạt trực tiếp"
-    SPECIAL_CATEGORY = "special_category", "Đơn vị đặc thù (lực lượng vũ trang, biên giới…)"
-    SPECIAL_CIRCUMSTANCE = "special_circumstance", "Trường hợp đặc biệt do cấp trên quyết định"
+    UNABLE_MAJORITY = "unable_majority", _("Quá nửa đảng viên không thể sinh hoạt trực tiếp")
+    SPECIAL_CATEGORY = "special_category", _("Đơn vị đặc thù (lực lượng vũ trang, biên giới…)")
+    SPECIAL_CIRCUMSTANCE = "special_circumstance", _("Trường hợp đặc biệt do cấp trên quyết định")
 
 
 class SpecialCircumstance(models.Model):
@@ -156,17 +157,17 @@ class Meeting(_Lockable):
 
 
 class InviteeRole(models.TextChoices):
-    MEMBER = "member", "Đảng viên của chi bộ"
-    TEMPORARY = "temporary", "Sinh hoạt tạm thời"
-    PARTICIPANT = "participant", "Tham gia sinh hoạt (đơn vị khác)"
-    GUEST = "guest", "Cấp ủy cấp trên dự"
+    MEMBER = "member", _("Đảng viên của chi bộ")
+    TEMPORARY = "temporary", _("Sinh hoạt tạm thời")
+    PARTICIPANT = "participant", _("Tham gia sinh hoạt (đơn vị khác)")
+    GUEST = "guest", _("Cấp ủy cấp trên dự")
 
 
 class AttendanceStatus(models.TextChoices):
-    PENDING = "pending", "Chưa ghi"
-    PRESENT = "present", "Có mặt"
-    ABSENT_EXCUSED = "absent_excused", "Vắng có lý do"
-    ABSENT_UNEXCUSED = "absent_unexcused", "Vắng không lý do"
+    PENDING = "pending", _("Chưa ghi")
+    PRESENT = "present", _("Có mặt")
+    ABSENT_EXCUSED = "absent_excused", _("Vắng có lý do")
+    ABSENT_UNEXCUSED = "absent_unexcused", _("Vắng không lý do")
 
 
 class Invitation(_Lockable):

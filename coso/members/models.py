@@ -9,25 +9,30 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from coso.core.dates import FAR_FUTURE
 
 
 class Gender(models.TextChoices):
-    MALE = "male", "Nam"
-    FEMALE = "female", "Nữ"
+    MALE = "male", _("Nam")
+    FEMALE = "female", _("Nữ")
 
 
 class MemberStatus(models.TextChoices):
-    CANDIDATE = "candidate", "Đối tượng kết nạp"
-    PROBATIONARY = "probationary", "Đảng viên dự bị"
-    OFFICIAL = "official", "Đảng viên chính thức"
-    NOT_RECOGNIZED = "not_recognized", "Xóa tên khỏi danh sách dự bị"
-    TRANSFERRED_OUT = "transferred_out", "Chuyển ra ngoài hệ thống"
-    STRUCK_OFF = "struck_off", "Xóa tên"
-    EXPELLED = "expelled", "Khai trừ"
-    LEFT = "left", "Xin ra khỏi Đảng"
-    DECEASED = "deceased", "Từ trần"
+    CANDIDATE = "candidate", pgettext_lazy("member status", "Đối tượng kết nạp")
+    PROBATIONARY = "probationary", pgettext_lazy("member status", "Đảng viên dự bị")
+    OFFICIAL = "official", pgettext_lazy("member status", "Đảng viên chính thức")
+    NOT_RECOGNIZED = (
+        "not_recognized",
+        pgettext_lazy("member status", "Xóa tên khỏi danh sách dự bị"),
+    )
+    TRANSFERRED_OUT = "transferred_out", pgettext_lazy("member status", "Chuyển ra ngoài hệ thống")
+    STRUCK_OFF = "struck_off", pgettext_lazy("member status", "Xóa tên")
+    EXPELLED = "expelled", pgettext_lazy("member status", "Khai trừ")
+    LEFT = "left", pgettext_lazy("member status", "Xin ra khỏi Đảng")
+    DECEASED = "deceased", pgettext_lazy("member status", "Từ trần")
 
 
 IN_PARTY = (MemberStatus.PROBATIONARY, MemberStatus.OFFICIAL)
@@ -121,24 +126,39 @@ class MemberSpan(models.Model):
 
 
 class MemberEventKind(models.TextChoices):
-    IMPORT = "import", "Nhập dữ liệu"
-    ADMIT = "admit", "Kết nạp"
-    RECOGNIZE = "recognize", "Công nhận chính thức"
-    NOT_RECOGNIZE = "not_recognize", "Không công nhận, xóa tên khỏi danh sách dự bị"
-    TRANSFER_OUT = "transfer_out", "Chuyển sinh hoạt đi"
-    RECEIVE = "receive", "Tiếp nhận sinh hoạt"
-    TRANSFER_OUT_OF_SYSTEM = "transfer_out_of_system", "Chuyển ra ngoài hệ thống"
-    TEMPORARY_TRANSFER = "temporary_transfer", "Chuyển sinh hoạt tạm thời"
-    TEMPORARY_RETURN = "temporary_return", "Kết thúc sinh hoạt tạm thời"
-    EXEMPT = "exempt", "Miễn công tác và sinh hoạt"
-    RETURN_FROM_EXEMPTION = "return_from_exemption", "Trở lại sinh hoạt"
-    STRIKE_OFF = "strike_off", "Xóa tên"
-    EXPEL = "expel", "Khai trừ"
-    LEAVE = "leave", "Xin ra khỏi Đảng"
-    DEATH = "death", "Từ trần"
-    READMIT = "readmit", "Kết nạp lại"
-    REHOME = "rehome", "Chuyển theo tổ chức (sáp nhập)"
-    CHANGE_GROUP = "change_group", "Chuyển tổ đảng"
+    IMPORT = "import", pgettext_lazy("member event", "Nhập dữ liệu")
+    ADMIT = "admit", pgettext_lazy("member event", "Kết nạp")
+    RECOGNIZE = "recognize", pgettext_lazy("member event", "Công nhận chính thức")
+    NOT_RECOGNIZE = (
+        "not_recognize",
+        pgettext_lazy("member event", "Không công nhận, xóa tên khỏi danh sách dự bị"),
+    )
+    TRANSFER_OUT = "transfer_out", pgettext_lazy("member event", "Chuyển sinh hoạt đi")
+    RECEIVE = "receive", pgettext_lazy("member event", "Tiếp nhận sinh hoạt")
+    TRANSFER_OUT_OF_SYSTEM = (
+        "transfer_out_of_system",
+        pgettext_lazy("member event", "Chuyển ra ngoài hệ thống"),
+    )
+    TEMPORARY_TRANSFER = (
+        "temporary_transfer",
+        pgettext_lazy("member event", "Chuyển sinh hoạt tạm thời"),
+    )
+    TEMPORARY_RETURN = (
+        "temporary_return",
+        pgettext_lazy("member event", "Kết thúc sinh hoạt tạm thời"),
+    )
+    EXEMPT = "exempt", pgettext_lazy("member event", "Miễn công tác và sinh hoạt")
+    RETURN_FROM_EXEMPTION = (
+        "return_from_exemption",
+        pgettext_lazy("member event", "Trở lại sinh hoạt"),
+    )
+    STRIKE_OFF = "strike_off", pgettext_lazy("member event", "Xóa tên")
+    EXPEL = "expel", pgettext_lazy("member event", "Khai trừ")
+    LEAVE = "leave", pgettext_lazy("member event", "Xin ra khỏi Đảng")
+    DEATH = "death", pgettext_lazy("member event", "Từ trần")
+    READMIT = "readmit", pgettext_lazy("member event", "Kết nạp lại")
+    REHOME = "rehome", pgettext_lazy("member event", "Chuyển theo tổ chức (sáp nhập)")
+    CHANGE_GROUP = "change_group", pgettext_lazy("member event", "Chuyển tổ đảng")
 
 
 class MemberEvent(models.Model):
@@ -175,12 +195,12 @@ class MemberEvent(models.Model):
 
 
 class PositionRole(models.TextChoices):
-    SECRETARY = "secretary", "Bí thư"
-    DEPUTY_SECRETARY = "deputy_secretary", "Phó Bí thư"
-    STANDING_COMMITTEE_MEMBER = "standing_committee_member", "Ủy viên Ban Thường vụ"
-    COMMITTEE_MEMBER = "committee_member", "Cấp ủy viên"
-    GROUP_LEADER = "group_leader", "Tổ trưởng tổ đảng"
-    DEPUTY_GROUP_LEADER = "deputy_group_leader", "Tổ phó tổ đảng"
+    SECRETARY = "secretary", _("Bí thư")
+    DEPUTY_SECRETARY = "deputy_secretary", _("Phó Bí thư")
+    STANDING_COMMITTEE_MEMBER = "standing_committee_member", _("Ủy viên Ban Thường vụ")
+    COMMITTEE_MEMBER = "committee_member", _("Cấp ủy viên")
+    GROUP_LEADER = "group_leader", _("Tổ trưởng tổ đảng")
+    DEPUTY_GROUP_LEADER = "deputy_group_leader", _("Tổ phó tổ đảng")
 
 
 class Position(models.Model):
@@ -233,9 +253,9 @@ class ExternalRole(models.Model):
 
 
 class ParticipationKind(models.TextChoices):
-    ACTIVITY = "activity", "Tham gia sinh hoạt (ví dụ bộ đội biên phòng ở chi bộ thôn, bản)"
-    RESIDENCE = "residence", "Liên hệ nơi cư trú (Quy định 213-QĐ/TW)"
-    TEMPORARY = "temporary", "Sinh hoạt tạm thời"
+    ACTIVITY = "activity", _("Tham gia sinh hoạt (ví dụ bộ đội biên phòng ở chi bộ thôn, bản)")
+    RESIDENCE = "residence", _("Liên hệ nơi cư trú (Quy định 213-QĐ/TW)")
+    TEMPORARY = "temporary", _("Sinh hoạt tạm thời")
 
 
 class Participation(models.Model):

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from coso.core.dates import (
     FAR_FUTURE,
@@ -79,10 +81,12 @@ READMITTABLE = (
     MemberStatus.LEFT,
 )
 
+# Lazy labels: the exemption form shows them in the reader's language; the event record keeps
+# the Vietnamese text (see exempt_member).
 EXEMPTION_REASONS = {
-    "age": "tuổi cao, sức khỏe yếu",
-    "health": "tuổi cao, sức khỏe yếu",
-    "illness": "ốm đau phải điều trị dài ngày",
+    "age": _("tuổi cao, sức khỏe yếu"),
+    "health": _("tuổi cao, sức khỏe yếu"),
+    "illness": _("ốm đau phải điều trị dài ngày"),
 }
 
 
@@ -1012,7 +1016,9 @@ def exempt_member(
             f"Đảng viên «{member.member_id}»: lý do miễn «{reason}» không hợp lệ "
             f"(dùng: {', '.join(EXEMPTION_REASONS)})."
         )
-    details: dict[str, Any] = {"reason": reason, "reason_text": EXEMPTION_REASONS[reason]}
+    with translation.override("vi"):
+        reason_text = str(EXEMPTION_REASONS[reason])
+    details: dict[str, Any] = {"reason": reason, "reason_text": reason_text}
     if reason in ("age", "health"):
         key = "men_min_age" if member.gender == Gender.MALE else "women_min_age"
         min_age = rule(f"exemption.{key}", on)

@@ -10,38 +10,40 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from coso.core.dates import FAR_FUTURE
 
 
 class UnitKind(models.TextChoices):
-    CENTRAL = "central", "Trung ương"
-    PROVINCE = "province", "Đảng bộ tỉnh/thành phố"
-    DISTRICT = "district", "Đảng bộ huyện/thị xã/thành phố thuộc tỉnh"
-    COMMUNE = "commune", "Đảng bộ xã/phường/đặc khu"
-    GRASSROOTS_COMMITTEE = "grassroots_committee", "Đảng bộ cơ sở"
-    GRASSROOTS_BRANCH = "grassroots_branch", "Chi bộ cơ sở"
-    PARTIAL_COMMITTEE = "partial_committee", "Đảng bộ bộ phận"
-    BRANCH = "branch", "Chi bộ trực thuộc"
-    GROUP = "group", "Tổ đảng"
+    CENTRAL = "central", _("Trung ương")
+    PROVINCE = "province", _("Đảng bộ tỉnh/thành phố")
+    DISTRICT = "district", _("Đảng bộ huyện/thị xã/thành phố thuộc tỉnh")
+    COMMUNE = "commune", _("Đảng bộ xã/phường/đặc khu")
+    GRASSROOTS_COMMITTEE = "grassroots_committee", _("Đảng bộ cơ sở")
+    GRASSROOTS_BRANCH = "grassroots_branch", _("Chi bộ cơ sở")
+    PARTIAL_COMMITTEE = "partial_committee", _("Đảng bộ bộ phận")
+    BRANCH = "branch", _("Chi bộ trực thuộc")
+    GROUP = "group", _("Tổ đảng")
 
 
 HOME_KINDS = (UnitKind.BRANCH, UnitKind.GRASSROOTS_BRANCH)
 
 
 class UnitTag(models.TextChoices):
-    RESIDENTIAL = "residential", "Khu dân cư / tổ dân phố"
-    VILLAGE = "village", "Thôn, bản"
-    AGENCY = "agency", "Cơ quan"
-    PUBLIC_SERVICE = "public_service", "Đơn vị sự nghiệp"
-    ENTERPRISE = "enterprise", "Doanh nghiệp"
-    SCHOOL = "school", "Trường học"
-    ARMED_FORCES = "armed_forces", "Lực lượng vũ trang"
-    POLICE = "police", "Công an"
-    BORDER = "border", "Biên phòng / biên giới"
-    SPECIAL = "special", "Đặc thù"
-    COMMUNE = "commune", "Xã, phường, thị trấn"
-    DIRECTLY_UNDER = "directly_under", "Trực thuộc tỉnh ủy"
+    RESIDENTIAL = "residential", _("Khu dân cư / tổ dân phố")
+    VILLAGE = "village", _("Thôn, bản")
+    AGENCY = "agency", _("Cơ quan")
+    PUBLIC_SERVICE = "public_service", _("Đơn vị sự nghiệp")
+    ENTERPRISE = "enterprise", _("Doanh nghiệp")
+    SCHOOL = "school", _("Trường học")
+    ARMED_FORCES = "armed_forces", _("Lực lượng vũ trang")
+    POLICE = "police", _("Công an")
+    BORDER = "border", _("Biên phòng / biên giới")
+    SPECIAL = "special", _("Đặc thù")
+    COMMUNE = "commune", _("Xã, phường, thị trấn")
+    DIRECTLY_UNDER = "directly_under", _("Trực thuộc tỉnh ủy")
 
 
 class Unit(models.Model):
@@ -71,14 +73,14 @@ class Unit(models.Model):
 
 
 class UnitEventKind(models.TextChoices):
-    CREATE = "create", "Thành lập"
-    RENAME = "rename", "Đổi tên"
-    RETYPE = "retype", "Đổi loại hình"
-    RETAG = "retag", "Đổi phân loại"
-    MOVE = "move", "Chuyển trực thuộc"
-    MERGE = "merge", "Hợp nhất / sáp nhập"
-    ABSORB = "absorb", "Tiếp nhận đơn vị sáp nhập"
-    DISSOLVE = "dissolve", "Giải thể"
+    CREATE = "create", pgettext_lazy("unit event", "Thành lập")
+    RENAME = "rename", pgettext_lazy("unit event", "Đổi tên")
+    RETYPE = "retype", pgettext_lazy("unit event", "Đổi loại hình")
+    RETAG = "retag", pgettext_lazy("unit event", "Đổi phân loại")
+    MOVE = "move", pgettext_lazy("unit event", "Chuyển trực thuộc")
+    MERGE = "merge", pgettext_lazy("unit event", "Hợp nhất / sáp nhập")
+    ABSORB = "absorb", pgettext_lazy("unit event", "Tiếp nhận đơn vị sáp nhập")
+    DISSOLVE = "dissolve", pgettext_lazy("unit event", "Giải thể")
 
 
 class UnitEvent(models.Model):

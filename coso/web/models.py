@@ -8,19 +8,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ImportKind(models.TextChoices):
-    UNITS = "units", "Đơn vị"
-    MEMBERS = "members", "Đảng viên"
+    UNITS = "units", _("Đơn vị")
+    MEMBERS = "members", _("Đảng viên")
 
 
 class ImportStatus(models.TextChoices):
-    PENDING = "pending", "Đang chờ"
-    RUNNING = "running", "Đang chạy"
-    DONE = "done", "Đã nhập xong"
-    REFUSED = "refused", "Có lỗi, không ghi gì"
-    FAILED = "failed", "Lỗi hệ thống, không ghi gì"
+    PENDING = "pending", _("Đang chờ")
+    RUNNING = "running", _("Đang chạy")
+    DONE = "done", _("Đã nhập xong")
+    REFUSED = "refused", _("Có lỗi, không ghi gì")
+    FAILED = "failed", _("Lỗi hệ thống, không ghi gì")
 
 
 class ImportJob(models.Model):
