@@ -150,8 +150,10 @@ def name_keys(full_name: str) -> tuple[str, str]:
 
 
 def label(status: str) -> str:
+    # Refusal messages are Vietnamese whatever language the page is shown in.
     try:
-        return str(MemberStatus(status).label)
+        with translation.override("vi"):
+            return str(MemberStatus(status).label)
     except ValueError:
         return status
 
@@ -1249,7 +1251,8 @@ def assign_position(
         raise CosoError(
             f"Chức vụ «{role}» không hợp lệ (các chức vụ: {', '.join(PositionRole.values)})."
         )
-    role_label = PositionRole(role).label
+    with translation.override("vi"):
+        role_label = str(PositionRole(role).label)
     what = f"giao chức vụ «{role_label}» ở «{unit.code}»"
     span = _require_still_member(member, on, what)
     if span.status != MemberStatus.OFFICIAL:
