@@ -20,3 +20,5 @@ END $$;
 SQL
 $AS_PG psql -q -tc "SELECT 1 FROM pg_database WHERE datname = 'coso'" | grep -q 1 \
     || $AS_PG createdb -O coso coso
+# A test database left by an interrupted run would make pytest-django's CREATE DATABASE fail.
+$AS_PG dropdb --if-exists --force test_coso
