@@ -136,3 +136,24 @@ def audit_for_user(user: Any) -> QuerySet[AuditEntry]:
         return AuditEntry.objects.none()
     units = scope.units(Action.VIEW_AUDIT)
     return AuditEntry.objects.filter(unit__in=units.values("pk"))
+
+
+def record_command(action: str, target: str, after: dict[str, Any] | None = None) -> AuditEntry:
+    """Append one entry for a write made from the command line.
+
+    There is no request: the actor is the operating-system account that ran `coso`, and the
+    entry has no unit, so only administrators read it.
+    """
+    import getpass
+
+    return AuditEntry.objects.create(
+        user=None,
+        username=f"cli:{getpass.getuser()}"[:150],
+        ip=None,
+        action=action[:60],
+        target_type="file",
+        target_id=target[:100],
+        unit=None,
+        before=None,
+        after=_jsonable(after),
+    )

@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
 
+from coso.audit.log import record_command
 from coso.core.errors import RowErrors
 from coso.core.tabular import summary
 from coso.units.imports import import_units
@@ -29,7 +31,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            report = import_units(options["file"], progress=not options["no_progress"])
+            with transaction.atomic():
+                report = import_units(options["file"], progress=not options["no_progress"])
+                record_command("units_import", str(options["file"]), {"created": report.created})
         except RowErrors as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))

@@ -1,0 +1,42 @@
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+
+from coso.audit.models import AuditEntry
+from coso.units.models import Unit
+from coso.units.operations import create_unit
+
+
+def test_imports_and_plans_from_the_command_line_are_in_the_audit_trail(tmp_path):
+    units = tmp_path / "units.csv"
+    units.write_text(
+        "code,name,kind,parent,valid_from,category\nP9,Tỉnh thử,province,,2000-01-01,\n",
+        encoding="utf-8",
+    )
+    call_command("units_import", str(units), "--no-progress")
+    plan = tmp_path / "plan.csv"
+    plan.write_text("op,unit,into,name,kind,category\nrename,P9,,Tỉnh mới,,\n", encoding="utf-8")
+    call_command("reorg_apply", str(plan), "--on", "2020-01-01", "--decision", "1/QĐ", "--dry-run")
+    call_command("reorg_apply", str(plan), "--on", "2020-01-01", "--decision", "1/QĐ")
+
+    entries = list(AuditEntry.objects.order_by("id").values_list("action", "username", "target_id"))
+    # The dry run wrote nothing, so it is not in the trail.
+    assert [(a, t) for a, _u, t in entries] == [
+        ("units_import", str(units)),
+        ("reorg_apply", str(plan)),
+    ]
+    assert all(user.startswith("cli:") for _a, user, _t in entries)
+
+
+def test_a_refused_import_leaves_no_audit_entry(tmp_path):
+    create_unit(code="P1", name="Tỉnh", kind="province", parent=None, on=dt.date(2000, 1, 1))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "code,name,kind,parent,valid_from,category\nP1,Trùng mã,province,,2000-01-01,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit):
+        call_command("units_import", str(bad), "--no-progress")
+    assert not AuditEntry.objects.exists()
+    assert Unit.objects.count() == 1
