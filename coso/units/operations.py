@@ -347,15 +347,25 @@ def _subtree_rows(span: UnitSpan, on: dt.date) -> list[_Row]:
 def _members_by_unit(span: UnitSpan, on: dt.date) -> dict[int, int]:
     """Members at home on `on` in each unit of the subtree of `span`."""
     lo, hi = subtree_range(span.path)
-    units = UnitSpan.objects.filter(
-        path__gte=lo, path__lt=hi, valid_from__lte=on, valid_to__gt=on
-    ).values("unit_id")
-    return dict(
-        MemberSpan.objects.filter(valid_from__lte=on, valid_to__gt=on, unit_id__in=units)
-        .values("unit_id")
-        .annotate(n=Count("id"))
-        .values_list("unit_id", "n")
+    unit_ids = list(
+        UnitSpan.objects.filter(
+            path__gte=lo, path__lt=hi, valid_from__lte=on, valid_to__gt=on
+        ).values_list("unit_id", flat=True)
     )
+    # An explicit id list, not a subquery: inside one long transaction (a plan, the demo load)
+    # PostgreSQL has no statistics for the rows just written and planned the subquery as a scan
+    # of every member span per call. Chunks stay under SQLite's limit on bound variables.
+    counts: dict[int, int] = {}
+    for i in range(0, len(unit_ids), 10_000):
+        counts.update(
+            MemberSpan.objects.filter(
+                unit_id__in=unit_ids[i : i + 10_000], valid_from__lte=on, valid_to__gt=on
+            )
+            .values("unit_id")
+            .annotate(n=Count("id"))
+            .values_list("unit_id", "n")
+        )
+    return counts
 
 
 def _check_subtree_unchanged_after(span: UnitSpan, on: dt.date) -> None:

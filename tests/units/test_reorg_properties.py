@@ -193,6 +193,8 @@ def run(data: st.DataObject) -> None:
             .select_related("unit")
             .order_by("unit__code")
         )
+        if not live:  # every unit was dissolved or merged away: nothing left to reorganize
+            break
         before = fingerprint()
         try:
             with transaction.atomic():
