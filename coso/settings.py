@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    "coso.api.middleware.ApiMethodNotAllowedMiddleware",
     # Last, as django-axes asks: it turns lockouts raised during login into responses.
     "axes.middleware.AxesMiddleware",
 ]
