@@ -1,17 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
-from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
-
-from coso.audit.log import record_command
-from coso.core.errors import RowErrors
-from coso.core.tabular import summary
+from coso.core.import_command import ImportCommand
+from coso.core.tabular import ImportReport
 from coso.members.imports import import_members
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Nhập đảng viên từ tệp .csv hoặc .xlsx có các cột member_id,card_no,full_name,gender,"
         "birth_date,branch,admitted_on,official_on và có thể thêm national_id,ethnicity,religion,"
@@ -22,23 +18,7 @@ class Command(BaseCommand):
         "Import members from a .csv or .xlsx file with the columns above. If any row is wrong, "
         "nothing is written and every error is listed (exit status 1)."
     )
+    action = "members_import"
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="tệp .csv hoặc .xlsx / the .csv or .xlsx file")
-        parser.add_argument(
-            "--no-progress",
-            action="store_true",
-            help="không hiện thanh tiến độ / do not show the progress bar",
-        )
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            with transaction.atomic():
-                report = import_members(options["file"], progress=not options["no_progress"])
-                record_command("members_import", str(options["file"]), {"created": report.created})
-        except RowErrors as exc:
-            for error in exc.errors:
-                self.stderr.write(str(error))
-            self.stderr.write(f"{len(exc.errors)} lỗi, không có thay đổi nào được ghi.")
-            raise SystemExit(1) from exc
-        self.stdout.write(summary(report))
+    def importer(self) -> Callable[..., ImportReport]:
+        return import_members

@@ -1,0 +1,42 @@
+"""The shared shape of `coso units import` and `coso members import`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from coso.audit.log import record_command
+from coso.core.errors import RowErrors
+from coso.core.tabular import ImportReport, summary
+
+
+class ImportCommand(BaseCommand):
+    """Run one all-or-nothing import, audit it in the same transaction, print every error."""
+
+    action = ""  # the audit action, also the command name
+
+    def importer(self) -> Callable[..., ImportReport]:
+        raise NotImplementedError
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="tệp .csv hoặc .xlsx / the .csv or .xlsx file")
+        parser.add_argument(
+            "--no-progress",
+            action="store_true",
+            help="không hiện thanh tiến độ / do not show the progress bar",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            with transaction.atomic():
+                report = self.importer()(options["file"], progress=not options["no_progress"])
+                record_command(self.action, str(options["file"]), {"created": report.created})
+        except RowErrors as exc:
+            for error in exc.errors:
+                self.stderr.write(str(error))
+            self.stderr.write(f"{len(exc.errors)} lỗi, không có thay đổi nào được ghi.")
+            raise SystemExit(1) from exc
+        self.stdout.write(summary(report))
