@@ -6,5 +6,6 @@ urlpatterns = [
     path("accounts/", include("coso.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("coso.api.urls")),
+    path("", include("coso.meetings.urls")),
     path("", include("coso.web.urls")),
 ]

@@ -1,8 +1,8 @@
 """Every route of the project, requested by every member of the cast, answers as a matrix says.
 
 The expected answers live next to the code that serves them:
-- tests/web/matrix_pages.py (read pages) and tests/web/matrix_forms.py (forms, previews, imports),
-  both `PAGES = {url_name: {"args": [...], "expect": {role: status}, ...}}`;
+- tests/web/matrix_pages.py (read pages), tests/web/matrix_forms.py (forms, previews, imports)
+  and tests/meetings/matrix_{pages,me,reports}.py (branch activities), all `PAGES = {url_name: {"args": [...], "expect": {role: status}, ...}}`;
 - tests/api/matrix_api.py (JSON API);
 - ACCOUNT_ROUTES below, for the few routes that no other matrix owns (login, logout, 2FA, language).
 
@@ -97,7 +97,14 @@ def walk_routes(
             yield Route(name=name or pattern, pattern=pattern)
 
 
-PAGE_MATRICES = ("tests.web.matrix_pages", "tests.web.matrix_forms")
+PAGE_MATRICES = (
+    "tests.web.matrix_pages",
+    "tests.web.matrix_forms",
+    # branch activities: pages, the member's own page, reports
+    "tests.meetings.matrix_pages",
+    "tests.meetings.matrix_me",
+    "tests.meetings.matrix_reports",
+)
 
 
 def _matrix_modules() -> list[Any]:
