@@ -13,11 +13,19 @@ nothing: a request that reaches the registry is refused by it (409 `refused`, 40
 `row_errors`) or is a dry run (200); a caller without the right answers 404 before that. So
 every role meets the same object in the same state, and "allowed" reads as "reached the
 domain". Out of scope is always 404, never 403.
+
+Some entries need objects beyond the cast (a meeting of branch B): `setup(cast)` makes them
+and returns their ids by name; a path value `Ref("name")` stands for such an id (tests/api/walk.py
+fills it in).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
+
+from tests.cast import Cast
 
 OK, BAD_FILE, UNAUTHORIZED, HIDDEN, REFUSED, INVALID = 200, 400, 401, 404, 409, 422
 
@@ -26,6 +34,31 @@ _ROLES = ("admin", "officer", "committee", "secretary", "member", "outsider")
 
 def everyone(status: int) -> dict[str, int]:
     return {**dict.fromkeys(_ROLES, status), "anonymous": UNAUTHORIZED}
+
+
+@dataclass(frozen=True)
+class Ref:
+    """The id of an object made by `setup`, filled into a path when the entry is requested."""
+
+    name: str
+
+
+def setup(cast: Cast) -> dict[str, Any]:
+    """Meetings of branch B for the meetings entries: one planned in person with no attendance
+    recorded (closing, amending, voting, opening check-in or checking in are all refused) and
+    one cancelled (any recording is refused)."""
+    from coso.meetings.models import MeetingForm, MeetingKind
+    from coso.meetings.operations import cancel_meeting, plan_meeting
+
+    day = dt.date(2024, 5, 10)
+    planned = plan_meeting(
+        cast.B, kind=MeetingKind.REGULAR, form=MeetingForm.IN_PERSON, on=day, place="Hội trường"
+    )
+    cancelled = plan_meeting(
+        cast.B, kind=MeetingKind.THEMATIC, form=MeetingForm.IN_PERSON, on=day, place="Hội trường"
+    )
+    cancel_meeting(cancelled, reason="Trùng lịch")
+    return {"planned": planned.pk, "cancelled": cancelled.pk}
 
 
 def public(status: int) -> dict[str, int]:
@@ -46,6 +79,13 @@ _MEMBERS_FILE = (
     "member_id,card_no,full_name,gender,birth_date,branch,admitted_on,official_on\n"
     "API-M1,,Lê Văn Tám,male,not-a-date,B,2020-01-01,\n"
 )
+# Who may manage a meeting of B: the administrator, the committee of C and B's secretary; the
+# officer of P only reads; the member of B reads the meetings they are invited to.
+_MANAGERS_REFUSED = {**everyone(REFUSED), "officer": HIDDEN, "member": HIDDEN, "outsider": HIDDEN}
+_READERS = {**everyone(OK), "outsider": HIDDEN}
+_ROLES_READ = {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN}  # reports: roles only
+_PLANNED = {"meeting_id": Ref("planned")}
+_CANCELLED = {"meeting_id": Ref("cancelled")}
 _PLAN_FILE = "op,unit,into,name,kind,category\nrename,B,,Chi bộ B (tên mới),,\n"
 
 API: dict[tuple[str, str], dict[str, Any]] = {
@@ -112,6 +152,91 @@ API: dict[tuple[str, str], dict[str, Any]] = {
         "files": {"file": ("dang-vien.csv", _MEMBERS_FILE)},
         "expect": {**everyone(BAD_FILE), "committee": HIDDEN, "member": HIDDEN},
     },
+    # --- branch activities (coso/api/meetings.py) ---
+    ("GET", "/api/v1/units/{code}/meetings"): {
+        "path": {"code": "B"},
+        "query": {"from": "2024-01-01", "to": "2025-01-01"},
+        "expect": _READERS,  # a member: their home branch
+    },
+    ("POST", "/api/v1/units/{code}/meetings"): {
+        "path": {"code": "B"},
+        # Online, but B is no special unit, no circumstance is declared and nobody is unable
+        # to come: refused (HD 03-HD/TW), nothing written.
+        "json": {
+            "kind": "regular",
+            "form": "online",
+            "on": "2024-06-10",
+            "online_link": "https://meet.example.vn/b",
+            "online_reason": "Mưa bão",
+            "unable_in_person": 0,
+        },
+        "expect": _MANAGERS_REFUSED,
+    },
+    ("GET", "/api/v1/meetings/{meeting_id}"): {"path": _PLANNED, "expect": _READERS},
+    ("POST", "/api/v1/meetings/{meeting_id}/attendance"): {
+        "path": _CANCELLED,  # a cancelled meeting records nothing
+        "json": {"attendance": [{"member_id": "CAST-B1", "status": "present"}]},
+        "expect": _MANAGERS_REFUSED,
+    },
+    ("POST", "/api/v1/meetings/{meeting_id}/minutes"): {
+        "path": _CANCELLED,
+        "json": {"review": "Tháng qua chi bộ đã…"},
+        "expect": _MANAGERS_REFUSED,
+    },
+    ("POST", "/api/v1/meetings/{meeting_id}/resolutions"): {
+        "path": _PLANNED,  # one vote, but nobody is recorded present
+        "json": {"title": "Nghị quyết tháng 5", "votes_for": 1},
+        "expect": _MANAGERS_REFUSED,
+    },
+    ("POST", "/api/v1/meetings/{meeting_id}/close"): {
+        "path": _PLANNED,  # no attendance recorded: cannot be closed
+        "expect": _MANAGERS_REFUSED,
+    },
+    ("POST", "/api/v1/meetings/{meeting_id}/cancel"): {
+        "path": _CANCELLED,  # already cancelled
+        "json": {"reason": "Trùng lịch"},
+        "expect": _MANAGERS_REFUSED,
+    },
+    ("POST", "/api/v1/meetings/{meeting_id}/amendments"): {
+        "path": _PLANNED,  # not closed: amendments are for closed meetings only
+        "json": {"field": "place", "value": "Nhà văn hóa", "reason": "Ghi nhầm"},
+        "expect": _MANAGERS_REFUSED,
+    },
+    ("POST", "/api/v1/meetings/{meeting_id}/check-in/open"): {
+        "path": _PLANNED,  # in person: no check-in window
+        "json": {},
+        "expect": _MANAGERS_REFUSED,
+    },
+    ("POST", "/api/v1/meetings/{meeting_id}/check-in"): {
+        "path": _PLANNED,
+        # Roles without a member record cannot check in; the member is outside any window.
+        "expect": {**everyone(REFUSED), "outsider": HIDDEN},
+    },
+    ("POST", "/api/v1/meetings/{meeting_id}/check-in/confirm"): {
+        "path": _CANCELLED,
+        "json": {"excused": []},
+        "expect": _MANAGERS_REFUSED,
+    },
+    ("GET", "/api/v1/units/{code}/resolutions"): {
+        "path": {"code": "B"},
+        "query": {"year": 2024},
+        "expect": _READERS,
+    },
+    ("GET", "/api/v1/members/{member_id}/attendance"): {
+        "path": {"member_id": "CAST-B1"},
+        "query": {"from": "2024-01-01", "to": "2025-01-01"},
+        "expect": _READERS,  # a member: their own record
+    },
+    ("GET", "/api/v1/units/{code}/activity-report"): {
+        "path": {"code": "B"},
+        "query": {"from": "2024-01-01", "to": "2025-01-01"},
+        "expect": _ROLES_READ,
+    },
+    ("GET", "/api/v1/units/{code}/activity-warnings"): {
+        "path": {"code": "B"},
+        "query": {"from": "2024-01-01", "to": "2025-01-01"},
+        "expect": _ROLES_READ,
+    },
 }
 
 # Routes outside the OpenAPI schema: the schema, the docs page (both public, they hold no
@@ -138,6 +263,22 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:post_plan": ("POST", "/api/v1/reorg/plans"),
     "api:post_units_import": ("POST", "/api/v1/imports/units"),
     "api:post_members_import": ("POST", "/api/v1/imports/members"),
+    "api:list_meetings": ("GET", "/api/v1/units/{code}/meetings"),
+    "api:plan": ("POST", "/api/v1/units/{code}/meetings"),
+    "api:get_meeting": ("GET", "/api/v1/meetings/{meeting_id}"),
+    "api:post_attendance": ("POST", "/api/v1/meetings/{meeting_id}/attendance"),
+    "api:post_minutes": ("POST", "/api/v1/meetings/{meeting_id}/minutes"),
+    "api:post_resolution": ("POST", "/api/v1/meetings/{meeting_id}/resolutions"),
+    "api:close": ("POST", "/api/v1/meetings/{meeting_id}/close"),
+    "api:cancel": ("POST", "/api/v1/meetings/{meeting_id}/cancel"),
+    "api:post_amendment": ("POST", "/api/v1/meetings/{meeting_id}/amendments"),
+    "api:open_check_in": ("POST", "/api/v1/meetings/{meeting_id}/check-in/open"),
+    "api:check_in": ("POST", "/api/v1/meetings/{meeting_id}/check-in"),
+    "api:confirm_check_ins": ("POST", "/api/v1/meetings/{meeting_id}/check-in/confirm"),
+    "api:list_resolutions": ("GET", "/api/v1/units/{code}/resolutions"),
+    "api:member_attendance": ("GET", "/api/v1/members/{member_id}/attendance"),
+    "api:activity_report": ("GET", "/api/v1/units/{code}/activity-report"),
+    "api:list_activity_warnings": ("GET", "/api/v1/units/{code}/activity-warnings"),
     "api:openapi-json": ("GET", "/api/v1/openapi.json"),
     "api:openapi-view": ("GET", "/api/v1/docs"),
     "api:docs-asset": ("GET", "/api/v1/docs/assets/swagger-ui.css"),

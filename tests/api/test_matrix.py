@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from coso.api.api import api
 from coso.api.urls import urlpatterns
-from tests.api.matrix_api import API, EXTRA, URL_NAMES
+from tests.api.matrix_api import API, EXTRA, URL_NAMES, setup
 from tests.api.walk import call
 from tests.cast import Cast
 
@@ -53,12 +53,13 @@ def test_every_entry_names_the_whole_cast_and_never_403() -> None:
 
 
 def test_every_operation_answers_each_role_as_the_matrix_says(cast: Cast) -> None:
+    objects = setup(cast)
     tokens = {role: cast.token(role) for role in THE_CAST if role != "anonymous"}
     client = Client()
     wrong: list[str] = []
     for (method, template), spec in {**API, **EXTRA}.items():
         for role, expected in spec["expect"].items():
-            response = call(client, method, template, spec, tokens.get(role))
+            response = call(client, method, template, spec, tokens.get(role), objects)
             if response.status_code != expected:
                 wrong.append(
                     f"{method} {template} as {role}: {response.status_code}, expected "
@@ -75,9 +76,10 @@ def test_every_operation_answers_each_role_as_the_matrix_says(cast: Cast) -> Non
 
 def test_session_users_get_the_same_answers_as_token_users(cast: Cast) -> None:
     """The browser session is the second way in; the scopes are the same."""
+    objects = setup(cast)
     for (method, template), spec in API.items():
         if method != "GET":
             continue
         for role in ("officer", "member", "outsider"):
-            got = call(cast.client(role), method, template, spec, None).status_code
+            got = call(cast.client(role), method, template, spec, None, objects).status_code
             assert got == spec["expect"][role], (method, template, role, got)
