@@ -59,7 +59,7 @@ from coso.members.models import (
 )
 from coso.members.operations import name_keys
 from coso.stats.models import DailyDelta
-from coso.stats.tally import rebuild_all
+from coso.stats.tally import MEMBER_GROUPS, SIGNS, add_member_groups, rebuild_all
 from coso.units.models import Unit, UnitEvent, UnitSpan
 
 NATIONAL_MEMBERS = 5_600_000
@@ -1272,7 +1272,9 @@ def _can_fan_out(total: int) -> bool:
     )
 
 
-def _write_chunk(job: tuple[int, int, str]) -> tuple[int, int, str, float]:
+def _write_chunk(
+    job: tuple[int, int, str],
+) -> tuple[int, int, str, float, Counter[tuple[dt.date, str]]]:
     start, stop, directory = job
     assert _PLAN is not None
     cpu = time.process_time()
@@ -1287,17 +1289,25 @@ def _write_chunk(job: tuple[int, int, str]) -> tuple[int, int, str, float]:
             db.execute(f"CREATE TABLE {key} ({', '.join(cols)})")
             db.executemany(f"INSERT INTO {key} VALUES ({', '.join(['?'] * len(cols))})", rows[key])
         db.commit()
+        # The chunk's share of DailyDelta, counted here in parallel rather than by a pass of
+        # rebuild_all() over every span at the end.
+        deltas: Counter[tuple[dt.date, str]] = Counter()
+        for column, sign in SIGNS:
+            sql = MEMBER_GROUPS.format(column=column, table="spans", where="")
+            add_member_groups(deltas, db.execute(sql).fetchall(), sign)
     finally:
         db.close()
-    return start, stop, str(path), time.process_time() - cpu
+    return start, stop, str(path), time.process_time() - cpu, deltas
 
 
 def _write_members_parallel(
     plan: MemberPlan, chunks: list[tuple[int, int]], counts: Counter[str], bar: Any
-) -> None:
+) -> Counter[tuple[dt.date, str]]:
+    """Write the members; return the DailyDelta totals of the member spans written."""
     global _PLAN
     _PLAN = plan
     workers = max(1, os.cpu_count() or 2)
+    member_deltas: Counter[tuple[dt.date, str]] = Counter()
     db_file = Path(str(connection.settings_dict["NAME"]))
     on_disk = db_file.is_absolute() and db_file.exists()
     scratch = Path(
@@ -1307,7 +1317,8 @@ def _write_members_parallel(
     try:
         with ctx.Pool(workers) as pool:
             jobs = [(a, b, str(scratch)) for a, b in chunks]
-            for start, stop, path, worker_cpu in pool.imap(_write_chunk, jobs):
+            for start, stop, path, worker_cpu, deltas in pool.imap(_write_chunk, jobs):
+                member_deltas.update(deltas)
                 TIMINGS["workers: compute and write member chunks"] += worker_cpu
                 with _timed("copy member chunks"), connection.cursor() as cur:
                     cur.execute("ATTACH DATABASE %s AS chunk", [path])
@@ -1327,6 +1338,7 @@ def _write_members_parallel(
     finally:
         _PLAN = None
         shutil.rmtree(scratch, ignore_errors=True)
+    return member_deltas
 
 
 def _reset_sequences() -> None:
@@ -1438,6 +1450,7 @@ def generate_dataset(*, members: int, seed: int = 1, progress: bool = True) -> d
     )
     say(f"{len(builder.units):,} units, {len(home.ids):,} home branches; writing")
     counts: Counter[str] = Counter()
+    member_deltas: Counter[tuple[dt.date, str]] | None = None
     with _bulk_mode(say):
         with transaction.atomic():
             _insert(INSERTS["units"], builder.units)
@@ -1454,7 +1467,7 @@ def generate_dataset(*, members: int, seed: int = 1, progress: bool = True) -> d
         ) as bar:
             chunks = [(a, min(total, a + MEMBER_CHUNK)) for a in range(0, total, MEMBER_CHUNK)]
             if _can_fan_out(total):
-                _write_members_parallel(plan, chunks, counts, bar)
+                member_deltas = _write_members_parallel(plan, chunks, counts, bar)
             else:
                 for start, stop in chunks:
                     with _timed("compute member rows"):
@@ -1467,7 +1480,7 @@ def generate_dataset(*, members: int, seed: int = 1, progress: bool = True) -> d
     _reset_sequences()
     say("summing daily deltas")
     with transaction.atomic(), _timed("rebuild daily deltas"):
-        rebuild_all()
+        rebuild_all(member_deltas)
     say("analyzing")
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":

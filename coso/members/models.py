@@ -59,8 +59,14 @@ class Member(models.Model):
 
     # Snapshot of today's state, rewritten by every operation from the spans.
     status = models.CharField(max_length=20, choices=MemberStatus.choices, db_index=True)
+    # Indexed by member_home_status (home_unit, status); a second index would only slow writes.
     home_unit = models.ForeignKey(
-        "units.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "units.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     exempt = models.BooleanField(default=False)
     in_transit = models.BooleanField(default=False)
@@ -82,8 +88,14 @@ class Member(models.Model):
 
 
 class MemberSpan(models.Model):
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="spans")
-    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="member_spans")
+    # Both keys lead a composite index (the unique (member, valid_from) and
+    # memberspan_unit_period): their own single-column indexes would only slow the loads.
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="spans", db_index=False
+    )
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="member_spans", db_index=False
+    )
     group = models.ForeignKey(
         "units.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="group_spans"
     )
@@ -163,7 +175,11 @@ class MemberEventKind(models.TextChoices):
 
 class MemberEvent(models.Model):
     kind = models.CharField(max_length=30, choices=MemberEventKind.choices)
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="events")
+    # Indexed by memberevent_member_date. Events are read per member; no question asks for them
+    # per unit, so `unit` and `other_unit` carry no index (17 million rows at national size).
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     effective_on = models.DateField()
     decided_on = models.DateField(null=True, blank=True)
     decision = models.ForeignKey(
@@ -174,10 +190,20 @@ class MemberEvent(models.Model):
         related_name="member_events",
     )
     unit = models.ForeignKey(
-        "units.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "units.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     other_unit = models.ForeignKey(
-        "units.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "units.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     unit_event = models.ForeignKey(
         "units.UnitEvent",
@@ -261,8 +287,13 @@ class ParticipationKind(models.TextChoices):
 class Participation(models.Model):
     """A member taking part in a unit other than the home branch; never counted as membership."""
 
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="participations")
-    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="participations")
+    # Both keys lead a composite index below.
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="participations", db_index=False
+    )
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="participations", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=ParticipationKind.choices)
     valid_from = models.DateField()
     valid_to = models.DateField(default=FAR_FUTURE)
@@ -277,5 +308,11 @@ class Participation(models.Model):
         indexes = [
             models.Index(
                 fields=["unit", "valid_from", "valid_to"], name="participation_unit_period"
+            ),
+            # Covering for the whole registry's participant count (distinct members on a day,
+            # less those in units that do not exist then).
+            models.Index(
+                fields=["member", "valid_from", "valid_to", "unit"],
+                name="participation_member_period",
             ),
         ]

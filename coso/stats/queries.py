@@ -119,11 +119,15 @@ def _participants(lo: str, hi: str, day: dt.date, plan: Plan) -> int:
         )
         params: list[Any] = [lo, hi, day, day, day, day]
     elif plan == "whole":
-        # Units existing on the day are exactly those of the tree; `Unit` has their lifetimes.
+        # Units existing on the day are exactly those of the tree, so only participations in
+        # units that do not exist then are left out: those few thousand ids are listed once
+        # from the lifetime indexes, and the participations are read from their covering index
+        # (a join to every participation's unit was 4x slower at national size).
         sql = (
             "SELECT COUNT(DISTINCT p.member_id) FROM members_participation p "
-            "CROSS JOIN units_unit u "
-            f"WHERE u.id = p.unit_id AND {_VALID.format(t='p')} AND {_VALID.format(t='u')}"
+            f"WHERE {_VALID.format(t='p')} AND p.unit_id NOT IN ("
+            "SELECT id FROM units_unit WHERE valid_to <= %s "
+            "UNION ALL SELECT id FROM units_unit WHERE valid_from > %s)"
         )
         params = [day, day, day, day]
     else:

@@ -35,36 +35,55 @@ def _unit_metrics(kind: str, tags: str) -> list[str]:
     return names
 
 
-def _compute(days: list[dt.date] | None) -> Counter[tuple[dt.date, str]]:
-    """Deltas for the given days (all days when None)."""
+# Member spans grouped by a start or end day. Shared with `coso generate`, whose workers run it
+# on each chunk they write (so a national load needs no second pass over 16 million spans).
+MEMBER_GROUPS = (
+    "SELECT {column}, status, exempt, in_transit, COUNT(*) FROM {table} "
+    "{where} GROUP BY {column}, status, exempt, in_transit"
+)
+SIGNS = (("valid_from", 1), ("valid_to", -1))
+
+
+def add_member_groups(
+    totals: Counter[tuple[dt.date, str]], rows: Iterable[tuple[object, ...]], sign: int
+) -> None:
+    """Add rows of MEMBER_GROUPS (day, status, exempt, in_transit, count) to `totals`."""
+    for day, status, exempt, in_transit, n in rows:
+        day = _as_date(day)
+        if day == FAR_FUTURE:
+            continue
+        for metric in _member_metrics(str(status), bool(exempt), bool(in_transit)):
+            totals[(day, metric)] += sign * int(n)  # type: ignore[call-overload]
+
+
+def _compute(days: list[dt.date] | None, *, members: bool = True) -> Counter[tuple[dt.date, str]]:
+    """Deltas for the given days (all days when None); unit figures only if not `members`."""
     totals: Counter[tuple[dt.date, str]] = Counter()
     chunks: list[list[dt.date] | None] = (
         [None] if days is None else [days[i : i + 500] for i in range(0, len(days), 500)]
     )
     with connection.cursor() as cur:
         for chunk in chunks:
-            for column, sign in (("valid_from", 1), ("valid_to", -1)):
+            for column, sign in SIGNS:
                 where, params = "", []
                 if chunk is not None:
                     where = f"WHERE {column} IN ({','.join(['%s'] * len(chunk))})"
                     params = list(chunk)
-                # The whole table: read the covering (unit, valid_from, valid_to, status, ...)
-                # index rather than visiting every row through a date index (2x faster on SQLite
-                # at national size); open ends change nothing ("<>" keeps SQLite on that index).
-                member_where = where or "WHERE unit_id >= 0"
-                if column == "valid_to":
-                    member_where += " AND valid_to <> %s"
-                cur.execute(
-                    f"SELECT {column}, status, exempt, in_transit, COUNT(*) FROM members_memberspan "
-                    f"{member_where} GROUP BY {column}, status, exempt, in_transit",
-                    params + ([FAR_FUTURE] if column == "valid_to" else []),
-                )
-                for day, status, exempt, in_transit, n in cur.fetchall():
-                    day = _as_date(day)
-                    if day == FAR_FUTURE:
-                        continue
-                    for metric in _member_metrics(status, bool(exempt), bool(in_transit)):
-                        totals[(day, metric)] += sign * n
+                if members:
+                    # The whole table: read the covering (unit, valid_from, valid_to, status, ...)
+                    # index rather than visiting every row through a date index (2x faster on
+                    # SQLite at national size); open ends change nothing ("<>" keeps SQLite on
+                    # that index).
+                    member_where = where or "WHERE unit_id >= 0"
+                    if column == "valid_to":
+                        member_where += " AND valid_to <> %s"
+                    cur.execute(
+                        MEMBER_GROUPS.format(
+                            column=column, table="members_memberspan", where=member_where
+                        ),
+                        params + ([FAR_FUTURE] if column == "valid_to" else []),
+                    )
+                    add_member_groups(totals, cur.fetchall(), sign)
                 cur.execute(
                     f"SELECT {column}, kind, tags, COUNT(*) FROM units_unitspan "
                     f"{where} GROUP BY {column}, kind, tags",
@@ -99,7 +118,16 @@ def refresh_days(days: Iterable[dt.date]) -> None:
     _write(_compute(wanted))
 
 
-def rebuild_all() -> None:
-    """Recompute the whole table (after bulk loads that bypass the operations)."""
+def rebuild_all(member_totals: Counter[tuple[dt.date, str]] | None = None) -> None:
+    """Recompute the whole table (after bulk loads that bypass the operations).
+
+    A loader that has already counted the member spans it wrote (with MEMBER_GROUPS and
+    `add_member_groups`) passes those totals; only the unit spans are then read.
+    """
     DailyDelta.objects.all().delete()
-    _write(_compute(None))
+    if member_totals is None:
+        _write(_compute(None))
+    else:
+        totals = _compute(None, members=False)
+        totals.update(member_totals)  # adds, keeping negative deltas (`+` would drop them)
+        _write(totals)

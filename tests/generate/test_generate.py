@@ -191,6 +191,8 @@ def test_parallel_writer_writes_the_same_rows(monkeypatch: pytest.MonkeyPatch) -
                 "SELECT kind, member_id, effective_on, unit_id, other_unit_id "
                 "FROM members_memberevent ORDER BY member_id, effective_on, kind"
             ),
+            # The parallel path counts DailyDelta in its workers; the simple one recounts.
+            _rows("SELECT day, metric, delta FROM stats_dailydelta ORDER BY day, metric"),
         )
 
     monkeypatch.setattr(generate, "FORCE_PARALLEL", True)
