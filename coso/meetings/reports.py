@@ -67,6 +67,8 @@ class MeetingReport:
     total: ReportRow
     rows: list[ReportRow]
     warnings: list[ActivityWarning]
+    # The branches counted (for names and drill-down of the branches with warnings).
+    branches: list[Branch] = field(default_factory=list)
 
 
 def _held_in_slots(
@@ -90,7 +92,7 @@ def meeting_report(
     root = span_on(unit, max(as_of, unit.valid_from))
     branches = branches_under(unit, start, end)
     if root.kind in HOME_KINDS:
-        children = [(root.unit.code, root.name, root.path)]
+        children = [(unit.code, root.name, root.path)]
     else:
         children = list(
             UnitSpan.objects.filter(parent=unit, valid_from__lte=as_of, valid_to__gt=as_of)
@@ -98,13 +100,19 @@ def meeting_report(
             .values_list("unit__code", "name", "path")
         )
     rows = [ReportRow(code, name) for code, name, _ in children]
-    total = ReportRow(root.unit.code, root.name)
+    total = ReportRow(unit.code, root.name)
+
+    by_path = {path: row for (_code, _name, path), row in zip(children, rows, strict=True)}
 
     def row_of(branch: Branch) -> ReportRow | None:
-        for (_code, _name, path), row in zip(children, rows, strict=True):
-            if branch.path.startswith(path):
-                return row
-        return None
+        # A child's path is the root's plus its own id: one dict lookup instead of a scan of the
+        # children for each of thousands of branches.
+        if branch.path in by_path:
+            return by_path[branch.path]
+        if not branch.path.startswith(root.path):
+            return None
+        step = branch.path[len(root.path) :].split("/", 1)[0]
+        return by_path.get(f"{root.path}{step}/")
 
     owner = {b.unit_id: row_of(b) for b in branches}
     month_slots = required_slots(branches, months_in(period))
@@ -128,7 +136,7 @@ def meeting_report(
             row.present += present
     regular_held = _held_in_slots(month_slots, regular_days)
     thematic_held = _held_in_slots(quarter_slots, thematic_days)
-    warnings = warnings_for(branches, period)
+    warnings = warnings_for(branches, period, figures)
     warned = Counter(w.unit_id for w in warnings)
     for branch in branches:
         for row in (total, owner.get(branch.unit_id)):
@@ -144,7 +152,7 @@ def meeting_report(
             for row in (total, owner.get(branch.unit_id)):
                 if row is not None:
                     setattr(row, attr, getattr(row, attr) + 1)
-    return MeetingReport(root.unit.code, root.name, start, end, judged, total, rows, warnings)
+    return MeetingReport(unit.code, root.name, start, end, judged, total, rows, warnings, branches)
 
 
 _COLUMNS = [

@@ -2,4 +2,19 @@
 
 from typing import Any
 
-urlpatterns: list[Any] = []
+from django.urls import path
+
+from coso.meetings import views_reports
+
+urlpatterns: list[Any] = [
+    path(
+        "units/<str:code>/activity-report/",
+        views_reports.activity_report,
+        name="report",
+    ),
+    path(
+        "units/<str:code>/activity-report.xlsx",
+        views_reports.activity_report_xlsx,
+        name="report_xlsx",
+    ),
+]

@@ -271,12 +271,18 @@ def meeting_figures(
     return rows  # type: ignore[return-value]
 
 
-def low_attendance(branches: list[Branch], period: Period) -> list[ActivityWarning]:
+Figures = list[tuple[int, int, str, str, str, dt.date, int, int]]
+
+
+def low_attendance(
+    branches: list[Branch], period: Period, figures: Figures | None = None
+) -> list[ActivityWarning]:
+    """`figures`: meeting_figures of the same branches and period, when the caller has them."""
     codes = {b.unit_id: b.code for b in branches}
+    if figures is None:
+        figures = meeting_figures(codes, period.start, period.end)
     out = []
-    for mid, unit_id, _kind, _form, status, on, expected, present in meeting_figures(
-        codes, period.start, period.end
-    ):
+    for mid, unit_id, _kind, _form, status, on, expected, present in figures:
         if status not in RECORDED or not expected:
             continue
         threshold = float(rule("meetings.attendance_warning_rate", on))
@@ -328,11 +334,15 @@ def activity_warnings(
     return warnings_for(branches, period)
 
 
-def warnings_for(branches: list[Branch], period: Period) -> list[ActivityWarning]:
+def warnings_for(
+    branches: list[Branch], period: Period, figures: Figures | None = None
+) -> list[ActivityWarning]:
+    """Every warning; `figures` (meeting_figures over the same branches and period) saves the
+    report from reading the meetings twice."""
     return (
         missing_regular_meetings(branches, period)
         + missing_thematic_meetings(branches, period)
         + absent_without_reason(branches, period)
-        + low_attendance(branches, period)
+        + low_attendance(branches, period, figures)
         + unrecorded_meetings(branches, period)
     )

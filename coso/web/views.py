@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,10 +33,10 @@ from coso.members.models import IN_PARTY, Member, MemberStatus
 from coso.members.operations import fold
 from coso.members.party_age import party_age
 from coso.stats.queries import stats_as_of, subtree_member_counts
-from coso.units.models import Unit, UnitKind, UnitSpan, UnitTag
+from coso.units.models import HOME_KINDS, Unit, UnitKind, UnitSpan, UnitTag
 from coso.units.queries import subtree_range
 from coso.web import timeline
-from coso.web.warnings import warnings_for
+from coso.web.warnings import activity_alerts, warnings_for
 
 MEMBERS_PER_PAGE = 25
 
@@ -85,6 +86,13 @@ def home(request: HttpRequest) -> HttpResponse:
             ]
     if context["manager"]:
         context["alerts"] = warnings_for(scope.units(Action.VIEW), day)
+        span = context.get("span")
+        if unit is not None and span is not None and span.valid_to > day:
+            # A branch lists its own warnings to act on; a unit above counts its branches.
+            context["activity_alerts"] = activity_alerts(
+                unit, day, list_items=span.kind in HOME_KINDS
+            )
+            context["activity_report_url"] = reverse("meetings:report", args=[unit.code])
     own = scope.own_member
     if own is not None:
         context["own"] = own

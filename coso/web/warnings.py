@@ -22,10 +22,22 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from coso.core.dates import add_months, add_working_days, working_days_between
+from coso.core.errors import CosoError
 from coso.core.rules import rule
+from coso.meetings.warnings import (
+    Period,
+    WarningKind,
+    absent_without_reason,
+    branches_under,
+    low_attendance,
+    missing_regular_meetings,
+    missing_thematic_meetings,
+    unrecorded_meetings,
+)
 from coso.members.models import (
     MemberEvent,
     MemberEventKind,
@@ -207,6 +219,156 @@ def transit_warnings(units: QuerySet[Unit], day: dt.date) -> Alert:
     return Alert("transit", str(title), items, total)
 
 
+# --------------------------------------------------------------------------------------------
+# Branch activities (issue 4, section 3): over the home unit's subtree, each over its own window.
+
+
+@dataclasses.dataclass
+class ActivityItem:
+    """One warning of a branch, with where to act on it."""
+
+    detail: str
+    href: str
+    action: str
+
+
+@dataclasses.dataclass
+class ActivityAlert:
+    key: str  # coso.meetings.warnings.WarningKind
+    title: str
+    window: str  # the period judged, as people say it
+    branches: int  # branches with this warning
+    total: int  # warnings in all
+    report_url: str  # the activity report over the same window
+    items: list[ActivityItem]  # listed for a branch only; above it, the counts say it all
+    note: str = ""
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items) if self.items else 0
+
+
+def _quarter_start(day: dt.date) -> dt.date:
+    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+
+
+def activity_windows(day: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
+    """[start, end) judged on `day` for each activity warning: the month and quarter that ended
+    last, the calendar year so far (the Charter counts absences in a year), and for attendance
+    and unrecorded meetings the previous month and this one so far."""
+    month = day.replace(day=1)
+    quarter = _quarter_start(day)
+    recent = (add_months(month, -1), day + dt.timedelta(days=1))
+    return {
+        WarningKind.NO_REGULAR: (add_months(month, -1), month),
+        WarningKind.NO_THEMATIC: (add_months(quarter, -3), quarter),
+        WarningKind.ABSENT_UNEXCUSED: (day.replace(month=1, day=1), recent[1]),
+        WarningKind.LOW_ATTENDANCE: recent,
+        WarningKind.UNRECORDED: recent,
+    }
+
+
+def _window_label(kind: str, start: dt.date, end: dt.date) -> str:
+    last = end - dt.timedelta(days=1)
+    if kind == WarningKind.NO_REGULAR:
+        return str(_("tháng %(m)s") % {"m": start.strftime("%m/%Y")})
+    if kind == WarningKind.NO_THEMATIC:
+        return str(_("quý %(q)s/%(y)s") % {"q": (start.month - 1) // 3 + 1, "y": start.year})
+    return str(
+        _("từ %(f)s đến %(t)s") % {"f": start.strftime("%d/%m/%Y"), "t": last.strftime("%d/%m/%Y")}
+    )
+
+
+def _first_url(*candidates: tuple[str, Any]) -> str:
+    """The first of these pages that exists (the meeting pages come with another part of the
+    issue; until they do, the home page links to the report instead of breaking)."""
+    for name, arg in candidates:
+        try:
+            return reverse(name, args=[arg])
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+def _activity_item(warning: Any, report_url: str) -> ActivityItem:
+    kind, code = warning.kind, warning.unit_code
+    if kind in (WarningKind.NO_REGULAR, WarningKind.NO_THEMATIC):
+        href = _first_url(("meetings:plan", code), ("meetings:unit_meetings", code))
+        return ActivityItem(warning.detail, href or report_url, str(_("Lên kế hoạch họp")))
+    if kind == WarningKind.ABSENT_UNEXCUSED:
+        return ActivityItem(
+            warning.detail,
+            _first_url(("web:member", warning.member_id)),
+            str(_("Xem hồ sơ đảng viên")),
+        )
+    if kind == WarningKind.UNRECORDED:
+        href = _first_url(
+            ("meetings:attendance", warning.meeting_id), ("meetings:detail", warning.meeting_id)
+        )
+        return ActivityItem(warning.detail, href or report_url, str(_("Ghi kết quả cuộc họp")))
+    href = _first_url(("meetings:detail", warning.meeting_id))
+    return ActivityItem(warning.detail, href or report_url, str(_("Xem cuộc họp")))
+
+
+def activity_alerts(unit: Unit, day: dt.date, *, list_items: bool) -> list[ActivityAlert]:
+    """The activity warnings of `unit`'s subtree judged on `day`, one alert per kind that has
+    any. A branch gets its warnings listed, each with where to act; a unit above gets how many
+    of its branches have each, linked to the report. A few queries whatever the subtree's size.
+    """
+    windows = activity_windows(day)
+    try:
+        branches = branches_under(
+            unit, min(lo for lo, _hi in windows.values()), day + dt.timedelta(days=1)
+        )
+    except CosoError:
+        return []  # the unit has ended: nothing to act on today
+    checks = {
+        WarningKind.NO_REGULAR: missing_regular_meetings,
+        WarningKind.NO_THEMATIC: missing_thematic_meetings,
+        WarningKind.ABSENT_UNEXCUSED: absent_without_reason,
+        WarningKind.LOW_ATTENDANCE: low_attendance,
+        WarningKind.UNRECORDED: unrecorded_meetings,
+    }
+    titles = {
+        WarningKind.NO_REGULAR: _("Chi bộ chưa sinh hoạt thường kỳ tháng trước"),
+        WarningKind.NO_THEMATIC: _("Chi bộ chưa sinh hoạt chuyên đề quý trước"),
+        WarningKind.ABSENT_UNEXCUSED: _(
+            "Đảng viên vắng sinh hoạt không lý do %(n)s tháng trong năm: hệ thống chỉ đề xuất, "
+            "chi bộ xem xét và quyết định"
+        ),
+        WarningKind.LOW_ATTENDANCE: _("Cuộc họp có tỉ lệ đảng viên dự dưới %(rate)s%%"),
+        WarningKind.UNRECORDED: _("Cuộc họp đã qua nhưng chưa ghi kết quả"),
+    }
+    numbers = {
+        "n": rule("meetings.absent_months_strike_off", day),
+        "rate": round(float(rule("meetings.attendance_warning_rate", day)) * 100),
+    }
+    alerts = []
+    for kind, check in checks.items():
+        start, end = windows[kind]
+        found = check(branches, Period(start, end, day))  # type: ignore[operator]
+        if not found:
+            continue
+        last = end - dt.timedelta(days=1)
+        report_url = (
+            reverse("meetings:report", args=[unit.code])
+            + f"?from={start:%d/%m/%Y}&to={last:%d/%m/%Y}"
+        )
+        items = [_activity_item(w, report_url) for w in found[:SHOWN]] if list_items else []
+        alerts.append(
+            ActivityAlert(
+                key=kind,
+                title=str(titles[kind] % numbers),
+                window=_window_label(kind, start, end),
+                branches=len({w.unit_id for w in found}),
+                total=len(found),
+                report_url=report_url,
+                items=items,
+            )
+        )
+    return alerts
+
+
 def warnings_for(units: QuerySet[Unit], day: dt.date) -> list[Alert]:
     """Every check over `units` (a scope's units) on `day`; empty checks are left out."""
     checks: list[Any] = [
@@ -219,8 +381,12 @@ def warnings_for(units: QuerySet[Unit], day: dt.date) -> list[Alert]:
 
 
 __all__ = [
+    "ActivityAlert",
+    "ActivityItem",
     "Alert",
     "Item",
+    "activity_alerts",
+    "activity_windows",
     "no_secretary_warnings",
     "probation_warnings",
     "small_branch_warnings",

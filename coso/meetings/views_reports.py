@@ -1,0 +1,266 @@
+"""The activity report of a unit's subtree over a period, with drill-down and xlsx export.
+
+Visible to whoever holds a role that lets them view the unit (officers, committee members, the
+branch's secretary); a member's own branch is not enough, and anything else answers 404.
+The figures come from coso.meetings.reports; the view only reads the period and the scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from coso.accounts.scope import GRANTS, Action, Scope, get_unit_for_user, scope_of
+from coso.core.dates import add_months, fmt, parse_date, today
+from coso.core.errors import CosoError
+from coso.meetings.models import MeetingForm, MeetingKind, MeetingStatus
+from coso.meetings.queries import unit_meetings
+from coso.meetings.reports import MeetingReport, export_report_xlsx, meeting_report
+from coso.meetings.warnings import WarningKind, meeting_figures
+from coso.units.models import Unit, UnitSpan
+
+# A longer period would make a province's report owe hundreds of thousands of meeting slots.
+MAX_YEARS = 5
+# Branches with warnings listed on a report above the branch; the count says how many in all.
+SHOWN_BRANCHES = 50
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    start: dt.date
+    last: dt.date  # inclusive, as people write periods
+
+    @property
+    def end(self) -> dt.date:
+        return self.last + dt.timedelta(days=1)
+
+    def query(self) -> str:
+        return f"?from={fmt(self.start)}&to={fmt(self.last)}"
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+
+
+def quick_periods(day: dt.date) -> list[tuple[str, ReportPeriod]]:
+    """The quick choices: this month, this quarter, this year (all to date), last year."""
+    return [
+        (_("Tháng này"), ReportPeriod(day.replace(day=1), day)),
+        (_("Quý này"), ReportPeriod(quarter_start(day), day)),
+        (_("Năm nay"), ReportPeriod(day.replace(month=1, day=1), day)),
+        (
+            _("Năm trước"),
+            ReportPeriod(dt.date(day.year - 1, 1, 1), dt.date(day.year - 1, 12, 31)),
+        ),
+    ]
+
+
+def read_period(request: HttpRequest, day: dt.date) -> tuple[ReportPeriod, str]:
+    """?from and ?to (dd/mm/yyyy, `to` included); this year to date when absent or wrong."""
+    default = ReportPeriod(day.replace(month=1, day=1), day)
+    texts = {key: request.GET.get(key, "").strip() for key in ("from", "to")}
+    if not any(texts.values()):
+        return default, ""
+    try:
+        start = parse_date(texts["from"]) if texts["from"] else default.start
+        last = parse_date(texts["to"]) if texts["to"] else day
+    except ValueError as exc:
+        return default, _("Kỳ báo cáo: %(e)s. Đang hiện từ đầu năm đến nay.") % {"e": exc}
+    if last < start:
+        return default, _(
+            "Kỳ báo cáo: ngày cuối %(to)s trước ngày đầu %(from)s. Đang hiện từ đầu năm đến nay."
+        ) % {"to": fmt(last), "from": fmt(start)}
+    if add_months(start, 12 * MAX_YEARS) <= last:
+        return default, _(
+            "Kỳ báo cáo từ %(from)s đến %(to)s dài quá %(n)s năm. Đang hiện từ đầu năm đến nay."
+        ) % {"from": fmt(start), "to": fmt(last), "n": MAX_YEARS}
+    return ReportPeriod(start, last), ""
+
+
+def _holds_role_over(scope: Scope, unit: Unit) -> bool:
+    """A role (not just membership of the branch) that lets the user view `unit`."""
+    if scope.is_admin:
+        return True
+    reaches = [r for r in scope.reaches if Action.VIEW in GRANTS[r.kind]]
+    if not reaches:
+        return False
+    if scope.own_member is None or scope.own_member.home_unit_id != unit.pk:
+        return True  # get_unit_for_user already found it through a role
+    day = min(scope.day, unit.valid_to - dt.timedelta(days=1))
+    path = (
+        UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day)
+        .values_list("path", flat=True)
+        .first()
+    )
+    return path is not None and any(
+        r.valid_from <= day < r.valid_to and path.startswith(r.path) for r in reaches
+    )
+
+
+def get_report_unit(request: HttpRequest, code: str) -> Unit:
+    unit = get_unit_for_user(request.user, code)
+    if not _holds_role_over(scope_of(request.user), unit):
+        # Members read their branch's meetings on their own page, not the report.
+        raise Http404(_("Không tìm thấy đơn vị."))
+    return unit
+
+
+def _url(name: str, *args: Any) -> str:
+    """A link to a page that may not exist yet (another part of the issue): empty if not."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def breadcrumb(scope: Scope, unit: Unit, day: dt.date) -> list[dict[str, str]]:
+    """The unit's ancestors the user may view, from the highest one down (the user's own unit
+    first), as of `day`; two queries whatever the depth."""
+    span = (
+        UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day)
+        .values_list("path", flat=True)
+        .first()
+    )
+    if span is None:
+        return []
+    ids = [int(part) for part in span.strip("/").split("/")[:-1]]
+    names = dict(
+        UnitSpan.objects.filter(unit_id__in=ids, valid_from__lte=day, valid_to__gt=day)
+        .values_list("unit_id", "name")
+        .order_by()
+    )
+    codes = dict(scope.units(Action.VIEW).filter(pk__in=ids).values_list("pk", "code").order_by())
+    crumbs = []
+    for unit_id in ids:
+        if unit_id in codes:
+            crumbs.append({"code": codes[unit_id], "name": names.get(unit_id, codes[unit_id])})
+        elif crumbs:
+            break  # a gap in the scope: the rest would not be the user's own chain
+    return crumbs
+
+
+def _rows(report: MeetingReport, period: ReportPeriod) -> list[dict[str, Any]]:
+    kinds = [str(k) for k in MeetingKind.values]
+    forms = [str(f) for f in MeetingForm.values]
+    shown = []
+    for row in [*report.rows, report.total]:
+        shown.append(
+            {
+                "row": row,
+                "kinds": [row.by_kind[k] for k in kinds],
+                "forms": [row.by_form[f] for f in forms],
+                "held": sum(row.by_kind.values()),
+                "rate": None if row.attendance_rate is None else round(row.attendance_rate * 100),
+            }
+        )
+    return shown
+
+
+def _warned_branches(report: MeetingReport) -> tuple[list[dict[str, Any]], int]:
+    names = {b.unit_id: b.name for b in report.branches}
+    kinds: dict[int, Counter[str]] = defaultdict(Counter)
+    codes: dict[int, str] = {}
+    for w in report.warnings:
+        kinds[w.unit_id][w.kind] += 1
+        codes[w.unit_id] = w.unit_code
+    ordered = sorted(kinds, key=lambda uid: (-sum(kinds[uid].values()), codes[uid]))
+    rows = [
+        {
+            "code": codes[uid],
+            "name": names.get(uid, codes[uid]),
+            "counts": [(WarningKind.LABELS[k], n) for k, n in sorted(kinds[uid].items())],
+            "total": sum(kinds[uid].values()),
+        }
+        for uid in ordered[:SHOWN_BRANCHES]
+    ]
+    return rows, len(ordered)
+
+
+def _branch_meetings(unit: Unit, period: ReportPeriod) -> list[dict[str, Any]]:
+    figures = {
+        mid: (expected, present)
+        for mid, _u, _k, _f, _s, _d, expected, present in meeting_figures(
+            [unit.pk], period.start, period.end
+        )
+    }
+    listed = []
+    for meeting in unit_meetings(unit, period.start, period.end):
+        expected, present = figures.get(meeting.pk, (0, 0))
+        recorded = meeting.status in (MeetingStatus.HELD, MeetingStatus.CLOSED)
+        listed.append(
+            {
+                "meeting": meeting,
+                "expected": expected if recorded else None,
+                "present": present if recorded else None,
+            }
+        )
+    return listed
+
+
+@login_required
+@require_GET
+def activity_report(request: HttpRequest, code: str) -> HttpResponse:
+    unit = get_report_unit(request, code)
+    scope = scope_of(request.user)
+    day = today()
+    period, error = read_period(request, day)
+    context: dict[str, Any] = {
+        "unit": unit,
+        "period": period,
+        "error": error,
+        "quick": quick_periods(day),
+        "kind_labels": list(MeetingKind.labels),
+        "form_labels": list(MeetingForm.labels),
+        "unit_meetings_url": _url("meetings:unit_meetings", unit.code),
+    }
+    try:
+        report = meeting_report(unit, period.start, period.end, on=day)
+    except CosoError as exc:
+        context["error"] = str(exc)
+        context["crumbs"] = breadcrumb(scope, unit, min(day, unit.valid_to - dt.timedelta(1)))
+        return render(request, "meetings/reports/activity_report.html", context)
+    is_branch = len(report.rows) == 1 and report.rows[0].code == unit.code and bool(report.branches)
+    as_of = max(min(period.last, unit.valid_to - dt.timedelta(days=1)), period.start)
+    warned, warned_total = _warned_branches(report)
+    context.update(
+        {
+            "report": report,
+            "rows": _rows(report, period),
+            "is_branch": is_branch,
+            "crumbs": breadcrumb(scope, unit, as_of),
+            "warned": warned,
+            "warned_total": warned_total,
+            "branch_warnings": report.warnings if is_branch else [],
+            "meetings": _branch_meetings(unit, period) if is_branch else [],
+        }
+    )
+    return render(request, "meetings/reports/activity_report.html", context)
+
+
+@login_required
+@require_GET
+def activity_report_xlsx(request: HttpRequest, code: str) -> HttpResponse:
+    unit = get_report_unit(request, code)
+    period, _error = read_period(request, today())
+    try:
+        report = meeting_report(unit, period.start, period.end)
+    except CosoError as exc:
+        raise Http404(str(exc)) from exc
+    response = HttpResponse(
+        export_report_xlsx(report),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", unit.code)
+    name = f"sinh-hoat-{safe}-{period.start:%Y%m%d}-{period.last:%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
