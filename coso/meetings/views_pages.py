@@ -1,0 +1,627 @@
+"""Pages where a branch secretary (or committee member) plans, holds and records meetings.
+
+Thin views, as in coso/web/forms_views.py: load the unit or meeting through the one scoping
+mechanism (get_unit_for_user / get_meeting_for_user, 404 outside scope), validate a form, call
+ONE domain function of coso.meetings.operations or .documents, record the write in the audit
+trail in the same transaction, render. A refusal (CosoError) is shown on the form with status
+422 and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParser
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+from coso.accounts.scope import Action, get_unit_for_user, scope_of
+from coso.audit.log import record_write
+from coso.core.dates import fmt, today
+from coso.core.errors import CosoError
+from coso.meetings import forms as mf
+from coso.meetings import operations as ops
+from coso.meetings.access import get_meeting_for_user
+from coso.meetings.documents import open_document_for_user, store_document
+from coso.meetings.models import (
+    AttendanceStatus,
+    Invitation,
+    Meeting,
+    MeetingForm,
+    MeetingKind,
+    MeetingStatus,
+)
+from coso.meetings.queries import resolutions_of, unit_meetings
+from coso.members.models import Member, Position
+from coso.units.models import HOME_KINDS, Unit, UnitSpan
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+}
+OPEN_STATUSES = (MeetingStatus.PLANNED, MeetingStatus.HELD)
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _may_manage(user: Any, unit: Unit) -> bool:
+    return scope_of(user).can(Action.MANAGE_ACTIVITIES, unit)
+
+
+def _facts(meeting: Meeting) -> dict[str, Any]:
+    """What the audit trail keeps of a meeting before and after a write."""
+    return {
+        "unit": meeting.unit.code,
+        "kind": meeting.kind,
+        "form": meeting.form,
+        "on": meeting.on,
+        "status": meeting.status,
+    }
+
+
+def _write(
+    request: HttpRequest,
+    meeting: Meeting,
+    action: str,
+    run: Callable[[], Any],
+    extra: Callable[[Any], dict[str, Any]] | None = None,
+) -> Any:
+    """Run one domain write and its audit entry in one transaction (CosoError: nothing kept)."""
+    with transaction.atomic():
+        before = _facts(meeting)
+        result = run()
+        meeting.refresh_from_db()
+        after = _facts(meeting) | (extra(result) if extra else {})
+        record_write(request, f"meeting_{action}", meeting, before, after, meeting.unit)
+    return result
+
+
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any], *, refused: bool = False
+) -> HttpResponse:
+    failed = refused or any(
+        getattr(v, "errors", None) for v in context.values() if hasattr(v, "is_bound")
+    )
+    status = 422 if request.method == "POST" and failed else 200
+    return render(request, f"meetings/{template}", context, status=status)
+
+
+def _detail(meeting: Meeting) -> HttpResponse:
+    return redirect("meetings:detail", meeting.pk)
+
+
+def _label(meeting: Meeting) -> str:
+    return _("%(kind)s ngày %(day)s") % {
+        "kind": meeting.get_kind_display(),
+        "day": fmt(meeting.on),
+    }
+
+
+def _invitations(meeting: Meeting) -> list[Invitation]:
+    return list(
+        meeting.invitations.select_related("member").order_by(
+            "-counted", "exempt", "role", "member__full_name", "member__member_id"
+        )
+    )
+
+
+def _context(meeting: Meeting, **more: Any) -> dict[str, Any]:
+    return {"meeting": meeting, "unit": meeting.unit, "label": _label(meeting), **more}
+
+
+# --------------------------------------------------------------------------------------------
+# A unit's meetings and resolution book
+
+
+def _year(request: HttpRequest) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return today().year
+    return year if 1945 <= year <= 9998 else today().year
+
+
+@login_required
+def unit_meetings_page(request: HttpRequest, code: str) -> HttpResponse:
+    unit = get_unit_for_user(request.user, code)
+    year = _year(request)
+    day = today()
+    rows = list(unit_meetings(unit, dt.date(year, 1, 1), dt.date(year + 1, 1, 1)))
+    upcoming = sorted(
+        (m for m in rows if m.on >= day), key=lambda m: (m.on, m.starts_at or dt.time(), m.pk)
+    )
+    past = [m for m in rows if m.on < day]
+    context = {
+        "unit": unit,
+        "name": _unit_name(unit, day),
+        "year": year,
+        "upcoming": upcoming,
+        "past": past,
+        "manager": _may_manage(request.user, unit),
+    }
+    return render(request, "meetings/unit_meetings.html", context)
+
+
+def _unit_name(unit: Unit, day: dt.date) -> str:
+    span = UnitSpan.objects.filter(unit=unit, valid_from__lte=day).order_by("-valid_from").first()
+    return span.name if span is not None else unit.code
+
+
+@login_required
+def resolution_book_page(request: HttpRequest, code: str) -> HttpResponse:
+    unit = get_unit_for_user(request.user, code)
+    year = _year(request)
+    context = {
+        "unit": unit,
+        "name": _unit_name(unit, today()),
+        "year": year,
+        "resolutions": list(resolutions_of(unit, year=year).order_by("number")),
+    }
+    return render(request, "meetings/resolution_book.html", context)
+
+
+# --------------------------------------------------------------------------------------------
+# Planning
+
+
+def _guest_choices(unit: Unit, day: dt.date) -> list[tuple[int, str]]:
+    """Committee members of the unit above, today: who may attend as guests."""
+    span = UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day).first()
+    if span is None or span.parent_id is None:
+        return []
+    positions = (
+        Position.objects.filter(unit_id=span.parent_id, valid_from__lte=day, valid_to__gt=day)
+        .select_related("member")
+        .order_by("member__full_name")
+    )
+    seen: dict[int, str] = {}
+    for p in positions:
+        seen.setdefault(p.member_id, f"{p.member.full_name} ({p.get_role_display()})")
+    return list(seen.items())
+
+
+def _eligibility(unit: Unit, on: dt.date, unable: int | None) -> ops.Eligibility | None:
+    try:
+        return ops.online_eligibility(unit, on, unable_in_person=unable)
+    except CosoError:
+        return None  # the unit did not exist on that day: planning itself will say so
+
+
+@login_required
+def plan_page(request: HttpRequest, code: str) -> HttpResponse:
+    unit = get_unit_for_user(request.user, code, Action.MANAGE_ACTIVITIES)
+    day = today()
+    span = UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day).first()
+    home = span is not None and span.kind in HOME_KINDS
+    guests = _guest_choices(unit, day)
+    initial: dict[str, Any] = {
+        "kind": MeetingKind.REGULAR if home else MeetingKind.COMMITTEE,
+        "form": MeetingForm.IN_PERSON,
+        "on": day + dt.timedelta(days=1),
+        "starts_at": dt.time(8, 0),
+    }
+    form = mf.PlanForm(request.POST or None, initial=initial, guests=guests)
+    refusal = ""
+    on: dt.date = initial["on"]
+    unable: int | None = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        on, unable = data["on"], data["unable_in_person"]
+        chosen = set(form.guest_ids())
+        try:
+            with transaction.atomic():
+                meeting = ops.plan_meeting(
+                    unit,
+                    kind=data["kind"],
+                    on=data["on"],
+                    form=data["form"],
+                    starts_at=data["starts_at"],
+                    title=data["title"],
+                    place=data["place"],
+                    online_link=data["online_link"],
+                    online_platform=data["online_platform"],
+                    online_reason=data["online_reason"],
+                    unable_in_person=data["unable_in_person"],
+                    agenda=data["agenda"],
+                    guests=list(
+                        Member.objects.filter(pk__in=[g for g, _l in guests if g in chosen])
+                    ),
+                )
+                after = _facts(meeting) | {
+                    "invited": meeting.invitations.count(),
+                    "online_ground": meeting.online_ground,
+                }
+                record_write(request, "meeting_plan", meeting, None, after, unit)
+            messages.success(request, _("Đã lên kế hoạch: %(m)s.") % {"m": _label(meeting)})
+            return _detail(meeting)
+        except CosoError as exc:
+            refusal = str(exc)
+    context = {
+        "unit": unit,
+        "name": span.name if span else unit.code,
+        "form": form,
+        "refusal": refusal,
+        "eligibility": _eligibility(unit, on, unable),
+        "eligibility_day": on,
+    }
+    return _render(request, "plan.html", context, refused=bool(refusal))
+
+
+# --------------------------------------------------------------------------------------------
+# The meeting
+
+
+@login_required
+def detail_page(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for_user(request.user, pk)
+    invitations = _invitations(meeting)
+    counted = [i for i in invitations if i.counted]
+    exempt = [i for i in invitations if not i.counted and i.exempt]
+    others = [i for i in invitations if not i.counted and not i.exempt]
+    groups = list(
+        meeting.group_meetings.select_related("group").annotate(
+            invited=Count("invitations"),
+            present=Count("invitations", filter=Q(invitations__status=AttendanceStatus.PRESENT)),
+            pending=Count("invitations", filter=Q(invitations__status=AttendanceStatus.PENDING)),
+        )
+    )
+    context = _context(
+        meeting,
+        manager=_may_manage(request.user, meeting.unit),
+        counted=counted,
+        exempt=exempt,
+        others=others,
+        quorum=ops.quorum(meeting),
+        documents=list(meeting.documents.order_by("uploaded_at", "pk")),
+        resolutions=list(meeting.resolutions.order_by("number")),
+        amendments=list(meeting.amendments.select_related("by")),
+        groups=groups,
+        is_open=meeting.status in OPEN_STATUSES,
+        checked_in=sum(1 for i in invitations if i.checked_in_at is not None),
+        now=timezone.now(),
+    )
+    return render(request, "meetings/detail.html", context)
+
+
+def _managed(request: HttpRequest, pk: int) -> Meeting:
+    return get_meeting_for_user(request.user, pk, Action.MANAGE_ACTIVITIES)
+
+
+@login_required
+def attendance_page(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _managed(request, pk)
+    invitations = _invitations(meeting)
+    refusal = ""
+    if request.method == "POST":
+        statuses: dict[str, str] = {}
+        reasons: dict[str, str] = {}
+        allowed = {value for value, _l in mf.ATTENDANCE_CHOICES}
+        for inv in invitations:
+            value = request.POST.get(f"status_{inv.pk}", "")
+            reason = request.POST.get(f"reason_{inv.pk}", "").strip()[:300]
+            # What the form shows goes back into it when the write is refused.
+            inv.status = value if value in allowed else inv.status
+            inv.reason = reason
+            if value:
+                if value not in allowed:
+                    refusal = _("Tình trạng dự họp «%(v)s» của «%(id)s» không hợp lệ.") % {
+                        "v": value,
+                        "id": inv.member.member_id,
+                    }
+                statuses[inv.member.member_id] = value
+                reasons[inv.member.member_id] = reason
+        if not refusal and not statuses:
+            refusal = _("Chưa chọn tình trạng dự họp của ai.")
+        if not refusal:
+            try:
+                _write(
+                    request,
+                    meeting,
+                    "attendance",
+                    lambda: ops.record_attendance(meeting, statuses, reasons=reasons),
+                    lambda _r: {"attendance": statuses},
+                )
+                messages.success(request, _("Đã ghi điểm danh: %(m)s.") % {"m": _label(meeting)})
+                return _detail(meeting)
+            except CosoError as exc:
+                refusal = str(exc)
+    context = _context(
+        meeting,
+        counted=[i for i in invitations if i.counted],
+        exempt=[i for i in invitations if not i.counted and i.exempt],
+        others=[i for i in invitations if not i.counted and not i.exempt],
+        choices=mf.ATTENDANCE_CHOICES,
+        refusal=refusal,
+    )
+    return _render(request, "attendance.html", context, refused=bool(refusal))
+
+
+def _form_page(
+    request: HttpRequest,
+    meeting: Meeting,
+    template: str,
+    form: Any,
+    action: str,
+    run: Callable[[Any], Any],
+    done: Callable[[Any], str],
+    extra: Callable[[Any], dict[str, Any]] | None = None,
+    **more: Any,
+) -> HttpResponse:
+    refusal = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = _write(request, meeting, action, lambda: run(form.cleaned_data), extra)
+            messages.success(request, done(result))
+            return _detail(meeting)
+        except CosoError as exc:
+            refusal = str(exc)
+    context = _context(meeting, form=form, refusal=refusal, **more)
+    return _render(request, template, context, refused=bool(refusal))
+
+
+@login_required
+def minutes_page(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _managed(request, pk)
+    initial = {name: getattr(meeting, name) for name in ops.MINUTES_FIELDS}
+    form = mf.MinutesForm(request.POST or None, initial=initial)
+    return _form_page(
+        request,
+        meeting,
+        "minutes.html",
+        form,
+        "minutes",
+        lambda d: ops.write_minutes(meeting, **{k: d[k] for k in ops.MINUTES_FIELDS}),
+        lambda _r: _("Đã ghi biên bản: %(m)s.") % {"m": _label(meeting)},
+        lambda _r: {"fields": [k for k in ops.MINUTES_FIELDS if form.cleaned_data.get(k)]},
+    )
+
+
+@login_required
+def resolution_page(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _managed(request, pk)
+    form = mf.ResolutionForm(request.POST or None)
+    present = meeting.invitations.filter(counted=True, status=AttendanceStatus.PRESENT).count()
+    return _form_page(
+        request,
+        meeting,
+        "resolution.html",
+        form,
+        "resolution",
+        lambda d: ops.adopt_resolution(
+            meeting,
+            title=d["title"],
+            text=d["text"],
+            votes_for=d["votes_for"],
+            votes_against=d["votes_against"] or 0,
+            votes_abstain=d["votes_abstain"] or 0,
+        ),
+        lambda r: _("Đã ghi nghị quyết số %(n)s vào sổ nghị quyết.") % {"n": r.label},
+        lambda r: {"resolution": r.label, "title": r.title},
+        present=present,
+    )
+
+
+@login_required
+def cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _managed(request, pk)
+    form = mf.CancelForm(request.POST or None)
+    return _form_page(
+        request,
+        meeting,
+        "cancel.html",
+        form,
+        "cancel",
+        lambda d: ops.cancel_meeting(meeting, reason=d["reason"]),
+        lambda _r: _("Đã hủy cuộc họp %(m)s.") % {"m": _label(meeting)},
+        lambda _r: {"reason": form.cleaned_data["reason"]},
+    )
+
+
+@login_required
+def close_page(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _managed(request, pk)
+    refusal = ""
+    if request.method == "POST":
+        try:
+            _write(
+                request,
+                meeting,
+                "close",
+                lambda: ops.close_meeting(meeting, by=request.user),
+                lambda m: {"expected": m.expected_count, "present": m.present_count},
+            )
+            messages.success(request, _("Đã khóa sổ cuộc họp %(m)s.") % {"m": _label(meeting)})
+            return _detail(meeting)
+        except CosoError as exc:
+            refusal = str(exc)
+    counted = meeting.invitations.filter(counted=True)
+    context = _context(
+        meeting,
+        quorum=ops.quorum(meeting),
+        pending=counted.filter(status=AttendanceStatus.PENDING).count(),
+        excused=counted.filter(status=AttendanceStatus.ABSENT_EXCUSED).count(),
+        unexcused=counted.filter(status=AttendanceStatus.ABSENT_UNEXCUSED).count(),
+        resolutions=meeting.resolutions.count(),
+        refusal=refusal,
+    )
+    return _render(request, "close.html", context, refused=bool(refusal))
+
+
+@login_required
+def amend_page(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _managed(request, pk)
+    invitations = _invitations(meeting)
+    form = mf.AmendForm(request.POST or None, invitations=invitations)
+    return _form_page(
+        request,
+        meeting,
+        "amend.html",
+        form,
+        "amend",
+        lambda d: ops.amend_meeting(
+            meeting, field=d["field"], value=d["new_value"], reason=d["reason"], by=request.user
+        ),
+        lambda a: _("Đã ghi đính chính: %(f)s.") % {"f": a.field},
+        lambda a: {"field": a.field, "before": a.before, "value": a.after, "reason": a.reason},
+        amendments=list(meeting.amendments.select_related("by")),
+    )
+
+
+@login_required
+def consolidate_page(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _managed(request, pk)
+    refusal = ""
+    if request.method == "POST":
+        try:
+            _write(request, meeting, "consolidate", lambda: ops.consolidate_group_meetings(meeting))
+            messages.success(
+                request, _("Đã tổng hợp điểm danh từ các tổ đảng: %(m)s.") % {"m": _label(meeting)}
+            )
+            return _detail(meeting)
+        except CosoError as exc:
+            refusal = str(exc)
+    groups = list(
+        meeting.group_meetings.select_related("group").annotate(
+            invited=Count("invitations"),
+            pending=Count("invitations", filter=Q(invitations__status=AttendanceStatus.PENDING)),
+        )
+    )
+    context = _context(meeting, groups=groups, refusal=refusal)
+    return _render(request, "consolidate.html", context, refused=bool(refusal))
+
+
+# --------------------------------------------------------------------------------------------
+# Online check-in
+
+
+@login_required
+def check_in_open_page(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _managed(request, pk)
+    refusal = ""
+    if request.method == "POST":
+        try:
+            _write(
+                request,
+                meeting,
+                "check_in_open",
+                lambda: ops.open_check_in(meeting, at=timezone.now()),
+                lambda m: {"opens": m.check_in_opens_at, "closes": m.check_in_closes_at},
+            )
+            messages.success(request, _("Đã mở điểm danh trực tuyến."))
+            return _detail(meeting)
+        except CosoError as exc:
+            refusal = str(exc)
+    context = _context(meeting, refusal=refusal)
+    return _render(request, "check_in_open.html", context, refused=bool(refusal))
+
+
+@login_required
+def check_in_confirm_page(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _managed(request, pk)
+    invitations = _invitations(meeting)
+    form = mf.ConfirmCheckInForm(request.POST or None, invitations=invitations)
+    rows = [
+        (inv, form[f"reason_{inv.pk}"] if inv.checked_in_at is None else None)
+        for inv in invitations
+    ]
+    return _form_page(
+        request,
+        meeting,
+        "check_in_confirm.html",
+        form,
+        "check_in_confirm",
+        lambda _d: ops.confirm_check_ins(meeting, excused=form.excused(invitations)),
+        lambda _r: _("Đã xác nhận điểm danh cuối cùng: %(m)s.") % {"m": _label(meeting)},
+        lambda _r: {"checked_in": sum(1 for i in invitations if i.checked_in_at is not None)},
+        rows=rows,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Documents
+
+
+class _NamesAsSentParser(MultiPartParser):
+    """Keeps an uploaded file's name as the browser sent it (path parts included).
+
+    Django would cut "../../x.pdf" down to "x.pdf" and store it silently; keeping the name lets
+    store_document refuse it and tell the secretary, and the name is only ever a label (files
+    are stored under random names).
+    """
+
+    def sanitize_file_name(self, file_name: str) -> str | None:
+        name = "".join(ch for ch in html.unescape(file_name) if ch.isprintable())
+        return name or None
+
+
+def _parse_names_as_sent(request: HttpRequest) -> None:
+    def parse(meta: Any, post_data: Any) -> Any:
+        parser = _NamesAsSentParser(meta, post_data, request.upload_handlers, request.encoding)
+        return parser.parse()
+
+    request.parse_file_upload = parse  # type: ignore[method-assign,assignment]
+
+
+@login_required
+def _upload(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _managed(request, pk)
+    form = mf.UploadForm(request.POST or None, request.FILES or None)
+    refusal = ""
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            document = _write(
+                request,
+                meeting,
+                "document",
+                lambda: store_document(
+                    meeting, name=upload.name, data=upload.read(), by=request.user
+                ),
+                lambda d: {"document": d.name, "size": d.size, "sha256": d.sha256},
+            )
+            messages.success(request, _("Đã tải lên tài liệu «%(n)s».") % {"n": document.name})
+            return _detail(meeting)
+        except CosoError as exc:
+            refusal = str(exc)
+    context = _context(
+        meeting,
+        form=form,
+        refusal=refusal,
+        documents=list(meeting.documents.order_by("uploaded_at", "pk")),
+    )
+    return _render(request, "upload.html", context, refused=bool(refusal))
+
+
+@csrf_exempt
+def upload_page(request: HttpRequest, pk: int) -> HttpResponse:
+    # The CSRF check (csrf_protect below) reads the body, so the parser is chosen before it.
+    if request.method == "POST":
+        _parse_names_as_sent(request)
+    return csrf_protect(_upload)(request, pk)
+
+
+@login_required
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    document, handle = open_document_for_user(request.user, pk)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=document.name,
+        content_type=CONTENT_TYPES.get(document.file_type, "application/octet-stream"),
+    )
