@@ -45,6 +45,7 @@ from coso.meetings.queries import (
     upcoming_meetings,
 )
 from coso.members.models import Member
+from coso.units.models import UnitSpan
 
 FIRST_YEAR = 2000  # the earliest year the attendance record may be asked for
 
@@ -56,6 +57,7 @@ class MeetingCard:
     meeting: Meeting
     invitation: Invitation | None
     check_in_open: bool
+    unit_name: str
 
     @property
     def online(self) -> bool:
@@ -90,6 +92,15 @@ def _year(request: HttpRequest, day: dt.date) -> int:
     return year if FIRST_YEAR <= year <= day.year else day.year
 
 
+def unit_names(unit_ids: set[int], day: dt.date) -> dict[int, str]:
+    """The names units bear on `day` (names live on spans), in one query."""
+    return dict(
+        UnitSpan.objects.filter(
+            unit_id__in=unit_ids, valid_from__lte=day, valid_to__gt=day
+        ).values_list("unit_id", "name")
+    )
+
+
 def _cards(
     member: Member, day: dt.date, now: dt.datetime
 ) -> tuple[list[MeetingCard], list[MeetingCard]]:
@@ -102,9 +113,15 @@ def _cards(
     invitations = {
         inv.meeting_id: inv for inv in Invitation.objects.filter(member=member, meeting_id__in=ids)
     }
+    names = unit_names({m.unit_id for m in [*upcoming, *open_now]}, day)
 
     def card(meeting: Meeting) -> MeetingCard:
-        return MeetingCard(meeting, invitations.get(meeting.pk), meeting.pk in open_ids)
+        return MeetingCard(
+            meeting,
+            invitations.get(meeting.pk),
+            meeting.pk in open_ids,
+            names.get(meeting.unit_id, meeting.unit.code),
+        )
 
     return [card(m) for m in open_now], [card(m) for m in upcoming]
 
@@ -118,6 +135,7 @@ def me(request: HttpRequest) -> HttpResponse:
     year = _year(request, day)
     open_cards, upcoming_cards = _cards(member, day, timezone.now())
     branch = member.home_unit
+    branch_name = unit_names({branch.pk}, day).get(branch.pk, "") if branch is not None else ""
     resolutions = list(resolutions_of(branch, year=year)) if branch is not None else []
     rows, summary = attendance_record(member, dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
     calendar = (
@@ -131,6 +149,7 @@ def me(request: HttpRequest) -> HttpResponse:
         {
             "member": member,
             "branch": branch,
+            "branch_name": branch_name,
             "year": year,
             "years": list(range(day.year, max(FIRST_YEAR, day.year - 4) - 1, -1)),
             "open_cards": open_cards,
