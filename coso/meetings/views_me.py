@@ -58,6 +58,9 @@ class MeetingCard:
     invitation: Invitation | None
     check_in_open: bool
     unit_name: str
+    # By-group meetings: the member's own party-group meeting, shown inside the branch's card
+    # (documents and agenda hang on the branch meeting; time and place may differ per group).
+    group_meeting: Meeting | None = None
 
     @property
     def online(self) -> bool:
@@ -115,15 +118,20 @@ def _cards(
     }
     names = unit_names({m.unit_id for m in [*upcoming, *open_now]}, day)
 
+    listed = {m.pk for m in upcoming}
+    groups = {m.parent_id: m for m in upcoming if m.parent_id in listed}
+
     def card(meeting: Meeting) -> MeetingCard:
         return MeetingCard(
             meeting,
             invitations.get(meeting.pk),
             meeting.pk in open_ids,
             names.get(meeting.unit_id, meeting.unit.code),
+            groups.get(meeting.pk),
         )
 
-    return [card(m) for m in open_now], [card(m) for m in upcoming]
+    folded = [m for m in upcoming if m.parent_id not in listed]
+    return [card(m) for m in open_now], [card(m) for m in folded]
 
 
 @login_required

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from coso.accounts.models import hash_token
+from coso.accounts.models import Account, Role, RoleKind, hash_token
 from coso.audit.models import AuditEntry
 from coso.core.dates import today
 from coso.meetings.documents import store_document
@@ -31,7 +33,8 @@ from coso.meetings.operations import (
     plan_meeting,
     record_attendance,
 )
-from tests.cast import Cast
+from tests.cast import MODEL_BACKEND, Cast
+from tests.meetings.conftest import Tree
 
 PDF = b"%PDF-1.4\n% tai lieu\n"
 FEED_URL = re.compile(r"https?://[^\"'<\s]+/calendar/([A-Za-z0-9_-]+)\.ics")
@@ -320,3 +323,26 @@ def test_page_queries_do_not_grow_with_meetings_documents_and_resolutions(cast: 
     many = _queries(cast)
     assert many == few, (few, many)
     assert many <= 20
+
+
+def test_by_group_meeting_shows_the_members_own_group_inside_the_branch_card(tree: Tree) -> None:
+    """A residential branch meeting by party groups: one card, naming the member's group."""
+    user = get_user_model().objects.create_user("dv.m1", "m1@example.test", None)
+    Role.objects.create(user=user, kind=RoleKind.MEMBER)
+    Account.objects.create(user=user, member=tree.members["m1"])  # in group G1
+    meeting = plan_meeting(
+        tree.B,
+        kind="regular",
+        form="by_group",
+        on=_in_days(4),
+        place="Nhà văn hóa khu phố 3",
+        agenda="Học tập nghị quyết",
+    )
+    client = Client()
+    client.force_login(user, backend=MODEL_BACKEND)
+    page = client.get(reverse("meetings:me")).content.decode()
+    upcoming = page.split('id="upcoming"')[1].split('id="attendance"')[0]
+    assert upcoming.count('class="card mb-3 meeting"') == 1
+    assert f'id="meeting-{meeting.pk}"' in upcoming
+    assert "bạn họp ở <strong>Đơn vị G1</strong>" in upcoming
+    assert "Đơn vị G2" not in upcoming
