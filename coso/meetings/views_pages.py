@@ -558,41 +558,51 @@ def check_in_confirm_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class _NamesAsSentParser(MultiPartParser):
-    """Keeps an uploaded file's name as the browser sent it (path parts included).
+    """Notes each uploaded file's name as the browser sent it (path parts included).
 
-    Django would cut "../../x.pdf" down to "x.pdf" and store it silently; keeping the name lets
-    store_document refuse it and tell the secretary, and the name is only ever a label (files
-    are stored under random names).
+    Django cuts "../../x.pdf" down to "x.pdf" (here and again in UploadedFile) and would store
+    it silently; handing the name as sent to store_document lets it refuse and say why. The name
+    is only ever a label: files are stored under random names.
     """
 
+    def __init__(self, *args: Any, sent: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sent = sent
+
     def sanitize_file_name(self, file_name: str) -> str | None:
-        name = "".join(ch for ch in html.unescape(file_name) if ch.isprintable())
-        return name or None
+        self.sent.append("".join(ch for ch in html.unescape(file_name) if ch.isprintable()))
+        return super().sanitize_file_name(file_name)
 
 
-def _parse_names_as_sent(request: HttpRequest) -> None:
+def _parse_names_as_sent(request: HttpRequest) -> list[str]:
+    """Make the coming parse of `request`'s body note the file names as sent; the list fills
+    when the body is read."""
+    sent: list[str] = []
+
     def parse(meta: Any, post_data: Any) -> Any:
-        parser = _NamesAsSentParser(meta, post_data, request.upload_handlers, request.encoding)
+        parser = _NamesAsSentParser(
+            meta, post_data, request.upload_handlers, request.encoding, sent=sent
+        )
         return parser.parse()
 
     request.parse_file_upload = parse  # type: ignore[method-assign,assignment]
+    return sent
 
 
 @login_required
-def _upload(request: HttpRequest, pk: int) -> HttpResponse:
+def _upload(request: HttpRequest, pk: int, sent: list[str]) -> HttpResponse:
     meeting = _managed(request, pk)
     form = mf.UploadForm(request.POST or None, request.FILES or None)
     refusal = ""
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        name = sent[0] if len(sent) == 1 else upload.name
         try:
             document = _write(
                 request,
                 meeting,
                 "document",
-                lambda: store_document(
-                    meeting, name=upload.name, data=upload.read(), by=request.user
-                ),
+                lambda: store_document(meeting, name=name, data=upload.read(), by=request.user),
                 lambda d: {"document": d.name, "size": d.size, "sha256": d.sha256},
             )
             messages.success(request, _("Đã tải lên tài liệu «%(n)s».") % {"n": document.name})
@@ -611,9 +621,8 @@ def _upload(request: HttpRequest, pk: int) -> HttpResponse:
 @csrf_exempt
 def upload_page(request: HttpRequest, pk: int) -> HttpResponse:
     # The CSRF check (csrf_protect below) reads the body, so the parser is chosen before it.
-    if request.method == "POST":
-        _parse_names_as_sent(request)
-    return csrf_protect(_upload)(request, pk)
+    sent = _parse_names_as_sent(request) if request.method == "POST" else []
+    return csrf_protect(_upload)(request, pk, sent)
 
 
 @login_required

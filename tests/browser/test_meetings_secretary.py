@@ -1,0 +1,81 @@
+"""A branch secretary on a 390 px phone plans a meeting, records attendance and a resolution,
+and closes it (issue 4, §6). Against the cast: branch B with CAST-B1 and CAST-B2.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from coso.core.dates import today
+from coso.meetings.models import Meeting, MeetingStatus, Resolution
+from tests.browser.conftest import horizontal_overflow, log_in, serious_axe_violations
+from tests.cast import Cast
+
+
+def _no_sideways_scroll(page: Page, what: str) -> None:
+    assert horizontal_overflow(page) <= 0, f"{what} scrolls sideways at 390 px"
+
+
+def test_secretary_plans_holds_and_closes_a_meeting_on_a_phone(
+    site: str, cast: Cast, phone: Page
+) -> None:
+    page = phone
+    log_in(page, site, "cast.secretary")
+    page.goto(f"{site}/units/B/")
+    page.locator("#unit-meetings-link").click()
+    page.wait_for_url(f"{site}/units/B/meetings/")
+    _no_sideways_scroll(page, "the unit's meetings")
+    page.locator("#plan-meeting").click()
+    page.wait_for_url(f"{site}/units/B/meetings/plan/")
+
+    form = page.locator("#plan-form")
+    expect(page.locator("#eligibility")).to_contain_text("không đủ điều kiện")
+    _no_sideways_scroll(page, "the plan form")
+    found = {"plan form": serious_axe_violations(page)}
+    form.locator("[name=on]").fill(today().strftime("%d/%m/%Y"))
+    form.locator("[name=place]").fill("Nhà văn hóa thôn Đông")
+    form.locator("[name=agenda]").fill("1. Đánh giá tháng trước\n2. Nhiệm vụ tháng tới")
+    form.get_by_role("button", name="Lên kế hoạch").click()
+    page.wait_for_url(f"{site}/meetings/*/")
+    meeting = Meeting.objects.get()
+    expect(page.locator("main h1")).to_contain_text("Sinh hoạt thường kỳ")
+    _no_sideways_scroll(page, "the meeting page")
+    found["meeting page"] = serious_axe_violations(page)
+
+    page.locator("#action-attendance").click()
+    page.wait_for_url(f"{site}/meetings/{meeting.pk}/attendance/")
+    _no_sideways_scroll(page, "the attendance form")
+    for member_id in ("CAST-B1", "CAST-B2"):
+        row = page.locator(f".attendance-row[data-member='{member_id}']")
+        row.locator("label", has_text="Có mặt").click()
+        expect(row.locator("input[value=present]")).to_be_checked()
+    found["attendance form"] = serious_axe_violations(page)
+    page.locator("#attendance-form button[type=submit]").click()
+    page.wait_for_url(f"{site}/meetings/{meeting.pk}/")
+    expect(page.locator("#quorum")).to_contain_text("Có mặt 2/2")
+
+    page.locator("#action-resolution").click()
+    page.wait_for_url(f"{site}/meetings/{meeting.pk}/resolution/")
+    resolution = page.locator("#resolution-form")
+    resolution.locator("[name=title]").fill("Nghị quyết lãnh đạo nhiệm vụ tháng tới")
+    resolution.locator("[name=votes_for]").fill("2")
+    resolution.locator("button[type=submit]").click()
+    page.wait_for_url(f"{site}/meetings/{meeting.pk}/")
+    label = f"01-NQ/{meeting.on.year}"
+    expect(page.locator("#meeting-resolutions")).to_contain_text(label)
+    expect(page.locator("main")).to_contain_text(f"Đã ghi nghị quyết số {label}")
+
+    page.locator("#action-close").click()
+    page.wait_for_url(f"{site}/meetings/{meeting.pk}/close/")
+    expect(page.locator("#close-figures")).to_contain_text("2")
+    _no_sideways_scroll(page, "the close page")
+    page.locator("#confirm-close").click()
+    page.wait_for_url(f"{site}/meetings/{meeting.pk}/")
+    expect(page.locator(".meeting-status").first).to_have_attribute("data-status", "closed")
+    expect(page.locator("#action-amend")).to_be_visible()
+
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.CLOSED
+    assert (meeting.expected_count, meeting.present_count) == (2, 2)
+    assert Resolution.objects.get().label == label
+    assert not any(found.values()), found
