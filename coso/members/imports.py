@@ -50,7 +50,7 @@ from coso.members.models import (
     MemberStatus,
 )
 from coso.members.operations import fold, name_keys
-from coso.stats.tally import refresh_days
+from coso.stats.tally import add_member_spans
 from coso.units.models import Unit, UnitKind, UnitSpan
 
 REQUIRED = (
@@ -462,7 +462,6 @@ def _write_members(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
     now = timezone.now()
-    days: set[dt.date] = set()
     with progress_bar(len(rows) * 3, "Ghi", progress) as bar:
         members: list[dict[str, Any]] = []
         for row in rows:
@@ -502,7 +501,6 @@ def _write_members(
                 "group_id": row.group.pk if row.group else None,
             }
             start = row.joined_on
-            days.add(start)
             if row.official_on and row.official_on > start:
                 spans.append(
                     {
@@ -513,7 +511,6 @@ def _write_members(
                     }
                 )
                 start = row.official_on
-                days.add(start)
             spans.append(
                 {**common, "status": str(row.status), "exempt": row.exempt, "valid_from": start}
             )
@@ -541,7 +538,16 @@ def _write_members(
         if on_progress is not None:
             on_progress(len(rows) + 2 * len(rows) // 3, 2 * len(rows))
         _insert(MemberEvent, events, bar)
-    refresh_days(days)
+    add_member_spans(
+        (
+            span["valid_from"],
+            span.get("valid_to", FAR_FUTURE),
+            span["status"],
+            span.get("exempt", False),
+            False,
+        )
+        for span in spans
+    )
     if on_progress is not None:
         on_progress(2 * len(rows), 2 * len(rows))
     return len(spans)

@@ -118,6 +118,36 @@ def refresh_days(days: Iterable[dt.date]) -> None:
     _write(_compute(wanted))
 
 
+def add_member_spans(spans: Iterable[tuple[dt.date, dt.date, str, bool, bool]]) -> None:
+    """Add the contribution of new member spans (valid_from, valid_to, status, exempt,
+    in_transit) to DailyDelta, for writers that only add spans (imports).
+
+    Recounting the days instead reads every span that starts or ends on each of them: after a
+    100,000-member import at national size that is millions of index entries. Adding is exact
+    as long as nothing else changed on those days in the same write (the import test checks the
+    result against a full recount).
+    """
+    totals: Counter[tuple[dt.date, str]] = Counter()
+    for start, end, status, exempt, in_transit in spans:
+        for metric in _member_metrics(status, exempt, in_transit):
+            totals[(start, metric)] += 1
+            if end != FAR_FUTURE:
+                totals[(end, metric)] -= 1
+    rows = [(d, m, n) for (d, m), n in totals.items() if n]
+    if not rows:
+        return
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO stats_dailydelta (day, metric, delta) VALUES (%s, %s, %s) "
+            "ON CONFLICT (metric, day) DO UPDATE SET delta = stats_dailydelta.delta + "
+            "excluded.delta",
+            [(adapt(d), m, n) for d, m, n in rows],
+        )
+    # A day whose changes now cancel out keeps no row, as a recount would write none.
+    DailyDelta.objects.filter(delta=0).delete()
+
+
 def rebuild_all(member_totals: Counter[tuple[dt.date, str]] | None = None) -> None:
     """Recompute the whole table (after bulk loads that bypass the operations).
 

@@ -11,6 +11,7 @@ from coso.core.errors import RowErrors
 from coso.members.imports import import_members
 from coso.members.models import Member, MemberEvent, MemberSpan
 from coso.stats.models import DailyDelta
+from coso.stats.tally import rebuild_all
 from coso.units.imports import import_units
 
 from .files import coso, write_csv, write_xlsx
@@ -182,6 +183,10 @@ def _check_good() -> None:
     assert deltas[(d(2021, 1, 10), "members.official")] == 1
     assert deltas[(d(2001, 5, 5), "members.exempt")] == 1
     assert sum(v for (_, m), v in deltas.items() if m == "members.total") == 5
+    # The import adds its spans' contribution instead of recounting: same rows as a recount.
+    added = set(DailyDelta.objects.values_list("day", "metric", "delta"))
+    rebuild_all()
+    assert set(DailyDelta.objects.values_list("day", "metric", "delta")) == added
 
 
 def test_csv(units: None, tmp_path: Path) -> None:
@@ -378,3 +383,14 @@ def test_command_exit_status_and_output(
     assert err.count("đã có trong cơ sở dữ liệu") == 9  # 5 ids and 4 card numbers
     assert "5 lỗi" not in err and "9 lỗi, không có thay đổi nào được ghi." in err
     assert Member.objects.count() == 5
+
+
+def test_a_second_import_on_the_same_days_adds_to_the_figures(units: None, tmp_path: Path) -> None:
+    """The second file's spans start and end on days that already have rows: they add up."""
+    import_members(write_csv(tmp_path / "a.csv", GOOD), progress=False)
+    again = [GOOD[0]] + [[f"{r[0]}X", f"{r[1]}X" if r[1] else "", *r[2:]] for r in GOOD[1:]]
+    import_members(write_csv(tmp_path / "b.csv", again), progress=False)
+    added = set(DailyDelta.objects.values_list("day", "metric", "delta"))
+    assert (dt.date(2021, 1, 10), "members.probationary", -2) in added
+    rebuild_all()
+    assert set(DailyDelta.objects.values_list("day", "metric", "delta")) == added
