@@ -93,7 +93,7 @@ def test_page_shows_the_members_meetings_agenda_documents_and_nothing_of_other_b
         title="Sinh hoạt chi bộ tháng này",
         agenda="Kiểm điểm việc tháng trước\nPhổ biến nghị quyết mới",
     )
-    store_document(mine, name="bao-cao-thang.pdf", data=PDF)
+    doc = store_document(mine, name="bao-cao-thang.pdf", data=PDF)
     _plan(cast.B2, 3, title="Họp chi bộ B2 bí mật", agenda="Việc riêng của B2")
     _plan(cast.QB, 3, title="Họp chi bộ QB")
     cancelled = _plan(cast.B, 5, title="Cuộc họp đã hủy")
@@ -108,6 +108,9 @@ def test_page_shows_the_members_meetings_agenda_documents_and_nothing_of_other_b
     assert "Đơn vị B (B)" in page  # unit names come from the spans
     assert "Kiểm điểm việc tháng trước" in page and "Phổ biến nghị quyết mới" in page
     assert "bao-cao-thang.pdf" in page
+    download = reverse("meetings:document", args=[doc.pk])
+    assert f'href="{download}"' in page
+    assert cast.client("member").get(download).status_code == 200
     for absent in ("Họp chi bộ B2 bí mật", "Việc riêng của B2", "Họp chi bộ QB", "Cuộc họp đã hủy"):
         assert absent not in page, absent
     assert "Cuộc họp đã qua" not in page.split('id="upcoming"')[1].split('id="attendance"')[0]
