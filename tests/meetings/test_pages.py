@@ -517,3 +517,31 @@ def test_people_without_manage_rights_cannot_write(cast: Cast, who: str) -> None
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.PLANNED
     assert not AuditEntry.objects.filter(action__startswith="meeting_").exists()
+
+
+def test_committee_members_above_can_be_invited_as_guests(cast: Cast) -> None:
+    from coso.members.operations import assign_position, recognize_member
+
+    guest = Member.objects.get(member_id="CAST-B2X")
+    recognize_member(guest, decided_on=dt.date(2022, 3, 2))
+    assign_position(guest, cast.C, "secretary", on=dt.date(2023, 1, 1))
+    client = cast.client("secretary")
+    url = reverse("meetings:plan", args=["B"])
+    form = client.get(url).context["form"]
+    assert dict(form.fields["guests"].choices)[str(guest.pk)].startswith("Trần Văn Bình")
+    response = client.post(
+        url,
+        {
+            "kind": "thematic",
+            "form": "in_person",
+            "on": "10/05/2024",
+            "place": "Hội trường xã",
+            "guests": [str(guest.pk)],
+        },
+    )
+    assert response.status_code == 302
+    invitation = Invitation.objects.get(member=guest)
+    assert invitation.role == "guest" and not invitation.counted
+    detail = client.get(response["Location"])
+    assert [i.member_id for i in detail.context["others"]] == [guest.pk]
+    assert detail.context["quorum"].expected == 2
