@@ -149,14 +149,16 @@ def breadcrumb(scope: Scope, unit: Unit, day: dt.date) -> list[dict[str, str]]:
     return crumbs
 
 
-def _rows(report: MeetingReport, period: ReportPeriod) -> list[dict[str, Any]]:
+def _rows(report: MeetingReport, is_branch: bool) -> list[dict[str, Any]]:
+    """The children's rows then the total; a branch's report is its own row only."""
     kinds = [str(k) for k in MeetingKind.values]
     forms = [str(f) for f in MeetingForm.values]
     shown = []
-    for row in [*report.rows, report.total]:
+    for row in [report.total] if is_branch else [*report.rows, report.total]:
         shown.append(
             {
                 "row": row,
+                "total": row is report.total and not is_branch,
                 "kinds": [row.by_kind[k] for k in kinds],
                 "forms": [row.by_form[f] for f in forms],
                 "held": sum(row.by_kind.values()),
@@ -235,7 +237,7 @@ def activity_report(request: HttpRequest, code: str) -> HttpResponse:
     context.update(
         {
             "report": report,
-            "rows": _rows(report, period),
+            "rows": _rows(report, is_branch),
             "is_branch": is_branch,
             "crumbs": breadcrumb(scope, unit, as_of),
             "warned": warned,

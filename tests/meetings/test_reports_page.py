@@ -92,6 +92,7 @@ def test_officer_drills_down_from_province_to_branch(history: Cast) -> None:
 
     branch = _get(history, "officer", "B")
     assert branch.context["is_branch"]
+    assert _figures(branch.context) == {"B": (1, 5, 6, 1, 2, 6, 11, 12, 1)}
     assert [c["code"] for c in branch.context["crumbs"]] == ["P", "C"]
     listed = [(m["meeting"].on, m["present"], m["expected"]) for m in branch.context["meetings"]]
     assert listed[-1] == (dt.date(2024, 1, 10), 1, 2) and len(listed) == 6
@@ -135,7 +136,10 @@ def test_period_defaults_quick_choices_and_errors(history: Cast) -> None:
     assert labels == ["Tháng này", "Quý này", "Năm nay", "Năm trước"]
     last_year = dict(default.context["quick"])["Năm trước"]
     assert last_year.query() == f"?from=01/01/{day.year - 1}&to=31/12/{day.year - 1}"
-    assert "to=31/12/" in default.content.decode()
+    this_year = f"?from=01/01/{day.year}&amp;to={day:%d/%m/%Y}"
+    assert f'aria-current="true" href="/units/P/activity-report/{this_year}"' in (
+        default.content.decode()
+    )
 
     bad = _get(history, "officer", "P", {"from": "31/02/2024", "to": "30/06/2024"})
     assert bad.status_code == 200
