@@ -4,6 +4,8 @@ and closes it (issue 4, §6). Against the cast: branch B with CAST-B1 and CAST-B
 
 from __future__ import annotations
 
+from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from coso.core.dates import today
@@ -78,4 +80,53 @@ def test_secretary_plans_holds_and_closes_a_meeting_on_a_phone(
     assert meeting.status == MeetingStatus.CLOSED
     assert (meeting.expected_count, meeting.present_count) == (2, 2)
     assert Resolution.objects.get().label == label
+    assert not any(found.values()), found
+
+
+def test_every_meeting_page_fits_a_phone(site: str, cast: Cast, phone: Page) -> None:
+    """An online meeting (long link), its check-in pages and forms, then the same closed."""
+    from coso.meetings import operations as ops
+
+    meeting = ops.plan_meeting(
+        cast.B,
+        kind="thematic",
+        form="online",
+        on=today(),
+        online_link="https://meet.example.vn/phong-hop-chi-bo-thon-dong-chuyen-de-hoc-tap-nghi-quyet",
+        online_platform="Google Meet",
+        online_reason="Đảng viên đi biển dài ngày",
+        unable_in_person=2,
+        agenda="Học tập chuyên đề",
+    )
+    ops.open_check_in(meeting, at=timezone.now())
+    page = phone
+    log_in(page, site, "cast.secretary")
+    found: dict[str, list[str]] = {}
+    for name in (
+        "detail",
+        "check_in_open",
+        "check_in_confirm",
+        "attendance",
+        "minutes",
+        "resolution",
+        "upload",
+        "cancel",
+        "close",
+    ):
+        page.goto(site + reverse(f"meetings:{name}", args=[meeting.pk]))
+        page.locator("main h1").wait_for()
+        _no_sideways_scroll(page, name)
+        if name in ("detail", "check_in_confirm", "minutes", "upload"):
+            found[name] = serious_axe_violations(page)
+    ops.record_attendance(meeting, {"CAST-B1": "present", "CAST-B2": "absent_unexcused"})
+    ops.close_meeting(meeting)
+    for url in (
+        reverse("meetings:amend", args=[meeting.pk]),
+        reverse("meetings:resolution_book", args=["B"]),
+        reverse("meetings:unit_meetings", args=["B"]),
+    ):
+        page.goto(site + url)
+        page.locator("main h1").wait_for()
+        _no_sideways_scroll(page, url)
+        found[url] = serious_axe_violations(page)
     assert not any(found.values()), found
