@@ -20,3 +20,10 @@ def _default_language():  # type: ignore[no-untyped-def]
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _private_var_dir(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Files a test makes (uploaded documents, import files) go to a fresh folder, never into
+    the project's var/ where the demo database and a developer's real files live."""
+    settings.VAR_DIR = tmp_path_factory.mktemp("var")

@@ -24,7 +24,12 @@ DEFAULT_MINUTES = 120
 
 @transaction.atomic
 def create_calendar_token(member: Member) -> str:
-    """A new private address for `member` (earlier ones stay valid until revoked); the raw token."""
+    """A new private address for `member`, ending the earlier ones; the raw token.
+
+    One live address a member: a leaked old address stops working as soon as a new one is
+    made, which is what a member who asks for a new address expects.
+    """
+    revoke_calendar_tokens(member)
     raw = secrets.token_urlsafe(32)
     CalendarToken.objects.create(member=member, token_hash=hash_token(raw))
     return raw
@@ -80,6 +85,8 @@ def _utc(value: dt.datetime) -> str:
 def meeting_event_lines(meeting: Meeting, stamp: dt.datetime) -> list[str]:
     zone = ZoneInfo(settings.TIME_ZONE)
     title = meeting.title or f"{meeting.get_kind_display()} — {meeting.unit.code}"
+    if meeting.group_id is not None:  # a party group's part of a by-group meeting
+        title = f"{meeting.get_kind_display()} — {meeting.title} ({meeting.unit.code})"
     lines = [
         "BEGIN:VEVENT",
         f"UID:meeting-{meeting.pk}@coso",
@@ -116,6 +123,10 @@ def member_calendar_ics(token: str) -> str:
         .select_related("unit")
         .order_by("on", "starts_at", "id")
     )
+    meetings = list(meetings)
+    # A meeting held by party groups: the member's own group meeting stands for it (its place
+    # and time are the member's), so the branch meeting is not listed a second time.
+    folded = {m.parent_id for m in meetings if m.parent_id is not None}
     stamp = timezone.now()
     lines = [
         "BEGIN:VCALENDAR",
@@ -126,6 +137,7 @@ def member_calendar_ics(token: str) -> str:
         f"X-WR-CALNAME:{_escape('Lịch sinh hoạt — ' + member.full_name)}",
     ]
     for meeting in meetings:
-        lines += meeting_event_lines(meeting, stamp)
+        if meeting.pk not in folded:
+            lines += meeting_event_lines(meeting, stamp)
     lines.append("END:VCALENDAR")
     return "".join(part + "\r\n" for line in lines for part in _fold(line))

@@ -133,3 +133,23 @@ def test_calendar_feed_lists_upcoming_meetings_and_can_be_revoked(
         member_calendar_ics(token)
     with pytest.raises(CosoError):
         member_calendar_ics("guess")
+
+
+def test_a_by_group_meeting_is_one_event_the_members_own_group(tree: Tree) -> None:
+    today = timezone.localdate()
+    branch_meeting = plan_meeting(
+        tree.B, kind="regular", form="by_group", on=today + dt.timedelta(days=4), place="Tổ"
+    )
+    own_group = branch_meeting.group_meetings.get(group=tree.G2)
+    events = _parse(member_calendar_ics(create_calendar_token(tree.members["m4"])))
+    assert [e["UID"] for e in events] == [f"meeting-{own_group.pk}@coso"]
+    assert "Đơn vị G2" in events[0]["SUMMARY"] and "(B)" in events[0]["SUMMARY"]
+
+
+def test_a_new_calendar_address_ends_the_old_one(tree: Tree) -> None:
+    member = tree.members["m1"]
+    old = create_calendar_token(member)
+    new = create_calendar_token(member)
+    member_calendar_ics(new)
+    with pytest.raises(CosoError, match="đã bị thu hồi"):
+        member_calendar_ics(old)
