@@ -68,6 +68,9 @@ router = Router(tags=["meetings"])
 # A meeting's number in the path; beyond the column's range nothing can be found (and SQLite
 # would overflow on the lookup).
 MeetingId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# Codes and member ids in the path: PostgreSQL cannot even compare a text holding NUL.
+UnitCode = Annotated[str, Path(max_length=40, pattern=r"^[^\x00]+$")]
+MemberKey = Annotated[str, Path(max_length=40, pattern=r"^[^\x00]+$")]
 
 READ_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS: dict[int, type[Schema]] = {
@@ -270,7 +273,7 @@ def _period(filters: PeriodFilter) -> tuple[dt.date, dt.date]:
 @paginate(Pages, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 def list_meetings(
     request: HttpRequest,
-    code: str,
+    code: UnitCode,
     filters: MeetingFilter = Query(...),  # noqa: B008
 ) -> Any:
     unit = get_unit_for_user(caller(request), code, Action.VIEW)
@@ -302,7 +305,7 @@ def _guests(request: HttpRequest, member_ids: list[str]) -> list[Member]:
     response={201: MeetingDetailOut, **WRITE_ERRORS},
     summary="Plan a meeting of a unit and invite its members on the day",
 )
-def plan(request: HttpRequest, code: str, payload: PlanIn) -> tuple[int, dict[str, Any]]:
+def plan(request: HttpRequest, code: UnitCode, payload: PlanIn) -> tuple[int, dict[str, Any]]:
     unit = get_unit_for_user(caller(request), code, Action.MANAGE_ACTIVITIES)
     guests = _guests(request, payload.guests)
     with transaction.atomic():
@@ -611,7 +614,7 @@ def confirm_check_ins(
 @paginate(Pages, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 def list_resolutions(
     request: HttpRequest,
-    code: str,
+    code: UnitCode,
     year: int | None = Query(None, ge=1900, le=2199),
 ) -> Any:
     unit = get_unit_for_user(caller(request), code, Action.VIEW)
@@ -625,7 +628,7 @@ def list_resolutions(
 )
 def member_attendance(
     request: HttpRequest,
-    member_id: str,
+    member_id: MemberKey,
     filters: PeriodFilter = Query(...),  # noqa: B008
 ) -> dict[str, Any]:
     member = get_member_for_user(caller(request), member_id, Action.VIEW)
@@ -706,7 +709,7 @@ def _reported_unit(request: HttpRequest, code: str) -> Unit:
 )
 def activity_report(
     request: HttpRequest,
-    code: str,
+    code: UnitCode,
     filters: PeriodFilter = Query(...),  # noqa: B008
 ) -> dict[str, Any]:
     unit = _reported_unit(request, code)
@@ -732,7 +735,7 @@ def activity_report(
 @paginate(Pages, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 def list_activity_warnings(
     request: HttpRequest,
-    code: str,
+    code: UnitCode,
     filters: PeriodFilter = Query(...),  # noqa: B008
 ) -> Any:
     unit = _reported_unit(request, code)

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, field_validator
 
 from coso.api.common import Day
 from coso.meetings.models import MeetingForm, MeetingKind, MeetingStatus
@@ -218,7 +218,19 @@ class ReportOut(Schema):
 # --- requests -------------------------------------------------------------------------------
 
 
-class PlanIn(Schema):
+class _In(Schema):
+    """A request body: no text may carry a NUL character (PostgreSQL cannot store one)."""
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and "\x00" in t for t in texts):
+            raise ValueError("không được chứa ký tự NUL")
+        return value
+
+
+class PlanIn(_In):
     """Plan a meeting. Online needs a link and a reason, and the unit must be eligible (HD
     03-HD/TW); in person needs a place. The unit's members on the day are invited."""
 
@@ -242,17 +254,17 @@ class PlanIn(Schema):
     )
 
 
-class AttendanceRowIn(Schema):
+class AttendanceRowIn(_In):
     member_id: MemberId
     status: Status
     reason: str = Field("", max_length=300, description="needed for absent_excused")
 
 
-class AttendanceIn(Schema):
+class AttendanceIn(_In):
     attendance: list[AttendanceRowIn] = Field(min_length=1, max_length=5000)
 
 
-class MinutesIn(Schema):
+class MinutesIn(_In):
     """Only the sections sent are written."""
 
     review: str | None = Field(None, max_length=TEXT_MAX, description="review of the period")
@@ -262,7 +274,7 @@ class MinutesIn(Schema):
     dues_collected_vnd: int | None = Field(None, ge=0, le=DUES_MAX)
 
 
-class ResolutionIn(Schema):
+class ResolutionIn(_In):
     title: str = Field(max_length=300)
     text: str = Field("", max_length=TEXT_MAX)
     votes_for: int = Field(ge=0, le=COUNT_MAX)
@@ -270,11 +282,11 @@ class ResolutionIn(Schema):
     votes_abstain: int = Field(0, ge=0, le=COUNT_MAX)
 
 
-class CancelIn(Schema):
+class CancelIn(_In):
     reason: str = Field(max_length=500)
 
 
-class AmendmentIn(Schema):
+class AmendmentIn(_In):
     """`field`: a minutes section, place, agenda, title, starts_at, or `attendance:<member id>`
     (then `value` is an attendance status)."""
 
@@ -283,16 +295,16 @@ class AmendmentIn(Schema):
     reason: str = Field(max_length=500)
 
 
-class CheckInOpenIn(Schema):
+class CheckInOpenIn(_In):
     at: Moment | None = Field(None, description="when the window opens (default: now)")
 
 
-class ExcusedIn(Schema):
+class ExcusedIn(_In):
     member_id: MemberId
     reason: str = Field(min_length=1, max_length=300)
 
 
-class ConfirmIn(Schema):
+class ConfirmIn(_In):
     excused: list[ExcusedIn] = Field(
         default_factory=list,
         max_length=5000,
