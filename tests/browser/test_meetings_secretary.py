@@ -4,6 +4,9 @@ and closes it (issue 4, §6). Against the cast: branch B with CAST-B1 and CAST-B
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -13,14 +16,17 @@ from coso.meetings.models import Meeting, MeetingStatus, Resolution
 from tests.browser.conftest import horizontal_overflow, log_in, serious_axe_violations
 from tests.cast import Cast
 
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
 
 def _no_sideways_scroll(page: Page, what: str) -> None:
     assert horizontal_overflow(page) <= 0, f"{what} scrolls sideways at 390 px"
 
 
 def test_secretary_plans_holds_and_closes_a_meeting_on_a_phone(
-    site: str, cast: Cast, phone: Page
+    site: str, cast: Cast, phone: Page, settings: Any, tmp_path: Path
 ) -> None:
+    settings.VAR_DIR = tmp_path  # documents go to a folder of this test
     page = phone
     log_in(page, site, "cast.secretary")
     page.goto(f"{site}/units/B/")
@@ -66,6 +72,18 @@ def test_secretary_plans_holds_and_closes_a_meeting_on_a_phone(
     label = f"01-NQ/{meeting.on.year}"
     expect(page.locator("#meeting-resolutions")).to_contain_text(label)
     expect(page.locator("main")).to_contain_text(f"Đã ghi nghị quyết số {label}")
+
+    page.locator("#action-upload").click()
+    page.wait_for_url(f"{site}/meetings/{meeting.pk}/documents/")
+    page.locator("#upload-form [name=file]").set_input_files(
+        files=[{"name": "Chương trình.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.locator("#upload-form button[type=submit]").click()
+    page.wait_for_url(f"{site}/meetings/{meeting.pk}/")
+    with page.expect_download() as download:
+        page.locator("#documents a", has_text="Chương trình.pdf").click()
+    assert download.value.suggested_filename == "Chương trình.pdf"
+    assert Path(download.value.path()).read_bytes() == PDF
 
     page.locator("#action-close").click()
     page.wait_for_url(f"{site}/meetings/{meeting.pk}/close/")
