@@ -545,3 +545,12 @@ def test_committee_members_above_can_be_invited_as_guests(cast: Cast) -> None:
     detail = client.get(response["Location"])
     assert [i.member_id for i in detail.context["others"]] == [guest.pk]
     assert detail.context["quorum"].expected == 2
+
+
+def test_a_group_meeting_links_back_and_offers_no_resolution(cast: Cast) -> None:
+    meeting = ops.plan_meeting(cast.B, kind="regular", form="by_group", on=DAY, place="Tại tổ")
+    sub = meeting.group_meetings.get()
+    page = cast.client("secretary").get(reverse("meetings:detail", args=[sub.pk]))
+    html = page.content.decode()
+    assert reverse("meetings:detail", args=[meeting.pk]) in html
+    assert 'id="action-attendance"' in html and 'id="action-resolution"' not in html
