@@ -102,6 +102,15 @@ def _render(
     return render(request, f"meetings/{template}", context, status=status)
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The form data on POST (even an empty body binds the form, so it answers with errors)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _files(request: HttpRequest) -> Any:
+    return request.FILES if request.method == "POST" else None
+
+
 def _detail(meeting: Meeting) -> HttpResponse:
     return redirect("meetings:detail", meeting.pk)
 
@@ -216,7 +225,7 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
         "on": day + dt.timedelta(days=1),
         "starts_at": dt.time(8, 0),
     }
-    form = mf.PlanForm(request.POST or None, initial=initial, guests=guests)
+    form = mf.PlanForm(_posted(request), initial=initial, guests=guests)
     refusal = ""
     on: dt.date = initial["on"]
     unable: int | None = None
@@ -379,7 +388,7 @@ def _form_page(
 def minutes_page(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _managed(request, pk)
     initial = {name: getattr(meeting, name) for name in ops.MINUTES_FIELDS}
-    form = mf.MinutesForm(request.POST or None, initial=initial)
+    form = mf.MinutesForm(_posted(request), initial=initial)
     return _form_page(
         request,
         meeting,
@@ -395,7 +404,7 @@ def minutes_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def resolution_page(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _managed(request, pk)
-    form = mf.ResolutionForm(request.POST or None)
+    form = mf.ResolutionForm(_posted(request))
     present = meeting.invitations.filter(counted=True, status=AttendanceStatus.PRESENT).count()
     return _form_page(
         request,
@@ -420,7 +429,7 @@ def resolution_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _managed(request, pk)
-    form = mf.CancelForm(request.POST or None)
+    form = mf.CancelForm(_posted(request))
     return _form_page(
         request,
         meeting,
@@ -467,7 +476,7 @@ def close_page(request: HttpRequest, pk: int) -> HttpResponse:
 def amend_page(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _managed(request, pk)
     invitations = _invitations(meeting)
-    form = mf.AmendForm(request.POST or None, invitations=invitations)
+    form = mf.AmendForm(_posted(request), invitations=invitations)
     return _form_page(
         request,
         meeting,
@@ -535,7 +544,7 @@ def check_in_open_page(request: HttpRequest, pk: int) -> HttpResponse:
 def check_in_confirm_page(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _managed(request, pk)
     invitations = _invitations(meeting)
-    form = mf.ConfirmCheckInForm(request.POST or None, invitations=invitations)
+    form = mf.ConfirmCheckInForm(_posted(request), invitations=invitations)
     rows = [
         (inv, form[f"reason_{inv.pk}"] if inv.checked_in_at is None else None)
         for inv in invitations
@@ -592,7 +601,7 @@ def _parse_names_as_sent(request: HttpRequest) -> list[str]:
 @login_required
 def _upload(request: HttpRequest, pk: int, sent: list[str]) -> HttpResponse:
     meeting = _managed(request, pk)
-    form = mf.UploadForm(request.POST or None, request.FILES or None)
+    form = mf.UploadForm(_posted(request), _files(request))
     refusal = ""
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

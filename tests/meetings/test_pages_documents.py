@@ -162,3 +162,9 @@ def test_an_invited_guest_from_another_branch_may_download(cast: Cast, meeting: 
 
 def test_a_missing_document_is_404(cast: Cast) -> None:
     assert cast.client("admin").get(reverse("meetings:document", args=[424242])).status_code == 404
+
+
+def test_an_upload_without_a_file_says_so(cast: Cast, meeting: Meeting) -> None:
+    response = cast.client("secretary").post(reverse("meetings:upload", args=[meeting.pk]))
+    assert response.status_code == 422
+    assert not Document.objects.exists()
