@@ -63,8 +63,8 @@ PAGES: dict[str, dict[str, Any]] = {
 def setup(cast: Any) -> None:
     """The meeting and document the entries above refer to, with their fixed keys.
 
-    The document's file is written under documents_dir() (the project's var/ folder) with a
-    fixed name, so repeated runs overwrite one small file rather than adding files.
+    The document's file goes under documents_dir(), inside the test's own var folder
+    (tests/conftest.py gives every test a fresh one).
     """
     from coso.meetings.documents import documents_dir
     from coso.meetings.models import Document, Invitation, InviteeRole, Meeting
