@@ -11,8 +11,9 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.db import transaction
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Path, Query, Router, Schema
 from ninja.pagination import paginate
@@ -47,6 +48,7 @@ from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
 from coso.meetings import operations as ops
 from coso.meetings.access import get_meeting_for_user
+from coso.meetings.documents import open_document_for_user
 from coso.meetings.models import (
     AttendanceStatus,
     Invitation,
@@ -60,14 +62,15 @@ from coso.meetings.models import (
 from coso.meetings.queries import attendance_record, resolutions_of
 from coso.meetings.reports import ReportRow, meeting_report
 from coso.meetings.warnings import ActivityWarning, activity_warnings
-from coso.members.models import Member
-from coso.units.models import Unit
+from coso.members.models import Member, Position
+from coso.units.models import Unit, UnitSpan
 
 router = Router(tags=["meetings"])
 
 # A meeting's number in the path; beyond the column's range nothing can be found (and SQLite
 # would overflow on the lookup).
 MeetingId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+DocumentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 # Codes and member ids in the path: PostgreSQL cannot even compare a text holding NUL.
 UnitCode = Annotated[str, Path(max_length=40, pattern=r"^[^\x00]+$")]
 MemberKey = Annotated[str, Path(max_length=40, pattern=r"^[^\x00]+$")]
@@ -80,6 +83,15 @@ WRITE_ERRORS: dict[int, type[Schema]] = {
     404: ErrorOut,
     409: ErrorOut,
     422: ErrorOut,
+}
+# What a download says it is (the types the rule set lets in).
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
 }
 # Reports and warnings walk every month of the period for every branch below the unit.
 MAX_PERIOD_DAYS = 10 * 366
@@ -196,6 +208,7 @@ def meeting_detail(meeting_id: int) -> dict[str, Any]:
                 "size": d.size,
                 "sha256": d.sha256,
                 "uploaded_at": d.uploaded_at,
+                "url": reverse("api:get_document", kwargs={"document_id": d.pk}),
             }
             for d in meeting.documents.order_by("uploaded_at", "id")
         ],
@@ -289,15 +302,26 @@ def list_meetings(
     return _Page(rows.select_related("unit").order_by("-on", "-id"), meeting_out)
 
 
-def _guests(request: HttpRequest, member_ids: list[str]) -> list[Member]:
-    visible = scope(request).members(Action.VIEW)
-    guests = []
-    for number, member_id in enumerate(member_ids):
-        guest = visible.filter(member_id=member_id.strip()).first()
-        if guest is None:
+def _guests(request: HttpRequest, unit: Unit, on: dt.date, member_ids: list[str]) -> list[Member]:
+    """Guests named by member id: the committee of the unit above on the day (as the plan page
+    offers), or any member the caller can see; anyone else is "not found" (422)."""
+    wanted = [m.strip() for m in member_ids]
+    above = UnitSpan.objects.filter(unit=unit, valid_from__lte=on, valid_to__gt=on).values(
+        "parent_id"
+    )
+    committee = Position.objects.filter(
+        unit_id__in=above, valid_from__lte=on, valid_to__gt=on
+    ).values("member_id")
+    found = {
+        m.member_id: m
+        for m in Member.objects.filter(member_id__in=wanted).filter(
+            Q(pk__in=committee) | Q(pk__in=scope(request).members(Action.VIEW).values("pk"))
+        )
+    }
+    for number, member_id in enumerate(wanted):
+        if member_id not in found:
             raise field_error(f"guests.{number}", f"Không tìm thấy đảng viên «{member_id}».")
-        guests.append(guest)
-    return guests
+    return [found[m] for m in dict.fromkeys(wanted)]
 
 
 @router.post(
@@ -307,7 +331,7 @@ def _guests(request: HttpRequest, member_ids: list[str]) -> list[Member]:
 )
 def plan(request: HttpRequest, code: UnitCode, payload: PlanIn) -> tuple[int, dict[str, Any]]:
     unit = get_unit_for_user(caller(request), code, Action.MANAGE_ACTIVITIES)
-    guests = _guests(request, payload.guests)
+    guests = _guests(request, unit, payload.on, payload.guests)
     with transaction.atomic():
         meeting = ops.plan_meeting(
             unit,
@@ -365,6 +389,27 @@ def post_attendance(
             "api.meeting.attendance",
             meeting,
             {"status": meeting_facts(meeting)["status"], "attendance": before},
+            {"status": meeting.status, "attendance": _attendance_of(meeting)},
+            meeting.unit,
+        )
+    return meeting_detail(meeting.pk)
+
+
+@router.post(
+    "/meetings/{meeting_id}/consolidate",
+    response={200: MeetingDetailOut, **WRITE_ERRORS},
+    summary="A by-group meeting: take each member's attendance from their party group's meeting",
+)
+def consolidate(request: HttpRequest, meeting_id: MeetingId) -> dict[str, Any]:
+    meeting = _managed(request, meeting_id)
+    with transaction.atomic():
+        before = _attendance_of(meeting)
+        ops.consolidate_group_meetings(meeting)
+        record_write(
+            request,
+            "api.meeting.consolidate",
+            meeting,
+            {"attendance": before},
             {"status": meeting.status, "attendance": _attendance_of(meeting)},
             meeting.unit,
         )
@@ -512,6 +557,29 @@ def post_amendment(
             meeting.unit,
         )
     return 201, meeting_detail(meeting.pk)
+
+
+@router.get(
+    "/documents/{document_id}",
+    response={200: None, **READ_ERRORS},
+    summary="Download a meeting's document (for whoever may see the meeting)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "the file, as an attachment",
+                "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def get_document(request: HttpRequest, document_id: DocumentId) -> FileResponse:
+    document, handle = open_document_for_user(caller(request), document_id)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=document.name,
+        content_type=CONTENT_TYPES.get(document.file_type, "application/octet-stream"),
+    )
 
 
 # --- online check-in ------------------------------------------------------------------------

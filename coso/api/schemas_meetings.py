@@ -92,6 +92,7 @@ class DocumentOut(Schema):
     size: int
     sha256: str
     uploaded_at: dt.datetime
+    url: str = Field(description="download address (the scope check applies)")
 
 
 class MinutesOut(Schema):

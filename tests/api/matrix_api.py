@@ -46,7 +46,9 @@ class Ref:
 def setup(cast: Cast) -> dict[str, Any]:
     """Meetings of branch B for the meetings entries: one planned in person with no attendance
     recorded (closing, amending, voting, opening check-in or checking in are all refused) and
-    one cancelled (any recording is refused)."""
+    with an agenda document, and one cancelled (any recording is refused). The document is
+    written under settings.VAR_DIR: callers point it to a folder of their own."""
+    from coso.meetings.documents import store_document
     from coso.meetings.models import MeetingForm, MeetingKind
     from coso.meetings.operations import cancel_meeting, plan_meeting
 
@@ -58,7 +60,8 @@ def setup(cast: Cast) -> dict[str, Any]:
         cast.B, kind=MeetingKind.THEMATIC, form=MeetingForm.IN_PERSON, on=day, place="Hội trường"
     )
     cancel_meeting(cancelled, reason="Trùng lịch")
-    return {"planned": planned.pk, "cancelled": cancelled.pk}
+    agenda = store_document(planned, name="chuong-trinh.pdf", data=b"%PDF-1.4\n%%EOF\n")
+    return {"planned": planned.pk, "cancelled": cancelled.pk, "document": agenda.pk}
 
 
 def public(status: int) -> dict[str, int]:
@@ -178,6 +181,14 @@ API: dict[tuple[str, str], dict[str, Any]] = {
         "json": {"attendance": [{"member_id": "CAST-B1", "status": "present"}]},
         "expect": _MANAGERS_REFUSED,
     },
+    ("POST", "/api/v1/meetings/{meeting_id}/consolidate"): {
+        "path": _PLANNED,  # in person, not by party group: nothing to consolidate
+        "expect": _MANAGERS_REFUSED,
+    },
+    ("GET", "/api/v1/documents/{document_id}"): {
+        "path": {"document_id": Ref("document")},
+        "expect": _READERS,  # whoever may see the meeting
+    },
     ("POST", "/api/v1/meetings/{meeting_id}/minutes"): {
         "path": _CANCELLED,
         "json": {"review": "Tháng qua chi bộ đã…"},
@@ -267,6 +278,8 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:plan": ("POST", "/api/v1/units/{code}/meetings"),
     "api:get_meeting": ("GET", "/api/v1/meetings/{meeting_id}"),
     "api:post_attendance": ("POST", "/api/v1/meetings/{meeting_id}/attendance"),
+    "api:consolidate": ("POST", "/api/v1/meetings/{meeting_id}/consolidate"),
+    "api:get_document": ("GET", "/api/v1/documents/{document_id}"),
     "api:post_minutes": ("POST", "/api/v1/meetings/{meeting_id}/minutes"),
     "api:post_resolution": ("POST", "/api/v1/meetings/{meeting_id}/resolutions"),
     "api:close": ("POST", "/api/v1/meetings/{meeting_id}/close"),

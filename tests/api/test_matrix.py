@@ -6,6 +6,7 @@ without a matrix entry fails here, naming it.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.test import Client
@@ -52,7 +53,10 @@ def test_every_entry_names_the_whole_cast_and_never_403() -> None:
         assert 403 not in spec["expect"].values(), f"{key}: out of scope answers 404, not 403"
 
 
-def test_every_operation_answers_each_role_as_the_matrix_says(cast: Cast) -> None:
+def test_every_operation_answers_each_role_as_the_matrix_says(
+    cast: Cast, settings: Any, tmp_path: Path
+) -> None:
+    settings.VAR_DIR = tmp_path  # the matrix's meeting document goes to this test's folder
     objects = setup(cast)
     tokens = {role: cast.token(role) for role in THE_CAST if role != "anonymous"}
     client = Client()
@@ -74,8 +78,11 @@ def test_every_operation_answers_each_role_as_the_matrix_says(cast: Cast) -> Non
     assert not wrong, "API answers otherwise than its matrix:\n" + "\n".join(wrong)
 
 
-def test_session_users_get_the_same_answers_as_token_users(cast: Cast) -> None:
+def test_session_users_get_the_same_answers_as_token_users(
+    cast: Cast, settings: Any, tmp_path: Path
+) -> None:
     """The browser session is the second way in; the scopes are the same."""
+    settings.VAR_DIR = tmp_path
     objects = setup(cast)
     for (method, template), spec in API.items():
         if method != "GET":

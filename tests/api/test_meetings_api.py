@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from coso.audit.models import AuditEntry
+from coso.meetings.documents import store_document
 from coso.meetings.models import (
     Amendment,
     Invitation,
@@ -33,6 +34,8 @@ from coso.meetings.operations import (
     record_attendance,
 )
 from coso.meetings.reports import meeting_report
+from coso.members.models import Position, PositionRole
+from coso.members.operations import change_group
 from coso.wsgi import application
 from tests.cast import Cast
 
@@ -196,6 +199,66 @@ def test_by_group_meeting_lists_its_group_meetings(cast: Cast, as_role: Any) -> 
     assert [g["group"] for g in body["group_meetings"]] == ["G"]
     sub = as_role("secretary").get(f"/meetings/{body['group_meetings'][0]['id']}").json()
     assert (sub["parent"], sub["group"]) == (body["id"], "G")
+
+
+def test_group_attendance_is_consolidated_into_the_branch_record(cast: Cast, as_role: Any) -> None:
+    change_group(cast.members["b1"], on=dt.date(2024, 1, 2), group=cast.units["G"])
+    api = as_role("secretary")
+    branch = api.post(
+        "/units/B/meetings",
+        {"kind": "regular", "form": "by_group", "on": "2024-05-12", "place": "Tại các tổ"},
+    ).json()
+    group_meeting = branch["group_meetings"][0]["id"]
+    sub = api.post(
+        f"/meetings/{group_meeting}/attendance",
+        {"attendance": [{"member_id": "CAST-B1", "status": "present"}]},
+    )
+    assert sub.status_code == 200, sub.content
+    merged = api.post(f"/meetings/{branch['id']}/consolidate")
+    assert merged.status_code == 200, merged.content
+    statuses = {i["member_id"]: i["status"] for i in merged.json()["invitations"]}
+    assert statuses == {"CAST-B1": "present", "CAST-B2": "pending"}
+    assert _audit("api.meeting.consolidate")[0].after["attendance"] == statuses
+    _refused(api.post(f"/meetings/{group_meeting}/consolidate"), "không sinh hoạt theo tổ")
+
+
+def test_guests_are_the_committee_above_or_members_in_scope(cast: Cast, as_role: Any) -> None:
+    # CAST-B2X (of branch B2) sits on the committee of commune C, above B.
+    Position.objects.create(
+        member=cast.members["b2x"],
+        unit=cast.C,
+        role=PositionRole.COMMITTEE_MEMBER,
+        valid_from=dt.date(2023, 1, 1),
+    )
+    plan = {"kind": "regular", "on": "2024-05-10", "place": "Hội trường"}
+    api = as_role("secretary")
+    refused = api.post("/units/B/meetings", plan | {"guests": ["CAST-B2X", "CAST-Q"]})
+    assert refused.status_code == 422
+    assert refused.json()["details"][0]["field"] == "guests.1"
+    assert not Meeting.objects.exists()
+    body = api.post("/units/B/meetings", plan | {"guests": ["CAST-B2X"]}).json()
+    guest = [i for i in body["invitations"] if i["member_id"] == "CAST-B2X"]
+    assert [(g["role"], g["counted"]) for g in guest] == [("guest", False)]
+    assert body["quorum"]["expected"] == 2
+
+
+def test_documents_are_listed_and_downloaded_within_scope(
+    cast: Cast, as_role: Any, settings: Any, tmp_path: Any
+) -> None:
+    settings.VAR_DIR = tmp_path
+    meeting = _in_person(cast)
+    data = b"%PDF-1.4\n% chuong trinh\n%%EOF\n"
+    document = store_document(meeting, name="chương-trình.pdf", data=data)
+    listed = as_role("member").get(f"/meetings/{meeting.pk}").json()["documents"]
+    assert [(d["name"], d["size"], d["file_type"]) for d in listed] == [
+        ("chương-trình.pdf", len(data), "pdf")
+    ]
+    response = as_role("member").client.get(listed[0]["url"], headers=as_role("member").headers)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == data
+    hidden = as_role("outsider").get(f"/documents/{document.pk}")
+    assert (hidden.status_code, hidden.json()["code"]) == (404, "not_found")
 
 
 # --- refusals ---------------------------------------------------------------------------------
