@@ -15,12 +15,13 @@ from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Path, Query, Router, Schema
+from ninja import File, Path, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from coso.accounts.scope import Action, get_member_for_user, get_unit_for_user
 from coso.api.common import MAX_PAGE_SIZE, PAGE_SIZE, Pages, caller, require_manager, scope
-from coso.api.errors import field_error
+from coso.api.errors import ApiError, field_error
 from coso.api.schemas import ErrorOut
 from coso.api.schemas_meetings import (
     DUES_MAX,
@@ -31,6 +32,7 @@ from coso.api.schemas_meetings import (
     CancelIn,
     CheckInOpenIn,
     ConfirmIn,
+    DocumentOut,
     MeetingDetailOut,
     MeetingFilter,
     MeetingOut,
@@ -46,11 +48,13 @@ from coso.api.schemas_meetings import (
 from coso.audit.log import record_write
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
+from coso.core.rules import rule
 from coso.meetings import operations as ops
 from coso.meetings.access import get_meeting_for_user
-from coso.meetings.documents import open_document_for_user
+from coso.meetings.documents import open_document_for_user, store_document
 from coso.meetings.models import (
     AttendanceStatus,
+    Document,
     Invitation,
     InviteeRole,
     Meeting,
@@ -145,6 +149,18 @@ def resolution_out(resolution: Resolution) -> dict[str, Any]:
     }
 
 
+def document_out(document: Document) -> dict[str, Any]:
+    return {
+        "id": document.pk,
+        "name": document.name,
+        "file_type": document.file_type,
+        "size": document.size,
+        "sha256": document.sha256,
+        "uploaded_at": document.uploaded_at,
+        "url": reverse("api:get_document", kwargs={"document_id": document.pk}),
+    }
+
+
 def _username(user: Any) -> str | None:
     return user.get_username() if user is not None else None
 
@@ -200,18 +216,7 @@ def meeting_detail(meeting_id: int) -> dict[str, Any]:
             }
             for a in meeting.amendments.select_related("by")
         ],
-        "documents": [
-            {
-                "id": d.pk,
-                "name": d.name,
-                "file_type": d.file_type,
-                "size": d.size,
-                "sha256": d.sha256,
-                "uploaded_at": d.uploaded_at,
-                "url": reverse("api:get_document", kwargs={"document_id": d.pk}),
-            }
-            for d in meeting.documents.order_by("uploaded_at", "id")
-        ],
+        "documents": [document_out(d) for d in meeting.documents.order_by("uploaded_at", "id")],
         "group_meetings": [
             {
                 "id": g.pk,
@@ -557,6 +562,43 @@ def post_amendment(
             meeting.unit,
         )
     return 201, meeting_detail(meeting.pk)
+
+
+@router.post(
+    "/meetings/{meeting_id}/documents",
+    response={201: DocumentOut, 413: ErrorOut, **WRITE_ERRORS},
+    summary="Attach a document (pdf, docx, xlsx, images within the rule set's size limit)",
+)
+def post_document(
+    request: HttpRequest,
+    meeting_id: MeetingId,
+    file: UploadedFile = File(...),  # noqa: B008
+) -> tuple[int, dict[str, Any]]:
+    meeting = _managed(request, meeting_id)
+    limit = int(rule("meetings.upload_max_bytes", meeting.on))
+    if file.size is not None and file.size > limit:
+        # Refused before reading it into memory; the same message as the registry's.
+        raise ApiError(
+            413,
+            "too_large",
+            f"Tệp «{file.name}» quá lớn: {file.size:,} byte, tối đa {limit:,} byte.".replace(
+                ",", "."
+            ),
+        )
+    with transaction.atomic():
+        document = store_document(
+            meeting, name=file.name or "", data=file.read(), by=caller(request)
+        )
+        out = document_out(document)
+        record_write(
+            request,
+            "api.meeting.document",
+            meeting,
+            None,
+            {"document": document.name, "size": document.size, "sha256": document.sha256},
+            meeting.unit,
+        )
+    return 201, out
 
 
 @router.get(

@@ -185,6 +185,11 @@ API: dict[tuple[str, str], dict[str, Any]] = {
         "path": _PLANNED,  # in person, not by party group: nothing to consolidate
         "expect": _MANAGERS_REFUSED,
     },
+    ("POST", "/api/v1/meetings/{meeting_id}/documents"): {
+        "path": _PLANNED,
+        "files": {"file": ("lich-hop.exe", "MZ not a document")},  # type refused: nothing stored
+        "expect": _MANAGERS_REFUSED,
+    },
     ("GET", "/api/v1/documents/{document_id}"): {
         "path": {"document_id": Ref("document")},
         "expect": _READERS,  # whoever may see the meeting
@@ -279,6 +284,7 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:get_meeting": ("GET", "/api/v1/meetings/{meeting_id}"),
     "api:post_attendance": ("POST", "/api/v1/meetings/{meeting_id}/attendance"),
     "api:consolidate": ("POST", "/api/v1/meetings/{meeting_id}/consolidate"),
+    "api:post_document": ("POST", "/api/v1/meetings/{meeting_id}/documents"),
     "api:get_document": ("GET", "/api/v1/documents/{document_id}"),
     "api:post_minutes": ("POST", "/api/v1/meetings/{meeting_id}/minutes"),
     "api:post_resolution": ("POST", "/api/v1/meetings/{meeting_id}/resolutions"),

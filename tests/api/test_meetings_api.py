@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import close_old_connections
 from django.test import Client
 from django.utils import timezone
@@ -20,6 +21,7 @@ from coso.audit.models import AuditEntry
 from coso.meetings.documents import store_document
 from coso.meetings.models import (
     Amendment,
+    Document,
     Invitation,
     Meeting,
     MeetingForm,
@@ -259,6 +261,45 @@ def test_documents_are_listed_and_downloaded_within_scope(
     assert b"".join(response.streaming_content) == data
     hidden = as_role("outsider").get(f"/documents/{document.pk}")
     assert (hidden.status_code, hidden.json()["code"]) == (404, "not_found")
+
+
+def _upload(api: Api, meeting: Meeting, name: str, data: bytes) -> Any:
+    return api.client.post(
+        f"/api/v1/meetings/{meeting.pk}/documents",
+        {"file": SimpleUploadedFile(name, data, "application/octet-stream")},
+        headers=api.headers,
+    )
+
+
+def test_uploads_are_checked_and_refusals_store_nothing(
+    cast: Cast, as_role: Any, settings: Any, tmp_path: Any
+) -> None:
+    settings.VAR_DIR = tmp_path
+    meeting = _in_person(cast)
+    api = as_role("secretary")
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    _refused(_upload(api, meeting, "lich.exe", b"MZ..."), "không được phép")
+    _refused(_upload(api, meeting, "gia.pdf", b"not a pdf at all"), "không phải tệp pdf")
+    big = _upload(api, meeting, "lon.pdf", pdf + b"0" * (10 * 1024 * 1024))
+    assert (big.status_code, big.json()["code"]) == (413, "too_large")
+    assert (
+        as_role("member")
+        .client.post(
+            f"/api/v1/meetings/{meeting.pk}/documents",
+            {"file": SimpleUploadedFile("a.pdf", pdf)},
+            headers=as_role("member").headers,
+        )
+        .status_code
+        == 404
+    )
+    assert not Document.objects.exists()
+    assert not (tmp_path / "documents").exists() or not any((tmp_path / "documents").iterdir())
+    stored = _upload(api, meeting, "chương trình.pdf", pdf)
+    assert stored.status_code == 201, stored.content
+    assert stored.json()["name"] == "chương trình.pdf"
+    document = Document.objects.get()
+    assert (tmp_path / "documents" / document.stored_name).read_bytes() == pdf
+    assert _audit("api.meeting.document")[0].after["sha256"] == document.sha256
 
 
 # --- refusals ---------------------------------------------------------------------------------
