@@ -114,7 +114,7 @@ def meeting_event_lines(meeting: Meeting, stamp: dt.datetime) -> list[str]:
 def member_calendar_ics(token: str) -> str:
     """The iCalendar text of the token owner's upcoming meetings (cancelled ones left out)."""
     member = member_for_token(token)
-    meetings = (
+    meetings = list(
         Meeting.objects.filter(
             invitations__member=member,
             on__gte=today(),
@@ -123,7 +123,6 @@ def member_calendar_ics(token: str) -> str:
         .select_related("unit")
         .order_by("on", "starts_at", "id")
     )
-    meetings = list(meetings)
     # A meeting held by party groups: the member's own group meeting stands for it (its place
     # and time are the member's), so the branch meeting is not listed a second time.
     folded = {m.parent_id for m in meetings if m.parent_id is not None}
