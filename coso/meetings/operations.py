@@ -535,6 +535,12 @@ def adopt_resolution(
 ) -> Resolution:
     """Write an adopted resolution into the unit's book, numbered per unit and year."""
     _require_open(meeting)
+    if meeting.parent_id is not None:
+        # The book is the branch's: a party group discusses, the branch meeting resolves.
+        raise CosoError(
+            f"Cuộc họp {_label(meeting)} là buổi sinh hoạt của một tổ đảng: nghị quyết được ghi "
+            f"vào sổ tại cuộc họp của chi bộ (#{meeting.parent_id}) sau khi tổng hợp các tổ."
+        )
     if not title.strip():
         raise CosoError(f"Nghị quyết của cuộc họp {_label(meeting)} cần tiêu đề.")
     if min(votes_for, votes_against, votes_abstain) < 0:

@@ -213,9 +213,12 @@ def test_by_group_meetings_consolidate_into_the_branch_record(tree: Tree) -> Non
         groups["G2"],
         {"M4": PRESENT, "M5": PRESENT, "M6": PRESENT},
     )
+    with pytest.raises(CosoError, match="tổ đảng"):  # the book is the branch's
+        adopt_resolution(groups["G1"], title="Tổ 1", votes_for=2)
     consolidate_group_meetings(meeting)
     result = quorum(meeting)
     assert (result.expected, result.present) == (5, 4)
+    assert adopt_resolution(meeting, title="Tháng 3", votes_for=3).number == 1
     record_attendance(meeting, {"BP1": PRESENT})
     assert close_meeting(meeting).present_count == 4
 
