@@ -18,10 +18,12 @@ from coso.meetings.warnings import (
     Branch,
     Period,
     branches_under,
+    days_from_figures,
     meeting_figures,
     months_in,
+    owed_slots,
     quarters_in,
-    required_slots,
+    slot_counts,
     warnings_for,
 )
 from coso.units.models import HOME_KINDS, Unit, UnitSpan
@@ -72,12 +74,12 @@ class MeetingReport:
 
 
 def _held_in_slots(
-    slots: list[tuple[Branch, dt.date, dt.date]], days: dict[int, list[dt.date]]
+    owed: list[tuple[Branch, int]], counts: Counter[tuple[int, int]]
 ) -> Counter[int]:
     """Per branch, the owed slots that had at least one recorded meeting."""
     held: Counter[int] = Counter()
-    for branch, lo, hi in slots:
-        if any(lo <= d < hi for d in days.get(branch.unit_id, ())):
+    for branch, i in owed:
+        if counts[(branch.unit_id, i)]:
             held[branch.unit_id] += 1
     return held
 
@@ -115,18 +117,12 @@ def meeting_report(
         return by_path.get(f"{root.path}{step}/")
 
     owner = {b.unit_id: row_of(b) for b in branches}
-    month_slots = required_slots(branches, months_in(period))
-    quarter_slots = required_slots(branches, quarters_in(period))
+    months, quarters = months_in(period), quarters_in(period)
+    month_slots, quarter_slots = owed_slots(branches, months), owed_slots(branches, quarters)
     figures = meeting_figures([b.unit_id for b in branches], start, end)
-    regular_days: dict[int, list[dt.date]] = {}
-    thematic_days: dict[int, list[dt.date]] = {}
-    for _mid, unit_id, kind, form, status, day, expected, present in figures:
+    for _mid, unit_id, kind, form, status, _day, expected, present in figures:
         if status not in RECORDED:
             continue
-        if kind == MeetingKind.REGULAR:
-            regular_days.setdefault(unit_id, []).append(day)
-        elif kind == MeetingKind.THEMATIC:
-            thematic_days.setdefault(unit_id, []).append(day)
         for row in (total, owner.get(unit_id)):
             if row is None:
                 continue
@@ -134,24 +130,28 @@ def meeting_report(
             row.by_form[form] += 1
             row.expected += expected
             row.present += present
-    regular_held = _held_in_slots(month_slots, regular_days)
-    thematic_held = _held_in_slots(quarter_slots, thematic_days)
+    regular_held = _held_in_slots(
+        month_slots, slot_counts(days_from_figures(figures, MeetingKind.REGULAR), months)
+    )
+    thematic_held = _held_in_slots(
+        quarter_slots, slot_counts(days_from_figures(figures, MeetingKind.THEMATIC), quarters)
+    )
+    regular_owed = Counter(b.unit_id for b, _i in month_slots)
+    thematic_owed = Counter(b.unit_id for b, _i in quarter_slots)
     warnings = warnings_for(branches, period, figures)
     warned = Counter(w.unit_id for w in warnings)
     for branch in branches:
-        for row in (total, owner.get(branch.unit_id)):
+        uid = branch.unit_id
+        for row in (total, owner.get(uid)):
             if row is None:
                 continue
             row.branches += 1
-            row.regular_held += regular_held[branch.unit_id]
-            row.thematic_held += thematic_held[branch.unit_id]
-            row.warnings += warned[branch.unit_id]
-            row.branches_with_warnings += int(warned[branch.unit_id] > 0)
-    for slots, attr in ((month_slots, "regular_required"), (quarter_slots, "thematic_required")):
-        for branch, _lo, _hi in slots:
-            for row in (total, owner.get(branch.unit_id)):
-                if row is not None:
-                    setattr(row, attr, getattr(row, attr) + 1)
+            row.regular_required += regular_owed[uid]
+            row.thematic_required += thematic_owed[uid]
+            row.regular_held += regular_held[uid]
+            row.thematic_held += thematic_held[uid]
+            row.warnings += warned[uid]
+            row.branches_with_warnings += int(warned[uid] > 0)
     return MeetingReport(unit.code, root.name, start, end, judged, total, rows, warnings, branches)
 
 

@@ -13,7 +13,8 @@ Only whole months (quarters) that have ended and in which the unit was a branch 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from bisect import bisect_right
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -145,7 +146,34 @@ def required_slots(
     branches: Iterable[Branch], slots: list[tuple[dt.date, dt.date]]
 ) -> list[tuple[Branch, dt.date, dt.date]]:
     """(branch, slot) pairs in which the branch existed throughout: the meetings owed."""
-    return [(b, lo, hi) for b in branches for lo, hi in slots if b.existed_throughout(lo, hi)]
+    return [(b, slots[i][0], slots[i][1]) for b, i in owed_slots(branches, slots)]
+
+
+def owed_slots(
+    branches: Iterable[Branch], slots: list[tuple[dt.date, dt.date]]
+) -> list[tuple[Branch, int]]:
+    """(branch, index of the slot) in which the branch existed throughout."""
+    owed = []
+    for b in branches:
+        for start, end in b.periods:  # disjoint periods: a slot lies within at most one
+            owed += [(b, i) for i, (lo, hi) in enumerate(slots) if start <= lo and hi <= end]
+    return owed
+
+
+def slot_counts(
+    days: dict[int, list[dt.date]], slots: list[tuple[dt.date, dt.date]]
+) -> Counter[tuple[int, int]]:
+    """Meetings per (unit, slot index). Each day finds its slot by bisection: a province has
+    thousands of branches, and scanning every branch's days for every slot was the bulk of the
+    report's time."""
+    starts = [lo for lo, _hi in slots]
+    counts: Counter[tuple[int, int]] = Counter()
+    for unit_id, on_days in days.items():
+        for on in on_days:
+            i = bisect_right(starts, on) - 1
+            if i >= 0 and on < slots[i][1]:
+                counts[(unit_id, i)] += 1
+    return counts
 
 
 def recorded_meeting_days(
@@ -164,21 +192,41 @@ def recorded_meeting_days(
     return days
 
 
+Figures = list[tuple[int, int, str, str, str, dt.date, int, int]]
+
+
+def days_from_figures(figures: Figures, kind: str) -> dict[int, list[dt.date]]:
+    """recorded_meeting_days read from meeting_figures rows already at hand."""
+    days: dict[int, list[dt.date]] = defaultdict(list)
+    for _mid, unit_id, meeting_kind, _form, status, on, _expected, _present in figures:
+        if meeting_kind == kind and status in RECORDED:
+            days[unit_id].append(on)
+    return days
+
+
 def _missing(
-    branches: list[Branch], period: Period, kind: str, quarterly: bool
+    branches: list[Branch],
+    period: Period,
+    kind: str,
+    quarterly: bool,
+    figures: Figures | None = None,
 ) -> list[ActivityWarning]:
     slots = quarters_in(period) if quarterly else months_in(period)
     if not slots:
         return []
-    held = recorded_meeting_days([b.unit_id for b in branches], kind, slots[0][0], slots[-1][1])
+    if figures is None:
+        held = recorded_meeting_days([b.unit_id for b in branches], kind, slots[0][0], slots[-1][1])
+    else:
+        held = days_from_figures(figures, kind)
+    counts = slot_counts(held, slots)
+    key = "meetings.thematic_per_quarter" if quarterly else "meetings.regular_per_month"
+    needed_in = [int(rule(key, lo)) for lo, _hi in slots]
     out = []
-    for branch, lo, hi in required_slots(branches, slots):
-        needed = int(
-            rule("meetings.thematic_per_quarter" if quarterly else "meetings.regular_per_month", lo)
-        )
-        count = sum(1 for d in held.get(branch.unit_id, ()) if lo <= d < hi)
+    for branch, i in owed_slots(branches, slots):
+        count, needed = counts[(branch.unit_id, i)], needed_in[i]
         if count >= needed:
             continue
+        lo = slots[i][0]
         label = f"Q{(lo.month - 1) // 3 + 1}/{lo.year}" if quarterly else f"{lo:%m/%Y}"
         what = "chuyên đề" if quarterly else "thường kỳ"
         out.append(
@@ -193,12 +241,16 @@ def _missing(
     return out
 
 
-def missing_regular_meetings(branches: list[Branch], period: Period) -> list[ActivityWarning]:
-    return _missing(branches, period, MeetingKind.REGULAR, quarterly=False)
+def missing_regular_meetings(
+    branches: list[Branch], period: Period, figures: Figures | None = None
+) -> list[ActivityWarning]:
+    return _missing(branches, period, MeetingKind.REGULAR, False, figures)
 
 
-def missing_thematic_meetings(branches: list[Branch], period: Period) -> list[ActivityWarning]:
-    return _missing(branches, period, MeetingKind.THEMATIC, quarterly=True)
+def missing_thematic_meetings(
+    branches: list[Branch], period: Period, figures: Figures | None = None
+) -> list[ActivityWarning]:
+    return _missing(branches, period, MeetingKind.THEMATIC, True, figures)
 
 
 def absent_without_reason(branches: list[Branch], period: Period) -> list[ActivityWarning]:
@@ -271,9 +323,6 @@ def meeting_figures(
     return rows  # type: ignore[return-value]
 
 
-Figures = list[tuple[int, int, str, str, str, dt.date, int, int]]
-
-
 def low_attendance(
     branches: list[Branch], period: Period, figures: Figures | None = None
 ) -> list[ActivityWarning]:
@@ -340,8 +389,8 @@ def warnings_for(
     """Every warning; `figures` (meeting_figures over the same branches and period) saves the
     report from reading the meetings twice."""
     return (
-        missing_regular_meetings(branches, period)
-        + missing_thematic_meetings(branches, period)
+        missing_regular_meetings(branches, period, figures)
+        + missing_thematic_meetings(branches, period, figures)
         + absent_without_reason(branches, period)
         + low_attendance(branches, period, figures)
         + unrecorded_meetings(branches, period)
