@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from ninja import File, Path, Query, Router, Schema
+from ninja import File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -334,7 +334,7 @@ def _guests(request: HttpRequest, unit: Unit, on: dt.date, member_ids: list[str]
     response={201: MeetingDetailOut, **WRITE_ERRORS},
     summary="Plan a meeting of a unit and invite its members on the day",
 )
-def plan(request: HttpRequest, code: UnitCode, payload: PlanIn) -> tuple[int, dict[str, Any]]:
+def plan(request: HttpRequest, code: UnitCode, payload: PlanIn) -> Status[dict[str, Any]]:
     unit = get_unit_for_user(caller(request), code, Action.MANAGE_ACTIVITIES)
     guests = _guests(request, unit, payload.on, payload.guests)
     with transaction.atomic():
@@ -354,7 +354,7 @@ def plan(request: HttpRequest, code: UnitCode, payload: PlanIn) -> tuple[int, di
             guests=guests,
         )
         record_write(request, "api.meeting.plan", meeting, None, meeting_facts(meeting), unit)
-    return 201, meeting_detail(meeting.pk)
+    return Status(201, meeting_detail(meeting.pk))
 
 
 # --- one meeting ----------------------------------------------------------------------------
@@ -446,7 +446,7 @@ def post_minutes(request: HttpRequest, meeting_id: MeetingId, payload: MinutesIn
 )
 def post_resolution(
     request: HttpRequest, meeting_id: MeetingId, payload: ResolutionIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     meeting = _managed(request, meeting_id)
     with transaction.atomic():
         resolution = ops.adopt_resolution(
@@ -466,7 +466,7 @@ def post_resolution(
             {k: v for k, v in out.items() if k != "text"},
             meeting.unit,
         )
-    return 201, out
+    return Status(201, out)
 
 
 @router.post(
@@ -545,7 +545,7 @@ def _amended_value(field: str, value: str | int | None) -> Any:
 )
 def post_amendment(
     request: HttpRequest, meeting_id: MeetingId, payload: AmendmentIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     meeting = _managed(request, meeting_id)
     field = payload.field.strip()
     value = _amended_value(field, payload.value)
@@ -561,7 +561,7 @@ def post_amendment(
             {field: amendment.after, "reason": amendment.reason},
             meeting.unit,
         )
-    return 201, meeting_detail(meeting.pk)
+    return Status(201, meeting_detail(meeting.pk))
 
 
 @router.post(
@@ -573,7 +573,7 @@ def post_document(
     request: HttpRequest,
     meeting_id: MeetingId,
     file: UploadedFile = File(...),  # noqa: B008
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     meeting = _managed(request, meeting_id)
     limit = int(rule("meetings.upload_max_bytes", meeting.on))
     if file.size is not None and file.size > limit:
@@ -598,7 +598,7 @@ def post_document(
             {"document": document.name, "size": document.size, "sha256": document.sha256},
             meeting.unit,
         )
-    return 201, out
+    return Status(201, out)
 
 
 @router.get(
