@@ -272,15 +272,20 @@ def forget_scope(user: Any) -> None:
         delattr(user, _CACHE_ATTR)
 
 
+def _key(text: str | None) -> str:
+    """A code or registry number from a URL; NUL (which PostgreSQL refuses in text) matches none."""
+    return (text or "").strip().replace("\x00", "\ufffd")
+
+
 def get_unit_for_user(user: Any, code: str, action: Action = Action.VIEW) -> Unit:
-    unit = scope_of(user).units(action).filter(code=(code or "").strip()).first()
+    unit = scope_of(user).units(action).filter(code=_key(code)).first()
     if unit is None:
         raise Http404("Không tìm thấy đơn vị.")
     return unit
 
 
 def get_member_for_user(user: Any, member_id: str, action: Action = Action.VIEW) -> Member:
-    member = scope_of(user).members(action).filter(member_id=(member_id or "").strip()).first()
+    member = scope_of(user).members(action).filter(member_id=_key(member_id)).first()
     if member is None:
         raise Http404("Không tìm thấy đảng viên.")
     return member

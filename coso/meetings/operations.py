@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -495,6 +496,11 @@ def confirm_check_ins(meeting: Meeting, *, excused: Mapping[str, str] | None = N
     """The secretary's final word: checked-in members present; the others absent (with the
     reasons given, else without reason)."""
     _require_open(meeting)
+    if meeting.form != MeetingForm.ONLINE:
+        # Nobody checks in to a meeting in a hall: confirming would mark everyone absent.
+        raise CosoError(
+            f"Cuộc họp {_label(meeting)} không họp trực tuyến: ghi điểm danh từng người."
+        )
     excused = excused or {}
     statuses: dict[str, str] = {}
     for member_id, inv in _invitations_by_member_id(meeting).items():
@@ -632,6 +638,13 @@ def amend_meeting(
         meeting.save(update_fields=["present_count"])
     elif field in AMENDABLE_FIELDS:
         before = getattr(meeting, field)
+        try:  # the column's own checks (type, length, sign), not a database error later
+            value = Meeting._meta.get_field(field).clean(value, meeting)
+        except ValidationError as exc:
+            raise CosoError(
+                f"Giá trị đính chính «{field}» của cuộc họp {_label(meeting)} không hợp lệ: "
+                + "; ".join(str(m) for m in exc.messages)
+            ) from None
         setattr(meeting, field, value)
         meeting._amending = True  # type: ignore[attr-defined]
         meeting.save(update_fields=[field])

@@ -247,3 +247,12 @@ def test_role_follows_two_merges_in_a_row(cast: Cast) -> None:
     assert scope.home_unit() == b3
     assert member_ids(user, Action.MANAGE_MEMBERS) == {"CAST-B1", "CAST-B2", "CAST-B2X"}
     assert scope.can(Action.VIEW, b3) and "G" in unit_codes(user, Action.VIEW)
+
+
+def test_a_nul_in_a_code_finds_nothing_on_every_database(cast: Cast) -> None:
+    """PostgreSQL refuses NUL in text; a crafted URL must answer 404, not 500."""
+    with pytest.raises(Http404):
+        get_unit_for_user(cast.admin, "B\x00")
+    with pytest.raises(Http404):
+        get_member_for_user(cast.admin, "CAST-B1\x00")
+    assert get_unit_for_user(cast.admin, " B ") == cast.B

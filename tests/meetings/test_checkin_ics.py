@@ -67,6 +67,9 @@ def test_check_in_window_only_for_online_meetings(tree: Tree) -> None:
     meeting = plan_meeting(tree.B, kind="regular", on=DAY, place="Nhà văn hóa")
     with pytest.raises(CosoError, match="không họp trực tuyến"):
         open_check_in(meeting, at=_at(19))
+    with pytest.raises(CosoError, match="không họp trực tuyến"):  # would mark everyone absent
+        confirm_check_ins(meeting)
+    assert not meeting.invitations.exclude(status=AttendanceStatus.PENDING).exists()
 
 
 def _parse(text: str) -> list[dict[str, str]]:

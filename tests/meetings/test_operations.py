@@ -161,6 +161,10 @@ def test_amendment_records_who_why_before_after(tree: Tree, django_user_model) -
     meeting = _closed(tree)
     with pytest.raises(CosoError, match="cần lý do"):
         amend_meeting(meeting, field="review", value="x", reason=" ")
+    for field, bad in (("dues_collected_vnd", -5), ("starts_at", "25:99"), ("title", "x" * 301)):
+        with pytest.raises(CosoError, match=f"«{field}».*không hợp lệ"):
+            amend_meeting(meeting, field=field, value=bad, reason="Sai số")
+    assert not Amendment.objects.filter(meeting=meeting).exists()
     amend_meeting(
         meeting, field="attendance:M5", value="absent_excused", reason="Có giấy ốm", by=user
     )
