@@ -217,8 +217,8 @@ def _queries(client: Any, url: str, query: dict[str, str]) -> int:
     return len(captured)
 
 
-MAX_REPORT_QUERIES = 25
-MAX_HOME_QUERIES = 40
+MAX_REPORT_QUERIES = 20
+MAX_HOME_QUERIES = 35
 
 
 def test_queries_do_not_grow_with_the_branches(history: Cast) -> None:
