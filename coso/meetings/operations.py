@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -639,7 +639,9 @@ def amend_meeting(
     elif field in AMENDABLE_FIELDS:
         before = getattr(meeting, field)
         try:  # the column's own checks (type, length, sign), not a database error later
-            value = Meeting._meta.get_field(field).clean(value, meeting)
+            column = Meeting._meta.get_field(field)
+            assert isinstance(column, models.Field)
+            value = column.clean(value, meeting)
         except ValidationError as exc:
             raise CosoError(
                 f"Giá trị đính chính «{field}» của cuộc họp {_label(meeting)} không hợp lệ: "
