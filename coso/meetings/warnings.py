@@ -331,10 +331,13 @@ def low_attendance(
     if figures is None:
         figures = meeting_figures(codes, period.start, period.end)
     out = []
+    thresholds: dict[dt.date, float] = {}  # a province's year has 100,000 meetings, few days
     for mid, unit_id, _kind, _form, status, on, expected, present in figures:
         if status not in RECORDED or not expected:
             continue
-        threshold = float(rule("meetings.attendance_warning_rate", on))
+        if on not in thresholds:
+            thresholds[on] = float(rule("meetings.attendance_warning_rate", on))
+        threshold = thresholds[on]
         if present / expected >= threshold:
             continue
         out.append(
