@@ -210,6 +210,21 @@ def _branch_meetings(unit: Unit, period: ReportPeriod) -> list[dict[str, Any]]:
     return listed
 
 
+def _outside_note(unit: Unit, period: ReportPeriod) -> str:
+    """Why a report is empty when the unit did not exist during the period."""
+    if period.last < unit.valid_from:
+        return _("Đơn vị «%(c)s» được thành lập ngày %(d)s, sau kỳ báo cáo.") % {
+            "c": unit.code,
+            "d": fmt(unit.valid_from),
+        }
+    if period.start >= unit.valid_to:
+        return _("Đơn vị «%(c)s» đã kết thúc hoạt động ngày %(d)s, trước kỳ báo cáo.") % {
+            "c": unit.code,
+            "d": fmt(unit.valid_to),
+        }
+    return ""
+
+
 @login_required
 @require_GET
 def activity_report(request: HttpRequest, code: str) -> HttpResponse:
@@ -225,6 +240,7 @@ def activity_report(request: HttpRequest, code: str) -> HttpResponse:
         "kind_labels": list(MeetingKind.labels),
         "form_labels": list(MeetingForm.labels),
         "unit_meetings_url": _url("meetings:unit_meetings", unit.code),
+        "note": _outside_note(unit, period),
     }
     try:
         report = meeting_report(unit, period.start, period.end, on=day)

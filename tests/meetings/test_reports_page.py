@@ -246,3 +246,24 @@ def test_report_query_count_for_an_officer(
         client.get(reverse("meetings:report", args=["P"]), H1)
     with django_assert_max_num_queries(MAX_HOME_QUERIES):
         client.get(reverse("web:home"))
+
+
+def test_period_before_the_unit_existed_is_explained(history: Cast) -> None:
+    before = {"from": "01/01/2019", "to": "31/12/2019"}
+    response = _get(history, "officer", "C", before)
+    assert response.status_code == 200
+    assert response.context["note"] == (
+        "Đơn vị «C» được thành lập ngày 06/01/2020, sau kỳ báo cáo."
+    )
+    assert response.context["report"].total.regular_required == 0
+    assert not _get(history, "officer", "C").context["note"]
+
+
+def test_open_meeting_is_counted_from_its_invitations(history: Cast) -> None:
+    july = plan_meeting(history.B, kind="regular", on=dt.date(2024, 7, 8), place="Hội trường")
+    record_attendance(july, {"CAST-B1": P, "CAST-B2": U})  # held, not closed
+    planned = plan_meeting(history.B, kind="thematic", on=dt.date(2024, 7, 22), place="x")
+    response = _get(history, "officer", "B", {"from": "01/07/2024", "to": "31/07/2024"})
+    listed = {m["meeting"].pk: (m["present"], m["expected"]) for m in response.context["meetings"]}
+    assert listed == {july.pk: (1, 2), planned.pk: (None, None)}
+    assert "1/2 có mặt" in response.content.decode()
