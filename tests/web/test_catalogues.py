@@ -3,7 +3,13 @@
 The catalogues (coso/*/locale/en/LC_MESSAGES/django.po) are committed together with their
 compiled .mo files and nothing compiles them at install time, so a .po edited without
 recompiling would silently show stale English. The .po files are read by a small parser here
-(no gettext tools needed) and compared entry by entry with what the .mo actually serves.
+(no gettext tools needed) and compared entry by entry with what the .mo actually serves, and
+with the strings the app's code and templates mark for translation (found as makemessages
+finds them: Django's templatize for templates, the gettext calls for Python).
+
+After adding or changing Vietnamese strings: in each app with strings,
+`cd coso/<app> && ../../.venv/bin/python ../../manage.py makemessages -l en --no-obsolete`,
+translate, then `../../.venv/bin/python ../../manage.py compilemessages -l en` (GNU gettext).
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import gettext
+import io
 import re
+import tokenize
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -20,6 +28,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.translation.template import templatize
 
 from coso.meetings import operations as ops
 from coso.meetings.models import AttendanceStatus, Meeting
@@ -144,6 +153,113 @@ def test_compiled_catalogue_matches_its_source(po: Path) -> None:
     assert not stale, f"{_name(po)} and its .mo hold different messages: {stale[:10]}"
     changed = sorted(str(k) for k in expected if expected[k] != compiled[k])
     assert not changed, f"{_name(po)}: the .mo has older translations for {changed[:10]}"
+
+
+# gettext function -> (index of the context argument or None, index of the message argument)
+CALLS: dict[str, tuple[int | None, int]] = {
+    "_": (None, 0),
+    "gettext": (None, 0),
+    "gettext_lazy": (None, 0),
+    "gettext_noop": (None, 0),
+    "ngettext": (None, 0),
+    "ngettext_lazy": (None, 0),
+    "pgettext": (0, 1),
+    "pgettext_lazy": (0, 1),
+    "npgettext": (0, 1),
+    "npgettext_lazy": (0, 1),
+}
+
+
+def _marked_in_template(path: Path) -> set[tuple[str | None, str]]:
+    # templatize turns the template into gettext calls on string literals amid filler text.
+    code = templatize(path.read_text(encoding="utf-8"), origin=str(path))
+    code = "\n".join(line.lstrip() for line in code.splitlines())
+    tokens = [
+        t
+        for t in tokenize.generate_tokens(io.StringIO(code).readline)
+        if t.type in (tokenize.NAME, tokenize.STRING, tokenize.OP)
+    ]
+    found: set[tuple[str | None, str]] = set()
+    for i, token in enumerate(tokens[:-1]):
+        if token.type != tokenize.NAME or token.string not in CALLS:
+            continue
+        if tokens[i + 1].string != "(":
+            continue
+        args = []
+        for t in tokens[i + 2 : i + 8 : 2]:  # the literal arguments, up to the count variable
+            if t.type != tokenize.STRING:
+                break
+            args.append(ast.literal_eval(t.string))
+        context, message = CALLS[token.string]
+        found.add((None if context is None else args[context], args[message]))
+    return found
+
+
+def _marked_in_python(path: Path) -> set[tuple[str | None, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = {
+        alias.asname or alias.name: alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+        for alias in node.names
+        if alias.name in CALLS
+    }
+    found: set[tuple[str | None, str]] = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        if node.func.id not in names:
+            continue
+        context, message = CALLS[names[node.func.id]]
+        args = [a.value if isinstance(a, ast.Constant) else None for a in node.args]
+        if len(args) > message and isinstance(args[message], str):
+            ctx = None if context is None else args[context]
+            found.add((ctx if isinstance(ctx, str) else None, str(args[message])))
+    return found
+
+
+def test_marked_strings_are_found_as_makemessages_finds_them(tmp_path: Path) -> None:
+    template = tmp_path / "page.html"
+    template.write_text(
+        '{% load i18n %}<h1>{% translate "Một" %}</h1>{% translate "Hai" context "ngữ cảnh" %}'
+        "{% blocktranslate count n=k %}{{ n }} mục{% plural %}{{ n }} mục{% endblocktranslate %}"
+        '{{ v|default:_("nay") }}{% blocktranslate with y=z %}Năm {{ y }}{% endblocktranslate %}',
+        encoding="utf-8",
+    )
+    assert _marked_in_template(template) == {
+        (None, "Một"),
+        ("ngữ cảnh", "Hai"),
+        (None, "%(n)s mục"),
+        (None, "nay"),
+        (None, "Năm %(y)s"),
+    }
+    module = tmp_path / "module.py"
+    module.write_text(
+        "from django.utils.translation import gettext_lazy as _, npgettext\n"
+        'A = _("Ba")\nB = npgettext("trạng thái", "%(n)s cái", "%(n)s cái", 2)\nC = str("Bảy")\n',
+        encoding="utf-8",
+    )
+    assert _marked_in_python(module) == {(None, "Ba"), ("trạng thái", "%(n)s cái")}
+
+
+APPS = sorted(p for p in (ROOT / "coso").iterdir() if (p / "__init__.py").exists())
+
+
+@pytest.mark.parametrize("app", APPS, ids=lambda p: p.name)
+def test_every_marked_string_is_in_its_apps_catalogue(app: Path) -> None:
+    marked: set[tuple[str | None, str]] = set()
+    for path in app.rglob("*.py"):
+        if "migrations" not in path.parts:
+            marked |= _marked_in_python(path)
+    for path in app.rglob("templates/**/*.html"):
+        marked |= _marked_in_template(path)
+    po = app / "locale/en/LC_MESSAGES/django.po"
+    if not marked:
+        return
+    assert po.exists(), f"coso/{app.name} marks strings for translation but has no catalogue"
+    have = {(e.context, e.msgid) for e in parse_po(po)}
+    missing = sorted(marked - have, key=str)
+    assert not missing, f"{_name(po)} lacks (run makemessages and translate): {missing}"
 
 
 def test_a_message_has_one_translation_across_catalogues() -> None:
