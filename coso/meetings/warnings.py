@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 
 from coso.core.dates import add_months, fmt, today
 from coso.core.rules import rule
@@ -43,11 +44,11 @@ class WarningKind:
     UNRECORDED = "unrecorded"
 
     LABELS = {
-        NO_REGULAR: "Không sinh hoạt thường kỳ trong tháng",
-        NO_THEMATIC: "Không sinh hoạt chuyên đề trong quý",
-        ABSENT_UNEXCUSED: "Vắng không lý do 3 tháng trong năm (căn cứ xóa tên, chi bộ xem xét)",
-        LOW_ATTENDANCE: "Tỉ lệ đảng viên dự họp thấp",
-        UNRECORDED: "Cuộc họp đã lên kế hoạch nhưng chưa ghi kết quả",
+        NO_REGULAR: _("Không sinh hoạt thường kỳ trong tháng"),
+        NO_THEMATIC: _("Không sinh hoạt chuyên đề trong quý"),
+        ABSENT_UNEXCUSED: _("Vắng không lý do 3 tháng trong năm (căn cứ xóa tên, chi bộ xem xét)"),
+        LOW_ATTENDANCE: _("Tỉ lệ đảng viên dự họp thấp"),
+        UNRECORDED: _("Cuộc họp đã lên kế hoạch nhưng chưa ghi kết quả"),
     }
 
 
@@ -75,7 +76,7 @@ class ActivityWarning:
 
     @property
     def label(self) -> str:
-        return WarningKind.LABELS[self.kind]
+        return str(WarningKind.LABELS[self.kind])
 
 
 @dataclass

@@ -112,10 +112,13 @@ _POS_UNIT = (
 
 def _participants(lo: str, hi: str, day: dt.date, plan: Plan) -> int:
     if plan == "members":
+        # CROSS JOIN: SQLite keeps this order (the subtree's units, then their participations
+        # by index); left to choose, it scanned every participation through its covering index
+        # (85 ms instead of 2 for a commune at national size).
         sql = (
             "SELECT COUNT(DISTINCT p.member_id) FROM units_unitspan us "
-            "JOIN members_participation p ON p.unit_id = us.unit_id "
-            f"WHERE {_SUBTREE} AND {_VALID.format(t='p')}"
+            "CROSS JOIN members_participation p "
+            f"WHERE p.unit_id = us.unit_id AND {_SUBTREE} AND {_VALID.format(t='p')}"
         )
         params: list[Any] = [lo, hi, day, day, day, day]
     elif plan == "whole":

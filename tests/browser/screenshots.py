@@ -114,16 +114,23 @@ class Camera:
             officer.locator("form.form-operation button[type=submit]").click()
             officer.locator("#consequences").wait_for()
             self.shoot(officer, "", "merge-preview", phone)
+            self.shoot(officer, f"units/{COMMUNE}/activity-report/", "activity-report", phone)
             officer.context.close()
 
             secretary = self.session(SECRETARY, phone)
             self.shoot(secretary, "", "home-secretary", phone)
             branch = secretary.locator("main a[href^='/units/']").first.get_attribute("href")
             self.shoot(secretary, f"{branch}do/admit/", "form-admit", phone)
+            self.shoot(secretary, f"{branch}meetings/", "meetings", phone)
+            secretary.locator("main a[href^='/meetings/']").first.click()
+            secretary.wait_for_url("**/meetings/*/")
+            self.shoot(secretary, "", "meeting", phone)
+            self.shoot(secretary, f"{branch}meetings/plan/", "meeting-plan", phone)
             secretary.context.close()
 
             member = self.session(MEMBER, phone)
             self.shoot(member, "", "home-member", phone)
+            self.shoot(member, "me/", "me", phone)
             member.context.close()
 
 
