@@ -51,7 +51,7 @@ from coso.core.errors import CosoError
 from coso.core.rules import rule
 from coso.meetings import operations as ops
 from coso.meetings.access import get_meeting_for_user
-from coso.meetings.documents import open_document_for_user, store_document
+from coso.meetings.documents import document_response, store_document
 from coso.meetings.models import (
     AttendanceStatus,
     Document,
@@ -87,15 +87,6 @@ WRITE_ERRORS: dict[int, type[Schema]] = {
     404: ErrorOut,
     409: ErrorOut,
     422: ErrorOut,
-}
-# What a download says it is (the types the rule set lets in).
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
 }
 # Reports and warnings walk every month of the period for every branch below the unit.
 MAX_PERIOD_DAYS = 10 * 366
@@ -615,13 +606,7 @@ def post_document(
     },
 )
 def get_document(request: HttpRequest, document_id: DocumentId) -> FileResponse:
-    document, handle = open_document_for_user(caller(request), document_id)
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=document.name,
-        content_type=CONTENT_TYPES.get(document.file_type, "application/octet-stream"),
-    )
+    return document_response(caller(request), document_id)
 
 
 # --- online check-in ------------------------------------------------------------------------

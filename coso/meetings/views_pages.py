@@ -32,7 +32,7 @@ from coso.core.errors import CosoError
 from coso.meetings import forms as mf
 from coso.meetings import operations as ops
 from coso.meetings.access import get_meeting_for_user
-from coso.meetings.documents import open_document_for_user, store_document
+from coso.meetings.documents import document_response, store_document
 from coso.meetings.models import (
     AttendanceStatus,
     Invitation,
@@ -45,14 +45,6 @@ from coso.meetings.queries import resolutions_of, unit_meetings
 from coso.members.models import Member, Position
 from coso.units.models import HOME_KINDS, Unit, UnitSpan
 
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-}
 OPEN_STATUSES = (MeetingStatus.PLANNED, MeetingStatus.HELD)
 
 
@@ -636,10 +628,4 @@ def upload_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
-    document, handle = open_document_for_user(request.user, pk)
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=document.name,
-        content_type=CONTENT_TYPES.get(document.file_type, "application/octet-stream"),
-    )
+    return document_response(request.user, pk)
