@@ -6,7 +6,7 @@ from typing import Any, Literal
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
@@ -231,7 +231,7 @@ def _any_unit(code: str, field: str) -> Unit:
     response={201: MemberDetailOut, **WRITE_ERRORS},
     summary="Admit a member (on probation) into a branch",
 )
-def admit(request: HttpRequest, payload: AdmitIn) -> tuple[int, dict[str, Any]]:
+def admit(request: HttpRequest, payload: AdmitIn) -> Status[dict[str, Any]]:
     require_action(request, Action.MANAGE_MEMBERS)
     branch = _member_unit(request, payload.branch, "branch")
     group = _any_unit(payload.group, "group") if payload.group else None
@@ -251,7 +251,7 @@ def admit(request: HttpRequest, payload: AdmitIn) -> tuple[int, dict[str, Any]]:
     with transaction.atomic():
         member = _admit(payload, branch, group, introducers)
         record_write(request, "api.member.admit", member, before, member_facts(member), branch)
-    return 201, member_detail(request, member)
+    return Status(201, member_detail(request, member))
 
 
 def _admit(payload: AdmitIn, branch: Unit, group: Unit | None, introducers: list[Member]) -> Member:
