@@ -394,12 +394,13 @@ def load_demo(
 
 
 def load_meetings(seed: int) -> Any:
-    """Two years of branch meetings up to today."""
+    """Two years of branch meetings up to today, and next month's already planned (so members
+    see upcoming meetings on their page and in their calendar feed)."""
     from coso.meetings.demo import load_meeting_history
 
     now = today()
     history = load_meeting_history(
-        seed=seed, start=add_months(now, -24), end=now + dt.timedelta(days=1)
+        seed=seed, start=add_months(now, -24), end=add_months(now.replace(day=1), 2)
     )
     # Bulk-loaded tables need fresh planner statistics: without them SQLite reads a whole
     # province's meetings through the (day, status) index, 15x slower on the report.

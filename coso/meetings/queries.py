@@ -87,6 +87,18 @@ def unit_meetings(unit: Unit, start: dt.date, end: dt.date) -> QuerySet[Meeting]
     ).order_by("-on", "-id")
 
 
+def next_meetings(unit: Unit, *, on: dt.date | None = None, limit: int = 2) -> list[Meeting]:
+    """The unit's coming meetings (planned or held, from `on`), soonest first."""
+    return list(
+        Meeting.objects.filter(
+            unit=unit,
+            parent__isnull=True,
+            on__gte=on or today(),
+            status__in=[MeetingStatus.PLANNED, MeetingStatus.HELD],
+        ).order_by("on", "starts_at", "id")[:limit]
+    )
+
+
 def resolutions_of(unit: Unit, *, year: int | None = None) -> QuerySet[Resolution]:
     rows = Resolution.objects.filter(unit=unit).select_related("meeting")
     if year is not None:

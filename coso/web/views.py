@@ -29,6 +29,7 @@ from coso.accounts.scope import (
 )
 from coso.core.dates import fmt, parse_date, today
 from coso.core.errors import CosoError
+from coso.meetings.queries import next_meetings
 from coso.members.models import IN_PARTY, Member, MemberStatus
 from coso.members.operations import fold
 from coso.members.party_age import party_age
@@ -93,6 +94,12 @@ def home(request: HttpRequest) -> HttpResponse:
                 unit, day, list_items=span.kind in HOME_KINDS
             )
             context["activity_report_url"] = reverse("meetings:report", args=[unit.code])
+            if span.kind in HOME_KINDS:
+                # A secretary on a phone: the next meetings and the two buttons used most.
+                context["next_meetings"] = next_meetings(unit, on=day)
+                context["meetings_url"] = reverse("meetings:unit_meetings", args=[unit.code])
+                if scope.can(Action.MANAGE_ACTIVITIES, unit):
+                    context["plan_url"] = reverse("meetings:plan", args=[unit.code])
     own = scope.own_member
     if own is not None:
         context["own"] = own

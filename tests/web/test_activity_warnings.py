@@ -147,3 +147,18 @@ def test_officers_and_committees_see_how_many_branches(cast: Cast) -> None:
     member = _home(cast, "member")
     assert "activity_alerts" not in member.context
     assert "activity-report" not in member.content.decode()
+
+
+def test_a_secretary_home_shows_the_next_meetings_and_the_buttons(cast: Cast) -> None:
+    soon = _meeting(cast.B, "regular", DAY + dt.timedelta(days=5), None)
+    _meeting(cast.B, "regular", DAY - dt.timedelta(days=5), BOTH)  # past: not listed
+    _meeting(cast.B2, "regular", DAY + dt.timedelta(days=3), None)  # another branch
+    response = _home(cast, "secretary")
+    assert [m.pk for m in response.context["next_meetings"]] == [soon.pk]
+    page = response.content.decode()
+    assert reverse("meetings:detail", args=[soon.pk]) in page
+    assert response.context["plan_url"] == reverse("meetings:plan", args=["B"])
+    assert reverse("meetings:unit_meetings", args=["B"]) in page
+    # A committee member's home is a commune: its branches are in the report, no list here.
+    committee = _home(cast, "committee")
+    assert "next_meetings" not in committee.context and "plan_url" not in committee.context
