@@ -221,6 +221,48 @@ def _create_invitations(meeting: Meeting, expected: Iterable[Expected]) -> None:
     )
 
 
+def _expected_now(meeting: Meeting) -> list[Expected] | None:
+    """Who the meeting should call according to the registry as it stands now (None: a
+    by-group part without a party group, whose members were split by hand)."""
+    if meeting.kind == MeetingKind.COMMITTEE:
+        return _committee_attendees(meeting.unit, meeting.on)
+    if meeting.parent_id is not None:
+        if meeting.group is None:
+            return None
+        return expected_attendees(meeting.unit, meeting.on, meeting.group)
+    return expected_attendees(meeting.unit, meeting.on)
+
+
+def refresh_invitations(meeting: Meeting) -> tuple[int, int]:
+    """Bring an open meeting's list in line with the registry for its day: members admitted or
+    received since it was planned are added, those who left (and were not yet marked) are
+    removed, and unmarked invitations take the member's current exempt state. Guests and
+    anything already recorded stay as they are. Returns (added, removed)."""
+    expected = _expected_now(meeting)
+    if expected is None or meeting.status not in (MeetingStatus.PLANNED, MeetingStatus.HELD):
+        return 0, 0
+    by_member = {e.member_id: e for e in expected}
+    current = {inv.member_id: inv for inv in meeting.invitations.all()}
+    _create_invitations(meeting, [e for m, e in by_member.items() if m not in current])
+    untouched = [
+        inv
+        for inv in current.values()
+        if inv.status == AttendanceStatus.PENDING
+        and inv.checked_in_at is None
+        and inv.role != InviteeRole.GUEST
+    ]
+    gone = [inv.pk for inv in untouched if inv.member_id not in by_member]
+    Invitation.objects.filter(pk__in=gone).delete()
+    changed = []
+    for inv in untouched:
+        e = by_member.get(inv.member_id)
+        if e is not None and (inv.counted, inv.exempt) != (e.counted, e.exempt):
+            inv.counted, inv.exempt = e.counted, e.exempt
+            changed.append(inv)
+    Invitation.objects.bulk_update(changed, ["counted", "exempt"])
+    return len(by_member.keys() - current.keys()), len(gone)
+
+
 def _committee_attendees(unit: Unit, on: dt.date) -> list[Expected]:
     from coso.members.models import Position
 
@@ -375,6 +417,7 @@ def record_attendance(
 ) -> Meeting:
     """Mark each invited member (by member id) present / absent with or without reason."""
     _require_open(meeting)
+    refresh_invitations(meeting)
     invitations = _invitations_by_member_id(meeting)
     reasons = reasons or {}
     changed: list[Invitation] = []
@@ -464,6 +507,7 @@ def open_check_in(meeting: Meeting, *, at: dt.datetime) -> Meeting:
     _require_open(meeting)
     if meeting.form != MeetingForm.ONLINE:
         raise CosoError(f"Cuộc họp {_label(meeting)} không họp trực tuyến: không mở điểm danh.")
+    refresh_invitations(meeting)  # whoever joined the branch since planning can check in
     minutes = int(rule("meetings.check_in_window_minutes", meeting.on))
     meeting.check_in_opens_at = at
     meeting.check_in_closes_at = at + dt.timedelta(minutes=minutes)
@@ -586,6 +630,7 @@ def adopt_resolution(
 def close_meeting(meeting: Meeting, *, by: Any = None) -> Meeting:
     """Lock the meeting: attendance must be recorded for everyone counted."""
     _require_open(meeting)
+    refresh_invitations(meeting)
     invitations = meeting.invitations
     pending = list(
         invitations.filter(status=AttendanceStatus.PENDING, counted=True).values_list(

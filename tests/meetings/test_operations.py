@@ -284,3 +284,33 @@ def test_excused_absence_needs_a_reason_and_strangers_are_refused(tree: Tree) ->
     with pytest.raises(CosoError, match="«Q1» không có trong danh sách mời"):
         record_attendance(meeting, {"Q1": PRESENT})
     assert not meeting.invitations.exclude(status=AttendanceStatus.PENDING).exists()
+
+
+def test_the_list_follows_the_registry_until_the_meeting_is_recorded(tree: Tree) -> None:
+    """Planned a month ahead: a member admitted since is called, one who died is not."""
+    from coso.members.operations import admit_member, record_death
+
+    meeting = plan_meeting(
+        tree.B, kind="regular", on=DAY + dt.timedelta(days=30), place="Nhà văn hóa"
+    )
+    newcomer = admit_member(
+        member_id="M7",
+        full_name="Đảng viên mới",
+        gender="female",
+        birth_date=dt.date(1999, 1, 1),
+        branch=tree.B,
+        group=tree.G1,
+        admitted_on=DAY + dt.timedelta(days=10),
+    )
+    record_death(tree.members["m5"], on=DAY + dt.timedelta(days=20))
+    with pytest.raises(CosoError, match=r"chưa ghi: .*M7"):  # the newcomer must be marked too
+        close_meeting(meeting)
+    record_attendance(meeting, {"M1": PRESENT})
+    invited = set(meeting.invitations.values_list("member__member_id", flat=True))
+    assert "M7" in invited and "M5" not in invited
+    statuses = {m: PRESENT for m in ("M2", "M3", "M4", "M7")}
+    record_attendance(meeting, statuses)
+    closed = close_meeting(meeting)
+    assert (closed.expected_count, closed.present_count) == (5, 5)
+    # Once marked, a row stays: a later death does not rewrite who came.
+    assert newcomer.pk in set(meeting.invitations.values_list("member_id", flat=True))
