@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from coso.accounts.models import hash_token
-from coso.core.dates import today
 from coso.core.errors import CosoError
-from coso.meetings.models import CalendarToken, Meeting, MeetingForm, MeetingStatus
+from coso.meetings.models import CalendarToken, Meeting, MeetingForm
+from coso.meetings.queries import upcoming_meetings
 from coso.members.models import Member
 
 DEFAULT_MINUTES = 120
@@ -114,15 +114,7 @@ def meeting_event_lines(meeting: Meeting, stamp: dt.datetime) -> list[str]:
 def member_calendar_ics(token: str) -> str:
     """The iCalendar text of the token owner's upcoming meetings (cancelled ones left out)."""
     member = member_for_token(token)
-    meetings = list(
-        Meeting.objects.filter(
-            invitations__member=member,
-            on__gte=today(),
-            status__in=[MeetingStatus.PLANNED, MeetingStatus.HELD],
-        )
-        .select_related("unit")
-        .order_by("on", "starts_at", "id")
-    )
+    meetings = list(upcoming_meetings(member))
     # A meeting held by party groups: the member's own group meeting stands for it (its place
     # and time are the member's), so the branch meeting is not listed a second time.
     folded = {m.parent_id for m in meetings if m.parent_id is not None}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from coso.core.dates import today
 from coso.meetings.models import (
@@ -20,10 +20,15 @@ from coso.units.models import Unit
 
 
 def upcoming_meetings(member: Member, *, on: dt.date | None = None) -> QuerySet[Meeting]:
-    """Meetings the member is invited to from `on` (default today), not cancelled, with docs."""
+    """Meetings from `on` (default today), not cancelled, with docs: those the member is
+    invited to, and those of their branch planned before they joined it (the list is brought up
+    to date when attendance is recorded; the member should know of the meeting before that)."""
+    wanted = Q(pk__in=Invitation.objects.filter(member=member).values("meeting_id"))
+    if member.home_unit_id is not None:
+        wanted |= Q(unit_id=member.home_unit_id, parent__isnull=True)
     return (
         Meeting.objects.filter(
-            invitations__member=member,
+            wanted,
             on__gte=on or today(),
             status__in=[MeetingStatus.PLANNED, MeetingStatus.HELD],
         )

@@ -66,3 +66,25 @@ def test_member_page_reads(tree: Tree) -> None:
     open_check_in(soon, at=at)
     assert list(open_check_ins(p1, at + dt.timedelta(minutes=5))) == [soon]
     assert not open_check_ins(member, at + dt.timedelta(minutes=5)).exists()
+
+
+def test_a_newcomer_sees_the_branch_meetings_planned_before_they_joined(tree: Tree) -> None:
+    from coso.meetings.ics import create_calendar_token, member_calendar_ics
+    from coso.meetings.operations import plan_meeting
+    from coso.meetings.queries import upcoming_meetings
+    from coso.members.operations import admit_member
+
+    day = timezone.localdate()
+    ahead = plan_meeting(tree.B, kind="regular", on=day + dt.timedelta(days=9), place="Hội trường")
+    plan_meeting(tree.B2, kind="regular", on=day + dt.timedelta(days=9), place="Nơi khác")
+    newcomer = admit_member(
+        member_id="M8",
+        full_name="Người mới",
+        gender="male",
+        birth_date=dt.date(2000, 2, 2),
+        branch=tree.B,
+        admitted_on=day,
+    )
+    assert not ahead.invitations.filter(member=newcomer).exists()  # planned before
+    assert [m.pk for m in upcoming_meetings(newcomer)] == [ahead.pk]
+    assert f"meeting-{ahead.pk}@coso" in member_calendar_ics(create_calendar_token(newcomer))
