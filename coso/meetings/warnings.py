@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coso.core.dates import add_months, fmt, today
@@ -229,14 +230,22 @@ def _missing(
             continue
         lo = slots[i][0]
         label = f"Q{(lo.month - 1) // 3 + 1}/{lo.year}" if quarterly else f"{lo:%m/%Y}"
-        what = "chuyên đề" if quarterly else "thường kỳ"
+        values = {"code": branch.code, "count": count, "needed": needed, "period": label}
+        if quarterly:
+            detail = gettext(
+                "Chi bộ «%(code)s» có %(count)s/%(needed)s cuộc sinh hoạt chuyên đề (%(period)s)."
+            )
+        else:
+            detail = gettext(
+                "Chi bộ «%(code)s» có %(count)s/%(needed)s cuộc sinh hoạt thường kỳ (%(period)s)."
+            )
         out.append(
             ActivityWarning(
                 WarningKind.NO_THEMATIC if quarterly else WarningKind.NO_REGULAR,
                 branch.unit_id,
                 branch.code,
                 label,
-                f"Chi bộ «{branch.code}» có {count}/{needed} cuộc sinh hoạt {what} ({label}).",
+                detail % values,
             )
         )
     return out
@@ -283,8 +292,17 @@ def absent_without_reason(branches: list[Branch], period: Period) -> list[Activi
                 unit_id,
                 codes[unit_id],
                 str(year),
-                f"Đảng viên «{member_id}» ({full_name}) vắng không lý do {len(seen)} tháng năm "
-                f"{year} (tháng {listed}): chi bộ xem xét, đề nghị xóa tên theo Điều lệ.",
+                gettext(
+                    "Đảng viên «%(id)s» (%(name)s) vắng không lý do %(n)s tháng năm %(year)s "
+                    "(tháng %(months)s): chi bộ xem xét, đề nghị xóa tên theo Điều lệ."
+                )
+                % {
+                    "id": member_id,
+                    "name": full_name,
+                    "n": len(seen),
+                    "year": year,
+                    "months": listed,
+                },
                 member_id=member_id,
             )
         )
@@ -347,8 +365,18 @@ def low_attendance(
                 unit_id,
                 codes[unit_id],
                 fmt(on),
-                f"Chi bộ «{codes[unit_id]}» ngày {fmt(on)}: {present}/{expected} đảng viên dự họp "
-                f"({present / expected:.0%}), dưới {threshold:.0%}.",
+                gettext(
+                    "Chi bộ «%(code)s» ngày %(day)s: %(present)s/%(expected)s đảng viên dự họp "
+                    "(%(rate)s), dưới %(threshold)s."
+                )
+                % {
+                    "code": codes[unit_id],
+                    "day": fmt(on),
+                    "present": present,
+                    "expected": expected,
+                    "rate": f"{present / expected:.0%}",
+                    "threshold": f"{threshold:.0%}",
+                },
                 meeting_id=mid,
             )
         )
@@ -370,8 +398,14 @@ def unrecorded_meetings(branches: list[Branch], period: Period) -> list[Activity
             unit_id,
             codes[unit_id],
             fmt(on),
-            f"Chi bộ «{codes[unit_id]}»: cuộc họp ({MeetingKind(kind).label.lower()}) ngày "
-            f"{fmt(on)} đã qua nhưng chưa ghi kết quả.",
+            gettext(
+                "Chi bộ «%(code)s»: cuộc họp (%(kind)s) ngày %(day)s đã qua nhưng chưa ghi kết quả."
+            )
+            % {
+                "code": codes[unit_id],
+                "kind": str(MeetingKind(kind).label).lower(),
+                "day": fmt(on),
+            },
             meeting_id=mid,
         )
         for mid, unit_id, on, kind in rows

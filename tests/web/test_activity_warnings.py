@@ -162,3 +162,13 @@ def test_a_secretary_home_shows_the_next_meetings_and_the_buttons(cast: Cast) ->
     # A committee member's home is a commune: its branches are in the report, no list here.
     committee = _home(cast, "committee")
     assert "next_meetings" not in committee.context and "plan_url" not in committee.context
+
+
+def test_warning_details_follow_the_readers_language(cast: Cast) -> None:
+    client = cast.client("secretary")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("web:home")).content.decode()
+    # June 2024 had no regular meeting in branch B (nothing was planned in this test).
+    assert "Branch «B» held 0 of 1 regular meetings (06/2024)." in page
+    assert "Branches that held no regular meeting last month" in page
+    assert "cuộc sinh hoạt thường kỳ" not in page
