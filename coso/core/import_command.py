@@ -17,9 +17,7 @@ class ImportCommand(BaseCommand):
     """Run one all-or-nothing import, audit it in the same transaction, print every error."""
 
     action = ""  # the audit action, also the command name
-
-    def importer(self) -> Callable[..., ImportReport]:
-        raise NotImplementedError
+    importer: Callable[..., ImportReport]  # set by each command: the import function it runs
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="tệp .csv hoặc .xlsx / the .csv or .xlsx file")
@@ -32,7 +30,7 @@ class ImportCommand(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             with transaction.atomic():
-                report = self.importer()(options["file"], progress=not options["no_progress"])
+                report = self.importer(options["file"], progress=not options["no_progress"])
                 record_command(self.action, str(options["file"]), {"created": report.created})
         except RowErrors as exc:
             for error in exc.errors:

@@ -84,6 +84,26 @@ def _write(
     return result
 
 
+def _confirmed(
+    request: HttpRequest,
+    meeting: Meeting,
+    action: str,
+    run: Callable[[], Any],
+    done: str,
+    extra: Callable[[Any], dict[str, Any]] | None = None,
+) -> tuple[HttpResponse | None, str]:
+    """A confirmation page's POST: (redirect to the meeting, "") once written, (None, refusal)
+    when the registry refuses; (None, "") on GET."""
+    if request.method != "POST":
+        return None, ""
+    try:
+        _write(request, meeting, action, run, extra)
+    except CosoError as exc:
+        return None, str(exc)
+    messages.success(request, done)
+    return _detail(meeting), ""
+
+
 def _render(
     request: HttpRequest, template: str, context: dict[str, Any], *, refused: bool = False
 ) -> HttpResponse:
@@ -437,20 +457,16 @@ def cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def close_page(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _managed(request, pk)
-    refusal = ""
-    if request.method == "POST":
-        try:
-            _write(
-                request,
-                meeting,
-                "close",
-                lambda: ops.close_meeting(meeting, by=request.user),
-                lambda m: {"expected": m.expected_count, "present": m.present_count},
-            )
-            messages.success(request, _("Đã khóa sổ cuộc họp %(m)s.") % {"m": _label(meeting)})
-            return _detail(meeting)
-        except CosoError as exc:
-            refusal = str(exc)
+    written, refusal = _confirmed(
+        request,
+        meeting,
+        "close",
+        lambda: ops.close_meeting(meeting, by=request.user),
+        _("Đã khóa sổ cuộc họp %(m)s.") % {"m": _label(meeting)},
+        lambda m: {"expected": m.expected_count, "present": m.present_count},
+    )
+    if written is not None:
+        return written
     counted = meeting.invitations.filter(counted=True)
     context = _context(
         meeting,
@@ -487,16 +503,15 @@ def amend_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def consolidate_page(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _managed(request, pk)
-    refusal = ""
-    if request.method == "POST":
-        try:
-            _write(request, meeting, "consolidate", lambda: ops.consolidate_group_meetings(meeting))
-            messages.success(
-                request, _("Đã tổng hợp điểm danh từ các tổ đảng: %(m)s.") % {"m": _label(meeting)}
-            )
-            return _detail(meeting)
-        except CosoError as exc:
-            refusal = str(exc)
+    written, refusal = _confirmed(
+        request,
+        meeting,
+        "consolidate",
+        lambda: ops.consolidate_group_meetings(meeting),
+        _("Đã tổng hợp điểm danh từ các tổ đảng: %(m)s.") % {"m": _label(meeting)},
+    )
+    if written is not None:
+        return written
     groups = list(
         meeting.group_meetings.select_related("group").annotate(
             invited=Count("invitations"),
@@ -514,20 +529,16 @@ def consolidate_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def check_in_open_page(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _managed(request, pk)
-    refusal = ""
-    if request.method == "POST":
-        try:
-            _write(
-                request,
-                meeting,
-                "check_in_open",
-                lambda: ops.open_check_in(meeting, at=timezone.now()),
-                lambda m: {"opens": m.check_in_opens_at, "closes": m.check_in_closes_at},
-            )
-            messages.success(request, _("Đã mở điểm danh trực tuyến."))
-            return _detail(meeting)
-        except CosoError as exc:
-            refusal = str(exc)
+    written, refusal = _confirmed(
+        request,
+        meeting,
+        "check_in_open",
+        lambda: ops.open_check_in(meeting, at=timezone.now()),
+        _("Đã mở điểm danh trực tuyến."),
+        lambda m: {"opens": m.check_in_opens_at, "closes": m.check_in_closes_at},
+    )
+    if written is not None:
+        return written
     context = _context(meeting, refusal=refusal)
     return _render(request, "check_in_open.html", context, refused=bool(refusal))
 

@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from coso.core.import_command import ImportCommand
-from coso.core.tabular import ImportReport
 from coso.members.imports import import_members
 
 
@@ -19,6 +16,4 @@ class Command(ImportCommand):
         "nothing is written and every error is listed (exit status 1)."
     )
     action = "members_import"
-
-    def importer(self) -> Callable[..., ImportReport]:
-        return import_members
+    importer = staticmethod(import_members)

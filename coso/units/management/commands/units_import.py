@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from coso.core.import_command import ImportCommand
-from coso.core.tabular import ImportReport
 from coso.units.imports import import_units
 
 
@@ -17,6 +14,4 @@ class Command(ImportCommand):
         "nothing is written and every error is listed (exit status 1)."
     )
     action = "units_import"
-
-    def importer(self) -> Callable[..., ImportReport]:
-        return import_units
+    importer = staticmethod(import_units)
