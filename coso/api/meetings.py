@@ -283,7 +283,7 @@ def _period(filters: PeriodFilter) -> tuple[dt.date, dt.date]:
 def list_meetings(
     request: HttpRequest,
     code: UnitCode,
-    filters: MeetingFilter = Query(...),  # noqa: B008
+    filters: MeetingFilter = Query(...),
 ) -> Any:
     unit = get_unit_for_user(caller(request), code, Action.VIEW)
     rows = Meeting.objects.filter(unit=unit, parent__isnull=True)
@@ -563,7 +563,7 @@ def post_amendment(
 def post_document(
     request: HttpRequest,
     meeting_id: MeetingId,
-    file: UploadedFile = File(...),  # noqa: B008
+    file: UploadedFile = File(...),
 ) -> Status[dict[str, Any]]:
     meeting = _managed(request, meeting_id)
     limit = int(rule("meetings.upload_max_bytes", meeting.on))
@@ -724,7 +724,7 @@ def list_resolutions(
 def member_attendance(
     request: HttpRequest,
     member_id: MemberKey,
-    filters: PeriodFilter = Query(...),  # noqa: B008
+    filters: PeriodFilter = Query(...),
 ) -> dict[str, Any]:
     member = get_member_for_user(caller(request), member_id, Action.VIEW)
     start, end = _period(filters)
@@ -805,7 +805,7 @@ def _reported_unit(request: HttpRequest, code: str) -> Unit:
 def activity_report(
     request: HttpRequest,
     code: UnitCode,
-    filters: PeriodFilter = Query(...),  # noqa: B008
+    filters: PeriodFilter = Query(...),
 ) -> dict[str, Any]:
     unit = _reported_unit(request, code)
     start, end = _period(filters)
@@ -831,7 +831,7 @@ def activity_report(
 def list_activity_warnings(
     request: HttpRequest,
     code: UnitCode,
-    filters: PeriodFilter = Query(...),  # noqa: B008
+    filters: PeriodFilter = Query(...),
 ) -> Any:
     unit = _reported_unit(request, code)
     start, end = _period(filters)

@@ -151,7 +151,7 @@ class MemberFilter(Schema):
     summary="Members in the caller's scope, sorted the Vietnamese way (given name first)",
 )
 @paginate(Pages, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
-def list_members(request: HttpRequest, filters: MemberFilter = Query(...)) -> Any:  # noqa: B008
+def list_members(request: HttpRequest, filters: MemberFilter = Query(...)) -> Any:
     members = scope(request).members(Action.VIEW)
     if filters.unit:
         unit = get_unit_for_user(caller(request), filters.unit, Action.VIEW)

@@ -153,7 +153,7 @@ class UnitFilter(Schema):
     summary="Units in the caller's scope existing on a date",
 )
 @paginate(Pages, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
-def list_units(request: HttpRequest, filters: UnitFilter = Query(...)) -> Any:  # noqa: B008
+def list_units(request: HttpRequest, filters: UnitFilter = Query(...)) -> Any:
     found = scope(request)
     day = filters.as_of or today()
     spans = UnitSpan.objects.filter(valid_from__lte=day, valid_to__gt=day)
