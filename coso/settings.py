@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "coso.units",
     "coso.members",
     "coso.stats",
+    "coso.authority",
     "coso.meetings",
     "coso.demo",
     "coso.accounts",

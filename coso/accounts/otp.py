@@ -25,7 +25,7 @@ def totp_required(user: Any, session: Any = None) -> bool:
     "No device" is remembered in the session: devices are enrolled through the setup page,
     which verifies the session at once, so the answer cannot go stale in a harmful way.
     """
-    from coso.accounts.scope import scope_of
+    from coso.authority.scope import scope_of
 
     if user is None or not user.is_authenticated:
         return False

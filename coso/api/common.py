@@ -10,7 +10,7 @@ from ninja import Schema
 from ninja.pagination import PageNumberPagination
 from pydantic import Field
 
-from coso.accounts.scope import Action, Scope, scope_of
+from coso.authority.scope import Action, Scope, scope_of
 from coso.core.models import Decision
 from coso.members.models import Member
 

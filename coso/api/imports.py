@@ -15,12 +15,12 @@ from django.http import HttpRequest
 from ninja import File, Router
 from ninja.files import UploadedFile
 
-from coso.accounts.scope import Action, Scope
 from coso.api.common import require_action
 from coso.api.members import WRITE_ERRORS
 from coso.api.schemas import ImportOut
 from coso.api.uploads import saved_upload
 from coso.audit.log import record_write
+from coso.authority.scope import Action, Scope
 from coso.core.errors import RowError, RowErrors
 from coso.core.tabular import Table, read_table, summary
 from coso.members.imports import import_members

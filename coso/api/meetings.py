@@ -19,7 +19,6 @@ from ninja import File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from coso.accounts.scope import Action, get_member_for_user, get_unit_for_user
 from coso.api.common import MAX_PAGE_SIZE, PAGE_SIZE, Pages, caller, require_manager, scope
 from coso.api.errors import ApiError, field_error
 from coso.api.schemas import ErrorOut
@@ -46,6 +45,7 @@ from coso.api.schemas_meetings import (
     label,
 )
 from coso.audit.log import record_write
+from coso.authority.scope import Action, get_member_for_user, get_unit_for_user
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
 from coso.core.rules import rule

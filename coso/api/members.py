@@ -10,7 +10,6 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
-from coso.accounts.scope import Action, get_member_for_user, get_unit_for_user
 from coso.api.common import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -31,6 +30,7 @@ from coso.api.schemas import (
     OperationIn,
 )
 from coso.audit.log import record_sensitive_view, record_write
+from coso.authority.scope import Action, get_member_for_user, get_unit_for_user
 from coso.core.dates import today
 from coso.core.models import get_decision
 from coso.members import operations as ops

@@ -7,12 +7,12 @@ from django.http import HttpRequest
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
-from coso.accounts.scope import Action
 from coso.api.common import Day, require_action, scope
 from coso.api.members import WRITE_ERRORS
 from coso.api.schemas import PlanOut
 from coso.api.uploads import saved_upload
 from coso.audit.log import record_write
+from coso.authority.scope import Action
 from coso.core.errors import RowError, RowErrors
 from coso.core.tabular import read_table
 from coso.units.models import Unit

@@ -10,7 +10,6 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import Field
 
-from coso.accounts.scope import Action, get_unit_for_user
 from coso.api.common import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -23,6 +22,7 @@ from coso.api.common import (
     scope,
 )
 from coso.api.schemas import ErrorOut, TreeOut, UnitDetailOut, UnitOut
+from coso.authority.scope import Action, get_unit_for_user
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
 from coso.stats.queries import stats_as_of, subtree_member_counts

@@ -127,7 +127,7 @@ def record_sensitive_view(
 
 def audit_for_user(user: Any) -> QuerySet[AuditEntry]:
     """Entries the user may read: everything for admins, their VIEW_AUDIT subtree otherwise."""
-    from coso.accounts.scope import Action, scope_of
+    from coso.authority.scope import Action, scope_of
 
     scope = scope_of(user)
     if scope.is_admin:

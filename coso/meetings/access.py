@@ -11,7 +11,7 @@ from typing import Any
 
 from django.http import Http404
 
-from coso.accounts.scope import Action, scope_of
+from coso.authority.scope import Action, scope_of
 from coso.meetings.documents import may_view
 from coso.meetings.models import Meeting
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import FileResponse, Http404
 
-from coso.accounts.scope import Action, scope_of
+from coso.authority.scope import Action, scope_of
 from coso.core.errors import CosoError
 from coso.core.rules import rule
 from coso.meetings.models import Document, Invitation, Meeting, MeetingStatus

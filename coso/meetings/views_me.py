@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from coso.accounts.scope import scope_of
 from coso.audit.log import record_write
+from coso.authority.scope import scope_of
 from coso.core.dates import today
 from coso.core.errors import CosoError
 from coso.meetings import operations

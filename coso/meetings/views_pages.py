@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from coso.accounts.scope import Action, get_unit_for_user, scope_of
 from coso.audit.log import record_write
+from coso.authority.scope import Action, get_unit_for_user, scope_of
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
 from coso.meetings import forms as mf

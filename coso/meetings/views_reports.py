@@ -21,7 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from coso.accounts.scope import GRANTS, Action, Scope, get_unit_for_user, scope_of
+from coso.authority.scope import GRANTS, Action, Scope, get_unit_for_user, scope_of
 from coso.core.dates import add_months, fmt, parse_date, today
 from coso.core.errors import CosoError
 from coso.meetings.models import AttendanceStatus, MeetingForm, MeetingKind, MeetingStatus

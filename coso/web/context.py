@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from coso.accounts.scope import scope_of
+from coso.authority.scope import scope_of
 from coso.web.views_audit import may_view_audit
 
 

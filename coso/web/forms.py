@@ -1,7 +1,7 @@
 """Forms of the write pages: one per lifecycle and reorganization operation, plans, imports.
 
 Forms only validate and resolve what was typed (dates, unit codes, member ids) into objects the
-user may act on, through the one scoping mechanism (coso.accounts.scope); the operation itself
+user may act on, through the one scoping mechanism (coso.authority.scope); the operation itself
 is a domain function called by the view.
 """
 
@@ -14,7 +14,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from coso.accounts.scope import Action, scope_of
+from coso.authority.scope import Action, scope_of
 from coso.core.dates import FAR_FUTURE, parse_date
 from coso.core.models import Decision, get_decision
 from coso.members.models import (

@@ -31,7 +31,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coso.accounts.scope import (
+from coso.audit.log import record_write
+from coso.authority.scope import (
     GRANTS,
     Action,
     Scope,
@@ -39,7 +40,6 @@ from coso.accounts.scope import (
     get_unit_for_user,
     scope_of,
 )
-from coso.audit.log import record_write
 from coso.core.dates import FAR_FUTURE, fmt, today
 from coso.core.errors import CosoError, RowError, RowErrors
 from coso.core.tabular import read_table

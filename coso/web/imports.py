@@ -26,7 +26,7 @@ from django_tasks import task
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from coso.accounts.scope import Action, scope_of
+from coso.authority.scope import Action, scope_of
 from coso.core.errors import CosoError, RowError, RowErrors
 from coso.core.tabular import read_table, summary
 from coso.members.imports import import_members

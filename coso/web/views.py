@@ -1,6 +1,6 @@
 """Read pages: home, tree, unit, member list, member.
 
-Views stay thin: who asks (coso.accounts.scope), validate the query string, call the reads,
+Views stay thin: who asks (coso.authority.scope), validate the query string, call the reads,
 render. Objects are loaded only through get_unit_for_user / get_member_for_user, so anything
 outside the user's scope answers 404.
 """
@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coso.accounts.scope import (
+from coso.authority.scope import (
     Action,
     Scope,
     get_member_for_user,

@@ -1,6 +1,6 @@
 """The audit trail page: officers read the entries of their subtree; nothing here writes.
 
-Visibility is decided by coso.audit.log.audit_for_user (VIEW_AUDIT of coso.accounts.scope);
+Visibility is decided by coso.audit.log.audit_for_user (VIEW_AUDIT of coso.authority.scope);
 a user holding that right on no unit gets 404, as for every page they cannot use.
 """
 
@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from coso.accounts.scope import GRANTS, Action, Scope, scope_of
 from coso.audit.log import audit_for_user
 from coso.audit.models import AuditEntry
+from coso.authority.scope import GRANTS, Action, Scope, scope_of
 from coso.core.dates import parse_date, today
 from coso.units.models import Unit, UnitSpan
 from coso.units.queries import subtree_range

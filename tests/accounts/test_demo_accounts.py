@@ -13,7 +13,7 @@ from django.test import RequestFactory, override_settings
 
 from coso.accounts.demo_accounts import create_demo_accounts, demo_password
 from coso.accounts.models import Account, Role, RoleKind
-from coso.accounts.scope import Action, scope_of
+from coso.authority.scope import Action, scope_of
 from coso.members.operations import admit_member
 from coso.units.models import Unit
 from coso.units.operations import create_unit

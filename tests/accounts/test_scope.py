@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.http import Http404
 
 from coso.accounts.models import Account, Role, RoleKind
-from coso.accounts.scope import (
+from coso.authority.scope import (
     Action,
     forget_scope,
     get_member_for_user,

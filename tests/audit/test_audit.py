@@ -8,9 +8,9 @@ import pytest
 from django.contrib.admin.sites import site
 from django.test import RequestFactory, override_settings
 
-from coso.accounts.scope import forget_scope
 from coso.audit.log import audit_for_user, client_ip, record_sensitive_view, record_write
 from coso.audit.models import AuditEntry, AuditImmutable
+from coso.authority.scope import forget_scope
 from tests.cast import Cast
 
 

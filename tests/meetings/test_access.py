@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.http import Http404
 
-from coso.accounts.scope import Action
+from coso.authority.scope import Action
 from coso.meetings.access import get_meeting_for_user
 from coso.meetings.models import MeetingForm, MeetingKind
 from coso.meetings.operations import plan_meeting

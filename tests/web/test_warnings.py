@@ -7,7 +7,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from coso.accounts.scope import scope_of
+from coso.authority.scope import scope_of
 from coso.core.dates import add_months, today
 from coso.members.operations import (
     admit_member,
