@@ -20,7 +20,9 @@ from django.http import Http404
 
 from coso.accounts.models import Account, Role, RoleKind
 from coso.core.dates import today
-from coso.members.models import Member, MemberSpan
+from coso.core.errors import RowError
+from coso.core.tabular import Table
+from coso.members.models import Member, MemberSpan, Position
 from coso.units.models import Unit, UnitEvent, UnitEventKind, UnitSpan
 from coso.units.queries import subtree_range
 
@@ -32,6 +34,11 @@ class Action(StrEnum):
     MANAGE_ACTIVITIES = "manage_activities"  # meetings, assessments (issue 4)
     VIEW_AUDIT = "view_audit"
     VIEW_SENSITIVE = "view_sensitive"  # national ID, ethnicity, religion, health
+    # Acts the authority rule set governs: a body proposes (its resolution), the competent
+    # committee decides (coso.authority.rules). DECIDE on unit U: acting for U's committee or
+    # one above it; a branch secretary decides only what the branch itself decides.
+    PROPOSE = "propose"
+    DECIDE = "decide"
 
 
 GRANTS: dict[str, frozenset[Action]] = {
@@ -43,11 +50,22 @@ GRANTS: dict[str, frozenset[Action]] = {
             Action.MANAGE_UNITS,
             Action.VIEW_AUDIT,
             Action.VIEW_SENSITIVE,
+            Action.PROPOSE,
+            Action.DECIDE,
         }
     ),
-    RoleKind.COMMITTEE_MEMBER: frozenset({Action.VIEW, Action.MANAGE_ACTIVITIES}),
+    RoleKind.COMMITTEE_MEMBER: frozenset(
+        {Action.VIEW, Action.MANAGE_ACTIVITIES, Action.PROPOSE, Action.DECIDE}
+    ),
     RoleKind.BRANCH_SECRETARY: frozenset(
-        {Action.VIEW, Action.MANAGE_MEMBERS, Action.MANAGE_ACTIVITIES, Action.VIEW_SENSITIVE}
+        {
+            Action.VIEW,
+            Action.MANAGE_MEMBERS,
+            Action.MANAGE_ACTIVITIES,
+            Action.VIEW_SENSITIVE,
+            Action.PROPOSE,
+            Action.DECIDE,
+        }
     ),
     RoleKind.MEMBER: frozenset(),  # only their own record and home branch, handled apart
 }
@@ -126,6 +144,25 @@ class Scope:
                     self.reaches.append(_Reach(role.kind, path, start, end))
 
     # -- units ---------------------------------------------------------------------------------
+
+    def holds(self, action: Action) -> bool:
+        """Whether some role of the user grants `action` (on any unit)."""
+        return self.is_admin or any(action in GRANTS[r.kind] for r in self.reaches)
+
+    @property
+    def manages_units(self) -> bool:
+        """Whether the user holds a role on a unit (trees and lists are for them, not members)."""
+        return self.is_admin or bool(self.reaches)
+
+    def can_on_span(self, action: Action, span: UnitSpan) -> bool:
+        """`can` for a unit alive today whose current span is at hand (no query)."""
+        day = self.day
+        return self.is_admin or any(
+            action in GRANTS[r.kind]
+            and r.valid_from <= day < r.valid_to
+            and span.path.startswith(r.path)
+            for r in self.reaches
+        )
 
     def _reaches_for(self, action: Action) -> list[_Reach]:
         return [r for r in self.reaches if action in GRANTS[r.kind]]
@@ -289,3 +326,87 @@ def get_member_for_user(user: Any, member_id: str, action: Action = Action.VIEW)
     if member is None:
         raise Http404("Không tìm thấy đảng viên.")
     return member
+
+
+# -- files, guests, receiving --------------------------------------------------------------------
+
+
+class FileKind(StrEnum):
+    UNITS = "units"  # code,name,kind,parent,...: parents must be in MANAGE_UNITS scope
+    MEMBERS = "members"  # ...,branch,group,...: in MANAGE_MEMBERS scope
+    PLAN = "plan"  # op,unit,into,...: in MANAGE_UNITS scope
+
+
+OUT_OF_SCOPE = "không có đơn vị mã «{code}» trong phạm vi được giao"
+ROOT_FOR_ADMINS = "chỉ quản trị hệ thống được tạo đơn vị gốc"
+
+
+def file_scope_errors(user: Any, table: Table, kind: FileKind) -> list[RowError]:
+    """Rows of an uploaded file naming units the user may not act on, as row errors.
+
+    The one check for pages, API and background imports. A unit outside the scope is reported
+    exactly like a unit that does not exist, so the answer does not tell whether it exists;
+    a unit the file itself creates may be named by later rows; only administrators create roots.
+    """
+    scope = scope_of(user)
+    if scope.is_admin:
+        return []
+    action = Action.MANAGE_MEMBERS if kind == FileKind.MEMBERS else Action.MANAGE_UNITS
+    cited: list[tuple[int, str, str]] = []  # line, column, code
+    created: set[str] = set()
+    roots: list[tuple[int, str]] = []
+    for row in table.rows:
+        values = {k: (v or "").strip() for k, v in row.values.items()}
+        if kind == FileKind.UNITS:
+            created.add(values.get("code", ""))
+            if values.get("parent"):
+                cited.append((row.line, "parent", values["parent"]))
+            else:
+                roots.append((row.line, "parent"))
+        elif kind == FileKind.MEMBERS:
+            cited += [(row.line, c, values[c]) for c in ("branch", "group") if values.get(c)]
+        else:
+            if values.get("op", "").lower() == "create":
+                created.add(values.get("unit", ""))
+                if not values.get("into"):
+                    roots.append((row.line, "into"))
+            elif values.get("unit"):
+                cited.append((row.line, "unit", values["unit"]))
+            if values.get("into"):
+                cited.append((row.line, "into", values["into"]))
+    codes = {code for _l, _c, code in cited} - created
+    allowed = set(scope.units(action).filter(code__in=codes).values_list("code", flat=True))
+    errors = [RowError(table.name, line, column, ROOT_FOR_ADMINS) for line, column in roots]
+    errors += [
+        RowError(table.name, line, column, OUT_OF_SCOPE.format(code=code))
+        for line, column, code in cited
+        if code in codes and code not in allowed
+    ]
+    return sorted(errors, key=lambda e: (e.row, e.column))
+
+
+def invitable_guests(unit: Unit, on: dt.date) -> QuerySet[Member]:
+    """Who a unit may invite to its meeting as guests: the committee of the unit above on `on`."""
+    above = UnitSpan.objects.filter(unit=unit, valid_from__lte=on, valid_to__gt=on).values(
+        "parent_id"
+    )
+    committee = Position.objects.filter(
+        unit_id__in=above, valid_from__lte=on, valid_to__gt=on
+    ).values("member_id")
+    return Member.objects.filter(pk__in=committee)
+
+
+def member_to_receive(user: Any, member_id: str, branch_code: str | None) -> Member:
+    """The member a receiving branch takes in: one the user manages, or a member in transit
+    from anywhere (another province too) when the receiving branch is one the user manages.
+    Anyone else is 404, as for any member out of scope."""
+    try:
+        return get_member_for_user(user, member_id, Action.MANAGE_MEMBERS)
+    except Http404:
+        member = Member.objects.filter(member_id=_key(member_id), in_transit=True).first()
+        branch = Unit.objects.filter(code=_key(branch_code)).first() if branch_code else None
+        if member is None or branch is None:
+            raise
+        if not scope_of(user).can(Action.MANAGE_MEMBERS, branch):
+            raise
+        return member

@@ -160,3 +160,66 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         ),
     },
 ]
+
+# Who proposes and who decides each act (brief section 2b). A decider is "self" (the unit
+# named by the act decides by its own resolution: exemption, the branch's own discipline),
+# "parent" (the committee directly above: reorganizations) or a list of unit kinds: the nearest
+# committee above the member's branch whose kind is listed (falling back to the province).
+# Administrators adjust these to a province's delegation by adding a newer version.
+_MEMBER_ACTS_DECIDED_ABOVE = (
+    "admit",
+    "recognize",
+    "reject_recognition",
+    "strike_off",
+    "expel",
+    "leave",
+    "readmit",
+    "transfer_out",
+    "transfer_out_of_system",
+    "removal_from_post",
+)
+_BRANCH_DECIDES = ("exempt", "return", "reprimand", "warning")
+_UNIT_ACTS = ("rename", "retype", "retag", "move", "merge", "dissolve")
+
+
+def _authority(committees: list[str]) -> dict[str, Any]:
+    acts: dict[str, Any] = {
+        act: {"proposer": "branch", "decider": committees} for act in _MEMBER_ACTS_DECIDED_ABOVE
+    }
+    acts.update({act: {"proposer": "branch", "decider": "self"} for act in _BRANCH_DECIDES})
+    acts.update({act: {"proposer": "unit", "decider": "parent"} for act in _UNIT_ACTS})
+    # Creating a unit under U: U proposes, the committee of U decides (it is directly above).
+    acts["create"] = {"proposer": "unit", "decider": "self"}
+    # Assessment decisions (follow-through issue): the competent committee above the unit.
+    acts["assessment"] = {"proposer": "unit", "decider": "parent"}
+    return {"acts": acts, "decision_working_days": 30}
+
+
+DEFAULT_RULES += [
+    {
+        "code": "authority",
+        "effective_from": dt.date(2011, 1, 19),
+        "source": (
+            "Điều lệ Đảng (2011), điều 4, 8, 24, 36; HD 01-HD/TW (2021) mục 3, 4: chi bộ đề nghị, "
+            "ban thường vụ huyện ủy và tương đương (hoặc đảng ủy cơ sở được ủy quyền) quyết định"
+        ),
+        "confidence": "sure",
+        "values": _authority(["district"]),
+        "note": (
+            "Đảng ủy cơ sở được ủy quyền kết nạp, công nhận chính thức: thêm "
+            "«grassroots_committee» vào danh sách cấp quyết định [likely]. Thời hạn xem xét 30 "
+            "ngày làm việc theo thời hạn xét công nhận chính thức [unsure]."
+        ),
+    },
+    {
+        "code": "authority",
+        "effective_from": dt.date(2025, 7, 1),
+        "source": (
+            "Quy định 294-QĐ/TW (26/05/2025); kết thúc cấp huyện từ 01/07/2025: đảng ủy xã, "
+            "phường, đặc khu và đảng ủy trực thuộc tỉnh ủy quyết định khi được tỉnh ủy giao"
+        ),
+        "confidence": "likely",
+        "values": _authority(["commune"]),
+        "note": "Cấp quyết định theo phân cấp của từng tỉnh ủy [likely].",
+    },
+]

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coso.authority.forms import date_field
 from coso.meetings.models import (
     AttendanceStatus,
     Invitation,
@@ -19,7 +20,6 @@ from coso.meetings.models import (
     MeetingKind,
 )
 from coso.meetings.operations import AMENDABLE_FIELDS
-from coso.web.forms import date_field
 
 # What the attendance form offers per person (pending is "not recorded yet", never chosen).
 ATTENDANCE_CHOICES = [

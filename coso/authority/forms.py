@@ -1,0 +1,418 @@
+"""The forms of the operation catalogue: one per lifecycle and reorganization act.
+
+The same form validates what a page posts and what the API receives as JSON, so the two doors
+accept and refuse the same input. Forms only validate and resolve what was typed (dates, unit
+codes, member ids) into objects the user may act on, through the one scope
+(coso.authority.scope); the act itself is a domain function called by the catalogue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from coso.authority.resolution import Resolution
+from coso.authority.scope import Action, scope_of
+from coso.core.dates import FAR_FUTURE, parse_date
+from coso.core.models import Decision, get_decision
+from coso.members.models import (
+    ExternalRole,
+    Gender,
+    Member,
+    Participation,
+    ParticipationKind,
+    Position,
+    PositionRole,
+)
+from coso.members.operations import EXEMPTION_REASONS
+from coso.units.models import Unit, UnitKind, UnitTag
+
+
+class DateInput(forms.TextInput):
+    """Dates are typed dd/mm/yyyy (Vietnamese order); yyyy-mm-dd is accepted too."""
+
+    def __init__(self) -> None:
+        super().__init__(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"})
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, dt.date):
+            return value.strftime("%d/%m/%Y")
+        return super().format_value(value)
+
+
+class VNDateField(forms.Field):
+    widget = DateInput
+
+    def to_python(self, value: Any) -> dt.date | None:
+        if isinstance(value, dt.date):
+            return value
+        text = (value or "").strip()
+        if not text:
+            return None
+        try:
+            return parse_date(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+def date_field(label: Any, required: bool = True) -> VNDateField:
+    return VNDateField(label=label, required=required, help_text=_("dd/mm/yyyy"))
+
+
+class ScopedForm(forms.Form):
+    """A form that knows who fills it in, to resolve codes within their scope."""
+
+    def __init__(self, *args: Any, user: Any, subject: Any = None, **kwargs: Any) -> None:
+        self.user = user
+        self.subject = subject
+        super().__init__(*args, **kwargs)
+        self._style()
+
+    def _style(self) -> None:
+        for field in self.fields.values():
+            css = "form-check-input" if isinstance(field, forms.BooleanField) else "form-control"
+            if isinstance(field.widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            if isinstance(field.widget, forms.CheckboxSelectMultiple):
+                css = "form-check-input"
+            field.widget.attrs.setdefault("class", css)
+
+    def unit_from(self, name: str, action: Action | None) -> Unit | None:
+        """The unit typed in field `name`: within the user's scope for `action` (None: any)."""
+        code = (self.cleaned_data.get(name) or "").strip()
+        if not code:
+            return None
+        units = Unit.objects.all() if action is None else scope_of(self.user).units(action)
+        unit = units.filter(code=code).first()
+        if unit is None:
+            raise forms.ValidationError(
+                _("Không có đơn vị mã «%(code)s» trong phạm vi được giao.") % {"code": code}
+            )
+        return unit
+
+
+class OperationForm(ScopedForm):
+    """Effective date and the decision that authorizes the act; or, where the user's body may
+    only propose it, the body's resolution (date, vote) instead of the decision."""
+
+    on = date_field(_("Ngày hiệu lực"))
+    decision_number = forms.CharField(label=_("Số quyết định"), required=False, max_length=120)
+    decision_date = date_field(_("Ngày ký quyết định"), required=False)
+    with_decision = True
+
+    DECISION_FIELDS = ("decision_number", "decision_date")
+    RESOLUTION_FIELDS = (
+        "resolution_number",
+        "resolution_date",
+        "votes_for",
+        "votes_against",
+        "votes_abstain",
+        "resolution_note",
+    )
+
+    def __init__(self, *args: Any, proposing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.proposing = proposing
+        if not self.with_decision or proposing:
+            for name in self.DECISION_FIELDS:
+                del self.fields[name]
+        if proposing:
+            self.fields["on"].label = _("Ngày đề nghị có hiệu lực")
+            self.fields["on"].help_text = _("cấp có thẩm quyền quyết định ngày hiệu lực")
+            self.fields["resolution_number"] = forms.CharField(
+                label=_("Số nghị quyết của chi bộ"), required=False, max_length=120
+            )
+            self.fields["resolution_date"] = date_field(_("Ngày chi bộ biểu quyết"))
+            for name, label in (
+                ("votes_for", _("Số tán thành")),
+                ("votes_against", _("Số không tán thành")),
+                ("votes_abstain", _("Số không biểu quyết")),
+            ):
+                self.fields[name] = forms.IntegerField(
+                    label=label, min_value=0, max_value=100_000, required=name == "votes_for"
+                )
+            self.fields["resolution_note"] = forms.CharField(
+                label=_("Ý kiến, lý do đề nghị"),
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+            self._style()
+
+    def act_field_names(self) -> list[str]:
+        """The fields of the act itself (what a decision will apply), not its authorization."""
+        skip = {"on", *self.DECISION_FIELDS, *self.RESOLUTION_FIELDS}
+        return [name for name in self.fields if name not in skip]
+
+    def day(self) -> dt.date:
+        day: dt.date = self.cleaned_data["on"]
+        return day
+
+    def resolution(self) -> Resolution:
+        data = self.cleaned_data
+        return Resolution(
+            number=(data.get("resolution_number") or "").strip(),
+            adopted_on=data["resolution_date"],
+            votes_for=data.get("votes_for") or 0,
+            votes_against=data.get("votes_against") or 0,
+            votes_abstain=data.get("votes_abstain") or 0,
+            note=(data.get("resolution_note") or "").strip(),
+            proposed_on=data["on"],
+        )
+
+    def decision(self) -> Decision | None:
+        """The decision typed (created on first use); its date defaults to the effective date."""
+        if not self.with_decision or self.proposing:
+            return None
+        return get_decision(
+            self.cleaned_data.get("decision_number"),
+            self.cleaned_data.get("decision_date") or self.cleaned_data.get("on"),
+        )
+
+
+def _unit_code(label: Any, required: bool = True, help_text: Any = "") -> forms.CharField:
+    return forms.CharField(label=label, required=required, max_length=60, help_text=help_text)
+
+
+# --------------------------------------------------------------------------------------------
+# Member lifecycle
+
+
+class SimpleMemberForm(OperationForm):
+    """Operations that need only the date and the decision."""
+
+
+class RecognizeForm(OperationForm):
+    on = date_field(_("Ngày quyết định"))
+
+
+class TransferOutForm(OperationForm):
+    to_unit = _unit_code(
+        _("Mã đơn vị chuyển đến"), required=False, help_text=_("để trống nếu ngoài hệ thống")
+    )
+
+    def clean_to_unit(self) -> Unit | None:
+        # The destination is usually in another province, outside the sender's scope.
+        return self.unit_from("to_unit", None)
+
+
+class ReceiveForm(OperationForm):
+    branch = _unit_code(_("Mã chi bộ tiếp nhận"))
+    group = _unit_code(_("Mã tổ đảng"), required=False)
+
+    def clean_branch(self) -> Unit | None:
+        return self.unit_from("branch", Action.MANAGE_MEMBERS)
+
+    def clean_group(self) -> Unit | None:
+        return self.unit_from("group", Action.MANAGE_MEMBERS)
+
+
+class TemporaryStartForm(OperationForm):
+    host_unit = _unit_code(_("Mã đơn vị sinh hoạt tạm thời"))
+
+    def clean_host_unit(self) -> Unit | None:
+        return self.unit_from("host_unit", None)
+
+
+class ExemptForm(OperationForm):
+    reason = forms.ChoiceField(
+        label=_("Lý do"), choices=[(k, v) for k, v in EXEMPTION_REASONS.items() if k != "health"]
+    )
+    illness_months = forms.IntegerField(
+        label=_("Số tháng điều trị"), required=False, min_value=0, max_value=600
+    )
+
+
+class StrikeOffForm(OperationForm):
+    reason = forms.CharField(label=_("Lý do xóa tên"), max_length=500, widget=forms.Textarea)
+
+
+class DeathForm(OperationForm):
+    on = date_field(_("Ngày mất"))
+    with_decision = False
+
+
+class ReadmitForm(OperationForm):
+    on = date_field(_("Ngày quyết định kết nạp lại"))
+    branch = _unit_code(_("Mã chi bộ"))
+    ceremony_on = date_field(_("Ngày tổ chức lễ"), required=False)
+    group = _unit_code(_("Mã tổ đảng"), required=False)
+    family_hardship = forms.BooleanField(
+        label=_("Hoàn cảnh gia đình đặc biệt khó khăn"), required=False
+    )
+
+    def clean_branch(self) -> Unit | None:
+        return self.unit_from("branch", Action.MANAGE_MEMBERS)
+
+    def clean_group(self) -> Unit | None:
+        return self.unit_from("group", Action.MANAGE_MEMBERS)
+
+
+class ChangeGroupForm(OperationForm):
+    group = _unit_code(_("Mã tổ đảng mới"), required=False, help_text=_("để trống: không thuộc tổ"))
+
+    def clean_group(self) -> Unit | None:
+        return self.unit_from("group", Action.MANAGE_MEMBERS)
+
+
+class AssignPositionForm(OperationForm):
+    unit = _unit_code(_("Mã đơn vị (cấp ủy)"))
+    role = forms.ChoiceField(label=_("Chức vụ"), choices=PositionRole.choices)
+
+    def clean_unit(self) -> Unit | None:
+        return self.unit_from("unit", Action.MANAGE_MEMBERS)
+
+
+class _EndOpenForm(OperationForm):
+    """End one of the member's open posts, participations or roles."""
+
+    with_decision = False
+    model: type[Position] | type[Participation] | type[ExternalRole]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["item"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = self.open_items()
+
+    def open_items(self) -> QuerySet[Any]:
+        member: Member | None = self.subject
+        rows = self.model.objects.filter(member=member, valid_to=FAR_FUTURE)
+        return rows.order_by("valid_from", "pk")
+
+
+class EndPositionForm(_EndOpenForm):
+    model = Position
+    item = forms.ModelChoiceField(label=_("Chức vụ"), queryset=Position.objects.none())
+
+
+class ParticipationForm(OperationForm):
+    unit = _unit_code(_("Mã đơn vị tham gia sinh hoạt"))
+    kind = forms.ChoiceField(
+        label=_("Hình thức"),
+        choices=[c for c in ParticipationKind.choices if c[0] != ParticipationKind.TEMPORARY],
+    )
+    note = forms.CharField(label=_("Ghi chú"), required=False, max_length=500)
+    with_decision = False
+
+    def clean_unit(self) -> Unit | None:
+        return self.unit_from("unit", None)
+
+
+class EndParticipationForm(_EndOpenForm):
+    model = Participation
+    item = forms.ModelChoiceField(label=_("Tham gia sinh hoạt"), queryset=Participation.objects)
+
+    def open_items(self) -> QuerySet[Any]:
+        return super().open_items().exclude(kind=ParticipationKind.TEMPORARY)
+
+
+class ExternalRoleForm(OperationForm):
+    title = forms.CharField(label=_("Vai trò"), max_length=300)
+    body = forms.CharField(label=_("Cơ quan, tổ chức"), required=False, max_length=300)
+    unit = _unit_code(_("Mã đơn vị đảng liên quan"), required=False)
+    with_decision = False
+
+    def clean_unit(self) -> Unit | None:
+        return self.unit_from("unit", None)
+
+
+class EndExternalRoleForm(_EndOpenForm):
+    model = ExternalRole
+    item = forms.ModelChoiceField(label=_("Vai trò"), queryset=ExternalRole.objects)
+
+
+class AdmitForm(OperationForm):
+    """Admission into the branch the form is opened from."""
+
+    on = date_field(_("Ngày quyết định kết nạp"))
+    member_id = forms.CharField(label=_("Số lý lịch"), max_length=40)
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=200)
+    gender = forms.ChoiceField(label=_("Giới tính"), choices=Gender.choices)
+    birth_date = date_field(_("Ngày sinh"))
+    ceremony_on = date_field(_("Ngày tổ chức lễ kết nạp"), required=False)
+    group = _unit_code(_("Mã tổ đảng"), required=False)
+    introducers = forms.CharField(
+        label=_("Người giới thiệu (số lý lịch, cách nhau bởi dấu phẩy)"),
+        required=False,
+        max_length=200,
+    )
+    introduced_by_youth_union = forms.BooleanField(
+        label=_("Đoàn Thanh niên giới thiệu"), required=False
+    )
+    national_id = forms.CharField(label=_("Số định danh cá nhân"), required=False, max_length=20)
+    ethnicity = forms.CharField(label=_("Dân tộc"), required=False, max_length=60)
+    religion = forms.CharField(label=_("Tôn giáo"), required=False, max_length=60)
+    hometown = forms.CharField(label=_("Quê quán"), required=False, max_length=300)
+
+    def clean_group(self) -> Unit | None:
+        return self.unit_from("group", Action.MANAGE_MEMBERS)
+
+    def clean_introducers(self) -> list[Member]:
+        ids = [p.strip() for p in (self.cleaned_data.get("introducers") or "").split(",")]
+        ids = [i for i in ids if i]
+        found = {m.member_id: m for m in Member.objects.filter(member_id__in=ids)}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise forms.ValidationError(
+                _("Không có đảng viên số lý lịch: %(ids)s") % {"ids": ", ".join(missing)}
+            )
+        return [found[i] for i in ids]
+
+    def profile(self) -> dict[str, str]:
+        keys = ("national_id", "ethnicity", "religion", "hometown")
+        return {k: self.cleaned_data[k] for k in keys if self.cleaned_data.get(k)}
+
+
+# --------------------------------------------------------------------------------------------
+# Reorganizations
+
+
+def _tags_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=_("Phân loại"),
+        choices=UnitTag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class CreateUnitForm(OperationForm):
+    code = forms.CharField(label=_("Mã đơn vị mới"), max_length=60)
+    name = forms.CharField(label=_("Tên"), max_length=300)
+    kind = forms.ChoiceField(label=_("Loại hình"), choices=UnitKind.choices)
+    tags = _tags_field()
+
+
+class RenameUnitForm(OperationForm):
+    name = forms.CharField(label=_("Tên mới"), max_length=300)
+
+
+class RetypeUnitForm(OperationForm):
+    kind = forms.ChoiceField(label=_("Loại hình mới"), choices=UnitKind.choices)
+
+
+class RetagUnitForm(OperationForm):
+    tags = _tags_field()
+
+
+class MoveUnitForm(OperationForm):
+    parent = _unit_code(_("Mã đơn vị cấp trên mới"))
+
+    def clean_parent(self) -> Unit | None:
+        return self.unit_from("parent", Action.MANAGE_UNITS)
+
+
+class MergeUnitForm(OperationForm):
+    into = _unit_code(_("Sáp nhập vào (mã đơn vị)"))
+
+    def clean_into(self) -> Unit | None:
+        return self.unit_from("into", Action.MANAGE_UNITS)
+
+
+class DissolveUnitForm(OperationForm):
+    pass

@@ -1,0 +1,108 @@
+"""Which body proposes and which body decides an act: the `authority` rule set, read as of a date.
+
+The rule set is data (coso/core/default_rules.py, versioned, adjustable per province); this
+module only reads it against the tree on the act's date. An act the rule set does not name is
+recorded directly by whoever may manage the subject (positions, participations, a death).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from coso.core.errors import CosoError
+from coso.core.rules import ruleset
+from coso.members.models import Member, MemberSpan
+from coso.units.models import Unit, UnitSpan
+
+
+@dataclass(frozen=True)
+class Authority:
+    act: str
+    proposer: Unit  # the body whose resolution proposes
+    decider: Unit  # the committee whose decision makes the act take effect
+    source: str
+
+    @property
+    def decided_by_proposer(self) -> bool:
+        return self.proposer.pk == self.decider.pk
+
+
+def act_rule(act: str, on: dt.date) -> dict[str, Any] | None:
+    values, _source = ruleset("authority", on)
+    rule: dict[str, Any] | None = values.get("acts", {}).get(act)
+    return rule
+
+
+def decision_working_days(on: dt.date) -> int:
+    values, _source = ruleset("authority", on)
+    return int(values.get("decision_working_days", 30))
+
+
+def _span(unit: Unit, on: dt.date) -> UnitSpan | None:
+    spans = UnitSpan.objects.filter(unit=unit)
+    found = spans.filter(valid_from__lte=on, valid_to__gt=on).select_related("parent").first()
+    if found is None:  # not yet created (or already ended) on that day: where it stands nearest
+        found = spans.order_by("-valid_from").select_related("parent").first()
+    return found
+
+
+def _ancestors(span: UnitSpan, on: dt.date) -> list[UnitSpan]:
+    """The spans above `span` on `on`, nearest first (one query: the path lists their ids)."""
+    ids = [int(part) for part in span.path.strip("/").split("/")[:-1]]
+    day = on if span.valid_from <= on < span.valid_to else span.valid_from
+    rows = {
+        s.unit_id: s
+        for s in UnitSpan.objects.filter(
+            unit_id__in=ids, valid_from__lte=day, valid_to__gt=day
+        ).select_related("unit")
+    }
+    return [rows[i] for i in reversed(ids) if i in rows]
+
+
+def subject_unit(subject: Member | Unit, on: dt.date) -> Unit | None:
+    """The unit an act on `subject` concerns: the member's branch on `on`, or the unit itself."""
+    if isinstance(subject, Unit):
+        return subject
+    span = (
+        MemberSpan.objects.filter(member=subject, valid_from__lte=on, valid_to__gt=on)
+        .select_related("unit")
+        .first()
+    )
+    if span is not None:
+        return span.unit
+    return subject.home_unit
+
+
+def authority_for(act: str, subject: Member | Unit, on: dt.date) -> Authority | None:
+    """Who proposes and who decides `act` on `subject` on `on`; None when the act is not governed."""
+    rule = act_rule(act, on)
+    if rule is None:
+        return None
+    _values, source = ruleset("authority", on)
+    unit = subject_unit(subject, on)
+    if unit is None:
+        raise CosoError(f"Không xác định được chi bộ của «{subject}» vào ngày {on:%d/%m/%Y}.")
+    span = _span(unit, on)
+    if span is None:
+        raise CosoError(f"Đơn vị «{unit.code}» không có trong cây tổ chức.")
+    decider_rule = rule["decider"]
+    if decider_rule == "self":
+        decider = unit
+    elif decider_rule == "parent":
+        if span.parent is None:
+            raise CosoError(
+                f"«{span.name}» ({unit.code}) là đơn vị gốc: không có cấp ủy cấp trên quyết định."
+            )
+        decider = span.parent
+    else:
+        above = _ancestors(span, on)
+        listed = [s for s in above if s.kind in decider_rule]
+        # No listed committee above (a province's own branches): the province decides.
+        fallback = [s for s in above if s.kind != "central"]
+        chosen = listed[0] if listed else (fallback[-1] if fallback else None)
+        if chosen is None:
+            raise CosoError(f"Không có cấp ủy cấp trên của «{span.name}» ({unit.code}).")
+        decider = chosen.unit
+    return Authority(act=act, proposer=unit, decider=decider, source=source)
