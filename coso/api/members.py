@@ -1,12 +1,10 @@
 """Members: list and search, detail, admission and every lifecycle operation."""
 
-from collections.abc import Callable
 from typing import Any, Literal
 
-from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema, Status
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import Field
 
@@ -16,24 +14,16 @@ from coso.api.common import (
     Pages,
     caller,
     decision_out,
-    member_facts,
-    require_action,
     scope,
 )
-from coso.api.errors import ApiError, field_error
 from coso.api.schemas import (
-    AdmitIn,
     ErrorOut,
     MemberDetailOut,
     MemberOut,
-    Operation,
-    OperationIn,
 )
-from coso.audit.log import record_sensitive_view, record_write
+from coso.audit.log import record_sensitive_view
 from coso.authority.scope import Action, get_member_for_user, get_unit_for_user
 from coso.core.dates import today
-from coso.core.models import get_decision
-from coso.members import operations as ops
 from coso.members.models import (
     IN_PARTY,
     Member,
@@ -42,7 +32,7 @@ from coso.members.models import (
     MemberStatus,
 )
 from coso.members.operations import fold
-from coso.units.models import Unit, UnitSpan
+from coso.units.models import UnitSpan
 from coso.units.queries import subtree_range
 
 router = Router(tags=["members"])
@@ -204,194 +194,4 @@ class _MemberPage:
 )
 def get_member(request: HttpRequest, member_id: str) -> dict[str, Any]:
     member = get_member_for_user(caller(request), member_id, Action.VIEW)
-    return member_detail(request, member)
-
-
-# --- admission ----------------------------------------------------------------------------
-
-
-def _member_unit(request: HttpRequest, code: str, field: str) -> Unit:
-    """A unit named in the body that the caller must manage members of (422 otherwise)."""
-    try:
-        return get_unit_for_user(caller(request), code, Action.MANAGE_MEMBERS)
-    except Http404:
-        raise field_error(field, f"Không tìm thấy đơn vị «{code}».") from None
-
-
-def _any_unit(code: str, field: str) -> Unit:
-    """A unit anywhere (a transfer destination, a host branch, a group checked by the domain)."""
-    unit = Unit.objects.filter(code=code.strip()).first()
-    if unit is None:
-        raise field_error(field, f"Không tìm thấy đơn vị «{code}».")
-    return unit
-
-
-@router.post(
-    "/members",
-    response={201: MemberDetailOut, **WRITE_ERRORS},
-    summary="Admit a member (on probation) into a branch",
-)
-def admit(request: HttpRequest, payload: AdmitIn) -> Status[dict[str, Any]]:
-    require_action(request, Action.MANAGE_MEMBERS)
-    branch = _member_unit(request, payload.branch, "branch")
-    group = _any_unit(payload.group, "group") if payload.group else None
-    visible = scope(request).members(Action.VIEW)
-    introducers = []
-    for number, member_id in enumerate(payload.introducers):
-        intro = visible.filter(member_id=member_id.strip()).first()
-        if intro is None:
-            raise field_error(f"introducers.{number}", f"Không tìm thấy đảng viên «{member_id}».")
-        introducers.append(intro)
-    existing = Member.objects.filter(member_id=payload.member_id.strip()).first()
-    if existing is not None and not visible.filter(pk=existing.pk).exists():
-        raise ApiError(
-            409, "refused", f"Số lý lịch «{payload.member_id.strip()}» đã được dùng trong sổ."
-        )
-    before = member_facts(existing) if existing is not None else None
-    with transaction.atomic():
-        member = _admit(payload, branch, group, introducers)
-        record_write(request, "api.member.admit", member, before, member_facts(member), branch)
-    return Status(201, member_detail(request, member))
-
-
-def _admit(payload: AdmitIn, branch: Unit, group: Unit | None, introducers: list[Member]) -> Member:
-    return ops.admit_member(
-        member_id=payload.member_id,
-        full_name=payload.full_name,
-        gender=payload.gender,
-        birth_date=payload.birth_date,
-        branch=branch,
-        admitted_on=payload.admitted_on,
-        ceremony_on=payload.ceremony_on,
-        decision=get_decision(payload.decision_number, payload.admitted_on),
-        group=group,
-        introducers=introducers,
-        introduced_by_youth_union=payload.introduced_by_youth_union,
-        card_no=payload.card_no,
-        national_id=payload.national_id,
-        ethnicity=payload.ethnicity,
-        religion=payload.religion,
-        hometown=payload.hometown,
-        residence=payload.residence,
-        education=payload.education,
-        occupation=payload.occupation,
-    )
-
-
-# --- lifecycle operations -----------------------------------------------------------------
-
-# Fields each operation needs besides `on`.
-NEEDS: dict[str, tuple[str, ...]] = {
-    "receive": ("branch",),
-    "readmit": ("branch",),
-    "temporary-transfer": ("host_unit",),
-    "exempt": ("reason",),
-    "strike-off": ("reason",),
-}
-
-
-def _run(request: HttpRequest, member: Member, op: str, body: OperationIn) -> None:
-    decision = get_decision(body.decision_number, body.decision_date or body.on)
-    on = body.on
-    calls: dict[str, Callable[[], Any]] = {
-        "recognize": lambda: ops.recognize_member(member, decided_on=on, decision=decision),
-        "not-recognize": lambda: ops.reject_recognition(member, decided_on=on, decision=decision),
-        "transfer-out": lambda: ops.transfer_out(
-            member,
-            on=on,
-            to_unit=_any_unit(body.to_unit, "to_unit") if body.to_unit else None,
-            decision=decision,
-        ),
-        "receive": lambda: ops.receive_member(
-            member,
-            on=on,
-            branch=_member_unit(request, body.branch or "", "branch"),
-            group=_any_unit(body.group, "group") if body.group else None,
-            decision=decision,
-        ),
-        "transfer-out-of-system": lambda: ops.transfer_out_of_system(
-            member, on=on, decision=decision
-        ),
-        "temporary-transfer": lambda: ops.start_temporary_transfer(
-            member, on=on, host_unit=_any_unit(body.host_unit or "", "host_unit"), decision=decision
-        ),
-        "temporary-return": lambda: ops.end_temporary_transfer(member, on=on, decision=decision),
-        "exempt": lambda: ops.exempt_member(
-            member,
-            on=on,
-            reason=body.reason.strip(),
-            decision=decision,
-            illness_months=body.illness_months,
-        ),
-        "return": lambda: ops.return_from_exemption(member, on=on, decision=decision),
-        "strike-off": lambda: ops.strike_off(member, on=on, reason=body.reason, decision=decision),
-        "expel": lambda: ops.expel_member(member, on=on, decision=decision),
-        "leave": lambda: ops.record_leaving(member, on=on, decision=decision),
-        "death": lambda: ops.record_death(member, on=on),
-        "readmit": lambda: ops.readmit_member(
-            member,
-            admitted_on=on,
-            branch=_member_unit(request, body.branch or "", "branch"),
-            ceremony_on=body.ceremony_on,
-            group=_any_unit(body.group, "group") if body.group else None,
-            family_hardship=body.family_hardship,
-            decision=decision,
-        ),
-        "change-group": lambda: ops.change_group(
-            member,
-            on=on,
-            group=_any_unit(body.group, "group") if body.group else None,
-            decision=decision,
-        ),
-    }
-    calls[op]()
-
-
-def _member_to_receive(request: HttpRequest, member_id: str, body: OperationIn) -> Member:
-    """The receiving branch takes in a member in transit from anywhere (another province too).
-
-    Found when the member is in the caller's scope, or is in transit and the branch named in
-    the body is one the caller manages; anyone else answers 404 as usual.
-    """
-    user = caller(request)
-    try:
-        return get_member_for_user(user, member_id, Action.MANAGE_MEMBERS)
-    except Http404:
-        member = Member.objects.filter(member_id=member_id.strip(), in_transit=True).first()
-        if member is None or not body.branch:
-            raise
-        branch = Unit.objects.filter(code=body.branch.strip()).first()
-        if branch is None or not scope(request).can(Action.MANAGE_MEMBERS, branch):
-            raise
-        return member
-
-
-@router.post(
-    "/members/{member_id}/operations/{op}",
-    response={200: MemberDetailOut, **WRITE_ERRORS},
-    summary="A lifecycle operation on a member (recognize, transfer-out, receive, exempt, ...)",
-)
-def operate(
-    request: HttpRequest, member_id: str, op: Operation, payload: OperationIn
-) -> dict[str, Any]:
-    if op == "receive":
-        member = _member_to_receive(request, member_id, payload)
-    else:
-        member = get_member_for_user(caller(request), member_id, Action.MANAGE_MEMBERS)
-    for name in NEEDS.get(op, ()):
-        value = getattr(payload, name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            raise field_error(name, f"Thao tác «{op}» cần trường «{name}».")
-    with transaction.atomic():
-        before = member_facts(Member.objects.select_related("home_unit").get(pk=member.pk))
-        _run(request, member, op, payload)
-        member = Member.objects.select_related("home_unit").get(pk=member.pk)
-        record_write(
-            request,
-            f"api.member.{op}",
-            member,
-            before,
-            member_facts(member) | {"on": payload.on.isoformat()},
-            member.home_unit,
-        )
     return member_detail(request, member)
