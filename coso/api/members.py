@@ -1,8 +1,7 @@
-"""Members: list and search, detail, admission and every lifecycle operation."""
+"""Members: list and search, and a member's record (the acts on members are in coso.api.acts)."""
 
 from typing import Any, Literal
 
-from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
@@ -21,19 +20,9 @@ from coso.api.schemas import (
     MemberDetailOut,
     MemberOut,
 )
-from coso.audit.log import record_sensitive_view
 from coso.authority.scope import Action, get_member_for_user, get_unit_for_user
-from coso.core.dates import today
-from coso.members.models import (
-    IN_PARTY,
-    Member,
-    MemberEvent,
-    MemberEventKind,
-    MemberStatus,
-)
-from coso.members.operations import fold
-from coso.units.models import UnitSpan
-from coso.units.queries import subtree_range
+from coso.members.models import Member, MemberStatus
+from coso.members.queries import read_member, search_members
 
 router = Router(tags=["members"])
 
@@ -69,31 +58,21 @@ def member_out(member: Member) -> dict[str, Any]:
 
 
 def member_detail(request: HttpRequest, member: Member) -> dict[str, Any]:
-    """The member with history; sensitive fields only for VIEW_SENSITIVE, and that view is logged."""
+    """The member with history as the caller may see it (the page's read, `read_member`)."""
     member = Member.objects.select_related("home_unit").get(pk=member.pk)
-    sensitive = None
-    if scope(request).can_member(Action.VIEW_SENSITIVE, member):
-        sensitive = {
-            "national_id": member.national_id,
-            "ethnicity": member.ethnicity,
-            "religion": member.religion,
-        }
-        record_sensitive_view(request, member)
-    events = MemberEvent.objects.filter(member=member).select_related(
-        "decision", "unit", "other_unit"
-    )
+    record = read_member(scope(request), member, request=request)
     history = [
         {
             "kind": e.kind,
-            "kind_label": _event_label(e.kind),
+            "kind_label": e.kind_label,
             "effective_on": e.effective_on,
             "decided_on": e.decided_on,
             "decision": decision_out(e.decision),
             "unit": e.unit.code if e.unit else None,
             "other_unit": e.other_unit.code if e.other_unit else None,
-            "details": e.details or {},
+            "details": e.details,
         }
-        for e in events.order_by("effective_on", "id")
+        for e in record.history
     ]
     return {
         **member_out(member),
@@ -108,16 +87,9 @@ def member_detail(request: HttpRequest, member: Member) -> dict[str, Any]:
         "official_on": member.official_on,
         "ended_on": member.ended_on,
         "readmissions": member.readmissions,
-        "sensitive": sensitive,
+        "sensitive": record.sensitive,
         "history": history,
     }
-
-
-def _event_label(kind: str) -> str:
-    try:
-        return str(MemberEventKind(kind).label)
-    except ValueError:
-        return kind
 
 
 # --- list ---------------------------------------------------------------------------------
@@ -142,35 +114,16 @@ class MemberFilter(Schema):
 )
 @paginate(Pages, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 def list_members(request: HttpRequest, filters: MemberFilter = Query(...)) -> Any:
-    members = scope(request).members(Action.VIEW)
-    if filters.unit:
-        unit = get_unit_for_user(caller(request), filters.unit, Action.VIEW)
-        day = today()
-        span = UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day).first()
-        if span is None:
-            members = members.none()
-        else:
-            lo, hi = subtree_range(span.path)
-            units = UnitSpan.objects.filter(
-                path__gte=lo, path__lt=hi, valid_from__lte=day, valid_to__gt=day
-            ).values("unit_id")
-            members = members.filter(home_unit__in=units)
-    if filters.status == "active":
-        members = members.filter(status__in=IN_PARTY)
-    elif filters.status != "all":
-        members = members.filter(status=filters.status)
-    if filters.exempt is not None:
-        members = members.filter(exempt=filters.exempt)
-    if filters.in_transit is not None:
-        members = members.filter(in_transit=filters.in_transit)
-    text = (filters.q or "").strip()
-    words = fold(text).split()
-    if words:
-        by_name = Q()
-        for word in words:
-            by_name &= Q(search_name__contains=word)
-        members = members.filter(by_name | Q(member_id=text))
-    return _MemberPage(members.select_related("home_unit").order_by("sort_key", "member_id"))
+    unit = get_unit_for_user(caller(request), filters.unit, Action.VIEW) if filters.unit else None
+    members = search_members(
+        scope(request),
+        text=filters.q or "",
+        unit=unit,
+        status=filters.status,
+        exempt=filters.exempt,
+        in_transit=filters.in_transit,
+    )
+    return _MemberPage(members)
 
 
 class _MemberPage:
