@@ -53,14 +53,9 @@ def _as_of(request: HttpRequest) -> tuple[dt.date, str]:
         return today(), str(exc)
 
 
-def _is_manager(scope: Scope) -> bool:
-    """Holds a role on some unit (or is an administrator): may use the tree and lists."""
-    return scope.is_admin or bool(scope.reaches)
-
-
 def _require_manager(request: HttpRequest) -> Scope:
     scope = scope_of(request.user)
-    if not _is_manager(scope):
+    if not scope.manages_units:
         # Members see only their own record and branch; lists do not exist for them.
         raise Http404(_("Không tìm thấy trang."))
     return scope
@@ -75,7 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     day = today()
     unit = scope.home_unit()
-    context: dict[str, Any] = {"day": day, "unit": unit, "manager": _is_manager(scope)}
+    context: dict[str, Any] = {"day": day, "unit": unit, "manager": scope.manages_units}
     if unit is not None:
         span, note = timeline.shown_span(unit, day)
         context["span"] = span
@@ -190,7 +185,7 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
     span, note = timeline.shown_span(unit, day)
     if span is None:
         raise Http404(_("Không tìm thấy đơn vị."))
-    manager = _is_manager(scope) and scope.can(Action.VIEW, unit)
+    manager = scope.manages_units and scope.can(Action.VIEW, unit)
     parent = None
     if span.parent_id:
         parent = timeline.unit_labels({span.parent_id}, span.valid_from).get(span.parent_id)
