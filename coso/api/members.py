@@ -60,7 +60,8 @@ def member_out(member: Member) -> dict[str, Any]:
 def member_detail(request: HttpRequest, member: Member) -> dict[str, Any]:
     """The member with history as the caller may see it (the page's read, `read_member`)."""
     member = Member.objects.select_related("home_unit").get(pk=member.pk)
-    record = read_member(scope(request), member, request=request)
+    sensitive = scope(request).can_member(Action.VIEW_SENSITIVE, member)
+    record = read_member(member, sensitive=sensitive, reader=request)
     history = [
         {
             "kind": e.kind,
@@ -116,7 +117,7 @@ class MemberFilter(Schema):
 def list_members(request: HttpRequest, filters: MemberFilter = Query(...)) -> Any:
     unit = get_unit_for_user(caller(request), filters.unit, Action.VIEW) if filters.unit else None
     members = search_members(
-        scope(request),
+        scope(request).members(Action.VIEW),
         text=filters.q or "",
         unit=unit,
         status=filters.status,

@@ -1,8 +1,10 @@
 """Reads of members for the pages and the API alike: the search, and one member's record.
 
-Both front ends call these with the reader's scope, so what a reader finds and sees (the
-sensitive fields and the health grounds of an exemption in particular) does not depend on the
-channel. Objects passed in are already checked against the scope (404 otherwise).
+Both front ends call these with what the one scope (coso.authority.scope, a layer above this
+app) allows the reader: the members they may see, whether they may see sensitive data. So what
+a reader finds and sees (the sensitive fields and the health grounds of an exemption in
+particular) does not depend on the channel. Objects passed in are already checked against the
+scope (404 otherwise).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from coso.audit.log import record_sensitive_view
-from coso.authority.scope import Action, Scope
 from coso.core.dates import today
 from coso.core.models import Decision
 from coso.members.models import IN_PARTY, Member, MemberEvent, MemberEventKind
@@ -37,7 +38,7 @@ EXEMPTION_GROUNDS = frozenset({"reason", "reason_text", "age", "illness_months"}
 
 
 def search_members(
-    scope: Scope,
+    visible: QuerySet[Member],
     *,
     text: str = "",
     unit: Unit | None = None,
@@ -45,14 +46,15 @@ def search_members(
     exempt: bool | None = None,
     in_transit: bool | None = None,
 ) -> QuerySet[Member]:
-    """Members the reader may see, in Vietnamese order (given name first).
+    """Of the members the reader may see (`visible`), those asked for, in Vietnamese order
+    (given name first).
 
     `text` matches every word of the name without diacritics in any order, or the exact member
     id; `unit` keeps members whose home is in the unit's subtree today (none if the unit does
     not exist today); `status` is a MemberStatus, STATUS_ACTIVE ("" too) or STATUS_ALL. Every
     condition is a semi-join or an indexed column: nothing grows with the size of the tree.
     """
-    members = scope.members(Action.VIEW)
+    members = visible
     if unit is not None:
         day = today()
         span = UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day).first()
@@ -146,16 +148,15 @@ def member_history(member: Member, *, sensitive: bool) -> list[HistoryEvent]:
     ]
 
 
-def read_member(scope: Scope, member: Member, *, request: Any = None) -> MemberRecord:
+def read_member(member: Member, *, sensitive: bool, reader: Any) -> MemberRecord:
     """The member with their history, as this reader may see them.
 
-    Sensitive fields and health grounds only with VIEW_SENSITIVE on the member; showing them
-    is one `view_sensitive` audit entry per read (`request` gives the address; the scope's user
-    is the reader when there is none).
+    Sensitive fields and health grounds only when `sensitive` (the scope's VIEW_SENSITIVE on the
+    member); showing them is one `view_sensitive` audit entry per read (`reader`: the request,
+    which gives the address, or the user).
     """
-    sensitive = scope.can_member(Action.VIEW_SENSITIVE, member)
     if sensitive:
-        record_sensitive_view(request if request is not None else scope.user, member)
+        record_sensitive_view(reader, member)
     return MemberRecord(
         member=member,
         sensitive=(

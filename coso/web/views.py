@@ -271,7 +271,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         unit = get_unit_for_user(request.user, data["unit"])
         error = timeline.existence_note(unit, today(), existence_on(unit, today()))
     members = search_members(
-        scope,
+        scope.members(Action.VIEW),
         text=data.get("q", ""),
         unit=unit,
         status=data.get("status", ""),
@@ -293,7 +293,8 @@ def member_page(request: HttpRequest, member_id: str) -> HttpResponse:
     scope = scope_of(request.user)
     member = get_member_for_user(request.user, member_id)
     day = today()
-    record = read_member(scope, member, request=request)
+    sensitive = scope.can_member(Action.VIEW_SENSITIVE, member)
+    record = read_member(member, sensitive=sensitive, reader=request)
     home = None
     if member.home_unit_id:
         home = timeline.unit_labels({member.home_unit_id}, day).get(member.home_unit_id)
