@@ -5,8 +5,6 @@ A proposal out of the caller's scope answers 404, as does deciding one the calle
 for; a refusal by the rules answers 409 and nothing is written (the proposal stays pending).
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Annotated, Any, Literal
 
@@ -217,7 +215,9 @@ def get_proposal(request: HttpRequest, proposal_id: ProposalId) -> dict[str, Any
     response={200: ProposalDetailOut, **WRITE_ERRORS},
     summary="Decide a pending proposal: approve (the act takes effect), reject or return it",
 )
-def decide(request: HttpRequest, proposal_id: ProposalId, payload: DecideIn) -> dict[str, Any]:
+def decide_proposal(
+    request: HttpRequest, proposal_id: ProposalId, payload: DecideIn
+) -> dict[str, Any]:
     require_manager(request)
     user = caller(request)
     proposal = queries.get_proposal_for_user(user, proposal_id)
