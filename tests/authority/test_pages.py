@@ -151,3 +151,47 @@ def test_home_shows_pending_and_overdue_proposals_to_the_committee(cast: Cast) -
         'id="proposals-panel"'
         not in cast.client("secretary").get(reverse("web:home")).content.decode()
     )
+
+
+def test_the_branch_files_from_the_member_page_and_the_commune_decides(cast: Cast) -> None:
+    """The issue's walk-through: B's secretary strikes CAST-B2 off from the member's page; that
+    files a proposal (the figures stay); the committee of C approves it from its inbox."""
+    from coso.stats.queries import stats_as_of
+
+    before = stats_as_of(cast.B, today())["members"]
+    url = reverse("web:member_strike_off", args=["CAST-B2"])
+    data = {
+        "on": fmt(today()),
+        "reason": "Bỏ sinh hoạt 3 tháng liền",
+        "resolution_date": fmt(today()),
+        "votes_for": "6",
+        "votes_against": "0",
+        "votes_abstain": "1",
+        "confirm": "1",
+    }
+    filed = cast.client("secretary").post(url, data)
+    assert filed.status_code == 302, filed.content[:2000]
+    proposal = Proposal.objects.get()
+    assert filed["Location"] == reverse("authority:proposal", args=[proposal.pk])
+    assert _status(cast) == MemberStatus.PROBATIONARY
+    assert stats_as_of(cast.B, today())["members"] == before
+    committee = cast.client("committee")
+    inbox = committee.get(reverse("authority:proposals")).content.decode()
+    assert f'data-proposal="{proposal.pk}"' in inbox.split('id="all-proposals"')[0]
+    decided = committee.post(
+        reverse("authority:decide", args=[proposal.pk]),
+        {"outcome": "approved", "decision_number": "12-QĐ/ĐU", "on": fmt(today()), "confirm": "1"},
+    )
+    assert decided.status_code == 302
+    assert _status(cast) == MemberStatus.STRUCK_OFF
+    assert stats_as_of(cast.B, today())["members"]["total"] == before["total"] - 1
+
+
+def test_the_proposal_page_reads_in_english(cast: Cast) -> None:
+    proposal = file_strike_off(cast)
+    client = cast.client("committee")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    text = _text(client.get(reverse("authority:proposal", args=[proposal.pk])))
+    assert f"Proposal no. {proposal.pk}" in text
+    assert "7 in favour, 1 against, 0 abstaining" in " ".join(text.split())
+    assert "Decide the proposal" in text and "Awaiting decision" in text
