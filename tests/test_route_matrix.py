@@ -104,6 +104,8 @@ PAGE_MATRICES = (
     "tests.meetings.matrix_pages",
     "tests.meetings.matrix_me",
     "tests.meetings.matrix_reports",
+    # proposals and decisions
+    "tests.authority.matrix_pages",
 )
 
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from coso.authority.queries import inbox_counts
 from coso.authority.scope import (
     Action,
     Scope,
@@ -81,6 +82,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 for kind, n in context["stats"]["units"].items()
             ]
     if context["manager"]:
+        context["proposal_counts"] = inbox_counts(request.user)
         context["alerts"] = warnings_for(scope.units(Action.VIEW), day)
         span = context.get("span")
         if unit is not None and span is not None and span.valid_to > day:

@@ -61,7 +61,16 @@ def setup(cast: Cast) -> dict[str, Any]:
     )
     cancel_meeting(cancelled, reason="Trùng lịch")
     agenda = store_document(planned, name="chuong-trinh.pdf", data=b"%PDF-1.4\n%%EOF\n")
-    return {"planned": planned.pk, "cancelled": cancelled.pk, "document": agenda.pk}
+    # B's secretary proposes striking CAST-B2 off; commune C decides.
+    from tests.authority.filing import file_strike_off
+
+    proposal = file_strike_off(cast, "b2")
+    return {
+        "planned": planned.pk,
+        "cancelled": cancelled.pk,
+        "document": agenda.pk,
+        "proposal": proposal.pk,
+    }
 
 
 def public(status: int) -> dict[str, int]:
@@ -269,6 +278,26 @@ API: dict[tuple[str, str], dict[str, Any]] = {
         "query": {"from": "2024-01-01", "to": "2025-01-01"},
         "expect": _ROLES_READ,
     },
+    # --- proposals and decisions (coso/api/proposals.py) ---
+    ("GET", "/api/v1/proposals"): {
+        "query": {"status": "pending"},
+        "expect": {**everyone(OK), "member": HIDDEN},  # each sees their scope's (outsider: none)
+    },
+    ("GET", "/api/v1/proposals/{proposal_id}"): {
+        "path": {"proposal_id": Ref("proposal")},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("POST", "/api/v1/proposals/{proposal_id}/decide"): {
+        "path": {"proposal_id": Ref("proposal")},
+        # Approving on a day before the member's admission: refused, the proposal stays pending.
+        "json": {"outcome": "approved", "decision_number": "9-QĐ/ĐU", "on": "2020-03-01"},
+        "expect": {
+            **everyone(REFUSED),  # the committee of C and those above it decide
+            "secretary": HIDDEN,  # B proposes; it does not decide
+            "member": HIDDEN,
+            "outsider": HIDDEN,
+        },
+    },
 }
 
 # Routes outside the OpenAPI schema: the schema, the docs page (both public, they hold no
@@ -316,6 +345,9 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:member_attendance": ("GET", "/api/v1/members/{member_id}/attendance"),
     "api:activity_report": ("GET", "/api/v1/units/{code}/activity-report"),
     "api:list_activity_warnings": ("GET", "/api/v1/units/{code}/activity-warnings"),
+    "api:list_proposals": ("GET", "/api/v1/proposals"),
+    "api:get_proposal": ("GET", "/api/v1/proposals/{proposal_id}"),
+    "api:decide_proposal": ("POST", "/api/v1/proposals/{proposal_id}/decide"),
     "api:openapi-json": ("GET", "/api/v1/openapi.json"),
     "api:openapi-view": ("GET", "/api/v1/docs"),
     "api:docs-asset": ("GET", "/api/v1/docs/assets/swagger-ui.css"),
