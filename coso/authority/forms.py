@@ -81,13 +81,19 @@ class ScopedForm(forms.Form):
                 css = "form-check-input"
             field.widget.attrs.setdefault("class", css)
 
+    deciding = False  # an act recorded by the body that decides it (see OperationForm)
+
     def unit_from(self, name: str, action: Action | None) -> Unit | None:
         """The unit typed in field `name`: within the user's scope for `action` (None: any)."""
         code = (self.cleaned_data.get(name) or "").strip()
         if not code:
             return None
-        units = Unit.objects.all() if action is None else scope_of(self.user).units(action)
+        scope = scope_of(self.user)
+        units = Unit.objects.all() if action is None else scope.units(action)
         unit = units.filter(code=code).first()
+        if unit is None and action is not None and self.deciding:
+            # A committee that decides the act names units in the subtree it decides for.
+            unit = scope.units(Action.DECIDE).filter(code=code).first()
         if unit is None:
             raise forms.ValidationError(
                 _("Không có đơn vị mã «%(code)s» trong phạm vi được giao.") % {"code": code}
@@ -117,6 +123,7 @@ class OperationForm(ScopedForm):
     def __init__(self, *args: Any, proposing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.proposing = proposing
+        self.deciding = not proposing
         if not self.with_decision or proposing:
             for name in self.DECISION_FIELDS:
                 del self.fields[name]

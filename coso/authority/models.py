@@ -121,7 +121,7 @@ class Proposal(models.Model):
 
 
 class ProposalEventKind(models.TextChoices):
-    FILED = "filed", _("Gửi đề nghị")
+    FILED = "filed", _("Đã gửi đề nghị")
     APPROVED = "approved", _("Quyết định")
     REJECTED = "rejected", _("Không chấp thuận")
     RETURNED = "returned", _("Trả lại")

@@ -244,3 +244,33 @@ def test_an_admission_proposed_by_the_branch_creates_the_member_on_approval(cast
     created = Member.objects.get(member_id="AD-NEW-1")
     assert created.home_unit == cast.B and created.status == MemberStatus.PROBATIONARY
     assert decided.result == "members.member:AD-NEW-1"
+
+
+def test_the_committee_approves_an_admission_into_a_party_group_of_the_branch(
+    cast: Cast,
+) -> None:
+    # The decision form is bound as the committee member, who decides for the commune's
+    # subtree without managing its members: the group is resolved in what they decide for.
+    data = resolution(
+        member_id="AD-GRP-1",
+        full_name="Lê Thị Hạnh",
+        gender="female",
+        birth_date="1996-04-05",
+        group="G",
+    )
+    proposal = catalogue.perform(catalogue.ACTS["admit"], cast.B, data, user=cast.secretary)
+    assert proposal.proposal is not None
+    _decide(proposal.proposal, cast.committee)
+    admitted = Member.objects.get(member_id="AD-GRP-1")
+    assert admitted.home_unit == cast.B
+    assert admitted.spans.get().group == cast.G
+    # Outside what the committee decides for, a group is still refused, as on the page.
+    with pytest.raises(catalogue.ActInvalid) as refused:
+        catalogue.perform(
+            catalogue.ACTS["admit"],
+            cast.B,
+            {**data, "member_id": "AD-GRP-2", "group": "QB", "decision_number": "9-QĐ"},
+            user=cast.committee,
+        )
+    assert "group" in refused.value.form.errors
+    assert not Member.objects.filter(member_id="AD-GRP-2").exists()

@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
             name='ProposalEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('filed', 'Gửi đề nghị'), ('approved', 'Quyết định'), ('rejected', 'Không chấp thuận'), ('returned', 'Trả lại'), ('refiled', 'Gửi lại')], max_length=10)),
+                ('kind', models.CharField(choices=[('filed', 'Đã gửi đề nghị'), ('approved', 'Quyết định'), ('rejected', 'Không chấp thuận'), ('returned', 'Trả lại'), ('refiled', 'Gửi lại')], max_length=10)),
                 ('at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('username', models.CharField(blank=True, max_length=150)),
                 ('channel', models.CharField(default='web', max_length=10)),
