@@ -9,7 +9,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from coso.api import imports, meetings, members, proposals, reorg, units
+from coso.api import acts, imports, meetings, members, proposals, reorg, units
 from coso.api.auth import SessionAuth, TokenAuth
 from coso.api.docs import LocalSwagger
 from coso.api.errors import install_handlers
@@ -46,6 +46,7 @@ api = NinjaAPI(
 install_handlers(api)
 api.add_router("", units.router)
 api.add_router("", members.router)
+api.add_router("", acts.router)
 api.add_router("", reorg.router)
 api.add_router("", imports.router)
 api.add_router("", meetings.router)

@@ -46,7 +46,7 @@ def require_manager(request: HttpRequest) -> Scope:
     As on the pages, they answer 404 rather than 403.
     """
     found = scope(request)
-    if not (found.is_admin or found.reaches):
+    if not found.manages_units:
         raise Http404("Không tìm thấy.")
     return found
 
@@ -54,7 +54,7 @@ def require_manager(request: HttpRequest) -> Scope:
 def require_action(request: HttpRequest, action: Action) -> Scope:
     """The caller must hold `action` somewhere (404 otherwise, like any object out of scope)."""
     found = scope(request)
-    if not (found.is_admin or found.units(action).exists()):
+    if not found.holds(action):
         raise Http404("Không tìm thấy.")
     return found
 

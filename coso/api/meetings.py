@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -45,7 +45,12 @@ from coso.api.schemas_meetings import (
     label,
 )
 from coso.audit.log import record_write
-from coso.authority.scope import Action, get_member_for_user, get_unit_for_user
+from coso.authority.scope import (
+    Action,
+    get_member_for_user,
+    get_unit_for_user,
+    invitable_guests,
+)
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
 from coso.core.rules import rule
@@ -66,8 +71,8 @@ from coso.meetings.models import (
 from coso.meetings.queries import attendance_record, resolutions_of
 from coso.meetings.reports import ReportRow, meeting_report
 from coso.meetings.warnings import ActivityWarning, activity_warnings
-from coso.members.models import Member, Position
-from coso.units.models import Unit, UnitSpan
+from coso.members.models import Member
+from coso.units.models import Unit
 
 router = Router(tags=["meetings"])
 
@@ -298,22 +303,11 @@ def list_meetings(
     return _Page(rows.select_related("unit").order_by("-on", "-id"), meeting_out)
 
 
-def _guests(request: HttpRequest, unit: Unit, on: dt.date, member_ids: list[str]) -> list[Member]:
-    """Guests named by member id: the committee of the unit above on the day (as the plan page
-    offers), or any member the caller can see; anyone else is "not found" (422)."""
+def _guests(unit: Unit, on: dt.date, member_ids: list[str]) -> list[Member]:
+    """Guests named by member id, by the one rule the plan page offers them by
+    (coso.authority.scope.invitable_guests); anyone else is "not found" (422)."""
     wanted = [m.strip() for m in member_ids]
-    above = UnitSpan.objects.filter(unit=unit, valid_from__lte=on, valid_to__gt=on).values(
-        "parent_id"
-    )
-    committee = Position.objects.filter(
-        unit_id__in=above, valid_from__lte=on, valid_to__gt=on
-    ).values("member_id")
-    found = {
-        m.member_id: m
-        for m in Member.objects.filter(member_id__in=wanted).filter(
-            Q(pk__in=committee) | Q(pk__in=scope(request).members(Action.VIEW).values("pk"))
-        )
-    }
+    found = {m.member_id: m for m in invitable_guests(unit, on).filter(member_id__in=wanted)}
     for number, member_id in enumerate(wanted):
         if member_id not in found:
             raise field_error(f"guests.{number}", f"Không tìm thấy đảng viên «{member_id}».")
@@ -327,7 +321,7 @@ def _guests(request: HttpRequest, unit: Unit, on: dt.date, member_ids: list[str]
 )
 def plan(request: HttpRequest, code: UnitCode, payload: PlanIn) -> Status[dict[str, Any]]:
     unit = get_unit_for_user(caller(request), code, Action.MANAGE_ACTIVITIES)
-    guests = _guests(request, unit, payload.on, payload.guests)
+    guests = _guests(unit, payload.on, payload.guests)
     with transaction.atomic():
         meeting = ops.plan_meeting(
             unit,

@@ -148,47 +148,13 @@ class AdmitIn(Schema):
     residence: str = Field("", max_length=300)
     education: str = Field("", max_length=200)
     occupation: str = Field("", max_length=200)
-
-
-Operation = Literal[
-    "recognize",
-    "not-recognize",
-    "transfer-out",
-    "receive",
-    "transfer-out-of-system",
-    "temporary-transfer",
-    "temporary-return",
-    "exempt",
-    "return",
-    "strike-off",
-    "expel",
-    "leave",
-    "death",
-    "readmit",
-    "change-group",
-]
-
-
-class OperationIn(Schema):
-    """One lifecycle operation; which fields are needed depends on the operation.
-
-    `on` is the date of the operation (for recognize / not-recognize: the decision date; for
-    readmit: the readmission decision). `branch` (receive, readmit), `to_unit` (transfer-out),
-    `host_unit` (temporary-transfer), `group` (change-group) are unit codes; `reason` is needed
-    by exempt (age, health, illness) and strike-off.
-    """
-
-    on: Day
-    decision_number: str = Field("", max_length=120)
-    decision_date: Day | None = Field(None, description="default: `on`")
-    branch: str | None = Field(None, max_length=40)
-    group: str | None = Field(None, max_length=40)
-    to_unit: str | None = Field(None, max_length=40)
-    host_unit: str | None = Field(None, max_length=40)
-    reason: str = Field("", max_length=300)
-    illness_months: int | None = Field(None, ge=0, le=1200)
-    ceremony_on: Day | None = None
-    family_hardship: bool = False
+    # Where the caller's branch may only propose the admission: its resolution.
+    resolution_number: str = Field("", max_length=120)
+    resolution_date: Day | None = None
+    votes_for: int | None = Field(None, ge=0, le=100_000)
+    votes_against: int | None = Field(None, ge=0, le=100_000)
+    votes_abstain: int | None = Field(None, ge=0, le=100_000)
+    resolution_note: str = Field("", max_length=2000)
 
 
 class PlanOut(Schema):

@@ -1,10 +1,9 @@
 """The tree as of a date, units (list, detail with history) and their figures."""
 
 import datetime as dt
-from collections import defaultdict
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
@@ -22,12 +21,19 @@ from coso.api.common import (
     scope,
 )
 from coso.api.schemas import ErrorOut, TreeOut, UnitDetailOut, UnitOut
-from coso.authority.scope import Action, get_unit_for_user
+from coso.authority.scope import Action, Scope, get_unit_for_user
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
 from coso.stats.queries import stats_as_of, subtree_member_counts
-from coso.units.models import Unit, UnitEvent, UnitEventKind, UnitKind, UnitSpan
-from coso.units.queries import span_on
+from coso.units.models import Unit, UnitEventKind, UnitKind, UnitSpan
+from coso.units.queries import (
+    Existence,
+    TreeNode,
+    children_on,
+    shown_span,
+    tree_as_of,
+    unit_events,
+)
 
 router = Router(tags=["units"])
 
@@ -81,47 +87,26 @@ def tree(
     found = require_manager(request)
     unit = get_unit_for_user(caller(request), code, Action.VIEW)
     day = as_of or today()
-    span_on(unit, day)  # refuses (409) when the unit did not exist that day
-    spans, totals = subtree_member_counts(unit, day)
-    root = spans[0]
-    with_children = {s.parent_id for s in spans}
-    # Only the levels shown are needed (the counts already cover the whole subtree).
-    spans = [s for s in spans if s.depth <= root.depth + depth]
-    if not found.is_admin:
-        # A past subtree may hold units that are outside the caller's scope today.
-        visible = found.units(Action.VIEW)
-        ids = [s.unit_id for s in spans]
-        allowed: set[int] = set()
-        for start in range(0, len(ids), 900):  # under SQLite's bound-parameter limit
-            chunk = ids[start : start + 900]
-            allowed.update(visible.filter(pk__in=chunk).values_list("pk", flat=True))
-        spans = [s for s in spans if s.unit_id in allowed or s is root]
-    children: dict[int, list[UnitSpan]] = defaultdict(list)
-    for s in spans[1:]:
-        if s.parent_id is not None:
-            children[s.parent_id].append(s)
+    # Refuses (409) when the unit did not exist that day.
+    top = tree_as_of(unit, day, depth=depth, visible=_visible(found))
 
-    def node(s: UnitSpan, level: int) -> dict[str, Any]:
-        kids = sorted(children.get(s.unit_id, []), key=lambda k: _natural(k.unit.code))
+    def node(n: TreeNode) -> dict[str, Any]:
         return {
-            "code": s.unit.code,
-            "name": s.name,
-            "kind": s.kind,
-            "tags": s.tag_list,
-            "members": totals.get(s.unit_id, 0),
-            "has_children": s.unit_id in with_children,
-            "children": [node(k, level + 1) for k in kids] if level < depth else [],
+            "code": n.span.unit.code,
+            "name": n.span.name,
+            "kind": n.span.kind,
+            "tags": n.span.tag_list,
+            "members": n.members,
+            "has_children": n.has_children,
+            "children": [node(k) for k in n.children],
         }
 
-    return {"as_of": day, "depth": depth, "root": node(root, 0)}
+    return {"as_of": day, "depth": depth, "root": node(top)}
 
 
-def _natural(code: str) -> tuple[tuple[int, int, str], ...]:
-    import re
-
-    return tuple(
-        (0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", code) if p
-    )
+def _visible(found: Scope) -> QuerySet[Unit] | None:
+    """The units the caller may see, None for an administrator (who sees everything)."""
+    return None if found.is_admin else found.units(Action.VIEW)
 
 
 # --- stats --------------------------------------------------------------------------------
@@ -189,18 +174,20 @@ class _UnitPage:
 # --- detail -------------------------------------------------------------------------------
 
 
-def _shown_span(unit: Unit, day: dt.date, asked: bool) -> tuple[UnitSpan, str]:
-    spans = list(UnitSpan.objects.filter(unit=unit).select_related("unit", "parent"))
-    for s in spans:
-        if s.valid_from <= day < s.valid_to:
-            return s, ""
-    if asked:
+def _shown_span(unit: Unit, day: dt.date, asked: bool) -> tuple[UnitSpan, dt.date, str]:
+    """The span to show (the page's choice, coso.units.queries), the day shown, and a note.
+
+    A day asked for must be one on which the unit existed (409 otherwise).
+    """
+    shown = shown_span(unit, day)
+    if shown is None or (asked and not shown.exists):
         raise CosoError(f"Đơn vị «{unit.code}» không tồn tại vào ngày {fmt(day)}.")
-    # Not asked for a day: an ended unit shows its last period, a future one its first.
-    spans.sort(key=lambda s: s.valid_from)
-    if day < spans[0].valid_from:
-        return spans[0], f"Đơn vị được thành lập từ ngày {fmt(spans[0].valid_from)}."
-    return spans[-1], f"Đơn vị đã kết thúc hoạt động ngày {fmt(spans[-1].valid_to)}."
+    note = ""
+    if shown.existence == Existence.NOT_YET:
+        note = f"Đơn vị được thành lập từ ngày {fmt(shown.span.valid_from)}."
+    elif shown.existence == Existence.ENDED:
+        note = f"Đơn vị đã kết thúc hoạt động ngày {fmt(shown.span.valid_to)}."
+    return shown.span, shown.day, note
 
 
 @router.get(
@@ -211,20 +198,12 @@ def _shown_span(unit: Unit, day: dt.date, asked: bool) -> tuple[UnitSpan, str]:
 def unit_detail(request: HttpRequest, code: str, as_of: Day | None = None) -> dict[str, Any]:
     found = scope(request)
     unit = get_unit_for_user(caller(request), code, Action.VIEW)
-    span, note = _shown_span(unit, as_of or today(), as_of is not None)
-    day = span.valid_from if note else (as_of or today())
-    kids = UnitSpan.objects.filter(parent=unit, valid_from__lte=day, valid_to__gt=day)
-    if not found.is_admin:
-        kids = kids.filter(unit__in=found.units(Action.VIEW).values("pk"))
-    children = sorted(
-        (
-            {"code": k.unit.code, "name": k.name, "kind": k.kind}
-            for k in kids.select_related("unit")
-        ),
-        key=lambda k: _natural(k["code"]),
-    )
+    span, day, note = _shown_span(unit, as_of or today(), as_of is not None)
+    children = [
+        {"code": k.unit.code, "name": k.name, "kind": k.kind}
+        for k in children_on(unit, day, _visible(found))
+    ]
     _spans, totals = subtree_member_counts(unit, day)
-    events = UnitEvent.objects.filter(unit=unit).select_related("decision", "other")
     history = [
         {
             "kind": e.kind,
@@ -234,7 +213,7 @@ def unit_detail(request: HttpRequest, code: str, as_of: Day | None = None) -> di
             "other": e.other.code if e.other_id and e.other else None,
             "details": e.details or {},
         }
-        for e in events.order_by("effective_on", "id")
+        for e in unit_events(unit)
     ]
     return {
         **unit_out(span),

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from coso.audit.log import record_write
 from coso.authority import forms as f
-from coso.authority.rules import Authority, authority_for
+from coso.authority.rules import Authority, authorities_for
 from coso.authority.scope import Action, scope_of
 from coso.core.dates import FAR_FUTURE, today
 from coso.members import operations as mops
@@ -54,6 +54,9 @@ class Act:
     action: Action  # what lets a user record it where no committee above must decide
     preview: bool = False
     danger: bool = False
+    # The unit the scope checks is the one named in the form (the receiving branch: a member in
+    # transit arrives from anywhere), not the member's home; the form resolves it in scope.
+    to_named_unit: bool = False
 
     @property
     def subject(self) -> Subject:
@@ -101,6 +104,7 @@ MEMBER_OPERATIONS: list[Act] = [
             decision=fm.decision(),
         ),
         Action.MANAGE_MEMBERS,
+        to_named_unit=True,
     ),
     Act(
         "transfer_out_of_system",
@@ -399,6 +403,8 @@ class Consequences:
     unit_count: int = 0
     ended_count: int = 0
     member_count: int = 0
+    # The subject member's standing before and after (status, home, exempt, in transit, end).
+    member_change: list[tuple[str, Any, Any]] = field(default_factory=list)
 
 
 def _describe_change(old: UnitSpan | None, new: UnitSpan) -> str:
@@ -509,22 +515,43 @@ def _concerned_unit(subject: Member | Unit) -> Unit | None:
     return subject.home_unit
 
 
-def route_for(user: Any, act: Act, subject: Member | Unit) -> tuple[Route, Authority | None] | None:
-    """How `user` may do `act` on `subject` today; None when they may not at all."""
+def routes_for(
+    user: Any, acts: list[Act], subject: Member | Unit
+) -> dict[str, tuple[Route, Authority | None] | None]:
+    """How `user` may do each act on `subject` today (None: not at all), reading the tree and
+    the scope once for all of them (a page's buttons)."""
     scope = scope_of(user)
     unit = _concerned_unit(subject)
     if unit is None:
-        return None
-    authority = authority_for(act.slug, subject, today())
-    if authority is None:
-        return (Route.DIRECT, None) if scope.can(act.action, unit) else None
-    if scope.can(Action.DECIDE, authority.decider) and (
-        scope.can(Action.VIEW, unit) or scope.is_admin
-    ):
-        return Route.DIRECT, authority
-    if scope.can(Action.PROPOSE, authority.proposer) and scope.can(act.action, unit):
-        return Route.PROPOSE, authority
-    return None
+        return {act.slug: None for act in acts}
+    authorities = authorities_for([a.slug for a in acts], subject, today())
+    memo: dict[tuple[Action, int], bool] = {}
+
+    def can(action: Action, target: Unit) -> bool:
+        key = (action, target.pk)
+        if key not in memo:
+            memo[key] = scope.can(action, target)
+        return memo[key]
+
+    routes: dict[str, tuple[Route, Authority | None] | None] = {}
+    for act in acts:
+        authority = authorities[act.slug]
+        if authority is None and act.to_named_unit:
+            routes[act.slug] = (Route.DIRECT, None) if scope.holds(act.action) else None
+        elif authority is None:
+            routes[act.slug] = (Route.DIRECT, None) if can(act.action, unit) else None
+        elif can(Action.DECIDE, authority.decider) and can(Action.VIEW, unit):
+            routes[act.slug] = (Route.DIRECT, authority)
+        elif can(Action.PROPOSE, authority.proposer) and can(act.action, unit):
+            routes[act.slug] = (Route.PROPOSE, authority)
+        else:
+            routes[act.slug] = None
+    return routes
+
+
+def route_for(user: Any, act: Act, subject: Member | Unit) -> tuple[Route, Authority | None] | None:
+    """How `user` may do `act` on `subject` today; None when they may not at all."""
+    return routes_for(user, [act], subject)[act.slug]
 
 
 def relevant(act: Act, member: Member) -> bool:
@@ -545,14 +572,12 @@ def relevant(act: Act, member: Member) -> bool:
 
 def member_acts_for(user: Any, member: Member) -> list[tuple[Act, Route]]:
     """The acts the member page offers `user`, each with how it would be done."""
-    found = []
-    for act in MEMBER_OPERATIONS:
-        if not relevant(act, member):
-            continue
-        route = route_for(user, act, member)
-        if route is not None:
-            found.append((act, route[0]))
-    return found
+    scope = scope_of(user)
+    if not (scope.holds(Action.PROPOSE) or scope.holds(Action.MANAGE_MEMBERS)):
+        return []
+    acts = [act for act in MEMBER_OPERATIONS if relevant(act, member)]
+    routes = routes_for(user, acts, member)
+    return [(act, route[0]) for act in acts if (route := routes[act.slug]) is not None]
 
 
 def unit_acts_for(user: Any, unit: Unit, span: UnitSpan | None = None) -> list[tuple[Act, Route]]:
@@ -560,21 +585,16 @@ def unit_acts_for(user: Any, unit: Unit, span: UnitSpan | None = None) -> list[t
     day = today()
     if unit.valid_to <= day:
         return []
+    scope = scope_of(user)
+    if not (scope.holds(Action.PROPOSE) or scope.holds(Action.MANAGE_UNITS)):
+        return []
     if span is None or not (span.unit_id == unit.pk and span.valid_from <= day < span.valid_to):
         span = UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day).first()
     if span is None:
         return []
-    scope = scope_of(user)
-    if not scope.holds(Action.PROPOSE) and not any(scope.holds(a.action) for a in UNIT_OPERATIONS):
-        return []
-    found = []
-    for act in UNIT_OPERATIONS:
-        if act.slug == "admit" and span.kind not in HOME_KINDS:
-            continue
-        route = route_for(user, act, unit)
-        if route is not None:
-            found.append((act, route[0]))
-    return found
+    acts = [a for a in UNIT_OPERATIONS if a.slug != "admit" or span.kind in HOME_KINDS]
+    routes = routes_for(user, acts, unit)
+    return [(act, route[0]) for act in acts if (route := routes[act.slug]) is not None]
 
 
 # --------------------------------------------------------------------------------------------
@@ -717,5 +737,22 @@ def preview(
 ) -> tuple[f.OperationForm, Route, Consequences]:
     """What doing the act would change, applied and rolled back (errors as in `perform`)."""
     form, route, _authority = _validated(act, data, user, subject)
-    consequences = preview_consequences(lambda: act.run(form, subject), form.day())
+    facts: dict[str, dict[str, Any]] = {}
+
+    def apply() -> None:
+        if isinstance(subject, Member):
+            facts["before"] = member_facts(subject)
+        act.run(form, subject)
+        if isinstance(subject, Member):
+            facts["after"] = member_facts(subject)
+
+    consequences = preview_consequences(apply, form.day())
+    if facts:
+        consequences.member_change = [
+            (name, facts["before"][name], facts["after"][name])
+            for name in facts["before"]
+            if facts["before"][name] != facts["after"][name]
+        ]
+        # The domain function changed the object in memory; the database was rolled back.
+        subject.refresh_from_db()
     return form, route, consequences

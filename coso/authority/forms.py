@@ -348,14 +348,21 @@ class AdmitForm(OperationForm):
     ethnicity = forms.CharField(label=_("Dân tộc"), required=False, max_length=60)
     religion = forms.CharField(label=_("Tôn giáo"), required=False, max_length=60)
     hometown = forms.CharField(label=_("Quê quán"), required=False, max_length=300)
+    residence = forms.CharField(label=_("Nơi ở hiện nay"), required=False, max_length=300)
+    education = forms.CharField(label=_("Trình độ học vấn"), required=False, max_length=200)
+    occupation = forms.CharField(label=_("Nghề nghiệp"), required=False, max_length=200)
+    card_no = forms.CharField(label=_("Số thẻ đảng viên"), required=False, max_length=40)
 
     def clean_group(self) -> Unit | None:
         return self.unit_from("group", Action.MANAGE_MEMBERS)
 
     def clean_introducers(self) -> list[Member]:
-        ids = [p.strip() for p in (self.cleaned_data.get("introducers") or "").split(",")]
+        raw = self.cleaned_data.get("introducers") or ""
+        ids = [p.strip() for p in raw.split(",")]
         ids = [i for i in ids if i]
-        found = {m.member_id: m for m in Member.objects.filter(member_id__in=ids)}
+        # Only members the user can see: the answer must not tell who exists elsewhere.
+        visible = scope_of(self.user).members(Action.VIEW)
+        found = {m.member_id: m for m in visible.filter(member_id__in=ids)}
         missing = [i for i in ids if i not in found]
         if missing:
             raise forms.ValidationError(
@@ -364,7 +371,16 @@ class AdmitForm(OperationForm):
         return [found[i] for i in ids]
 
     def profile(self) -> dict[str, str]:
-        keys = ("national_id", "ethnicity", "religion", "hometown")
+        keys = (
+            "national_id",
+            "ethnicity",
+            "religion",
+            "hometown",
+            "residence",
+            "education",
+            "occupation",
+            "card_no",
+        )
         return {k: self.cleaned_data[k] for k in keys if self.cleaned_data.get(k)}
 
 

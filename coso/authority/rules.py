@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from coso.core.errors import CosoError
 from coso.core.rules import ruleset
@@ -27,12 +26,6 @@ class Authority:
     @property
     def decided_by_proposer(self) -> bool:
         return self.proposer.pk == self.decider.pk
-
-
-def act_rule(act: str, on: dt.date) -> dict[str, Any] | None:
-    values, _source = ruleset("authority", on)
-    rule: dict[str, Any] | None = values.get("acts", {}).get(act)
-    return rule
 
 
 def decision_working_days(on: dt.date) -> int:
@@ -77,32 +70,45 @@ def subject_unit(subject: Member | Unit, on: dt.date) -> Unit | None:
 
 def authority_for(act: str, subject: Member | Unit, on: dt.date) -> Authority | None:
     """Who proposes and who decides `act` on `subject` on `on`; None when the act is not governed."""
-    rule = act_rule(act, on)
-    if rule is None:
-        return None
-    _values, source = ruleset("authority", on)
+    return authorities_for([act], subject, on)[act]
+
+
+def authorities_for(
+    acts: list[str], subject: Member | Unit, on: dt.date
+) -> dict[str, Authority | None]:
+    """`authority_for` of several acts on one subject, reading the tree once (a page's buttons)."""
+    values, source = ruleset("authority", on)
+    rules = {act: values.get("acts", {}).get(act) for act in acts}
+    found: dict[str, Authority | None] = dict.fromkeys(acts)
+    if not any(rules.values()):
+        return found
     unit = subject_unit(subject, on)
     if unit is None:
         raise CosoError(f"Không xác định được chi bộ của «{subject}» vào ngày {on:%d/%m/%Y}.")
     span = _span(unit, on)
     if span is None:
         raise CosoError(f"Đơn vị «{unit.code}» không có trong cây tổ chức.")
-    decider_rule = rule["decider"]
-    if decider_rule == "self":
-        decider = unit
-    elif decider_rule == "parent":
-        if span.parent is None:
-            raise CosoError(
-                f"«{span.name}» ({unit.code}) là đơn vị gốc: không có cấp ủy cấp trên quyết định."
-            )
-        decider = span.parent
-    else:
-        above = _ancestors(span, on)
-        listed = [s for s in above if s.kind in decider_rule]
-        # No listed committee above (a province's own branches): the province decides.
-        fallback = [s for s in above if s.kind != "central"]
-        chosen = listed[0] if listed else (fallback[-1] if fallback else None)
-        if chosen is None:
-            raise CosoError(f"Không có cấp ủy cấp trên của «{span.name}» ({unit.code}).")
-        decider = chosen.unit
-    return Authority(act=act, proposer=unit, decider=decider, source=source)
+    above: list[UnitSpan] | None = None
+    for act, rule in rules.items():
+        if rule is None:
+            continue
+        decider_rule = rule["decider"]
+        if decider_rule == "self":
+            decider = unit
+        elif decider_rule == "parent":
+            if span.parent is None:
+                raise CosoError(
+                    f"«{span.name}» ({unit.code}) là đơn vị gốc: không có cấp ủy cấp trên quyết định."
+                )
+            decider = span.parent
+        else:
+            above = _ancestors(span, on) if above is None else above
+            listed = [s for s in above if s.kind in decider_rule]
+            # No listed committee above (a province's own branches): the province decides.
+            fallback = [s for s in above if s.kind != "central"]
+            chosen = listed[0] if listed else (fallback[-1] if fallback else None)
+            if chosen is None:
+                raise CosoError(f"Không có cấp ủy cấp trên của «{span.name}» ({unit.code}).")
+            decider = chosen.unit
+        found[act] = Authority(act=act, proposer=unit, decider=decider, source=source)
+    return found

@@ -210,11 +210,17 @@ class Scope:
         last = MemberSpan.objects.filter(member=self.own_member).order_by("-valid_from").first()
         return last.unit_id if last is not None else None
 
-    def can(self, action: Action, unit: Unit) -> bool:
-        """Whether `unit` lies in a subtree where one of the user's roles grants `action`."""
+    def can(self, action: Action, unit: Unit, *, by_role: bool = False) -> bool:
+        """Whether `unit` lies in a subtree where one of the user's roles grants `action`
+        (or, unless `by_role`, is the user's own branch, which a member may view)."""
         if self.is_admin:
             return True
-        if action == Action.VIEW and self.own_member is not None and self._own_home_id() == unit.pk:
+        if (
+            not by_role
+            and action == Action.VIEW
+            and self.own_member is not None
+            and self._own_home_id() == unit.pk
+        ):
             return True
         reaches = self._reaches_for(action)
         if not reaches:

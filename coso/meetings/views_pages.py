@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from coso.audit.log import record_write
-from coso.authority.scope import Action, get_unit_for_user, scope_of
+from coso.authority.scope import Action, get_unit_for_user, invitable_guests, scope_of
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
 from coso.meetings import forms as mf
@@ -202,12 +202,17 @@ def resolution_book_page(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _guest_choices(unit: Unit, day: dt.date) -> list[tuple[int, str]]:
-    """Committee members of the unit above, today: who may attend as guests."""
+    """Who may attend as guests (the one rule, coso.authority.scope.invitable_guests), labelled
+    with their post."""
+    guests = invitable_guests(unit, day).values("pk")
     span = UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day).first()
-    if span is None or span.parent_id is None:
-        return []
     positions = (
-        Position.objects.filter(unit_id=span.parent_id, valid_from__lte=day, valid_to__gt=day)
+        Position.objects.filter(
+            member__in=guests,
+            unit_id=span.parent_id if span else None,
+            valid_from__lte=day,
+            valid_to__gt=day,
+        )
         .select_related("member")
         .order_by("member__full_name")
     )

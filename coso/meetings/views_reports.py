@@ -21,7 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from coso.authority.scope import GRANTS, Action, Scope, get_unit_for_user, scope_of
+from coso.authority.scope import Action, Scope, get_unit_for_user, scope_of
 from coso.core.dates import add_months, fmt, parse_date, today
 from coso.core.errors import CosoError
 from coso.meetings.models import AttendanceStatus, MeetingForm, MeetingKind, MeetingStatus
@@ -88,29 +88,9 @@ def read_period(request: HttpRequest, day: dt.date) -> tuple[ReportPeriod, str]:
     return ReportPeriod(start, last), ""
 
 
-def _holds_role_over(scope: Scope, unit: Unit) -> bool:
-    """A role (not just membership of the branch) that lets the user view `unit`."""
-    if scope.is_admin:
-        return True
-    reaches = [r for r in scope.reaches if Action.VIEW in GRANTS[r.kind]]
-    if not reaches:
-        return False
-    if scope.own_member is None or scope.own_member.home_unit_id != unit.pk:
-        return True  # get_unit_for_user already found it through a role
-    day = min(scope.day, unit.valid_to - dt.timedelta(days=1))
-    path = (
-        UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day)
-        .values_list("path", flat=True)
-        .first()
-    )
-    return path is not None and any(
-        r.valid_from <= day < r.valid_to and path.startswith(r.path) for r in reaches
-    )
-
-
 def get_report_unit(request: HttpRequest, code: str) -> Unit:
     unit = get_unit_for_user(request.user, code)
-    if not _holds_role_over(scope_of(request.user), unit):
+    if not scope_of(request.user).can(Action.VIEW, unit, by_role=True):
         # Members read their branch's meetings on their own page, not the report.
         raise Http404(_("Không tìm thấy đơn vị."))
     return unit

@@ -1,14 +1,18 @@
-"""Reads of the unit tree as of a date."""
+"""Reads of the unit tree as of a date, for the pages and the API alike."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
+from collections import defaultdict
+from enum import StrEnum
 
 from django.db.models import QuerySet
 
 from coso.core.dates import fmt
 from coso.core.errors import CosoError
-from coso.units.models import Unit, UnitSpan
+from coso.units.models import Unit, UnitEvent, UnitSpan
 
 
 def get_unit(code: str) -> Unit:
@@ -35,3 +39,133 @@ def subtree_spans(span: UnitSpan, day: dt.date) -> QuerySet[UnitSpan]:
     """Spans valid on `day` of the unit and everything below it then."""
     lo, hi = subtree_range(span.path)
     return UnitSpan.objects.filter(path__gte=lo, path__lt=hi, valid_from__lte=day, valid_to__gt=day)
+
+
+def natural_key(code: str) -> tuple[tuple[int, int, str], ...]:
+    """Codes sort as people expect: 9 before 10."""
+    return tuple(
+        (0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", code) if p
+    )
+
+
+def children_on(unit: Unit, day: dt.date, visible: QuerySet[Unit] | None) -> list[UnitSpan]:
+    """The unit's children on `day` that the reader may see (`visible`; None: all), by code."""
+    children = UnitSpan.objects.filter(parent=unit, valid_from__lte=day, valid_to__gt=day)
+    if visible is not None:
+        children = children.filter(unit__in=visible)
+    return sorted(children.select_related("unit"), key=lambda s: natural_key(s.unit.code))
+
+
+def unit_events(unit: Unit) -> list[UnitEvent]:
+    """The unit's history, oldest first, with each decision and the other unit (one query)."""
+    return list(
+        UnitEvent.objects.filter(unit=unit)
+        .select_related("decision", "other")
+        .order_by("effective_on", "id")
+    )
+
+
+# --- which span to show ---------------------------------------------------------------------
+
+
+class Existence(StrEnum):
+    """Where a day falls in a unit's life."""
+
+    EXISTS = "exists"
+    NOT_YET = "not_yet"  # before it was created
+    ENDED = "ended"  # on or after its end (merged, dissolved)
+
+
+def existence_on(unit: Unit, day: dt.date) -> Existence:
+    """Read from the unit's own period, without a query."""
+    if day < unit.valid_from:
+        return Existence.NOT_YET
+    if day >= unit.valid_to:
+        return Existence.ENDED
+    return Existence.EXISTS
+
+
+@dataclasses.dataclass(frozen=True)
+class Shown:
+    """The span a unit page (or the API's unit detail) shows for a day."""
+
+    span: UnitSpan
+    existence: Existence
+    day: dt.date  # the day whose facts are shown: the day asked, or the shown span's start
+
+    @property
+    def exists(self) -> bool:
+        return self.existence == Existence.EXISTS
+
+
+def shown_span(unit: Unit, day: dt.date) -> Shown | None:
+    """The span valid on `day`; a unit not existing then shows its first (future) or last span.
+
+    None only for a unit without any span. The parent comes with the span (both front ends
+    name it).
+    """
+    spans = list(
+        UnitSpan.objects.filter(unit=unit).select_related("unit", "parent").order_by("valid_from")
+    )
+    for span in spans:
+        if span.valid_from <= day < span.valid_to:
+            return Shown(span, Existence.EXISTS, day)
+    if not spans:
+        return None
+    if day < spans[0].valid_from:
+        return Shown(spans[0], Existence.NOT_YET, spans[0].valid_from)
+    return Shown(spans[-1], Existence.ENDED, spans[-1].valid_from)
+
+
+# --- the tree as of a date ------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class TreeNode:
+    span: UnitSpan
+    members: int  # members in the node's whole subtree on the day
+    has_children: bool  # on the day, whether or not they are visible or shown
+    children: list[TreeNode]
+
+
+def tree_as_of(unit: Unit, day: dt.date, *, depth: int, visible: QuerySet[Unit] | None) -> TreeNode:
+    """The unit on `day` with `depth` levels below it, children in code order.
+
+    `visible` (None: everything) keeps the nodes below the root the reader may see: a past
+    subtree may hold units outside the reader's scope today. Refuses (CosoError) when the unit
+    did not exist on `day`.
+    """
+    # stats sits beside units and reads this module; imported here to keep the import one-way.
+    from coso.stats.queries import subtree_member_counts
+
+    spans, totals = subtree_member_counts(unit, day)
+    root = spans[0]
+    with_children = {s.parent_id for s in spans}
+    last = root.depth + depth
+    shown = [s for s in spans[1:] if s.depth <= last]
+    if visible is not None and shown:
+        # One semi-join over the levels shown, not a list of ids growing with the tree.
+        lo, hi = subtree_range(root.path)
+        allowed = set(
+            UnitSpan.objects.filter(
+                path__gt=lo,
+                path__lt=hi,
+                valid_from__lte=day,
+                valid_to__gt=day,
+                depth__lte=last,
+                unit__in=visible.values("pk"),
+            ).values_list("unit_id", flat=True)
+        )
+        shown = [s for s in shown if s.unit_id in allowed]
+    below: dict[int, list[UnitSpan]] = defaultdict(list)
+    for s in shown:
+        if s.parent_id is not None:
+            below[s.parent_id].append(s)
+
+    def node(s: UnitSpan) -> TreeNode:
+        kids = sorted(below.get(s.unit_id, []), key=lambda k: natural_key(k.unit.code))
+        return TreeNode(
+            s, totals.get(s.unit_id, 0), s.unit_id in with_children, [node(k) for k in kids]
+        )
+
+    return node(root)

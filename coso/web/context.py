@@ -16,7 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_manager": False, "nav_own_member": None, "nav_audit": False}
     scope = scope_of(user)
     return {
-        "nav_manager": scope.is_admin or bool(scope.reaches),
+        "nav_manager": scope.manages_units,
         "nav_own_member": scope.own_member,
         "nav_roles": scope.role_kinds,
         "nav_audit": may_view_audit(scope),

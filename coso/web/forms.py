@@ -14,8 +14,6 @@ UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
-
-
 def check_upload(upload: Any) -> Any:
     name = (upload.name or "").lower()
     if not name.endswith(UPLOAD_SUFFIXES):

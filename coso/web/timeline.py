@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from typing import Any
 
 from django.db.models import QuerySet
@@ -18,15 +17,15 @@ from coso.core.models import Decision
 from coso.members.models import (
     ExternalRole,
     Member,
-    MemberEvent,
-    MemberEventKind,
     MemberSpan,
     MemberStatus,
     Participation,
     Position,
 )
-from coso.units.models import Unit, UnitEvent, UnitEventKind, UnitKind, UnitSpan
-from coso.units.queries import subtree_range
+from coso.members.queries import HistoryEvent
+from coso.units import queries
+from coso.units.models import Unit, UnitEventKind, UnitKind, UnitSpan
+from coso.units.queries import Existence, children_on, natural_key, subtree_range
 
 
 @dataclasses.dataclass
@@ -66,38 +65,26 @@ def unit_labels(unit_ids: set[int], day: dt.date) -> dict[int, UnitLabel]:
     }
 
 
-def shown_span(unit: Unit, day: dt.date) -> tuple[UnitSpan | None, str]:
-    """The span to show for `unit` on `day` and a note when the unit did not exist then."""
-    spans = list(UnitSpan.objects.filter(unit=unit).order_by("valid_from"))
-    for span in spans:
-        if span.valid_from <= day < span.valid_to:
-            return span, ""
-    if not spans:
-        return None, ""
-    if day < spans[0].valid_from:
-        return spans[0], _(
-            "Đơn vị chưa được thành lập vào ngày %(d)s; thông tin dưới đây từ ngày %(f)s."
-        ) % {
+def existence_note(unit: Unit, day: dt.date, existence: Existence) -> str:
+    """What the page says when `unit` did not exist on `day` (empty when it did)."""
+    if existence == Existence.NOT_YET:
+        return _("Đơn vị chưa được thành lập vào ngày %(d)s; thông tin dưới đây từ ngày %(f)s.") % {
             "d": fmt(day),
-            "f": fmt(spans[0].valid_from),
+            "f": fmt(unit.valid_from),
         }
-    return spans[-1], _(
-        "Đơn vị đã kết thúc hoạt động ngày %(d)s; thông tin dưới đây là lần cuối."
-    ) % {"d": fmt(spans[-1].valid_to)}
+    if existence == Existence.ENDED:
+        return _("Đơn vị đã kết thúc hoạt động ngày %(d)s; thông tin dưới đây là lần cuối.") % {
+            "d": fmt(unit.valid_to)
+        }
+    return ""
 
 
-def natural_key(code: str) -> tuple[tuple[int, int, str], ...]:
-    """Codes sort as people expect: 9 before 10."""
-    return tuple(
-        (0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", code) if p
-    )
-
-
-def children_on(unit: Unit, day: dt.date, allowed: QuerySet[Unit]) -> list[UnitSpan]:
-    children = UnitSpan.objects.filter(
-        parent=unit, valid_from__lte=day, valid_to__gt=day, unit__in=allowed
-    ).select_related("unit")
-    return sorted(children, key=lambda s: natural_key(s.unit.code))
+def shown_span(unit: Unit, day: dt.date) -> tuple[UnitSpan | None, str]:
+    """The span to show for `unit` on `day` (coso.units.queries) and the page's note."""
+    shown = queries.shown_span(unit, day)
+    if shown is None:
+        return None, ""
+    return shown.span, existence_note(unit, day, shown.existence)
 
 
 def subtree_member_spans(span: UnitSpan, day: dt.date) -> QuerySet[MemberSpan]:
@@ -131,11 +118,7 @@ def _kind_text(value: str | None) -> str:
 
 def unit_timeline(unit: Unit) -> list[Entry]:
     """Every event of the unit, oldest first, with its decision and what changed."""
-    events = list(
-        UnitEvent.objects.filter(unit=unit)
-        .select_related("decision", "other")
-        .order_by("effective_on", "id")
-    )
+    events = queries.unit_events(unit)
     others = {e.other_id for e in events if e.other_id}
     labels = {uid: label for uid, label in unit_labels(others, dt.date.max).items()}
     entries = []
@@ -174,20 +157,16 @@ def unit_timeline(unit: Unit) -> list[Entry]:
     return entries
 
 
-def member_timeline(member: Member) -> list[Entry]:
-    events = list(
-        MemberEvent.objects.filter(member=member)
-        .select_related("decision")
-        .order_by("effective_on", "id")
-    )
-    ids = {e.unit_id for e in events if e.unit_id} | {
-        e.other_unit_id for e in events if e.other_unit_id
+def member_timeline(history: list[HistoryEvent]) -> list[Entry]:
+    """The page's lines for a member's history as read by coso.members.queries.read_member."""
+    ids = {e.unit.pk for e in history if e.unit} | {
+        e.other_unit.pk for e in history if e.other_unit
     }
     labels = unit_labels(ids, dt.date.max) if ids else {}
     entries = []
-    for e in events:
-        unit = labels.get(e.unit_id) if e.unit_id else None
-        other = labels.get(e.other_unit_id) if e.other_unit_id else None
+    for e in history:
+        unit = labels.get(e.unit.pk) if e.unit else None
+        other = labels.get(e.other_unit.pk) if e.other_unit else None
         text = ""
         if other is not None:
             text = _("từ/đến %(u)s") % {"u": f"{other.name} ({other.code})"}
@@ -198,7 +177,7 @@ def member_timeline(member: Member) -> list[Entry]:
         entries.append(
             Entry(
                 e.effective_on,
-                choice_label(MemberEventKind, e.kind),
+                e.kind_label,
                 e.decision,
                 text,
                 unit.code if unit else "",
@@ -305,6 +284,7 @@ __all__ = [
     "UnitLabel",
     "children_on",
     "choice_label",
+    "existence_note",
     "member_periods",
     "member_timeline",
     "natural_key",

@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -31,12 +31,12 @@ from coso.authority.scope import (
 from coso.core.dates import fmt, parse_date, today
 from coso.core.errors import CosoError
 from coso.meetings.queries import next_meetings
-from coso.members.models import IN_PARTY, Member, MemberStatus
-from coso.members.operations import fold
+from coso.members.models import MemberStatus
 from coso.members.party_age import party_age
-from coso.stats.queries import stats_as_of, subtree_member_counts
+from coso.members.queries import STATUS_ACTIVE, STATUS_ALL, read_member, search_members
+from coso.stats.queries import stats_as_of
 from coso.units.models import HOME_KINDS, Unit, UnitKind, UnitSpan, UnitTag
-from coso.units.queries import subtree_range
+from coso.units.queries import TreeNode, children_on, existence_on, tree_as_of
 from coso.web import timeline
 from coso.web.warnings import activity_alerts, warnings_for
 
@@ -54,14 +54,9 @@ def _as_of(request: HttpRequest) -> tuple[dt.date, str]:
         return today(), str(exc)
 
 
-def _is_manager(scope: Scope) -> bool:
-    """Holds a role on some unit (or is an administrator): may use the tree and lists."""
-    return scope.is_admin or bool(scope.reaches)
-
-
 def _require_manager(request: HttpRequest) -> Scope:
     scope = scope_of(request.user)
-    if not _is_manager(scope):
+    if not scope.manages_units:
         # Members see only their own record and branch; lists do not exist for them.
         raise Http404(_("Không tìm thấy trang."))
     return scope
@@ -76,7 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     day = today()
     unit = scope.home_unit()
-    context: dict[str, Any] = {"day": day, "unit": unit, "manager": _is_manager(scope)}
+    context: dict[str, Any] = {"day": day, "unit": unit, "manager": scope.manages_units}
     if unit is not None:
         span, note = timeline.shown_span(unit, day)
         context["span"] = span
@@ -113,36 +108,19 @@ def home(request: HttpRequest) -> HttpResponse:
 # Tree
 
 
-def _tree_nodes(
-    unit: Unit, day: dt.date, scope: Scope
-) -> tuple[UnitSpan | None, list[dict[str, Any]]]:
+def _tree_nodes(unit: Unit, day: dt.date, scope: Scope) -> tuple[UnitSpan | None, list[TreeNode]]:
     """The unit's span on `day` and its children (in scope) with subtree member counts."""
     try:
-        spans, totals = subtree_member_counts(unit, day)
+        root = tree_as_of(unit, day, depth=1, visible=_visible(scope))
     except CosoError:
         return None, []
-    if not spans:
-        return None, []
-    root = spans[0]
-    allowed = set(
-        scope.units(Action.VIEW)
-        .filter(pk__in=[s.unit_id for s in spans if s.parent_id == unit.pk])
-        .values_list("pk", flat=True)
-    )
-    parents = {s.parent_id for s in spans}
-    children: list[dict[str, Any]] = [
-        {
-            "span": s,
-            "members": totals.get(s.unit_id, 0),
-            "has_children": s.unit_id in parents,
-        }
-        for s in spans
-        if s.parent_id == unit.pk and s.unit_id in allowed
-    ]
-    children.sort(key=lambda c: timeline.natural_key(c["span"].unit.code))
-    root_node = root
-    root_node.members = totals.get(unit.pk, 0)  # type: ignore[attr-defined]
-    return root_node, children
+    root.span.members = root.members  # type: ignore[attr-defined]
+    return root.span, root.children
+
+
+def _visible(scope: Scope) -> QuerySet[Unit] | None:
+    """The units a reader may see, None for an administrator (who sees everything)."""
+    return None if scope.is_admin else scope.units(Action.VIEW)
 
 
 @login_required
@@ -209,7 +187,7 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
     span, note = timeline.shown_span(unit, day)
     if span is None:
         raise Http404(_("Không tìm thấy đơn vị."))
-    manager = _is_manager(scope) and scope.can(Action.VIEW, unit)
+    manager = scope.manages_units and scope.can(Action.VIEW, unit)
     parent = None
     if span.parent_id:
         parent = timeline.unit_labels({span.parent_id}, span.valid_from).get(span.parent_id)
@@ -234,7 +212,7 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
         "participants": timeline.participants_on(unit, day),
     }
     shown_day = day if not note else span.valid_from
-    context["children"] = timeline.children_on(unit, shown_day, scope.units(Action.VIEW))
+    context["children"] = children_on(unit, shown_day, _visible(scope))
     if manager:
         paginator = Paginator(timeline.subtree_member_spans(span, shown_day), MEMBERS_PER_PAGE)
         context["page"] = paginator.get_page(request.GET.get("page"))
@@ -255,8 +233,6 @@ def _unit_names(unit_ids: set[int], day: dt.date) -> dict[int, str]:
 # Members
 
 
-STATUS_ACTIVE = "active"
-STATUS_ALL = "all"
 YES_NO = [("", gettext_lazy("Tất cả")), ("1", gettext_lazy("Có")), ("0", gettext_lazy("Không"))]
 
 
@@ -282,38 +258,8 @@ class MemberFilter(forms.Form):
     )
 
 
-def search_members(
-    members: QuerySet[Member],
-    *,
-    text: str = "",
-    subtree_of: UnitSpan | None = None,
-    status: str = STATUS_ACTIVE,
-    exempt: str = "",
-    in_transit: str = "",
-) -> QuerySet[Member]:
-    """Filter members (already scoped); a name matches without diacritics, in any word order."""
-    if subtree_of is not None:
-        lo, hi = subtree_range(subtree_of.path)
-        day = today()
-        units = UnitSpan.objects.filter(
-            path__gte=lo, path__lt=hi, valid_from__lte=day, valid_to__gt=day
-        ).values("unit_id")
-        members = members.filter(home_unit__in=units)
-    if status in ("", STATUS_ACTIVE):
-        members = members.filter(status__in=IN_PARTY)
-    elif status != STATUS_ALL:
-        members = members.filter(status=status)
-    if exempt in ("0", "1"):
-        members = members.filter(exempt=exempt == "1")
-    if in_transit in ("0", "1"):
-        members = members.filter(in_transit=in_transit == "1")
-    words = fold(text).split()
-    if words:
-        by_name = Q()
-        for word in words:
-            by_name &= Q(search_name__contains=word)
-        members = members.filter(by_name | Q(member_id=text.strip()))
-    return members.order_by("sort_key", "member_id")
+def _yes_no(value: str) -> bool | None:
+    return None if value not in ("0", "1") else value == "1"
 
 
 @login_required
@@ -321,22 +267,19 @@ def member_list(request: HttpRequest) -> HttpResponse:
     scope = _require_manager(request)
     form = MemberFilter(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    subtree_of = None
+    unit = None
     error = ""
     if data.get("unit"):
         unit = get_unit_for_user(request.user, data["unit"])
-        span, note = timeline.shown_span(unit, today())
-        if note or span is None:
-            error = note
-        subtree_of = span
+        error = timeline.existence_note(unit, today(), existence_on(unit, today()))
     members = search_members(
         scope.members(Action.VIEW),
         text=data.get("q", ""),
-        subtree_of=subtree_of,
+        unit=unit,
         status=data.get("status", ""),
-        exempt=data.get("exempt", ""),
-        in_transit=data.get("in_transit", ""),
-    ).select_related("home_unit")
+        exempt=_yes_no(data.get("exempt", "")),
+        in_transit=_yes_no(data.get("in_transit", "")),
+    )
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     names = _unit_names({m.home_unit_id for m in page.object_list if m.home_unit_id}, today())
     rows = [(m, names.get(m.home_unit_id or 0, "")) for m in page.object_list]
@@ -353,10 +296,7 @@ def member_page(request: HttpRequest, member_id: str) -> HttpResponse:
     member = get_member_for_user(request.user, member_id)
     day = today()
     sensitive = scope.can_member(Action.VIEW_SENSITIVE, member)
-    if sensitive:
-        from coso.audit.log import record_sensitive_view
-
-        record_sensitive_view(request, member)
+    record = read_member(member, sensitive=sensitive, reader=request)
     home = None
     if member.home_unit_id:
         home = timeline.unit_labels({member.home_unit_id}, day).get(member.home_unit_id)
@@ -367,11 +307,11 @@ def member_page(request: HttpRequest, member_id: str) -> HttpResponse:
         {
             "member": member,
             "day": day,
-            "sensitive": sensitive,
+            "sensitive": record.sensitive is not None,
             "home": home,
             "home_visible": home_visible,
             "party_age": party_age(member, day),
-            "events": timeline.member_timeline(member),
+            "events": timeline.member_timeline(record.history),
             **timeline.member_periods(member),
         },
     )

@@ -85,7 +85,11 @@ _TOO_YOUNG = {
     "birth_date": "2015-05-05",
     "branch": "B",
     "admitted_on": "2024-03-01",
+    **{"decision_number": "1-QĐ/ĐU", "resolution_date": "2024-02-20", "votes_for": 5},
 }
+# An act's authorization: the decision for those who decide, the branch's resolution for those
+# who may only propose (both sent: each form reads its own).
+_AUTHORIZED = {"decision_number": "1-QĐ/ĐU", "resolution_date": "2021-03-01", "votes_for": 5}
 _UNITS_FILE = "code,name,kind,parent,valid_from\nAPI-X,Chi bộ thử,not_a_kind,C,2024-01-01\n"
 _MEMBERS_FILE = (
     "member_id,card_no,full_name,gender,birth_date,branch,admitted_on,official_on\n"
@@ -127,19 +131,31 @@ API: dict[tuple[str, str], dict[str, Any]] = {
         "expect": {**everyone(OK), "outsider": HIDDEN},  # a member: their own record
     },
     ("POST", "/api/v1/members"): {
+        # The commune committee decides admission; B's secretary proposes it: both refused by
+        # the rules (too young), the proposal when it is filed.
         "json": _TOO_YOUNG,
         "expect": {
             **everyone(REFUSED),
-            "committee": HIDDEN,  # no right to manage members anywhere
-            "member": HIDDEN,
-            "outsider": INVALID,  # manages members, but branch B is not theirs: "no such unit"
+            "member": HIDDEN,  # sees branch B (their home) but may not act on it
+            "outsider": INVALID,  # branch B is not theirs: "no such unit"
         },
     },
     ("POST", "/api/v1/members/{member_id}/operations/{op}"): {
         "path": {"member_id": "CAST-B1", "op": "recognize"},
-        "json": {"on": "2021-03-02"},  # a day into probation: refused
-        "expect": {**everyone(REFUSED), "committee": HIDDEN, "member": HIDDEN, "outsider": HIDDEN},
+        "json": {"on": "2021-03-02", **_AUTHORIZED},  # a day into probation: refused
+        "expect": {**everyone(REFUSED), "member": HIDDEN, "outsider": HIDDEN},
     },
+    ("POST", "/api/v1/units/{code}/operations/{op}"): {
+        "path": {"code": "B", "op": "dissolve"},
+        "json": {"on": "2024-06-01", **_AUTHORIZED},  # B still has members: refused
+        "expect": {
+            **everyone(REFUSED),
+            "secretary": HIDDEN,  # decided by the commune: a branch does not propose its end
+            "member": HIDDEN,
+            "outsider": HIDDEN,
+        },
+    },
+    ("GET", "/api/v1/operations"): {"expect": everyone(OK)},
     ("POST", "/api/v1/reorg/plans"): {
         "form": {"on": "2024-06-01", "decision": "12-QĐ/TU", "dry_run": "true"},
         "files": {"file": ("phuong-an.csv", _PLAN_FILE)},
@@ -304,7 +320,9 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:list_members": ("GET", "/api/v1/members"),
     "api:admit": ("POST", "/api/v1/members"),
     "api:get_member": ("GET", "/api/v1/members/{member_id}"),
-    "api:operate": ("POST", "/api/v1/members/{member_id}/operations/{op}"),
+    "api:operate_member": ("POST", "/api/v1/members/{member_id}/operations/{op}"),
+    "api:operate_unit": ("POST", "/api/v1/units/{code}/operations/{op}"),
+    "api:list_acts": ("GET", "/api/v1/operations"),
     "api:post_plan": ("POST", "/api/v1/reorg/plans"),
     "api:post_units_import": ("POST", "/api/v1/imports/units"),
     "api:post_members_import": ("POST", "/api/v1/imports/members"),

@@ -54,15 +54,40 @@ def _expect(**allowed: int) -> dict[str, int]:
     return base | allowed
 
 
-# Lifecycle operations: MANAGE_MEMBERS on the member's branch (officer of P, secretary of B).
+# Acts the authority rule set does not govern: MANAGE_MEMBERS on the member's branch (officer of
+# P, secretary of B).
 _MANAGE_MEMBERS = _expect(officer=OK, secretary=OK)
-# Reorganizations: MANAGE_UNITS on the unit (officer of P only).
-_MANAGE_UNITS = _expect(officer=OK)
+# Acts a committee above the branch decides (today: the commune C): the officer of P and the
+# committee member of C decide them; the secretary of B opens the same page to propose them.
+_DECIDED_ABOVE = _expect(officer=OK, committee=OK, secretary=OK)
+GOVERNED_MEMBER_OPS = {
+    "recognize",
+    "reject_recognition",
+    "transfer_out",
+    "transfer_out_of_system",
+    "strike_off",
+    "expel",
+    "leave",
+    "readmit",
+    "exempt",  # decided by the branch itself: C's committee member may record it too
+    "return",
+}
+# Reorganizations of B: decided by the committee directly above (C): officer and committee member.
+_DECIDED_BY_PARENT = _expect(officer=OK, committee=OK)
+# Creating a unit under B: decided by B's own committee (the secretary), or above it.
+_DECIDED_BY_ITSELF = _expect(officer=OK, committee=OK, secretary=OK)
 
 PAGES: dict[str, dict[str, Any]] = {
-    **{f"web:member_{op}": {"args": ["CAST-B1"], "expect": _MANAGE_MEMBERS} for op in MEMBER_OPS},
-    "web:unit_admit": {"args": ["B"], "expect": _MANAGE_MEMBERS},
-    **{f"web:unit_{op}": {"args": ["B"], "expect": _MANAGE_UNITS} for op in UNIT_OPS},
+    **{
+        f"web:member_{op}": {
+            "args": ["CAST-B1"],
+            "expect": _DECIDED_ABOVE if op in GOVERNED_MEMBER_OPS else _MANAGE_MEMBERS,
+        }
+        for op in MEMBER_OPS
+    },
+    "web:unit_admit": {"args": ["B"], "expect": _DECIDED_ABOVE},
+    "web:unit_create": {"args": ["B"], "expect": _DECIDED_BY_ITSELF},
+    **{f"web:unit_{op}": {"args": ["B"], "expect": _DECIDED_BY_PARENT} for op in UNIT_OPS[1:]},
     # Plan uploads: anyone holding MANAGE_UNITS somewhere (the outsider on their province).
     "web:reorg_plan": {"args": [], "expect": _expect(officer=OK, outsider=OK)},
     # Imports: anyone who may import units or members somewhere.

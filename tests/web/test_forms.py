@@ -189,7 +189,8 @@ def test_each_lifecycle_form_applies_and_is_audited(cast: Any, op: str) -> None:
     client = cast.client("officer")
     url = reverse(f"web:member_{op}", args=["CAST-B1"])
     assert client.get(url).status_code == 200
-    response = client.post(url, {**data, **extra(cast), "decision_number": f"QĐ-{op}"})
+    posted = {**data, **extra(cast), "decision_number": f"QĐ-{op}", "confirm": "1"}
+    response = client.post(url, posted)
     assert response.status_code == 302, response.content.decode()[-3000:]
     assert response["Location"] == reverse("web:member", args=["CAST-B1"])
     assert check(_member("CAST-B1"))
@@ -204,7 +205,7 @@ def test_each_lifecycle_form_applies_and_is_audited(cast: Any, op: str) -> None:
 
 
 def test_refusal_is_shown_and_nothing_is_written(cast: Any) -> None:
-    client = cast.client("secretary")
+    client = cast.client("committee")  # the commune committee decides recognition
     events = MemberEvent.objects.count()
     # Probation of CAST-B1 (from 01/03/2021) has not ended on 01/06/2021.
     response = client.post(
@@ -232,7 +233,7 @@ def test_bad_date_and_out_of_scope_unit_are_form_errors(cast: Any) -> None:
 
 
 def test_admit_on_a_branch_page(cast: Any) -> None:
-    client = cast.client("secretary")
+    client = cast.client("officer")
     url = reverse("web:unit_admit", args=["B"])
     response = client.post(
         url,
@@ -311,7 +312,9 @@ def test_merge_preview_writes_nothing_then_confirm_applies(cast: Any) -> None:
 
 def test_reorganization_refusal_in_preview(cast: Any) -> None:
     client = cast.client("officer")
-    response = client.post(reverse("web:unit_dissolve", args=["B"]), {"on": "01/07/2025"})
+    response = client.post(
+        reverse("web:unit_dissolve", args=["B"]), {"on": "01/07/2025", "decision_number": "9-QĐ"}
+    )
     assert response.status_code == 422
     body = response.content.decode()
     assert "Không thể giải thể «B» ngày 01/07/2025" in body
@@ -345,7 +348,7 @@ def test_each_reorganization_previews_then_applies(
         mops.transfer_out_of_system(_member("CAST-B2X"), on=D(2024, 1, 1))
     client = cast.client("officer")
     url = reverse(f"web:unit_{op}", args=[code])
-    post = {"on": "01/07/2025", **data}
+    post = {"on": "01/07/2025", "decision_number": f"QĐ-{op}", **data}
     spans = UnitSpan.objects.count()
     preview = client.post(url, post)
     assert preview.status_code == 200, preview.content.decode()[-2000:]
@@ -380,8 +383,11 @@ def test_action_buttons_on_unit_and_member_pages(cast: Any) -> None:
     body = cast.client("secretary").get(reverse("web:unit", args=["B"])).content.decode()
     assert reverse("web:unit_admit", args=["B"]) in body
     assert reverse("web:unit_merge", args=["B"]) not in body
+    # The commune committee decides B's reorganizations (the committee directly above B).
     body = cast.client("committee").get(reverse("web:unit", args=["B"])).content.decode()
-    assert 'id="unit-actions"' not in body
+    assert reverse("web:unit_merge", args=["B"]) in body
+    body = cast.client("committee").get(reverse("web:unit", args=["C"])).content.decode()
+    assert reverse("web:unit_merge", args=["C"]) not in body  # decided by the province
     body = cast.client("secretary").get(reverse("web:member", args=["CAST-B1"])).content.decode()
     assert reverse("web:member_strike_off", args=["CAST-B1"]) in body
     assert reverse("web:member_recognize", args=["CAST-B1"]) in body  # probationary

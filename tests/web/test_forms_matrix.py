@@ -6,7 +6,8 @@ from typing import Any
 
 from django.urls import reverse
 
-from coso.web.forms_views import MEMBER_OPERATIONS, UNIT_OPERATIONS, form_urlpatterns
+from coso.authority.catalogue import MEMBER_OPERATIONS, UNIT_OPERATIONS
+from coso.web.forms_views import form_urlpatterns
 from tests.web import matrix_forms
 from tests.web.matrix_forms import PAGES
 

@@ -1,0 +1,172 @@
+"""Reads of members for the pages and the API alike: the search, and one member's record.
+
+Both front ends call these with what the one scope (coso.authority.scope, a layer above this
+app) allows the reader: the members they may see, whether they may see sensitive data. So what
+a reader finds and sees (the sensitive fields and the health grounds of an exemption in
+particular) does not depend on the channel. Objects passed in are already checked against the
+scope (404 otherwise).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from coso.audit.log import record_sensitive_view
+from coso.core.dates import today
+from coso.core.models import Decision
+from coso.members.models import IN_PARTY, Member, MemberEvent, MemberEventKind
+from coso.members.operations import fold
+from coso.units.models import Unit, UnitSpan
+from coso.units.queries import subtree_spans
+
+STATUS_ACTIVE = "active"  # probationary and official members
+STATUS_ALL = "all"
+
+# Detail keys that are sensitive in any event (national ID, ethnicity, religion, health: sensitive
+# personal data under Decree 13/2023).
+SENSITIVE_DETAILS = frozenset({"national_id", "ethnicity", "religion", "health", "illness_months"})
+# An exemption's grounds are the member's health (old age and weak health, or a long illness);
+# the exemption itself (the event, the badge) stays visible.
+EXEMPTION_GROUNDS = frozenset({"reason", "reason_text", "age", "illness_months"})
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def search_members(
+    visible: QuerySet[Member],
+    *,
+    text: str = "",
+    unit: Unit | None = None,
+    status: str = STATUS_ACTIVE,
+    exempt: bool | None = None,
+    in_transit: bool | None = None,
+) -> QuerySet[Member]:
+    """Of the members the reader may see (`visible`), those asked for, in Vietnamese order
+    (given name first).
+
+    `text` matches every word of the name without diacritics in any order, or the exact member
+    id; `unit` keeps members whose home is in the unit's subtree today (none if the unit does
+    not exist today); `status` is a MemberStatus, STATUS_ACTIVE ("" too) or STATUS_ALL. Every
+    condition is a semi-join or an indexed column: nothing grows with the size of the tree.
+    """
+    members = visible
+    if unit is not None:
+        day = today()
+        span = UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day).first()
+        if span is None:
+            return members.none()
+        members = members.filter(home_unit__in=subtree_spans(span, day).values("unit_id"))
+    if status in ("", STATUS_ACTIVE):
+        members = members.filter(status__in=IN_PARTY)
+    elif status != STATUS_ALL:
+        members = members.filter(status=status)
+    if exempt is not None:
+        members = members.filter(exempt=exempt)
+    if in_transit is not None:
+        members = members.filter(in_transit=in_transit)
+    text = text.strip()
+    words = fold(text).split()
+    if words:
+        by_name = Q()
+        for word in words:
+            by_name &= Q(search_name__contains=word)
+        members = members.filter(by_name | Q(member_id=text))
+    return members.select_related("home_unit").order_by("sort_key", "member_id")
+
+
+# --- one member -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class HistoryEvent:
+    """One event of a member's history, its details cut to what the reader may see."""
+
+    kind: str
+    effective_on: dt.date
+    decided_on: dt.date | None
+    decision: Decision | None
+    unit: Unit | None
+    other_unit: Unit | None
+    details: dict[str, Any]
+
+    @property
+    def kind_label(self) -> str:
+        try:
+            return str(MemberEventKind(self.kind).label)
+        except ValueError:
+            return self.kind
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberRecord:
+    member: Member
+    # National ID, ethnicity and religion; None when the reader may not see them.
+    sensitive: dict[str, str] | None
+    history: list[HistoryEvent]
+
+
+def visible_details(kind: str, details: dict[str, Any], sensitive: bool) -> dict[str, Any]:
+    """An event's details as a reader with (or without) the sensitive right may see them."""
+    if sensitive:
+        return dict(details)
+    hidden = SENSITIVE_DETAILS | (EXEMPTION_GROUNDS if kind == MemberEventKind.EXEMPT else set())
+
+    def cut(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: cut(v) for k, v in value.items() if k not in hidden}
+        if isinstance(value, list):
+            return [cut(v) for v in value]
+        return value
+
+    cleaned: dict[str, Any] = cut(details)
+    return cleaned
+
+
+def member_history(member: Member, *, sensitive: bool) -> list[HistoryEvent]:
+    """Every event of the member, oldest first (one query)."""
+    events = (
+        MemberEvent.objects.filter(member=member)
+        .select_related("decision", "unit", "other_unit")
+        .order_by("effective_on", "id")
+    )
+    return [
+        HistoryEvent(
+            kind=e.kind,
+            effective_on=e.effective_on,
+            decided_on=e.decided_on,
+            decision=e.decision,
+            unit=e.unit,
+            other_unit=e.other_unit,
+            details=visible_details(e.kind, e.details or {}, sensitive),
+        )
+        for e in events
+    ]
+
+
+def read_member(member: Member, *, sensitive: bool, reader: Any) -> MemberRecord:
+    """The member with their history, as this reader may see them.
+
+    Sensitive fields and health grounds only when `sensitive` (the scope's VIEW_SENSITIVE on the
+    member); showing them is one `view_sensitive` audit entry per read (`reader`: the request,
+    which gives the address, or the user).
+    """
+    if sensitive:
+        record_sensitive_view(reader, member)
+    return MemberRecord(
+        member=member,
+        sensitive=(
+            {
+                "national_id": member.national_id,
+                "ethnicity": member.ethnicity,
+                "religion": member.religion,
+            }
+            if sensitive
+            else None
+        ),
+        history=member_history(member, sensitive=sensitive),
+    )
