@@ -17,6 +17,8 @@ from coso.authority.models import Proposal, ProposalEvent, ProposalStatus
 from coso.authority.proposals import SENSITIVE_PARAMS
 from coso.authority.scope import Action, scope_of
 from coso.core.dates import today
+from coso.members.models import Member
+from coso.units.models import Unit
 
 _RELATED = ("member", "unit", "proposer", "decider", "decision", "filed_by", "decided_by")
 MAX_ID = 2**63 - 1
@@ -59,6 +61,13 @@ def inbox_counts(user: Any) -> InboxCounts:
         pending=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today()))
     )
     return InboxCounts(pending=counts["pending"], overdue=counts["overdue"])
+
+
+def proposals_about(user: Any, subject: Member | Unit) -> QuerySet[Proposal]:
+    """The proposals on a member or unit that the user may see, newest first (for the member's
+    and the unit's pages: a pending strike-off shows there until it is decided)."""
+    field = "member" if isinstance(subject, Member) else "unit"
+    return proposals_visible_to(user).filter(**{field: subject}).order_by("-filed_at", "-pk")
 
 
 def get_proposal_for_user(user: Any, proposal_id: int | str) -> Proposal:

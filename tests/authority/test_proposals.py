@@ -20,6 +20,7 @@ from coso.authority.queries import (
     get_proposal_for_user,
     inbox,
     inbox_counts,
+    proposals_about,
     proposals_visible_to,
     shown_params,
 )
@@ -148,6 +149,9 @@ def test_who_sees_a_proposal(cast: Cast) -> None:
     assert list(inbox(cast.committee)) == [proposal]
     assert list(inbox(cast.officer)) == [proposal]
     assert list(inbox(cast.secretary)) == []  # B's secretary proposes; C decides
+    assert list(proposals_about(cast.secretary, cast.members["b2"])) == [proposal]
+    assert not proposals_about(cast.secretary, cast.members["b1"]).exists()
+    assert not proposals_about(cast.outsider, cast.members["b2"]).exists()
 
 
 def test_overdue_proposals_come_first_and_are_counted(cast: Cast) -> None:
