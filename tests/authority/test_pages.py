@@ -195,3 +195,15 @@ def test_the_proposal_page_reads_in_english(cast: Cast) -> None:
     assert f"Proposal no. {proposal.pk}" in text
     assert "7 in favour, 1 against, 0 abstaining" in " ".join(text.split())
     assert "Decide the proposal" in text and "Awaiting decision" in text
+
+
+def test_a_pending_proposal_shows_on_the_members_page_to_both_sides(cast: Cast) -> None:
+    proposal = file_strike_off(cast, "b1")
+    url = reverse("web:member", args=["CAST-B1"])
+    link = reverse("authority:proposal", args=[proposal.pk])
+    for role in ("secretary", "committee", "officer"):
+        body = cast.client(role).get(url).content.decode()
+        assert 'id="about-proposals"' in body and link in body, role
+    # The member reads their own record, not the committee's files about it.
+    body = cast.client("member").get(url).content.decode()
+    assert 'id="about-proposals"' not in body
