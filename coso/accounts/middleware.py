@@ -25,7 +25,7 @@ class TotpRequiredMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()
             and not self._open(request)
             and totp_required(user, request.session)
         ):

@@ -70,7 +70,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
         return _redirect_keeping_next(request, "totp-verify")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)  # type: ignore[misc]
+        device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):

@@ -6,8 +6,9 @@ from typing import Any, Literal
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 from pydantic import Field
 
 from coso.api.common import (
