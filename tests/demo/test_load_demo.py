@@ -75,6 +75,7 @@ def _cli_json(*args: str) -> dict:
     return json.loads(out.getvalue())
 
 
+@pytest.mark.slow
 def test_the_demo_reproduces_the_seed_figures(tmp_path, monkeypatch):
     monkeypatch.setenv("COSO_ADMIN_PASSWORD", "demo-password-for-tests")
     out = io.StringIO()
