@@ -6,8 +6,11 @@ COSO := $(VENV)/bin/coso
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers: one per core (`make test PYTEST_WORKERS=0` runs in a single process).
+PYTEST_WORKERS ?= auto
 
-.PHONY: demo test venv lint typecheck migrations-check pytest bench clean screenshots
+.PHONY: demo test test-fast venv lint lint-imports typecheck migrations-check pytest bench clean \
+	screenshots
 
 $(UV):
 	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -40,9 +43,18 @@ migrations-check: venv
 	$(PY) manage.py makemigrations --check --dry-run
 
 pytest: venv node_modules/axe-core/axe.min.js
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
 test: lint typecheck migrations-check pytest
+
+# The loop while working (under 2 minutes on 2 cores): lint, types, and every test but the ones
+# marked slow (demo load, schemathesis fuzzing) or browser (Chromium); `make test` runs them all.
+test-fast: lint typecheck
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow and not browser"
+
+# The layer contract ([tool.importlinter] in pyproject.toml); not yet part of `make test`.
+lint-imports: venv
+	$(VENV)/bin/lint-imports
 
 # PNGs of the main pages (desktop and phone) in docs/screenshots/, from a temporary database.
 screenshots: venv

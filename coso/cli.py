@@ -31,7 +31,8 @@ Usage: coso COMMAND [ARGS...]   (coso COMMAND --help for details)
   serve [--host H] [--port P]  run the web application (gunicorn, static files, task worker)
   token create USERNAME        make an API token (printed alone on the last line)
   token revoke USERNAME        revoke a user's API tokens
-  ensure-admin                 create or reset the demo accounts and print them
+  ensure-admin                 demo database: (re)set the demo accounts and print them;
+                               otherwise: create `admin` with a one-time password
   sync-snapshots [--since D]   rewrite today's status of members whose dated changes took effect
 """
 

@@ -20,5 +20,8 @@ END $$;
 SQL
 $AS_PG psql -q -tc "SELECT 1 FROM pg_database WHERE datname = 'coso'" | grep -q 1 \
     || $AS_PG createdb -O coso coso
-# A test database left by an interrupted run would make pytest-django's CREATE DATABASE fail.
-$AS_PG dropdb --if-exists --force test_coso
+# A test database left by an interrupted run would make pytest-django's CREATE DATABASE fail;
+# under pytest-xdist each worker has its own (test_coso_gw0, test_coso_gw1, ...).
+for db in $($AS_PG psql -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'test\_coso%'"); do
+    $AS_PG dropdb --if-exists --force "$db"
+done

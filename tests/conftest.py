@@ -1,6 +1,17 @@
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["tests.cast"]
+
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the Chromium tests, so that `make test-fast` can leave them out by marker."""
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,8 @@ The expected answers live next to the code that serves them:
 - tests/web/matrix_pages.py (read pages), tests/web/matrix_forms.py (forms, previews, imports)
   and tests/meetings/matrix_{pages,me,reports}.py (branch activities), all `PAGES = {url_name: {"args": [...], "expect": {role: status}, ...}}`;
 - tests/api/matrix_api.py (JSON API);
-- ACCOUNT_ROUTES below, for the few routes that no other matrix owns (login, logout, 2FA, language).
+- ACCOUNT_ROUTES below, for the few routes that no other matrix owns (login, logout, 2FA, password,
+  language).
 
 A route of the URL configuration without an entry in one of them fails
 `test_every_route_has_an_entry`, naming the route, so that no new page or endpoint can ship
@@ -62,6 +63,12 @@ ACCOUNT_ROUTES: dict[str, dict[str, Any]] = {
         "args": [],
         # Logged-in users without a confirmed authenticator are sent on to the setup page.
         "expect": {**dict.fromkeys(_LOGGED_IN, REDIRECT), "anonymous": REDIRECT},
+    },
+    "password-change": {
+        "args": [],
+        # Everyone logged in may change their own password; it is the only page an account
+        # holding a one-time password may see (tests/accounts/test_demo_accounts.py).
+        "expect": {**dict.fromkeys(_LOGGED_IN, OK), "anonymous": REDIRECT},
     },
     "set_language": {
         "args": [],

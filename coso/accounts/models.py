@@ -62,6 +62,10 @@ class Account(models.Model):
         blank=True,
         related_name="account",
     )
+    # Set on an account created with a password someone else saw (the first `admin`, printed by
+    # `coso ensure-admin`); PasswordChangeRequiredMiddleware holds the user on the password
+    # change page until they choose their own.
+    must_change_password = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.user} → {self.member or '—'}"
@@ -94,6 +98,9 @@ class SiteSettings(models.Model):
         default=False,
         help_text="Bắt buộc cán bộ tổ chức dùng mã xác thực hai lớp (TOTP).",
     )
+    # Set only by `coso load-demo`: the demo logins (one shared password, roles on real unit
+    # codes) are made only where this is true, never on a database of real units.
+    demo_database = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = "Cài đặt bảo mật"

@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("2fa/setup/", views.totp_setup, name="totp-setup"),
     path("2fa/verify/", views.totp_verify, name="totp-verify"),
+    path("password/", views.PasswordChangeView.as_view(), name="password-change"),
 ]

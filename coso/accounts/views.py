@@ -1,13 +1,17 @@
-"""Login, logout and the TOTP second factor (enrol with a QR code, then verify)."""
+"""Login, logout, the forced password change and the TOTP second factor (enrol with a QR code,
+then verify)."""
 
 from __future__ import annotations
 
 import base64
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,6 +25,8 @@ from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from coso.accounts.middleware import MUST_CHANGE_PASSWORD
+from coso.accounts.models import Account
 from coso.accounts.otp import qr_svg
 from coso.audit.log import record_write
 
@@ -32,6 +38,38 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+def note_forced_password_change(
+    sender: Any, request: HttpRequest, user: Any, **kwargs: Any
+) -> None:
+    """At login: remember in the session that this account must choose its own password."""
+    if Account.objects.filter(user=user, must_change_password=True).exists():
+        request.session[MUST_CHANGE_PASSWORD] = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+
+    def get_success_url(self) -> str:
+        return _next_url(self.request)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["next"] = _next_url(self.request)
+        context["forced"] = bool(self.request.session.get(MUST_CHANGE_PASSWORD))
+        return context
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.user
+        Account.objects.filter(user=user, must_change_password=True).update(
+            must_change_password=False
+        )
+        self.request.session.pop(MUST_CHANGE_PASSWORD, None)
+        record_write(self.request, "account.password_change", "user:" + user.get_username())
+        messages.success(self.request, _("Đã đổi mật khẩu."))
+        return response
 
 
 class TokenForm(forms.Form):
@@ -70,7 +108,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
         return _redirect_keeping_next(request, "totp-verify")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)  # type: ignore[misc]
+        device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):

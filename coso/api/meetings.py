@@ -15,9 +15,10 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from ninja import File, Path, Query, Router, Schema, Status
+from ninja import Path, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
+from ninja.params.functions import File, Query
 
 from coso.api.common import MAX_PAGE_SIZE, PAGE_SIZE, Pages, caller, require_manager, scope
 from coso.api.errors import ApiError, field_error

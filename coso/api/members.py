@@ -3,8 +3,9 @@
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Router, Schema
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 from pydantic import Field
 
 from coso.api.common import (

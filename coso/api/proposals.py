@@ -10,8 +10,9 @@ from typing import Annotated, Any, Literal
 
 from django.db.models import Q
 from django.http import Http404, HttpRequest
-from ninja import Path, Query, Router, Schema
+from ninja import Path, Router, Schema
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 from pydantic import Field
 
 from coso.api.common import (
@@ -223,9 +224,9 @@ def decide_proposal(
     proposal = queries.get_proposal_for_user(user, proposal_id)
     if not ops.can_decide(user, proposal):
         raise Http404("Không tìm thấy đề nghị.")
-    if payload.outcome == ProposalStatus.APPROVED and not payload.decision_number.strip():
+    if payload.outcome == "approved" and not payload.decision_number.strip():
         raise field_error("decision_number", "Cần số quyết định để chấp thuận.")
-    if payload.outcome != ProposalStatus.APPROVED and not payload.reason.strip():
+    if payload.outcome != "approved" and not payload.reason.strip():
         raise field_error("reason", "Cần ghi lý do không chấp thuận hoặc trả lại.")
     try:
         decided = ops.decide_proposal(

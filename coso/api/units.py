@@ -5,8 +5,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Router, Schema
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 from pydantic import Field
 
 from coso.api.common import (

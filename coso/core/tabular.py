@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from tqdm import tqdm
 
@@ -119,7 +119,7 @@ def sort_errors(errors: list[RowError], columns: Sequence[str]) -> list[RowError
     return sorted(errors, key=lambda e: (e.row, order.get(e.column, len(order)), e.reason))
 
 
-def _fail(name: str, reason: str) -> Any:
+def _fail(name: str, reason: str) -> NoReturn:
     raise RowErrors([RowError(name, 0, "", reason)])
 
 

@@ -730,7 +730,8 @@ def _plus_12_months(days: np.ndarray) -> np.ndarray:
     result = (month + 12).astype("datetime64[D]") + offset
     overflow = result.astype("datetime64[M]") != month + 12
     result[overflow] = (month[overflow] + 13).astype("datetime64[D]") - np.timedelta64(1, "D")
-    return result.astype(np.int64)
+    days_out: np.ndarray = result.astype(np.int64)
+    return days_out
 
 
 def _weighted(rng: np.random.Generator, table: list[tuple[str, int]], n: int) -> list[str]:

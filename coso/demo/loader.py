@@ -24,6 +24,7 @@ from coso.core.dates import FAR_FUTURE, add_months, today
 from coso.core.errors import CosoError
 from coso.core.models import get_decision
 from coso.core.tabular import progress_bar
+from coso.demo.accounts import mark_demo_database
 from coso.demo.quangbinh import (
     BORDER_GUARD,
     EXPECTED,
@@ -389,6 +390,7 @@ def load_demo(
     report.steps = len(timeline)
     report.reform_plan = directory / "2025-07-01-sap-xep-tinh-quang-tri.csv"
     report.figures, report.mismatches = demo_figures()
+    mark_demo_database()
     report.seconds = time.monotonic() - started
     return report
 

@@ -103,7 +103,7 @@ class PeopleFactory:
 
     def pick(self, weighted: list[tuple[str, int]]) -> str:
         values, weights = zip(*weighted, strict=True)
-        return self.rng.choices(values, weights=weights)[0]
+        return str(self.rng.choices(values, weights=weights)[0])
 
     def given_name(self, gender: str) -> str:
         if gender == "male":

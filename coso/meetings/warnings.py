@@ -338,8 +338,8 @@ def meeting_figures(
         )
         .values_list(*fields, "n_expected", "n_present")
     )
-    rows += [tuple(r) for r in held]  # type: ignore[misc]
-    return rows  # type: ignore[return-value]
+    rows += [tuple(r) for r in held]
+    return rows
 
 
 def low_attendance(

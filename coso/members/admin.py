@@ -4,7 +4,7 @@ from coso.core.history_admin import HistoryAdmin
 from coso.members.models import Member, MemberEvent, MemberSpan
 
 
-class MemberSpanInline(admin.TabularInline):
+class MemberSpanInline(admin.TabularInline):  # type: ignore[type-arg]
     model = MemberSpan
     fk_name = "member"
     fields = ["valid_from", "valid_to", "unit", "group", "status", "exempt", "in_transit"]

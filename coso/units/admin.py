@@ -4,7 +4,7 @@ from coso.core.history_admin import HistoryAdmin
 from coso.units.models import Unit, UnitEvent, UnitSpan
 
 
-class UnitSpanInline(admin.TabularInline):
+class UnitSpanInline(admin.TabularInline):  # type: ignore[type-arg]
     model = UnitSpan
     fk_name = "unit"
     fields = ["valid_from", "valid_to", "name", "kind", "parent", "tags"]

@@ -11,6 +11,8 @@ from playwright.sync_api import Browser, sync_playwright
 
 from tests.browser.chromium import DESKTOP, ChromiumMissing, launch, new_browser_context
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:

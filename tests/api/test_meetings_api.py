@@ -666,6 +666,7 @@ def fuzz_env(cast: Cast) -> Iterator[tuple[str, list[int]]]:
         signals.request_finished.connect(close_old_connections)
 
 
+@pytest.mark.slow
 @_fuzzed.parametrize()
 @settings(
     max_examples=3,

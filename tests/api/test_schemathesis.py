@@ -19,6 +19,10 @@ from tests.cast import Cast
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
+# Fuzzing every endpoint takes a while: left out of `make test-fast`, run by `make test`.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture
 def keep_connection() -> Iterator[None]:
     """Calls go through the real WSGI handler, whose request signals close the database

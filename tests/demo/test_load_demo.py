@@ -21,6 +21,7 @@ from django.db.models import Count, OuterRef, Subquery
 from coso.accounts.models import Account, Role, RoleKind
 from coso.core.dates import add_months, today, working_days_between
 from coso.core.rules import rule
+from coso.demo.accounts import is_demo_database
 from coso.demo.geography import legacy_units, reform_mapping
 from coso.demo.quangbinh import (
     BORDER_GUARD,
@@ -74,6 +75,7 @@ def _cli_json(*args: str) -> dict:
     return json.loads(out.getvalue())
 
 
+@pytest.mark.slow
 def test_the_demo_reproduces_the_seed_figures(tmp_path, monkeypatch):
     monkeypatch.setenv("COSO_ADMIN_PASSWORD", "demo-password-for-tests")
     out = io.StringIO()
@@ -323,6 +325,12 @@ def _check_accounts(printed: str, now: dt.date) -> None:
     officer = Role.objects.get(user__username="tochuc.quangbinh")
     assert officer.kind == RoleKind.ORG_OFFICER and officer.unit.code == PROVINCE
     assert get_user_model().objects.get(username="admin").check_password("demo-password-for-tests")
+    # The database is marked as the demo, so `coso ensure-admin` (make demo) resets all five.
+    assert is_demo_database()
+    again = io.StringIO()
+    call_command("ensure_admin", stdout=again)
+    for name in ("admin", "tochuc.quangbinh", "bithu.hoanlao", "bithu.chibo", "dangvien"):
+        assert f"  {name} / mật khẩu: demo-password-for-tests" in again.getvalue()
 
 
 def _check_meetings(now: dt.date) -> None:

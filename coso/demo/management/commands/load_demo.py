@@ -8,9 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from coso.accounts.demo_accounts import create_demo_accounts, demo_password, describe
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
+from coso.demo.accounts import create_demo_accounts, demo_password, describe
 from coso.demo.geography import reform_mapping
 from coso.demo.loader import DEFAULT_SEED, LoadReport, database_has_units, load_demo
 from coso.demo.quangbinh import (

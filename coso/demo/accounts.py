@@ -1,4 +1,9 @@
-"""The demo logins: one per role on the Quảng Bình demo data, all with the same password."""
+"""The demo logins: one per role on the Quảng Bình demo data, all with the same password.
+
+Only on a database that `coso load-demo` built and marked (`is_demo_database`): the units
+`44` and `19111` they act on are real province and commune codes, so on any other database
+these accounts would be working logins into real data.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from coso.accounts.models import Account, Role, RoleKind
+from coso.accounts.models import Account, Role, RoleKind, SiteSettings
 from coso.core.dates import today
 from coso.members.models import IN_PARTY, Member, PositionRole
 from coso.units.models import HOME_KINDS, Unit, UnitSpan
@@ -27,6 +32,15 @@ DEMO_ACCOUNTS = {
     "bithu.chibo": "bí thư chi bộ / branch secretary",
     "dangvien": "đảng viên / member",
 }
+
+
+def mark_demo_database() -> None:
+    """Record that this database holds the demo (called by `load_demo`, in its transaction)."""
+    SiteSettings.objects.update_or_create(pk=1, defaults={"demo_database": True})
+
+
+def is_demo_database() -> bool:
+    return SiteSettings.objects.filter(pk=1, demo_database=True).exists()
 
 
 def demo_password() -> str:
