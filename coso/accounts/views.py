@@ -22,7 +22,7 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coso.accounts.otp import qr_svg
-from coso.audit.log import record_write
+from coso.audit.log import AuditAction, record_write
 
 
 class LoginView(auth_views.LoginView):
@@ -78,7 +78,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
             device.save()
             TOTPDevice.objects.filter(user=user, confirmed=False).delete()
             otp_login(request, device)
-            record_write(request, "account.totp_enrol", "user:" + user.get_username())
+            record_write(request, AuditAction.TOTP_ENROL, f"auth.user:{user.pk}")
             return HttpResponseRedirect(_next_url(request))
         form.add_error("token", _("Mã không đúng hoặc đã hết hạn; hãy thử mã mới."))
     secret = base64.b32encode(device.bin_key).decode()

@@ -29,7 +29,7 @@ from coso.api.schemas import (
     Operation,
     OperationIn,
 )
-from coso.audit.log import record_sensitive_view, record_write
+from coso.audit.log import AuditAction, record_sensitive_view, record_write
 from coso.authority.scope import Action, get_member_for_user, get_unit_for_user
 from coso.core.dates import today
 from coso.core.models import get_decision
@@ -250,7 +250,7 @@ def admit(request: HttpRequest, payload: AdmitIn) -> Status[dict[str, Any]]:
     before = member_facts(existing) if existing is not None else None
     with transaction.atomic():
         member = _admit(payload, branch, group, introducers)
-        record_write(request, "api.member.admit", member, before, member_facts(member), branch)
+        record_write(request, AuditAction.ADMIT, member, before, member_facts(member), branch)
     return Status(201, member_detail(request, member))
 
 
@@ -287,6 +287,14 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "temporary-transfer": ("host_unit",),
     "exempt": ("reason",),
     "strike-off": ("reason",),
+}
+
+
+# The audit names the act with the operation catalogue's slug, whatever the URL says.
+_AUDIT_NAMES = {
+    "not-recognize": AuditAction.REJECT_RECOGNITION,
+    "temporary-transfer": AuditAction.TEMPORARY_START,
+    "temporary-return": AuditAction.TEMPORARY_END,
 }
 
 
@@ -388,7 +396,7 @@ def operate(
         member = Member.objects.select_related("home_unit").get(pk=member.pk)
         record_write(
             request,
-            f"api.member.{op}",
+            _AUDIT_NAMES.get(op) or AuditAction(op.replace("-", "_")),
             member,
             before,
             member_facts(member) | {"on": payload.on.isoformat()},

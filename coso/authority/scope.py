@@ -19,6 +19,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from coso.accounts.models import Account, Role, RoleKind
+from coso.audit.models import AuditEntry
 from coso.core.dates import today
 from coso.members.models import Member, MemberSpan
 from coso.units.models import Unit, UnitEvent, UnitEventKind, UnitSpan
@@ -289,3 +290,13 @@ def get_member_for_user(user: Any, member_id: str, action: Action = Action.VIEW)
     if member is None:
         raise Http404("Không tìm thấy đảng viên.")
     return member
+
+
+def audit_entries_for(user: Any) -> QuerySet[AuditEntry]:
+    """Entries the user may read: everything for admins, their VIEW_AUDIT subtree otherwise."""
+    scope = scope_of(user)
+    if scope.is_admin:
+        return AuditEntry.objects.all()
+    if not scope.reaches:
+        return AuditEntry.objects.none()
+    return AuditEntry.objects.filter(unit__in=scope.units(Action.VIEW_AUDIT).values("pk"))

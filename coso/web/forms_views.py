@@ -31,7 +31,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coso.audit.log import record_write
+from coso.audit.log import Actor, AuditAction, record_write
 from coso.authority.scope import (
     GRANTS,
     Action,
@@ -615,7 +615,7 @@ def _apply(
         if form.cleaned_data.get("decision_number"):
             after["decision"] = form.cleaned_data["decision_number"]
         after["on"] = on
-        record_write(request, op.slug, target, before, after, unit)
+        record_write(request, AuditAction(op.slug), target, before, after, unit)
     messages.success(request, _("Đã ghi: %(op)s, ngày %(day)s.") % {"op": op.title, "day": fmt(on)})
     return redirect(location)
 
@@ -694,7 +694,7 @@ def plan_scope_errors(user: Any, file: Path) -> list[RowError]:
     return errors
 
 
-def _run_plan(user: Any, file: Path, form: Any, dry_run: bool) -> Any:
+def _run_plan(user: Any, file: Path, form: Any, dry_run: bool, actor: Actor | None = None) -> Any:
     errors = plan_scope_errors(user, file)
     if errors:
         raise RowErrors(errors)
@@ -705,6 +705,7 @@ def _run_plan(user: Any, file: Path, form: Any, dry_run: bool) -> Any:
         decision_date=form.cleaned_data.get("decision_date"),
         dry_run=dry_run,
         progress=False,
+        actor=actor,
     )
 
 
@@ -723,22 +724,8 @@ def reorg_plan(request: HttpRequest) -> HttpResponse:
         token = str(confirm.cleaned_data["token"])
         file = Path(kept[token])
         try:
-            with transaction.atomic():
-                report = _run_plan(request.user, file, confirm, dry_run=False)
-                record_write(
-                    request,
-                    "reorg_plan",
-                    f"units.plan:{file.name}",
-                    None,
-                    {
-                        "file": file.name,
-                        "on": report.on,
-                        "decision": report.decision,
-                        "summary": report.summary(),
-                        "lines": report.lines[:PREVIEW_LIMIT],
-                    },
-                    scope.home_unit(),
-                )
+            actor = Actor.of(request, unit=scope.home_unit())
+            report = _run_plan(request.user, file, confirm, dry_run=False, actor=actor)
         except RowErrors as exc:
             context["row_errors"] = exc.errors
         except CosoError as exc:

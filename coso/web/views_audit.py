@@ -1,6 +1,6 @@
 """The audit trail page: officers read the entries of their subtree; nothing here writes.
 
-Visibility is decided by coso.audit.log.audit_for_user (VIEW_AUDIT of coso.authority.scope);
+Visibility is decided by coso.authority.scope.audit_entries_for (VIEW_AUDIT of coso.authority.scope);
 a user holding that right on no unit gets 404, as for every page they cannot use.
 """
 
@@ -20,9 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from coso.audit.log import audit_for_user
 from coso.audit.models import AuditEntry
-from coso.authority.scope import GRANTS, Action, Scope, scope_of
+from coso.authority.scope import GRANTS, Action, Scope, audit_entries_for, scope_of
 from coso.core.dates import parse_date, today
 from coso.units.models import Unit, UnitSpan
 from coso.units.queries import subtree_range
@@ -157,7 +156,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     entries: QuerySet[AuditEntry] = AuditEntry.objects.none()
     if not error and (form.is_valid() or not form.is_bound):
         entries = filter_entries(
-            audit_for_user(request.user),
+            audit_entries_for(request.user),
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             action=data.get("action", ""),

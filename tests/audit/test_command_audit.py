@@ -20,13 +20,17 @@ def test_imports_and_plans_from_the_command_line_are_in_the_audit_trail(tmp_path
     call_command("reorg_apply", str(plan), "--on", "2020-01-01", "--decision", "1/QĐ", "--dry-run")
     call_command("reorg_apply", str(plan), "--on", "2020-01-01", "--decision", "1/QĐ")
 
-    entries = list(AuditEntry.objects.order_by("id").values_list("action", "username", "target_id"))
+    entries = list(
+        AuditEntry.objects.order_by("id").values_list("action", "channel", "username", "target_id")
+    )
     # The dry run wrote nothing, so it is not in the trail.
-    assert [(a, t) for a, _u, t in entries] == [
-        ("units_import", str(units)),
-        ("reorg_apply", str(plan)),
+    assert [(a, c, t) for a, c, _u, t in entries] == [
+        ("import_units", "cli", "units.csv"),
+        ("reorg_plan", "cli", "plan.csv"),
     ]
-    assert all(user.startswith("cli:") for _a, user, _t in entries)
+    assert all(user.startswith("cli:") for _a, _c, user, _t in entries)
+    # Filed under the unit the plan names, so the officers of that subtree read it too.
+    assert AuditEntry.objects.get(action="reorg_plan").unit == Unit.objects.get(code="P9")
 
 
 def test_a_refused_import_leaves_no_audit_entry(tmp_path):
