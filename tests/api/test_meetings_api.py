@@ -172,7 +172,9 @@ def test_plan_attend_resolve_close_and_amend_through_the_api(cast: Cast, as_role
         "meeting_close",
         "meeting_amend",
     ]
-    entries = list(AuditEntry.objects.filter(action__startswith="meeting_", channel="api").order_by("id"))
+    entries = list(
+        AuditEntry.objects.filter(action__startswith="meeting_", channel="api").order_by("id")
+    )
     assert [e.action for e in entries] == actions
     assert {(e.username, e.unit_id, e.target_id) for e in entries} == {
         ("cast.secretary", cast.B.pk, str(mid))

@@ -44,7 +44,9 @@ def test_write_entry_has_user_ip_before_after(cast: Cast) -> None:
 
 
 def test_write_from_a_user_without_request_and_string_target(cast: Cast) -> None:
-    entry = record_write(cast.officer, AuditAction.REORG_PLAN, "plan:abc-123", None, {"n": 3}, unit=cast.P)
+    entry = record_write(
+        cast.officer, AuditAction.REORG_PLAN, "plan:abc-123", None, {"n": 3}, unit=cast.P
+    )
     assert (entry.ip, entry.username, entry.target_type, entry.target_id) == (
         None,
         "cast.officer",
