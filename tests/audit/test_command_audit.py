@@ -44,3 +44,15 @@ def test_a_refused_import_leaves_no_audit_entry(tmp_path):
         call_command("units_import", str(bad), "--no-progress")
     assert not AuditEntry.objects.exists()
     assert Unit.objects.count() == 1
+
+
+def test_token_commands_are_in_the_audit_trail(cast):
+    call_command("token_create", "cast.officer", "--name", "máy chủ")
+    call_command("token_revoke", "cast.officer", "--name", "máy chủ")
+    call_command("token_revoke", "cast.officer", "--name", "máy chủ")  # nothing left: no entry
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert [(e.action, e.channel, e.target_id) for e in entries] == [
+        ("token_create", "cli", str(cast.officer.pk)),
+        ("token_revoke", "cli", str(cast.officer.pk)),
+    ]
+    assert entries[1].after == {"name": "máy chủ", "revoked": 1}
