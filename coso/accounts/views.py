@@ -28,7 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from coso.accounts.middleware import MUST_CHANGE_PASSWORD
 from coso.accounts.models import Account
 from coso.accounts.otp import qr_svg
-from coso.audit.log import record_write
+from coso.audit.log import AuditAction, record_write
 
 
 class LoginView(auth_views.LoginView):
@@ -67,7 +67,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             must_change_password=False
         )
         self.request.session.pop(MUST_CHANGE_PASSWORD, None)
-        record_write(self.request, "account.password_change", "user:" + user.get_username())
+        record_write(self.request, AuditAction.PASSWORD_CHANGE, "user:" + user.get_username())
         messages.success(self.request, _("Đã đổi mật khẩu."))
         return response
 
@@ -116,7 +116,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
             device.save()
             TOTPDevice.objects.filter(user=user, confirmed=False).delete()
             otp_login(request, device)
-            record_write(request, "account.totp_enrol", "user:" + user.get_username())
+            record_write(request, AuditAction.TOTP_ENROL, f"auth.user:{user.pk}")
             return HttpResponseRedirect(_next_url(request))
         form.add_error("token", _("Mã không đúng hoặc đã hết hạn; hãy thử mã mới."))
     secret = base64.b32encode(device.bin_key).decode()

@@ -10,7 +10,6 @@ while: 100 000 members take tens of seconds.
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import File, Router
 from ninja.files import UploadedFile
@@ -19,7 +18,7 @@ from coso.api.common import require_action
 from coso.api.members import WRITE_ERRORS
 from coso.api.schemas import ImportOut
 from coso.api.uploads import saved_upload
-from coso.audit.log import record_write
+from coso.audit.log import Actor
 from coso.authority.scope import Action, Scope
 from coso.core.errors import RowError, RowErrors
 from coso.core.tabular import Table, read_table, summary
@@ -81,16 +80,7 @@ def post_units_import(request: HttpRequest, file: File[UploadedFile]) -> dict[st
             ]
             if errors:
                 raise RowErrors(sorted(errors, key=lambda e: (e.row, e.column)))
-        with transaction.atomic():
-            report = import_units(path, progress=False)
-            record_write(
-                request,
-                "api.import.units",
-                f"import:{report.file}",
-                None,
-                _answer(report),
-                found.home_unit(),
-            )
+        report = import_units(path, progress=False, actor=Actor.of(request, unit=found.home_unit()))
     return _answer(report)
 
 
@@ -107,14 +97,7 @@ def post_members_import(request: HttpRequest, file: File[UploadedFile]) -> dict[
             errors = _out_of_scope(found, table, ("branch", "group"), Action.MANAGE_MEMBERS, set())
             if errors:
                 raise RowErrors(sorted(errors, key=lambda e: (e.row, e.column)))
-        with transaction.atomic():
-            report = import_members(path, progress=False)
-            record_write(
-                request,
-                "api.import.members",
-                f"import:{report.file}",
-                None,
-                _answer(report),
-                found.home_unit(),
-            )
+        report = import_members(
+            path, progress=False, actor=Actor.of(request, unit=found.home_unit())
+        )
     return _answer(report)

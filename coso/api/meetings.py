@@ -45,7 +45,7 @@ from coso.api.schemas_meetings import (
     WarningOut,
     label,
 )
-from coso.audit.log import record_write
+from coso.audit.log import AuditAction, record_write
 from coso.authority.scope import (
     Action,
     get_member_for_user,
@@ -339,7 +339,7 @@ def plan(request: HttpRequest, code: UnitCode, payload: PlanIn) -> Status[dict[s
             agenda=payload.agenda,
             guests=guests,
         )
-        record_write(request, "api.meeting.plan", meeting, None, meeting_facts(meeting), unit)
+        record_write(request, AuditAction.MEETING_PLAN, meeting, None, meeting_facts(meeting), unit)
     return Status(201, meeting_detail(meeting.pk))
 
 
@@ -377,7 +377,7 @@ def post_attendance(
         ops.record_attendance(meeting, statuses, reasons=reasons)
         record_write(
             request,
-            "api.meeting.attendance",
+            AuditAction.MEETING_ATTENDANCE,
             meeting,
             {"status": meeting_facts(meeting)["status"], "attendance": before},
             {"status": meeting.status, "attendance": _attendance_of(meeting)},
@@ -398,7 +398,7 @@ def consolidate(request: HttpRequest, meeting_id: MeetingId) -> dict[str, Any]:
         ops.consolidate_group_meetings(meeting)
         record_write(
             request,
-            "api.meeting.consolidate",
+            AuditAction.MEETING_CONSOLIDATE,
             meeting,
             {"attendance": before},
             {"status": meeting.status, "attendance": _attendance_of(meeting)},
@@ -421,7 +421,7 @@ def post_minutes(request: HttpRequest, meeting_id: MeetingId, payload: MinutesIn
     with transaction.atomic():
         before = {name: getattr(meeting, name) for name in fields}
         ops.write_minutes(meeting, **fields)
-        record_write(request, "api.meeting.minutes", meeting, before, fields, meeting.unit)
+        record_write(request, AuditAction.MEETING_MINUTES, meeting, before, fields, meeting.unit)
     return meeting_detail(meeting.pk)
 
 
@@ -446,7 +446,7 @@ def post_resolution(
         out = resolution_out(resolution)
         record_write(
             request,
-            "api.meeting.resolution",
+            AuditAction.MEETING_RESOLUTION,
             meeting,
             None,
             {k: v for k, v in out.items() if k != "text"},
@@ -466,7 +466,12 @@ def close(request: HttpRequest, meeting_id: MeetingId) -> dict[str, Any]:
         before = meeting_facts(meeting)
         ops.close_meeting(meeting, by=caller(request))
         record_write(
-            request, "api.meeting.close", meeting, before, meeting_facts(meeting), meeting.unit
+            request,
+            AuditAction.MEETING_CLOSE,
+            meeting,
+            before,
+            meeting_facts(meeting),
+            meeting.unit,
         )
     return meeting_detail(meeting.pk)
 
@@ -482,7 +487,12 @@ def cancel(request: HttpRequest, meeting_id: MeetingId, payload: CancelIn) -> di
         before = meeting_facts(meeting)
         ops.cancel_meeting(meeting, reason=payload.reason)
         record_write(
-            request, "api.meeting.cancel", meeting, before, meeting_facts(meeting), meeting.unit
+            request,
+            AuditAction.MEETING_CANCEL,
+            meeting,
+            before,
+            meeting_facts(meeting),
+            meeting.unit,
         )
     return meeting_detail(meeting.pk)
 
@@ -541,7 +551,7 @@ def post_amendment(
         )
         record_write(
             request,
-            "api.meeting.amend",
+            AuditAction.MEETING_AMEND,
             meeting,
             {field: amendment.before},
             {field: amendment.after, "reason": amendment.reason},
@@ -578,7 +588,7 @@ def post_document(
         out = document_out(document)
         record_write(
             request,
-            "api.meeting.document",
+            AuditAction.MEETING_DOCUMENT,
             meeting,
             None,
             {"document": document.name, "size": document.size, "sha256": document.sha256},
@@ -628,7 +638,7 @@ def open_check_in(
         ops.open_check_in(meeting, at=at)
         record_write(
             request,
-            "api.meeting.check_in_open",
+            AuditAction.MEETING_CHECK_IN_OPEN,
             meeting,
             before,
             meeting_facts(meeting),
@@ -654,7 +664,7 @@ def check_in(request: HttpRequest, meeting_id: MeetingId) -> dict[str, Any]:
         invitation = ops.check_in(member, meeting, timezone.now())
         record_write(
             request,
-            "api.meeting.check_in",
+            AuditAction.MEETING_CHECK_IN,
             meeting,
             None,
             {"member_id": member.member_id, "checked_in_at": invitation.checked_in_at},
@@ -684,7 +694,7 @@ def confirm_check_ins(
         ops.confirm_check_ins(meeting, excused=excused)
         record_write(
             request,
-            "api.meeting.check_in_confirm",
+            AuditAction.MEETING_CHECK_IN_CONFIRM,
             meeting,
             {"attendance": before},
             {"status": meeting.status, "attendance": _attendance_of(meeting)},

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
@@ -11,7 +10,7 @@ from coso.api.common import Day, require_action, scope
 from coso.api.members import WRITE_ERRORS
 from coso.api.schemas import PlanOut
 from coso.api.uploads import saved_upload
-from coso.audit.log import record_write
+from coso.audit.log import Actor
 from coso.authority.scope import Action
 from coso.core.errors import RowError, RowErrors
 from coso.core.tabular import read_table
@@ -73,30 +72,16 @@ def post_plan(
     applying would do. Bad rows answer 400 `row_errors`, and nothing is written."""
     require_action(request, Action.MANAGE_UNITS)
     with saved_upload(file) as path:
-        units = check_plan_scope(request, path)
-        with transaction.atomic():
-            report = apply_plan(
-                path,
-                on=on,
-                decision_number=decision,
-                decision_date=decision_date,
-                dry_run=dry_run,
-                progress=False,
-            )
-            if not dry_run:
-                record_write(
-                    request,
-                    "api.reorg.apply",
-                    f"plan:{report.file}",
-                    None,
-                    {
-                        "on": on.isoformat(),
-                        "decision": report.decision,
-                        "units": sorted(u.code for u in units),
-                        "lines": report.lines,
-                    },
-                    _audit_unit(request, units),
-                )
+        check_plan_scope(request, path)
+        report = apply_plan(
+            path,
+            on=on,
+            decision_number=decision,
+            decision_date=decision_date,
+            dry_run=dry_run,
+            progress=False,
+            actor=Actor.of(request, unit=scope(request).home_unit()),
+        )
     return {
         "file": report.file,
         "on": report.on,
@@ -114,9 +99,3 @@ def post_plan(
         "lines": report.lines,
         "summary": report.summary(),
     }
-
-
-def _audit_unit(request: HttpRequest, units: list[Unit]) -> Unit | None:
-    """Where the entry is filed (who may read it): the caller's own unit, else a cited one."""
-    home = scope(request).home_unit()
-    return home if home is not None else (units[0] if units else None)

@@ -8,8 +8,17 @@ from coso.audit.models import AuditEntry
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("at", "username", "ip", "action", "target_type", "target_id", "unit")
-    list_filter = ("action", "target_type")
+    list_display = (
+        "at",
+        "username",
+        "ip",
+        "action",
+        "channel",
+        "target_type",
+        "target_id",
+        "unit",
+    )
+    list_filter = ("action", "channel", "target_type")
     search_fields = ("username", "target_id", "action")
     date_hierarchy = "at"
     readonly_fields = tuple(f.name for f in AuditEntry._meta.fields)

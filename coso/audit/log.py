@@ -1,20 +1,38 @@
-"""Writing the audit trail: who, when, from where, what changed."""
+"""Writing the audit trail: who, when, from where, through which front end, what changed.
+
+The trail sits below the feature apps: it knows units only as the model "units.Unit" (by
+duck typing), and which entries a user may read is a scope question, answered in
+coso.authority.scope.audit_entries_for.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import getpass
 import ipaddress
 from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from coso.audit.actions import AuditAction, Channel
 from coso.audit.models import AuditEntry
-from coso.units.models import Unit
 
 SENSITIVE_FIELDS = ("national_id", "ethnicity", "religion", "health")
+
+__all__ = [
+    "SENSITIVE_FIELDS",
+    "Actor",
+    "AuditAction",
+    "Channel",
+    "client_ip",
+    "describe_target",
+    "record_command",
+    "record_sensitive_view",
+    "record_write",
+]
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -36,11 +54,66 @@ def client_ip(request: HttpRequest | None) -> str | None:
         return None
 
 
-def _who(request_or_user: Any) -> tuple[Any, HttpRequest | None]:
-    if isinstance(request_or_user, HttpRequest):
-        user = getattr(request_or_user, "user", None)
-        return user, request_or_user
-    return request_or_user, None
+def channel_of(request: HttpRequest | None) -> Channel:
+    """The front end a request came through, from its path (the URL prefixes of coso.urls)."""
+    path = request.path if request is not None else ""
+    if path.startswith("/api/"):
+        return Channel.API
+    if path.startswith("/admin/"):
+        return Channel.ADMIN
+    return Channel.WEB
+
+
+def _cli_username() -> str:
+    return f"cli:{getpass.getuser()}"[:150]
+
+
+@dataclasses.dataclass(frozen=True)
+class Actor:
+    """Who acts and through which front end: what an operation needs to write its own entry.
+
+    `unit` is where entries are filed when the act has no one unit of its own (a plan, an
+    import): officers of that subtree read them. None files them for administrators only,
+    unless the operation names a unit itself.
+    """
+
+    user: Any
+    channel: Channel
+    ip: str | None = None
+    unit: Any = None
+
+    @classmethod
+    def of(cls, request_or_user: Any, *, channel: Channel | None = None, unit: Any = None) -> Actor:
+        """From a request (user, address, channel by path) or a user (channel web by default)."""
+        if isinstance(request_or_user, Actor):
+            return dataclasses.replace(
+                request_or_user,
+                channel=channel or request_or_user.channel,
+                unit=unit if unit is not None else request_or_user.unit,
+            )
+        if isinstance(request_or_user, HttpRequest):
+            return cls(
+                user=getattr(request_or_user, "user", None),
+                channel=channel or channel_of(request_or_user),
+                ip=client_ip(request_or_user),
+                unit=unit,
+            )
+        return cls(user=request_or_user, channel=channel or Channel.WEB, unit=unit)
+
+    @classmethod
+    def cli(cls) -> Actor:
+        """The operating-system account that ran `coso` (there is no login on the command line)."""
+        return cls(user=None, channel=Channel.CLI)
+
+    @property
+    def authenticated(self) -> bool:
+        return self.user is not None and bool(getattr(self.user, "is_authenticated", False))
+
+    @property
+    def username(self) -> str:
+        if self.authenticated:
+            return str(self.user.get_username())
+        return _cli_username() if self.channel == Channel.CLI else ""
 
 
 def describe_target(target: models.Model | str) -> tuple[str, str]:
@@ -53,14 +126,20 @@ def describe_target(target: models.Model | str) -> tuple[str, str]:
     return meta.label_lower, str(ident)
 
 
-def _unit_of(target: models.Model | str) -> Unit | None:
-    if isinstance(target, Unit):
+def _is_unit(value: Any) -> bool:
+    return isinstance(value, models.Model) and value._meta.label_lower == "units.unit"
+
+
+def _unit_of(target: models.Model | str) -> Any:
+    if isinstance(target, str):
+        return None
+    if _is_unit(target):
         return target
-    home = getattr(target, "home_unit", None)
-    if isinstance(home, Unit):
-        return home
-    unit = getattr(target, "unit", None)
-    return unit if isinstance(unit, Unit) else None
+    for name in ("home_unit", "unit"):
+        value = getattr(target, name, None)
+        if _is_unit(value):
+            return value
+    return None
 
 
 def _jsonable(data: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -87,73 +166,63 @@ def _jsonable(data: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def record_write(
-    request_or_user: Any,
-    action: str,
+    who: Any,
+    action: AuditAction,
     target: models.Model | str,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-    unit: Unit | None = None,
+    unit: Any = None,
     *,
     user: Any = None,
+    channel: Channel | None = None,
 ) -> AuditEntry:
     """Append one entry for a write; `unit` defaults to the target's unit or home unit.
 
+    `who` is the request (user, address and channel by its path), an Actor, a user or None.
     `unit` decides who may read the entry (officers of the subtree holding it). `user` names
     the actor when the request does not carry it yet (during login).
     """
-    actor, request = _who(request_or_user)
-    user = user if user is not None else actor
-    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    actor = Actor.of(who, channel=channel)
+    if user is not None:
+        actor = dataclasses.replace(actor, user=user)
     target_type, target_id = describe_target(target)
+    if unit is None:
+        unit = _unit_of(target)
+    if unit is None:
+        unit = actor.unit
     return AuditEntry.objects.create(
-        user=user if authenticated else None,
-        username=user.get_username() if authenticated else "",
-        ip=client_ip(request),
-        action=action[:60],
+        user=actor.user if actor.authenticated else None,
+        username=actor.username,
+        ip=actor.ip,
+        action=AuditAction(action).value,
+        channel=actor.channel.value,
         target_type=target_type[:60],
         target_id=target_id[:100],
-        unit=unit if unit is not None else _unit_of(target),
+        unit=unit,
         before=_jsonable(before),
         after=_jsonable(after),
     )
 
 
 def record_sensitive_view(
-    request: Any, member: models.Model, fields: tuple[str, ...] = SENSITIVE_FIELDS
+    who: Any, member: models.Model, fields: tuple[str, ...] = SENSITIVE_FIELDS
 ) -> AuditEntry:
-    """Log that a member's sensitive fields (national ID, ethnicity, religion, health) were shown."""
-    return record_write(request, "view_sensitive", member, None, {"fields": list(fields)})
+    """Log that a member's sensitive fields (national ID, ethnicity, religion, health) were shown.
+
+    Once per read: the caller logs when it shows them, whichever front end it is.
+    """
+    return record_write(who, AuditAction.VIEW_SENSITIVE, member, None, {"fields": list(fields)})
 
 
-def audit_for_user(user: Any) -> QuerySet[AuditEntry]:
-    """Entries the user may read: everything for admins, their VIEW_AUDIT subtree otherwise."""
-    from coso.authority.scope import Action, scope_of
-
-    scope = scope_of(user)
-    if scope.is_admin:
-        return AuditEntry.objects.all()
-    if not scope.reaches:
-        return AuditEntry.objects.none()
-    units = scope.units(Action.VIEW_AUDIT)
-    return AuditEntry.objects.filter(unit__in=units.values("pk"))
-
-
-def record_command(action: str, target: str, after: dict[str, Any] | None = None) -> AuditEntry:
+def record_command(
+    action: AuditAction,
+    target: models.Model | str,
+    after: dict[str, Any] | None = None,
+    unit: Any = None,
+) -> AuditEntry:
     """Append one entry for a write made from the command line.
 
-    There is no request: the actor is the operating-system account that ran `coso`, and the
-    entry has no unit, so only administrators read it.
+    There is no request: the actor is the operating-system account that ran `coso`; without a
+    unit only administrators read the entry.
     """
-    import getpass
-
-    return AuditEntry.objects.create(
-        user=None,
-        username=f"cli:{getpass.getuser()}"[:150],
-        ip=None,
-        action=action[:60],
-        target_type="file",
-        target_id=target[:100],
-        unit=None,
-        before=None,
-        after=_jsonable(after),
-    )
+    return record_write(Actor.cli(), action, target, None, after, unit)

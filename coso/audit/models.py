@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from coso.audit.actions import Channel, action_label
+
 
 class AuditImmutable(Exception):
     """Raised on any attempt to change or remove an audit entry."""
@@ -36,7 +38,9 @@ class AuditEntry(models.Model):
     )
     username = models.CharField(max_length=150, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # An AuditAction value; no `choices` here, so that a new act needs no migration.
     action = models.CharField(max_length=60)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
     target_type = models.CharField(max_length=60, blank=True)
     target_id = models.CharField(max_length=100, blank=True)
     unit = models.ForeignKey(
@@ -66,3 +70,7 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditImmutable("Nhật ký không được xóa.")
+
+    @property
+    def action_label(self) -> str:
+        return action_label(self.action)

@@ -25,7 +25,7 @@ from django.forms import MultipleChoiceField
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coso.audit.log import record_write
+from coso.audit.log import AuditAction, record_write
 from coso.authority import forms as f
 from coso.authority.rules import Authority, authorities_for
 from coso.authority.scope import Action, scope_of
@@ -696,7 +696,7 @@ def execute(act: Act, form: f.OperationForm, subject: Member | Unit, *, actor: A
         if form.cleaned_data.get("decision_number"):
             after["decision"] = form.cleaned_data["decision_number"]
         after["on"] = on
-        record_write(actor, act.slug, target, before, after, unit)
+        record_write(actor, AuditAction(act.slug), target, before, after, unit)
     return result
 
 

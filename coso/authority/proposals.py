@@ -17,7 +17,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from coso.audit.log import describe_target, record_write
+from coso.audit.log import AuditAction, describe_target, record_write
 from coso.authority import catalogue
 from coso.authority.forms import OperationForm
 from coso.authority.models import Proposal, ProposalEvent, ProposalEventKind, ProposalStatus
@@ -202,7 +202,7 @@ def file_proposal(
         )
         record_write(
             actor,
-            "proposal_file",
+            AuditAction.PROPOSAL_FILE,
             proposal,
             None,
             {
@@ -318,7 +318,7 @@ def decide_proposal(
         )
         record_write(
             actor,
-            "proposal_decide",
+            AuditAction.PROPOSAL_DECIDE,
             current,
             {"status": ProposalStatus.PENDING},
             {
@@ -397,7 +397,7 @@ def refile_proposal(
         )
         record_write(
             actor,
-            "proposal_refile",
+            AuditAction.PROPOSAL_REFILE,
             current,
             {"status": ProposalStatus.RETURNED},
             {"status": ProposalStatus.PENDING, "due_on": current.due_on, "note": note},

@@ -19,6 +19,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from coso.accounts.models import Account, Role, RoleKind
+from coso.audit.models import AuditEntry
 from coso.core.dates import today
 from coso.core.errors import RowError
 from coso.core.tabular import Table
@@ -416,3 +417,13 @@ def member_to_receive(user: Any, member_id: str, branch_code: str | None) -> Mem
         if not scope_of(user).can(Action.MANAGE_MEMBERS, branch):
             raise
         return member
+
+
+def audit_entries_for(user: Any) -> QuerySet[AuditEntry]:
+    """Entries the user may read: everything for admins, their VIEW_AUDIT subtree otherwise."""
+    scope = scope_of(user)
+    if scope.is_admin:
+        return AuditEntry.objects.all()
+    if not scope.reaches:
+        return AuditEntry.objects.none()
+    return AuditEntry.objects.filter(unit__in=scope.units(Action.VIEW_AUDIT).values("pk"))

@@ -6,17 +6,18 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
 
-from coso.audit.log import record_command
 from coso.core.errors import RowErrors
 from coso.core.tabular import ImportReport, summary
 
 
 class ImportCommand(BaseCommand):
-    """Run one all-or-nothing import, audit it in the same transaction, print every error."""
+    """Run one all-or-nothing import, print every error.
 
-    action = ""  # the audit action, also the command name
+    Each command's `importer` is its import function with the command-line actor bound, so the
+    import writes its own audit entry in its transaction (core knows nothing of the audit).
+    """
+
     importer: Callable[..., ImportReport]  # set by each command: the import function it runs
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,9 +30,7 @@ class ImportCommand(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            with transaction.atomic():
-                report = self.importer(options["file"], progress=not options["no_progress"])
-                record_command(self.action, str(options["file"]), {"created": report.created})
+            report = self.importer(options["file"], progress=not options["no_progress"])
         except RowErrors as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))

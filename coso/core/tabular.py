@@ -64,6 +64,16 @@ def summary(report: ImportReport) -> str:
     )
 
 
+def import_facts(report: ImportReport) -> dict[str, Any]:
+    """What an import's audit entry keeps (the same on every front end)."""
+    return {
+        "file": report.file,
+        "rows": report.rows,
+        "created": report.created,
+        "summary": summary(report),
+    }
+
+
 def read_table(path: str | Path) -> Table:
     """The table in `path` (.csv/.tsv/.txt or .xlsx). Raise RowErrors if it cannot be read."""
     path = Path(path)

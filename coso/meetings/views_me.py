@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from coso.audit.log import record_write
+from coso.audit.log import AuditAction, record_write
 from coso.authority.scope import scope_of
 from coso.core.dates import today
 from coso.core.errors import CosoError
@@ -188,7 +188,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
             if invitation.checked_in_at == at:
                 record_write(
                     request,
-                    "meeting_check_in",
+                    AuditAction.MEETING_CHECK_IN,
                     meeting,
                     None,
                     {"member": member.member_id, "checked_in_at": at},
@@ -222,7 +222,7 @@ def calendar_create(request: HttpRequest) -> HttpResponse:
         revoked = revoke_calendar_tokens(member)
         raw = create_calendar_token(member)
         # Never the token itself: the audit trail is read by officers.
-        record_write(request, "calendar_token_create", member, None, {"revoked": revoked})
+        record_write(request, AuditAction.CALENDAR_TOKEN_CREATE, member, None, {"revoked": revoked})
     url = request.build_absolute_uri(reverse("meetings:calendar_feed", args=[raw]))
     webcal = "webcal://" + url.split("://", 1)[1]
     return render(
@@ -239,7 +239,9 @@ def calendar_revoke(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         revoked = revoke_calendar_tokens(member)
         if revoked:
-            record_write(request, "calendar_token_revoke", member, None, {"revoked": revoked})
+            record_write(
+                request, AuditAction.CALENDAR_TOKEN_REVOKE, member, None, {"revoked": revoked}
+            )
     if revoked:
         messages.success(request, _("Đã thu hồi địa chỉ lịch: địa chỉ cũ không còn dùng được."))
     else:

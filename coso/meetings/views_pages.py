@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from coso.audit.log import record_write
+from coso.audit.log import AuditAction, record_write
 from coso.authority.scope import Action, get_unit_for_user, invitable_guests, scope_of
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
@@ -70,7 +70,7 @@ def _facts(meeting: Meeting) -> dict[str, Any]:
 def _write(
     request: HttpRequest,
     meeting: Meeting,
-    action: str,
+    action: AuditAction,
     run: Callable[[], Any],
     extra: Callable[[Any], dict[str, Any]] | None = None,
 ) -> Any:
@@ -80,14 +80,14 @@ def _write(
         result = run()
         meeting.refresh_from_db()
         after = _facts(meeting) | (extra(result) if extra else {})
-        record_write(request, f"meeting_{action}", meeting, before, after, meeting.unit)
+        record_write(request, action, meeting, before, after, meeting.unit)
     return result
 
 
 def _confirmed(
     request: HttpRequest,
     meeting: Meeting,
-    action: str,
+    action: AuditAction,
     run: Callable[[], Any],
     done: str,
     extra: Callable[[Any], dict[str, Any]] | None = None,
@@ -273,7 +273,7 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
                     "invited": meeting.invitations.count(),
                     "online_ground": meeting.online_ground,
                 }
-                record_write(request, "meeting_plan", meeting, None, after, unit)
+                record_write(request, AuditAction.MEETING_PLAN, meeting, None, after, unit)
             messages.success(request, _("Đã lên kế hoạch: %(m)s.") % {"m": _label(meeting)})
             return _detail(meeting)
         except CosoError as exc:
@@ -359,7 +359,7 @@ def attendance_page(request: HttpRequest, pk: int) -> HttpResponse:
                 _write(
                     request,
                     meeting,
-                    "attendance",
+                    AuditAction.MEETING_ATTENDANCE,
                     lambda: ops.record_attendance(meeting, statuses, reasons=reasons),
                     lambda _r: {"attendance": statuses},
                 )
@@ -383,7 +383,7 @@ def _form_page(
     meeting: Meeting,
     template: str,
     form: Any,
-    action: str,
+    action: AuditAction,
     run: Callable[[Any], Any],
     done: Callable[[Any], str],
     extra: Callable[[Any], dict[str, Any]] | None = None,
@@ -411,7 +411,7 @@ def minutes_page(request: HttpRequest, pk: int) -> HttpResponse:
         meeting,
         "minutes.html",
         form,
-        "minutes",
+        AuditAction.MEETING_MINUTES,
         lambda d: ops.write_minutes(meeting, **{k: d[k] for k in ops.MINUTES_FIELDS}),
         lambda _r: _("Đã ghi biên bản: %(m)s.") % {"m": _label(meeting)},
         lambda _r: {"fields": [k for k in ops.MINUTES_FIELDS if form.cleaned_data.get(k)]},
@@ -428,7 +428,7 @@ def resolution_page(request: HttpRequest, pk: int) -> HttpResponse:
         meeting,
         "resolution.html",
         form,
-        "resolution",
+        AuditAction.MEETING_RESOLUTION,
         lambda d: ops.adopt_resolution(
             meeting,
             title=d["title"],
@@ -452,7 +452,7 @@ def cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
         meeting,
         "cancel.html",
         form,
-        "cancel",
+        AuditAction.MEETING_CANCEL,
         lambda d: ops.cancel_meeting(meeting, reason=d["reason"]),
         lambda _r: _("Đã hủy cuộc họp %(m)s.") % {"m": _label(meeting)},
         lambda _r: {"reason": form.cleaned_data["reason"]},
@@ -465,7 +465,7 @@ def close_page(request: HttpRequest, pk: int) -> HttpResponse:
     written, refusal = _confirmed(
         request,
         meeting,
-        "close",
+        AuditAction.MEETING_CLOSE,
         lambda: ops.close_meeting(meeting, by=request.user),
         _("Đã khóa sổ cuộc họp %(m)s.") % {"m": _label(meeting)},
         lambda m: {"expected": m.expected_count, "present": m.present_count},
@@ -495,7 +495,7 @@ def amend_page(request: HttpRequest, pk: int) -> HttpResponse:
         meeting,
         "amend.html",
         form,
-        "amend",
+        AuditAction.MEETING_AMEND,
         lambda d: ops.amend_meeting(
             meeting, field=d["field"], value=d["new_value"], reason=d["reason"], by=request.user
         ),
@@ -511,7 +511,7 @@ def consolidate_page(request: HttpRequest, pk: int) -> HttpResponse:
     written, refusal = _confirmed(
         request,
         meeting,
-        "consolidate",
+        AuditAction.MEETING_CONSOLIDATE,
         lambda: ops.consolidate_group_meetings(meeting),
         _("Đã tổng hợp điểm danh từ các tổ đảng: %(m)s.") % {"m": _label(meeting)},
     )
@@ -537,7 +537,7 @@ def check_in_open_page(request: HttpRequest, pk: int) -> HttpResponse:
     written, refusal = _confirmed(
         request,
         meeting,
-        "check_in_open",
+        AuditAction.MEETING_CHECK_IN_OPEN,
         lambda: ops.open_check_in(meeting, at=timezone.now()),
         _("Đã mở điểm danh trực tuyến."),
         lambda m: {"opens": m.check_in_opens_at, "closes": m.check_in_closes_at},
@@ -562,7 +562,7 @@ def check_in_confirm_page(request: HttpRequest, pk: int) -> HttpResponse:
         meeting,
         "check_in_confirm.html",
         form,
-        "check_in_confirm",
+        AuditAction.MEETING_CHECK_IN_CONFIRM,
         lambda _d: ops.confirm_check_ins(meeting, excused=form.excused(invitations)),
         lambda _r: _("Đã xác nhận điểm danh cuối cùng: %(m)s.") % {"m": _label(meeting)},
         lambda _r: {"checked_in": sum(1 for i in invitations if i.checked_in_at is not None)},
@@ -618,7 +618,7 @@ def _upload(request: HttpRequest, pk: int, sent: list[str]) -> HttpResponse:
             document = _write(
                 request,
                 meeting,
-                "document",
+                AuditAction.MEETING_DOCUMENT,
                 lambda: store_document(meeting, name=name, data=upload.read(), by=request.user),
                 lambda d: {"document": d.name, "size": d.size, "sha256": d.sha256},
             )

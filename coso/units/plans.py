@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from coso.audit.log import Actor, AuditAction, record_write
 from coso.core.dates import fmt
 from coso.core.errors import CosoError, RowError, RowErrors
 from coso.core.models import Decision, get_decision
@@ -33,6 +34,7 @@ from coso.units.operations import (
 )
 
 COLUMNS = ("op", "unit", "into", "name", "kind", "category")
+AUDIT_LINES = 200  # lines of the report kept in the audit entry (the summary counts them all)
 # The columns each operation reads besides `op` and `unit`.
 NEEDS: dict[str, tuple[str, ...]] = {
     "create": ("into", "name", "kind"),
@@ -208,8 +210,13 @@ def apply_plan(
     decision_date: dt.date | None = None,
     dry_run: bool = False,
     progress: bool = True,
+    actor: Actor | None = None,
 ) -> PlanReport:
-    """Apply the plan in `path` on date `on`, all or nothing; raise RowErrors listing every bad row."""
+    """Apply the plan in `path` on date `on`, all or nothing; raise RowErrors listing every bad row.
+
+    With an `actor`, an applied plan writes its one audit entry in the same transaction, filed
+    under the actor's unit or else the first unit the plan names (whose officers read it).
+    """
     table = read_table(path)
     ops_used = {r.values.get("op", "").strip().lower() for r in table.rows}
     needed = {"op", "unit"} | {c for op in ops_used for c in NEEDS.get(op, ())}
@@ -248,9 +255,36 @@ def apply_plan(
                 bar.update(1)
         if errors or dry_run:
             transaction.set_rollback(True)
+        elif actor is not None:
+            _record(actor, table.rows, report)
     if errors:
         raise RowErrors(sort_errors(errors, table.columns))
     return report
+
+
+def _record(actor: Actor, rows: list[Row], report: PlanReport) -> None:
+    cited = list(
+        dict.fromkeys(
+            code for r in rows for c in ("unit", "into") if (code := r.values.get(c, "").strip())
+        )
+    )
+    units = {u.code: u for u in Unit.objects.filter(code__in=cited)}
+    filed = actor.unit or next((units[c] for c in cited if c in units), None)
+    record_write(
+        actor,
+        AuditAction.REORG_PLAN,
+        f"file:{report.file}",
+        None,
+        {
+            "file": report.file,
+            "on": report.on,
+            "decision": report.decision,
+            "units": sorted(cited),
+            "summary": report.summary(),
+            "lines": report.lines[:AUDIT_LINES],
+        },
+        filed,
+    )
 
 
 __all__ = ["PlanReport", "apply_plan"]

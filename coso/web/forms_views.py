@@ -19,13 +19,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 
-from coso.audit.log import record_write
+from coso.audit.log import Actor
 from coso.authority import catalogue
 from coso.authority.scope import (
     Action,
@@ -148,7 +147,7 @@ def _plans_dir() -> Path:
     return Path(settings.VAR_DIR) / "plans"
 
 
-def _run_plan(user: Any, file: Path, form: Any, dry_run: bool) -> Any:
+def _run_plan(user: Any, file: Path, form: Any, dry_run: bool, actor: Actor | None = None) -> Any:
     errors = file_scope_errors(user, read_table(file), FileKind.PLAN)
     if errors:
         raise RowErrors(errors)
@@ -159,6 +158,7 @@ def _run_plan(user: Any, file: Path, form: Any, dry_run: bool) -> Any:
         decision_date=form.cleaned_data.get("decision_date"),
         dry_run=dry_run,
         progress=False,
+        actor=actor,
     )
 
 
@@ -177,22 +177,8 @@ def reorg_plan(request: HttpRequest) -> HttpResponse:
         token = str(confirm.cleaned_data["token"])
         file = Path(kept[token])
         try:
-            with transaction.atomic():
-                report = _run_plan(request.user, file, confirm, dry_run=False)
-                record_write(
-                    request,
-                    "reorg_plan",
-                    f"units.plan:{file.name}",
-                    None,
-                    {
-                        "file": file.name,
-                        "on": report.on,
-                        "decision": report.decision,
-                        "summary": report.summary(),
-                        "lines": report.lines[:PREVIEW_LIMIT],
-                    },
-                    scope.home_unit(),
-                )
+            actor = Actor.of(request, unit=scope.home_unit())
+            report = _run_plan(request.user, file, confirm, dry_run=False, actor=actor)
         except RowErrors as exc:
             context["row_errors"] = exc.errors
         except CosoError as exc:

@@ -26,6 +26,7 @@ from django_tasks import task
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from coso.audit.log import Actor, Channel
 from coso.authority.scope import Action, scope_of
 from coso.core.errors import CosoError, RowError, RowErrors
 from coso.core.tabular import read_table, summary
@@ -241,9 +242,11 @@ def run_job(job: ImportJob) -> ImportJob:
     try:
         scope_errors = _scope_errors(job)
         importer = import_units if job.kind == ImportKind.UNITS else import_members
+        # The job runs apart from its request: the page's user, filed under their unit.
+        actor = Actor(job.user, Channel.WEB, unit=scope_of(job.user).home_unit())
         try:
             with transaction.atomic():
-                result = importer(job.path, progress=False, on_progress=report)
+                result = importer(job.path, progress=False, on_progress=report, actor=actor)
                 if scope_errors:  # undo the import: the file is refused as a whole
                     raise RowErrors([])
         except RowErrors as exc:
@@ -275,16 +278,6 @@ def run_job(job: ImportJob) -> ImportJob:
         job.done, job.total = _live_progress(job) or (0, 0)
     job.save()
     _remove_upload(job)
-    from coso.audit.log import record_write
-
-    record_write(
-        job.user,
-        f"import_{job.kind}",
-        f"web.importjob:{job.token}",
-        None,
-        {"file": job.file_name, "status": job.status, "summary": job.summary},
-        unit=scope_of(job.user).home_unit(),
-    )
     return job
 
 

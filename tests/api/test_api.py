@@ -211,7 +211,7 @@ def test_validation_and_refusal_errors(cast: Cast, as_role: Any) -> None:
         "refused",
     )
     assert "CAST-B1" in refused["message"] and "dự bị" in refused["message"]
-    assert not AuditEntry.objects.exists()
+    assert not AuditEntry.objects.filter(channel="api").exists()
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -225,7 +225,7 @@ def test_lifecycle_operations_are_written_and_audited(cast: Cast, as_role: Any) 
     ).json()
     assert body["status"] == "official" and body["official_on"] == "2022-03-01"
     assert body["history"][-1]["decision"] == {"number": "15-QĐ/ĐU", "signed_on": "2022-03-05"}
-    entry = AuditEntry.objects.get(action="recognize")
+    entry = AuditEntry.objects.get(action="recognize", channel="api")
     assert entry.before is not None and entry.after is not None
     assert (entry.username, entry.target_id, entry.unit) == ("cast.committee", "CAST-B1", cast.B)
     assert entry.before["status"] == "probationary" and entry.after["status"] == "official"
@@ -281,7 +281,7 @@ def test_admission_writes_and_audits(cast: Cast, as_role: Any) -> None:
     )
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "probationary"
-    entry = AuditEntry.objects.get(action="admit")
+    entry = AuditEntry.objects.get(action="admit", channel="api")
     assert entry.after is not None
     assert entry.before is None and entry.after["home_unit"] == "B"
     hidden = as_role("secretary").post(
@@ -327,7 +327,7 @@ def test_plans_dry_run_then_apply_with_scope_and_audit(cast: Cast, as_role: Any)
         1,
     )
     assert UnitSpan.objects.filter(unit=cast.B, name="Chi bộ Đồng Tâm").count() == 0
-    assert not AuditEntry.objects.filter(action="api.reorg.apply").exists()
+    assert not AuditEntry.objects.filter(action="reorg_plan", channel="api").exists()
 
     outsider = as_role("outsider").upload("/reorg/plans", "pa.csv", PLAN, on="2024-06-01")
     rows = _error(outsider, 400, "row_errors")["details"]
@@ -342,7 +342,7 @@ def test_plans_dry_run_then_apply_with_scope_and_audit(cast: Cast, as_role: Any)
     )
     assert applied.status_code == 200 and applied.json()["dry_run"] is False
     assert Unit.objects.get(code="B2").valid_to.isoformat() == "2024-06-01"
-    entry = AuditEntry.objects.get(action="api.reorg.apply")
+    entry = AuditEntry.objects.get(action="reorg_plan", channel="api")
     assert entry.after is not None
     assert entry.after["units"] == ["B", "B2"] and entry.username == "cast.officer"
 
@@ -364,7 +364,7 @@ def test_imports_check_scope_write_all_or_nothing_and_audit(cast: Cast, as_role:
     done = as_role("officer").upload("/imports/units", "dv.csv", units)
     assert done.status_code == 200, done.content
     assert done.json()["created"] == {"đơn vị": 1}
-    assert (AuditEntry.objects.get(action="api.import.units").after or {})["rows"] == 1
+    assert (AuditEntry.objects.get(action="import_units", channel="api").after or {})["rows"] == 1
 
     members = (
         "member_id,card_no,full_name,gender,birth_date,branch,admitted_on,official_on\n"
@@ -375,7 +375,7 @@ def test_imports_check_scope_write_all_or_nothing_and_audit(cast: Cast, as_role:
     ok = as_role("officer").upload("/imports/members", "dang-vien.csv", members)
     assert ok.status_code == 200, ok.content
     assert Member.objects.get(member_id="IMP-1").home_unit == Unit.objects.get(code="B9")
-    assert AuditEntry.objects.filter(action="api.import.members").count() == 1
+    assert AuditEntry.objects.filter(action="import_members", channel="api").count() == 1
 
 
 def test_docs_page_and_schema_work_offline(cast: Cast) -> None:

@@ -80,7 +80,7 @@ def _in_person(cast: Cast, on: dt.date = DAY, kind: str = MeetingKind.REGULAR) -
 
 
 def _audit(action: str) -> list[AuditEntry]:
-    return list(AuditEntry.objects.filter(action=action).order_by("id"))
+    return list(AuditEntry.objects.filter(action=action, channel="api").order_by("id"))
 
 
 # --- the whole life of a meeting --------------------------------------------------------------
@@ -165,14 +165,16 @@ def test_plan_attend_resolve_close_and_amend_through_the_api(cast: Cast, as_role
 
     # One audit entry per write, by the secretary, readable by those over B.
     actions = [
-        "api.meeting.plan",
-        "api.meeting.attendance",
-        "api.meeting.minutes",
-        "api.meeting.resolution",
-        "api.meeting.close",
-        "api.meeting.amend",
+        "meeting_plan",
+        "meeting_attendance",
+        "meeting_minutes",
+        "meeting_resolution",
+        "meeting_close",
+        "meeting_amend",
     ]
-    entries = list(AuditEntry.objects.filter(action__startswith="api.meeting.").order_by("id"))
+    entries = list(
+        AuditEntry.objects.filter(action__startswith="meeting_", channel="api").order_by("id")
+    )
     assert [e.action for e in entries] == actions
     assert {(e.username, e.unit_id, e.target_id) for e in entries} == {
         ("cast.secretary", cast.B.pk, str(mid))
@@ -220,7 +222,7 @@ def test_group_attendance_is_consolidated_into_the_branch_record(cast: Cast, as_
     assert merged.status_code == 200, merged.content
     statuses = {i["member_id"]: i["status"] for i in merged.json()["invitations"]}
     assert statuses == {"CAST-B1": "present", "CAST-B2": "pending"}
-    assert _audit("api.meeting.consolidate")[0].after["attendance"] == statuses
+    assert _audit("meeting_consolidate")[0].after["attendance"] == statuses
     _refused(api.post(f"/meetings/{group_meeting}/consolidate"), "không sinh hoạt theo tổ")
 
 
@@ -299,7 +301,7 @@ def test_uploads_are_checked_and_refusals_store_nothing(
     assert stored.json()["name"] == "chương trình.pdf"
     document = Document.objects.get()
     assert (tmp_path / "documents" / document.stored_name).read_bytes() == pdf
-    assert _audit("api.meeting.document")[0].after["sha256"] == document.sha256
+    assert _audit("meeting_document")[0].after["sha256"] == document.sha256
 
 
 # --- refusals ---------------------------------------------------------------------------------
@@ -312,7 +314,7 @@ def test_closing_without_attendance_is_refused_and_changes_nothing(
     _refused(as_role("secretary").post(f"/meetings/{meeting.pk}/close"), "chưa ghi điểm danh", "B")
     meeting.refresh_from_db()
     assert (meeting.status, meeting.closed_at) == (MeetingStatus.PLANNED, None)
-    assert not _audit("api.meeting.close")
+    assert not _audit("meeting_close")
 
 
 def test_online_meeting_of_an_ineligible_branch_is_refused(cast: Cast, as_role: Any) -> None:
@@ -327,7 +329,7 @@ def test_online_meeting_of_an_ineligible_branch_is_refused(cast: Cast, as_role: 
     }
     _refused(as_role("secretary").post("/units/B/meetings", online), "không đủ điều kiện", "«B»")
     assert not Meeting.objects.exists()
-    assert not _audit("api.meeting.plan")
+    assert not _audit("meeting_plan")
     # Both unable: more than half, so the branch may meet online, and the ground is kept.
     allowed = as_role("secretary").post("/units/B/meetings", online | {"unable_in_person": 2})
     assert allowed.status_code == 201, allowed.content
@@ -357,7 +359,7 @@ def test_a_closed_meeting_is_not_changed_directly(cast: Cast, as_role: Any) -> N
         "absent_unexcused"
     )
     assert not Resolution.objects.exists()
-    assert not AuditEntry.objects.filter(action__startswith="api.meeting.").exists()
+    assert not AuditEntry.objects.filter(action__startswith="meeting_", channel="api").exists()
 
 
 def test_amendments_only_for_closed_meetings_with_values_the_column_holds(
@@ -402,7 +404,7 @@ def test_cancel_a_planned_meeting(cast: Cast, as_role: Any) -> None:
     _refused(as_role("secretary").post(f"/meetings/{meeting.pk}/cancel", {"reason": " "}), "lý do")
     done = as_role("secretary").post(f"/meetings/{meeting.pk}/cancel", {"reason": "Mưa bão"})
     assert (done.json()["status"], done.json()["cancel_reason"]) == ("cancelled", "Mưa bão")
-    assert _audit("api.meeting.cancel")[0].after["status"] == "cancelled"
+    assert _audit("meeting_cancel")[0].after["status"] == "cancelled"
 
 
 def test_viewers_who_do_not_manage_activities_cannot_write(cast: Cast, as_role: Any) -> None:
@@ -442,7 +444,7 @@ def test_member_checks_in_to_own_meeting_and_secretary_confirms(cast: Cast, as_r
     assert checked.status_code == 200, checked.content
     mine = Invitation.objects.get(meeting=meeting, member__member_id="CAST-B1")
     assert mine.checked_in_at is not None
-    entry = _audit("api.meeting.check_in")[0]
+    entry = _audit("meeting_check_in")[0]
     assert (entry.username, entry.after["member_id"]) == ("cast.member", "CAST-B1")
     # A secretary has no member record of their own: nothing to check in.
     _refused(as_role("secretary").post(f"/meetings/{meeting.pk}/check-in"), "cast.secretary")
@@ -454,7 +456,7 @@ def test_member_checks_in_to_own_meeting_and_secretary_confirms(cast: Cast, as_r
     assert confirmed.status_code == 200, confirmed.content
     statuses = {i["member_id"]: i["status"] for i in confirmed.json()["invitations"]}
     assert statuses == {"CAST-B1": "present", "CAST-B2": "absent_excused"}
-    assert _audit("api.meeting.check_in_confirm")[0].after["attendance"] == statuses
+    assert _audit("meeting_check_in_confirm")[0].after["attendance"] == statuses
 
 
 def test_member_cannot_check_in_to_another_branchs_meeting(cast: Cast, as_role: Any) -> None:

@@ -8,9 +8,9 @@ import pytest
 from django.contrib.admin.sites import site
 from django.test import RequestFactory, override_settings
 
-from coso.audit.log import audit_for_user, client_ip, record_sensitive_view, record_write
+from coso.audit.log import AuditAction, Channel, client_ip, record_sensitive_view, record_write
 from coso.audit.models import AuditEntry, AuditImmutable
-from coso.authority.scope import forget_scope
+from coso.authority.scope import audit_entries_for, forget_scope
 from tests.cast import Cast
 
 
@@ -27,7 +27,7 @@ def test_write_entry_has_user_ip_before_after(cast: Cast) -> None:
     member = cast.members["b1"]
     entry = record_write(
         request_from(cast.secretary),
-        "member.recognize",
+        AuditAction.RECOGNIZE,
         member,
         before={"status": "probationary", "on": dt.date(2022, 3, 1)},
         after={"status": "official", "unit": cast.B},
@@ -44,14 +44,16 @@ def test_write_entry_has_user_ip_before_after(cast: Cast) -> None:
 
 
 def test_write_from_a_user_without_request_and_string_target(cast: Cast) -> None:
-    entry = record_write(cast.officer, "plan.apply", "plan:abc-123", None, {"n": 3}, unit=cast.P)
+    entry = record_write(
+        cast.officer, AuditAction.REORG_PLAN, "plan:abc-123", None, {"n": 3}, unit=cast.P
+    )
     assert (entry.ip, entry.username, entry.target_type, entry.target_id) == (
         None,
         "cast.officer",
         "plan",
         "abc-123",
     )
-    anonymous = record_write(None, "import.rejected", cast.C, None, None)
+    anonymous = record_write(None, AuditAction.IMPORT_UNITS, cast.C, None, None)
     assert anonymous.user is None and anonymous.username == "" and anonymous.unit == cast.C
 
 
@@ -64,7 +66,7 @@ def test_sensitive_view_is_logged(cast: Cast) -> None:
 
 
 def test_entries_cannot_be_changed_or_deleted(cast: Cast) -> None:
-    entry = record_write(cast.officer, "unit.rename", cast.C, {"name": "a"}, {"name": "b"})
+    entry = record_write(cast.officer, AuditAction.RENAME, cast.C, {"name": "a"}, {"name": "b"})
     entry.action = "forged"
     with pytest.raises(AuditImmutable):
         entry.save()
@@ -74,7 +76,7 @@ def test_entries_cannot_be_changed_or_deleted(cast: Cast) -> None:
         AuditEntry.objects.filter(pk=entry.pk).update(action="forged")
     with pytest.raises(AuditImmutable):
         AuditEntry.objects.all().delete()
-    assert AuditEntry.objects.get(pk=entry.pk).action == "unit.rename"
+    assert AuditEntry.objects.get(pk=entry.pk).action == "rename"
 
 
 def test_admin_is_read_only(cast: Cast) -> None:
@@ -87,27 +89,27 @@ def test_admin_is_read_only(cast: Cast) -> None:
 
 
 def test_audit_read_by_scope(cast: Cast) -> None:
-    in_b = record_write(cast.secretary, "member.admit", cast.members["b2"], None, {})
-    in_c2 = record_write(cast.officer, "unit.rename", cast.units["C2"], None, {})
-    in_q = record_write(cast.outsider, "member.admit", cast.members["q"], None, {})
-    nowhere = record_write(cast.admin, "settings.change", "site:1", None, {})
-    assert set(audit_for_user(cast.officer)) == {in_b, in_c2}
-    assert set(audit_for_user(cast.outsider)) == {in_q}
-    assert set(audit_for_user(cast.admin)) == {in_b, in_c2, in_q, nowhere}
+    in_b = record_write(cast.secretary, AuditAction.ADMIT, cast.members["b2"], None, {})
+    in_c2 = record_write(cast.officer, AuditAction.RENAME, cast.units["C2"], None, {})
+    in_q = record_write(cast.outsider, AuditAction.ADMIT, cast.members["q"], None, {})
+    nowhere = record_write(cast.admin, AuditAction.SETTINGS_CHANGE, "site:1", None, {})
+    assert set(audit_entries_for(cast.officer)) == {in_b, in_c2}
+    assert set(audit_entries_for(cast.outsider)) == {in_q}
+    assert set(audit_entries_for(cast.admin)) == {in_b, in_c2, in_q, nowhere}
     for name in ("committee", "secretary", "member", "anonymous"):
-        assert not audit_for_user(cast.user(name)).exists(), name
+        assert not audit_entries_for(cast.user(name)).exists(), name
 
 
 def test_audit_scope_follows_a_move(cast: Cast) -> None:
     from coso.core.dates import today
     from coso.units.operations import move_unit
 
-    entry = record_write(cast.officer, "member.admit", cast.members["c2"], None, {})
+    entry = record_write(cast.officer, AuditAction.ADMIT, cast.members["c2"], None, {})
     move_unit(cast.units["C2"], parent=cast.Q, on=today() - dt.timedelta(days=2))
     forget_scope(cast.officer)
     forget_scope(cast.outsider)
-    assert entry not in audit_for_user(cast.officer)
-    assert entry in audit_for_user(cast.outsider)
+    assert entry not in audit_entries_for(cast.officer)
+    assert entry in audit_entries_for(cast.outsider)
 
 
 def test_client_ip_ignores_forwarded_header_unless_behind_a_proxy(cast: Cast) -> None:
@@ -147,7 +149,7 @@ def test_admin_changes_to_roles_are_logged(cast: Cast) -> None:
         {"user": cast.committee.pk, "kind": "org_officer", "unit": cast.C.pk},
     )
     assert response.status_code == 302, response.content[:500]
-    entry = AuditEntry.objects.get(action="role.change")
+    entry = AuditEntry.objects.get(action="role_change", channel=Channel.ADMIN)
     assert entry.before["kind"] == "committee_member" and entry.after["kind"] == "org_officer"
     assert entry.user == cast.admin
     SiteSettings.current()
@@ -157,4 +159,4 @@ def test_admin_changes_to_roles_are_logged(cast: Cast) -> None:
     )
     assert response.status_code == 302
     assert SiteSettings.current().totp_required_for_officers
-    assert AuditEntry.objects.filter(action="sitesettings.change").exists()
+    assert AuditEntry.objects.filter(action="settings_change").exists()

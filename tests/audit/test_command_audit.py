@@ -20,13 +20,17 @@ def test_imports_and_plans_from_the_command_line_are_in_the_audit_trail(tmp_path
     call_command("reorg_apply", str(plan), "--on", "2020-01-01", "--decision", "1/QĐ", "--dry-run")
     call_command("reorg_apply", str(plan), "--on", "2020-01-01", "--decision", "1/QĐ")
 
-    entries = list(AuditEntry.objects.order_by("id").values_list("action", "username", "target_id"))
+    entries = list(
+        AuditEntry.objects.order_by("id").values_list("action", "channel", "username", "target_id")
+    )
     # The dry run wrote nothing, so it is not in the trail.
-    assert [(a, t) for a, _u, t in entries] == [
-        ("units_import", str(units)),
-        ("reorg_apply", str(plan)),
+    assert [(a, c, t) for a, c, _u, t in entries] == [
+        ("import_units", "cli", "units.csv"),
+        ("reorg_plan", "cli", "plan.csv"),
     ]
-    assert all(user.startswith("cli:") for _a, user, _t in entries)
+    assert all(user.startswith("cli:") for _a, _c, user, _t in entries)
+    # Filed under the unit the plan names, so the officers of that subtree read it too.
+    assert AuditEntry.objects.get(action="reorg_plan").unit == Unit.objects.get(code="P9")
 
 
 def test_a_refused_import_leaves_no_audit_entry(tmp_path):
@@ -40,3 +44,15 @@ def test_a_refused_import_leaves_no_audit_entry(tmp_path):
         call_command("units_import", str(bad), "--no-progress")
     assert not AuditEntry.objects.exists()
     assert Unit.objects.count() == 1
+
+
+def test_token_commands_are_in_the_audit_trail(cast):
+    call_command("token_create", "cast.officer", "--name", "máy chủ")
+    call_command("token_revoke", "cast.officer", "--name", "máy chủ")
+    call_command("token_revoke", "cast.officer", "--name", "máy chủ")  # nothing left: no entry
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert [(e.action, e.channel, e.target_id) for e in entries] == [
+        ("token_create", "cli", str(cast.officer.pk)),
+        ("token_revoke", "cli", str(cast.officer.pk)),
+    ]
+    assert entries[1].after == {"name": "máy chủ", "revoked": 1}

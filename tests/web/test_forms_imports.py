@@ -79,7 +79,13 @@ def test_member_import_runs_in_the_worker_and_shows_its_progress(
     partial = client.get(reverse("web:import_progress", args=[job.token])).content.decode()
     assert "hx-get" not in partial  # finished: polling stops
     assert 'value="100"' in partial and "Đã nhập tệp dang-vien.csv: 2 dòng" in partial
-    assert AuditEntry.objects.filter(action="import_members", username="cast.officer").exists()
+    entry = AuditEntry.objects.get(action="import_members")
+    assert (entry.username, entry.channel, entry.target_id) == (
+        "cast.officer",
+        "web",
+        "dang-vien.csv",
+    )
+    assert entry.unit == cast.P and entry.after["rows"] == 2  # filed under the officer's unit
 
 
 def test_refused_import_writes_nothing_and_reports_every_row_as_xlsx(

@@ -2,8 +2,10 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from coso.accounts.tokens import create_token
+from coso.audit.log import AuditAction, record_command
 
 
 class Command(BaseCommand):
@@ -23,7 +25,9 @@ class Command(BaseCommand):
             raise CommandError(f"Không có tài khoản «{username}».")
         if not user.is_active:
             raise CommandError(f"Tài khoản «{username}» đã bị khóa; không tạo mã.")
-        raw = create_token(user, name=options["name"] or "cli")
+        with transaction.atomic():
+            raw = create_token(user, name=options["name"] or "cli")
+            record_command(AuditAction.TOKEN_CREATE, user, {"name": options["name"] or "cli"})
         self.stdout.write(
             f"Mã truy cập API cho «{username}» (dùng: Authorization: Bearer <mã>; "
             "mã chỉ hiện một lần):"

@@ -2,8 +2,10 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from coso.accounts.tokens import revoke_tokens
+from coso.audit.log import AuditAction, record_command
 
 
 class Command(BaseCommand):
@@ -18,5 +20,10 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"Không có tài khoản «{username}».")
-        count = revoke_tokens(user, options["name"])
+        with transaction.atomic():
+            count = revoke_tokens(user, options["name"])
+            if count:
+                record_command(
+                    AuditAction.TOKEN_REVOKE, user, {"name": options["name"], "revoked": count}
+                )
         self.stdout.write(f"Đã thu hồi {count} mã của «{username}».")

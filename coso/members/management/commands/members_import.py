@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from functools import partial
+
+from coso.audit.log import Actor
 from coso.core.import_command import ImportCommand
 from coso.members.imports import import_members
 
@@ -15,5 +18,4 @@ class Command(ImportCommand):
         "Import members from a .csv or .xlsx file with the columns above. If any row is wrong, "
         "nothing is written and every error is listed (exit status 1)."
     )
-    action = "members_import"
-    importer = staticmethod(import_members)
+    importer = staticmethod(partial(import_members, actor=Actor.cli()))

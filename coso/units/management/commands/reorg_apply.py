@@ -6,9 +6,8 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
-from coso.audit.log import record_command
+from coso.audit.log import Actor
 from coso.core.dates import parse_date
 from coso.core.errors import RowErrors
 from coso.units.plans import apply_plan
@@ -67,21 +66,15 @@ class Command(BaseCommand):
         decision_date = _date(options["decision_date"]) if options["decision_date"] else None
         verbosity = options["verbosity"]
         try:
-            with transaction.atomic():
-                report = apply_plan(
-                    options["plan"],
-                    on=on,
-                    decision_number=options["decision"],
-                    decision_date=decision_date,
-                    dry_run=options["dry_run"],
-                    progress=verbosity > 0,
-                )
-                if not options["dry_run"]:
-                    record_command(
-                        "reorg_apply",
-                        str(options["plan"]),
-                        {"on": on, "decision": options["decision"], "summary": report.summary()},
-                    )
+            report = apply_plan(
+                options["plan"],
+                on=on,
+                decision_number=options["decision"],
+                decision_date=decision_date,
+                dry_run=options["dry_run"],
+                progress=verbosity > 0,
+                actor=Actor.cli(),
+            )
         except RowErrors as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from functools import partial
+
+from coso.audit.log import Actor
 from coso.core.import_command import ImportCommand
 from coso.units.imports import import_units
 
@@ -13,5 +16,4 @@ class Command(ImportCommand):
         "Import units from a .csv or .xlsx file with the columns above. If any row is wrong, "
         "nothing is written and every error is listed (exit status 1)."
     )
-    action = "units_import"
-    importer = staticmethod(import_units)
+    importer = staticmethod(partial(import_units, actor=Actor.cli()))

@@ -1,0 +1,129 @@
+"""The one audit vocabulary: one name per act, whichever front end (page, API, command line,
+admin) it came through; the front end is the entry's channel, not part of the name.
+
+Member and unit operations use the slugs of the operation catalogue (the pages' and the API's
+URLs), so an entry, a URL and a permission check name an act the same way.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Trang web")
+    API = "api", _("API")
+    CLI = "cli", _("Dòng lệnh")
+    ADMIN = "admin", _("Trang quản trị")
+
+
+class AuditAction(models.TextChoices):
+    # Member lifecycle (operation catalogue slugs).
+    ADMIT = "admit", _("Kết nạp đảng viên")
+    RECOGNIZE = "recognize", _("Công nhận đảng viên chính thức")
+    REJECT_RECOGNITION = "reject_recognition", _("Không công nhận đảng viên chính thức")
+    TRANSFER_OUT = "transfer_out", _("Chuyển sinh hoạt đi")
+    RECEIVE = "receive", _("Tiếp nhận sinh hoạt")
+    TRANSFER_OUT_OF_SYSTEM = "transfer_out_of_system", _("Chuyển ra ngoài hệ thống")
+    TEMPORARY_START = "temporary_start", _("Chuyển sinh hoạt tạm thời")
+    TEMPORARY_END = "temporary_end", _("Kết thúc sinh hoạt tạm thời")
+    EXEMPT = "exempt", _("Miễn công tác và sinh hoạt")
+    RETURN = "return", _("Trở lại sinh hoạt")
+    STRIKE_OFF = "strike_off", _("Xóa tên")
+    EXPEL = "expel", _("Khai trừ")
+    LEAVE = "leave", _("Xin ra khỏi Đảng")
+    DEATH = "death", _("Từ trần")
+    READMIT = "readmit", _("Kết nạp lại")
+    CHANGE_GROUP = "change_group", _("Chuyển tổ đảng")
+    ASSIGN_POSITION = "assign_position", _("Giao chức vụ")
+    END_POSITION = "end_position", _("Thôi giữ chức vụ")
+    ADD_PARTICIPATION = "add_participation", _("Ghi tham gia sinh hoạt nơi khác")
+    END_PARTICIPATION = "end_participation", _("Kết thúc tham gia sinh hoạt nơi khác")
+    ADD_EXTERNAL_ROLE = "add_external_role", _("Ghi vai trò ngoài Đảng")
+    END_EXTERNAL_ROLE = "end_external_role", _("Kết thúc vai trò ngoài Đảng")
+    IMPORT_MEMBERS = "import_members", _("Nhập đảng viên từ tệp")
+    # Organization tree (operation catalogue slugs).
+    CREATE = "create", _("Thành lập đơn vị")
+    RENAME = "rename", _("Đổi tên đơn vị")
+    RETYPE = "retype", _("Đổi loại hình đơn vị")
+    RETAG = "retag", _("Đổi phân loại đơn vị")
+    MOVE = "move", _("Chuyển trực thuộc")
+    MERGE = "merge", _("Sáp nhập đơn vị")
+    DISSOLVE = "dissolve", _("Giải thể đơn vị")
+    REORG_PLAN = "reorg_plan", _("Áp dụng phương án sắp xếp tổ chức")
+    IMPORT_UNITS = "import_units", _("Nhập đơn vị từ tệp")
+    # Proposals and decisions (the branch proposes, the competent committee decides).
+    PROPOSAL_FILE = "proposal_file", _("Đã gửi đề nghị")
+    PROPOSAL_REFILE = "proposal_refile", _("Gửi lại đề nghị")
+    PROPOSAL_DECIDE = "proposal_decide", _("Quyết định về đề nghị")
+    # Branch activities.
+    MEETING_PLAN = "meeting_plan", _("Lên kế hoạch cuộc họp")
+    MEETING_ATTENDANCE = "meeting_attendance", _("Ghi điểm danh")
+    MEETING_CONSOLIDATE = "meeting_consolidate", _("Tổng hợp điểm danh các tổ đảng")
+    MEETING_MINUTES = "meeting_minutes", _("Ghi biên bản")
+    MEETING_RESOLUTION = "meeting_resolution", _("Ghi nghị quyết")
+    MEETING_CLOSE = "meeting_close", _("Khóa sổ cuộc họp")
+    MEETING_CANCEL = "meeting_cancel", _("Hủy cuộc họp")
+    MEETING_AMEND = "meeting_amend", _("Đính chính cuộc họp đã khóa sổ")
+    MEETING_DOCUMENT = "meeting_document", _("Đính kèm tài liệu cuộc họp")
+    MEETING_CHECK_IN_OPEN = "meeting_check_in_open", _("Mở điểm danh trực tuyến")
+    MEETING_CHECK_IN = "meeting_check_in", _("Tự điểm danh trực tuyến")
+    MEETING_CHECK_IN_CONFIRM = "meeting_check_in_confirm", _("Xác nhận điểm danh trực tuyến")
+    # Sensitive reads.
+    VIEW_SENSITIVE = "view_sensitive", _("Xem thông tin nhạy cảm")
+    # Accounts, roles and access.
+    PASSWORD_SET = "password_set", _("Quản trị đặt mật khẩu")
+    PASSWORD_CHANGE = "password_change", _("Tự đổi mật khẩu")
+    TOTP_ENROL = "totp_enrol", _("Đăng ký xác thực hai lớp")
+    USER_ADD = "user_add", _("Tạo tài khoản")
+    USER_CHANGE = "user_change", _("Sửa tài khoản")
+    USER_DELETE = "user_delete", _("Xóa tài khoản")
+    ROLE_ADD = "role_add", _("Giao vai trò")
+    ROLE_CHANGE = "role_change", _("Sửa vai trò")
+    ROLE_DELETE = "role_delete", _("Thu hồi vai trò")
+    ACCOUNT_ADD = "account_add", _("Liên kết tài khoản với đảng viên")
+    ACCOUNT_CHANGE = "account_change", _("Sửa liên kết tài khoản")
+    ACCOUNT_DELETE = "account_delete", _("Bỏ liên kết tài khoản")
+    SETTINGS_CHANGE = "settings_change", _("Đổi thiết lập hệ thống")
+    TOKEN_CREATE = "token_create", _("Tạo mã truy cập API")
+    TOKEN_CHANGE = "token_change", _("Sửa mã truy cập API")
+    TOKEN_REVOKE = "token_revoke", _("Thu hồi mã truy cập API")
+    TOKEN_DELETE = "token_delete", _("Xóa mã truy cập API")
+    CALENDAR_TOKEN_CREATE = "calendar_token_create", _("Tạo địa chỉ lịch cá nhân")
+    CALENDAR_TOKEN_REVOKE = "calendar_token_revoke", _("Thu hồi địa chỉ lịch cá nhân")
+
+
+def _between(first: AuditAction, last: AuditAction) -> tuple[AuditAction, ...]:
+    members = list(AuditAction)
+    return tuple(members[members.index(first) : members.index(last) + 1])
+
+
+# The filter of the audit page lists the actions under these headings, in this order.
+ACTION_GROUPS: tuple[tuple[Promise, tuple[AuditAction, ...]], ...] = (
+    (
+        pgettext_lazy("audit group", "Đảng viên"),
+        _between(AuditAction.ADMIT, AuditAction.IMPORT_MEMBERS),
+    ),
+    (_("Tổ chức"), _between(AuditAction.CREATE, AuditAction.IMPORT_UNITS)),
+    (_("Đề nghị và quyết định"), _between(AuditAction.PROPOSAL_FILE, AuditAction.PROPOSAL_DECIDE)),
+    (
+        _("Sinh hoạt chi bộ"),
+        _between(AuditAction.MEETING_PLAN, AuditAction.MEETING_CHECK_IN_CONFIRM),
+    ),
+    (_("Thông tin nhạy cảm"), (AuditAction.VIEW_SENSITIVE,)),
+    (
+        _("Tài khoản và quyền"),
+        _between(AuditAction.PASSWORD_SET, AuditAction.CALENDAR_TOKEN_REVOKE),
+    ),
+)
+
+
+def action_label(value: str) -> str:
+    """The reader's words for an action; an unknown name (written by an older version) as is."""
+    try:
+        return str(AuditAction(value).label)
+    except ValueError:
+        return value
