@@ -14,9 +14,13 @@ import coso
 
 ROOT = Path(coso.__file__).parent
 SCOPE = ROOT / "authority" / "scope.py"
-# Where roles are defined, edited by an administrator, or created for the demo: never read to
-# decide anything.
-ROLE_KEEPERS = {ROOT / "accounts" / "models.py", ROOT / "accounts" / "admin.py"}
+# Where roles are defined, edited by an administrator, or created (the first administrator, the
+# demo's accounts): never read to decide anything.
+ROLE_KEEPERS = {
+    ROOT / "accounts" / "models.py",
+    ROOT / "accounts" / "admin.py",
+    ROOT / "accounts" / "first_admin.py",
+}
 
 
 def _sources() -> list[Path]:

@@ -6,53 +6,17 @@ from django.http import HttpRequest
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
-from coso.api.common import Day, require_action, scope
+from coso.api.common import Day, caller, require_action, scope
 from coso.api.members import WRITE_ERRORS
 from coso.api.schemas import PlanOut
 from coso.api.uploads import saved_upload
 from coso.audit.log import Actor
-from coso.authority.scope import Action
-from coso.core.errors import RowError, RowErrors
+from coso.authority.scope import Action, FileKind, file_scope_errors
+from coso.core.errors import RowErrors
 from coso.core.tabular import read_table
-from coso.units.models import Unit
 from coso.units.plans import apply_plan
 
 router = Router(tags=["reorganization"])
-
-
-def check_plan_scope(request: HttpRequest, path: Any) -> list[Unit]:
-    """Every existing unit the plan names must be one the caller may reorganize.
-
-    A unit outside the scope is reported exactly like a unit that does not exist, so the
-    answer does not tell whether it exists. Returns the units named (for the audit entry).
-    """
-    found = scope(request)
-    table = read_table(path)
-    cited: dict[str, list[tuple[int, str]]] = {}
-    for row in table.rows:
-        op = row.values.get("op", "").strip().lower()
-        for column in ("unit", "into"):
-            code = row.values.get(column, "").strip()
-            if not code or (column == "unit" and op == "create"):
-                continue
-            cited.setdefault(code, []).append((row.line, column))
-    units = list(Unit.objects.filter(code__in=list(cited)))
-    if found.is_admin:
-        return units
-    allowed = set(
-        found.units(Action.MANAGE_UNITS)
-        .filter(pk__in=[u.pk for u in units])
-        .values_list("pk", flat=True)
-    )
-    errors = [
-        RowError(table.name, line, column, f"không có đơn vị mã «{unit.code}»")
-        for unit in units
-        if unit.pk not in allowed
-        for line, column in cited[unit.code]
-    ]
-    if errors:
-        raise RowErrors(sorted(errors, key=lambda e: (e.row, e.column)))
-    return units
 
 
 @router.post(
@@ -72,7 +36,9 @@ def post_plan(
     applying would do. Bad rows answer 400 `row_errors`, and nothing is written."""
     require_action(request, Action.MANAGE_UNITS)
     with saved_upload(file) as path:
-        check_plan_scope(request, path)
+        errors = file_scope_errors(caller(request), read_table(path), FileKind.PLAN)
+        if errors:
+            raise RowErrors(errors)
         report = apply_plan(
             path,
             on=on,

@@ -57,7 +57,7 @@ class AuditAction(models.TextChoices):
     IMPORT_UNITS = "import_units", _("Nhập đơn vị từ tệp")
     # Proposals and decisions (the branch proposes, the competent committee decides).
     PROPOSAL_FILE = "proposal_file", _("Đã gửi đề nghị")
-    PROPOSAL_REFILE = "proposal_refile", _("Gửi lại đề nghị")
+    PROPOSAL_REFILE = "proposal_refile", _("Đã gửi lại đề nghị")
     PROPOSAL_DECIDE = "proposal_decide", _("Quyết định về đề nghị")
     # Branch activities.
     MEETING_PLAN = "meeting_plan", _("Lên kế hoạch cuộc họp")

@@ -30,7 +30,7 @@ def proposals_visible_to(user: Any) -> QuerySet[Proposal]:
     rows = Proposal.objects.select_related(*_RELATED)
     if scope.is_admin:
         return rows.all()
-    if not scope.reaches:
+    if not scope.manages_units:
         return rows.none()
     units = scope.units(Action.VIEW).values("pk")
     return rows.filter(Q(proposer__in=units) | Q(decider__in=units))

@@ -35,7 +35,7 @@ PER_PAGE = 25
 
 def _require_roles(request: HttpRequest) -> None:
     scope = scope_of(request.user)
-    if not (scope.is_admin or scope.reaches):
+    if not scope.manages_units:
         # Proposals are the business of bodies: a plain member has none to see.
         raise Http404(_("Không tìm thấy trang."))
 

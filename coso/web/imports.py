@@ -27,7 +27,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from coso.audit.log import Actor, Channel
-from coso.authority.scope import Action, scope_of
+from coso.authority.scope import Action, FileKind, file_scope_errors, scope_of
 from coso.core.errors import CosoError, RowError, RowErrors
 from coso.core.tabular import read_table, summary
 from coso.members.imports import import_members
@@ -188,39 +188,8 @@ def _reporter(job: ImportJob) -> Callable[[int, int], None]:
 
 def _scope_errors(job: ImportJob) -> list[RowError]:
     """Rows naming units outside the user's scope (the import itself checks everything else)."""
-    table = read_table(job.path)
-    scope = scope_of(job.user)
-    if scope.is_admin:
-        return []
-    allowed_units = scope.units(ACTIONS[ImportKind(job.kind)])
-    if job.kind == ImportKind.MEMBERS:
-        columns = [c for c in ("branch", "group") if c in table.columns]
-        in_file: set[str] = set()
-    else:
-        columns = ["parent"] if "parent" in table.columns else []
-        in_file = {r.values.get("code", "").strip() for r in table.rows}
-    codes = {r.values.get(c, "").strip() for r in table.rows for c in columns} - in_file - {""}
-    allowed = set(allowed_units.filter(code__in=codes).values_list("code", flat=True))
-    errors: list[RowError] = []
-    for row in table.rows:
-        if job.kind == ImportKind.UNITS and not row.values.get("parent", "").strip():
-            errors.append(
-                RowError(
-                    table.name, row.line, "parent", "chỉ quản trị hệ thống được tạo đơn vị gốc"
-                )
-            )
-        for column in columns:
-            code = row.values.get(column, "").strip()
-            if code in codes and code not in allowed:
-                errors.append(
-                    RowError(
-                        table.name,
-                        row.line,
-                        column,
-                        f"không có đơn vị mã «{code}» trong phạm vi được giao",
-                    )
-                )
-    return errors
+    kind = FileKind.MEMBERS if job.kind == ImportKind.MEMBERS else FileKind.UNITS
+    return file_scope_errors(job.user, read_table(job.path), kind)
 
 
 # --------------------------------------------------------------------------------------------

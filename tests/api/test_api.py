@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 
 from coso.accounts.tokens import revoke_tokens
 from coso.audit.models import AuditEntry
@@ -331,10 +332,11 @@ def test_plans_dry_run_then_apply_with_scope_and_audit(cast: Cast, as_role: Any)
 
     outsider = as_role("outsider").upload("/reorg/plans", "pa.csv", PLAN, on="2024-06-01")
     rows = _error(outsider, 400, "row_errors")["details"]
+    hidden = "không có đơn vị mã «{}» trong phạm vi được giao"  # the page's words, one check
     assert rows == [
-        {"file": "pa.csv", "row": 2, "column": "unit", "reason": "không có đơn vị mã «B»"},
-        {"file": "pa.csv", "row": 3, "column": "into", "reason": "không có đơn vị mã «B»"},
-        {"file": "pa.csv", "row": 3, "column": "unit", "reason": "không có đơn vị mã «B2»"},
+        {"file": "pa.csv", "row": 2, "column": "unit", "reason": hidden.format("B")},
+        {"file": "pa.csv", "row": 3, "column": "into", "reason": hidden.format("B")},
+        {"file": "pa.csv", "row": 3, "column": "unit", "reason": hidden.format("B2")},
     ]
 
     applied = officer.upload(
@@ -392,3 +394,34 @@ def test_docs_page_and_schema_work_offline(cast: Cast) -> None:
     assert schema["info"]["title"] == "Coso API"
     assert "/api/v1/units/{code}/stats" in schema["paths"]
     assert {"TokenAuth", "SessionAuth"} <= set(schema["components"]["securitySchemes"])
+
+
+def test_only_administrators_create_a_root_unit_through_any_door(cast: Cast, as_role: Any) -> None:
+    """An officer's plan creating a new root is refused by the API with the page's message."""
+    plan = "op,unit,into,name,kind,category\ncreate,ROOTX,,Đảng bộ X,province,\n"
+    for dry_run in ("true", "false"):
+        refused = as_role("officer").upload(
+            "/reorg/plans", "goc.csv", plan, on="2024-06-01", decision="1-QĐ", dry_run=dry_run
+        )
+        rows = _error(refused, 400, "row_errors")["details"]
+        assert rows == [
+            {
+                "file": "goc.csv",
+                "row": 2,
+                "column": "into",
+                "reason": "chỉ quản trị hệ thống được tạo đơn vị gốc",
+            }
+        ]
+    assert not Unit.objects.filter(code="ROOTX").exists()
+    assert not AuditEntry.objects.filter(action="reorg_plan").exists()
+    page = cast.client("officer").post(
+        reverse("web:reorg_plan"),
+        {
+            "file": SimpleUploadedFile("goc.csv", plan.encode(), content_type="text/csv"),
+            "on": "01/06/2024",
+            "decision_number": "1-QĐ",
+        },
+    )
+    assert page.status_code == 422
+    assert "chỉ quản trị hệ thống được tạo đơn vị gốc" in page.content.decode()
+    assert not Unit.objects.filter(code="ROOTX").exists()
