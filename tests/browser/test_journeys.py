@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from coso.members.models import Member
 from coso.units.models import UnitSpan
 from tests.browser.conftest import (
+    DESKTOP,
     PHONE,
     horizontal_overflow,
     log_in,
@@ -40,7 +41,7 @@ def find_member_without_diacritics(page: Page, site: str) -> None:
     expect(rows.first.locator("td.name")).to_have_text("Phạm Đình Dũng")
 
 
-def admit_through_the_form(page: Page, site: str) -> None:
+def fill_admission(page: Page, site: str) -> None:
     """From branch B's page, the admission form; admitted 11½ months ago, so probation ends soon."""
     page.goto(f"{site}/units/B/")
     page.locator("#unit-actions a[href$='/units/B/do/admit/']").click()
@@ -52,10 +53,39 @@ def admit_through_the_form(page: Page, site: str) -> None:
     form.locator("[name=full_name]").fill("Đỗ Thị Hằng")
     form.locator("[name=gender]").select_option("female")
     form.locator("[name=birth_date]").fill("15/08/1998")
-    form.locator("[name=decision_number]").fill("12-QĐ/ĐU")
+
+
+def propose_admission(page: Page, site: str) -> int:
+    """The secretary files the branch's proposal (its resolution and vote), previewed first;
+    returns the proposal's number."""
+    fill_admission(page, site)
+    form = page.locator("form.form-operation")
+    expect(page.locator("#proposal-note")).to_contain_text("C")  # the commune decides
+    form.locator("[name=resolution_date]").fill(_ddmmyyyy(dt.date.today()))
+    form.locator("[name=votes_for]").fill("5")
     form.locator("button[type=submit]").click()
-    page.wait_for_url(f"{site}/members/{NEW_ID}/")
-    expect(page.locator("main h1")).to_contain_text("Đỗ Thị Hằng")
+    expect(page.locator("#consequences")).to_be_visible()
+    assert not Member.objects.filter(member_id=NEW_ID).exists()  # a preview writes nothing
+    page.locator("#confirm").click()
+    page.wait_for_url(f"{site}/proposals/*/")
+    assert not Member.objects.filter(member_id=NEW_ID).exists()  # proposed, not decided
+    return int(page.url.rstrip("/").rsplit("/", 1)[1])
+
+
+def decide_as_the_committee(page: Page, site: str, proposal: int) -> None:
+    """The commune's committee member approves it with a numbered decision dated 11½ months
+    ago (so the probation ends soon), after a preview."""
+    log_in(page, site, "cast.committee")
+    expect(page.locator("#proposals-panel")).to_contain_text("1")
+    page.goto(f"{site}/proposals/{proposal}/")
+    decide = page.locator("#decide")
+    decide.locator("input[name=outcome][value=approved]").check()
+    decide.locator("[name=decision_number]").fill("12-QĐ/ĐU")
+    decide.locator("[name=on]").fill(_ddmmyyyy(dt.date.today() - dt.timedelta(days=350)))
+    decide.locator("button[type=submit]").click()
+    expect(page.locator("#consequences")).to_be_visible()
+    page.locator("#confirm").click()
+    expect(page.locator("#decision")).to_contain_text("12-QĐ/ĐU")
 
 
 def probation_alert_items(page: Page) -> Any:
@@ -73,7 +103,11 @@ def test_secretary_finds_a_member_admits_one_and_sees_the_warnings_change(
     page.locator("#member-table").get_by_role("link", name="Phạm Đình Dũng").click()
     page.wait_for_url(f"{site}/members/CAST-B1/")
 
-    admit_through_the_form(page, site)
+    proposal = propose_admission(page, site)
+    committee = page.context.browser.new_context(viewport=DESKTOP) if page.context.browser else None
+    assert committee is not None
+    decide_as_the_committee(committee.new_page(), site, proposal)
+    committee.close()
     assert Member.objects.get(member_id=NEW_ID).home_unit == cast.B
 
     page.locator("#main-nav").get_by_role("link", name="Trang chủ").click()
@@ -135,7 +169,7 @@ def test_the_same_pages_at_phone_width(site: str, cast: Cast, phone: Page) -> No
         page.locator("main h1").wait_for()
         width = page.evaluate("() => document.scrollingElement.scrollWidth")
         assert width <= PHONE["width"], f"{path} is {width} px wide at 390 px"
-    admit_through_the_form(page, site)
+    fill_admission(page, site)
     assert horizontal_overflow(page) <= 0
 
 
@@ -175,6 +209,7 @@ def test_no_serious_accessibility_violations_on_the_main_pages(
     page.goto(merge_page)
     page.locator("[name=on]").fill("01/06/2025")
     page.locator("[name=into]").fill("B")
+    page.locator("[name=decision_number]").fill(MERGE_DECISION)
     page.locator("form.form-operation button[type=submit]").click()
     page.locator("#consequences").wait_for()
     found["merge preview"] = serious_axe_violations(page)
