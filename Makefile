@@ -45,14 +45,14 @@ migrations-check: venv
 pytest: venv node_modules/axe-core/axe.min.js
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
-test: lint typecheck migrations-check pytest
+test: lint lint-imports typecheck migrations-check pytest
 
 # The loop while working (under 2 minutes on 2 cores): lint, types, and every test but the ones
 # marked slow (demo load, schemathesis fuzzing) or browser (Chromium); `make test` runs them all.
-test-fast: lint typecheck
+test-fast: lint lint-imports typecheck
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow and not browser"
 
-# The layer contract ([tool.importlinter] in pyproject.toml); not yet part of `make test`.
+# The layer contract ([tool.importlinter] in pyproject.toml).
 lint-imports: venv
 	$(VENV)/bin/lint-imports
 

@@ -15,9 +15,9 @@ from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from coso.accounts.otp import totp_required
 from coso.accounts.tokens import user_for_token
 from coso.api.errors import ApiError
+from coso.authority.scope import totp_required
 
 
 class TokenAuth(HttpBearer):

@@ -17,8 +17,10 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
+from django_otp import user_has_device
 
 from coso.accounts.models import Account, Role, RoleKind
+from coso.accounts.otp import officers_need_totp
 from coso.audit.models import AuditEntry
 from coso.core.dates import today
 from coso.core.errors import RowError
@@ -427,3 +429,25 @@ def audit_entries_for(user: Any) -> QuerySet[AuditEntry]:
     if not scope.reaches:
         return AuditEntry.objects.none()
     return AuditEntry.objects.filter(unit__in=scope.units(Action.VIEW_AUDIT).values("pk"))
+
+
+# -- second factor --------------------------------------------------------------------------------
+
+_NO_DEVICE = "coso_otp_no_device"
+
+
+def totp_required(user: Any, session: Any = None) -> bool:
+    """A user with a confirmed device always verifies it; officers must have one if so set.
+
+    "No device" is remembered in the session: devices are enrolled through the setup page,
+    which verifies the session at once, so the answer cannot go stale in a harmful way.
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    if session is None or not session.get(_NO_DEVICE):
+        if user_has_device(user, confirmed=True):
+            return True
+        if session is not None:
+            session[_NO_DEVICE] = True
+    # The scope is cached on the user for the request, and the pages need it anyway.
+    return RoleKind.ORG_OFFICER in scope_of(user).role_units and officers_need_totp()
