@@ -118,6 +118,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Imports started from the browser run in the background: `coso serve` starts `db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# --- Bounded input (every uploaded or imported table; see coso/core/tabular.py) -------------
+# Checked while reading, before any work: the file's size, then for xlsx the zip's directory
+# (declared unpacked size, members, compression ratio) before openpyxl parses anything, then
+# rows and cells per row while streaming. Defaults leave room for a 250,000-row import.
+COSO_MAX_UPLOAD_BYTES = _env_int("COSO_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+COSO_MAX_UNPACKED_BYTES = _env_int("COSO_MAX_UNPACKED_BYTES", 512 * 1024 * 1024)
+COSO_MAX_ROWS = _env_int("COSO_MAX_ROWS", 500_000)
+COSO_MAX_CELLS_PER_ROW = _env_int("COSO_MAX_CELLS_PER_ROW", 100)
+# A spreadsheet's parts compress 5-20 times; a zip bomb hundreds of times.
+COSO_MAX_COMPRESSION_RATIO = _env_int("COSO_MAX_COMPRESSION_RATIO", 100)
+COSO_MAX_ZIP_MEMBERS = _env_int("COSO_MAX_ZIP_MEMBERS", 1000)
+# An import job keeps its first N errors and the count; `coso prune-imports` removes old jobs.
+COSO_MAX_ERRORS_KEPT = _env_int("COSO_MAX_ERRORS_KEPT", 1000)
+COSO_IMPORT_JOBS_KEEP_DAYS = _env_int("COSO_IMPORT_JOBS_KEEP_DAYS", 30)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
