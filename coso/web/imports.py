@@ -14,7 +14,6 @@ queued. A job keeps its first COSO_MAX_ERRORS_KEPT errors and their count;
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import os
 import shutil
@@ -29,12 +28,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from coso.audit.log import Actor, Channel
 from coso.authority.scope import Action, FileKind, file_scope_errors, scope_of
 from coso.core.errors import CosoError, RowError, RowErrors
+from coso.core.spreadsheet import xlsx_bytes
 from coso.core.tabular import TooLarge, check_file, read_table, summary
 from coso.members.imports import import_members
 from coso.units.imports import import_units
@@ -100,19 +98,8 @@ def imports_dir() -> Path:
 
 
 def workbook_bytes(header: list[str], rows: list[list[Any]], title: str) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    for index, column in enumerate(sheet.columns, start=1):
-        width = max(len(str(c.value or "")) for c in column)
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 10), 60)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    # The file name and reasons quote what was uploaded: xlsx_bytes keeps them from being formulas.
+    return xlsx_bytes(header, rows, title)
 
 
 def template_xlsx(kind: str) -> bytes:
