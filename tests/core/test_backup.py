@@ -28,10 +28,10 @@ from coso.members.models import Member
 from coso.members.operations import admit_member
 from coso.units.operations import rename_unit
 from tests.cast import Cast
+from tests.documents import docx_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
-PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40
-DOCX = b"PK\x03\x04" + b"word/document.xml" + bytes(range(200))
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 
 
 def _stats(code: str) -> Any:
@@ -71,7 +71,7 @@ def registry(cast: Cast, transactional_db: Any) -> Cast:
     for month in (3, 4):
         meeting = plan_meeting(cast.B, kind="regular", on=dt.date(2024, month, 10), place="Xã")
         store_document(meeting, name=f"bien-ban-{month}.pdf", data=PDF + bytes([month]))
-        store_document(meeting, name=f"nghi-quyet-{month}.docx", data=DOCX + bytes([month]))
+        store_document(meeting, name=f"nghi-quyet-{month}.docx", data=docx_bytes(month))
     return cast
 
 
@@ -239,12 +239,13 @@ from coso.core.dates import FAR_FUTURE
 from coso.units.models import UnitSpan
 from coso.meetings.operations import plan_meeting
 from coso.meetings.documents import store_document
+from tests.documents import docx_bytes, pdf_bytes
 spans = UnitSpan.objects.filter(kind="branch", valid_to=FAR_FUTURE).order_by("unit_id")[:3]
 for i, span in enumerate(spans):
     day = dt.date.today() + dt.timedelta(days=20 + i)
     meeting = plan_meeting(span.unit, kind="regular", on=day, place="Hội trường")
-    store_document(meeting, name=f"tai-lieu-{i}.pdf", data=b"%PDF-1.4\\n" + bytes([i]) * 5000)
-    store_document(meeting, name=f"bb-{i}.docx", data=b"PK\\x03\\x04word/" + bytes([i]) * 3000)
+    store_document(meeting, name=f"tai-lieu-{i}.pdf", data=pdf_bytes(i))
+    store_document(meeting, name=f"bb-{i}.docx", data=docx_bytes(i))
 """
 
 
