@@ -76,6 +76,11 @@ class TooLarge(RowErrors):
         return self.message
 
 
+def number(n: int) -> str:
+    """A count for people: "500.000" (Vietnamese thousands separator)."""
+    return f"{n:,}".replace(",", ".")
+
+
 def megabytes(size: int) -> str:
     """A size for people: "370,2 MB" (Vietnamese decimal comma)."""
     return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
@@ -318,11 +323,13 @@ def _bounded(
     records: list[tuple[int, list[str]]] = []
     for count, (line, cells) in enumerate(lines, start=1):
         if count > limits.rows + 1:  # the header is the first line
-            raise TooLarge(name, f"có hơn {limits.rows:,} dòng dữ liệu, tối đa {limits.rows:,}")
+            raise TooLarge(
+                name, f"có hơn {number(limits.rows)} dòng dữ liệu, tối đa {number(limits.rows)}"
+            )
         if len(cells) > limits.cells_per_row:
             raise TooLarge(
                 name,
-                f"dòng {line} có {len(cells):,} ô, tối đa {limits.cells_per_row:,} ô mỗi dòng",
+                f"dòng {line} có {number(len(cells))} ô, tối đa {number(limits.cells_per_row)} ô mỗi dòng",
             )
         texts = [v if isinstance(v, str) else _cell_text(v) for v in cells]
         while texts and not texts[-1]:  # openpyxl pads rows with empty cells: keep them short
@@ -365,7 +372,9 @@ def _check_zip(name: str, path: Path, limits: Limits) -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
         _fail(name, damaged)
     if len(parts) > limits.zip_members:
-        raise TooLarge(name, f"tệp xlsx có {len(parts):,} phần, tối đa {limits.zip_members:,} phần")
+        raise TooLarge(
+            name, f"tệp xlsx có {number(len(parts))} phần, tối đa {number(limits.zip_members)} phần"
+        )
     unpacked = sum(p.file_size for p in parts)
     if unpacked > limits.unpacked_bytes:
         raise TooLarge(
@@ -377,8 +386,8 @@ def _check_zip(name: str, path: Path, limits: Limits) -> None:
         if part.file_size > RATIO_FLOOR_BYTES and ratio > limits.compression_ratio:
             raise TooLarge(
                 name,
-                f"phần «{part.filename}» nén {ratio:,.0f} lần ({megabytes(part.compress_size)} "
-                f"giải nén ra {megabytes(part.file_size)}), tối đa {limits.compression_ratio:,} "
+                f"phần «{part.filename}» nén {number(round(ratio))} lần ({megabytes(part.compress_size)} "
+                f"giải nén ra {megabytes(part.file_size)}), tối đa {number(limits.compression_ratio)} "
                 "lần: tệp bất thường (có thể là «bom nén»)",
             )
 
