@@ -11,8 +11,10 @@ from typing import Annotated, Any, Literal
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from ninja import Path, Router, Schema
+from ninja import Status as HttpStatus
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from ninja.params.functions import Query
+from ninja.params.functions import File, Query
 from pydantic import Field
 
 from coso.api.common import (
@@ -24,12 +26,14 @@ from coso.api.common import (
     decision_out,
     require_manager,
 )
-from coso.api.errors import field_error
+from coso.api.errors import ApiError, field_error
 from coso.api.schemas import DecisionOut, ErrorOut
 from coso.authority import proposals as ops
 from coso.authority import queries
-from coso.authority.models import Proposal, ProposalStatus
+from coso.authority.models import Proposal, ProposalDocument, ProposalStatus
 from coso.authority.scope import Action, get_unit_for_user
+from coso.core.dates import today
+from coso.core.rules import rule
 
 router = Router(tags=["proposals"])
 
@@ -93,8 +97,19 @@ class ProposalOut(Schema):
     result: str = Field(description="what the act created or changed, once approved")
 
 
+class DocumentOut(Schema):
+    id: int
+    name: str
+    file_type: str
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+    url: str
+
+
 class ProposalDetailOut(ProposalOut):
     history: list[EventOut]
+    documents: list[DocumentOut]
 
 
 class ProposalFilter(Schema):
@@ -161,7 +176,20 @@ def proposal_detail_out(proposal: Proposal, user: Any) -> dict[str, Any]:
                 "details": e.details,
             }
             for e in queries.history(proposal)
-        ]
+        ],
+        "documents": [document_out(d) for d in proposal.documents.all()],
+    }
+
+
+def document_out(document: ProposalDocument) -> dict[str, Any]:
+    return {
+        "id": document.pk,
+        "name": document.name,
+        "file_type": document.file_type,
+        "size": document.size,
+        "sha256": document.sha256,
+        "uploaded_at": document.uploaded_at,
+        "url": f"/api/v1/proposals/{document.proposal_id}/documents/{document.pk}",
     }
 
 
@@ -242,3 +270,48 @@ def decide_proposal(
     except PermissionError:
         raise Http404("Không tìm thấy đề nghị.") from None
     return proposal_detail_out(queries.get_proposal_for_user(user, decided.pk), user)
+
+
+@router.post(
+    "/proposals/{proposal_id}/documents",
+    response={201: DocumentOut, **WRITE_ERRORS, 413: ErrorOut},
+    summary="Attach a file to a proposal (the proposing body, while it waits or was sent back)",
+)
+def post_proposal_document(
+    request: HttpRequest, proposal_id: ProposalId, file: UploadedFile = File(...)
+) -> HttpStatus[dict[str, Any]]:
+    require_manager(request)
+    user = caller(request)
+    proposal = queries.get_proposal_for_user(user, proposal_id)
+    if not ops.may_propose_for(user, proposal):
+        raise Http404("Không tìm thấy đề nghị.")
+    limit = int(rule("meetings.upload_max_bytes", today()))
+    if file.size is not None and file.size > limit:
+        raise ApiError(
+            413,
+            "too_large",
+            f"Tệp «{file.name}» quá lớn: {file.size:,} byte, tối đa {limit:,} byte.".replace(
+                ",", "."
+            ),
+        )
+    try:
+        document = ops.attach_document(
+            proposal, name=file.name or "", data=file.read(), user=user, actor=request
+        )
+    except PermissionError:
+        raise Http404("Không tìm thấy đề nghị.") from None
+    return HttpStatus(201, document_out(document))
+
+
+@router.get(
+    "/proposals/{proposal_id}/documents/{document_id}",
+    response={200: None, 401: ErrorOut, 404: ErrorOut},
+    summary="Download a file of a proposal (to those who may see the proposal)",
+)
+def get_proposal_document(
+    request: HttpRequest, proposal_id: ProposalId, document_id: ProposalId
+) -> Any:
+    require_manager(request)
+    user = caller(request)
+    proposal = queries.get_proposal_for_user(user, proposal_id)
+    return ops.document_response(user, proposal, document_id)

@@ -59,6 +59,7 @@ class AuditAction(models.TextChoices):
     PROPOSAL_FILE = "proposal_file", _("Đã gửi đề nghị")
     PROPOSAL_REFILE = "proposal_refile", _("Đã gửi lại đề nghị")
     PROPOSAL_DECIDE = "proposal_decide", _("Quyết định về đề nghị")
+    PROPOSAL_DOCUMENT = "proposal_document", _("Đính kèm tài liệu vào đề nghị")
     # Branch activities.
     MEETING_PLAN = "meeting_plan", _("Lên kế hoạch cuộc họp")
     MEETING_ATTENDANCE = "meeting_attendance", _("Ghi điểm danh")
@@ -108,7 +109,10 @@ ACTION_GROUPS: tuple[tuple[Promise, tuple[AuditAction, ...]], ...] = (
         _between(AuditAction.ADMIT, AuditAction.IMPORT_MEMBERS),
     ),
     (_("Tổ chức"), _between(AuditAction.CREATE, AuditAction.IMPORT_UNITS)),
-    (_("Đề nghị và quyết định"), _between(AuditAction.PROPOSAL_FILE, AuditAction.PROPOSAL_DECIDE)),
+    (
+        _("Đề nghị và quyết định"),
+        _between(AuditAction.PROPOSAL_FILE, AuditAction.PROPOSAL_DOCUMENT),
+    ),
     (
         _("Sinh hoạt chi bộ"),
         _between(AuditAction.MEETING_PLAN, AuditAction.MEETING_CHECK_IN_CONFIRM),

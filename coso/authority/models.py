@@ -156,3 +156,26 @@ class ProposalEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise CosoError("Lịch sử đề nghị chỉ được ghi thêm, không được xóa.")
+
+
+class ProposalDocument(models.Model):
+    """A file the proposing body attaches (its resolution's scan, minutes, the member's letter);
+    stored outside the web root under a random name (coso.core.files), served only to those who
+    may see the proposal."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="documents")
+    name = models.CharField(max_length=200)  # the uploaded name, a label only
+    stored_name = models.CharField(max_length=80, unique=True)
+    file_type = models.CharField(max_length=10)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -11,22 +11,32 @@ history and an audit entry.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 from django.db import models, transaction
+from django.http import FileResponse, Http404
 from django.utils import timezone
 
 from coso.audit.log import AuditAction, describe_target, record_write
 from coso.authority import catalogue
 from coso.authority.forms import OperationForm
-from coso.authority.models import Proposal, ProposalEvent, ProposalEventKind, ProposalStatus
+from coso.authority.models import (
+    Proposal,
+    ProposalDocument,
+    ProposalEvent,
+    ProposalEventKind,
+    ProposalStatus,
+)
 from coso.authority.resolution import Resolution
 from coso.authority.rules import Authority, decision_working_days
 from coso.authority.scope import Action, scope_of
 from coso.core.dates import add_working_days, today
 from coso.core.errors import CosoError
+from coso.core.files import CONTENT_TYPES, check_file, stored_path, write_new
 from coso.core.models import get_decision
+from coso.core.rules import rule
 from coso.members.models import Member
 from coso.units.models import Unit
 
@@ -435,3 +445,72 @@ def preview_decision(
             (name, before[name], after[name]) for name in before if before[name] != after[name]
         ]
     return consequences
+
+
+# Proposal attachments: the same kinds and size as meeting documents (the `meetings` rule set's
+# upload types and limit on the day), checked by structure.
+DOCUMENT_FOLDER = "proposal_documents"
+
+
+def may_attach(user: Any, proposal: Proposal) -> bool:
+    """The proposing body adds files while the proposal waits (or was sent back to it)."""
+    open_ = proposal.status in (ProposalStatus.PENDING, ProposalStatus.RETURNED)
+    return open_ and may_propose_for(user, proposal)
+
+
+def attach_document(
+    proposal: Proposal, *, name: str, data: bytes, user: Any, actor: Any
+) -> ProposalDocument:
+    """Check and store one file for `proposal`; nothing is written when it is refused.
+
+    PermissionError when `user` does not act for the proposing body; CosoError when refused."""
+    if not may_propose_for(user, proposal):
+        raise PermissionError(proposal.pk)
+    if proposal.status not in (ProposalStatus.PENDING, ProposalStatus.RETURNED):
+        raise CosoError(f"Đề nghị số {proposal.pk} đã có quyết định: không thêm tệp.")
+    day = today()
+    clean, extension = check_file(
+        name,
+        data,
+        allowed=list(rule("meetings.upload_types", day)),
+        max_bytes=int(rule("meetings.upload_max_bytes", day)),
+    )
+    path = write_new(DOCUMENT_FOLDER, extension, data)
+    try:
+        with transaction.atomic():
+            document = ProposalDocument.objects.create(
+                proposal=proposal,
+                name=clean,
+                stored_name=path.name,
+                file_type=extension,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                uploaded_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+            record_write(
+                actor,
+                AuditAction.PROPOSAL_DOCUMENT,
+                proposal,
+                None,
+                {"document": clean, "size": len(data), "sha256": document.sha256},
+                proposal.proposer,
+            )
+    except Exception:
+        path.unlink(missing_ok=True)  # the row failed: the file goes too
+        raise
+    return document
+
+
+def document_response(user: Any, proposal: Proposal, document_id: int) -> FileResponse:
+    """A file of a proposal the user may see (the caller loaded it through the scope); 404
+    for anything else."""
+    document = proposal.documents.filter(pk=document_id).first()
+    path = stored_path(DOCUMENT_FOLDER, document.stored_name) if document else None
+    if document is None or path is None:
+        raise Http404("Không tìm thấy tài liệu.")
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=document.name,
+        content_type=CONTENT_TYPES.get(document.file_type, "application/octet-stream"),
+    )

@@ -11,4 +11,10 @@ urlpatterns = [
     path("proposals/<int:pk>/", views.proposal_page, name="proposal"),
     path("proposals/<int:pk>/decide/", views.proposal_decide, name="decide"),
     path("proposals/<int:pk>/refile/", views.proposal_refile, name="refile"),
+    path("proposals/<int:pk>/documents/", views.proposal_attach, name="attach"),
+    path(
+        "proposals/<int:pk>/documents/<int:document_id>/",
+        views.proposal_document,
+        name="document",
+    ),
 ]

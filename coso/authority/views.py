@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +29,7 @@ from coso.authority.models import Proposal, ProposalStatus
 from coso.authority.scope import Action, scope_of
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
+from coso.core.rules import rule
 
 PER_PAGE = 25
 
@@ -149,6 +150,8 @@ def _detail_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
         "events": list(queries.history(proposal)),
         "may_decide": proposal.status == ProposalStatus.PENDING and ops.can_decide(user, proposal),
         "may_refile": ops.can_refile(user, proposal),
+        "may_attach": ops.may_attach(user, proposal),
+        "documents": list(proposal.documents.all()),
         "subject": proposal.subject,
         "day": today(),
     }
@@ -234,3 +237,40 @@ def proposal_refile(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("Không tìm thấy trang.")) from None
     messages.success(request, _("Đã gửi lại đề nghị."))
     return redirect("authority:proposal", pk=proposal.pk)
+
+
+@login_required
+@require_POST
+def proposal_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_roles(request)
+    proposal = queries.get_proposal_for_user(request.user, pk)
+    if not ops.may_propose_for(request.user, proposal):
+        raise Http404(_("Không tìm thấy trang."))
+    upload = request.FILES.get("file")
+    context = _detail_context(request, proposal)
+    try:
+        if upload is None:
+            raise CosoError(_("Hãy chọn một tệp."))
+        limit = int(rule("meetings.upload_max_bytes", today()))
+        if upload.size is not None and upload.size > limit:
+            raise CosoError(
+                _("Tệp «%(name)s» quá lớn: tối đa %(limit)s byte.")
+                % {"name": upload.name, "limit": f"{limit:,}".replace(",", ".")}
+            )
+        ops.attach_document(
+            proposal, name=upload.name or "", data=upload.read(), user=request.user, actor=request
+        )
+    except CosoError as exc:
+        context["refusal"] = str(exc)
+        return render(request, "authority/proposal.html", context, status=422)
+    except PermissionError:
+        raise Http404(_("Không tìm thấy trang.")) from None
+    messages.success(request, _("Đã đính kèm tệp vào đề nghị."))
+    return redirect("authority:proposal", pk=proposal.pk)
+
+
+@login_required
+def proposal_document(request: HttpRequest, pk: int, document_id: int) -> FileResponse:
+    _require_roles(request)
+    proposal = queries.get_proposal_for_user(request.user, pk)
+    return ops.document_response(request.user, proposal, document_id)

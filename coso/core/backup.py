@@ -48,7 +48,10 @@ SUMS = "SHA256SUMS"
 PREFIX = "coso-"
 # Folders under VAR_DIR whose files the database points at, with the table and column naming
 # them (checked at backup time: a row whose file is missing is reported).
-FILE_FOLDERS: dict[str, tuple[str, str]] = {"documents": ("meetings_document", "stored_name")}
+FILE_FOLDERS: dict[str, tuple[str, str]] = {
+    "documents": ("meetings_document", "stored_name"),
+    "proposal_documents": ("authority_proposaldocument", "stored_name"),
+}
 # The tables a backup's summary names (every table is counted in the manifest).
 KEY_TABLES = (
     "units_unit",

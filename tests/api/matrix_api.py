@@ -65,7 +65,13 @@ def setup(cast: Cast) -> dict[str, Any]:
     from tests.authority.filing import file_strike_off
 
     proposal = file_strike_off(cast, "b2")
+    from coso.authority.proposals import attach_document
+
+    attached = attach_document(
+        proposal, name="nghi-quyet.pdf", data=b"%PDF-1.4\n%%EOF\n", user=cast.secretary, actor=None
+    )
     return {
+        "proposal_document": attached.pk,
         "planned": planned.pk,
         "cancelled": cancelled.pk,
         "document": agenda.pk,
@@ -287,6 +293,21 @@ API: dict[tuple[str, str], dict[str, Any]] = {
         "path": {"proposal_id": Ref("proposal")},
         "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
     },
+    ("POST", "/api/v1/proposals/{proposal_id}/documents"): {
+        "path": {"proposal_id": Ref("proposal")},
+        # A program is no document: refused for the proposing side, nothing stored.
+        "files": {"file": ("chuong-trinh.exe", "MZ not a document")},
+        "expect": {
+            **everyone(REFUSED),  # B's secretary and those above who manage its members
+            "committee": HIDDEN,  # decides for C, does not propose for B
+            "member": HIDDEN,
+            "outsider": HIDDEN,
+        },
+    },
+    ("GET", "/api/v1/proposals/{proposal_id}/documents/{document_id}"): {
+        "path": {"proposal_id": Ref("proposal"), "document_id": Ref("proposal_document")},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
+    },
     ("POST", "/api/v1/proposals/{proposal_id}/decide"): {
         "path": {"proposal_id": Ref("proposal")},
         # Approving on a day before the member's admission: refused, the proposal stays pending.
@@ -348,6 +369,11 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:list_proposals": ("GET", "/api/v1/proposals"),
     "api:get_proposal": ("GET", "/api/v1/proposals/{proposal_id}"),
     "api:decide_proposal": ("POST", "/api/v1/proposals/{proposal_id}/decide"),
+    "api:post_proposal_document": ("POST", "/api/v1/proposals/{proposal_id}/documents"),
+    "api:get_proposal_document": (
+        "GET",
+        "/api/v1/proposals/{proposal_id}/documents/{document_id}",
+    ),
     "api:openapi-json": ("GET", "/api/v1/openapi.json"),
     "api:openapi-view": ("GET", "/api/v1/docs"),
     "api:docs-asset": ("GET", "/api/v1/docs/assets/swagger-ui.css"),

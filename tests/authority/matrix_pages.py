@@ -13,6 +13,7 @@ from typing import Any
 
 OK, LOGIN, HIDDEN, REFUSED = 200, 302, 404, 422
 PROPOSAL_PK = 9301
+DOCUMENT_PK = 9302
 
 _VIEW = {
     "admin": OK,
@@ -42,6 +43,19 @@ PAGES: dict[str, dict[str, Any]] = {
             "secretary": HIDDEN,
         },
     },
+    "authority:attach": {
+        "args": [PROPOSAL_PK],
+        "method": "post",
+        "data": {},  # no file: refused for the proposing side, nothing stored
+        "expect": {
+            **_VIEW,
+            "admin": REFUSED,
+            "officer": REFUSED,
+            "committee": HIDDEN,
+            "secretary": REFUSED,
+        },
+    },
+    "authority:document": {"args": [PROPOSAL_PK, DOCUMENT_PK], "expect": _VIEW},
     "authority:refile": {
         "args": [PROPOSAL_PK],
         "method": "post",
@@ -66,3 +80,11 @@ def setup(cast: Any) -> None:
     # The pages' matrix names the proposal by a fixed number (its history follows it).
     Proposal.objects.filter(pk=made).update(id=PROPOSAL_PK)
     ProposalEvent.objects.filter(proposal_id=made).update(proposal_id=PROPOSAL_PK)
+    from coso.authority.models import ProposalDocument
+    from coso.authority.proposals import attach_document
+
+    proposal = Proposal.objects.get(pk=PROPOSAL_PK)
+    attached = attach_document(
+        proposal, name="nghi-quyet.pdf", data=b"%PDF-1.4\n%%EOF\n", user=cast.secretary, actor=None
+    )
+    ProposalDocument.objects.filter(pk=attached.pk).update(id=DOCUMENT_PK)

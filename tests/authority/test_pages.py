@@ -207,3 +207,33 @@ def test_a_pending_proposal_shows_on_the_members_page_to_both_sides(cast: Cast) 
     # The member reads their own record, not the committee's files about it.
     body = cast.client("member").get(url).content.decode()
     assert 'id="about-proposals"' not in body
+
+
+def test_the_branch_attaches_its_resolution_and_the_committee_downloads_it(cast: Cast) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from coso.audit.models import AuditEntry
+    from tests.documents import pdf_bytes
+
+    proposal = file_strike_off(cast, "b1")
+    url = reverse("authority:attach", args=[proposal.pk])
+    data = pdf_bytes(3)
+    upload = SimpleUploadedFile("nghi-quyet-05.pdf", data, content_type="application/pdf")
+    response = cast.client("secretary").post(url, {"file": upload})
+    assert response.status_code == 302, response.content.decode()[-500:]
+    document = proposal.documents.get()
+    assert document.name == "nghi-quyet-05.pdf" and document.size == len(data)
+    assert AuditEntry.objects.filter(action="proposal_document").count() == 1
+    link = reverse("authority:document", args=[proposal.pk, document.pk])
+    page = cast.client("committee").get(reverse("authority:proposal", args=[proposal.pk]))
+    assert link in page.content.decode()
+    download = cast.client("committee").get(link)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == data
+    # The deciding committee reads it but does not add to the branch's file; outsiders: 404.
+    page_body = page.content.decode()
+    assert 'name="file"' not in page_body
+    assert cast.client("outsider").get(link).status_code == 404
+    # A page in disguise is refused, and nothing is stored.
+    fake = SimpleUploadedFile("bien-ban.pdf", b"%PDF-1.4\n<html><script>x</script>", "text/html")
+    refused = cast.client("secretary").post(url, {"file": fake})
+    assert refused.status_code == 422 and proposal.documents.count() == 1
