@@ -330,7 +330,12 @@ class MeetingFilter(Schema):
 
 class PeriodFilter(Schema):
     start: Day | None = Field(None, alias="from", description="default: a year before today")
-    end: Day | None = Field(None, alias="to", description="exclusive; default: tomorrow")
+    end: Day | None = Field(
+        None,
+        alias="to",
+        description="exclusive; default: tomorrow; after `from` and at most 10 years after it "
+        "(422 otherwise)",
+    )
 
 
 def label(choices: Any, value: str) -> str:
