@@ -63,7 +63,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         user = form.user
-        # The new password, the lifted obligation and the audit entry: all or nothing.
         with transaction.atomic():
             response = super().form_valid(form)
             Account.objects.filter(user=user, must_change_password=True).update(
