@@ -178,8 +178,11 @@ CSRF_COOKIE_SAMESITE = "Lax"
 AXES_ENABLED = os.environ.get("COSO_AXES_ENABLED", "1") == "1"
 AXES_FAILURE_LIMIT = _env_int("COSO_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=_env_int("COSO_LOGIN_COOLOFF_MINUTES", 15))
-# Username and address together: one attacker cannot lock a user out from everywhere.
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Username and address together: one attacker cannot lock a user out from everywhere. The
+# address alone too, at a higher limit: one address cannot try a few passwords on every account.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+COSO_LOGIN_ADDRESS_FAILURE_LIMIT = _env_int("COSO_LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+AXES_HANDLER = "coso.accounts.lockout.AccountAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_CLIENT_IP_CALLABLE = "coso.audit.log.client_ip"

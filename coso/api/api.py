@@ -11,7 +11,7 @@ from ninja.renderers import JSONRenderer
 
 from coso.api import acts, imports, meetings, members, proposals, reorg, units
 from coso.api.auth import SessionAuth, TokenAuth
-from coso.api.docs import LocalSwagger
+from coso.api.docs import LocalSwagger, signed_in
 from coso.api.errors import install_handlers
 
 DESCRIPTION = """
@@ -26,7 +26,13 @@ Phạm vi giống hệt các trang: đối tượng ngoài phạm vi trả về 
 ghi gì; `details` = `[{file, row, column, reason}]`), `validation_error` 422, `too_large` 413.
 
 **Danh sách** được phân trang: `?page=&page_size=` (tối đa 200), trả về `{"items", "count"}`.
-Ngày theo dạng `YYYY-MM-DD`.
+
+**Giới hạn**: ngày theo dạng `YYYY-MM-DD` hoặc `DD/MM/YYYY`, từ 01/01/1900 đến 31/12/2199
+(số hay dạng khác: 422); khoảng thời gian (`from`–`to`) tối đa 10 năm (422); dòng yêu cầu
+(đường dẫn và tham số) dài quá 4094 byte bị máy chủ (gunicorn) từ chối với 414, không phải JSON.
+
+Lược đồ này (`/api/v1/openapi.json`) và trang tài liệu (`/api/v1/docs`) cũng cần mã truy cập
+hoặc phiên đăng nhập.
 """
 
 
@@ -41,6 +47,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],
     docs=LocalSwagger(),
+    docs_decorator=signed_in,
     renderer=Renderer(),
 )
 install_handlers(api)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest
 from ninja import Schema
 from ninja.pagination import PageNumberPagination
-from pydantic import Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from coso.authority.scope import Action, Scope, scope_of
+from coso.core.dates import fmt, parse_date
 from coso.core.models import Decision
 from coso.members.models import Member
 
@@ -20,7 +22,34 @@ MAX_PAGE = 1_000_000
 
 # Dates the API accepts: wide enough for any record, narrow enough that date arithmetic
 # (deadlines in working days, probation months) cannot run past the calendar.
-Day = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2199, 12, 31))]
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2199, 12, 31)
+# Only a written date: pydantic alone would read `?as_of=0` (or 1700000000) as a Unix time.
+DAY_FORMS = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}")
+DAY_SCHEMA: dict[str, Any] = {
+    # ISO is the documented form; DD/MM/YYYY is also read. (A pattern for both, on top of
+    # "format", leaves fuzzers such as Schemathesis unable to generate a body.)
+    "type": "string",
+    "format": "date",
+    "formatMinimum": FIRST_DAY.isoformat(),
+    "formatMaximum": LAST_DAY.isoformat(),
+    "description": "YYYY-MM-DD or DD/MM/YYYY, from 1900-01-01 to 2199-12-31 (422 otherwise)",
+}
+
+
+def _day(value: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        day = value
+    elif isinstance(value, str) and DAY_FORMS.fullmatch(value.strip()):
+        day = parse_date(value)  # ValueError (in Vietnamese) for 31/02/2024
+    else:
+        raise ValueError(f"ngày không hợp lệ «{value}» (dùng YYYY-MM-DD hoặc DD/MM/YYYY)")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"ngày {fmt(day)} ngoài khoảng 01/01/1900 – 31/12/2199")
+    return day
+
+
+Day = Annotated[dt.date, BeforeValidator(_day), WithJsonSchema(DAY_SCHEMA)]
 
 
 class Pages(PageNumberPagination):

@@ -56,7 +56,7 @@ from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
 from coso.core.rules import rule
 from coso.meetings import operations as ops
-from coso.meetings.access import get_meeting_for_user
+from coso.meetings.access import get_meeting_for_user, visible_reasons
 from coso.meetings.documents import document_response, store_document
 from coso.meetings.models import (
     AttendanceStatus,
@@ -162,10 +162,19 @@ def _username(user: Any) -> str | None:
     return user.get_username() if user is not None else None
 
 
-def meeting_detail(meeting_id: int) -> dict[str, Any]:
-    """The meeting as stored now, with who was invited and came, and everything recorded."""
+def meeting_detail(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+    """The meeting as stored now, with who was invited and came, and everything recorded.
+
+    Absence reasons only as the caller may read them (coso.meetings.access.visible_reasons).
+    """
     meeting = Meeting.objects.select_related("unit", "group", "closed_by").get(pk=meeting_id)
     result = ops.quorum(meeting)
+    rows = list(
+        meeting.invitations.select_related("member").order_by(
+            "member__sort_key", "member__member_id"
+        )
+    )
+    reasons = visible_reasons(caller(request), rows, who=request, target=meeting, unit=meeting.unit)
     invitations = [
         {
             "member_id": inv.member.member_id,
@@ -176,12 +185,10 @@ def meeting_detail(meeting_id: int) -> dict[str, Any]:
             "exempt": inv.exempt,
             "status": inv.status,
             "status_label": label(AttendanceStatus, inv.status),
-            "reason": inv.reason,
+            "reason": reasons.get(inv.pk),
             "checked_in_at": inv.checked_in_at,
         }
-        for inv in meeting.invitations.select_related("member").order_by(
-            "member__sort_key", "member__member_id"
-        )
+        for inv in rows
     ]
     return {
         **meeting_out(meeting),
@@ -340,7 +347,7 @@ def plan(request: HttpRequest, code: UnitCode, payload: PlanIn) -> Status[dict[s
             guests=guests,
         )
         record_write(request, AuditAction.MEETING_PLAN, meeting, None, meeting_facts(meeting), unit)
-    return Status(201, meeting_detail(meeting.pk))
+    return Status(201, meeting_detail(request, meeting.pk))
 
 
 # --- one meeting ----------------------------------------------------------------------------
@@ -354,7 +361,7 @@ def plan(request: HttpRequest, code: UnitCode, payload: PlanIn) -> Status[dict[s
 )
 def get_meeting(request: HttpRequest, meeting_id: MeetingId) -> dict[str, Any]:
     meeting = get_meeting_for_user(caller(request), meeting_id, Action.VIEW)
-    return meeting_detail(meeting.pk)
+    return meeting_detail(request, meeting.pk)
 
 
 def _managed(request: HttpRequest, meeting_id: int) -> Meeting:
@@ -383,7 +390,7 @@ def post_attendance(
             {"status": meeting.status, "attendance": _attendance_of(meeting)},
             meeting.unit,
         )
-    return meeting_detail(meeting.pk)
+    return meeting_detail(request, meeting.pk)
 
 
 @router.post(
@@ -404,7 +411,7 @@ def consolidate(request: HttpRequest, meeting_id: MeetingId) -> dict[str, Any]:
             {"status": meeting.status, "attendance": _attendance_of(meeting)},
             meeting.unit,
         )
-    return meeting_detail(meeting.pk)
+    return meeting_detail(request, meeting.pk)
 
 
 @router.post(
@@ -422,7 +429,7 @@ def post_minutes(request: HttpRequest, meeting_id: MeetingId, payload: MinutesIn
         before = {name: getattr(meeting, name) for name in fields}
         ops.write_minutes(meeting, **fields)
         record_write(request, AuditAction.MEETING_MINUTES, meeting, before, fields, meeting.unit)
-    return meeting_detail(meeting.pk)
+    return meeting_detail(request, meeting.pk)
 
 
 @router.post(
@@ -473,7 +480,7 @@ def close(request: HttpRequest, meeting_id: MeetingId) -> dict[str, Any]:
             meeting_facts(meeting),
             meeting.unit,
         )
-    return meeting_detail(meeting.pk)
+    return meeting_detail(request, meeting.pk)
 
 
 @router.post(
@@ -494,7 +501,7 @@ def cancel(request: HttpRequest, meeting_id: MeetingId, payload: CancelIn) -> di
             meeting_facts(meeting),
             meeting.unit,
         )
-    return meeting_detail(meeting.pk)
+    return meeting_detail(request, meeting.pk)
 
 
 _TEXT_FIELDS = {"review", "tasks_ahead", "discussion", "political_news", "agenda"}
@@ -557,7 +564,7 @@ def post_amendment(
             {field: amendment.after, "reason": amendment.reason},
             meeting.unit,
         )
-    return Status(201, meeting_detail(meeting.pk))
+    return Status(201, meeting_detail(request, meeting.pk))
 
 
 @router.post(
@@ -644,7 +651,7 @@ def open_check_in(
             meeting_facts(meeting),
             meeting.unit,
         )
-    return meeting_detail(meeting.pk)
+    return meeting_detail(request, meeting.pk)
 
 
 @router.post(
@@ -670,7 +677,7 @@ def check_in(request: HttpRequest, meeting_id: MeetingId) -> dict[str, Any]:
             {"member_id": member.member_id, "checked_in_at": invitation.checked_in_at},
             meeting.unit,
         )
-    return meeting_detail(meeting.pk)
+    return meeting_detail(request, meeting.pk)
 
 
 @router.post(
@@ -700,7 +707,7 @@ def confirm_check_ins(
             {"status": meeting.status, "attendance": _attendance_of(meeting)},
             meeting.unit,
         )
-    return meeting_detail(meeting.pk)
+    return meeting_detail(request, meeting.pk)
 
 
 # --- books, records, reports ----------------------------------------------------------------
@@ -734,6 +741,7 @@ def member_attendance(
     member = get_member_for_user(caller(request), member_id, Action.VIEW)
     start, end = _period(filters)
     rows, summary = attendance_record(member, start, end)
+    reasons = visible_reasons(caller(request), rows, who=request, target=member)
     return {
         "member_id": member.member_id,
         "start": start,
@@ -745,11 +753,11 @@ def member_attendance(
             "absent_unexcused": summary.absent_unexcused,
             "rate": summary.rate,
         },
-        "items": [_attendance_item(inv) for inv in rows],
+        "items": [_attendance_item(inv, reasons.get(inv.pk)) for inv in rows],
     }
 
 
-def _attendance_item(inv: Invitation) -> dict[str, Any]:
+def _attendance_item(inv: Invitation, reason: str | None) -> dict[str, Any]:
     return {
         "meeting_id": inv.meeting_id,
         "unit": inv.meeting.unit.code,
@@ -758,7 +766,7 @@ def _attendance_item(inv: Invitation) -> dict[str, Any]:
         "form": inv.meeting.form,
         "status": inv.status,
         "status_label": label(AttendanceStatus, inv.status),
-        "reason": inv.reason,
+        "reason": reason,
     }
 
 

@@ -48,6 +48,14 @@ class QuorumOut(Schema):
     rate: float | None = None
 
 
+REASON = Field(
+    None,
+    description="absence reason; for those who manage the meeting's unit (its secretary, the "
+    "committee above) and the member themself, null for anyone else; each read showing "
+    "another member's reason is logged",
+)
+
+
 class InvitationOut(Schema):
     member_id: str
     full_name: str
@@ -57,7 +65,7 @@ class InvitationOut(Schema):
     exempt: bool
     status: str
     status_label: str
-    reason: str
+    reason: str | None = REASON
     checked_in_at: dt.datetime | None = None
 
 
@@ -158,7 +166,7 @@ class AttendanceItemOut(Schema):
     form: str
     status: str
     status_label: str
-    reason: str
+    reason: str | None = REASON
 
 
 class AttendanceSummaryOut(Schema):
@@ -322,7 +330,12 @@ class MeetingFilter(Schema):
 
 class PeriodFilter(Schema):
     start: Day | None = Field(None, alias="from", description="default: a year before today")
-    end: Day | None = Field(None, alias="to", description="exclusive; default: tomorrow")
+    end: Day | None = Field(
+        None,
+        alias="to",
+        description="exclusive; default: tomorrow; after `from` and at most 10 years after it "
+        "(422 otherwise)",
+    )
 
 
 def label(choices: Any, value: str) -> str:

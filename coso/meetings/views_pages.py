@@ -31,7 +31,7 @@ from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
 from coso.meetings import forms as mf
 from coso.meetings import operations as ops
-from coso.meetings.access import get_meeting_for_user
+from coso.meetings.access import get_meeting_for_user, visible_reasons
 from coso.meetings.documents import document_response, store_document
 from coso.meetings.models import (
     AttendanceStatus,
@@ -297,6 +297,11 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
 def detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for_user(request.user, pk)
     invitations = _invitations(meeting)
+    reasons = visible_reasons(
+        request.user, invitations, who=request, target=meeting, unit=meeting.unit
+    )
+    for inv in invitations:
+        inv.shown_reason = reasons.get(inv.pk, "")  # type: ignore[attr-defined]
     counted = [i for i in invitations if i.counted]
     exempt = [i for i in invitations if not i.counted and i.exempt]
     others = [i for i in invitations if not i.counted and not i.exempt]
@@ -334,6 +339,9 @@ def attendance_page(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _managed(request, pk)
     invitations = _invitations(meeting)
     refusal = ""
+    if request.method != "POST":
+        # The form shows the reasons recorded so far (a manager's read).
+        visible_reasons(request.user, invitations, who=request, target=meeting, unit=meeting.unit)
     if request.method == "POST":
         statuses: dict[str, str] = {}
         reasons: dict[str, str] = {}

@@ -276,9 +276,7 @@ def _check_duplicates(file: str, rows: list[_Row], errors: list[RowError]) -> No
         for row in rows:
             value = getattr(row, column)
             if value in taken and first.get(value) == row.line:
-                errors.append(
-                    RowError(file, row.line, column, f"«{value}» đã có trong cơ sở dữ liệu")
-                )
+                errors.append(RowError(file, row.line, column, f"«{value}» không dùng được"))
                 row.ok = False
 
 

@@ -569,6 +569,24 @@ def create_candidate(
     return member
 
 
+def member_id_unusable(member_id: str) -> str:
+    return (
+        f"Số lý lịch «{member_id}» không dùng được để kết nạp mới "
+        "(người đã từng vào Đảng thì dùng kết nạp lại)."
+    )
+
+
+def _check_card_free(member: Member) -> None:
+    """A card number is the person's for life: refuse one already given, before the insert
+    (the unique constraint stays as the last guard)."""
+    card_no = member.card_no
+    if card_no and Member.objects.filter(card_no=card_no).exclude(pk=member.pk).exists():
+        raise CosoError(
+            f"Đảng viên «{member.member_id}»: số thẻ đảng viên «{card_no}» đã được cấp cho "
+            "người khác."
+        )
+
+
 @transaction.atomic
 def admit_member(
     *,
@@ -596,15 +614,21 @@ def admit_member(
     ceremony_on = ceremony_on or admitted_on
     member = Member.objects.filter(member_id=member_id).first()
     if member is not None:
-        state = _begin(member, ceremony_on, "kết nạp", [MemberStatus.CANDIDATE])
-        if MemberSpan.objects.filter(member=member).exists():
-            _refuse(
-                member, state, "kết nạp", admitted_on, "Người đã từng vào Đảng: dùng kết nạp lại."
-            )
+        _lock(member)
+        # One answer whoever the id belongs to, so that a branch does not learn from it who is
+        # on the register elsewhere: only a candidate of this branch (or of none) is admitted.
+        if (
+            member.status != MemberStatus.CANDIDATE
+            or member.home_unit_id not in (None, branch.pk)
+            or MemberSpan.objects.filter(member=member).exists()
+        ):
+            raise CosoError(member_id_unusable(member_id))
+        _begin(member, ceremony_on, "kết nạp", [MemberStatus.CANDIDATE])
     else:
         member = Member(member_id=member_id, status=MemberStatus.CANDIDATE)
     _identity(member, member_id, full_name, gender, birth_date)
     _apply_profile(member, profile)
+    _check_card_free(member)
     _check_decision_date(member_id, decision, admitted_on)
     details = _check_admission_age(member_id, birth_date, admitted_on, allow_over_age_decision)
     _home_span(branch, admitted_on, member_id)

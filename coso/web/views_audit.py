@@ -137,6 +137,7 @@ FIELD_LABELS: dict[str, Any] = {
     "ethnicity": gettext_lazy("Dân tộc"),
     "religion": gettext_lazy("Tôn giáo"),
     "health": gettext_lazy("Sức khỏe"),
+    "absence_reason": gettext_lazy("Lý do vắng họp"),
     "fields": gettext_lazy("Thông tin đã xem"),
     "status": gettext_lazy("Trạng thái"),
     "home_unit": gettext_lazy("Nơi sinh hoạt"),

@@ -28,6 +28,7 @@ from typing import Any
 from tests.cast import Cast
 
 OK, BAD_FILE, UNAUTHORIZED, HIDDEN, REFUSED, INVALID = 200, 400, 401, 404, 409, 422
+TO_LOGIN = 302
 
 _ROLES = ("admin", "officer", "committee", "secretary", "member", "outsider")
 
@@ -324,8 +325,9 @@ API: dict[tuple[str, str], dict[str, Any]] = {
 # Routes outside the OpenAPI schema: the schema, the docs page (both public, they hold no
 # data), the API root (links to them) and any unknown path under /api/v1/ (a JSON 404).
 EXTRA: dict[tuple[str, str], dict[str, Any]] = {
-    ("GET", "/api/v1/openapi.json"): {"expect": public(OK)},
-    ("GET", "/api/v1/docs"): {"expect": public(OK)},
+    # The schema and the docs are for the API's callers: the docs send anonymous to login.
+    ("GET", "/api/v1/openapi.json"): {"expect": everyone(OK)},
+    ("GET", "/api/v1/docs"): {"expect": {**everyone(OK), "anonymous": TO_LOGIN}},
     ("GET", "/api/v1/docs/assets/swagger-ui.css"): {"expect": public(OK)},  # Swagger UI's files
     ("GET", "/api/v1/"): {"expect": public(OK)},  # title, version, links to the schema and docs
     ("GET", "/api/v1/no-such-route"): {"expect": public(HIDDEN)},

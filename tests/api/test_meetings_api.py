@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import schemathesis
 from django.core import signals
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import close_old_connections
@@ -38,7 +37,7 @@ from coso.meetings.operations import (
 from coso.meetings.reports import meeting_report
 from coso.members.models import Position, PositionRole
 from coso.members.operations import change_group
-from coso.wsgi import application
+from tests.api.schema import wsgi_schema
 from tests.cast import Cast
 
 DAY = dt.date(2024, 5, 10)
@@ -600,8 +599,8 @@ def test_activity_report_is_the_domain_report_as_json(cast: Cast, as_role: Any) 
     assert too_long.status_code == 422
 
 
-def test_openapi_lists_the_meetings_operations(client: Client) -> None:
-    paths = client.get("/api/v1/openapi.json").json()["paths"]
+def test_openapi_lists_the_meetings_operations(cast: Cast) -> None:
+    paths = cast.client("member").get("/api/v1/openapi.json").json()["paths"]
     expected = {
         "/api/v1/units/{code}/meetings": {"get", "post"},
         "/api/v1/meetings/{meeting_id}": {"get"},
@@ -643,9 +642,7 @@ def test_nul_characters_are_refused_before_the_database(cast: Cast, as_role: Any
 
 # --- fuzzing with real objects ---------------------------------------------------------------
 
-_fuzzed = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).include(
-    tag="meetings"
-)
+_fuzzed = wsgi_schema().include(tag="meetings")
 
 
 @pytest.fixture

@@ -7,16 +7,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import schemathesis
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from coso.wsgi import application
+from tests.api.schema import wsgi_schema
 from tests.cast import Cast
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+schema = wsgi_schema()
 
 
 # Fuzzing every endpoint takes a while: left out of `make test-fast`, run by `make test`.

@@ -306,7 +306,7 @@ def test_every_bad_row_is_reported_and_nothing_written(units: None, tmp_path: Pa
     ]
     reasons = {(r, c): text for r, c, text in errors}
     assert "dòng 2" in reasons[(7, "member_id")]
-    assert "cơ sở dữ liệu" in reasons[(8, "member_id")] and "K1" in reasons[(9, "card_no")]
+    assert "không dùng được" in reasons[(8, "member_id")] and "K1" in reasons[(9, "card_no")]
     assert "dòng 10" in reasons[(11, "card_no")]
     assert "NOPE" in reasons[(12, "branch")] and "GC" in reasons[(13, "branch")]
     assert "01/01/2009" in reasons[(17, "joined_on")]
@@ -380,7 +380,7 @@ def test_command_exit_status_and_output(
     assert "Đã nhập tệp good.csv: 5 dòng, tạo 5 đảng viên, 7 giai đoạn sinh hoạt" in out
     assert coso(["coso", "members", "import", str(good)]) == 1
     _, err = capsys.readouterr()
-    assert err.count("đã có trong cơ sở dữ liệu") == 9  # 5 ids and 4 card numbers
+    assert err.count("không dùng được") == 9  # 5 ids and 4 card numbers
     assert "5 lỗi" not in err and "9 lỗi, không có thay đổi nào được ghi." in err
     assert Member.objects.count() == 5
 

@@ -172,7 +172,9 @@ def test_a_candidate_is_admitted_in_place_and_admission_happens_once(
         create_candidate(member_id="DV-C", full_name="X", gender="male", birth_date=D(1990, 1, 1))
     m = admit(tree["B1"], D(2016, 3, 1), member_id="DV-C", full_name="Lê Văn Cường")
     assert m.pk == c.pk and m.status == "probationary" and m.occupation == "giáo viên"
-    with pytest.raises(CosoError, match="Đảng viên dự bị"):
+    # Admitted once: the id is no longer usable for a new admission (and the answer says no
+    # more than that, wherever the id belongs).
+    with pytest.raises(CosoError, match="«DV-C» không dùng được"):
         admit(tree["B1"], D(2016, 6, 1), member_id="DV-C")
     with pytest.raises(TypeError):
         admit(tree["B1"], D(2016, 6, 1), nickname="x")
