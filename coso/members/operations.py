@@ -561,7 +561,8 @@ def create_candidate(
     if not member_id:
         raise CosoError("Số lý lịch (member_id) trống.")
     if Member.objects.filter(member_id=member_id).exists():
-        raise CosoError(f"Số lý lịch «{member_id}» đã có trong sổ.")
+        # The same words whether the id is in the caller's branch or elsewhere in the country.
+        raise CosoError(member_id_unusable(member_id))
     member = Member(member_id=member_id, status=MemberStatus.CANDIDATE, home_unit=branch)
     _identity(member, member_id, full_name, gender, birth_date)
     _apply_profile(member, profile)

@@ -168,7 +168,7 @@ def test_a_candidate_is_admitted_in_place_and_admission_happens_once(
         tree["B1"],
         0,
     )
-    with pytest.raises(CosoError, match="đã có"):
+    with pytest.raises(CosoError, match="«DV-C» không dùng được"):
         create_candidate(member_id="DV-C", full_name="X", gender="male", birth_date=D(1990, 1, 1))
     m = admit(tree["B1"], D(2016, 3, 1), member_id="DV-C", full_name="Lê Văn Cường")
     assert m.pk == c.pk and m.status == "probationary" and m.occupation == "giáo viên"
