@@ -28,7 +28,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    OperationalError,
+    connections,
+    models,
+    transaction,
+)
 from django.utils import timezone
 
 from coso.audit.log import Actor, AuditAction, record_write
@@ -176,9 +183,14 @@ def import_members(
             return report
         except (_Changed, IntegrityError):
             continue  # written by someone else meanwhile: check again against what is there now
+        except OperationalError as exc:
+            # The lock stayed taken past the busy timeout (nothing was written): try again,
+            # unless a caller's transaction is open, which a retry cannot start afresh.
+            if transaction.get_connection().in_atomic_block or "locked" not in str(exc):
+                raise
     raise CosoError(
-        f"Đơn vị hoặc đảng viên trong tệp «{file}» thay đổi liên tục trong lúc nhập; "
-        "không có thay đổi nào được ghi, hãy thử lại."
+        f"Không ghi được tệp «{file}»: cơ sở dữ liệu bận hoặc dữ liệu liên quan thay đổi liên tục "
+        "trong lúc nhập; không có thay đổi nào được ghi, hãy thử lại."
     )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from coso.audit.log import Actor, AuditAction, record_write
 from coso.core.dates import FAR_FUTURE, fmt, parse_date
@@ -116,9 +116,14 @@ def import_units(
             return report
         except (_Changed, IntegrityError):
             continue  # written by someone else meanwhile: check again against what is there now
+        except OperationalError as exc:
+            # The lock stayed taken past the busy timeout (nothing was written): try again,
+            # unless a caller's transaction is open, which a retry cannot start afresh.
+            if transaction.get_connection().in_atomic_block or "locked" not in str(exc):
+                raise
     raise CosoError(
-        f"Đơn vị trong tệp «{name}» thay đổi liên tục trong lúc nhập; "
-        "không có thay đổi nào được ghi, hãy thử lại."
+        f"Không ghi được tệp «{name}»: cơ sở dữ liệu bận hoặc dữ liệu liên quan thay đổi liên tục "
+        "trong lúc nhập; không có thay đổi nào được ghi, hãy thử lại."
     )
 
 
