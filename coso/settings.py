@@ -8,6 +8,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from coso.core import secret_key
+
 
 def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, str(default)))
@@ -18,12 +20,26 @@ VAR_DIR = Path(os.environ.get("COSO_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = os.environ.get("COSO_DEBUG", "0") == "1"
-# COSO_PRODUCTION=1 when served over HTTPS on a network: secure cookies, HSTS, HTTPS redirect.
+# COSO_HTTPS=1 (or its older name COSO_PRODUCTION=1) when served over HTTPS, through a reverse
+# proxy that sets X-Forwarded-Proto (COSO_PROXY_SSL_HEADER names another): secure cookies, HSTS,
+# HTTPS redirect. Naming a proxy header alone means the same.
 PRODUCTION = os.environ.get("COSO_PRODUCTION", "0") == "1"
-_DEV_SECRET_KEY = "insecure-dev-key-change-me-in-production"
-SECRET_KEY = os.environ.get("COSO_SECRET_KEY") or _DEV_SECRET_KEY
-if PRODUCTION and SECRET_KEY == _DEV_SECRET_KEY:
-    raise ImproperlyConfigured("COSO_PRODUCTION=1 cần COSO_SECRET_KEY riêng (a real secret key).")
+_PROXY_SSL_HEADER = os.environ.get("COSO_PROXY_SSL_HEADER", "").strip()
+HTTPS = (
+    PRODUCTION
+    or os.environ.get("COSO_HTTPS", "0") == "1"
+    or _PROXY_SSL_HEADER.lower() not in ("", "none")
+)
+# The key: COSO_SECRET_KEY, else the one `coso serve` made on first start under VAR_DIR (owner
+# only); over HTTPS one is made now if there is none. The public development key is left only
+# for commands on a developer's checkout, and `coso serve` refuses it.
+SECRET_KEY_FILE = VAR_DIR / secret_key.FILE_NAME
+SECRET_KEY = os.environ.get("COSO_SECRET_KEY") or secret_key.read_secret_key(SECRET_KEY_FILE) or ""
+if not SECRET_KEY and HTTPS:
+    SECRET_KEY = secret_key.create_secret_key(SECRET_KEY_FILE)
+SECRET_KEY = SECRET_KEY or secret_key.DEV_SECRET_KEY
+if HTTPS and SECRET_KEY == secret_key.DEV_SECRET_KEY:
+    raise ImproperlyConfigured("COSO_SECRET_KEY là khóa công khai của bản phát triển (public key).")
 ALLOWED_HOSTS = os.environ.get("COSO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("COSO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
@@ -118,6 +134,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Imports started from the browser run in the background: `coso serve` starts `db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# --- Bounded input (every uploaded or imported table; see coso/core/tabular.py) -------------
+# Checked while reading, before any work: the file's size, then for xlsx the zip's directory
+# (declared unpacked size, members, compression ratio) before openpyxl parses anything, then
+# rows and cells per row while streaming. Defaults leave room for a 250,000-row import.
+COSO_MAX_UPLOAD_BYTES = _env_int("COSO_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+COSO_MAX_UNPACKED_BYTES = _env_int("COSO_MAX_UNPACKED_BYTES", 512 * 1024 * 1024)
+COSO_MAX_ROWS = _env_int("COSO_MAX_ROWS", 500_000)
+COSO_MAX_CELLS_PER_ROW = _env_int("COSO_MAX_CELLS_PER_ROW", 100)
+# A spreadsheet's parts compress 5-20 times; a zip bomb hundreds of times.
+COSO_MAX_COMPRESSION_RATIO = _env_int("COSO_MAX_COMPRESSION_RATIO", 100)
+COSO_MAX_ZIP_MEMBERS = _env_int("COSO_MAX_ZIP_MEMBERS", 1000)
+# An import job keeps its first N errors and the count; `coso prune-imports` removes old jobs.
+COSO_MAX_ERRORS_KEPT = _env_int("COSO_MAX_ERRORS_KEPT", 1000)
+COSO_IMPORT_JOBS_KEEP_DAYS = _env_int("COSO_IMPORT_JOBS_KEEP_DAYS", 30)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -180,14 +211,20 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-if PRODUCTION:
+if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = os.environ.get("COSO_SSL_REDIRECT", "1") == "1"
     SECURE_HSTS_SECONDS = _env_int("COSO_HSTS_SECONDS", 31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    if COSO_TRUSTED_PROXIES:
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("COSO_HSTS_SUBDOMAINS", "1") == "1"
+    # Django sends HSTS and redirects only on requests it knows came over HTTPS: behind the
+    # proxy, that is the header the proxy sets (the app listens on the loopback, unreachable
+    # but through it). COSO_PROXY_SSL_HEADER=none when TLS reaches the app itself.
+    if _PROXY_SSL_HEADER.lower() != "none" and (
+        _PROXY_SSL_HEADER or COSO_TRUSTED_PROXIES or not PRODUCTION
+    ):
+        _header = (_PROXY_SSL_HEADER or "X-Forwarded-Proto").upper().replace("-", "_")
+        SECURE_PROXY_SSL_HEADER = (f"HTTP_{_header}", "https")
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]

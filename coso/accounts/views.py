@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -61,13 +62,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return context
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
-        response = super().form_valid(form)
         user = form.user
-        Account.objects.filter(user=user, must_change_password=True).update(
-            must_change_password=False
-        )
+        with transaction.atomic():
+            response = super().form_valid(form)
+            Account.objects.filter(user=user, must_change_password=True).update(
+                must_change_password=False
+            )
+            record_write(self.request, AuditAction.PASSWORD_CHANGE, "user:" + user.get_username())
         self.request.session.pop(MUST_CHANGE_PASSWORD, None)
-        record_write(self.request, AuditAction.PASSWORD_CHANGE, "user:" + user.get_username())
         messages.success(self.request, _("Đã đổi mật khẩu."))
         return response
 

@@ -11,9 +11,10 @@ Codes and statuses (clients rely on them):
 - `refused` 409: the registry refused the operation (a `CosoError`: a rule, a date before the
   recorded history, a wrong status...). The request was well formed but conflicts with the
   registry's state, hence 409 rather than 400.
+- `bad_request` 400: a body that cannot be parsed (a malformed multipart upload).
 - `row_errors` 400: a file (import or plan) has bad rows; nothing was written; `details` lists
   `{"file", "row", "column", "reason"}`.
-- `too_large` 413: an uploaded file over the limit.
+- `too_large` 413: an uploaded file over a cap (size, unpacked size, rows, cells per row).
 - `server_error` 500.
 """
 
@@ -22,7 +23,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -146,6 +149,22 @@ def install_handlers(api: NinjaAPI) -> None:
         if status == 403 and "CSRF" in str(exc):
             message = "Thiếu hoặc sai mã CSRF (ghi qua phiên đăng nhập cần X-CSRFToken)."
         return _respond(api, request, status, code, message)
+
+    # Django answers these 400 on the pages; under Ninja they would reach the 500 handler
+    # because the body is parsed while the operation's parameters are read.
+    @api.exception_handler(MultiPartParserError)
+    def _bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        message = (
+            "Dữ liệu tải lên (multipart/form-data) bị hỏng hoặc thiếu ranh giới (boundary); "
+            "hãy gửi lại tệp trong trường «file»."
+        )
+        return _respond(api, request, 400, "bad_request", message)
+
+    @api.exception_handler(TooManyFieldsSent)
+    @api.exception_handler(TooManyFilesSent)
+    @api.exception_handler(RequestDataTooBig)
+    def _body_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return _respond(api, request, 400, "bad_request", f"Yêu cầu không hợp lệ: {exc}")
 
     @api.exception_handler(Exception)
     def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -4,6 +4,11 @@ Every import and plan reads its file through `read_table`, so encodings, delimit
 types and line numbering are handled once. Column names come back lower-cased and stripped;
 values stripped and in Unicode NFC (Windows-1258 stores Vietnamese tones as combining marks,
 so the same name would otherwise compare unequal to the one typed in the web form).
+
+Every file is bounded before it costs work (caps in settings, `Limits`): its size first; for
+xlsx the zip's central directory (declared unpacked size, member count, compression ratio)
+before openpyxl parses anything; then rows and cells per row while streaming. A file over a cap
+raises `TooLarge` naming the file and the cap.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ import datetime as dt
 import io
 import sys
 import unicodedata
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
+from django.conf import settings
 from tqdm import tqdm
 
 from coso.core.errors import RowError, RowErrors
@@ -26,6 +33,52 @@ from coso.core.errors import RowError, RowErrors
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")  # Excel's "Unicode text" is saved as .txt
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 DELIMITERS = ",;\t"
+# Parts smaller than this are not judged by their compression ratio (tiny parts of repeated XML
+# compress well and cost nothing).
+RATIO_FLOOR_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The caps a file is read under (settings COSO_MAX_*)."""
+
+    upload_bytes: int
+    unpacked_bytes: int
+    rows: int  # data rows, the header not counted
+    cells_per_row: int
+    compression_ratio: int
+    zip_members: int
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        return cls(
+            upload_bytes=settings.COSO_MAX_UPLOAD_BYTES,
+            unpacked_bytes=settings.COSO_MAX_UNPACKED_BYTES,
+            rows=settings.COSO_MAX_ROWS,
+            cells_per_row=settings.COSO_MAX_CELLS_PER_ROW,
+            compression_ratio=settings.COSO_MAX_COMPRESSION_RATIO,
+            zip_members=settings.COSO_MAX_ZIP_MEMBERS,
+        )
+
+
+class TooLarge(RowErrors):
+    """A file over one of the caps, refused before the work it would cost; nothing is written.
+
+    A RowErrors (row 0), so every front end that reports a bad file reports this one too; the
+    API answers it 413.
+    """
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__([RowError(name, 0, "", reason)])
+        self.message = f"Tệp «{name}» bị từ chối: {reason}."
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def megabytes(size: int) -> str:
+    """A size for people: "370,2 MB" (Vietnamese decimal comma)."""
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
 
 
 @dataclass
@@ -74,9 +127,32 @@ def import_facts(report: ImportReport) -> dict[str, Any]:
     }
 
 
-def read_table(path: str | Path) -> Table:
-    """The table in `path` (.csv/.tsv/.txt or .xlsx). Raise RowErrors if it cannot be read."""
+def read_table(path: str | Path, limits: Limits | None = None) -> Table:
+    """The table in `path` (.csv/.tsv/.txt or .xlsx). Raise RowErrors if it cannot be read,
+    TooLarge (a RowErrors) as soon as it is seen to exceed a cap."""
     path = Path(path)
+    limits = limits or Limits.from_settings()
+    check_file(path, limits)
+    name = path.name
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        records = _xlsx_records(name, path, limits)
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            _fail(name, f"không đọc được tệp: {exc.strerror or exc}")
+        records = _csv_records(name, data, limits)
+    return _build(name, records)
+
+
+def check_file(path: str | Path, limits: Limits | None = None) -> None:
+    """The checks that cost no parsing: type, size, and for xlsx the zip's directory.
+
+    Raise RowErrors (TooLarge for a cap). Cheap enough to run in a request before a
+    background job is queued.
+    """
+    path = Path(path)
+    limits = limits or Limits.from_settings()
     name = path.name
     suffix = path.suffix.lower()
     if suffix not in TEXT_SUFFIXES + XLSX_SUFFIXES:
@@ -84,15 +160,17 @@ def read_table(path: str | Path) -> Table:
             name, f"không đọc được loại tệp «{suffix or '(không có đuôi)'}» (dùng .csv hoặc .xlsx)"
         )
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
     except FileNotFoundError:
         _fail(name, f"không tìm thấy tệp «{path}»")
     except OSError as exc:
         _fail(name, f"không đọc được tệp: {exc.strerror or exc}")
-    if not data:
+    if not size:
         _fail(name, "tệp rỗng")
-    records = _xlsx_records(name, data) if suffix in XLSX_SUFFIXES else _csv_records(name, data)
-    return _build(name, records)
+    if size > limits.upload_bytes:
+        raise TooLarge(name, f"tệp nặng {megabytes(size)}, tối đa {megabytes(limits.upload_bytes)}")
+    if suffix in XLSX_SUFFIXES:
+        _check_zip(name, path, limits)
 
 
 def check_columns(
@@ -216,17 +294,40 @@ def _delimiter(text: str) -> str:
     return by_header if header.count(by_header) else ","
 
 
-def _csv_records(name: str, data: bytes) -> list[tuple[int, list[str]]]:
+def _csv_records(name: str, data: bytes, limits: Limits) -> list[tuple[int, list[str]]]:
     text = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    records: list[tuple[int, list[str]]] = []
     start = 1
-    try:
+
+    def lines() -> Iterable[tuple[int, Sequence[object]]]:
+        nonlocal start
         for cells in reader:
-            records.append((start, cells))
+            yield start, cells
             start = reader.line_num + 1
+
+    try:
+        return _bounded(name, lines(), limits)
     except csv.Error as exc:
         _fail(name, f"tệp CSV hỏng gần dòng {reader.line_num}: {exc}")
+
+
+def _bounded(
+    name: str, lines: Iterable[tuple[int, Sequence[object]]], limits: Limits
+) -> list[tuple[int, list[str]]]:
+    """The records of `lines`, refused as soon as there are too many rows or cells in a row."""
+    records: list[tuple[int, list[str]]] = []
+    for count, (line, cells) in enumerate(lines, start=1):
+        if count > limits.rows + 1:  # the header is the first line
+            raise TooLarge(name, f"có hơn {limits.rows:,} dòng dữ liệu, tối đa {limits.rows:,}")
+        if len(cells) > limits.cells_per_row:
+            raise TooLarge(
+                name,
+                f"dòng {line} có {len(cells):,} ô, tối đa {limits.cells_per_row:,} ô mỗi dòng",
+            )
+        texts = [v if isinstance(v, str) else _cell_text(v) for v in cells]
+        while texts and not texts[-1]:  # openpyxl pads rows with empty cells: keep them short
+            texts.pop()
+        records.append((line, texts))
     return records
 
 
@@ -251,21 +352,53 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _xlsx_records(name: str, data: bytes) -> list[tuple[int, list[str]]]:
+def _check_zip(name: str, path: Path, limits: Limits) -> None:
+    """Refuse a zip bomb from its central directory, before anything is decompressed.
+
+    The declared sizes bind: Python's zipfile (which openpyxl reads through) stops a part at its
+    declared size and then fails its CRC, so a part that lies about its size reads as damaged.
+    """
+    damaged = "tệp xlsx bị hỏng hoặc không phải tệp Excel (.xlsx)"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+        _fail(name, damaged)
+    if len(parts) > limits.zip_members:
+        raise TooLarge(name, f"tệp xlsx có {len(parts):,} phần, tối đa {limits.zip_members:,} phần")
+    unpacked = sum(p.file_size for p in parts)
+    if unpacked > limits.unpacked_bytes:
+        raise TooLarge(
+            name,
+            f"giải nén ra {megabytes(unpacked)}, tối đa {megabytes(limits.unpacked_bytes)}",
+        )
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > RATIO_FLOOR_BYTES and ratio > limits.compression_ratio:
+            raise TooLarge(
+                name,
+                f"phần «{part.filename}» nén {ratio:,.0f} lần ({megabytes(part.compress_size)} "
+                f"giải nén ra {megabytes(part.file_size)}), tối đa {limits.compression_ratio:,} "
+                "lần: tệp bất thường (có thể là «bom nén»)",
+            )
+
+
+def _xlsx_records(name: str, path: Path, limits: Limits) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # zip, XML and openpyxl errors all mean a damaged file
         return _fail(name, "tệp xlsx bị hỏng hoặc không phải tệp Excel (.xlsx)")
     try:
         if not workbook.worksheets:
             _fail(name, "tệp xlsx không có trang tính nào")
         sheet = workbook.worksheets[0]
-        records = [
-            (line, [_cell_text(v) for v in values])
-            for line, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
-        ]
+        # The declared dimension (A1:XFD1048576 costs nothing to write) would pad every row
+        # and add empty rows up to it; each row is read at its own width instead.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(min_row=1, values_only=True)
+        records = _bounded(name, enumerate(rows, start=1), limits)
     except RowErrors:
         raise
     except Exception:  # a truncated sheet fails while streaming

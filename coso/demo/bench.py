@@ -25,6 +25,7 @@ from django.db import connection, transaction
 
 from coso.core.dates import FAR_FUTURE, today
 from coso.core.errors import CosoError
+from coso.core.spreadsheet import csv_writer
 from coso.units.models import Unit, UnitSpan
 from coso.units.queries import subtree_range
 
@@ -222,7 +223,7 @@ def _write_plan(moved: UnitSpan, into: UnitSpan, day: dt.date, folder: Path) -> 
     )
     path = folder / "move-province.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
+        w = csv_writer(fh)
         w.writerow(["op", "unit", "into", "name", "kind", "category"])
         for child in children:
             w.writerow(["move", child.unit.code, into.unit.code, "", "", ""])
@@ -245,7 +246,7 @@ def _write_members_csv(day: dt.date, folder: Path, rows: int) -> Path:
     families = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ"]
     givens = ["An", "Bình", "Cường", "Dũng", "Hà", "Hương", "Lan", "Minh", "Nam", "Thảo"]
     with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
+        w = csv_writer(fh)
         w.writerow(
             [
                 "member_id",

@@ -8,7 +8,6 @@ read the 2025 reform plan or replay it.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import sys
 import time
@@ -23,6 +22,7 @@ from django.db import DatabaseError, connection, transaction
 from coso.core.dates import FAR_FUTURE, add_months, today
 from coso.core.errors import CosoError
 from coso.core.models import get_decision
+from coso.core.spreadsheet import csv_writer
 from coso.core.tabular import progress_bar
 from coso.demo.accounts import mark_demo_database
 from coso.demo.quangbinh import (
@@ -91,7 +91,7 @@ class LoadReport:
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = csv_writer(fh)
         writer.writerow(columns)
         writer.writerows(rows)
     return path

@@ -1,16 +1,21 @@
 """Meeting documents: checked, stored outside the web root, served only through the scope check.
 
 Files live in `settings.VAR_DIR / "documents"` under random names; the uploaded name is kept
-only as a label. A file is accepted when its extension is allowed by the rule set AND its first
-bytes match that type, and it is within the size limit; a refusal writes nothing.
+only as a label. A file is accepted when its extension is allowed by the rule set AND its
+structure is that type's (`_check_structure`), and it is within the size limit; a refusal writes
+nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import re
 import secrets
-from pathlib import Path
+import zipfile
+from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
+from xml.etree import ElementTree
 
 from django.conf import settings
 from django.db import transaction
@@ -39,8 +44,50 @@ CONTENT_TYPES = {
     "jpg": "image/jpeg",
     "jpeg": "image/jpeg",
 }
-# Inside the zip, the part that tells a Word file from an Excel one.
-_ZIP_MARKER = {"docx": b"word/", "xlsx": b"xl/"}
+# The content type [Content_Types].xml gives an Office file's main part.
+_MAIN_PART_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+}
+# Members no Word or Excel file holds, that a browser or a desktop would run.
+_FORBIDDEN_MEMBER_SUFFIXES = frozenset(
+    [
+        "html",
+        "htm",
+        "xhtml",
+        "xht",
+        "mht",
+        "mhtml",
+        "shtml",
+        "js",
+        "mjs",
+        "jse",
+        "vbs",
+        "vbe",
+        "wsf",
+        "wsh",
+        "hta",
+        "exe",
+        "dll",
+        "com",
+        "scr",
+        "bat",
+        "cmd",
+        "msi",
+        "ps1",
+        "psm1",
+        "sh",
+        "jar",
+        "lnk",
+        "cpl",
+    ]
+)
+# What makes a file something a browser would render as a page, within its first bytes.
+_HTML_MARKERS = re.compile(
+    rb"<\s*(?:!doctype|html|head|body|script|iframe|object|embed|meta|svg)", re.IGNORECASE
+)
+_CONTENT_TYPES_MAX_BYTES = 1024 * 1024
+_PDF_TAIL_BYTES = 2048
 
 
 def documents_dir() -> Path:
@@ -70,10 +117,81 @@ def check_upload(name: str, data: bytes, *, on: Any) -> tuple[str, str]:
         )
     if not data or not data.startswith(_MAGIC[extension]):
         raise CosoError(f"Tệp «{clean}»: nội dung không phải tệp {extension} thật.")
-    marker = _ZIP_MARKER.get(extension)
-    if marker is not None and marker not in data:
-        raise CosoError(f"Tệp «{clean}»: nội dung không phải tệp {extension} thật.")
+    problem = _check_structure(extension, data)
+    if problem:
+        raise CosoError(f"Tệp «{clean}»: nội dung không phải tệp {extension} thật ({problem}).")
     return clean, extension
+
+
+def _check_structure(extension: str, data: bytes) -> str:
+    """What is wrong with `data` as a file of type `extension` ("" if nothing)."""
+    if extension == "pdf":
+        return _pdf_problem(data)
+    if extension in _MAIN_PART_TYPES:
+        return _office_problem(extension, data)
+    if extension == "png" and data[12:16] != b"IHDR":
+        return "thiếu phần đầu IHDR"
+    return ""
+
+
+def _pdf_problem(data: bytes) -> str:
+    # A page in disguise: browsers and mail filters sniff the first kilobyte for HTML.
+    if _HTML_MARKERS.search(data[:1024]):
+        return "có mã HTML ở đầu tệp"
+    if b"%%EOF" not in data[-_PDF_TAIL_BYTES:]:
+        return "thiếu phần kết %%EOF"
+    return ""
+
+
+def _office_problem(extension: str, data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+            for part in parts:
+                problem = _member_problem(part.filename)
+                if problem:
+                    return problem
+            names = {p.filename for p in parts}
+            if "[Content_Types].xml" not in names:
+                return "thiếu [Content_Types].xml"
+            declared = archive.getinfo("[Content_Types].xml").file_size
+            if declared > _CONTENT_TYPES_MAX_BYTES:
+                return "[Content_Types].xml quá lớn"
+            types = archive.read("[Content_Types].xml")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return "tệp nén bị hỏng"
+    if b"<!DOCTYPE" in types.upper() or b"<!ENTITY" in types.upper():
+        return "[Content_Types].xml có khai báo DOCTYPE"
+    try:
+        root = ElementTree.fromstring(types)
+    except ElementTree.ParseError:
+        return "[Content_Types].xml bị hỏng"
+    main = [
+        element.get("PartName", "")
+        for element in root.iter()
+        if element.tag.rsplit("}", 1)[-1] == "Override"
+        and element.get("ContentType") == _MAIN_PART_TYPES[extension]
+    ]
+    if len(main) != 1:
+        return "không có phần chính của tệp"
+    if main[0].lstrip("/") not in names:
+        return f"thiếu phần chính «{main[0]}»"
+    return ""
+
+
+def _member_problem(member: str) -> str:
+    path = PurePosixPath(member)
+    if (
+        member.startswith(("/", "\\"))
+        or "\\" in member
+        or ".." in path.parts
+        or (len(member) > 1 and member[1] == ":")
+        or "\x00" in member
+    ):
+        return f"đường dẫn «{member}» trong tệp nén không hợp lệ"
+    if path.suffix.lower().lstrip(".") in _FORBIDDEN_MEMBER_SUFFIXES:
+        return f"tệp nén chứa «{member}», loại tệp không được phép trong tài liệu"
+    return ""
 
 
 @transaction.atomic

@@ -8,9 +8,10 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from coso.core.dates import fmt, today
+from coso.core.spreadsheet import SheetWriter
 from coso.meetings.models import MeetingForm, MeetingKind
 from coso.meetings.warnings import (
     RECORDED,
@@ -186,27 +187,23 @@ def headers() -> list[str]:
 
 
 def export_report_xlsx(report: MeetingReport) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "Tổng hợp"
-    sheet.append(
+    # Unit names and warning details are user text: SheetWriter keeps them from being formulas.
+    workbook = SheetWriter("Tổng hợp")
+    workbook.append(
         [
             f"Sinh hoạt đảng — {report.unit_name} ({report.unit_code}), "
             f"{fmt(report.start)} – {fmt(report.end - dt.timedelta(days=1))}"
         ]
     )
-    sheet.append(headers())
+    workbook.append(headers())
     for row in report.rows:
-        sheet.append(_row_values(row))
-    sheet.append(_row_values(report.total))
-    warnings = workbook.create_sheet("Cảnh báo")
-    warnings.append(["Mã chi bộ", "Cảnh báo", "Kỳ", "Số lý lịch", "Chi tiết"])
+        workbook.append(_row_values(row))
+    workbook.append(_row_values(report.total))
+    workbook.add_sheet("Cảnh báo")
+    workbook.append(["Mã chi bộ", "Cảnh báo", "Kỳ", "Số lý lịch", "Chi tiết"])
     for w in report.warnings:
-        warnings.append([w.unit_code, w.label, w.period, w.member_id, w.detail])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        workbook.append([w.unit_code, w.label, w.period, w.member_id, w.detail])
+    return workbook.bytes()
 
 
 def read_report_xlsx(data: bytes) -> dict[str, list[list[object]]]:

@@ -6,20 +6,23 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from coso.authority.forms import ScopedForm, VNDateField, date_field
 
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 def check_upload(upload: Any) -> Any:
     name = (upload.name or "").lower()
     if not name.endswith(UPLOAD_SUFFIXES):
         raise forms.ValidationError(_("Chỉ nhận tệp .csv hoặc .xlsx."))
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise forms.ValidationError(_("Tệp quá lớn (tối đa 50 MB)."))
+    cap = settings.COSO_MAX_UPLOAD_BYTES
+    if upload.size > cap:
+        raise forms.ValidationError(
+            _("Tệp quá lớn (tối đa %(mb)s MB).") % {"mb": cap // (1024 * 1024)}
+        )
     return upload
 
 

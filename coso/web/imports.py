@@ -4,11 +4,16 @@ The upload is kept under VAR_DIR/imports/<job>/; the task checks the user's scop
 then calls the foundation import (all or nothing), reporting progress to a small JSON file
 beside the upload: the import runs in one transaction, so progress written to the database
 would stay invisible (PostgreSQL) or wait for the lock (SQLite) until the very end.
+
+A file over a cap (settings COSO_MAX_*: size, unpacked size, rows, cells per row) is refused
+by the tabular reader; the cheap checks (size, the zip's directory) run before the job is even
+queued. A job keeps its first COSO_MAX_ERRORS_KEPT errors and their count;
+`prune_import_jobs` (`coso prune-imports`, daily) removes old jobs and what is left of their files.
 """
 
 from __future__ import annotations
 
-import io
+import datetime as dt
 import json
 import os
 import shutil
@@ -23,13 +28,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from coso.audit.log import Actor, Channel
 from coso.authority.scope import Action, FileKind, file_scope_errors, scope_of
 from coso.core.errors import CosoError, RowError, RowErrors
-from coso.core.tabular import read_table, summary
+from coso.core.spreadsheet import xlsx_bytes
+from coso.core.tabular import TooLarge, check_file, read_table, summary
 from coso.members.imports import import_members
 from coso.units.imports import import_units
 from coso.web.models import ImportJob, ImportKind, ImportStatus
@@ -94,19 +98,8 @@ def imports_dir() -> Path:
 
 
 def workbook_bytes(header: list[str], rows: list[list[Any]], title: str) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    for index, column in enumerate(sheet.columns, start=1):
-        width = max(len(str(c.value or "")) for c in column)
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 10), 60)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    # The file name and reasons quote what was uploaded: xlsx_bytes keeps them from being formulas.
+    return xlsx_bytes(header, rows, title)
 
 
 def template_xlsx(kind: str) -> bytes:
@@ -115,8 +108,16 @@ def template_xlsx(kind: str) -> bytes:
 
 
 def errors_xlsx(job: ImportJob) -> bytes:
-    rows = [[e["file"], e["row"], e["column"], e["reason"]] for e in job.error_rows()]
+    rows: list[list[Any]] = [
+        [e["file"], e["row"], e["column"], e["reason"]] for e in job.error_rows()
+    ]
+    if job.errors_cut:
+        rows.insert(0, ["", "", "", _cut_note(job)])
     return workbook_bytes(["tệp", "dòng", "cột", "lý do"], rows, "loi")
+
+
+def _cut_note(job: ImportJob) -> str:
+    return f"Chỉ có {len(job.errors)} lỗi đầu trong tổng số {job.errors_total} lỗi."
 
 
 # --------------------------------------------------------------------------------------------
@@ -133,9 +134,16 @@ def start_import(user: Any, kind: str, upload: UploadedFile) -> ImportJob:
     with path.open("wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
-    job = ImportJob.objects.create(
-        token=token, kind=kind, user=user, file_name=name, path=str(path)
-    )
+    job = ImportJob(token=token, kind=kind, user=user, file_name=name, path=str(path))
+    try:
+        check_file(path)  # size and the zip's directory: no parsing, so before queueing
+    except RowErrors as exc:
+        _refuse(job, exc)
+        job.finished_at = timezone.now()
+        job.save()
+        _remove_upload(job)
+        return job
+    job.save()
     transaction.on_commit(lambda: _enqueue(job))
     return job
 
@@ -203,6 +211,22 @@ def _remove_upload(job: ImportJob) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _refuse(job: ImportJob, exc: RowErrors) -> None:
+    """Record a refusal: the first errors, their count, and a summary that says both."""
+    kept = settings.COSO_MAX_ERRORS_KEPT
+    job.status = ImportStatus.REFUSED
+    job.errors = [[e.file, e.row, e.column, e.reason] for e in exc.errors[:kept]]
+    job.error_count = len(exc.errors)
+    if isinstance(exc, TooLarge):
+        job.summary = f"{exc.message} Không có thay đổi nào được ghi."
+    elif job.errors_cut:
+        job.summary = (
+            f"{job.error_count} lỗi (chỉ giữ {kept} lỗi đầu), không có thay đổi nào được ghi."
+        )
+    else:
+        job.summary = f"{job.error_count} lỗi, không có thay đổi nào được ghi."
+
+
 def run_job(job: ImportJob) -> ImportJob:
     """Check scope, import (all or nothing), record the outcome on the job."""
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
@@ -223,16 +247,16 @@ def run_job(job: ImportJob) -> ImportJob:
             found = sorted(set(exc.errors) | set(scope_errors), key=lambda e: (e.row, e.column))
             raise RowErrors(found) from None
     except RowErrors as exc:
-        job.status = ImportStatus.REFUSED
-        job.errors = [[e.file, e.row, e.column, e.reason] for e in exc.errors]
-        job.summary = f"{len(exc.errors)} lỗi, không có thay đổi nào được ghi."
+        _refuse(job, exc)
     except CosoError as exc:
         job.status = ImportStatus.REFUSED
         job.errors = [[job.file_name, 0, "", str(exc)]]
+        job.error_count = 1
         job.summary = str(exc)
     except Exception as exc:  # the job must end in a state the page can show
         job.status = ImportStatus.FAILED
         job.errors = [[job.file_name, 0, "", f"lỗi hệ thống: {type(exc).__name__}"]]
+        job.error_count = 1
         job.summary = "Lỗi hệ thống, không có thay đổi nào được ghi."
         job.finished_at = timezone.now()
         job.save()
@@ -256,8 +280,41 @@ def run_import_job(token: str) -> str:
     return str(run_job(job).status)
 
 
+# --------------------------------------------------------------------------------------------
+# Pruning
+
+
+def prune_import_jobs(older_than_days: int) -> int:
+    """Delete import jobs started more than `older_than_days` days ago, and the upload folders
+    they (or a crashed request) left behind; return how many jobs went.
+
+    A running job is left alone (its worker would write it back); a job still waiting that
+    long will not run any more, and its task then finds no job and ends.
+    """
+    if older_than_days < 0:
+        raise CosoError(f"Số ngày phải từ 0 trở lên (đã nhận {older_than_days}).")
+    cutoff = timezone.now() - dt.timedelta(days=older_than_days)
+    old = ImportJob.objects.filter(created_at__lt=cutoff).exclude(status=ImportStatus.RUNNING)
+    with transaction.atomic():
+        doomed = list(old.values_list("pk", "path"))
+        ImportJob.objects.filter(pk__in=[pk for pk, _ in doomed]).delete()
+    root = imports_dir()
+    for _, path in doomed:
+        folder = Path(path).parent
+        if folder.parent == root:
+            shutil.rmtree(folder, ignore_errors=True)
+    if root.is_dir():
+        kept = {str(t) for t in ImportJob.objects.values_list("token", flat=True)}
+        for folder in root.iterdir():
+            stale = folder.stat().st_mtime < cutoff.timestamp()
+            if folder.is_dir() and folder.name not in kept and stale:
+                shutil.rmtree(folder, ignore_errors=True)
+    return len(doomed)
+
+
 __all__ = [
     "errors_xlsx",
+    "prune_import_jobs",
     "read_progress",
     "run_import_job",
     "run_job",

@@ -44,7 +44,10 @@ class ImportJob(models.Model):
     )
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)  # [[file, row, column, reason], ...]
+    # The first COSO_MAX_ERRORS_KEPT errors, [[file, row, column, reason], ...], and how many
+    # there were: a file of a million bad rows must not become a million-row list here.
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
     summary = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -63,6 +66,15 @@ class ImportJob(models.Model):
     @property
     def progress_file(self) -> Path:
         return Path(self.path).with_name("progress.json")
+
+    @property
+    def errors_total(self) -> int:
+        return max(self.error_count, len(self.errors))
+
+    @property
+    def errors_cut(self) -> bool:
+        """Only the first errors were kept."""
+        return self.errors_total > len(self.errors)
 
     def error_rows(self) -> list[dict[str, Any]]:
         return [

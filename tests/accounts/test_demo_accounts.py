@@ -221,7 +221,7 @@ def test_the_first_admin_must_change_the_password_before_anything_else(
     )
     assert changed.status_code == 302 and changed["Location"] == "/units/44/"
     assert not Account.objects.get(user__username="admin").must_change_password
-    assert AuditEntry.objects.filter(action="account.password_change").count() == 1
+    assert AuditEntry.objects.filter(action="password_change").count() == 1
     assert client.get("/").status_code == 200  # still logged in, no longer held
 
     client.post("/accounts/logout/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -82,13 +83,20 @@ def _settings_in_subprocess(env: dict[str, str], expr: str) -> subprocess.Comple
     )
 
 
-def test_production_settings() -> None:
+def test_production_settings(tmp_path: Path) -> None:
     done = _settings_in_subprocess(
         {"COSO_PRODUCTION": "1", "COSO_SECRET_KEY": "x" * 50},
         "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS",
     )
     assert done.stdout.strip() == "True True True 31536000", done.stderr
-    refused = _settings_in_subprocess({"COSO_PRODUCTION": "1", "COSO_SECRET_KEY": ""}, "1")
+    # No key given: one is made and kept under the data directory, never the public one.
+    made = _settings_in_subprocess(
+        {"COSO_PRODUCTION": "1", "COSO_SECRET_KEY": "", "COSO_VAR_DIR": str(tmp_path)},
+        "s.SECRET_KEY",
+    )
+    assert made.stdout.strip() == (tmp_path / "secret_key").read_text().strip(), made.stderr
+    public = "insecure-dev-key-change-me-in-production"
+    refused = _settings_in_subprocess({"COSO_PRODUCTION": "1", "COSO_SECRET_KEY": public}, "1")
     assert refused.returncode != 0 and "COSO_SECRET_KEY" in refused.stderr
     local = _settings_in_subprocess({"COSO_PRODUCTION": "0"}, "s.SESSION_COOKIE_SECURE")
     assert local.returncode != 0 or local.stdout.strip() == "False"

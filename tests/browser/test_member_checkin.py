@@ -51,7 +51,7 @@ def _branch_life(cast: Cast) -> Any:
         place="Nhà văn hóa thôn Hoàn Lão",
         agenda="Chuyên đề học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh",
     )
-    store_document(later, name="tai-lieu-chuyen-de.pdf", data=b"%PDF-1.4\n")
+    store_document(later, name="tai-lieu-chuyen-de.pdf", data=b"%PDF-1.4\n%%EOF\n")
     held = plan_meeting(
         cast.B, kind="regular", on=today() - dt.timedelta(days=3), place="Nhà văn hóa"
     )

@@ -16,6 +16,11 @@ from coso.meetings.operations import plan_meeting
 from tests.cast import Cast
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+DOCX_TYPES = (
+    '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+    'content-types"><Override PartName="/word/document.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
 
 
 @pytest.fixture
@@ -32,7 +37,7 @@ def meeting(cast: Cast) -> Meeting:
 def _docx() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("[Content_Types].xml", DOCX_TYPES)
         archive.writestr("word/document.xml", "<w:document/>")
     return buffer.getvalue()
 

@@ -36,7 +36,7 @@ from coso.meetings.operations import (
 from tests.cast import MODEL_BACKEND, Cast
 from tests.meetings.conftest import Tree
 
-PDF = b"%PDF-1.4\n% tai lieu\n"
+PDF = b"%PDF-1.4\n% tai lieu\n%%EOF\n"
 FEED_URL = re.compile(r"https?://[^\"'<\s]+/calendar/([A-Za-z0-9_-]+)\.ics")
 
 

@@ -20,6 +20,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from coso.web.startup import startup_checks
+
 
 def uses_database_tasks() -> bool:
     """Whether a task backend of django-tasks-db is configured (it needs a worker process)."""
@@ -53,6 +55,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        for line in startup_checks():  # refuses the public key; says HTTP or HTTPS
+            self.stdout.write(line)
         call_command("collectstatic", interactive=False, verbosity=0)
         worker: WorkerSupervisor | None = None
         if uses_database_tasks() and not options["no_worker"]:
