@@ -7,7 +7,7 @@ import hmac
 import logging
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
@@ -64,7 +64,10 @@ def _note_use(token: ApiToken) -> None:
     if token.last_used_at is not None and token.last_used_at > due:
         return
     try:
-        with _without_waiting(), transaction.atomic():
+        # Autocommit: the UPDATE is its own transaction. Inside a caller's transaction, a
+        # savepoint keeps that transaction usable should the UPDATE fail (PostgreSQL).
+        inner = transaction.atomic() if connection.in_atomic_block else nullcontext()
+        with _without_waiting(), inner:
             ApiToken.objects.filter(
                 Q(last_used_at__isnull=True) | Q(last_used_at__lte=due), pk=token.pk
             ).update(last_used_at=now)
@@ -74,19 +77,22 @@ def _note_use(token: ApiToken) -> None:
 
 @contextmanager
 def _without_waiting() -> Iterator[None]:
-    """On SQLite, a busy timeout of zero for the block: the write is tried once, never queued."""
+    """On SQLite, a busy timeout of zero for the block: the write is tried once, never queued.
+
+    The timeout is a setting of the in-process SQLite handle, set on it directly; afterwards it
+    goes back to the configured one (DATABASES' "timeout", in seconds).
+    """
     if connection.vendor != "sqlite":
         yield
         return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA busy_timeout")
-        (before,) = cursor.fetchone()
-        cursor.execute("PRAGMA busy_timeout = 0")
+    connection.ensure_connection()
+    handle = connection.connection
+    configured = float(connection.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+    handle.execute("PRAGMA busy_timeout = 0")
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA busy_timeout = {int(before)}")
+        handle.execute(f"PRAGMA busy_timeout = {int(configured * 1000)}")
 
 
 def revoke_tokens(user: Any, name: str | None = None) -> int:
