@@ -3,9 +3,10 @@
 Columns `member_id,card_no,full_name,gender,birth_date,branch,admitted_on,official_on` and
 optionally `national_id,ethnicity,religion,hometown,residence,education,occupation,group,status,
 joined_on`. Every row is checked before anything is written, every error is reported, and the
-import is one transaction. Nothing is queried per row: units and existing ids are read in a few
+write is one transaction. Nothing is queried per row: units and existing ids are read in a few
 set queries and the rows are written with bulk inserts, so 100 000 members take well under a
-minute on SQLite.
+minute on SQLite. The checking is done before the transaction starts, so the write lock (one
+writer at a time on SQLite) is held only for the inserts.
 
 Choices made here (the issue leaves them open):
 - `status` empty means official when `official_on` is given, else probationary. An explicit
@@ -21,22 +22,29 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    OperationalError,
+    connections,
+    models,
+    transaction,
+)
 from django.utils import timezone
-from tqdm import tqdm
 
 from coso.audit.log import Actor, AuditAction, record_write
 from coso.core.dates import FAR_FUTURE, fmt, parse_date, today
-from coso.core.errors import RowError, RowErrors
+from coso.core.errors import CosoError, RowError, RowErrors
 from coso.core.rules import rule
 from coso.core.tabular import (
     ImportReport,
+    Table,
     check_columns,
     import_facts,
     progress_bar,
@@ -102,6 +110,7 @@ STATUSES: dict[str, tuple[str, bool]] = {
 }
 BATCH = 5000
 CHUNK = 900  # stays under SQLite's bound-parameter limit
+ATTEMPTS = 3  # checks of a file whose units keep changing before it is refused
 
 
 @dataclass
@@ -124,16 +133,22 @@ class _Row:
     ok: bool = True
 
 
-@transaction.atomic
 def import_members(
     path: str | Path,
     *,
     progress: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
     actor: Actor | None = None,
+    refuse: Sequence[RowError] = (),
 ) -> ImportReport:
     """Create the members of the file, or raise RowErrors listing every bad row (nothing written).
 
+    Reading the file, checking every row and resolving the units all happen before the write
+    transaction; the write is bulk inserts in one short transaction, so other users' writes wait
+    seconds, not the whole import. If the units the file names change between the check and the
+    write (or a member id is taken meanwhile), the file is checked again.
+    `refuse` holds errors the caller found (rows naming units outside the user's scope): the
+    file is refused with them and its own errors, before anything is written.
     `on_progress(done, total)` is called as rows are checked, then written (total: twice the rows).
     With an `actor`, the import's one audit entry is written in the same transaction.
     """
@@ -141,8 +156,57 @@ def import_members(
     table = read_table(path)
     errors = check_columns(table, REQUIRED, OPTIONAL)
     if errors:
-        raise RowErrors(errors)
+        raise RowErrors([*errors, *refuse])
     file = table.name
+    for _attempt in range(ATTEMPTS):
+        rows, units = _checked_rows(table, progress, on_progress, refuse)
+        plan = _plan_writes(file, rows)
+        try:
+            with transaction.atomic():
+                if _unit_state(units) != units.state:
+                    raise _Changed
+                _write(plan, progress, on_progress)
+                report = ImportReport(
+                    file=file,
+                    rows=len(rows),
+                    created={"đảng viên": len(rows), "giai đoạn sinh hoạt": len(plan.tally)},
+                    seconds=time.monotonic() - started,
+                )
+                if actor is not None:
+                    record_write(
+                        actor,
+                        AuditAction.IMPORT_MEMBERS,
+                        f"file:{file}",
+                        None,
+                        import_facts(report),
+                    )
+            return report
+        except (_Changed, IntegrityError):
+            continue  # written by someone else meanwhile: check again against what is there now
+        except OperationalError as exc:
+            # The lock stayed taken past the busy timeout (nothing was written): try again,
+            # unless a caller's transaction is open, which a retry cannot start afresh.
+            if transaction.get_connection().in_atomic_block or "locked" not in str(exc):
+                raise
+    raise CosoError(
+        f"Không ghi được tệp «{file}»: cơ sở dữ liệu bận hoặc dữ liệu liên quan thay đổi liên tục "
+        "trong lúc nhập; không có thay đổi nào được ghi, hãy thử lại."
+    )
+
+
+class _Changed(Exception):
+    """The units a checked file relies on changed before the write took the lock."""
+
+
+def _checked_rows(
+    table: Table,
+    progress: bool,
+    on_progress: Callable[[int, int], None] | None,
+    refuse: Sequence[RowError],
+) -> tuple[list[_Row], _Units]:
+    """The file's rows, parsed and checked against the database (read only, no lock held)."""
+    file = table.name
+    errors: list[RowError] = []
     rows = [_Row(line=r.line, values=r.values) for r in table.rows]
     on_day = today()
     with progress_bar(len(rows), "Kiểm tra", progress) as bar:
@@ -152,19 +216,11 @@ def import_members(
             if on_progress is not None:
                 on_progress(done, 2 * len(rows))
     _check_duplicates(file, rows, errors)
-    _check_units(file, rows, errors)
+    units = _check_units(file, rows, errors)
+    errors += refuse
     if errors:
         raise RowErrors(sort_errors(errors, table.columns))
-    spans = _write_members(file, rows, progress, on_progress)
-    report = ImportReport(
-        file=file,
-        rows=len(rows),
-        created={"đảng viên": len(rows), "giai đoạn sinh hoạt": spans},
-        seconds=time.monotonic() - started,
-    )
-    if actor is not None:
-        record_write(actor, AuditAction.IMPORT_MEMBERS, f"file:{file}", None, import_facts(report))
-    return report
+    return rows, units
 
 
 def _date(
@@ -312,9 +368,39 @@ def _span_on(spans: list[UnitSpan], day: dt.date) -> UnitSpan | None:
     return None
 
 
-def _check_units(file: str, rows: list[_Row], errors: list[RowError]) -> None:
+@dataclass
+class _Units:
+    """The units a file names, and what was known of them when its rows were checked."""
+
+    codes: set[str]
+    state: tuple[Any, ...]
+
+
+def _state(units: dict[str, Unit], spans: dict[int, list[UnitSpan]]) -> tuple[Any, ...]:
+    return tuple(
+        (
+            code,
+            unit.pk,
+            unit.valid_to,
+            tuple(
+                (s.pk, s.valid_from, s.valid_to, s.kind, s.parent_id)
+                for s in spans.get(unit.pk, [])
+            ),
+        )
+        for code, unit in sorted(units.items())
+    )
+
+
+def _unit_state(units: _Units) -> tuple[Any, ...]:
+    """The same units as they stand now: a few queries, cheap to ask under the write lock."""
+    return _state(*_load_units(units.codes))
+
+
+def _check_units(file: str, rows: list[_Row], errors: list[RowError]) -> _Units:
     codes = {r.values.get("branch", "") for r in rows} | {r.values.get("group", "") for r in rows}
-    units, spans = _load_units({c for c in codes if c})
+    codes = {c for c in codes if c}
+    units, spans = _load_units(codes)
+    checked = _Units(codes=codes, state=_state(units, spans))
     for row in rows:
         if row.admitted_on is None or not row.values.get("branch"):
             continue  # reported already; the joining day is unknown
@@ -370,6 +456,7 @@ def _check_units(file: str, rows: list[_Row], errors: list[RowError]) -> None:
         group_code = row.values.get("group", "")
         if group_code:
             _check_group(file, row, group_code, units, spans, errors)
+    return checked
 
 
 def _check_group(
@@ -408,18 +495,39 @@ def _check_group(
     row.ok = False
 
 
-def _insert(model: type[models.Model], rows: list[dict[str, Any]], bar: tqdm[Any]) -> None:
+@dataclass
+class _Statement:
+    """One INSERT and the rows for it, values already converted for the database."""
+
+    sql: str
+    params: list[list[Any]]
+
+
+@dataclass
+class _Plan:
+    members: _Statement
+    spans: _Statement
+    events: _Statement
+    tally: list[tuple[dt.date, dt.date, str, bool, bool]]  # for add_member_spans
+
+    @property
+    def rows(self) -> int:
+        return len(self.members.params) + len(self.spans.params) + len(self.events.params)
+
+
+def _statement(
+    model: type[models.Model], rows: list[dict[str, Any]], *, by_member_id: bool = False
+) -> _Statement:
     """Plain INSERTs for many rows of `model`, keyed by attname (`home_unit_id`).
 
     Model instances and bulk_create cost about 0.3 ms a row in Python, which is most of an
     import of 100 000 members; the values here are already validated, so only the types the
-    database cannot take as they are (dates, datetimes, JSON) are converted.
+    database cannot take as they are (dates, datetimes, JSON) are converted — before the write
+    transaction. With `by_member_id`, the `member_id` value is the member's registry id and the
+    INSERT looks its key up, so the rows can be made before the members exist.
     """
-    conn = connections[DEFAULT_DB_ALIAS]  # the proxy `connection` costs a lookup per use
-    ops = conn.ops
+    ops = connections[DEFAULT_DB_ALIAS].ops
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    names = [f.attname for f in fields]
-    defaults = [f.get_default() for f in fields]
     adapters: list[Callable[[Any], Any] | None] = []
     for f in fields:
         if isinstance(f, models.DateTimeField):
@@ -430,120 +538,92 @@ def _insert(model: type[models.Model], rows: list[dict[str, Any]], bar: tqdm[Any
             adapters.append(partial(ops.adapt_json_value, encoder=f.encoder))
         else:
             adapters.append(None)
+    lookup = (
+        f"(SELECT {ops.quote_name('id')} FROM {ops.quote_name(Member._meta.db_table)} "
+        f"WHERE {ops.quote_name('member_id')} = %s)"
+    )
     columns = ", ".join(ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
+    marks = ", ".join(lookup if by_member_id and f.attname == "member_id" else "%s" for f in fields)
     sql = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"
-    plan = list(zip(names, defaults, adapters, strict=True))
-    with conn.cursor() as cursor:
-        for i in range(0, len(rows), BATCH):
-            params = []
-            for row in rows[i : i + BATCH]:
-                values = []
-                for name, default, adapt in plan:
-                    value = row.get(name, default)
-                    if adapt is not None and value is not None:
-                        value = adapt(value)
-                    values.append(value)
-                params.append(values)
-            cursor.executemany(sql, params)
-            bar.update(len(params))
+    plan = [(f.attname, f.get_default(), adapt) for f, adapt in zip(fields, adapters, strict=True)]
+    params = []
+    for row in rows:
+        values = []
+        for name, default, adapt in plan:
+            value = row.get(name, default)
+            if adapt is not None and value is not None:
+                value = adapt(value)
+            values.append(value)
+        params.append(values)
+    return _Statement(sql, params)
 
 
-def _member_ids(member_ids: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for i in range(0, len(member_ids), CHUNK):
-        found.update(
-            Member.objects.filter(member_id__in=member_ids[i : i + CHUNK]).values_list(
-                "member_id", "id"
-            )
-        )
-    return found
-
-
-def _write_members(
-    file: str,
-    rows: list[_Row],
-    progress: bool,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> int:
+def _plan_writes(file: str, rows: list[_Row]) -> _Plan:
+    """Every row to insert, made from the checked rows before the write transaction."""
     now = timezone.now()
-    with progress_bar(len(rows) * 3, "Ghi", progress) as bar:
-        members: list[dict[str, Any]] = []
-        for row in rows:
-            assert row.branch is not None
-            sort_key, search_name = name_keys(row.full_name)
-            members.append(
-                {
-                    "member_id": row.member_id,
-                    "card_no": row.card_no,
-                    "full_name": row.full_name,
-                    "sort_key": sort_key[:400],
-                    "search_name": search_name[:200],
-                    "gender": str(row.gender),
-                    "birth_date": row.birth_date,
-                    "status": str(row.status),
-                    "home_unit_id": row.branch.pk,
-                    "exempt": row.exempt,
-                    "first_admitted_on": row.admitted_on,
-                    "admitted_on": row.admitted_on,
-                    "probation_from": row.admitted_on,
-                    "official_on": row.official_on,
-                    **row.profile,
-                }
-            )
-        _insert(Member, members, bar)
-        if on_progress is not None:
-            on_progress(len(rows) + len(rows) // 3, 2 * len(rows))
-        ids = _member_ids([r.member_id for r in rows])
-
-        spans: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
-        for row in rows:
-            assert row.joined_on is not None and row.branch is not None
-            common: dict[str, Any] = {
-                "member_id": ids[row.member_id],
-                "unit_id": row.branch.pk,
-                "group_id": row.group.pk if row.group else None,
+    members: list[dict[str, Any]] = []
+    spans: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for row in rows:
+        assert row.joined_on is not None and row.branch is not None
+        sort_key, search_name = name_keys(row.full_name)
+        members.append(
+            {
+                "member_id": row.member_id,
+                "card_no": row.card_no,
+                "full_name": row.full_name,
+                "sort_key": sort_key[:400],
+                "search_name": search_name[:200],
+                "gender": str(row.gender),
+                "birth_date": row.birth_date,
+                "status": str(row.status),
+                "home_unit_id": row.branch.pk,
+                "exempt": row.exempt,
+                "first_admitted_on": row.admitted_on,
+                "admitted_on": row.admitted_on,
+                "probation_from": row.admitted_on,
+                "official_on": row.official_on,
+                **row.profile,
             }
-            start = row.joined_on
-            if row.official_on and row.official_on > start:
-                spans.append(
-                    {
-                        **common,
-                        "status": MemberStatus.PROBATIONARY.value,
-                        "valid_from": start,
-                        "valid_to": row.official_on,
-                    }
-                )
-                start = row.official_on
+        )
+        common: dict[str, Any] = {
+            "member_id": row.member_id,
+            "unit_id": row.branch.pk,
+            "group_id": row.group.pk if row.group else None,
+        }
+        start = row.joined_on
+        if row.official_on and row.official_on > start:
             spans.append(
-                {**common, "status": str(row.status), "exempt": row.exempt, "valid_from": start}
-            )
-            events.append(
                 {
-                    "kind": MemberEventKind.IMPORT.value,
-                    "member_id": ids[row.member_id],
-                    "effective_on": row.joined_on,
-                    "unit_id": row.branch.pk,
-                    "recorded_at": now,
-                    "details": {
-                        "source": f"{file}, dòng {row.line}",
-                        "status": str(row.status),
-                        "exempt": row.exempt,
-                        "admitted_on": _iso(row.admitted_on),
-                        "official_on": _iso(row.official_on),
-                        "joined_on": _iso(row.joined_on),
-                        "group": row.group.code if row.group else None,
-                    },
+                    **common,
+                    "status": MemberStatus.PROBATIONARY.value,
+                    "valid_from": start,
+                    "valid_to": row.official_on,
                 }
             )
-        bar.total = len(members) + len(spans) + len(events)
-        bar.refresh()
-        _insert(MemberSpan, spans, bar)
-        if on_progress is not None:
-            on_progress(len(rows) + 2 * len(rows) // 3, 2 * len(rows))
-        _insert(MemberEvent, events, bar)
-    add_member_spans(
+            start = row.official_on
+        spans.append(
+            {**common, "status": str(row.status), "exempt": row.exempt, "valid_from": start}
+        )
+        events.append(
+            {
+                "kind": MemberEventKind.IMPORT.value,
+                "member_id": row.member_id,
+                "effective_on": row.joined_on,
+                "unit_id": row.branch.pk,
+                "recorded_at": now,
+                "details": {
+                    "source": f"{file}, dòng {row.line}",
+                    "status": str(row.status),
+                    "exempt": row.exempt,
+                    "admitted_on": _iso(row.admitted_on),
+                    "official_on": _iso(row.official_on),
+                    "joined_on": _iso(row.joined_on),
+                    "group": row.group.code if row.group else None,
+                },
+            }
+        )
+    tally = [
         (
             span["valid_from"],
             span.get("valid_to", FAR_FUTURE),
@@ -552,10 +632,34 @@ def _write_members(
             False,
         )
         for span in spans
+    ]
+    return _Plan(
+        members=_statement(Member, members),
+        spans=_statement(MemberSpan, spans, by_member_id=True),
+        events=_statement(MemberEvent, events, by_member_id=True),
+        tally=tally,
     )
+
+
+def _write(
+    plan: _Plan, progress: bool, on_progress: Callable[[int, int], None] | None = None
+) -> None:
+    """The inserts, inside the caller's transaction: the only part that holds the write lock."""
+    count = len(plan.members.params)
+    written = 0
+    with progress_bar(plan.rows, "Ghi", progress) as bar:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            for statement in (plan.members, plan.spans, plan.events):
+                for i in range(0, len(statement.params), BATCH):
+                    batch = statement.params[i : i + BATCH]
+                    cursor.executemany(statement.sql, batch)
+                    bar.update(len(batch))
+                    written += len(batch)
+                    if on_progress is not None:
+                        on_progress(count + count * written // (plan.rows + 1), 2 * count)
+        add_member_spans(plan.tally)
     if on_progress is not None:
-        on_progress(2 * len(rows), 2 * len(rows))
-    return len(spans)
+        on_progress(2 * count, 2 * count)
 
 
 def _iso(day: dt.date | None) -> str | None:

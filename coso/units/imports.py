@@ -1,7 +1,8 @@
 """`coso units import FILE`: create a whole tree (or a part hung under existing units) at once.
 
 Columns `code,name,kind,parent,valid_from,category`. Every row is checked before anything is
-written and every error is reported; the import is one transaction. Parents may be existing
+written and every error is reported; the write is one transaction, which starts only once the
+file is checked (the write lock is held for the inserts alone). Parents may be existing
 units or units anywhere in the file (rows are written parents first).
 
 Category tags must be values of `UnitTag`: they feed the `branch_categories` figures, so a
@@ -14,18 +15,20 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from coso.audit.log import Actor, AuditAction, record_write
 from coso.core.dates import FAR_FUTURE, fmt, parse_date
-from coso.core.errors import RowError, RowErrors
+from coso.core.errors import CosoError, RowError, RowErrors
 from coso.core.rules import rule
 from coso.core.tabular import (
     ImportReport,
+    Table,
     check_columns,
     import_facts,
     progress_bar,
@@ -40,6 +43,7 @@ REQUIRED = ("code", "name", "kind", "valid_from")
 OPTIONAL = ("parent", "category")
 BATCH = 2000
 CHUNK = 900  # stays under SQLite's bound-parameter limit
+ATTEMPTS = 3  # checks of a file whose parents keep changing before it is refused
 
 
 @dataclass
@@ -59,16 +63,20 @@ class _Row:
         return self.valid_from
 
 
-@transaction.atomic
 def import_units(
     path: str | Path,
     *,
     progress: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
     actor: Actor | None = None,
+    refuse: Sequence[RowError] = (),
 ) -> ImportReport:
     """Create the units of the file, or raise RowErrors listing every bad row (nothing written).
 
+    The file is read and checked before the write transaction, which holds only the inserts;
+    if the parents it names change in between (or a code is taken meanwhile), it is checked
+    again. `refuse` holds errors the caller found (rows outside the user's scope): the file is
+    refused with them and its own errors, before anything is written.
     `on_progress(done, total)` is called as rows are checked, then written (total: twice the rows).
     With an `actor`, the import's one audit entry is written in the same transaction.
     """
@@ -76,8 +84,82 @@ def import_units(
     table = read_table(path)
     errors = check_columns(table, REQUIRED, OPTIONAL)
     if errors:
-        raise RowErrors(errors)
+        raise RowErrors([*errors, *refuse])
     name = table.name
+    for _attempt in range(ATTEMPTS):
+        checked = _check(table, progress, on_progress, refuse)
+        try:
+            with transaction.atomic():
+                parents = _existing_units(sorted(checked.db_parents))
+                if _state(parents, _spans_of(list(parents.values()))) != checked.state:
+                    raise _Changed
+                created = _write_units(
+                    list(checked.by_code.values()),
+                    checked.by_code,
+                    checked.db_parents,
+                    checked.db_spans,
+                    name,
+                    progress,
+                )
+                if on_progress is not None:
+                    on_progress(2 * len(table.rows), 2 * len(table.rows))
+                report = ImportReport(
+                    file=name,
+                    rows=len(table.rows),
+                    created={"đơn vị": created},
+                    seconds=time.monotonic() - started,
+                )
+                if actor is not None:
+                    record_write(
+                        actor, AuditAction.IMPORT_UNITS, f"file:{name}", None, import_facts(report)
+                    )
+            return report
+        except (_Changed, IntegrityError):
+            continue  # written by someone else meanwhile: check again against what is there now
+        except OperationalError as exc:
+            # The lock stayed taken past the busy timeout (nothing was written): try again,
+            # unless a caller's transaction is open, which a retry cannot start afresh.
+            if transaction.get_connection().in_atomic_block or "locked" not in str(exc):
+                raise
+    raise CosoError(
+        f"Không ghi được tệp «{name}»: cơ sở dữ liệu bận hoặc dữ liệu liên quan thay đổi liên tục "
+        "trong lúc nhập; không có thay đổi nào được ghi, hãy thử lại."
+    )
+
+
+class _Changed(Exception):
+    """The parents a checked file relies on changed before the write took the lock."""
+
+
+@dataclass
+class _Checked:
+    by_code: dict[str, _Row]
+    db_parents: dict[str, Unit]
+    db_spans: dict[int, list[UnitSpan]]
+    state: tuple[Any, ...]  # the parents as checked, compared again under the write lock
+
+
+def _state(parents: dict[str, Unit], spans: dict[int, list[UnitSpan]]) -> tuple[Any, ...]:
+    return tuple(
+        (
+            code,
+            unit.pk,
+            unit.valid_to,
+            tuple((s.pk, s.valid_from, s.valid_to, s.kind, s.path) for s in spans.get(unit.pk, [])),
+        )
+        for code, unit in sorted(parents.items())
+    )
+
+
+def _check(
+    table: Table,
+    progress: bool,
+    on_progress: Callable[[int, int], None] | None,
+    refuse: Sequence[RowError],
+) -> _Checked:
+    """Every row checked against the file and the database (read only, no lock held)."""
+    name = table.name
+    errors: list[RowError] = []
     rows: list[_Row] = []
     with progress_bar(len(table.rows), "Kiểm tra", progress) as bar:
         for done, raw in enumerate(table.rows, start=1):
@@ -118,21 +200,10 @@ def import_units(
     for row in rows:
         _check_parent(name, row, by_code, db_parents, db_spans, errors)
     errors += _cycles(name, by_code)
+    errors += refuse
     if errors:
         raise RowErrors(sort_errors(errors, table.columns))
-
-    created = _write_units(list(by_code.values()), by_code, db_parents, db_spans, name, progress)
-    if on_progress is not None:
-        on_progress(2 * len(table.rows), 2 * len(table.rows))
-    report = ImportReport(
-        file=name,
-        rows=len(table.rows),
-        created={"đơn vị": created},
-        seconds=time.monotonic() - started,
-    )
-    if actor is not None:
-        record_write(actor, AuditAction.IMPORT_UNITS, f"file:{name}", None, import_facts(report))
-    return report
+    return _Checked(by_code, db_parents, db_spans, _state(db_parents, db_spans))
 
 
 def _err(file: str, row: _Row, column: str, reason: str) -> RowError:

@@ -238,10 +238,10 @@ def run_job(job: ImportJob) -> ImportJob:
         # The job runs apart from its request: the page's user, filed under their unit.
         actor = Actor(job.user, Channel.WEB, unit=scope_of(job.user).home_unit())
         try:
-            with transaction.atomic():
-                result = importer(job.path, progress=False, on_progress=report, actor=actor)
-                if scope_errors:  # undo the import: the file is refused as a whole
-                    raise RowErrors([])
+            # Rows out of the user's scope refuse the file as a whole, before any write.
+            result = importer(
+                job.path, progress=False, on_progress=report, actor=actor, refuse=scope_errors
+            )
         except RowErrors as exc:
             # One report with the file's own errors and the rows out of the user's scope.
             found = sorted(set(exc.errors) | set(scope_errors), key=lambda e: (e.row, e.column))

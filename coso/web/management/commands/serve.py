@@ -1,8 +1,9 @@
 """`coso serve`: the production server (gunicorn), static files by WhiteNoise, task worker.
 
 Collects the static files first so WhiteNoise serves them from STATIC_ROOT, and when the task
-backend is the database one, starts `db_worker` as a child process so that imports started from
-the browser run in the background; the worker stops with the server.
+backend is the database one, starts the task worker (`coso worker`) as a child process so that
+imports started from the browser run in the background. A thread watches it and starts it again
+if it ends (with a growing pause should it keep failing); the worker stops with the server.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -54,27 +58,98 @@ class Command(BaseCommand):
         for line in startup_checks():  # refuses the public key; says HTTP or HTTPS
             self.stdout.write(line)
         call_command("collectstatic", interactive=False, verbosity=0)
-        worker: subprocess.Popen[bytes] | None = None
+        worker: WorkerSupervisor | None = None
         if uses_database_tasks() and not options["no_worker"]:
-            env = {
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "coso.settings"),
-            }
-            worker = subprocess.Popen([sys.executable, "-m", "django", "db_worker"], env=env)
-            self.stdout.write(f"Tiến trình tác vụ nền / task worker: pid {worker.pid}")
-        self.stdout.write(
-            f"Coso: http://{options['host']}:{options['port']}/ (Ctrl+C để dừng / to stop)"
-        )
-        self.stdout.flush()
+            worker = WorkerSupervisor(worker_command(), say=self._say)
+            worker.start()
+        self._say(f"Coso: http://{options['host']}:{options['port']}/ (Ctrl+C để dừng / to stop)")
         try:
             run_gunicorn(gunicorn_options(options["host"], options["port"], options["workers"]))
         finally:
-            if worker is not None and worker.poll() is None:
-                worker.terminate()
-                try:
-                    worker.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+            if worker is not None:
+                worker.stop()
+
+    def _say(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
+
+
+def worker_command() -> list[str]:
+    """The task worker `coso serve` runs: `db_worker` that waits out a locked database."""
+    return [sys.executable, "-m", "django", "worker"]
+
+
+class WorkerSupervisor:
+    """Runs `command` as a child process and starts it again whenever it ends, until stopped.
+
+    Pauses before a restart start at `first_pause` and double while the process keeps dying
+    young (up to `max_pause`), so a worker that cannot start does not spin.
+    """
+
+    def __init__(
+        self,
+        command: list[str],
+        *,
+        say: Callable[[str], None] = print,
+        first_pause: float = 1.0,
+        max_pause: float = 60.0,
+        check_every: float = 1.0,
+    ) -> None:
+        self.command = command
+        self.say = say
+        self.first_pause = first_pause
+        self.max_pause = max_pause
+        self.check_every = check_every
+        self.process: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+        self._started_at = 0.0
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="coso-worker", daemon=True)
+
+    def start(self) -> None:
+        self._spawn()
+        self._thread.start()
+
+    def _spawn(self) -> None:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "coso.settings"),
+        }
+        self.process = subprocess.Popen(self.command, env=env)
+        self._started_at = time.monotonic()
+        self.say(f"Tiến trình tác vụ nền / task worker: pid {self.process.pid}")
+
+    def _watch(self) -> None:
+        pause = self.first_pause
+        while not self._stopping.wait(self.check_every):
+            assert self.process is not None
+            code = self.process.poll()
+            if code is None:
+                continue
+            if time.monotonic() - self._started_at > self.max_pause:
+                pause = self.first_pause  # it had been running well: not a crash loop
+            self.say(
+                f"Tiến trình tác vụ nền dừng (mã {code}), khởi động lại sau {pause:.0f} giây / "
+                f"task worker ended (code {code}), restarting in {pause:.0f} s"
+            )
+            if self._stopping.wait(pause):
+                return
+            self._spawn()
+            self.restarts += 1
+            pause = min(pause * 2, self.max_pause)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=self.check_every + 5)
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def run_gunicorn(options: dict[str, Any]) -> None:
