@@ -540,6 +540,8 @@ def routes_for(
             routes[act.slug] = (Route.DIRECT, None) if scope.holds(act.action) else None
         elif authority is None:
             routes[act.slug] = (Route.DIRECT, None) if can(act.action, unit) else None
+        elif authority.above_root:
+            routes[act.slug] = (Route.DIRECT, None) if scope.is_admin else None
         elif can(Action.DECIDE, authority.decider) and can(Action.VIEW, unit):
             routes[act.slug] = (Route.DIRECT, authority)
         elif can(Action.PROPOSE, authority.proposer) and can(act.action, unit):

@@ -22,6 +22,8 @@ class Authority:
     proposer: Unit  # the body whose resolution proposes
     decider: Unit  # the committee whose decision makes the act take effect
     source: str
+    # No committee stands above the unit (a root): only administrators may record the act.
+    above_root: bool = False
 
     @property
     def decided_by_proposer(self) -> bool:
@@ -97,9 +99,8 @@ def authorities_for(
             decider = unit
         elif decider_rule == "parent":
             if span.parent is None:
-                raise CosoError(
-                    f"«{span.name}» ({unit.code}) là đơn vị gốc: không có cấp ủy cấp trên quyết định."
-                )
+                found[act] = Authority(act, unit, unit, source, above_root=True)
+                continue
             decider = span.parent
         else:
             above = _ancestors(span, on) if above is None else above
@@ -108,7 +109,8 @@ def authorities_for(
             fallback = [s for s in above if s.kind != "central"]
             chosen = listed[0] if listed else (fallback[-1] if fallback else None)
             if chosen is None:
-                raise CosoError(f"Không có cấp ủy cấp trên của «{span.name}» ({unit.code}).")
+                found[act] = Authority(act, unit, unit, source, above_root=True)
+                continue
             decider = chosen.unit
         found[act] = Authority(act=act, proposer=unit, decider=decider, source=source)
     return found

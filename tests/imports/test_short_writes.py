@@ -105,8 +105,8 @@ def test_a_member_id_taken_between_check_and_write_refuses_the_file(
         import_members(write_csv(tmp_path / "m.csv", GOOD), progress=False)
     reasons = {(e.row, e.column): e.reason for e in caught.value.errors}
     assert reasons == {
-        (4, "member_id"): "«M3» đã có trong cơ sở dữ liệu",
-        (4, "card_no"): "«K3» đã có trong cơ sở dữ liệu",
+        (4, "member_id"): "«M3» không dùng được",
+        (4, "card_no"): "«K3» không dùng được",
     }
     # Only the other user's member is there: the file wrote nothing.
     assert list(Member.objects.values_list("member_id", flat=True)) == ["M3"]

@@ -396,3 +396,16 @@ def test_action_buttons_on_unit_and_member_pages(cast: Any) -> None:
     assert reverse("web:imports") in cast.client("secretary").get("/units/B/").content.decode()
     body = cast.client("member").get(reverse("web:member", args=["CAST-B1"])).content.decode()
     assert 'id="member-actions"' not in body
+
+
+def test_a_root_units_page_opens_and_only_administrators_reorganize_it(cast: Any) -> None:
+    # No committee stands above province P: its officer sees its page (no 500) without the
+    # reorganizations the level above would decide; an administrator records them.
+    response = cast.client("officer").get(reverse("web:unit", args=["P"]))
+    assert response.status_code == 200
+    assert reverse("web:unit_rename", args=["P"]) not in response.content.decode()
+    assert reverse("web:unit_create", args=["P"]) in response.content.decode()
+    assert cast.client("officer").get(reverse("web:unit_rename", args=["P"])).status_code == 404
+    admin = cast.client("admin").get(reverse("web:unit", args=["P"])).content.decode()
+    assert reverse("web:unit_rename", args=["P"]) in admin
+    assert cast.client("admin").get(reverse("web:unit_rename", args=["P"])).status_code == 200
