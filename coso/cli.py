@@ -34,6 +34,10 @@ Usage: coso COMMAND [ARGS...]   (coso COMMAND --help for details)
   ensure-admin                 demo database: (re)set the demo accounts and print them;
                                otherwise: create `admin` with a one-time password
   sync-snapshots [--since D]   rewrite today's status of members whose dated changes took effect
+  backup DIR [--keep N]        the database and the stored documents, with a manifest and checksums
+  restore BACKUP [--check]     verify a backup, then put it back (--check: verify only)
+  prune-imports [--days N]     delete old import jobs and their files
+  worker                       the background task worker (coso serve runs and restarts it)
 """
 
 
