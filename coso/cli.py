@@ -36,7 +36,8 @@ Usage: coso COMMAND [ARGS...]   (coso COMMAND --help for details)
   sync-snapshots [--since D]   rewrite today's status of members whose dated changes took effect
   backup DIR [--keep N]        the database and the stored documents, with a manifest and checksums
   restore BACKUP [--check]     verify a backup, then put it back (--check: verify only)
-  prune-imports [--days N]     delete old import jobs and their files
+  prune-imports [--older-than-days N]
+                               delete old import jobs and their files
   worker                       the background task worker (coso serve runs and restarts it)
 """
 
