@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COSO = [sys.executable, "-m", "coso.cli"]
 PAGES = [
     "/",
+    "/units/44/",
     "/units/19111/",
     "/units/19111-CB01/",
     "/tree/",
@@ -176,6 +177,46 @@ def multipart(name: str, data: bytes) -> tuple[bytes, str]:
     return body, f"multipart/form-data; boundary={boundary}"
 
 
+def apply_plan_during(
+    port: int, token: str, plan: bytes, out: list[tuple[int, bytes, float]]
+) -> None:
+    """Two seconds into the import, apply a reorganization plan through the API (a write that
+    must wait for the import's inserts, not fail)."""
+    time.sleep(2)
+    boundary = uuid.uuid4().hex
+    fields = {"on": time.strftime("%Y-%m-%d"), "decision": "99-QĐ/TU", "dry_run": "false"}
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    parts.append(
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            'filename="plan.csv"\r\nContent-Type: text/csv\r\n\r\n'
+        ).encode()
+        + plan
+        + b"\r\n"
+    )
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    started = time.monotonic()
+    try:
+        status, _h, answer = request(
+            port,
+            "POST",
+            "/api/v1/reorg/plans",
+            {
+                "Authorization": f"Bearer {token}",
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Content-Length": str(len(body)),
+            },
+            body,
+            timeout=300,
+        )
+    except OSError as exc:
+        status, answer = 0, repr(exc).encode()
+    out.append((status, answer, time.monotonic() - started))
+
+
 def percentile(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
@@ -199,6 +240,11 @@ def main() -> int:
         help="the demo accounts' password (default: var/admin-password.txt)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--reorg",
+        action="store_true",
+        help="also apply a reorganization plan (two merges in commune 19111) during the import",
+    )
     args = parser.parse_args()
     password = args.password or (ROOT / "var" / "admin-password.txt").read_text().strip()
     if not args.database.exists():
@@ -280,6 +326,19 @@ def main() -> int:
         time.sleep(args.warmup)  # reads alone first: the figures to compare with
 
         body, content_type = multipart(members_csv.name, members_csv.read_bytes())
+        reorg: list[tuple[int, bytes, float]] = []
+        if args.reorg:
+            plan = (
+                b"op,unit,into,name,kind,category\n"
+                b"merge,19111-CB02,19111-CB01,,,\n"
+                b"merge,19111-CB04,19111-CB03,,,\n"
+            )
+            reorg_thread = threading.Thread(
+                target=apply_plan_during,
+                args=(port, tokens[args.importer], plan, reorg),
+                daemon=True,
+            )
+            reorg_thread.start()
         import_started = time.monotonic()
         try:
             status, _h, answer = request(
@@ -297,6 +356,8 @@ def main() -> int:
         except OSError as exc:
             status, answer = 0, repr(exc).encode()
         import_ended = time.monotonic()
+        if args.reorg:
+            reorg_thread.join(timeout=300)
         shared.stop.set()
         for thread in readers:
             thread.join(timeout=max(0.0, began + args.seconds + 30 - time.monotonic()))
@@ -333,7 +394,17 @@ def main() -> int:
                     )
         for r in errors[:10]:
             print(f"  error: {r.path} -> {r.status} {r.error}")
-        exit_code = 0 if not errors and status == 200 and after - before == args.rows else 1
+        reorg_ok = True
+        for plan_status, plan_answer, plan_seconds in reorg:
+            reorg_ok = plan_status == 200
+            print(f"reorganization plan: HTTP {plan_status} in {plan_seconds:.1f} s", end="")
+            print("" if reorg_ok else f": {plan_answer[:300]!r}")
+        if args.reorg and not reorg:
+            reorg_ok = False
+            print("reorganization plan: no answer")
+        exit_code = (
+            0 if not errors and reorg_ok and status == 200 and after - before == args.rows else 1
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         try:
