@@ -243,7 +243,7 @@ def main() -> int:
     parser.add_argument(
         "--reorg",
         action="store_true",
-        help="also apply a reorganization plan (two merges in commune 19111) during the import",
+        help="also apply a reorganization plan (renames, a retag in commune 19111) during the import",
     )
     args = parser.parse_args()
     password = args.password or (ROOT / "var" / "admin-password.txt").read_text().strip()
@@ -328,10 +328,13 @@ def main() -> int:
         body, content_type = multipart(members_csv.name, members_csv.read_bytes())
         reorg: list[tuple[int, bytes, float]] = []
         if args.reorg:
+            # Renames and a retag: the units the import names stay alive (a merge that ends
+            # one of them makes the import refuse its file, all or nothing, as it should).
             plan = (
                 b"op,unit,into,name,kind,category\n"
-                b"merge,19111-CB02,19111-CB01,,,\n"
-                b"merge,19111-CB04,19111-CB03,,,\n"
+                + "rename,19111-CB01,,Chi bộ Tiểu khu Một,,\n".encode()
+                + "rename,19111-CB03,,Chi bộ Tiểu khu Ba,,\n".encode()
+                + b"retag,19111-CB05,,,,village\n"
             )
             reorg_thread = threading.Thread(
                 target=apply_plan_during,
