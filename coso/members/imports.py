@@ -30,8 +30,6 @@ from typing import Any
 
 from django.db import (
     DEFAULT_DB_ALIAS,
-    IntegrityError,
-    OperationalError,
     connections,
     models,
     transaction,
@@ -39,8 +37,9 @@ from django.db import (
 from django.utils import timezone
 
 from coso.audit.log import Actor, AuditAction, record_write
+from coso.core.checked_write import Changed, write_checked
 from coso.core.dates import FAR_FUTURE, fmt, parse_date, today
-from coso.core.errors import CosoError, RowError, RowErrors
+from coso.core.errors import RowError, RowErrors
 from coso.core.rules import rule
 from coso.core.tabular import (
     ImportReport,
@@ -110,7 +109,6 @@ STATUSES: dict[str, tuple[str, bool]] = {
 }
 BATCH = 5000
 CHUNK = 900  # stays under SQLite's bound-parameter limit
-ATTEMPTS = 3  # checks of a file whose units keep changing before it is refused
 
 
 @dataclass
@@ -158,44 +156,27 @@ def import_members(
     if errors:
         raise RowErrors([*errors, *refuse])
     file = table.name
-    for _attempt in range(ATTEMPTS):
+
+    def attempt() -> ImportReport:
         rows, units = _checked_rows(table, progress, on_progress, refuse)
         plan = _plan_writes(file, rows)
-        try:
-            with transaction.atomic():
-                if _unit_state(units) != units.state:
-                    raise _Changed
-                _write(plan, progress, on_progress)
-                report = ImportReport(
-                    file=file,
-                    rows=len(rows),
-                    created={"đảng viên": len(rows), "giai đoạn sinh hoạt": len(plan.tally)},
-                    seconds=time.monotonic() - started,
+        with transaction.atomic():
+            if _unit_state(units) != units.state:
+                raise Changed
+            _write(plan, progress, on_progress)
+            report = ImportReport(
+                file=file,
+                rows=len(rows),
+                created={"đảng viên": len(rows), "giai đoạn sinh hoạt": len(plan.tally)},
+                seconds=time.monotonic() - started,
+            )
+            if actor is not None:
+                record_write(
+                    actor, AuditAction.IMPORT_MEMBERS, f"file:{file}", None, import_facts(report)
                 )
-                if actor is not None:
-                    record_write(
-                        actor,
-                        AuditAction.IMPORT_MEMBERS,
-                        f"file:{file}",
-                        None,
-                        import_facts(report),
-                    )
-            return report
-        except (_Changed, IntegrityError):
-            continue  # written by someone else meanwhile: check again against what is there now
-        except OperationalError as exc:
-            # The lock stayed taken past the busy timeout (nothing was written): try again,
-            # unless a caller's transaction is open, which a retry cannot start afresh.
-            if transaction.get_connection().in_atomic_block or "locked" not in str(exc):
-                raise
-    raise CosoError(
-        f"Không ghi được tệp «{file}»: cơ sở dữ liệu bận hoặc dữ liệu liên quan thay đổi liên tục "
-        "trong lúc nhập; không có thay đổi nào được ghi, hãy thử lại."
-    )
+        return report
 
-
-class _Changed(Exception):
-    """The units a checked file relies on changed before the write took the lock."""
+    return write_checked(file, attempt)
 
 
 def _checked_rows(

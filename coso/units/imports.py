@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import transaction
 
 from coso.audit.log import Actor, AuditAction, record_write
+from coso.core.checked_write import Changed, write_checked
 from coso.core.dates import FAR_FUTURE, fmt, parse_date
-from coso.core.errors import CosoError, RowError, RowErrors
+from coso.core.errors import RowError, RowErrors
 from coso.core.rules import rule
 from coso.core.tabular import (
     ImportReport,
@@ -43,7 +44,6 @@ REQUIRED = ("code", "name", "kind", "valid_from")
 OPTIONAL = ("parent", "category")
 BATCH = 2000
 CHUNK = 900  # stays under SQLite's bound-parameter limit
-ATTEMPTS = 3  # checks of a file whose parents keep changing before it is refused
 
 
 @dataclass
@@ -86,49 +86,36 @@ def import_units(
     if errors:
         raise RowErrors([*errors, *refuse])
     name = table.name
-    for _attempt in range(ATTEMPTS):
+
+    def attempt() -> ImportReport:
         checked = _check(table, progress, on_progress, refuse)
-        try:
-            with transaction.atomic():
-                parents = _existing_units(sorted(checked.db_parents))
-                if _state(parents, _spans_of(list(parents.values()))) != checked.state:
-                    raise _Changed
-                created = _write_units(
-                    list(checked.by_code.values()),
-                    checked.by_code,
-                    checked.db_parents,
-                    checked.db_spans,
-                    name,
-                    progress,
+        with transaction.atomic():
+            parents = _existing_units(sorted(checked.db_parents))
+            if _state(parents, _spans_of(list(parents.values()))) != checked.state:
+                raise Changed
+            created = _write_units(
+                list(checked.by_code.values()),
+                checked.by_code,
+                checked.db_parents,
+                checked.db_spans,
+                name,
+                progress,
+            )
+            if on_progress is not None:
+                on_progress(2 * len(table.rows), 2 * len(table.rows))
+            report = ImportReport(
+                file=name,
+                rows=len(table.rows),
+                created={"đơn vị": created},
+                seconds=time.monotonic() - started,
+            )
+            if actor is not None:
+                record_write(
+                    actor, AuditAction.IMPORT_UNITS, f"file:{name}", None, import_facts(report)
                 )
-                if on_progress is not None:
-                    on_progress(2 * len(table.rows), 2 * len(table.rows))
-                report = ImportReport(
-                    file=name,
-                    rows=len(table.rows),
-                    created={"đơn vị": created},
-                    seconds=time.monotonic() - started,
-                )
-                if actor is not None:
-                    record_write(
-                        actor, AuditAction.IMPORT_UNITS, f"file:{name}", None, import_facts(report)
-                    )
-            return report
-        except (_Changed, IntegrityError):
-            continue  # written by someone else meanwhile: check again against what is there now
-        except OperationalError as exc:
-            # The lock stayed taken past the busy timeout (nothing was written): try again,
-            # unless a caller's transaction is open, which a retry cannot start afresh.
-            if transaction.get_connection().in_atomic_block or "locked" not in str(exc):
-                raise
-    raise CosoError(
-        f"Không ghi được tệp «{name}»: cơ sở dữ liệu bận hoặc dữ liệu liên quan thay đổi liên tục "
-        "trong lúc nhập; không có thay đổi nào được ghi, hãy thử lại."
-    )
+        return report
 
-
-class _Changed(Exception):
-    """The parents a checked file relies on changed before the write took the lock."""
+    return write_checked(name, attempt)
 
 
 @dataclass
