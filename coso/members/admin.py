@@ -27,11 +27,9 @@ class SensitiveReadAdmin(HistoryAdmin):
     page shown (not on a refused or redirected request), so one read is one entry.
     """
 
-    def sensitive_fields(self, obj: Any) -> tuple[str, ...]:
-        return ()
-
-    def member_of(self, obj: Any) -> Member:
-        raise NotImplementedError
+    def sensitive_read(self, obj: Any) -> tuple[Member, tuple[str, ...]] | None:
+        """Whose sensitive fields the record page shows, and which (None: nothing sensitive)."""
+        return None
 
     def render_change_form(
         self,
@@ -45,9 +43,9 @@ class SensitiveReadAdmin(HistoryAdmin):
         response: HttpResponse = super().render_change_form(
             request, context, add, change, form_url, obj
         )
-        fields = self.sensitive_fields(obj) if obj is not None else ()
-        if fields:
-            record_sensitive_view(request, self.member_of(obj), fields)
+        read = self.sensitive_read(obj) if obj is not None else None
+        if read is not None:
+            record_sensitive_view(request, *read)
         return response
 
 
@@ -58,12 +56,8 @@ class MemberAdmin(SensitiveReadAdmin):
     search_fields = ["member_id", "search_name", "card_no"]
     inlines = [MemberSpanInline]
 
-    def sensitive_fields(self, obj: Any) -> tuple[str, ...]:
-        return MEMBER_SENSITIVE
-
-    def member_of(self, obj: Any) -> Member:
-        member: Member = obj
-        return member
+    def sensitive_read(self, obj: Any) -> tuple[Member, tuple[str, ...]] | None:
+        return obj, MEMBER_SENSITIVE
 
 
 @admin.register(MemberEvent)
@@ -72,10 +66,6 @@ class MemberEventAdmin(SensitiveReadAdmin):
     list_filter = ["kind"]
     search_fields = ["member__member_id", "decision__number"]
 
-    def sensitive_fields(self, obj: Any) -> tuple[str, ...]:
+    def sensitive_read(self, obj: Any) -> tuple[Member, tuple[str, ...]] | None:
         # An exemption's details give its reason: age and weak health, or illness.
-        return ("health",) if obj.kind == MemberEventKind.EXEMPT else ()
-
-    def member_of(self, obj: Any) -> Member:
-        member: Member = obj.member
-        return member
+        return (obj.member, ("health",)) if obj.kind == MemberEventKind.EXEMPT else None
