@@ -54,6 +54,7 @@ from coso.authority.scope import (
 )
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
+from coso.core.files import too_large
 from coso.core.rules import rule
 from coso.meetings import operations as ops
 from coso.meetings.access import get_meeting_for_user, visible_reasons
@@ -581,13 +582,7 @@ def post_document(
     limit = int(rule("meetings.upload_max_bytes", meeting.on))
     if file.size is not None and file.size > limit:
         # Refused before reading it into memory; the same message as the registry's.
-        raise ApiError(
-            413,
-            "too_large",
-            f"Tệp «{file.name}» quá lớn: {file.size:,} byte, tối đa {limit:,} byte.".replace(
-                ",", "."
-            ),
-        )
+        raise ApiError(413, "too_large", too_large(file.name or "", file.size, limit))
     with transaction.atomic():
         document = store_document(
             meeting, name=file.name or "", data=file.read(), by=caller(request)

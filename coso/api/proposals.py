@@ -27,13 +27,13 @@ from coso.api.common import (
     require_manager,
 )
 from coso.api.errors import ApiError, field_error
+from coso.api.members import WRITE_ERRORS
 from coso.api.schemas import DecisionOut, ErrorOut
 from coso.authority import proposals as ops
 from coso.authority import queries
 from coso.authority.models import Proposal, ProposalDocument, ProposalStatus
 from coso.authority.scope import Action, get_unit_for_user
-from coso.core.dates import today
-from coso.core.rules import rule
+from coso.core.files import too_large
 
 router = Router(tags=["proposals"])
 
@@ -42,13 +42,6 @@ Status = Literal["pending", "approved", "rejected", "returned"]
 Outcome = Literal["approved", "rejected", "returned"]
 
 READ_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS: dict[int, type[Schema]] = {
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
 
 
 class ResolutionOut(Schema):
@@ -285,15 +278,9 @@ def post_proposal_document(
     proposal = queries.get_proposal_for_user(user, proposal_id)
     if not ops.may_propose_for(user, proposal):
         raise Http404("Không tìm thấy đề nghị.")
-    limit = int(rule("meetings.upload_max_bytes", today()))
+    limit = ops.attachment_max_bytes()
     if file.size is not None and file.size > limit:
-        raise ApiError(
-            413,
-            "too_large",
-            f"Tệp «{file.name}» quá lớn: {file.size:,} byte, tối đa {limit:,} byte.".replace(
-                ",", "."
-            ),
-        )
+        raise ApiError(413, "too_large", too_large(file.name or "", file.size, limit))
     try:
         document = ops.attach_document(
             proposal, name=file.name or "", data=file.read(), user=user, actor=request

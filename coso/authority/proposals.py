@@ -458,6 +458,11 @@ def may_attach(user: Any, proposal: Proposal) -> bool:
     return open_ and may_propose_for(user, proposal)
 
 
+def attachment_max_bytes() -> int:
+    """The size limit of a proposal's file today (checked before an upload is read)."""
+    return int(rule("meetings.upload_max_bytes", today()))
+
+
 def attach_document(
     proposal: Proposal, *, name: str, data: bytes, user: Any, actor: Any
 ) -> ProposalDocument:
@@ -473,7 +478,7 @@ def attach_document(
         name,
         data,
         allowed=list(rule("meetings.upload_types", day)),
-        max_bytes=int(rule("meetings.upload_max_bytes", day)),
+        max_bytes=attachment_max_bytes(),
     )
     path = write_new(DOCUMENT_FOLDER, extension, data)
     try:

@@ -29,7 +29,7 @@ from coso.authority.models import Proposal, ProposalStatus
 from coso.authority.scope import Action, scope_of
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
-from coso.core.rules import rule
+from coso.core.files import too_large
 
 PER_PAGE = 25
 
@@ -251,12 +251,9 @@ def proposal_attach(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if upload is None:
             raise CosoError(_("Hãy chọn một tệp."))
-        limit = int(rule("meetings.upload_max_bytes", today()))
+        limit = ops.attachment_max_bytes()
         if upload.size is not None and upload.size > limit:
-            raise CosoError(
-                _("Tệp «%(name)s» quá lớn: tối đa %(limit)s byte.")
-                % {"name": upload.name, "limit": f"{limit:,}".replace(",", ".")}
-            )
+            raise CosoError(too_large(upload.name or "", upload.size, limit))
         ops.attach_document(
             proposal, name=upload.name or "", data=upload.read(), user=request.user, actor=request
         )

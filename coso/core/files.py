@@ -104,17 +104,19 @@ def check_file(name: str, data: bytes, *, allowed: list[str], max_bytes: int) ->
             f"Tệp «{clean}»: loại «{extension or '?'}» không được phép (chỉ: {', '.join(allowed)})."
         )
     if len(data) > max_bytes:
-        raise CosoError(
-            f"Tệp «{clean}» quá lớn: {len(data):,} byte, tối đa {max_bytes:,} byte.".replace(
-                ",", "."
-            )
-        )
+        raise CosoError(too_large(clean, len(data), max_bytes))
     if not data or not data.startswith(_MAGIC[extension]):
         raise CosoError(f"Tệp «{clean}»: nội dung không phải tệp {extension} thật.")
     problem = _check_structure(extension, data)
     if problem:
         raise CosoError(f"Tệp «{clean}»: nội dung không phải tệp {extension} thật ({problem}).")
     return clean, extension
+
+
+def too_large(name: str, size: int, max_bytes: int) -> str:
+    """The refusal of a file over the limit, the same whether it is noticed before reading the
+    upload (its declared size) or after."""
+    return f"Tệp «{name}» quá lớn: {size:,} byte, tối đa {max_bytes:,} byte.".replace(",", ".")
 
 
 def write_new(folder: str, extension: str, data: bytes) -> Path:
