@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the database (the session): it decides replica or primary.
+    "coso.core.replicas.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "coso.web.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -132,6 +134,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": _env_int("COSO_DB_BUSY_TIMEOUT", 30),
     }
+
+# Streaming replicas for reads (docs/DEPLOY.md): DATABASE_REPLICA_URLS, comma-separated, adds the
+# aliases replica1, replica2, ... and coso.core.replicas routes the web requests' reads to them,
+# writes and the reads that follow a write to the primary. With none, nothing changes.
+COSO_READ_REPLICAS: list[str] = []
+for _number, _url in enumerate(
+    (u.strip() for u in os.environ.get("DATABASE_REPLICA_URLS", "").split(",") if u.strip()), 1
+):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = dj_database_url.parse(
+        _url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+    )
+    if DATABASES[_alias]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS: chỉ PostgreSQL có bản sao (replica).")
+    # A replica that does not answer must not hold the request long: its reads go to the primary.
+    DATABASES[_alias]["OPTIONS"] = {"connect_timeout": _env_int("COSO_REPLICA_CONNECT_TIMEOUT", 2)}
+    # Tests read the replica's copy of the test database, which the stream fills.
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    COSO_READ_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["coso.core.replicas.ReplicaRouter"]
+# How long the pages after a write keep reading the primary: longer than the replica's usual lag.
+COSO_REPLICA_STICKY_SECONDS = _env_int("COSO_REPLICA_STICKY_SECONDS", 15)
+# A replica that failed to answer is left aside this long before it is tried again.
+COSO_REPLICA_RETRY_SECONDS = _env_int("COSO_REPLICA_RETRY_SECONDS", 30)
+# Leave a replica aside while it lags more than this (0: not measured), measured this often.
+COSO_REPLICA_MAX_LAG_SECONDS = _env_int("COSO_REPLICA_MAX_LAG_SECONDS", 0)
+COSO_REPLICA_LAG_CHECK_SECONDS = _env_int("COSO_REPLICA_LAG_CHECK_SECONDS", 5)
+# Behind PgBouncer in transaction pooling (docs/DEPLOY.md) a server-side cursor cannot outlive
+# its transaction's server connection: COSO_DB_TRANSACTION_POOLING=1 turns them off.
+if os.environ.get("COSO_DB_TRANSACTION_POOLING", "0") == "1":
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if BROWSER_TESTS in item.path.parents:
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _replica_reads(request):  # type: ignore[no-untyped-def]
+    """Tests marked `replica` run against the real streaming replica of DATABASE_REPLICA_URLS
+    (scripts/start-replica.sh); every other test reads and writes the primary alone, even when
+    a replica is configured. On PostgreSQL in CI (CI=true) a missing replica fails the tests
+    instead of skipping them: `.ci/run` starts one. SQLite has no replica to test."""
+    from django.conf import settings
+
+    configured = list(getattr(settings, "COSO_READ_REPLICAS", []))
+    if request.node.get_closest_marker("replica") is None:
+        if configured:
+            settings.COSO_READ_REPLICAS = []
+            yield
+            settings.COSO_READ_REPLICAS = configured
+        else:
+            yield
+        return
+    if not configured:
+        postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+        if postgres and os.environ.get("CI") == "true":
+            pytest.fail("CI: DATABASE_REPLICA_URLS is not set (scripts/start-replica.sh)")
+        pytest.skip("no replica configured (DATABASE_REPLICA_URLS, scripts/start-replica.sh)")
+    yield
 
 
 @pytest.fixture(autouse=True)
