@@ -77,6 +77,8 @@ fi
 if exists; then
     $SUDO pg_ctlcluster $VERSION $NAME start >/dev/null 2>&1 || true
     if wait_streaming 20; then
+        # A test run that stopped while the replay was paused must not leave the replica stale.
+        replica -c "SELECT pg_wal_replay_resume() WHERE pg_is_wal_replay_paused()" >/dev/null
         echo "Replica $APP_NAME streams from port $PRIMARY_PORT (port $PORT)."
         exit 0
     fi
