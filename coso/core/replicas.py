@@ -53,6 +53,7 @@ class _RequestState:
 
     pinned: bool  # every further read goes to the primary
     wrote: bool = False
+    replica: str | None = None  # the replica this request reads, once chosen
 
 
 _request: ContextVar[_RequestState | None] = ContextVar("coso_replica_request", default=None)
@@ -142,11 +143,16 @@ class ReplicaRouter:
         state = _request.get()
         if state is None or _pinned_to_primary(state):
             return PRIMARY
-        # Random rather than round-robin: each process starts its own cycle anyway, and a
-        # request keeps the replica it began with (its connection stays open to the end).
+        # A request keeps the replica it began with: two replicas replay to different points,
+        # and one page must not mix them. Random rather than round-robin: every process would
+        # start its own cycle at the same place.
+        if state.replica is not None and replica_is_available(state.replica):
+            return state.replica
         for alias in random.sample(replicas, len(replicas)):
             if replica_is_available(alias):
+                state.replica = alias
                 return alias
+        state.replica = None
         return PRIMARY
 
     def db_for_write(self, model: type[Model], **hints: Any) -> str | None:
