@@ -43,6 +43,10 @@ if [ "${1:-start}" = "stop" ]; then
     exit 0
 fi
 stop
+if ! command -v pgbouncer >/dev/null || ! command -v nginx >/dev/null; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get install -y -qq pgbouncer nginx-light
+fi
 mkdir -p "$DIR"
 chown postgres "$DIR" 2>/dev/null || true
 
