@@ -28,7 +28,8 @@ Usage: coso COMMAND [ARGS...]   (coso COMMAND --help for details)
   generate --members N [--seed S]
                                build a synthetic dataset of national shape
   bench                        run the benchmarks on the current database
-  serve [--host H] [--port P]  run the web application (gunicorn, static files, task worker)
+  serve [--host H] [--port P]  run the web application (gunicorn, static files, task worker,
+                               scheduler; --no-scheduler leaves the scheduler to another host)
   token create USERNAME        make an API token (printed alone on the last line)
   token revoke USERNAME        revoke a user's API tokens
   ensure-admin                 demo database: (re)set the demo accounts and print them;
@@ -39,6 +40,10 @@ Usage: coso COMMAND [ARGS...]   (coso COMMAND --help for details)
   prune-imports [--older-than-days N]
                                delete old import jobs and their files
   worker                       the background task worker (coso serve runs and restarts it)
+  scheduler [--once]           the scheduled jobs, each slot once across machines (serve runs it)
+  schedule [list]              the jobs: schedule, last run, outcome, next run, last error
+  schedule run NAME            run a job now (never alongside a scheduled run of it)
+  schedule history [NAME]      the latest runs
 """
 
 

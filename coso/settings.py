@@ -187,6 +187,28 @@ COSO_MAX_ZIP_MEMBERS = _env_int("COSO_MAX_ZIP_MEMBERS", 1000)
 COSO_MAX_ERRORS_KEPT = _env_int("COSO_MAX_ERRORS_KEPT", 1000)
 COSO_IMPORT_JOBS_KEEP_DAYS = _env_int("COSO_IMPORT_JOBS_KEEP_DAYS", 30)
 
+# --- Scheduled work (coso/core/schedule.py; Coso's jobs in coso/web/jobs.py) -----------------
+# Every `coso serve` runs a scheduler; the database claim makes each slot run once in all.
+# A job's time: COSO_JOB_<NAME>=HH:MM (daily, local time), "every N" (minutes) or "off";
+# e.g. COSO_JOB_BACKUP=03:30. Defaults are in coso/web/jobs.py.
+COSO_JOB_TIMES = {
+    key.removeprefix("COSO_JOB_").lower(): value
+    for key, value in os.environ.items()
+    if key.startswith("COSO_JOB_")
+}
+COSO_SCHEDULE_TICK_SECONDS = _env_int("COSO_SCHEDULE_TICK_SECONDS", 30)
+# A failed run is tried again after a pause, up to this many attempts for one slot.
+COSO_SCHEDULE_ATTEMPTS = _env_int("COSO_SCHEDULE_ATTEMPTS", 3)
+COSO_SCHEDULE_RETRY_MINUTES = _env_int("COSO_SCHEDULE_RETRY_MINUTES", 15)
+# A running job renews its lease; one not renewed for this long is taken over (its process died).
+COSO_SCHEDULE_LEASE_MINUTES = _env_int("COSO_SCHEDULE_LEASE_MINUTES", 10)
+# A slot with no successful run this long after it shows as missed on the administrator's home.
+COSO_SCHEDULE_GRACE_MINUTES = _env_int("COSO_SCHEDULE_GRACE_MINUTES", 60)
+COSO_SCHEDULE_HISTORY_DAYS = _env_int("COSO_SCHEDULE_HISTORY_DAYS", 90)
+# The daily backup: where (default VAR_DIR/backups) and how many to keep.
+COSO_BACKUP_DIR = os.environ.get("COSO_BACKUP_DIR", "")
+COSO_BACKUP_KEEP = _env_int("COSO_BACKUP_KEEP", 14)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

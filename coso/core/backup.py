@@ -291,6 +291,30 @@ def prune(target: Path, keep: int) -> list[Path]:
     return gone
 
 
+def backup_dir() -> Path:
+    """Where the daily backup goes: COSO_BACKUP_DIR, else VAR_DIR/backups."""
+    configured = str(getattr(settings, "COSO_BACKUP_DIR", "") or "")
+    return Path(configured) if configured else var_dir() / "backups"
+
+
+def daily_backup(day: dt.date) -> str:
+    """The scheduler's job (`backup`): a new backup in backup_dir(), then only the newest
+    COSO_BACKUP_KEEP are kept (0 keeps all); one line saying what was done."""
+    target = backup_dir()
+    done = backup(target)
+    keep = int(settings.COSO_BACKUP_KEEP)
+    removed = prune(target, keep) if keep > 0 else []
+    documents = len(done.manifest["files"]) - 1
+    line = (
+        f"Đã sao lưu vào {done.path} ({documents} tệp tài liệu), xóa {len(removed)} bản cũ "
+        f"(giữ {keep})."
+    )
+    missing = sum(len(names) for names in done.manifest["missing_files"].values())
+    if missing:
+        line += f" CẢNH BÁO: {missing} tệp cơ sở dữ liệu nhắc tới không có trên đĩa."
+    return line
+
+
 # --------------------------------------------------------------------------------------------
 # Verify
 
@@ -498,6 +522,8 @@ __all__ = [
     "KEY_TABLES",
     "Backup",
     "backup",
+    "backup_dir",
+    "daily_backup",
     "prune",
     "restore",
     "sha256_of",

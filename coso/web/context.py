@@ -13,11 +13,17 @@ from coso.web.views_audit import may_view_audit
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_manager": False, "nav_own_member": None, "nav_audit": False}
+        return {
+            "nav_manager": False,
+            "nav_own_member": None,
+            "nav_audit": False,
+            "nav_schedule": False,
+        }
     scope = scope_of(user)
     return {
         "nav_manager": scope.manages_units,
         "nav_own_member": scope.own_member,
         "nav_roles": scope.role_kinds,
         "nav_audit": may_view_audit(scope),
+        "nav_schedule": scope.is_admin,
     }

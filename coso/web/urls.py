@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coso.web import views, views_audit
+from coso.web import views, views_audit, views_schedule
 from coso.web.forms_views import form_urlpatterns
 
 app_name = "web"
@@ -13,5 +13,7 @@ urlpatterns = [
     path("members/", views.member_list, name="members"),
     path("members/<str:member_id>/", views.member_page, name="member"),
     path("audit/", views_audit.audit_trail, name="audit"),
+    path("schedule/", views_schedule.schedule_page, name="schedule"),
+    path("schedule/<slug:name>/run/", views_schedule.schedule_run, name="schedule_run"),
 ]
 urlpatterns += form_urlpatterns

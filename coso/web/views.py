@@ -30,6 +30,7 @@ from coso.authority.scope import (
 )
 from coso.core.dates import fmt, parse_date, today
 from coso.core.errors import CosoError
+from coso.core.schedule import problems
 from coso.meetings.queries import next_meetings
 from coso.members.models import MemberStatus
 from coso.members.party_age import party_age
@@ -38,6 +39,7 @@ from coso.stats.queries import stats_as_of
 from coso.units.models import HOME_KINDS, Unit, UnitKind, UnitSpan, UnitTag
 from coso.units.queries import TreeNode, children_on, existence_on, tree_as_of
 from coso.web import timeline
+from coso.web.jobs import registered_jobs
 from coso.web.warnings import activity_alerts, warnings_for
 
 MEMBERS_PER_PAGE = 25
@@ -72,6 +74,9 @@ def home(request: HttpRequest) -> HttpResponse:
     day = today()
     unit = scope.home_unit()
     context: dict[str, Any] = {"day": day, "unit": unit, "manager": scope.manages_units}
+    if scope.is_admin:
+        # Scheduled work that failed or missed its slot: only administrators can act on it.
+        context["schedule_problems"] = problems(registered_jobs())
     if unit is not None:
         span, note = timeline.shown_span(unit, day)
         context["span"] = span

@@ -97,4 +97,30 @@ PAGES: dict[str, dict[str, Any]] = {
             "anonymous": LOGIN,
         },
     },
+    # Scheduled work: administrators only (the whole installation's housekeeping).
+    "web:schedule": {
+        "args": [],
+        "expect": {
+            "admin": OK,
+            "officer": HIDDEN,
+            "committee": HIDDEN,
+            "secretary": HIDDEN,
+            "member": HIDDEN,
+            "outsider": HIDDEN,
+            "anonymous": LOGIN,
+        },
+    },
+    "web:schedule_run": {
+        "args": ["snapshots"],
+        "method": "post",
+        "expect": {
+            "admin": LOGIN,  # queued, then back to the page (302)
+            "officer": HIDDEN,
+            "committee": HIDDEN,
+            "secretary": HIDDEN,
+            "member": HIDDEN,
+            "outsider": HIDDEN,
+            "anonymous": LOGIN,
+        },
+    },
 }

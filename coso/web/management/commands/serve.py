@@ -1,9 +1,12 @@
-"""`coso serve`: the production server (gunicorn), static files by WhiteNoise, task worker.
+"""`coso serve`: the production server (gunicorn), static files by WhiteNoise, task worker,
+scheduler.
 
 Collects the static files first so WhiteNoise serves them from STATIC_ROOT, and when the task
 backend is the database one, starts the task worker (`coso worker`) as a child process so that
-imports started from the browser run in the background. A thread watches it and starts it again
-if it ends (with a growing pause should it keep failing); the worker stops with the server.
+imports started from the browser run in the background. It also starts the scheduler (`coso
+scheduler`: daily snapshots, backup, pruning...; each slot runs once however many servers run
+it, coso/core/schedule.py). A thread watches each child and starts it again if it ends (with a
+growing pause should it keep failing); they stop with the server.
 """
 
 from __future__ import annotations
@@ -53,21 +56,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker", action="store_true", help="do not start the background task worker"
         )
+        parser.add_argument(
+            "--no-scheduler",
+            action="store_true",
+            help="do not start the scheduler (another process or machine runs `coso scheduler`)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         for line in startup_checks():  # refuses the public key; says HTTP or HTTPS
             self.stdout.write(line)
         call_command("collectstatic", interactive=False, verbosity=0)
-        worker: WorkerSupervisor | None = None
+        children: list[WorkerSupervisor] = []
         if uses_database_tasks() and not options["no_worker"]:
-            worker = WorkerSupervisor(worker_command(), say=self._say)
-            worker.start()
+            children.append(WorkerSupervisor(worker_command(), say=self._say))
+        if not options["no_scheduler"]:
+            children.append(
+                WorkerSupervisor(scheduler_command(), say=self._say, label=SCHEDULER_LABEL)
+            )
+        for child in children:
+            child.start()
         self._say(f"Coso: http://{options['host']}:{options['port']}/ (Ctrl+C để dừng / to stop)")
         try:
             run_gunicorn(gunicorn_options(options["host"], options["port"], options["workers"]))
         finally:
-            if worker is not None:
-                worker.stop()
+            for child in children:
+                child.stop()
 
     def _say(self, text: str) -> None:
         self.stdout.write(text)
@@ -77,6 +90,15 @@ class Command(BaseCommand):
 def worker_command() -> list[str]:
     """The task worker `coso serve` runs: `db_worker` that waits out a locked database."""
     return [sys.executable, "-m", "django", "worker"]
+
+
+def scheduler_command() -> list[str]:
+    """The scheduler `coso serve` runs beside the worker (coso/core/schedule.py)."""
+    return [sys.executable, "-m", "django", "scheduler"]
+
+
+WORKER_LABEL = ("Tiến trình tác vụ nền", "task worker")
+SCHEDULER_LABEL = ("Tiến trình chạy theo lịch", "scheduler")
 
 
 class WorkerSupervisor:
@@ -94,8 +116,10 @@ class WorkerSupervisor:
         first_pause: float = 1.0,
         max_pause: float = 60.0,
         check_every: float = 1.0,
+        label: tuple[str, str] = WORKER_LABEL,
     ) -> None:
         self.command = command
+        self.label = label
         self.say = say
         self.first_pause = first_pause
         self.max_pause = max_pause
@@ -104,7 +128,9 @@ class WorkerSupervisor:
         self.restarts = 0
         self._started_at = 0.0
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="coso-worker", daemon=True)
+        self._thread = threading.Thread(
+            target=self._watch, name=f"coso-{label[1].replace(' ', '-')}", daemon=True
+        )
 
     def start(self) -> None:
         self._spawn()
@@ -117,7 +143,7 @@ class WorkerSupervisor:
         }
         self.process = subprocess.Popen(self.command, env=env)
         self._started_at = time.monotonic()
-        self.say(f"Tiến trình tác vụ nền / task worker: pid {self.process.pid}")
+        self.say(f"{self.label[0]} / {self.label[1]}: pid {self.process.pid}")
 
     def _watch(self) -> None:
         pause = self.first_pause
@@ -129,8 +155,8 @@ class WorkerSupervisor:
             if time.monotonic() - self._started_at > self.max_pause:
                 pause = self.first_pause  # it had been running well: not a crash loop
             self.say(
-                f"Tiến trình tác vụ nền dừng (mã {code}), khởi động lại sau {pause:.0f} giây / "
-                f"task worker ended (code {code}), restarting in {pause:.0f} s"
+                f"{self.label[0]} dừng (mã {code}), khởi động lại sau {pause:.0f} giây / "
+                f"{self.label[1]} ended (code {code}), restarting in {pause:.0f} s"
             )
             if self._stopping.wait(pause):
                 return

@@ -1,0 +1,59 @@
+"""Coso's scheduled jobs: one line each (name, title, the function of the run's day, default time).
+
+The mechanism (claims, leases, retries, catch-up) is coso/core/schedule.py; `coso scheduler`
+(run by every `coso serve`) ticks it, `coso schedule` and the administrator's page show it.
+This list sits at the top layer because the jobs come from several apps. A job's function takes
+the run's day (`datetime.date`) and returns a one-line summary; raising means failure. Each must
+be idempotent: a retry or a catch-up after missed days runs it again. Default times are local
+(Asia/Ho_Chi_Minh); `COSO_JOB_<NAME>=HH:MM|every N|off` overrides one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy
+
+from coso.core.backup import daily_backup
+from coso.core.schedule import Job, prune_history
+from coso.members.snapshots import JOB_NAME as SNAPSHOTS
+from coso.members.snapshots import sync_due_snapshots
+from coso.web.imports import prune_import_jobs
+
+
+def prune_imports(day: dt.date) -> str:
+    """Import jobs and their files older than COSO_IMPORT_JOBS_KEEP_DAYS, and the scheduler's
+    own history older than COSO_SCHEDULE_HISTORY_DAYS."""
+    days = settings.COSO_IMPORT_JOBS_KEEP_DAYS
+    count = prune_import_jobs(days)
+    runs = prune_history(settings.COSO_SCHEDULE_HISTORY_DAYS)
+    return (
+        f"Đã xóa {count} lượt nhập dữ liệu cũ hơn {days} ngày và {runs} dòng lịch sử chạy "
+        f"theo lịch cũ hơn {settings.COSO_SCHEDULE_HISTORY_DAYS} ngày."
+    )
+
+
+JOBS: list[Job] = [
+    Job(
+        SNAPSHOTS,
+        gettext_lazy("Cập nhật trạng thái đảng viên khi quyết định đến ngày hiệu lực"),
+        sync_due_snapshots,
+        "00:05",
+    ),
+    Job("backup", gettext_lazy("Sao lưu hằng ngày"), daily_backup, "01:00"),
+    Job(
+        "prune_imports",
+        gettext_lazy("Xóa lượt nhập dữ liệu cũ và tệp lỗi"),
+        prune_imports,
+        "02:00",
+    ),
+]
+
+
+def registered_jobs() -> list[Job]:
+    """The jobs every scheduler runs, and the pages and `coso schedule` list."""
+    return list(JOBS)
+
+
+__all__ = ["JOBS", "prune_imports", "registered_jobs"]
