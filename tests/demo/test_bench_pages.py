@@ -3,6 +3,7 @@ reason, as every bench account, and no 500 anywhere."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 from io import StringIO
@@ -19,12 +20,13 @@ from coso.demo.bench_pages import END, START, routes, run_page_bench, write_repo
 from coso.demo.generate import generate_dataset
 from coso.members.models import Member
 from coso.units.models import Unit
+from coso.units.operations import create_unit
 
 pytestmark = pytest.mark.slow
 
 
 def test_bench_accounts_refuse_a_database_not_generated() -> None:
-    Unit.objects.create(code="44", name="Tỉnh thật")
+    create_unit(code="44", name="Tỉnh thật", kind="province", parent=None, on=dt.date(2020, 1, 1))
     with pytest.raises(CosoError, match="coso generate"):
         ensure_bench_accounts("secret-password-1")
     assert not get_user_model().objects.filter(username__startswith="bench.").exists()
