@@ -31,7 +31,7 @@ import re
 import statistics
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -465,14 +465,19 @@ def run_page_bench(
     slow_cap_ms: float = SLOW_CAP_MS,
     timeout_s: float = TIMEOUT_S,
     only: Callable[[Route], bool] | None = None,
+    accounts_only: Collection[str] = (),
     say: Callable[[str], None] | None = None,
 ) -> PageReport:
-    """Time every route as every bench account on the current (generated) database."""
+    """Time every route as every bench account on the current (generated) database.
+
+    `accounts_only`: usernames or levels (central, province, …) to walk, every one if empty."""
     tell = say or (lambda _text: None)
     started = time.perf_counter()
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     tell("bench accounts and fixtures")
     accounts, fixtures = prepare(password)
+    if accounts_only:
+        accounts = [a for a in accounts if {a.username, a.level} & set(accounts_only)]
     figures: list[PageFigure] = []
     not_measured: list[NotMeasured] = []
     all_routes = [r for r in routes() if only is None or only(r)]

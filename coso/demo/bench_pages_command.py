@@ -26,6 +26,7 @@ def handle_pages(command: BaseCommand, options: dict[str, Any]) -> None:
         report = run_page_bench(
             repeats=options["repeats"],
             timeout_s=options.get("timeout") or 60.0,
+            accounts_only=[a for a in (options.get("accounts") or "").split(",") if a],
             say=lambda text: command.stderr.write(f"[{time.strftime('%H:%M:%S')}] {text}…"),
         )
     except CosoError as exc:

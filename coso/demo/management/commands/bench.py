@@ -56,6 +56,12 @@ class Command(BaseCommand):
             "section between the pages markers",
         )
         parser.add_argument(
+            "--accounts",
+            default="",
+            help="with --pages: only these bench accounts or levels, comma-separated "
+            "(e.g. province,commune)",
+        )
+        parser.add_argument(
             "--timeout",
             type=float,
             default=60.0,
