@@ -336,6 +336,35 @@ class PageReport:
         }
 
 
+def report_from_dict(data: dict[str, Any]) -> PageReport:
+    """A report back from its JSON (`coso bench --pages --json`)."""
+    return PageReport(
+        figures=[PageFigure(**f) for f in data["figures"]],
+        not_measured=[NotMeasured(**n) for n in data["not_measured"]],
+        accounts=[BenchAccount(**a) for a in data["accounts"]],
+        repeats=int(data["repeats"]),
+        started=str(data["started"]),
+        seconds=float(data["seconds"]),
+        notes=list(data["notes"]),
+    )
+
+
+def merge_reports(reports: list[PageReport]) -> PageReport:
+    """Several runs over different accounts (`--accounts`) as one report."""
+    figures = sorted(
+        (f for r in reports for f in r.figures), key=lambda f: (-f.p95_ms, f.route, f.account)
+    )
+    return PageReport(
+        figures=figures,
+        not_measured=[n for r in reports for n in r.not_measured],
+        accounts=[a for r in reports for a in r.accounts],
+        repeats=max(r.repeats for r in reports),
+        started=min(r.started for r in reports),
+        seconds=max(r.seconds for r in reports),
+        notes=sorted({n for r in reports for n in r.notes}),
+    )
+
+
 def _percentile(values: list[float], share: float) -> float:
     """Nearest-rank percentile (p95 of five runs is the slowest of them)."""
     ordered = sorted(values)

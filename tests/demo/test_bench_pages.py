@@ -16,7 +16,15 @@ from django.core.management import call_command
 from coso.accounts.models import Account, Role, RoleKind
 from coso.core.errors import CosoError
 from coso.demo.bench_accounts import ensure_bench_accounts
-from coso.demo.bench_pages import END, START, routes, run_page_bench, write_report
+from coso.demo.bench_pages import (
+    END,
+    START,
+    merge_reports,
+    report_from_dict,
+    routes,
+    run_page_bench,
+    write_report,
+)
 from coso.demo.generate import generate_dataset
 from coso.members.models import Member
 from coso.units.models import Unit
@@ -103,6 +111,10 @@ def test_command_writes_only_between_its_markers(
     text = out.getvalue()
     data = json.loads(text[: text.rindex("}") + 1])
     assert data["figures"] and data["accounts"]
+    back = report_from_dict(data)
+    assert {f.route for f in back.figures} == {"web:home"} and len(back.accounts) == 6
+    both = merge_reports([back, back])
+    assert len(both.figures) == 2 * len(back.figures) and len(both.accounts) == 12
     written = target.read_text()
     assert "Before." in written and "After." in written and "old" not in written
     assert "<!-- bench:start -->x" in written
