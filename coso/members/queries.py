@@ -55,6 +55,12 @@ def search_members(
     condition is a semi-join or an indexed column: nothing grows with the size of the tree.
     """
     members = visible
+    if visible.query.where.connector == "OR":
+        # A scope that adds the reader's own record to a subtree (a branch secretary's) is
+        # "home in the subtree OR this member": SQLite then reads every member by status
+        # (5.6 million nationally) instead of the subtree's few. As one id subquery it plans
+        # each side on its own index; the members and their order are the same.
+        members = Member.objects.filter(pk__in=visible.values("pk"))
     if unit is not None:
         day = today()
         span = UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day).first()
