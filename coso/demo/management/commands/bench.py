@@ -48,8 +48,32 @@ class Command(BaseCommand):
             help=f"members in the import test ({IMPORT_ROWS:,})",
         )
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+        parser.add_argument(
+            "--pages",
+            action="store_true",
+            help="instead: time every page and API route as each bench account (central, "
+            "province 44, commune 19111, a branch secretary, a member); --write replaces the "
+            "section between the pages markers",
+        )
+        parser.add_argument(
+            "--accounts",
+            default="",
+            help="with --pages: only these bench accounts or levels, comma-separated "
+            "(e.g. province,commune)",
+        )
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=60.0,
+            help="with --pages: stop a request after this many seconds, shown as timed out (60)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["pages"]:
+            from coso.demo.bench_pages_command import handle_pages
+
+            handle_pages(self, options)
+            return
         try:
             rows = run_benchmarks(
                 repeats=options["repeats"],
