@@ -17,10 +17,10 @@ fifth as many more have left the rolls over the decades (deceased, struck off, l
 not recognized). Histories run from 1960 to today: admission, probation of 12 months, official
 status, transfers with an in-transit period counted by the sender, exemption of older members.
 
-Rows are written with raw `executemany` in large batches, member histories are computed with
-numpy a chunk at a time, and on SQLite the secondary indexes of the big tables are dropped during
-the load and rebuilt at the end (building a sorted index once is far cheaper than updating it
-for every row). The result satisfies the model constraints and the time model of
+Rows are written with raw `executemany` in large batches on SQLite and with `COPY` on
+PostgreSQL, member histories are computed with numpy a chunk at a time, and the secondary indexes
+of the big tables (on PostgreSQL their foreign keys too) are dropped during the load and rebuilt
+at the end (building a sorted index once is far cheaper than updating it for every row). The result satisfies the model constraints and the time model of
 docs/ARCHITECTURE.md; `DailyDelta` is rebuilt and the database analyzed at the end.
 """
 
