@@ -20,8 +20,9 @@ status, transfers with an in-transit period counted by the sender, exemption of 
 Rows are written with raw `executemany` in large batches on SQLite and with `COPY` on
 PostgreSQL, member histories are computed with numpy a chunk at a time, and the secondary indexes
 of the big tables (on PostgreSQL their foreign keys too) are dropped during the load and rebuilt
-at the end (building a sorted index once is far cheaper than updating it for every row). The result satisfies the model constraints and the time model of
-docs/ARCHITECTURE.md; `DailyDelta` is rebuilt and the database analyzed at the end.
+at the end (building a sorted index once is far cheaper than updating it for every row). The
+result satisfies the model constraints and the time model of docs/ARCHITECTURE.md;
+`DailyDelta` is rebuilt and the database analyzed at the end.
 """
 
 from __future__ import annotations
