@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import os
 import platform
 import statistics
@@ -444,7 +445,12 @@ def machine() -> dict[str, Any]:
     name = str(connection.settings_dict.get("NAME") or "")
     if connection.vendor == "sqlite" and os.path.isfile(name):
         size = os.path.getsize(name)
+    elif connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_database_size(current_database())")
+            size = int(cur.fetchone()[0])
     return {
+        "vendor": connection.vendor,
         "cpus": os.cpu_count(),
         "cpu_model": cpu,
         "memory": memory,
@@ -475,32 +481,115 @@ def table_lines(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def report_markdown(
-    rows: list[dict[str, Any]], info: dict[str, Any], counts: dict[str, int]
-) -> str:
-    load = info.get("load_average")
-    size = info.get("database_bytes")
-    lines = [
-        f"Measured {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')} by `coso bench` "
-        f"(median of {rows[0]['runs'] if rows else 0} runs, timed inside the process).",
-        "",
-        f"- Machine: {info['cpus']} CPUs ({info['cpu_model']}), {info['memory']} memory",
-        f"- Database: {info['database']}" + (f", file {size / 1024**3:.2f} GiB" if size else ""),
-        f"- Python {info['python']}, Django {info['django']}",
-    ]
-    if load:
-        lines.append(
-            f"- Load average when the figures were taken: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
-        )
-    lines += ["", "| table | rows |", "|---|---:|"]
-    lines += [f"| `{table}` | {n:,} |" for table, n in counts.items()]
-    lines += ["", *table_lines(rows), ""]
-    lines += [f"- {r['name']}: {r['detail']}; plain SQL = {r['plain']}." for r in rows]
-    return "\n".join(lines) + "\n"
-
-
 START = "<!-- bench:start (written by `coso bench --write`) -->"
 END = "<!-- bench:end -->"
+# Each database's last run is kept in the section, one line each, so that running the bench on
+# SQLite and then on PostgreSQL (or the other way) gives one table with both side by side.
+RUN = "<!-- bench:run "
+VENDORS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def _runs_in(path: str | Path) -> dict[str, dict[str, Any]]:
+    """The runs recorded in the document's bench section, by database vendor."""
+    file = Path(path)
+    body = file.read_text(encoding="utf-8") if file.exists() else ""
+    if START not in body or END not in body:
+        return {}
+    section = body.split(START, 1)[1].split(END, 1)[0]
+    runs = {}
+    for line in section.splitlines():
+        if line.startswith(RUN) and line.endswith("-->"):
+            run = json.loads(line[len(RUN) : -len("-->")])
+            runs[run["info"]["vendor"]] = run
+    return runs
+
+
+def bench_section(
+    path: str | Path, rows: list[dict[str, Any]], info: dict[str, Any], counts: dict[str, int]
+) -> str:
+    """The section for `path`: this run beside the other database's last run found there."""
+    runs = _runs_in(path)
+    runs[info.get("vendor", connection.vendor)] = {
+        "measured": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "rows": rows,
+        "info": info,
+        "counts": counts,
+    }
+    order = list(VENDORS)
+    ordered = [runs[v] for v in sorted(runs, key=lambda v: order.index(v) if v in order else 9)]
+    return side_by_side_markdown(ordered)
+
+
+def _key(figure: dict[str, Any]) -> str:
+    return str(figure["name"]).split(" (")[0]
+
+
+def _ratio(r: dict[str, Any] | None) -> str:
+    return "—" if r is None or r["ratio"] is None else f"{r['ratio']:,.3g}×"
+
+
+def side_by_side_markdown(runs: list[dict[str, Any]]) -> str:
+    """Machine, dataset and figures of one run per database, the databases side by side."""
+    names = [VENDORS.get(r["info"]["vendor"], r["info"]["vendor"]) for r in runs]
+    info = runs[-1]["info"]
+    lines = [
+        "Measured by `coso bench` (median of several runs each, timed inside the process); "
+        "each database's columns come from its own run.",
+        "",
+        f"- Machine: {info['cpus']} CPUs ({info['cpu_model']}), {info['memory']} memory; "
+        f"Python {info['python']}, Django {info['django']}",
+    ]
+    for run in runs:
+        i = run["info"]
+        size = i.get("database_bytes")
+        load = i.get("load_average")
+        lines.append(
+            f"- {i['database']}"
+            + (f", {size / 1024**3:.2f} GiB on disk" if size else "")
+            + f"; measured {run['measured']}, median of {run['rows'][0]['runs'] if run['rows'] else 0} runs"
+            + (f"; load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}" if load else "")
+        )
+    tables = list(dict.fromkeys(t for run in runs for t in run["counts"]))
+    lines += ["", "| table | " + " | ".join(names) + " |", "|---|" + "---:|" * len(runs)]
+    for table in tables:
+        cells = [run["counts"].get(table) for run in runs]
+        lines.append(
+            f"| `{table}` | " + " | ".join("—" if c is None else f"{c:,}" for c in cells) + " |"
+        )
+    head = "| figure | target |"
+    rule = "|---|---|"
+    for name in names:
+        head += f" {name}: Coso | {name}: plain SQL | plain ÷ Coso |"
+        rule += "---:|---:|---:|"
+    lines += ["", head + " met |", rule + "---|"]
+    by_key = [{_key(f): f for f in run["rows"]} for run in runs]
+    keys = list(dict.fromkeys(k for figures in by_key for k in figures))
+    for key in keys:
+        figures = [f.get(key) for f in by_key]
+        first = next(f for f in figures if f is not None)
+        row = f"| {first['name']} | ≤ {_fmt_ms(first['target_ms'])} |"
+        for f in figures:
+            row += (
+                " — | — | — |"
+                if f is None
+                else f" {_fmt_ms(f['coso_ms'])} | {_fmt_ms(f['plain_ms'])} | {_ratio(f)} |"
+            )
+        met = [
+            "—" if f is None or f["met"] is None else ("yes" if f["met"] else "**no**")
+            for f in figures
+        ]
+        lines.append(row + f" {' / '.join(met)} |")
+    lines.append("")
+    for key in keys:
+        details: list[str] = []
+        for run_figures in by_key:
+            f = run_figures.get(key)
+            if f is not None and f"{f['detail']}; plain SQL = {f['plain']}" not in details:
+                details.append(f"{f['detail']}; plain SQL = {f['plain']}")
+        lines.append(f"- {key}: " + " — ".join(details) + ".")
+    lines.append("")
+    lines += [f"{RUN}{json.dumps(run, ensure_ascii=False)}-->" for run in runs]
+    return "\n".join(lines) + "\n"
 
 
 def write_report(path: str | Path, text: str) -> None:

@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand
 from coso.core.errors import CosoError
 from coso.demo.bench import (
     IMPORT_ROWS,
+    bench_section,
     machine,
-    report_markdown,
     run_benchmarks,
     table_lines,
     write_report,
@@ -91,5 +91,6 @@ class Command(BaseCommand):
             for row in rows:
                 self.stdout.write(f"- {row['name']}: {row['detail']}")
         if options["write"]:
-            write_report(options["write"], report_markdown(rows, machine(), row_counts()))
+            section = bench_section(options["write"], rows, machine(), row_counts())
+            write_report(options["write"], section)
             self.stdout.write(f"Đã ghi kết quả vào {options['write']}.")

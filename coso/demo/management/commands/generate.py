@@ -53,5 +53,8 @@ class Command(BaseCommand):
             f"{result['worker_cpu_seconds']:.0f} s in worker processes"
         )
         if options["verbosity"] >= 2:
+            wall = result["wall_timings"]
             for step, seconds in result["timings"].items():
-                self.stdout.write(f"  {step:<60} {seconds:>8.1f} s CPU")
+                self.stdout.write(
+                    f"  {step:<60} {seconds:>8.1f} s CPU {wall.get(step, 0):>8.1f} s wall"
+                )
