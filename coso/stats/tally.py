@@ -395,16 +395,17 @@ def rebuild_subtrees() -> None:
             [SUBTREE_DEPTH],
         )
         # The pieces' starts (+1) and ends (-1), summed by tallied unit and day.
-        signed = ", ".join(f"{e} * k.sign AS {c}" for c, e in _MEMBER_COLUMNS.items())
+        columns = ", ".join(f"{e} AS {c}" for c, e in _MEMBER_COLUMNS.items())
+        negated = ", ".join(f"-({e})" for e in _MEMBER_COLUMNS.values())
+        pieces = "FROM tally_top t JOIN members_memberspan ms ON ms.unit_id = t.unit_id "
+        pieces += "AND ms.valid_from < t.valid_to AND ms.valid_to > t.valid_from"
         cur.execute(
             f"CREATE TEMPORARY TABLE tally_day AS SELECT top, day, {sums} FROM ("
-            "SELECT t.top, CASE WHEN k.sign = 1 THEN CASE WHEN ms.valid_from > t.valid_from "
-            "THEN ms.valid_from ELSE t.valid_from END ELSE CASE WHEN ms.valid_to < t.valid_to "
-            f"THEN ms.valid_to ELSE t.valid_to END END AS day, {signed} "
-            "FROM tally_top t JOIN members_memberspan ms ON ms.unit_id = t.unit_id "
-            "AND ms.valid_from < t.valid_to AND ms.valid_to > t.valid_from "
-            "CROSS JOIN (SELECT 1 AS sign UNION ALL SELECT -1) k "
-            "WHERE k.sign = 1 OR ms.valid_to <> %s OR t.valid_to <> %s"
+            "SELECT t.top, CASE WHEN ms.valid_from > t.valid_from THEN ms.valid_from "
+            f"ELSE t.valid_from END AS day, {columns} {pieces} "
+            "UNION ALL SELECT t.top, CASE WHEN ms.valid_to < t.valid_to THEN ms.valid_to "
+            f"ELSE t.valid_to END, {negated} {pieces} "
+            "WHERE ms.valid_to <> %s OR t.valid_to <> %s"
             ") pieces GROUP BY top, day",
             [far, far],
         )
