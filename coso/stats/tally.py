@@ -287,24 +287,32 @@ def _refresh_subtrees(days: list[dt.date]) -> None:
         for i in range(0, len(days), 500):
             chunk = days[i : i + 500]
             marks = ",".join(["%s"] * len(chunk))
-            for sql, sign in _PIECES:
-                cur.execute(sql.format(days=marks, depth=SUBTREE_DEPTH), chunk)
-                for path, day, status, exempt, in_transit, n in cur.fetchall():
-                    top, day = _top(path), _as_date(day)
-                    for metric in _member_metrics(str(status), bool(exempt), bool(in_transit)):
-                        totals[(top, day, metric)] += sign * int(n)
-            for column, sign in SIGNS:
-                # A tallied unit's figures count the units below it, not itself.
-                cur.execute(
-                    f"SELECT path, {column}, kind, tags, COUNT(*) FROM units_unitspan "
+            # One statement for the four kinds of pieces, one for the units: a writer's
+            # refresh costs a fixed number of queries.
+            cur.execute(
+                " UNION ALL ".join(
+                    sql.replace("SELECT ", f"SELECT {sign}, ", 1) for sql, sign in _PIECES
+                ).format(days=marks, depth=SUBTREE_DEPTH),
+                chunk * len(_PIECES),
+            )
+            for sign, path, day, status, exempt, in_transit, n in cur.fetchall():
+                top, day = _top(path), _as_date(day)
+                for metric in _member_metrics(str(status), bool(exempt), bool(in_transit)):
+                    totals[(top, day, metric)] += int(sign) * int(n)
+            # A tallied unit's figures count the units below it, not itself.
+            cur.execute(
+                " UNION ALL ".join(
+                    f"SELECT {sign}, path, {column}, kind, tags, COUNT(*) FROM units_unitspan "
                     f"WHERE {column} IN ({marks}) AND depth > {SUBTREE_DEPTH} "
-                    f"GROUP BY path, {column}, kind, tags",
-                    chunk,
-                )
-                for path, day, kind, tags, n in cur.fetchall():
-                    top, day = _top(path), _as_date(day)
-                    for metric in _unit_metrics(kind, tags):
-                        totals[(top, day, metric)] += sign * n
+                    f"GROUP BY path, {column}, kind, tags"
+                    for column, sign in SIGNS
+                ),
+                chunk * len(SIGNS),
+            )
+            for sign, path, day, kind, tags, n in cur.fetchall():
+                top, day = _top(path), _as_date(day)
+                for metric in _unit_metrics(kind, tags):
+                    totals[(top, day, metric)] += int(sign) * int(n)
             SubtreeDelta.objects.filter(grain=SubtreeDelta.DAY, day__in=chunk).delete()
     _write_subtrees(totals)
     _regrain(days)
