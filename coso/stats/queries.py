@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from coso.stats.models import DailyDelta, SubtreeDelta
 from coso.stats.tally import BRANCH_KINDS, SUBTREE_DEPTH
@@ -294,21 +294,22 @@ def _subtree_figures(unit_id: int, day: dt.date) -> Figures:
 
 def tallied_totals(span: UnitSpan, day: dt.date) -> dict[int, int]:
     """Members on `day` under each tallied unit below `span` (by unit id), from SubtreeDelta;
-    empty unless `span`'s children are the tallied units. Joined on the path range, so no list
-    of ids is sent."""
+    empty unless `span`'s children are the tallied units. Joined on the parent, so no list of
+    ids is sent."""
     if span.depth != SUBTREE_DEPTH - 1:
         return {}
-    lo, hi = subtree_range(span.path)
+    # The children by the parent index: a path range from a root would cover the whole table.
     sql = _GRAINS.format(
         cols="t.unit_id, t.delta",
         source="units_unitspan us CROSS JOIN stats_subtreedelta t",
-        unit=f"t.unit_id = us.unit_id AND us.depth = {SUBTREE_DEPTH} AND {_SUBTREE}",
+        unit="t.unit_id = us.unit_id AND us.parent_id = %s AND us.valid_from <= %s "
+        "AND us.valid_to > %s",
         more="AND t.metric = 'members.total'",
     )
     bounds = _grain_bounds(day)
     params: list[Any] = []
     for i in range(3):
-        params += [*bounds[2 * i : 2 * i + 2], lo, hi, day, day]
+        params += [*bounds[2 * i : 2 * i + 2], span.unit_id, day, day]
     totals: Counter[int] = Counter()
     for unit_id, n in _rows(sql, params):
         totals[unit_id] += n
@@ -390,11 +391,14 @@ def subtree_member_counts(
     and members in each one's whole subtree (by unit id)."""
     span = span_on(unit, day)
     lo, hi = subtree_range(span.path)
-    spans = UnitSpan.objects.filter(
-        path__gte=lo, path__lt=hi, valid_from__lte=day, valid_to__gt=day
-    ).select_related("unit")
-    if depth is not None:
-        spans = spans.filter(depth__lte=span.depth + depth)
+    spans = UnitSpan.objects.filter(valid_from__lte=day, valid_to__gt=day).select_related("unit")
+    if depth is not None and depth <= 1:
+        # The unit and its children by the parent index (a root's path range is every span).
+        spans = spans.filter(Q(pk=span.pk) | Q(parent_id=unit.pk) if depth else Q(pk=span.pk))
+    else:
+        spans = spans.filter(path__gte=lo, path__lt=hi)
+        if depth is not None:
+            spans = spans.filter(depth__lte=span.depth + depth)
     listed = list(spans.order_by("path"))
     if depth is not None and depth <= 1 and span.depth == SUBTREE_DEPTH - 1:
         # The children are the tallied units: their totals are sums of a few rows each.

@@ -143,12 +143,21 @@ def tree_as_of(unit: Unit, day: dt.date, *, depth: int, visible: QuerySet[Unit] 
     last = root.depth + depth
     lo, hi = subtree_range(root.path)
     # Which shown units have children on the day: the parents of the level below the last.
-    with_children = {s.parent_id for s in spans} | set(
-        UnitSpan.objects.filter(
-            path__gt=lo, path__lt=hi, valid_from__lte=day, valid_to__gt=day, depth=last + 1
+    below_last = UnitSpan.objects.filter(valid_from__lte=day, valid_to__gt=day, depth=last + 1)
+    if depth <= 1:
+        # By the parent index: a root's path range would be every span of the table.
+        lasts = [s.unit_id for s in spans if s.depth == last]
+        grandchildren = below_last.filter(
+            parent_id__in=UnitSpan.objects.filter(
+                valid_from__lte=day, valid_to__gt=day, parent_id=root.unit_id
+            ).values("unit_id")
+            if depth
+            else lasts
         )
-        .values_list("parent_id", flat=True)
-        .distinct()
+    else:
+        grandchildren = below_last.filter(path__gt=lo, path__lt=hi)
+    with_children = {s.parent_id for s in spans} | set(
+        grandchildren.order_by().values_list("parent_id", flat=True).distinct()
     )
     shown = spans[1:]
     if visible is not None and shown:

@@ -147,11 +147,13 @@ class SubtreeMembers:
         lo, hi = subtree_range(self.span.path)
         forward = start <= total - stop
         order = "" if forward else " DESC"
+        # EXISTS rather than a join: joined, SQLite 3.40 first builds a Bloom filter over the
+        # subtree's unit spans (half a second for the root).
         walk = (
             "SELECT ms.id FROM members_member m CROSS JOIN members_memberspan ms "
-            "CROSS JOIN units_unitspan us WHERE ms.member_id = m.id AND ms.valid_from <= %s "
-            "AND ms.valid_to > %s AND us.unit_id = ms.unit_id AND us.valid_from <= %s "
-            "AND us.valid_to > %s AND us.path >= %s AND us.path < %s "
+            "WHERE ms.member_id = m.id AND ms.valid_from <= %s AND ms.valid_to > %s "
+            "AND EXISTS (SELECT 1 FROM units_unitspan us WHERE us.unit_id = ms.unit_id "
+            "AND us.valid_from <= %s AND us.valid_to > %s AND us.path >= %s AND us.path < %s) "
             f"ORDER BY m.sort_key{order}, m.member_id{order} LIMIT %s OFFSET %s"
         )
         day = self.day
@@ -163,7 +165,11 @@ class SubtreeMembers:
             ids = [row[0] for row in cur.fetchall()]
         if not forward:
             ids.reverse()
-        found = {ms.pk: ms for ms in rows.filter(pk__in=ids)}
+        # By id alone: the subtree's condition again would make SQLite read the whole subtree.
+        found = {
+            ms.pk: ms
+            for ms in MemberSpan.objects.filter(pk__in=ids).select_related("member", "unit")
+        }
         return [found[pk] for pk in ids if pk in found]
 
 
