@@ -25,7 +25,7 @@ from coso.api.schemas import ErrorOut, TreeOut, UnitDetailOut, UnitOut
 from coso.authority.scope import Action, Scope, get_unit_for_user
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
-from coso.stats.queries import stats_as_of, subtree_member_counts
+from coso.stats.queries import stats_as_of, subtree_total
 from coso.units.models import Unit, UnitEventKind, UnitKind, UnitSpan
 from coso.units.queries import (
     Existence,
@@ -204,7 +204,6 @@ def unit_detail(request: HttpRequest, code: str, as_of: Day | None = None) -> di
         {"code": k.unit.code, "name": k.name, "kind": k.kind}
         for k in children_on(unit, day, _visible(found))
     ]
-    _spans, totals = subtree_member_counts(unit, day)
     history = [
         {
             "kind": e.kind,
@@ -221,6 +220,6 @@ def unit_detail(request: HttpRequest, code: str, as_of: Day | None = None) -> di
         "as_of": day,
         "note": note,
         "children": children,
-        "members": totals.get(unit.pk, 0),
+        "members": subtree_total(unit, day),
         "history": history,
     }

@@ -327,6 +327,11 @@ def run_benchmarks(
     tell("reorganization plan (choosing the province)")
     moved, into = _provinces(day)
     members_moved = plain_stats(moved.unit, day)["members"]["total"]
+    tell("stats for one province, today and past date")
+    for on, label in ((day, "today"), (PAST_DAY, f"{PAST_DAY:%d/%m/%Y}")):
+        figures.append(
+            _stats_figure(f"stats for one province, {label}", moved.unit, on, 50, repeats)
+        )
     with tempfile.TemporaryDirectory(prefix="coso-bench-") as folder:
         plan, plan_rows = _write_plan(moved, into, day, Path(folder))
 

@@ -490,6 +490,7 @@ class _Plan:
     spans: _Statement
     events: _Statement
     tally: list[tuple[dt.date, dt.date, str, bool, bool]]  # for add_member_spans
+    tally_units: list[int]  # each tally row's unit
 
     @property
     def rows(self) -> int:
@@ -619,6 +620,7 @@ def _plan_writes(file: str, rows: list[_Row]) -> _Plan:
         spans=_statement(MemberSpan, spans, by_member_id=True),
         events=_statement(MemberEvent, events, by_member_id=True),
         tally=tally,
+        tally_units=[span["unit_id"] for span in spans],
     )
 
 
@@ -638,7 +640,7 @@ def _write(
                     written += len(batch)
                     if on_progress is not None:
                         on_progress(count + count * written // (plan.rows + 1), 2 * count)
-        add_member_spans(plan.tally)
+        add_member_spans(plan.tally, units=plan.tally_units)
     if on_progress is not None:
         on_progress(2 * count, 2 * count)
 

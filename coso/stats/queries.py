@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
-from coso.stats.models import DailyDelta
-from coso.stats.tally import BRANCH_KINDS
+from coso.stats.models import DailyDelta, SubtreeDelta
+from coso.stats.tally import BRANCH_KINDS, SUBTREE_DEPTH
 from coso.units.models import Unit, UnitSpan
 from coso.units.queries import span_on, subtree_range
 
@@ -95,6 +96,7 @@ def _span_units(lo: str, hi: str, day: dt.date, unit_id: int) -> tuple[Counter[s
 # "outside" can only mean a unit that does not exist on the day.
 Plan = Literal["members", "side", "whole"]
 SIDE_TABLES_FROM_MEMBERS = 1_000_000
+OUTSIDE_FROM_SIDE_TABLES = 100_000
 
 # Spans valid on the day. Params: day, day.
 _VALID = "{t}.valid_from <= %s AND {t}.valid_to > %s"
@@ -238,17 +240,80 @@ def _outside(lo: str, hi: str, day: dt.date, plan: Plan) -> dict[str, Any]:
     return dict(sorted(out.items()))
 
 
-def _delta_figures(day: dt.date) -> tuple[Counter[str], Counter[str], Counter[str]]:
+Figures = tuple[Counter[str], Counter[str], Counter[str]]
+
+
+def _split(sums: Iterable[tuple[str, int | None]]) -> Figures:
+    """Sums by metric ("members.total", "units.branch", ...) as members, kinds, categories."""
     members: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
     categories: Counter[str] = Counter()
-    sums = DailyDelta.objects.filter(day__lte=day).values("metric").annotate(n=Sum("delta"))
-    for row in sums:
-        group, _, key = row["metric"].partition(".")
+    for metric, n in sums:
+        group, _, key = metric.partition(".")
         target = {"members": members, "units": kinds, "branch_categories": categories}.get(group)
         if target is not None:
-            target[key] += row["n"] or 0
+            target[key] += n or 0
     return members, kinds, categories
+
+
+def _delta_figures(day: dt.date) -> Figures:
+    sums = DailyDelta.objects.filter(day__lte=day).values("metric").annotate(n=Sum("delta"))
+    return _split((row["metric"], row["n"]) for row in sums)
+
+
+# A tallied unit's rows up to D: the years before D's year, the months of D's year before D's
+# month, the days of D's month up to D (see SubtreeDelta). `{unit}` is the unit's condition;
+# params: the day bounds below, then the condition's. CROSS JOIN, where the units come from
+# their spans, keeps SQLite starting from them (PostgreSQL plans it as a plain join).
+_GRAINS = " UNION ALL ".join(
+    f"SELECT {{cols}} FROM {{source}} WHERE t.grain = {grain} "
+    f"AND t.day >= %s AND t.day {op} %s AND {{unit}} {{more}}"
+    for grain, op in ((SubtreeDelta.YEAR, "<"), (SubtreeDelta.MONTH, "<"), (SubtreeDelta.DAY, "<="))
+)
+
+
+def _grain_bounds(day: dt.date) -> list[dt.date]:
+    year, month = day.replace(month=1, day=1), day.replace(day=1)
+    return [dt.date.min, year, year, month, month, day]
+
+
+def _subtree_figures(unit_id: int, day: dt.date) -> Figures:
+    """A tallied unit's figures on `day`, summed from SubtreeDelta (about a hundred rows each)."""
+    sql = _GRAINS.format(
+        cols="t.metric, t.delta", source="stats_subtreedelta t", unit="t.unit_id = %s", more=""
+    )
+    bounds = _grain_bounds(day)
+    params: list[Any] = []
+    for i in range(3):
+        params += [*bounds[2 * i : 2 * i + 2], unit_id]
+    sums: Counter[str] = Counter()
+    for metric, n in _rows(sql, params):
+        sums[metric] += n
+    return _split(sums.items())
+
+
+def tallied_totals(span: UnitSpan, day: dt.date) -> dict[int, int]:
+    """Members on `day` under each tallied unit below `span` (by unit id), from SubtreeDelta;
+    empty unless `span`'s children are the tallied units. Joined on the parent, so no list of
+    ids is sent."""
+    if span.depth != SUBTREE_DEPTH - 1:
+        return {}
+    # The children by the parent index: a path range from a root would cover the whole table.
+    sql = _GRAINS.format(
+        cols="t.unit_id, t.delta",
+        source="units_unitspan us CROSS JOIN stats_subtreedelta t",
+        unit="t.unit_id = us.unit_id AND us.parent_id = %s AND us.valid_from <= %s "
+        "AND us.valid_to > %s",
+        more="AND t.metric = 'members.total'",
+    )
+    bounds = _grain_bounds(day)
+    params: list[Any] = []
+    for i in range(3):
+        params += [*bounds[2 * i : 2 * i + 2], span.unit_id, day, day]
+    totals: Counter[int] = Counter()
+    for unit_id, n in _rows(sql, params):
+        totals[unit_id] += n
+    return dict(totals)
 
 
 def stats_from_spans(unit: Unit, day: dt.date, *, plan: Plan | None = None) -> dict[str, Any]:
@@ -274,8 +339,15 @@ def _finish(
 ) -> dict[str, Any]:
     lo, hi = subtree_range(span.path)
     kinds, categories = deltas or _span_units(lo, hi, day, unit.pk)
+    outside_plan: Plan
     if plan is None:
         plan = "side" if members["total"] > SIDE_TABLES_FROM_MEMBERS else "members"
+        # "Outside" reads three rows per home member with the members plan, three per side
+        # row with the other: a province (160,000 members, 38,000 participations at national
+        # size) is cheaper from the side tables; its participants stay cheaper by its units.
+        outside_plan = "side" if members["total"] > OUTSIDE_FROM_SIDE_TABLES else "members"
+    else:
+        outside_plan = plan
     return {
         "unit": unit.code,
         "as_of": day.isoformat(),
@@ -283,7 +355,7 @@ def _finish(
         "units": _sorted(kinds),
         "branch_categories": _sorted(categories),
         "participants": _participants(lo, hi, day, plan),
-        "outside": _outside(lo, hi, day, plan),
+        "outside": _outside(lo, hi, day, outside_plan),
     }
 
 
@@ -293,6 +365,9 @@ def stats_as_of(unit: Unit, day: dt.date) -> dict[str, Any]:
     Raises `CosoError` when the unit did not exist on that day.
     """
     span = span_on(unit, day)
+    if span.depth == SUBTREE_DEPTH:
+        members, kinds, categories = _subtree_figures(unit.pk, day)
+        return _finish(unit, span, day, members, deltas=(kinds, categories))
     if not _is_only_root(span, day):
         lo, hi = subtree_range(span.path)
         return _finish(unit, span, day, _span_members(lo, hi, day))
@@ -309,34 +384,58 @@ def _natural(text: str) -> tuple[Any, ...]:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text))
 
 
-def subtree_member_counts(unit: Unit, day: dt.date) -> tuple[list[UnitSpan], dict[int, int]]:
-    """The subtree's spans on `day` (by path) and members in each unit's subtree (by unit id)."""
+def subtree_member_counts(
+    unit: Unit, day: dt.date, depth: int | None = None
+) -> tuple[list[UnitSpan], dict[int, int]]:
+    """The subtree's spans on `day` (by path; only `depth` levels below the unit unless None)
+    and members in each one's whole subtree (by unit id)."""
     span = span_on(unit, day)
     lo, hi = subtree_range(span.path)
-    spans = list(
-        UnitSpan.objects.filter(path__gte=lo, path__lt=hi, valid_from__lte=day, valid_to__gt=day)
-        .select_related("unit")
-        .order_by("path")
+    spans = UnitSpan.objects.filter(valid_from__lte=day, valid_to__gt=day).select_related("unit")
+    if depth is not None and depth <= 1:
+        # The unit and its children by the parent index (a root's path range is every span).
+        spans = spans.filter(Q(pk=span.pk) | Q(parent_id=unit.pk) if depth else Q(pk=span.pk))
+    else:
+        spans = spans.filter(path__gte=lo, path__lt=hi)
+        if depth is not None:
+            spans = spans.filter(depth__lte=span.depth + depth)
+    listed = list(spans.order_by("path"))
+    if depth is not None and depth <= 1 and span.depth == SUBTREE_DEPTH - 1:
+        # The children are the tallied units: their totals are sums of a few rows each.
+        totals = tallied_totals(span, day)
+        own = _rows(
+            "SELECT COUNT(*) FROM members_memberspan "
+            "WHERE unit_id = %s AND valid_from <= %s AND valid_to > %s",
+            [unit.pk, day, day],
+        )[0][0]
+        totals[unit.pk] = int(own or 0) + sum(totals.values())
+        return listed, totals
+    # Members counted by the path of their unit: each is added to every unit on the path.
+    by_path = _rows(
+        "SELECT us.path, COUNT(*) FROM units_unitspan us "
+        "JOIN members_memberspan ms ON ms.unit_id = us.unit_id "
+        f"WHERE {_SUBTREE} AND ms.valid_from <= %s AND ms.valid_to > %s "
+        "GROUP BY us.path",
+        [lo, hi, day, day, day, day],
     )
-    own = dict(
-        _rows(
-            "SELECT ms.unit_id, COUNT(*) FROM units_unitspan us "
-            "JOIN members_memberspan ms ON ms.unit_id = us.unit_id "
-            f"WHERE {_SUBTREE} AND ms.valid_from <= %s AND ms.valid_to > %s "
-            "GROUP BY ms.unit_id",
-            [lo, hi, day, day, day, day],
-        )
-    )
-    totals: dict[int, int] = defaultdict(int)
+    counted: dict[int, int] = defaultdict(int)
     first = span.path.count("/") - 2  # position of the unit itself in a path's list of ids
-    for s in spans:
-        n = own.get(s.unit_id, 0)
-        if not n:
-            continue
+    for path, n in by_path:
         # The path lists the unit and its ancestors; only those inside the subtree matter.
-        for part in s.path.strip("/").split("/")[first:]:
-            totals[int(part)] += n
-    return spans, totals
+        for part in path.strip("/").split("/")[first:]:
+            counted[int(part)] += n
+    return listed, counted
+
+
+def subtree_total(unit: Unit, day: dt.date) -> int:
+    """Members in the unit's subtree on `day` (as `stats_as_of`), by the cheapest way."""
+    span = span_on(unit, day)
+    if span.depth == SUBTREE_DEPTH:
+        return _subtree_figures(unit.pk, day)[0]["total"]
+    if _is_only_root(span, day):
+        return _delta_figures(day)[0]["total"]
+    lo, hi = subtree_range(span.path)
+    return _span_members(lo, hi, day)["total"]
 
 
 def tree_lines(unit: Unit, day: dt.date, depth: int | None = None) -> list[str]:
@@ -345,7 +444,7 @@ def tree_lines(unit: Unit, day: dt.date, depth: int | None = None) -> list[str]:
     `depth` limits how many levels below the unit are shown (0: the unit alone); the member
     counts always cover the whole subtree.
     """
-    spans, totals = subtree_member_counts(unit, day)
+    spans, totals = subtree_member_counts(unit, day, depth)
     if not spans:
         return []
     root = spans[0]
@@ -372,5 +471,7 @@ __all__ = [
     "stats_as_of",
     "stats_from_spans",
     "subtree_member_counts",
+    "subtree_total",
+    "tallied_totals",
     "tree_lines",
 ]

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from django.db import connection
 
 from coso.core.dates import FAR_FUTURE
-from coso.stats.models import DailyDelta
+from coso.stats.models import DailyDelta, SubtreeDelta
 
 BRANCH_KINDS = ("branch", "grassroots_branch")
 
@@ -116,23 +116,37 @@ def refresh_days(days: Iterable[dt.date]) -> None:
     for i in range(0, len(wanted), 500):
         DailyDelta.objects.filter(day__in=wanted[i : i + 500]).delete()
     _write(_compute(wanted))
+    _refresh_subtrees(wanted)
 
 
-def add_member_spans(spans: Iterable[tuple[dt.date, dt.date, str, bool, bool]]) -> None:
+def add_member_spans(
+    spans: Iterable[tuple[dt.date, dt.date, str, bool, bool]],
+    units: Iterable[int] | None = None,
+) -> None:
     """Add the contribution of new member spans (valid_from, valid_to, status, exempt,
-    in_transit) to DailyDelta, for writers that only add spans (imports).
+    in_transit) to DailyDelta, for writers that only add spans (imports). `units` gives each
+    span's unit (in the same order) for the subtree tallies; without it they are recounted on
+    the spans' days.
 
     Recounting the days instead reads every span that starts or ends on each of them: after a
     100,000-member import at national size that is millions of index entries. Adding is exact
     as long as nothing else changed on those days in the same write (the import test checks the
     result against a full recount).
     """
+    spans = list(spans)
+    unit_spans: list[tuple[int, dt.date, dt.date, str, bool, bool]]
+    if units is None:
+        unit_spans = []
+        _refresh_subtrees(sorted({d for s in spans for d in s[:2] if d != FAR_FUTURE}))
+    else:
+        unit_spans = [(u, *s) for u, s in zip(units, spans, strict=True)]
     totals: Counter[tuple[dt.date, str]] = Counter()
     for start, end, status, exempt, in_transit in spans:
         for metric in _member_metrics(status, exempt, in_transit):
             totals[(start, metric)] += 1
             if end != FAR_FUTURE:
                 totals[(end, metric)] -= 1
+    _add_subtree_member_spans(unit_spans)
     rows = [(d, m, n) for (d, m), n in totals.items() if n]
     if not rows:
         return
@@ -161,3 +175,292 @@ def rebuild_all(member_totals: Counter[tuple[dt.date, str]] | None = None) -> No
         totals = _compute(None, members=False)
         totals.update(member_totals)  # adds, keeping negative deltas (`+` would drop them)
         _write(totals)
+    rebuild_subtrees()
+
+
+# --- subtree tallies ------------------------------------------------------------------------
+# `SubtreeDelta` holds, for every unit right below a root (a province), the net change of its
+# subtree's figures on each day. A member span counts towards the province on the days its unit
+# lies under it: the span's period cut by each of its unit's spans, whose path names the
+# province (its second id). So a move of a subtree changes the province's figures on the move
+# day without any member event, and a rename changes nothing (the two pieces cancel out).
+
+SUBTREE_DEPTH = 1  # the depth of the tallied units: right below a root
+
+# The pieces (member span ∩ unit span) that start or end on given days, by the unit's path.
+# A piece starts on max(member from, unit from): either the member span starts inside the unit
+# span, or the unit span starts inside the member span (strictly, so no piece counts twice);
+# likewise for ends. Param: the days, once.
+_PIECES = (
+    (
+        "SELECT us.path, ms.valid_from, ms.status, ms.exempt, ms.in_transit, COUNT(*) "
+        "FROM members_memberspan ms JOIN units_unitspan us ON us.unit_id = ms.unit_id "
+        "AND us.valid_from <= ms.valid_from AND us.valid_to > ms.valid_from "
+        "WHERE ms.valid_from IN ({days}) AND us.depth >= {depth} "
+        "GROUP BY us.path, ms.valid_from, ms.status, ms.exempt, ms.in_transit",
+        1,
+    ),
+    (
+        "SELECT us.path, us.valid_from, ms.status, ms.exempt, ms.in_transit, COUNT(*) "
+        "FROM units_unitspan us JOIN members_memberspan ms ON ms.unit_id = us.unit_id "
+        "AND ms.valid_from < us.valid_from AND ms.valid_to > us.valid_from "
+        "WHERE us.valid_from IN ({days}) AND us.depth >= {depth} "
+        "GROUP BY us.path, us.valid_from, ms.status, ms.exempt, ms.in_transit",
+        1,
+    ),
+    (
+        "SELECT us.path, ms.valid_to, ms.status, ms.exempt, ms.in_transit, COUNT(*) "
+        "FROM members_memberspan ms JOIN units_unitspan us ON us.unit_id = ms.unit_id "
+        "AND us.valid_from < ms.valid_to AND us.valid_to >= ms.valid_to "
+        "WHERE ms.valid_to IN ({days}) AND us.depth >= {depth} "
+        "GROUP BY us.path, ms.valid_to, ms.status, ms.exempt, ms.in_transit",
+        -1,
+    ),
+    (
+        "SELECT us.path, us.valid_to, ms.status, ms.exempt, ms.in_transit, COUNT(*) "
+        "FROM units_unitspan us JOIN members_memberspan ms ON ms.unit_id = us.unit_id "
+        "AND ms.valid_from < us.valid_to AND ms.valid_to > us.valid_to "
+        "WHERE us.valid_to IN ({days}) AND us.depth >= {depth} "
+        "GROUP BY us.path, us.valid_to, ms.status, ms.exempt, ms.in_transit",
+        -1,
+    ),
+)
+
+
+def _top(path: str) -> int:
+    """The tallied unit a span with this path counts towards: the id right below the root."""
+    return int(path.split("/")[SUBTREE_DEPTH + 1])
+
+
+def _first_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _first_of_year(day: dt.date) -> dt.date:
+    return day.replace(month=1, day=1)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+SubtreeTotals = Counter[tuple[int, dt.date, str]]
+
+
+def _write_subtrees(totals: SubtreeTotals) -> None:
+    SubtreeDelta.objects.bulk_create(
+        [
+            SubtreeDelta(unit_id=u, grain=SubtreeDelta.DAY, day=d, metric=m, delta=n)
+            for (u, d, m), n in totals.items()
+            if n
+        ],
+        batch_size=5000,
+    )
+
+
+def _regrain(days: Iterable[dt.date]) -> None:
+    """Rewrite the month and year rows of the months and years of `days` from the day rows."""
+    months = sorted({_first_of_month(d) for d in days})
+    years = sorted({_first_of_year(d) for d in months})
+    sql = (
+        "INSERT INTO stats_subtreedelta (unit_id, grain, day, metric, delta) "
+        "SELECT unit_id, %s, %s, metric, SUM(delta) FROM stats_subtreedelta "
+        "WHERE grain = %s AND day >= %s AND day < %s GROUP BY unit_id, metric "
+        "HAVING SUM(delta) <> 0"
+    )
+    with connection.cursor() as cur:
+        for grain, starts, part, end_of in (
+            (SubtreeDelta.MONTH, months, SubtreeDelta.DAY, _next_month),
+            (SubtreeDelta.YEAR, years, SubtreeDelta.MONTH, lambda y: y.replace(year=y.year + 1)),
+        ):
+            for start in starts:
+                SubtreeDelta.objects.filter(grain=grain, day=start).delete()
+                cur.execute(sql, [grain, start, part, start, end_of(start)])
+
+
+def _refresh_subtrees(days: list[dt.date]) -> None:
+    """Recount the day rows of `days` (no FAR_FUTURE) for every tallied unit."""
+    if not days:
+        return
+    totals: SubtreeTotals = Counter()
+    with connection.cursor() as cur:
+        for i in range(0, len(days), 500):
+            chunk = days[i : i + 500]
+            marks = ",".join(["%s"] * len(chunk))
+            # One statement for the four kinds of pieces, one for the units: a writer's
+            # refresh costs a fixed number of queries.
+            cur.execute(
+                " UNION ALL ".join(
+                    sql.replace("SELECT ", f"SELECT {sign}, ", 1) for sql, sign in _PIECES
+                ).format(days=marks, depth=SUBTREE_DEPTH),
+                chunk * len(_PIECES),
+            )
+            for sign, path, day, status, exempt, in_transit, n in cur.fetchall():
+                top, day = _top(path), _as_date(day)
+                for metric in _member_metrics(str(status), bool(exempt), bool(in_transit)):
+                    totals[(top, day, metric)] += int(sign) * int(n)
+            # A tallied unit's figures count the units below it, not itself.
+            cur.execute(
+                " UNION ALL ".join(
+                    f"SELECT {sign}, path, {column}, kind, tags, COUNT(*) FROM units_unitspan "
+                    f"WHERE {column} IN ({marks}) AND depth > {SUBTREE_DEPTH} "
+                    f"GROUP BY path, {column}, kind, tags"
+                    for column, sign in SIGNS
+                ),
+                chunk * len(SIGNS),
+            )
+            for sign, path, day, kind, tags, n in cur.fetchall():
+                top, day = _top(path), _as_date(day)
+                for metric in _unit_metrics(kind, tags):
+                    totals[(top, day, metric)] += int(sign) * int(n)
+            SubtreeDelta.objects.filter(grain=SubtreeDelta.DAY, day__in=chunk).delete()
+    _write_subtrees(totals)
+    _regrain(days)
+
+
+def _add_subtree_member_spans(spans: list[tuple[int, dt.date, dt.date, str, bool, bool]]) -> None:
+    """Add new member spans (unit, from, to, status, exempt, in_transit) to the subtree tallies:
+    each piece of a span under one of its unit's spans counts towards the piece's province."""
+    if not spans:
+        return
+    by_unit: dict[int, list[tuple[dt.date, dt.date, str]]] = {}
+    units = sorted({s[0] for s in spans})
+    for i in range(0, len(units), 500):
+        chunk = units[i : i + 500]
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT unit_id, valid_from, valid_to, path FROM units_unitspan "
+                f"WHERE unit_id IN ({','.join(['%s'] * len(chunk))}) AND depth >= %s",
+                [*chunk, SUBTREE_DEPTH],
+            )
+            for unit_id, start, end, path in cur.fetchall():
+                by_unit.setdefault(unit_id, []).append((_as_date(start), _as_date(end), path))
+    totals: SubtreeTotals = Counter()
+    for unit_id, start, end, status, exempt, in_transit in spans:
+        metrics = _member_metrics(status, exempt, in_transit)
+        for u_start, u_end, path in by_unit.get(unit_id, []):
+            a, b = max(start, u_start), min(end, u_end)
+            if a >= b:
+                continue
+            top = _top(path)
+            for metric in metrics:
+                totals[(top, a, metric)] += 1
+                if b != FAR_FUTURE:
+                    totals[(top, b, metric)] -= 1
+    rows = [(u, d, m, n) for (u, d, m), n in totals.items() if n]
+    days = sorted({d for _, d, _, _ in rows})
+    # Merge with the day rows already there (an upsert needs a unique key the reads do not).
+    existing: SubtreeTotals = Counter()
+    for i in range(0, len(days), 500):
+        some_days = days[i : i + 500]
+        for u, d, m, n in SubtreeDelta.objects.filter(
+            grain=SubtreeDelta.DAY, day__in=some_days
+        ).values_list("unit_id", "day", "metric", "delta"):
+            existing[(u, d, m)] += n
+        SubtreeDelta.objects.filter(grain=SubtreeDelta.DAY, day__in=some_days).delete()
+    existing.update(totals)
+    _write_subtrees(existing)
+    _regrain(days)
+
+
+# Month and year starts, as SQL on each database (dates are ISO text in SQLite).
+_TRUNC = {
+    "sqlite": ("substr(day, 1, 8) || '01'", "substr(day, 1, 5) || '01-01'"),
+    "postgresql": (
+        "CAST(date_trunc('month', day) AS date)",
+        "CAST(date_trunc('year', day) AS date)",
+    ),
+}
+# The member figures as columns of one row per unit and day: one sort of the pieces instead of
+# one per figure. A member span's status is probationary or official (a constraint).
+_MEMBER_COLUMNS = {
+    "total": "1",
+    "official": "CASE WHEN status = 'official' THEN 1 ELSE 0 END",
+    "probationary": "CASE WHEN status = 'probationary' THEN 1 ELSE 0 END",
+    "exempt": "CASE WHEN exempt THEN 1 ELSE 0 END",
+    "in_transit": "CASE WHEN in_transit THEN 1 ELSE 0 END",
+}
+
+
+def rebuild_subtrees() -> None:
+    """Recount every row of `SubtreeDelta` from the spans, set-wise (bulk loads)."""
+    month, year = _TRUNC[connection.vendor]
+    far = FAR_FUTURE
+    tables = ("tally_top", "tally_day", "tally_month", "tally_year")
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in _MEMBER_COLUMNS)
+    SubtreeDelta.objects.all().delete()
+    with connection.cursor() as cur:
+        for table in tables:
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+        # Each unit span at or below a tallied depth, with the tallied unit its path names: a
+        # join on the path range from the few tallied spans (the same unit may have several).
+        cur.execute(
+            "CREATE TEMPORARY TABLE tally_top AS SELECT DISTINCT us.unit_id, us.valid_from, "
+            "us.valid_to, us.depth, us.kind, us.tags, a.unit_id AS top "
+            "FROM units_unitspan a CROSS JOIN units_unitspan us "
+            "WHERE a.depth = %s AND us.path >= a.path "
+            "AND us.path < substr(a.path, 1, length(a.path) - 1) || '0'",
+            [SUBTREE_DEPTH],
+        )
+        # The pieces' starts (+1) and ends (-1), summed by tallied unit and day.
+        columns = ", ".join(f"{e} AS {c}" for c, e in _MEMBER_COLUMNS.items())
+        negated = ", ".join(f"-({e})" for e in _MEMBER_COLUMNS.values())
+        pieces = "FROM tally_top t JOIN members_memberspan ms ON ms.unit_id = t.unit_id "
+        pieces += "AND ms.valid_from < t.valid_to AND ms.valid_to > t.valid_from"
+        cur.execute(
+            f"CREATE TEMPORARY TABLE tally_day AS SELECT top, day, {sums} FROM ("
+            "SELECT t.top, CASE WHEN ms.valid_from > t.valid_from THEN ms.valid_from "
+            f"ELSE t.valid_from END AS day, {columns} {pieces} "
+            "UNION ALL SELECT t.top, CASE WHEN ms.valid_to < t.valid_to THEN ms.valid_to "
+            f"ELSE t.valid_to END, {negated} {pieces} "
+            "WHERE ms.valid_to <> %s OR t.valid_to <> %s"
+            ") pieces GROUP BY top, day",
+            [far, far],
+        )
+        cur.execute(
+            f"CREATE TEMPORARY TABLE tally_month AS SELECT top, {month} AS day, {sums} "
+            f"FROM tally_day GROUP BY top, {month}"
+        )
+        cur.execute(
+            f"CREATE TEMPORARY TABLE tally_year AS SELECT top, {year} AS day, {sums} "
+            f"FROM tally_month GROUP BY top, {year}"
+        )
+        for grain, table in (
+            (SubtreeDelta.DAY, "tally_day"),
+            (SubtreeDelta.MONTH, "tally_month"),
+            (SubtreeDelta.YEAR, "tally_year"),
+        ):
+            for column in _MEMBER_COLUMNS:
+                cur.execute(
+                    "INSERT INTO stats_subtreedelta (unit_id, grain, day, metric, delta) "
+                    f"SELECT top, %s, day, %s, {column} FROM {table} WHERE {column} <> 0",
+                    [grain, f"members.{column}"],
+                )
+        # Units: few enough to count in Python.
+        units: SubtreeTotals = Counter()
+        for column, sign in SIGNS:
+            cur.execute(
+                f"SELECT top, {column}, kind, tags, COUNT(*) FROM tally_top WHERE depth > %s "
+                f"AND {column} <> %s GROUP BY top, {column}, kind, tags",
+                [SUBTREE_DEPTH, far],
+            )
+            for top, day, kind, tags, n in cur.fetchall():
+                for metric in _unit_metrics(kind, tags):
+                    units[(top, _as_date(day), metric)] += sign * n
+        for table in tables:
+            cur.execute(f"DROP TABLE {table}")
+    rows: list[SubtreeDelta] = []
+    for grain, start in (
+        (SubtreeDelta.DAY, lambda d: d),
+        (SubtreeDelta.MONTH, _first_of_month),
+        (SubtreeDelta.YEAR, _first_of_year),
+    ):
+        grained: SubtreeTotals = Counter()
+        for (u, d, m), n in units.items():
+            grained[(u, start(d), m)] += n
+        rows += [
+            SubtreeDelta(unit_id=u, grain=grain, day=d, metric=m, delta=n)
+            for (u, d, m), n in grained.items()
+            if n
+        ]
+    SubtreeDelta.objects.bulk_create(rows, batch_size=5000)

@@ -138,14 +138,30 @@ def tree_as_of(unit: Unit, day: dt.date, *, depth: int, visible: QuerySet[Unit] 
     # stats sits beside units and reads this module; imported here to keep the import one-way.
     from coso.stats.queries import subtree_member_counts
 
-    spans, totals = subtree_member_counts(unit, day)
+    spans, totals = subtree_member_counts(unit, day, depth)
     root = spans[0]
-    with_children = {s.parent_id for s in spans}
     last = root.depth + depth
-    shown = [s for s in spans[1:] if s.depth <= last]
+    lo, hi = subtree_range(root.path)
+    # Which shown units have children on the day: the parents of the level below the last.
+    below_last = UnitSpan.objects.filter(valid_from__lte=day, valid_to__gt=day, depth=last + 1)
+    if depth <= 1:
+        # By the parent index: a root's path range would be every span of the table.
+        lasts = [s.unit_id for s in spans if s.depth == last]
+        grandchildren = below_last.filter(
+            parent_id__in=UnitSpan.objects.filter(
+                valid_from__lte=day, valid_to__gt=day, parent_id=root.unit_id
+            ).values("unit_id")
+            if depth
+            else lasts
+        )
+    else:
+        grandchildren = below_last.filter(path__gt=lo, path__lt=hi)
+    with_children = {s.parent_id for s in spans} | set(
+        grandchildren.order_by().values_list("parent_id", flat=True).distinct()
+    )
+    shown = spans[1:]
     if visible is not None and shown:
         # One semi-join over the levels shown, not a list of ids growing with the tree.
-        lo, hi = subtree_range(root.path)
         allowed = set(
             UnitSpan.objects.filter(
                 path__gt=lo,

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, overload
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -23,6 +25,7 @@ from coso.members.models import (
     Position,
 )
 from coso.members.queries import HistoryEvent
+from coso.stats.queries import subtree_total
 from coso.units import queries
 from coso.units.models import Unit, UnitEventKind, UnitKind, UnitSpan
 from coso.units.queries import Existence, children_on, natural_key, subtree_range
@@ -98,6 +101,76 @@ def subtree_member_spans(span: UnitSpan, day: dt.date) -> QuerySet[MemberSpan]:
         .select_related("member", "unit")
         .order_by("member__sort_key", "member__member_id")
     )
+
+
+# Above this many members a page of the list is found by walking the members in name order
+# (most of them belong to a subtree this big) rather than sorting the whole subtree.
+WALK_FROM = 20_000
+
+
+class SubtreeMembers:
+    """`subtree_member_spans` for a Paginator, cheap for subtrees of any size.
+
+    The count is the subtree's figure (a sum of a few rows for a province or the root); for a
+    big subtree a page walks the name index from whichever end is nearer, keeping the members
+    at home in the subtree (sorting the root's 5.6 million took half a minute).
+    """
+
+    def __init__(self, span: UnitSpan, day: dt.date) -> None:
+        self.span, self.day = span, day
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = subtree_total(self.span.unit, self.day)
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[MemberSpan]:
+        return iter(subtree_member_spans(self.span, self.day))
+
+    @overload
+    def __getitem__(self, index: int) -> MemberSpan: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[MemberSpan]: ...
+    def __getitem__(self, index: int | slice) -> MemberSpan | list[MemberSpan]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        start, stop = index.start or 0, index.stop
+        total = self.count()
+        stop = total if stop is None else min(stop, total)
+        rows = subtree_member_spans(self.span, self.day)
+        if total <= WALK_FROM or stop <= start:
+            return list(rows[start:stop])
+        lo, hi = subtree_range(self.span.path)
+        forward = start <= total - stop
+        order = "" if forward else " DESC"
+        # EXISTS rather than a join: joined, SQLite 3.40 first builds a Bloom filter over the
+        # subtree's unit spans (half a second for the root).
+        walk = (
+            "SELECT ms.id FROM members_member m CROSS JOIN members_memberspan ms "
+            "WHERE ms.member_id = m.id AND ms.valid_from <= %s AND ms.valid_to > %s "
+            "AND EXISTS (SELECT 1 FROM units_unitspan us WHERE us.unit_id = ms.unit_id "
+            "AND us.valid_from <= %s AND us.valid_to > %s AND us.path >= %s AND us.path < %s) "
+            f"ORDER BY m.sort_key{order}, m.member_id{order} LIMIT %s OFFSET %s"
+        )
+        day = self.day
+        with connection.cursor() as cur:
+            cur.execute(
+                walk,
+                [day, day, day, day, lo, hi, stop - start, start if forward else total - stop],
+            )
+            ids = [row[0] for row in cur.fetchall()]
+        if not forward:
+            ids.reverse()
+        # By id alone: the subtree's condition again would make SQLite read the whole subtree.
+        found = {
+            ms.pk: ms
+            for ms in MemberSpan.objects.filter(pk__in=ids).select_related("member", "unit")
+        }
+        return [found[pk] for pk in ids if pk in found]
 
 
 @dataclasses.dataclass

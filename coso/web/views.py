@@ -219,7 +219,7 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
     shown_day = day if not note else span.valid_from
     context["children"] = children_on(unit, shown_day, _visible(scope))
     if manager:
-        paginator = Paginator(timeline.subtree_member_spans(span, shown_day), MEMBERS_PER_PAGE)
+        paginator = Paginator(timeline.SubtreeMembers(span, shown_day), MEMBERS_PER_PAGE)
         context["page"] = paginator.get_page(request.GET.get("page"))
         names = _unit_names({ms.unit_id for ms in context["page"].object_list}, shown_day)
         context["member_rows"] = [
