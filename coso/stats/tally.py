@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import connection
 
@@ -17,6 +17,16 @@ from coso.core.dates import FAR_FUTURE
 from coso.stats.models import DailyDelta
 
 BRANCH_KINDS = ("branch", "grassroots_branch")
+
+# Other derived data kept in step by the same calls, registered by apps above this one (which
+# cannot be imported from here): (refresh for days, rebuild everything).
+_derived: list[tuple[Callable[[list[dt.date]], None], Callable[[], object]]] = []
+
+
+def keep_in_step(refresh: Callable[[list[dt.date]], None], rebuild: Callable[[], object]) -> None:
+    """Have `refresh_days` and `rebuild_all` also refresh (rebuild) another derived table."""
+    if (refresh, rebuild) not in _derived:
+        _derived.append((refresh, rebuild))
 
 
 def _member_metrics(status: str, exempt: bool, in_transit: bool) -> list[str]:
@@ -116,6 +126,8 @@ def refresh_days(days: Iterable[dt.date]) -> None:
     for i in range(0, len(wanted), 500):
         DailyDelta.objects.filter(day__in=wanted[i : i + 500]).delete()
     _write(_compute(wanted))
+    for refresh, _rebuild in _derived:
+        refresh(wanted)
 
 
 def add_member_spans(spans: Iterable[tuple[dt.date, dt.date, str, bool, bool]]) -> None:
@@ -161,3 +173,5 @@ def rebuild_all(member_totals: Counter[tuple[dt.date, str]] | None = None) -> No
         totals = _compute(None, members=False)
         totals.update(member_totals)  # adds, keeping negative deltas (`+` would drop them)
         _write(totals)
+    for _refresh, rebuild in _derived:
+        rebuild()

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from coso.core.dates import add_months, add_working_days, working_days_between
 from coso.core.errors import CosoError
 from coso.core.rules import rule
+from coso.meetings.activity import home_counts, home_windows
 from coso.meetings.warnings import (
     Period,
     WarningKind,
@@ -248,24 +249,10 @@ class ActivityAlert:
         return self.total - len(self.items) if self.items else 0
 
 
-def _quarter_start(day: dt.date) -> dt.date:
-    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-
-
 def activity_windows(day: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
-    """[start, end) judged on `day` for each activity warning: the month and quarter that ended
-    last, the calendar year so far (the Charter counts absences in a year), and for attendance
-    and unrecorded meetings the previous month and this one so far."""
-    month = day.replace(day=1)
-    quarter = _quarter_start(day)
-    recent = (add_months(month, -1), day + dt.timedelta(days=1))
-    return {
-        WarningKind.NO_REGULAR: (add_months(month, -1), month),
-        WarningKind.NO_THEMATIC: (add_months(quarter, -3), quarter),
-        WarningKind.ABSENT_UNEXCUSED: (day.replace(month=1, day=1), recent[1]),
-        WarningKind.LOW_ATTENDANCE: recent,
-        WarningKind.UNRECORDED: recent,
-    }
+    """[start, end) judged on `day` for each activity warning (coso.meetings.activity keeps
+    their counts for every branch)."""
+    return home_windows(day)
 
 
 def _window_label(kind: str, start: dt.date, end: dt.date) -> str:
@@ -316,12 +303,15 @@ def activity_alerts(unit: Unit, day: dt.date, *, list_items: bool) -> list[Activ
     of its branches have each, linked to the report. A few queries whatever the subtree's size.
     """
     windows = activity_windows(day)
-    try:
-        branches = branches_under(
-            unit, min(lo for lo, _hi in windows.values()), day + dt.timedelta(days=1)
-        )
-    except CosoError:
-        return []  # the unit has ended: nothing to act on today
+    counted = None if list_items else home_counts(unit, day)
+    branches = []
+    if counted is None:
+        try:
+            branches = branches_under(
+                unit, min(lo for lo, _hi in windows.values()), day + dt.timedelta(days=1)
+            )
+        except CosoError:
+            return []  # the unit has ended: nothing to act on today
     checks = {
         WarningKind.NO_REGULAR: missing_regular_meetings,
         WarningKind.NO_THEMATIC: missing_thematic_meetings,
@@ -343,11 +333,14 @@ def activity_alerts(unit: Unit, day: dt.date, *, list_items: bool) -> list[Activ
         "n": rule("meetings.absent_months_strike_off", day),
         "rate": round(float(rule("meetings.attendance_warning_rate", day)) * 100),
     }
+    # Above the branches the precomputed counts (coso.meetings.activity) answer when current.
+    found_counts = {c.kind: (c.branches, c.total) for c in counted or []}
     alerts = []
     for kind, check in checks.items():
         start, end = windows[kind]
-        found = check(branches, Period(start, end, day))  # type: ignore[operator]
-        if not found:
+        found = [] if counted is not None else check(branches, Period(start, end, day))  # type: ignore[operator]
+        n_branches, total = found_counts.get(kind) or (len({w.unit_id for w in found}), len(found))
+        if not total:
             continue
         last = end - dt.timedelta(days=1)
         report_url = (
@@ -360,8 +353,8 @@ def activity_alerts(unit: Unit, day: dt.date, *, list_items: bool) -> list[Activ
                 key=kind,
                 title=str(titles[kind] % numbers),
                 window=_window_label(kind, start, end),
-                branches=len({w.unit_id for w in found}),
-                total=len(found),
+                branches=n_branches,
+                total=total,
                 report_url=report_url,
                 items=items,
             )
