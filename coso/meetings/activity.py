@@ -342,10 +342,11 @@ def refresh_branches(unit_ids: Iterable[int], day: dt.date | None = None) -> Non
             _refresh(unit_ids, day)
 
 
-def refresh_for_days(days: Iterable[dt.date]) -> None:
+def refresh_for_days(days: Iterable[dt.date], units: Iterable[int] = ()) -> None:
     """After unit spans were written: recompute the branches whose spans start or end on these
     days (a rename, move, merge, dissolution or retype of the branch or of a unit above it:
-    a move writes new spans for the whole moved subtree)."""
+    a move writes new spans for the whole moved subtree). `units`: others changed (positions,
+    imported members), which leave branch activity alone."""
     wanted = sorted({d for d in days if d is not None and d != FAR_FUTURE})
     if not wanted or _state() is None:
         return  # never built: the first read or loader builds it

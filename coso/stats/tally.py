@@ -19,14 +19,26 @@ from coso.stats.models import DailyDelta
 BRANCH_KINDS = ("branch", "grassroots_branch")
 
 # Other derived data kept in step by the same calls, registered by apps above this one (which
-# cannot be imported from here): (refresh for days, rebuild everything).
-_derived: list[tuple[Callable[[list[dt.date]], None], Callable[[], object]]] = []
+# cannot be imported from here): (refresh for days and units, rebuild everything).
+Refresh = Callable[[list[dt.date], set[int]], None]
+_derived: list[tuple[Refresh, Callable[[], object]]] = []
 
 
-def keep_in_step(refresh: Callable[[list[dt.date]], None], rebuild: Callable[[], object]) -> None:
-    """Have `refresh_days` and `rebuild_all` also refresh (rebuild) another derived table."""
+def keep_in_step(refresh: Refresh, rebuild: Callable[[], object]) -> None:
+    """Have `refresh_days` (and `refresh_derived`) and `rebuild_all` also refresh (rebuild)
+    another derived table: `refresh(days, units)` gets the days on which spans written start or
+    end, and units whose rows changed otherwise."""
     if (refresh, rebuild) not in _derived:
         _derived.append((refresh, rebuild))
+
+
+def refresh_derived(days: Iterable[dt.date] = (), units: Iterable[int] = ()) -> None:
+    """For writes that leave `DailyDelta` alone (positions, imported spans already added)."""
+    wanted = sorted({d for d in days if d is not None and d != FAR_FUTURE})
+    touched = set(units)
+    if wanted or touched:
+        for refresh, _rebuild in _derived:
+            refresh(wanted, touched)
 
 
 def _member_metrics(status: str, exempt: bool, in_transit: bool) -> list[str]:
@@ -126,8 +138,7 @@ def refresh_days(days: Iterable[dt.date]) -> None:
     for i in range(0, len(wanted), 500):
         DailyDelta.objects.filter(day__in=wanted[i : i + 500]).delete()
     _write(_compute(wanted))
-    for refresh, _rebuild in _derived:
-        refresh(wanted)
+    refresh_derived(wanted)
 
 
 def add_member_spans(spans: Iterable[tuple[dt.date, dt.date, str, bool, bool]]) -> None:
