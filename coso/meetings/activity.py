@@ -35,7 +35,7 @@ from django.db.models.functions import StrIndex, Substr
 
 from coso.core.dates import FAR_FUTURE, add_months, today
 from coso.core.rules import rule
-from coso.meetings.models import ActivityState, BranchActivity, MeetingKind
+from coso.meetings.models import ActivityState, ActivityTotal, BranchActivity, MeetingKind
 from coso.meetings.warnings import (
     RECORDED,
     ActivityWarning,
@@ -275,6 +275,31 @@ def _insert(rows: list[dict[str, object]]) -> None:
             cur.executemany(sql, batch)
 
 
+def prefix(path: str) -> str:
+    """The path of the root's child a row lies under ("/<root>/<child>/"): ActivityTotal's key."""
+    parts = path.strip("/").split("/")
+    return "/" + "/".join(parts[:2]) + "/"
+
+
+def _refresh_totals(prefixes: Iterable[str]) -> None:
+    """ActivityTotal of these children of a root, summed again from the rows under each."""
+    for key in sorted(set(prefixes)):
+        lo, hi = subtree_range(key)
+        rows = BranchActivity.objects.filter(path__gte=lo, path__lt=hi)
+        counted = Q(in_report=True)
+        # Aliases apart from the field names (an aggregate may not shadow a field it filters on).
+        sums = rows.aggregate(
+            s_branches=Count("pk", filter=counted),
+            s_with_warnings=Count("pk", filter=counted & Q(warnings__gt=0)),
+            **{f"s_{f}": Sum(f, filter=counted) for f in REPORT_FIELDS},
+            **{f"s_home_{k}": Sum(f"home_{k}") for k in KINDS},
+            **{f"s_branches_{k}": Count("pk", filter=Q(**{f"home_{k}__gt": 0})) for k in KINDS},
+        )
+        ActivityTotal.objects.filter(path=key).delete()
+        if rows.exists():
+            ActivityTotal.objects.create(path=key, **{k[2:]: v or 0 for k, v in sums.items()})
+
+
 def _state() -> dt.date | None:
     return ActivityState.objects.values_list("day", flat=True).first()
 
@@ -293,6 +318,8 @@ def rebuild_activity(day: dt.date | None = None) -> int:
     rows = _rows(branches_among(None, start, end), day)
     BranchActivity.objects.all().delete()
     _insert(rows)
+    ActivityTotal.objects.all().delete()
+    _refresh_totals(prefix(str(r["path"])) for r in rows)
     _set_state(day)
     return len(rows)
 
@@ -305,9 +332,14 @@ def _refresh(unit_ids: Iterable[int], day: dt.date) -> None:
     branches = [
         b for chunk in chunked(ids) for b in branches_among(Q(unit_id__in=chunk), start, end)
     ]
+    touched: set[str] = set()
     for chunk in chunked(ids):
-        BranchActivity.objects.filter(unit_id__in=chunk).delete()
-    _insert(_rows(branches, day))
+        old = BranchActivity.objects.filter(unit_id__in=chunk)
+        touched.update(prefix(p) for p in old.values_list("path", flat=True))
+        old.delete()
+    rows = _rows(branches, day)
+    _insert(rows)
+    _refresh_totals(touched | {prefix(str(r["path"])) for r in rows})
 
 
 def _catch_up(day: dt.date) -> bool:
@@ -389,16 +421,21 @@ def _alive_span(unit: Unit, day: dt.date) -> UnitSpan | None:
     return UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day).first()
 
 
+def _sole_root(span: UnitSpan, start: dt.date, end: dt.date) -> bool:
+    """Whether the unit is the only root during [start, end): every row lies under it."""
+    return span.parent_id is None and not (
+        UnitSpan.objects.filter(parent__isnull=True, valid_from__lt=end, valid_to__gt=start)
+        .exclude(unit_id=span.unit_id)
+        .exists()
+    )
+
+
 def _none_left(span: UnitSpan, start: dt.date, end: dt.date) -> bool:
     """Whether every branch that stood in the subtree during [start, end) is placed in it by its
     row (a branch moved out of it keeps a row elsewhere, and the live report still counts it).
     A sole root holds every branch."""
     lo, hi = subtree_range(span.path)
-    if span.parent_id is None and not (
-        UnitSpan.objects.filter(parent__isnull=True, valid_from__lt=end, valid_to__gt=start)
-        .exclude(unit_id=span.unit_id)
-        .exists()
-    ):
+    if _sole_root(span, start, end):
         return True
     with connection.cursor() as cur:
         cur.execute(
@@ -435,10 +472,16 @@ def home_counts(unit: Unit, day: dt.date) -> list[HomeCount] | None:
     if span is None or span.kind in HOME_KINDS or not _none_left(span, *window(day)):
         return None
     lo, hi = subtree_range(span.path)
-    sums = BranchActivity.objects.filter(path__gte=lo, path__lt=hi).aggregate(
-        **{f"t_{k}": Sum(f"home_{k}") for k in KINDS},
-        **{f"b_{k}": Count("pk", filter=Q(**{f"home_{k}__gt": 0})) for k in KINDS},
-    )
+    if span.parent_id is None:  # a root: its children's totals
+        sums = ActivityTotal.objects.filter(path__gte=lo, path__lt=hi).aggregate(
+            **{f"t_{k}": Sum(f"home_{k}") for k in KINDS},
+            **{f"b_{k}": Sum(f"branches_{k}") for k in KINDS},
+        )
+    else:
+        sums = BranchActivity.objects.filter(path__gte=lo, path__lt=hi).aggregate(
+            **{f"t_{k}": Sum(f"home_{k}") for k in KINDS},
+            **{f"b_{k}": Count("pk", filter=Q(**{f"home_{k}__gt": 0})) for k in KINDS},
+        )
     return [HomeCount(k, sums[f"b_{k}"] or 0, sums[f"t_{k}"] or 0) for k in KINDS]
 
 
@@ -459,7 +502,7 @@ class CachedReport:
     warned_total: int
 
 
-def _sums(values: dict[str, int | None]) -> ReportSums:
+def _sums(values: dict[str, Any]) -> ReportSums:
     return ReportSums(
         int(values["n"] or 0),
         {f: int(values[f] or 0) for f in REPORT_FIELDS},
@@ -479,23 +522,31 @@ def cached_report(
         return None
     lo, hi = subtree_range(span.path)
     mine = BranchActivity.objects.filter(path__gte=lo, path__lt=hi, in_report=True)
-    aggregates = {
-        "n": Count("pk"),
-        "warned": Count("pk", filter=Q(warnings__gt=0)),
-        **{f: Sum(f) for f in REPORT_FIELDS},
-    }
-    rest = Substr("path", len(span.path) + 1)
-    by_child = (
-        mine.annotate(child=Substr(rest, 1, StrIndex(rest, Value("/"))))
-        .order_by()
-        .values("child")
-        .annotate(**aggregates)
-    )
     rows: dict[str, ReportSums] = {}
+    if span.parent_id is None:  # a root: its children's totals, kept by the refreshes
+        if _sole_root(span, start, end):
+            mine = BranchActivity.objects.filter(in_report=True)  # every row: no range to scan
+        by_child = [
+            {"path": t["path"], "n": t["branches"], "warned": t["with_warnings"], **t}
+            for t in ActivityTotal.objects.filter(path__gte=lo, path__lt=hi).values()
+        ]
+    else:
+        rest = Substr("path", len(span.path) + 1)
+        by_child = [
+            {**values, "path": span.path + str(values["child"])}
+            for values in mine.annotate(child=Substr(rest, 1, StrIndex(rest, Value("/"))))
+            .order_by()
+            .values("child")
+            .annotate(
+                n=Count("pk"),
+                warned=Count("pk", filter=Q(warnings__gt=0)),
+                **{f: Sum(f) for f in REPORT_FIELDS},
+            )
+        ]
     totals: Counter[str] = Counter()
     for values in by_child:
         sums = _sums(values)
-        rows[span.path + str(values["child"])] = sums
+        rows[str(values["path"])] = sums
         totals.update({"n": sums.branches, "warned": sums.with_warnings, **sums.fields})
     total = _sums({k: totals[k] for k in ("n", "warned", *REPORT_FIELDS)})
     warned = [

@@ -340,3 +340,37 @@ class ActivityState(models.Model):
     """The day `BranchActivity` is judged on (one row)."""
 
     day = models.DateField()
+
+
+class ActivityTotal(models.Model):
+    """`BranchActivity` summed under each child of a root (the provinces): the centre's report
+    and home page read a few dozen of these instead of summing 250,000 rows. Refreshed with the
+    rows it sums."""
+
+    path = models.CharField(max_length=255, unique=True)  # "/<root>/<child>/"
+    branches = models.IntegerField(default=0)  # in the report
+    with_warnings = models.IntegerField(default=0)  # in the report, with a warning
+    regular_required = models.IntegerField(default=0)
+    regular_held = models.IntegerField(default=0)
+    thematic_required = models.IntegerField(default=0)
+    thematic_held = models.IntegerField(default=0)
+    kind_regular = models.IntegerField(default=0)
+    kind_thematic = models.IntegerField(default=0)
+    kind_extraordinary = models.IntegerField(default=0)
+    kind_committee = models.IntegerField(default=0)
+    form_in_person = models.IntegerField(default=0)
+    form_by_group = models.IntegerField(default=0)
+    form_online = models.IntegerField(default=0)
+    expected = models.IntegerField(default=0)
+    present = models.IntegerField(default=0)
+    warnings = models.IntegerField(default=0)
+    home_no_regular = models.IntegerField(default=0)
+    home_no_thematic = models.IntegerField(default=0)
+    home_absent_unexcused = models.IntegerField(default=0)
+    home_low_attendance = models.IntegerField(default=0)
+    home_unrecorded = models.IntegerField(default=0)
+    branches_no_regular = models.IntegerField(default=0)
+    branches_no_thematic = models.IntegerField(default=0)
+    branches_absent_unexcused = models.IntegerField(default=0)
+    branches_low_attendance = models.IntegerField(default=0)
+    branches_unrecorded = models.IntegerField(default=0)

@@ -106,6 +106,7 @@ class HomeWarning(models.Model):
         indexes = [
             models.Index(fields=["kind", "unit"], name="homewarning_unit"),
             models.Index(fields=["kind", "day", "sort_key"], name="homewarning_order"),
+            models.Index(fields=["kind", "sort_key"], name="homewarning_unit_order"),
         ]
 
 

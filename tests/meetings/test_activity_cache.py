@@ -22,7 +22,13 @@ from coso.meetings.activity import (
     refresh_activity,
     report_window,
 )
-from coso.meetings.models import ActivityState, AttendanceStatus, BranchActivity, Meeting
+from coso.meetings.models import (
+    ActivityState,
+    ActivityTotal,
+    AttendanceStatus,
+    BranchActivity,
+    Meeting,
+)
 from coso.meetings.operations import (
     cancel_meeting,
     close_meeting,
@@ -58,7 +64,12 @@ def _held(unit: Unit, kind: str, on: dt.date, statuses: dict[str, str]) -> Meeti
 
 
 def _rows() -> list[dict[str, Any]]:
-    return list(BranchActivity.objects.order_by("unit_id").values())
+    """The branch rows and the totals under the root's children (kept from them)."""
+    totals = ActivityTotal.objects.order_by("path").values()
+    return [
+        *BranchActivity.objects.order_by("unit_id").values(),
+        *({k: v for k, v in t.items() if k != "id"} for t in totals),
+    ]
 
 
 def _live_counts(unit: Unit, day: dt.date) -> dict[str, tuple[int, int]]:
