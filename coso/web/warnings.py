@@ -554,10 +554,17 @@ def stored_alerts(units: QuerySet[Unit] | None, day: dt.date) -> list[Alert]:
     rows = (
         HomeWarning.objects.all() if units is None else HomeWarning.objects.filter(unit__in=units)
     )
+
+    def order(*keys: str) -> list[Any]:
+        # Every row (the administrator): the (kind, day, sort_key) indexes give the first 20.
+        # A scope: its rows found by the (kind, unit) index, then sorted; were the order taken
+        # from those indexes, SQLite would walk the whole country's rows to find the scope's.
+        return list(keys) if units is None else [Coalesce(k, k) for k in keys]
+
     months = int(rule("charter.probation_months", day))
     latest_start = add_months(day + dt.timedelta(days=PROBATION_NOTICE_DAYS), -months)
     probation = rows.filter(kind="probation", day__lte=latest_start).order_by(
-        "day", "member__sort_key"
+        *order("day", "member__sort_key")
     )
     items = []
     for start, name, member_id in probation.values_list(
@@ -574,7 +581,7 @@ def stored_alerts(units: QuerySet[Unit] | None, day: dt.date) -> list[Alert]:
     title = _("Đảng viên dự bị sắp hết hoặc đã quá %(n)s tháng") % {"n": months}
     alerts = [Alert("probation", str(title), items, probation.count())]
 
-    small = rows.filter(kind="small_branch").order_by("sort_key")
+    small = rows.filter(kind="small_branch").order_by(*order("sort_key"))
     minimum = int(rule("charter.min_official_members", day))
     alerts.append(
         Alert(
@@ -587,7 +594,7 @@ def stored_alerts(units: QuerySet[Unit] | None, day: dt.date) -> list[Alert]:
             small.count(),
         )
     )
-    lacking = rows.filter(kind="no_secretary").order_by("sort_key")
+    lacking = rows.filter(kind="no_secretary").order_by(*order("sort_key"))
     alerts.append(
         Alert(
             "no_secretary",
@@ -603,7 +610,9 @@ def stored_alerts(units: QuerySet[Unit] | None, day: dt.date) -> list[Alert]:
     cutoff = day - dt.timedelta(days=1)
     while working_days_between(cutoff, day) <= limit:
         cutoff -= dt.timedelta(days=1)
-    transit = rows.filter(kind="transit", day__lte=cutoff).order_by("day", "member__sort_key")
+    transit = rows.filter(kind="transit", day__lte=cutoff).order_by(
+        *order("day", "member__sort_key")
+    )
     items = []
     for sent_on, name, member_id in transit.values_list(
         "day", "member__full_name", "member__member_id"
