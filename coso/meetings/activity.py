@@ -324,9 +324,16 @@ def rebuild_activity(day: dt.date | None = None) -> int:
     return len(rows)
 
 
+# Past this many branches to refresh (a reorganization of the whole country), one rebuild.
+REBUILD_ABOVE = 20_000
+
+
 def _refresh(unit_ids: Iterable[int], day: dt.date) -> None:
     ids = sorted(set(unit_ids))
     if not ids:
+        return
+    if len(ids) > REBUILD_ABOVE:
+        rebuild_activity(day)
         return
     start, end = window(day)
     branches = [

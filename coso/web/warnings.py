@@ -501,9 +501,17 @@ def rebuild_home_warnings(day: dt.date | None = None) -> int:
     return len(rows)
 
 
+# Past this many units to refresh (a reorganization of the whole country), one rebuild.
+REBUILD_ABOVE = 20_000
+
+
 def _refresh_units(ids: set[int], day: dt.date) -> None:
-    for i in range(0, len(ids), CHUNK):
-        chunk = sorted(ids)[i : i + CHUNK]
+    if len(ids) > REBUILD_ABOVE:
+        rebuild_home_warnings(day)
+        return
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), CHUNK):
+        chunk = ordered[i : i + CHUNK]
         HomeWarning.objects.filter(unit_id__in=chunk).delete()
         _insert(_rows_over(Unit.objects.filter(pk__in=chunk), day))
 
