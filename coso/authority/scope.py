@@ -277,7 +277,7 @@ class Scope:
             return Unit.objects.filter(pk=home).first() if home is not None else None
         if self.is_admin:
             roots = UnitSpan.objects.filter(
-                depth=0, valid_from__lte=self.day, valid_to__gt=self.day
+                parent__isnull=True, valid_from__lte=self.day, valid_to__gt=self.day
             ).order_by("unit__code")
             span = roots.select_related("unit").first()
             return span.unit if span is not None else None

@@ -277,3 +277,100 @@ class CalendarToken(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class BranchActivity(models.Model):
+    """Derived data: each branch's activity figures and warning counts, judged on one day.
+
+    What a province or the centre asks of thousands of branches (the home page's warnings, the
+    activity report of this year) is summed from these rows by the path range instead of being
+    recomputed from meetings, invitations and unit spans. Kept in step like `DailyDelta`: meeting
+    operations and unit operations refresh the rows of the branches they touch, inside their
+    transaction; `coso.meetings.activity.refresh_activity(day)` (daily) rolls the day over; bulk
+    loaders rebuild it. `tests/meetings/test_activity_cache.py` checks it equals the live
+    computation.
+
+    Rows: every unit that was a branch (home kind) at some time in the windows judged on `day`
+    (from the start of the earliest home-page window to `day`). `report_*`: the activity report
+    from 1 January to `day` (the report's default period); `home_*`: the home page's windows.
+    """
+
+    unit = models.OneToOneField(
+        "units.Unit", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    code = models.CharField(max_length=32)
+    name = models.CharField(max_length=300)
+    # The path of the branch's latest home-kind span in the windows: where the reports place it.
+    path = models.CharField(max_length=255)
+    in_report = models.BooleanField(default=False)  # a branch at some time since 1 January
+    regular_required = models.IntegerField(default=0)
+    regular_held = models.IntegerField(default=0)
+    thematic_required = models.IntegerField(default=0)
+    thematic_held = models.IntegerField(default=0)
+    kind_regular = models.IntegerField(default=0)
+    kind_thematic = models.IntegerField(default=0)
+    kind_extraordinary = models.IntegerField(default=0)
+    kind_committee = models.IntegerField(default=0)
+    form_in_person = models.IntegerField(default=0)
+    form_by_group = models.IntegerField(default=0)
+    form_online = models.IntegerField(default=0)
+    expected = models.IntegerField(default=0)
+    present = models.IntegerField(default=0)
+    warnings = models.IntegerField(default=0)  # every report warning of the branch
+    report_no_regular = models.IntegerField(default=0)
+    report_no_thematic = models.IntegerField(default=0)
+    report_absent_unexcused = models.IntegerField(default=0)
+    report_low_attendance = models.IntegerField(default=0)
+    report_unrecorded = models.IntegerField(default=0)
+    home_no_regular = models.IntegerField(default=0)
+    home_no_thematic = models.IntegerField(default=0)
+    home_absent_unexcused = models.IntegerField(default=0)
+    home_low_attendance = models.IntegerField(default=0)
+    home_unrecorded = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["path"], name="activity_path"),
+            # The report's branches with the most warnings, first: read in this order.
+            models.Index(fields=["-warnings", "code"], name="activity_most_warned"),
+        ]
+
+
+class ActivityState(models.Model):
+    """The day `BranchActivity` is judged on (one row)."""
+
+    day = models.DateField()
+
+
+class ActivityTotal(models.Model):
+    """`BranchActivity` summed under each child of a root (the provinces): the centre's report
+    and home page read a few dozen of these instead of summing 250,000 rows. Refreshed with the
+    rows it sums."""
+
+    path = models.CharField(max_length=255, unique=True)  # "/<root>/<child>/"
+    branches = models.IntegerField(default=0)  # in the report
+    with_warnings = models.IntegerField(default=0)  # in the report, with a warning
+    regular_required = models.IntegerField(default=0)
+    regular_held = models.IntegerField(default=0)
+    thematic_required = models.IntegerField(default=0)
+    thematic_held = models.IntegerField(default=0)
+    kind_regular = models.IntegerField(default=0)
+    kind_thematic = models.IntegerField(default=0)
+    kind_extraordinary = models.IntegerField(default=0)
+    kind_committee = models.IntegerField(default=0)
+    form_in_person = models.IntegerField(default=0)
+    form_by_group = models.IntegerField(default=0)
+    form_online = models.IntegerField(default=0)
+    expected = models.IntegerField(default=0)
+    present = models.IntegerField(default=0)
+    warnings = models.IntegerField(default=0)
+    home_no_regular = models.IntegerField(default=0)
+    home_no_thematic = models.IntegerField(default=0)
+    home_absent_unexcused = models.IntegerField(default=0)
+    home_low_attendance = models.IntegerField(default=0)
+    home_unrecorded = models.IntegerField(default=0)
+    branches_no_regular = models.IntegerField(default=0)
+    branches_no_thematic = models.IntegerField(default=0)
+    branches_absent_unexcused = models.IntegerField(default=0)
+    branches_low_attendance = models.IntegerField(default=0)
+    branches_unrecorded = models.IntegerField(default=0)

@@ -8,9 +8,10 @@ invited but stay outside the attendance denominator (HD 12-HD/BTCTW).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -20,6 +21,7 @@ from django.utils import timezone
 from coso.core.dates import fmt
 from coso.core.errors import CosoError
 from coso.core.rules import rule
+from coso.meetings.activity import refresh_branches
 from coso.meetings.models import (
     Amendment,
     AttendanceStatus,
@@ -36,6 +38,27 @@ from coso.meetings.models import (
 from coso.members.models import Member, MemberSpan, Participation, ParticipationKind
 from coso.units.models import HOME_KINDS, Unit, UnitKind, UnitSpan
 from coso.units.queries import span_on
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _keeps_activity(func: Callable[P, R]) -> Callable[P, R]:
+    """One transaction, at whose end the branch activity rows (coso.meetings.activity) of the
+    meeting's unit are recomputed: the warnings and the report read them."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic():
+            result = func(*args, **kwargs)
+            touched = [*args, *kwargs.values(), result]
+            units = {a.unit_id for a in touched if isinstance(a, Meeting)}
+            units |= {a.pk for a in touched if isinstance(a, Unit)}
+            refresh_branches(units)
+        return result
+
+    return wrapper
+
 
 BRANCH_MEETING_KINDS = (MeetingKind.REGULAR, MeetingKind.THEMATIC, MeetingKind.EXTRAORDINARY)
 # Units with a committee of their own; a branch's committee (when elected) meets too.
@@ -272,7 +295,7 @@ def _committee_attendees(unit: Unit, on: dt.date) -> list[Expected]:
     return [Expected(m, InviteeRole.MEMBER, True, False) for m in sorted(set(ids))]
 
 
-@transaction.atomic
+@_keeps_activity
 def plan_meeting(
     unit: Unit,
     *,
@@ -365,7 +388,7 @@ def _plan_group_meetings(meeting: Meeting, span: UnitSpan) -> None:
         _create_invitations(sub, expected_attendees(meeting.unit, meeting.on, group_span.unit))
 
 
-@transaction.atomic
+@_keeps_activity
 def invite_guests(meeting: Meeting, guests: Iterable[Member]) -> int:
     """Members of the committee above (or anyone) attending as guests, outside the count."""
     _require_open(meeting)
@@ -387,7 +410,7 @@ def _require_open(meeting: Meeting) -> None:
         raise CosoError(f"Cuộc họp {_label(meeting)} đã bị hủy.")
 
 
-@transaction.atomic
+@_keeps_activity
 def cancel_meeting(meeting: Meeting, *, reason: str) -> Meeting:
     _require_open(meeting)
     if meeting.status != MeetingStatus.PLANNED:
@@ -408,7 +431,7 @@ def _invitations_by_member_id(meeting: Meeting) -> dict[str, Invitation]:
     return {inv.member.member_id: inv for inv in meeting.invitations.select_related("member")}
 
 
-@transaction.atomic
+@_keeps_activity
 def record_attendance(
     meeting: Meeting,
     statuses: Mapping[str, str],
@@ -449,7 +472,7 @@ def _mark_held(meeting: Meeting) -> None:
         meeting.save(update_fields=["status"])
 
 
-@transaction.atomic
+@_keeps_activity
 def consolidate_group_meetings(meeting: Meeting) -> Meeting:
     """The branch record takes each member's attendance from their party group's meeting."""
     _require_open(meeting)
@@ -502,7 +525,7 @@ def quorum(meeting: Meeting) -> Quorum:
 # Online check-in
 
 
-@transaction.atomic
+@_keeps_activity
 def open_check_in(meeting: Meeting, *, at: dt.datetime) -> Meeting:
     _require_open(meeting)
     if meeting.form != MeetingForm.ONLINE:
@@ -515,7 +538,7 @@ def open_check_in(meeting: Meeting, *, at: dt.datetime) -> Meeting:
     return meeting
 
 
-@transaction.atomic
+@_keeps_activity
 def check_in(member: Member, meeting: Meeting, at: dt.datetime) -> Invitation:
     """A member checks in to an online meeting from their own page, inside the window."""
     _require_open(meeting)
@@ -535,7 +558,7 @@ def check_in(member: Member, meeting: Meeting, at: dt.datetime) -> Invitation:
     return inv
 
 
-@transaction.atomic
+@_keeps_activity
 def confirm_check_ins(meeting: Meeting, *, excused: Mapping[str, str] | None = None) -> Meeting:
     """The secretary's final word: checked-in members present; the others absent (with the
     reasons given, else without reason)."""
@@ -626,7 +649,7 @@ def adopt_resolution(
     )
 
 
-@transaction.atomic
+@_keeps_activity
 def close_meeting(meeting: Meeting, *, by: Any = None) -> Meeting:
     """Lock the meeting: attendance must be recorded for everyone counted."""
     _require_open(meeting)
@@ -653,7 +676,7 @@ def close_meeting(meeting: Meeting, *, by: Any = None) -> Meeting:
     return meeting
 
 
-@transaction.atomic
+@_keeps_activity
 def amend_meeting(
     meeting: Meeting, *, field: str, value: Any, reason: str, by: Any = None
 ) -> Amendment:

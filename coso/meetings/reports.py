@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from coso.core.dates import fmt, today
 from coso.core.spreadsheet import SheetWriter
+from coso.meetings.activity import REPORT_FIELDS, ReportSums, cached_report
 from coso.meetings.models import MeetingForm, MeetingKind
 from coso.meetings.warnings import (
     RECORDED,
@@ -85,6 +86,54 @@ def _held_in_slots(
     return held
 
 
+def _children(unit: Unit, root: UnitSpan, as_of: dt.date) -> list[tuple[str, str, str]]:
+    if root.kind in HOME_KINDS:
+        return [(unit.code, root.name, root.path)]
+    return list(
+        UnitSpan.objects.filter(parent=unit, valid_from__lte=as_of, valid_to__gt=as_of)
+        .order_by("unit__code")
+        .values_list("unit__code", "name", "path")
+    )
+
+
+def _row_from(row: ReportRow, sums: ReportSums) -> ReportRow:
+    for name in REPORT_FIELDS:
+        value = sums.fields[name]
+        if name.startswith("kind_"):
+            row.by_kind[name.removeprefix("kind_")] = value
+        elif name.startswith("form_"):
+            row.by_form[name.removeprefix("form_")] = value
+        elif name != "warnings":
+            setattr(row, name, value)
+    row.branches = sums.branches
+    row.warnings = sums.fields["warnings"]
+    row.branches_with_warnings = sums.with_warnings
+    return row
+
+
+def precomputed_report(
+    unit: Unit, start: dt.date, end: dt.date, *, on: dt.date, shown: int
+) -> tuple[MeetingReport, list[dict[str, object]], int] | None:
+    """The report of a unit above the branches for the default period (1 January to `on`),
+    summed from coso.meetings.activity's rows; with the branches with the most warnings (up to
+    `shown`) and how many have any. None when the rows do not hold it: then `meeting_report`.
+    The warnings themselves are not listed (`warnings` is empty): above a branch the page shows
+    the branches and their counts."""
+    cached = cached_report(unit, start, end, on, shown)
+    if cached is None:
+        return None
+    root = span_on(unit, on)
+    rows = []
+    for code, name, path in _children(unit, root, on):
+        row = ReportRow(code, name)
+        if path in cached.rows:
+            _row_from(row, cached.rows[path])
+        rows.append(row)
+    total = _row_from(ReportRow(unit.code, root.name), cached.total)
+    report = MeetingReport(unit.code, root.name, start, end, on, total, rows, [], [])
+    return report, cached.warned, cached.warned_total
+
+
 def meeting_report(
     unit: Unit, start: dt.date, end: dt.date, *, on: dt.date | None = None
 ) -> MeetingReport:
@@ -94,14 +143,7 @@ def meeting_report(
     as_of = max(min(end - dt.timedelta(days=1), unit.valid_to - dt.timedelta(days=1)), start)
     root = span_on(unit, max(as_of, unit.valid_from))
     branches = branches_under(unit, start, end)
-    if root.kind in HOME_KINDS:
-        children = [(unit.code, root.name, root.path)]
-    else:
-        children = list(
-            UnitSpan.objects.filter(parent=unit, valid_from__lte=as_of, valid_to__gt=as_of)
-            .order_by("unit__code")
-            .values_list("unit__code", "name", "path")
-        )
+    children = _children(unit, root, as_of)
     rows = [ReportRow(code, name) for code, name, _ in children]
     total = ReportRow(unit.code, root.name)
 

@@ -26,7 +26,12 @@ from coso.core.dates import add_months, fmt, parse_date, today
 from coso.core.errors import CosoError
 from coso.meetings.models import AttendanceStatus, MeetingForm, MeetingKind, MeetingStatus
 from coso.meetings.queries import unit_meetings
-from coso.meetings.reports import MeetingReport, export_report_xlsx, meeting_report
+from coso.meetings.reports import (
+    MeetingReport,
+    export_report_xlsx,
+    meeting_report,
+    precomputed_report,
+)
 from coso.meetings.warnings import WarningKind
 from coso.units.models import Unit, UnitSpan
 
@@ -222,15 +227,22 @@ def activity_report(request: HttpRequest, code: str) -> HttpResponse:
         "unit_meetings_url": _url("meetings:unit_meetings", unit.code),
         "note": _outside_note(unit, period),
     }
+    precomputed = precomputed_report(unit, period.start, period.end, on=day, shown=SHOWN_BRANCHES)
     try:
-        report = meeting_report(unit, period.start, period.end, on=day)
+        if precomputed is None:
+            report = meeting_report(unit, period.start, period.end, on=day)
+        else:
+            report = precomputed[0]
     except CosoError as exc:
         context["error"] = str(exc)
         context["crumbs"] = breadcrumb(scope, unit, min(day, unit.valid_to - dt.timedelta(1)))
         return render(request, "meetings/reports/activity_report.html", context)
     is_branch = len(report.rows) == 1 and report.rows[0].code == unit.code and bool(report.branches)
     as_of = max(min(period.last, unit.valid_to - dt.timedelta(days=1)), period.start)
-    warned, warned_total = _warned_branches(report)
+    if precomputed is None:
+        warned, warned_total = _warned_branches(report)
+    else:
+        _report, warned, warned_total = precomputed
     context.update(
         {
             "report": report,

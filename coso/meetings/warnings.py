@@ -96,8 +96,15 @@ def branches_under(unit: Unit, start: dt.date, end: dt.date) -> list[Branch]:
     ids = UnitSpan.objects.filter(overlap, path__gte=lo, path__lt=hi, kind__in=HOME_KINDS).values(
         "unit_id"
     )
+    return branches_among(Q(unit_id__in=ids), start, end)
+
+
+def branches_among(units: Q | None, start: dt.date, end: dt.date) -> list[Branch]:
+    """Branches (home kinds) at any time in [start, end) among `units` (a condition on the
+    spans' unit_id; every unit when None), with their periods as branches then."""
+    overlap = Q(valid_from__lt=end, valid_to__gt=start)
     spans = (
-        UnitSpan.objects.filter(overlap, unit_id__in=ids, kind__in=HOME_KINDS)
+        UnitSpan.objects.filter(overlap, units or Q(), kind__in=HOME_KINDS)
         .order_by("unit_id", "valid_from")
         .values_list("unit_id", "unit__code", "name", "path", "valid_from", "valid_to")
     )
@@ -115,6 +122,28 @@ def branches_under(unit: Unit, start: dt.date, end: dt.date) -> list[Branch]:
         Branch(uid, str(r["code"]), str(r["name"]), str(r["path"]), tuple(r["periods"]))  # type: ignore[arg-type]
         for uid, r in sorted(merged.items(), key=lambda item: str(item[1]["code"]))
     ]
+
+
+# Unit ids bound per statement: a province has thousands of branches and the centre hundreds of
+# thousands, past what SQLite binds in one statement.
+CHUNK = 900
+# Above this many units one statement over the period reads faster than hundreds of chunks (the
+# rows of other units are then left out by the caller).
+MANY = 20 * CHUNK
+
+
+def chunked(ids: Iterable[int]) -> list[list[int]]:
+    values = list(ids)
+    return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
+
+
+def unit_conditions(ids: Iterable[int], field: str = "unit_id") -> tuple[list[Q], set[int]]:
+    """Conditions that together select the rows of these units (chunks of ids, or none at all
+    for very many: the caller keeps only the rows of `ids`, returned as a set)."""
+    wanted = set(ids)
+    if len(wanted) > MANY:
+        return [Q()], wanted
+    return [Q(**{f"{field}__in": chunk}) for chunk in chunked(sorted(wanted))], wanted
 
 
 def months_in(period: Period) -> list[tuple[dt.date, dt.date]]:
@@ -182,15 +211,18 @@ def recorded_meeting_days(
     unit_ids: Iterable[int], kind: str, start: dt.date, end: dt.date
 ) -> dict[int, list[dt.date]]:
     days: dict[int, list[dt.date]] = defaultdict(list)
-    for unit_id, on in Meeting.objects.filter(
-        unit_id__in=list(unit_ids),
-        kind=kind,
-        status__in=RECORDED,
-        parent__isnull=True,
-        on__gte=start,
-        on__lt=end,
-    ).values_list("unit_id", "on"):
-        days[unit_id].append(on)
+    conditions, wanted = unit_conditions(unit_ids)
+    for condition in conditions:
+        for unit_id, on in Meeting.objects.filter(
+            condition,
+            kind=kind,
+            status__in=RECORDED,
+            parent__isnull=True,
+            on__gte=start,
+            on__lt=end,
+        ).values_list("unit_id", "on"):
+            if unit_id in wanted:
+                days[unit_id].append(on)
     return days
 
 
@@ -269,17 +301,20 @@ def absent_without_reason(branches: list[Branch], period: Period) -> list[Activi
         return []
     codes = {b.unit_id: b.code for b in branches}
     first_year, last_year = period.start.year, (period.end - dt.timedelta(days=1)).year
-    rows = Invitation.objects.filter(
-        meeting__unit_id__in=list(codes),
-        meeting__status__in=RECORDED,
-        meeting__parent__isnull=True,
-        meeting__on__gte=dt.date(first_year, 1, 1),
-        meeting__on__lt=dt.date(last_year + 1, 1, 1),
-        status=AttendanceStatus.ABSENT_UNEXCUSED,
-    ).values_list("member__member_id", "member__full_name", "meeting__unit_id", "meeting__on")
     months: dict[tuple[str, str, int, int], set[int]] = defaultdict(set)
-    for member_id, full_name, unit_id, on in rows:
-        months[(member_id, full_name, unit_id, on.year)].add(on.month)
+    conditions, _wanted = unit_conditions(codes, "meeting__unit_id")
+    for condition in conditions:
+        rows = Invitation.objects.filter(
+            condition,
+            meeting__status__in=RECORDED,
+            meeting__parent__isnull=True,
+            meeting__on__gte=dt.date(first_year, 1, 1),
+            meeting__on__lt=dt.date(last_year + 1, 1, 1),
+            status=AttendanceStatus.ABSENT_UNEXCUSED,
+        ).values_list("member__member_id", "member__full_name", "meeting__unit_id", "meeting__on")
+        for member_id, full_name, unit_id, on in rows:
+            if unit_id in codes:
+                months[(member_id, full_name, unit_id, on.year)].add(on.month)
     out = []
     for (member_id, full_name, unit_id, year), seen in sorted(months.items()):
         limit = int(rule("meetings.absent_months_strike_off", dt.date(year, 12, 31)))
@@ -316,30 +351,34 @@ def meeting_figures(
 
     Closed meetings carry their figures; meetings still open are counted from invitations.
     """
-    ids = list(unit_ids)
-    base = Meeting.objects.filter(
-        unit_id__in=ids, parent__isnull=True, on__gte=start, on__lt=end
-    ).exclude(status=MeetingStatus.CANCELLED)
     fields = ("id", "unit_id", "kind", "form", "status", "on")
-    rows = [
-        (*r[:6], r[6] or 0, r[7] or 0)
-        for r in base.exclude(status=MeetingStatus.HELD).values_list(
-            *fields, "expected_count", "present_count"
+    rows: list[tuple[int, int, str, str, str, dt.date, int, int]] = []
+    conditions, wanted = unit_conditions(unit_ids)
+    for condition in conditions:
+        base = Meeting.objects.filter(
+            condition, parent__isnull=True, on__gte=start, on__lt=end
+        ).exclude(status=MeetingStatus.CANCELLED)
+        rows += [
+            (*r[:6], r[6] or 0, r[7] or 0)
+            for r in base.exclude(status=MeetingStatus.HELD).values_list(
+                *fields, "expected_count", "present_count"
+            )
+        ]
+        held = (
+            base.filter(status=MeetingStatus.HELD)
+            .annotate(
+                n_expected=Count("invitations", filter=Q(invitations__counted=True)),
+                n_present=Count(
+                    "invitations",
+                    filter=Q(
+                        invitations__counted=True, invitations__status=AttendanceStatus.PRESENT
+                    ),
+                ),
+            )
+            .values_list(*fields, "n_expected", "n_present")
         )
-    ]
-    held = (
-        base.filter(status=MeetingStatus.HELD)
-        .annotate(
-            n_expected=Count("invitations", filter=Q(invitations__counted=True)),
-            n_present=Count(
-                "invitations",
-                filter=Q(invitations__counted=True, invitations__status=AttendanceStatus.PRESENT),
-            ),
-        )
-        .values_list(*fields, "n_expected", "n_present")
-    )
-    rows += [tuple(r) for r in held]
-    return rows
+        rows += [tuple(r) for r in held]
+    return [r for r in rows if r[1] in wanted]
 
 
 def low_attendance(
@@ -385,13 +424,19 @@ def low_attendance(
 
 def unrecorded_meetings(branches: list[Branch], period: Period) -> list[ActivityWarning]:
     codes = {b.unit_id: b.code for b in branches}
-    rows = Meeting.objects.filter(
-        unit_id__in=list(codes),
-        parent__isnull=True,
-        status=MeetingStatus.PLANNED,
-        on__gte=period.start,
-        on__lt=min(period.end, period.today),
-    ).values_list("id", "unit_id", "on", "kind")
+    conditions, _wanted = unit_conditions(codes)
+    rows = [
+        row
+        for condition in conditions
+        for row in Meeting.objects.filter(
+            condition,
+            parent__isnull=True,
+            status=MeetingStatus.PLANNED,
+            on__gte=period.start,
+            on__lt=min(period.end, period.today),
+        ).values_list("id", "unit_id", "on", "kind")
+        if row[1] in codes
+    ]
     return [
         ActivityWarning(
             WarningKind.UNRECORDED,

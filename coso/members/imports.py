@@ -59,7 +59,7 @@ from coso.members.models import (
     MemberStatus,
 )
 from coso.members.operations import fold, name_keys
-from coso.stats.tally import add_member_spans
+from coso.stats.tally import add_member_spans, refresh_derived
 from coso.units.models import Unit, UnitKind, UnitSpan
 
 REQUIRED = (
@@ -491,6 +491,7 @@ class _Plan:
     events: _Statement
     tally: list[tuple[dt.date, dt.date, str, bool, bool]]  # for add_member_spans
     tally_units: list[int]  # each tally row's unit
+    units: set[int]  # the branches written into, for the other derived data (refresh_derived)
 
     @property
     def rows(self) -> int:
@@ -621,6 +622,7 @@ def _plan_writes(file: str, rows: list[_Row]) -> _Plan:
         events=_statement(MemberEvent, events, by_member_id=True),
         tally=tally,
         tally_units=[span["unit_id"] for span in spans],
+        units={span["unit_id"] for span in spans},
     )
 
 
@@ -641,6 +643,7 @@ def _write(
                     if on_progress is not None:
                         on_progress(count + count * written // (plan.rows + 1), 2 * count)
         add_member_spans(plan.tally, units=plan.tally_units)
+        refresh_derived(units=plan.units)
     if on_progress is not None:
         on_progress(2 * count, 2 * count)
 

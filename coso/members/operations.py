@@ -47,7 +47,7 @@ from coso.members.models import (
     Position,
     PositionRole,
 )
-from coso.stats.tally import refresh_days
+from coso.stats.tally import refresh_days, refresh_derived
 from coso.units.models import Unit, UnitKind, UnitSpan
 from coso.units.queries import span_on
 
@@ -1303,9 +1303,11 @@ def assign_position(
                 f"«{member.member_id}»: «{holder.member.member_id}» đang giữ chức vụ này; "
                 "kết thúc chức vụ đó trước."
             )
-    return Position.objects.create(
+    position = Position.objects.create(
         member=member, unit=unit, role=role, valid_from=on, decision=decision
     )
+    refresh_derived([on])  # the home page's "no secretary"
+    return position
 
 
 @transaction.atomic
@@ -1313,6 +1315,7 @@ def end_position(position: Position, *, on: dt.date) -> Position:
     _check_end(position.valid_from, position.valid_to, on, f"chức vụ ở «{position.unit.code}»")
     position.valid_to = on
     position.save(update_fields=["valid_to"])
+    refresh_derived([on])
     return position
 
 

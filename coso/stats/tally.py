@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import connection
 
@@ -17,6 +17,28 @@ from coso.core.dates import FAR_FUTURE
 from coso.stats.models import DailyDelta, SubtreeDelta
 
 BRANCH_KINDS = ("branch", "grassroots_branch")
+
+# Other derived data kept in step by the same calls, registered by apps above this one (which
+# cannot be imported from here): (refresh for days and units, rebuild everything).
+Refresh = Callable[[list[dt.date], set[int]], None]
+_derived: list[tuple[Refresh, Callable[[], object]]] = []
+
+
+def keep_in_step(refresh: Refresh, rebuild: Callable[[], object]) -> None:
+    """Have `refresh_days` (and `refresh_derived`) and `rebuild_all` also refresh (rebuild)
+    another derived table: `refresh(days, units)` gets the days on which spans written start or
+    end, and units whose rows changed otherwise."""
+    if (refresh, rebuild) not in _derived:
+        _derived.append((refresh, rebuild))
+
+
+def refresh_derived(days: Iterable[dt.date] = (), units: Iterable[int] = ()) -> None:
+    """For writes that leave `DailyDelta` alone (positions, imported spans already added)."""
+    wanted = sorted({d for d in days if d is not None and d != FAR_FUTURE})
+    touched = set(units)
+    if wanted or touched:
+        for refresh, _rebuild in _derived:
+            refresh(wanted, touched)
 
 
 def _member_metrics(status: str, exempt: bool, in_transit: bool) -> list[str]:
@@ -117,6 +139,7 @@ def refresh_days(days: Iterable[dt.date]) -> None:
         DailyDelta.objects.filter(day__in=wanted[i : i + 500]).delete()
     _write(_compute(wanted))
     _refresh_subtrees(wanted)
+    refresh_derived(wanted)
 
 
 def add_member_spans(
@@ -176,6 +199,8 @@ def rebuild_all(member_totals: Counter[tuple[dt.date, str]] | None = None) -> No
         totals.update(member_totals)  # adds, keeping negative deltas (`+` would drop them)
         _write(totals)
     rebuild_subtrees()
+    for _refresh, rebuild in _derived:
+        rebuild()
 
 
 # --- subtree tallies ------------------------------------------------------------------------

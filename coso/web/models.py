@@ -80,3 +80,37 @@ class ImportJob(models.Model):
         return [
             {"file": f, "row": r, "column": c, "reason": reason} for f, r, c, reason in self.errors
         ]
+
+
+class HomeWarning(models.Model):
+    """Derived data: the home page's warnings about members and units (coso.web.warnings),
+    judged on one day, so that a province or the centre reads its counts and first items from
+    here instead of recounting millions of spans. One row per unit or member a check finds
+    (over every unit); probation and transit rows keep their start day and are cut by the
+    rule of the day read. Kept in step with `DailyDelta`'s calls (`coso.stats.tally`), rebuilt
+    by bulk loaders and rolled over daily by `coso.web.warnings.refresh_warnings`."""
+
+    kind = models.CharField(max_length=16)
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    label = models.CharField(max_length=300)
+    code = models.CharField(max_length=64)  # unit code or member id, for the link
+    day = models.DateField(null=True, blank=True)  # start of probation, sending day
+    sort_key = models.CharField(max_length=300)  # member's sort key, or the unit's path
+    number = models.IntegerField(default=0)  # official members of a small branch
+    unit_kind = models.CharField(max_length=24, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["kind", "unit"], name="homewarning_unit"),
+            models.Index(fields=["kind", "day", "sort_key"], name="homewarning_order"),
+            models.Index(fields=["kind", "sort_key"], name="homewarning_unit_order"),
+        ]
+
+
+class HomeWarningState(models.Model):
+    """The day `HomeWarning` is judged on (one row)."""
+
+    day = models.DateField()

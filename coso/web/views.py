@@ -88,7 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
             ]
     if context["manager"]:
         context["proposal_counts"] = inbox_counts(request.user)
-        context["alerts"] = warnings_for(scope.units(Action.VIEW), day)
+        context["alerts"] = warnings_for(_visible(scope), day)
         span = context.get("span")
         if unit is not None and span is not None and span.valid_to > day:
             # A branch lists its own warnings to act on; a unit above counts its branches.

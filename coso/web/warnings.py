@@ -11,12 +11,14 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import (
     Count,
     DateField,
     Exists,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -25,10 +27,12 @@ from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from coso.core.dates import add_months, add_working_days, working_days_between
+from coso.core.dates import add_months, add_working_days, today, working_days_between
 from coso.core.errors import CosoError
 from coso.core.rules import rule
+from coso.meetings.activity import home_counts, home_windows, refresh_activity
 from coso.meetings.warnings import (
+    CHUNK,
     Period,
     WarningKind,
     absent_without_reason,
@@ -47,6 +51,7 @@ from coso.members.models import (
     PositionRole,
 )
 from coso.units.models import HOME_KINDS, Unit, UnitKind, UnitSpan
+from coso.web.models import HomeWarning, HomeWarningState
 
 # Probation ending within this many days is announced ahead.
 PROBATION_NOTICE_DAYS = 30
@@ -248,24 +253,10 @@ class ActivityAlert:
         return self.total - len(self.items) if self.items else 0
 
 
-def _quarter_start(day: dt.date) -> dt.date:
-    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-
-
 def activity_windows(day: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
-    """[start, end) judged on `day` for each activity warning: the month and quarter that ended
-    last, the calendar year so far (the Charter counts absences in a year), and for attendance
-    and unrecorded meetings the previous month and this one so far."""
-    month = day.replace(day=1)
-    quarter = _quarter_start(day)
-    recent = (add_months(month, -1), day + dt.timedelta(days=1))
-    return {
-        WarningKind.NO_REGULAR: (add_months(month, -1), month),
-        WarningKind.NO_THEMATIC: (add_months(quarter, -3), quarter),
-        WarningKind.ABSENT_UNEXCUSED: (day.replace(month=1, day=1), recent[1]),
-        WarningKind.LOW_ATTENDANCE: recent,
-        WarningKind.UNRECORDED: recent,
-    }
+    """[start, end) judged on `day` for each activity warning (coso.meetings.activity keeps
+    their counts for every branch)."""
+    return home_windows(day)
 
 
 def _window_label(kind: str, start: dt.date, end: dt.date) -> str:
@@ -316,12 +307,15 @@ def activity_alerts(unit: Unit, day: dt.date, *, list_items: bool) -> list[Activ
     of its branches have each, linked to the report. A few queries whatever the subtree's size.
     """
     windows = activity_windows(day)
-    try:
-        branches = branches_under(
-            unit, min(lo for lo, _hi in windows.values()), day + dt.timedelta(days=1)
-        )
-    except CosoError:
-        return []  # the unit has ended: nothing to act on today
+    counted = None if list_items else home_counts(unit, day)
+    branches = []
+    if counted is None:
+        try:
+            branches = branches_under(
+                unit, min(lo for lo, _hi in windows.values()), day + dt.timedelta(days=1)
+            )
+        except CosoError:
+            return []  # the unit has ended: nothing to act on today
     checks = {
         WarningKind.NO_REGULAR: missing_regular_meetings,
         WarningKind.NO_THEMATIC: missing_thematic_meetings,
@@ -343,11 +337,14 @@ def activity_alerts(unit: Unit, day: dt.date, *, list_items: bool) -> list[Activ
         "n": rule("meetings.absent_months_strike_off", day),
         "rate": round(float(rule("meetings.attendance_warning_rate", day)) * 100),
     }
+    # Above the branches the precomputed counts (coso.meetings.activity) answer when current.
+    found_counts = {c.kind: (c.branches, c.total) for c in counted or []}
     alerts = []
     for kind, check in checks.items():
         start, end = windows[kind]
-        found = check(branches, Period(start, end, day))  # type: ignore[operator]
-        if not found:
+        found = [] if counted is not None else check(branches, Period(start, end, day))  # type: ignore[operator]
+        n_branches, total = found_counts.get(kind) or (len({w.unit_id for w in found}), len(found))
+        if not total:
             continue
         last = end - dt.timedelta(days=1)
         report_url = (
@@ -360,8 +357,8 @@ def activity_alerts(unit: Unit, day: dt.date, *, list_items: bool) -> list[Activ
                 key=kind,
                 title=str(titles[kind] % numbers),
                 window=_window_label(kind, start, end),
-                branches=len({w.unit_id for w in found}),
-                total=len(found),
+                branches=n_branches,
+                total=total,
                 report_url=report_url,
                 items=items,
             )
@@ -369,15 +366,293 @@ def activity_alerts(unit: Unit, day: dt.date, *, list_items: bool) -> list[Activ
     return alerts
 
 
-def warnings_for(units: QuerySet[Unit], day: dt.date) -> list[Alert]:
-    """Every check over `units` (a scope's units) on `day`; empty checks are left out."""
-    checks: list[Any] = [
-        probation_warnings,
-        small_branch_warnings,
-        no_secretary_warnings,
-        transit_warnings,
+def warnings_for(units: QuerySet[Unit] | None, day: dt.date) -> list[Alert]:
+    """Every check over `units` (a scope's units; None: every unit) on `day`; empty checks are
+    left out. From the precomputed rows (`HomeWarning`) when they are judged on `day`."""
+    if stored_day() == day:
+        alerts = stored_alerts(units, day)
+    else:
+        scope_units = Unit.objects.all() if units is None else units
+        checks: list[Any] = [
+            probation_warnings,
+            small_branch_warnings,
+            no_secretary_warnings,
+            transit_warnings,
+        ]
+        alerts = [check(scope_units, day) for check in checks]
+    return [w for w in alerts if w.total]
+
+
+# --------------------------------------------------------------------------------------------
+# The same checks precomputed (HomeWarning): every unit's rows, refreshed by the writes.
+
+STORED = ("kind", "unit_id", "member_id", "label", "code", "day", "sort_key", "number", "unit_kind")
+
+
+def _rows_over(units: QuerySet[Unit] | None, day: dt.date) -> list[tuple[Any, ...]]:
+    """What the four checks find among `units` (None: all) on `day`, uncut: probation and
+    transit rows for every probationary (in transit) member, cut by the day read."""
+
+    def scoped(query: QuerySet[Any]) -> QuerySet[Any]:
+        return query if units is None else query.filter(unit__in=units)
+
+    rows: list[tuple[Any, ...]] = []
+    probation = scoped(
+        MemberSpan.objects.filter(
+            status=MemberStatus.PROBATIONARY, valid_from__lte=day, valid_to__gt=day
+        )
+    ).annotate(
+        start=Coalesce(
+            "member__probation_from", "member__admitted_on", "valid_from", output_field=DateField()
+        )
+    )
+    rows += [
+        ("probation", u, m, name, mid, start, "", 0, "")
+        for u, m, name, mid, start in probation.values_list(
+            "unit_id", "member_id", "member__full_name", "member__member_id", "start"
+        )
     ]
-    return [w for w in (check(units, day) for check in checks) if w.total]
+    minimum = int(rule("charter.min_official_members", day))
+    official = (
+        MemberSpan.objects.filter(
+            unit_id=OuterRef("unit_id"),
+            status=MemberStatus.OFFICIAL,
+            valid_from__lte=day,
+            valid_to__gt=day,
+        )
+        .order_by()
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    small = (
+        scoped(UnitSpan.objects.filter(kind__in=HOME_KINDS, valid_from__lte=day, valid_to__gt=day))
+        .annotate(n=Coalesce(Subquery(official, output_field=IntegerField()), Value(0)))
+        .filter(n__lt=minimum)
+    )
+    rows += [
+        ("small_branch", u, None, name, code, None, path, n, kind)
+        for u, name, code, path, n, kind in small.values_list(
+            "unit_id", "name", "unit__code", "path", "n", "kind"
+        )
+    ]
+    secretary = Position.objects.filter(
+        unit_id=OuterRef("unit_id"),
+        role=PositionRole.SECRETARY,
+        valid_from__lte=day,
+        valid_to__gt=day,
+    )
+    lacking = (
+        scoped(UnitSpan.objects.filter(valid_from__lte=day, valid_to__gt=day))
+        .exclude(kind__in=[UnitKind.GROUP, UnitKind.CENTRAL])
+        .filter(~Exists(secretary))
+    )
+    rows += [
+        ("no_secretary", u, None, name, code, None, path, 0, kind)
+        for u, name, code, path, kind in lacking.values_list(
+            "unit_id", "name", "unit__code", "path", "kind"
+        )
+    ]
+    sent = (
+        MemberEvent.objects.filter(
+            member_id=OuterRef("member_id"), kind=MemberEventKind.TRANSFER_OUT
+        )
+        .order_by("-effective_on", "-id")
+        .values("effective_on")[:1]
+    )
+    transit = scoped(
+        MemberSpan.objects.filter(in_transit=True, valid_from__lte=day, valid_to__gt=day)
+    ).annotate(sent_on=Coalesce(Subquery(sent, output_field=DateField()), "valid_from"))
+    rows += [
+        ("transit", u, m, name, mid, sent_on, "", 0, "")
+        for u, m, name, mid, sent_on in transit.values_list(
+            "unit_id", "member_id", "member__full_name", "member__member_id", "sent_on"
+        )
+    ]
+    return rows
+
+
+def _insert(rows: list[tuple[Any, ...]]) -> None:
+    table = HomeWarning._meta.db_table
+    sql = f"INSERT INTO {table} ({', '.join(STORED)}) VALUES ({', '.join(['%s'] * len(STORED))})"
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), 5000):
+            cur.executemany(sql, [(*r[:5], adapt(r[5]), *r[6:]) for r in rows[i : i + 5000]])
+
+
+def stored_day() -> dt.date | None:
+    return HomeWarningState.objects.values_list("day", flat=True).first()
+
+
+def _set_day(day: dt.date) -> None:
+    if not HomeWarningState.objects.update(day=day):
+        HomeWarningState.objects.create(day=day)
+
+
+@transaction.atomic
+def rebuild_home_warnings(day: dt.date | None = None) -> int:
+    """Every row again, judged on `day` (today): bulk loaders, month ends."""
+    day = day or today()
+    rows = _rows_over(None, day)
+    HomeWarning.objects.all().delete()
+    _insert(rows)
+    _set_day(day)
+    return len(rows)
+
+
+# Past this many units to refresh (a reorganization of the whole country), one rebuild.
+REBUILD_ABOVE = 20_000
+
+
+def _refresh_units(ids: set[int], day: dt.date) -> None:
+    if len(ids) > REBUILD_ABOVE:
+        rebuild_home_warnings(day)
+        return
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), CHUNK):
+        chunk = ordered[i : i + CHUNK]
+        HomeWarning.objects.filter(unit_id__in=chunk).delete()
+        _insert(_rows_over(Unit.objects.filter(pk__in=chunk), day))
+
+
+def _units_changed(**days: Any) -> set[int]:
+    """Units with a member span, unit span or position starting or ending on the days (`days`:
+    lookups on the day, as `in=[...]` or `gt=..., lte=...`)."""
+    ids: set[int] = set()
+    models: tuple[Any, ...] = (MemberSpan, UnitSpan, Position)
+    for model in models:
+        for field in ("valid_from", "valid_to"):
+            condition = Q(**{f"{field}__{k}": v for k, v in days.items()})
+            ids.update(model.objects.filter(condition).order_by().values_list("unit_id", flat=True))
+    return ids
+
+
+def _catch_up(day: dt.date) -> bool:
+    """Rows judged on `day`; True if rebuilt."""
+    judged = stored_day()
+    if judged == day:
+        return False
+    if judged is None or judged > day or (judged.year, judged.month) != (day.year, day.month):
+        rebuild_home_warnings(day)  # also takes in rule changes, month by month at least
+        return True
+    # Spans and positions that began or ended since change what is valid on the day.
+    _refresh_units(_units_changed(gt=judged, lte=day), day)
+    _set_day(day)
+    return False
+
+
+def refresh_for(days: list[dt.date], units: set[int]) -> None:
+    """After a write (coso.stats.tally.keep_in_step): the units whose spans or positions start
+    or end on `days`, and `units`, recomputed; inside the writer's transaction."""
+    if stored_day() is None:
+        return  # never built: a loader or the daily refresh builds it
+    day = today()
+    with transaction.atomic():
+        if _catch_up(day):
+            return
+        ids = set(units)
+        for i in range(0, len(days), 400):
+            ids |= _units_changed(**{"in": days[i : i + 400]})
+        _refresh_units(ids, day)
+
+
+def stored_alerts(units: QuerySet[Unit] | None, day: dt.date) -> list[Alert]:
+    """The four alerts from the rows judged on `day`."""
+    rows = (
+        HomeWarning.objects.all() if units is None else HomeWarning.objects.filter(unit__in=units)
+    )
+
+    def order(*keys: str) -> list[Any]:
+        # Every row (the administrator): the (kind, day, sort_key) indexes give the first 20.
+        # A scope: its rows found by the (kind, unit) index, then sorted; were the order taken
+        # from those indexes, SQLite would walk the whole country's rows to find the scope's.
+        return list(keys) if units is None else [Coalesce(k, k) for k in keys]
+
+    months = int(rule("charter.probation_months", day))
+    latest_start = add_months(day + dt.timedelta(days=PROBATION_NOTICE_DAYS), -months)
+    probation = rows.filter(kind="probation", day__lte=latest_start).order_by(
+        *order("day", "member__sort_key")
+    )
+    items = []
+    for start, name, member_id in probation.values_list(
+        "day", "member__full_name", "member__member_id"
+    )[:SHOWN]:
+        assert start is not None  # cut by day above
+        end = add_months(start, int(rule("charter.probation_months", start)))
+        detail = (
+            _("hết dự bị ngày %(d)s, chưa có quyết định")
+            if end <= day
+            else _("hết dự bị ngày %(d)s")
+        ) % {"d": end.strftime("%d/%m/%Y")}
+        items.append(Item(name, member_id, True, str(detail), end))
+    title = _("Đảng viên dự bị sắp hết hoặc đã quá %(n)s tháng") % {"n": months}
+    alerts = [Alert("probation", str(title), items, probation.count())]
+
+    small = rows.filter(kind="small_branch").order_by(*order("sort_key"))
+    minimum = int(rule("charter.min_official_members", day))
+    alerts.append(
+        Alert(
+            "small_branch",
+            str(_("Chi bộ có dưới %(n)s đảng viên chính thức") % {"n": minimum}),
+            [
+                Item(label, code, False, str(_("%(n)s đảng viên chính thức") % {"n": n}))
+                for label, code, n in small.values_list("label", "code", "number")[:SHOWN]
+            ],
+            small.count(),
+        )
+    )
+    lacking = rows.filter(kind="no_secretary").order_by(*order("sort_key"))
+    alerts.append(
+        Alert(
+            "no_secretary",
+            str(_("Tổ chức đảng chưa có bí thư")),
+            [
+                Item(label, code, False, str(UnitKind(kind).label))
+                for label, code, kind in lacking.values_list("label", "code", "unit_kind")[:SHOWN]
+            ],
+            lacking.count(),
+        )
+    )
+    limit = int(rule("transfer.present_letter_working_days", day))
+    cutoff = day - dt.timedelta(days=1)
+    while working_days_between(cutoff, day) <= limit:
+        cutoff -= dt.timedelta(days=1)
+    transit = rows.filter(kind="transit", day__lte=cutoff).order_by(
+        *order("day", "member__sort_key")
+    )
+    items = []
+    for sent_on, name, member_id in transit.values_list(
+        "day", "member__full_name", "member__member_id"
+    )[:SHOWN]:
+        assert sent_on is not None  # cut by day above
+        allowed = int(rule("transfer.present_letter_working_days", sent_on))
+        detail = _("chuyển đi ngày %(d)s, quá hạn %(n)s ngày làm việc từ %(due)s") % {
+            "d": sent_on.strftime("%d/%m/%Y"),
+            "n": allowed,
+            "due": add_working_days(sent_on, allowed).strftime("%d/%m/%Y"),
+        }
+        items.append(Item(name, member_id, True, str(detail), sent_on))
+    title = _("Đảng viên đang chuyển sinh hoạt quá %(n)s ngày làm việc") % {"n": limit}
+    alerts.append(Alert("transit", str(title), items, transit.count()))
+    return alerts
+
+
+def refresh_warnings(day: dt.date) -> str:
+    """The daily job: the precomputed warnings of the home page (member and unit warnings here,
+    branch activity in coso.meetings.activity) judged on `day`. Idempotent; catches up after
+    missed days (a new month rebuilds); one line to log."""
+    before = stored_day()
+    with transaction.atomic():
+        rebuilt = _catch_up(day)
+    if before == day:
+        how = "already current"
+    elif rebuilt:
+        how = "rebuilt"
+    else:
+        how = f"rolled over from {before:%d/%m/%Y}"
+    n = HomeWarning.objects.count()
+    return f"home warnings judged on {day:%d/%m/%Y}: {n} rows, {how}; " + refresh_activity(day)
 
 
 __all__ = [
@@ -389,7 +664,11 @@ __all__ = [
     "activity_windows",
     "no_secretary_warnings",
     "probation_warnings",
+    "rebuild_home_warnings",
+    "refresh_for",
+    "refresh_warnings",
     "small_branch_warnings",
+    "stored_alerts",
     "transit_warnings",
     "warnings_for",
 ]

@@ -1,0 +1,120 @@
+"""`HomeWarning` (coso.web.warnings) is a cache of the home page's member and unit warnings: after
+each write it answers what the live checks answer, for every scope, a rebuild writes the same
+rows, and the daily refresh rolls the day over (probation becomes overdue by the passage of
+time alone)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db.models import QuerySet
+
+from coso.authority.scope import Action, scope_of
+from coso.members.operations import (
+    admit_member,
+    assign_position,
+    end_position,
+    receive_member,
+    recognize_member,
+    transfer_out,
+)
+from coso.units.models import Unit
+from coso.units.operations import create_unit, move_unit
+from coso.web import warnings
+from coso.web.models import HomeWarning, HomeWarningState
+from coso.web.warnings import (
+    no_secretary_warnings,
+    probation_warnings,
+    rebuild_home_warnings,
+    refresh_warnings,
+    small_branch_warnings,
+    stored_alerts,
+    transit_warnings,
+)
+from tests.cast import Cast
+
+DAY = dt.date(2026, 6, 10)
+
+
+@pytest.fixture(autouse=True)
+def _judged_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(warnings, "today", lambda: DAY)
+
+
+def _live(units: QuerySet[Unit], day: dt.date) -> list[Any]:
+    checks = (probation_warnings, small_branch_warnings, no_secretary_warnings, transit_warnings)
+    return [check(units, day) for check in checks]
+
+
+def _assert_agrees(cast: Cast, day: dt.date = DAY) -> None:
+    assert HomeWarningState.objects.get().day == day
+    assert stored_alerts(None, day) == _live(Unit.objects.all(), day)
+    for who in ("officer", "committee", "secretary", "outsider"):
+        units = scope_of(cast.user(who)).units(Action.VIEW)
+        assert stored_alerts(units, day) == _live(units, day), who
+
+
+def _rows() -> list[tuple[Any, ...]]:
+    return sorted(
+        HomeWarning.objects.values_list(
+            "kind", "unit_id", "member_id", "label", "code", "day", "sort_key", "number"
+        )
+    )
+
+
+def test_the_rows_equal_the_live_checks_after_a_series_of_writes(cast: Cast) -> None:
+    rebuild_home_warnings(DAY)
+    _assert_agrees(cast)
+    # A probationary member, a secretary appointed then ended, a transfer, a new branch moved.
+    admit_member(
+        member_id="CAST-N1",
+        full_name="Võ Thị Mới",
+        gender="female",
+        birth_date=dt.date(1995, 5, 5),
+        branch=cast.units["B2"],
+        admitted_on=dt.date(2025, 6, 20),
+    )
+    _assert_agrees(cast)
+    assert "CAST-N1" in [i.code for i in stored_alerts(None, DAY)[0].items]
+    recognize_member(cast.members["b1"], decided_on=dt.date(2022, 3, 2))  # retroactive
+    _assert_agrees(cast)
+    post = assign_position(cast.members["b1"], cast.units["B"], "secretary", on=dt.date(2026, 5, 1))
+    _assert_agrees(cast)
+    end_position(post, on=dt.date(2026, 6, 1))
+    transfer_out(cast.members["c2"], on=dt.date(2026, 5, 4))
+    _assert_agrees(cast)
+    receive_member(cast.members["c2"], branch=cast.units["B"], on=dt.date(2026, 6, 2))
+    branch = create_unit(
+        code="BN", name="Chi bộ mới", kind="branch", parent=cast.units["C2"], on=dt.date(2026, 1, 5)
+    )
+    move_unit(branch, parent=cast.units["C"], on=dt.date(2026, 6, 3))
+    transfer_out(cast.members["q"], on=dt.date(2026, 5, 4))  # still in transit on DAY
+    _assert_agrees(cast)
+    rows = _rows()
+    rebuild_home_warnings(DAY)
+    assert _rows() == rows
+
+
+def test_the_daily_refresh_rolls_over_and_catches_up(cast: Cast) -> None:
+    admit_member(
+        member_id="CAST-N2",
+        full_name="Đỗ Văn Sau",
+        gender="male",
+        birth_date=dt.date(1994, 4, 4),
+        branch=cast.units["B"],
+        admitted_on=dt.date(2025, 7, 25),
+    )
+    assert refresh_warnings(DAY).startswith("home warnings judged on 10/06/2026")
+    assert "already current" in refresh_warnings(DAY).split(";")[0]
+    codes = [i.code for i in stored_alerts(None, DAY)[0].items]
+    assert "CAST-N2" not in codes  # its 12 months end 25/07/2026, more than 30 days ahead
+    # Sixteen days later (fifteen missed): nothing was written, the probation is now announced.
+    later = dt.date(2026, 6, 26)
+    assert "rolled over from 10/06/2026" in refresh_warnings(later).split(";")[0]
+    assert "CAST-N2" in [i.code for i in stored_alerts(None, later)[0].items]
+    _assert_agrees(cast, later)
+    rows = _rows()
+    rebuild_home_warnings(later)
+    assert _rows() == rows
