@@ -138,6 +138,9 @@ class SetwisePlan:
         self.counts: dict[int, int] = {}  # member spans valid on `on` per unit (by_unit)
         self.mspans: list[_MSpan] = []
         self.future: list[_MSpan] = []  # member spans from after `on` at the loaded units
+        # The open member spans valid on `on` (not closed by the plan) by home unit and group.
+        self.at: dict[tuple[bool, int], list[_MSpan]] = {}
+        self.future_at: dict[tuple[bool, int], list[_MSpan]] = {}
         self.homes: dict[int, int | None] = {}  # Member.home_unit of the members loaded
         self.attached: dict[type[Position] | type[Participation], list[Any]] = {}
         self.new_attached: list[Any] = []
@@ -185,9 +188,9 @@ class SetwisePlan:
             ):
                 self._unit(pk, code, start, end)
         subjects = {code for _r, op, code, _i in parsed if op != "create"}
-        spans = self._read_spans(
-            Q(unit_id__in=[self.by_code[c] for c in named if c in self.by_code])
-        )
+        spans: list[tuple[Any, ...]] = []
+        for chunk in _chunks([self.by_code[c] for c in named if c in self.by_code], BOUND_CHUNK):
+            spans += self._read_spans(Q(unit_id__in=chunk))
         # The subtrees of the units the plan changes: their units, children and paths.
         tops = sorted(s[6] for s in spans if self.codes.get(s[1]) in subjects)
         ranges: list[str] = []
@@ -327,7 +330,13 @@ class SetwisePlan:
                     continue
                 seen.add(values[0])
                 span = _MSpan(*values)
-                (self.mspans if span.valid_from <= on else self.future).append(span)
+                if span.valid_from <= on:
+                    self.mspans.append(span)
+                    self._index(span)
+                else:
+                    self.future.append(span)
+                    for key in self._keys(span):
+                        self.future_at.setdefault(key, []).append(span)
         members = sorted({s.member for s in self.mspans})
         for chunk in _chunks(members, BOUND_CHUNK):
             self.homes.update(Member.objects.filter(pk__in=chunk).values_list("pk", "home_unit_id"))
@@ -397,15 +406,26 @@ class SetwisePlan:
         return f"{u.code} «{u.name}»"
 
     def _live(self, pk: int, *, group: bool = False) -> list[_MSpan]:
-        if group:
-            return [s for s in self.mspans if not s.closed and s.group == pk]
-        return [s for s in self.mspans if not s.closed and s.unit == pk]
+        return list(self.at.get((group, pk), ()))
+
+    @staticmethod
+    def _keys(span: _MSpan) -> list[tuple[bool, int]]:
+        keys = [(False, span.unit)]
+        if span.group is not None:
+            keys.append((True, span.group))
+        return keys
+
+    def _index(self, span: _MSpan) -> None:
+        for key in self._keys(span):
+            self.at.setdefault(key, []).append(span)
+
+    def _unindex(self, span: _MSpan) -> None:
+        for key in self._keys(span):
+            self.at[key].remove(span)
 
     def _distinct_from_on(self, pk: int, *, group: bool) -> int:
         """Members with a span at `pk` (home or party group) valid on `on` or later."""
-        spans = self._live(pk, group=group) + [
-            s for s in self.future if (s.group if group else s.unit) == pk
-        ]
+        spans = self._live(pk, group=group) + self.future_at.get((group, pk), [])
         return len({s.member for s in spans})
 
     # -- the operations -----------------------------------------------------------------------
@@ -595,7 +615,7 @@ class SetwisePlan:
         home_rows = self._live(src.id)
         group_rows = [s for s in self._live(src.id, group=True) if s.unit != src.id]
         if any(s.valid_to != FAR_FUTURE for s in home_rows + group_rows) or any(
-            s.unit == src.id or s.group == src.id for s in self.future
+            self.future_at.get((g, src.id)) for g in (False, True)
         ):
             raise Refused
         if not home_rows and not group_rows:
@@ -618,13 +638,17 @@ class SetwisePlan:
             ou, og = s.unit, s.group
             self.counts[ou] = self.counts.get(ou, 0) - 1
             self.counts[nu] = self.counts.get(nu, 0) + 1
+            self._unindex(s)
             if s.valid_from == on:
                 s.unit, s.group, s.dirty = nu, ng, True
+                self._index(s)
             else:
                 s.closed = True
-                self.mspans.append(
-                    _MSpan(None, s.member, nu, ng, s.status, s.exempt, s.in_transit, on, FAR_FUTURE)
+                new = _MSpan(
+                    None, s.member, nu, ng, s.status, s.exempt, s.in_transit, on, FAR_FUTURE
                 )
+                self.mspans.append(new)
+                self._index(new)
             self.member_events.append(
                 MemberEvent(
                     kind=MemberEventKind.REHOME,
@@ -716,8 +740,8 @@ class SetwisePlan:
         members = len(
             {
                 s.member
-                for s in self.mspans + self.future
-                if not s.closed and (s.unit == u.id or s.group == u.id)
+                for key in ((False, u.id), (True, u.id))
+                for s in self.at.get(key, []) + self.future_at.get(key, [])
             }
         )
         if self._children(u) or members:
