@@ -49,24 +49,28 @@ def figures() -> dict[str, Any]:
     django.setup()
     from django.db import connection
 
+    # Two scans rather than a join of 5 million spans: members by home unit, then the paths.
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT u.path, m.status, COUNT(*) FROM members_memberspan m "
-            "LEFT JOIN units_unitspan u ON u.unit_id = m.unit_id "
-            "AND u.valid_from <= %s AND u.valid_to > %s "
-            "WHERE m.valid_from <= %s AND m.valid_to > %s GROUP BY u.path, m.status",
-            [DAY] * 4,
+            "SELECT unit_id, status, COUNT(*) FROM members_memberspan "
+            "WHERE valid_from <= %s AND valid_to > %s GROUP BY unit_id, status",
+            [DAY, DAY],
         )
         rows = cur.fetchall()
+        cur.execute(
+            "SELECT unit_id, path FROM units_unitspan WHERE valid_from <= %s AND valid_to > %s",
+            [DAY, DAY],
+        )
+        paths = dict(cur.fetchall())
     status: Counter[str] = Counter()
     province: Counter[str] = Counter()
     orphans = 0
-    for path, state, n in rows:
+    for unit_id, state, n in rows:
         status[state] += n
-        if path is None:
+        if unit_id not in paths:
             orphans += n
         else:
-            province[path.split("/")[2]] += n
+            province[paths[unit_id].split("/")[2]] += n
     return {"status": dict(status), "province": dict(province), "orphans": orphans}
 
 
@@ -76,15 +80,15 @@ def stats_lines(text: str) -> list[str]:
 
 def main() -> None:
     plan = sys.argv[1]
-    seconds, out = run("reorg", "national-plan", plan)
+    _seconds, out = run("reorg", "national-plan", plan)
     print(out.strip())
-    rows = sum(1 for _ in open(plan, encoding="utf-8")) - 1
+    rows = len(Path(plan).read_text(encoding="utf-8").splitlines()) - 1
     before = figures()
     _s, stats_before = run("stats", "TW", "--as-of", DAY)
     apply = ["reorg", "apply", plan, "--on", DAY, "--decision", DECISION]
     apply += ["--decision-date", SIGNED]
     print(f"load average before the dry run: {load()}")
-    dry, dry_out = run(*apply, "--dry-run", "-v", "0")
+    dry, _out = run(*apply, "--dry-run", "-v", "0")
     print(f"dry run: {dry:.1f} s wall clock ({rows:,} rows); load average {load()}")
     real, real_out = run(*apply, "-v", "0")
     print(f"apply:   {real:.1f} s wall clock ({rows:,} rows); load average {load()}")
