@@ -178,10 +178,10 @@ class SetwisePlan:
         on = self.on
         # Nothing recorded after the plan's day (history is appended in date order): the spans
         # valid on `on` are then exactly the open ones, and no later change can be in the way.
+        # Two index ranges, not an OR that SQLite answers by scanning every open span.
         if (
-            UnitSpan.objects.filter(valid_to__gt=on)
-            .filter(Q(valid_from__gt=on) | Q(valid_to__lt=FAR_FUTURE))
-            .exists()
+            UnitSpan.objects.filter(valid_from__gt=on).exists()
+            or UnitSpan.objects.filter(valid_to__gt=on, valid_to__lt=FAR_FUTURE).exists()
         ):
             raise Refused
         named = sorted({c for _r, _op, code, into in parsed for c in (code, into) if c})
@@ -232,9 +232,13 @@ class SetwisePlan:
         return u
 
     def _read_spans(self, where: Q) -> list[tuple[Any, ...]]:
-        return list(
-            UnitSpan.objects.filter(where, valid_to=FAR_FUTURE, valid_from__lte=self.on)
+        # Only the path range or the ids in SQL: with a condition on valid_to too, SQLite picks
+        # the valid_to index and reads every open span of the country for each range. The spans
+        # valid on `on` are the open ones (nothing is recorded after `on`, checked in _load).
+        rows = (
+            UnitSpan.objects.filter(where)
             .values_list(
+                "valid_to",
                 "pk",
                 "unit_id",
                 "valid_from",
@@ -251,6 +255,7 @@ class SetwisePlan:
             )
             .order_by()
         )
+        return [r[1:] for r in rows if r[0] == FAR_FUTURE and r[3] <= self.on]
 
     def _take_spans(self, spans: list[tuple[Any, ...]]) -> None:
         for (
@@ -313,23 +318,26 @@ class SetwisePlan:
         on = self.on
         ids = self._sensitive(parsed, {"merge", "retype", "dissolve"})
         seen: set[int] = set()
-        for chunk in _chunks(ids, BOUND_CHUNK // 2):
-            for values in (
-                MemberSpan.objects.filter(Q(unit_id__in=chunk) | Q(group_id__in=chunk))
-                .filter(valid_to__gt=on)
-                .values_list(
-                    "pk",
-                    "member_id",
-                    "unit_id",
-                    "group_id",
-                    "status",
-                    "exempt",
-                    "in_transit",
-                    "valid_from",
-                    "valid_to",
-                )
+        # The unit and the group each on its own index; the period filtered here (a condition on
+        # valid_to would lead SQLite to the index of every open span).
+        queries = [
+            MemberSpan.objects.filter(**{f"{column}__in": chunk})
+            for chunk in _chunks(ids, BOUND_CHUNK)
+            for column in ("unit_id", "group_id")
+        ]
+        for query in queries:
+            for values in query.values_list(
+                "pk",
+                "member_id",
+                "unit_id",
+                "group_id",
+                "status",
+                "exempt",
+                "in_transit",
+                "valid_from",
+                "valid_to",
             ):
-                if values[0] in seen:
+                if values[0] in seen or values[8] <= on:
                     continue
                 seen.add(values[0])
                 span = _MSpan(*values)
