@@ -20,12 +20,13 @@ Usage: coso COMMAND [ARGS...]   (coso COMMAND --help for details)
   members import FILE          import members from .csv or .xlsx
   reorg apply PLAN --on DATE --decision TEXT [--dry-run]
                                apply a reorganization plan atomically
+  reorg national-plan OUT      the whole 2025 reform as a plan (for generate --before-reform)
   stats CODE [--as-of DATE] [--json]
                                counts for a unit's subtree on a date
   tree CODE [--as-of DATE] [--depth N]
                                the tree as indented text with member counts
   load-demo                    load the Quang Binh demo into an empty database
-  generate --members N [--seed S]
+  generate --members N [--seed S] [--before-reform]
                                build a synthetic dataset of national shape
   bench                        run the benchmarks on the current database
   serve [--host H] [--port P]  run the web application (gunicorn, static files, task worker,

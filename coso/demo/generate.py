@@ -428,9 +428,15 @@ def _village_label(j: int) -> str:
 
 
 def build_tree(
-    members: int, rng: np.random.Generator, decision_id: int, now: str
+    members: int, rng: np.random.Generator, decision_id: int, now: str, *, reform: bool = True
 ) -> tuple[TreeBuilder, HomeUnits, list[str]]:
-    """Units, spans and events of the whole tree, and the home units members are drawn into."""
+    """Units, spans and events of the whole tree, and the home units members are drawn into.
+
+    Without `reform` the tree stays as it stood on 30/06/2025: districts, communes and the
+    committees directly under the provinces open-ended, nothing dated 01/07/2025.
+    """
+    # The pre-reform units end on the reform day only when the reform is written.
+    pre_end = REFORM_DAY if reform else FAR_FUTURE
     factor = members / NATIONAL_MEMBERS
     provinces, new_communes = load_geography()
     b = TreeBuilder(decision_id, now)
@@ -470,10 +476,11 @@ def build_tree(
                 pid,
                 ppath,
                 "",
-                span_end=REFORM_DAY,
-                unit_end=REFORM_DAY,
+                span_end=pre_end,
+                unit_end=pre_end,
             )
-            b.event("dissolve", did, None, REFORM_DAY)
+            if reform:
+                b.event("dissolve", did, None, REFORM_DAY)
             for ward in wards:
                 continues = continuing.get(ward.new_code) is ward
                 wid, wpath, _e = b.create(
@@ -483,8 +490,8 @@ def build_tree(
                     did,
                     dpath,
                     ";commune;",
-                    span_end=REFORM_DAY,
-                    unit_end=FAR_FUTURE if continues else REFORM_DAY,
+                    span_end=pre_end,
+                    unit_end=FAR_FUTURE if continues else pre_end,
                 )
                 ward_units[ward.code] = wid
                 n_branches = int(per_ward + carry)
@@ -505,7 +512,7 @@ def build_tree(
                         name = f"Chi bộ Trạm Y tế {ward.name} {j}"
                     code = f"{ward.code}-{j + 1:03d}"
                     bid, bpath, _bev = b.create(
-                        code, name, "branch", wid, wpath, f";{tag};", span_end=REFORM_DAY
+                        code, name, "branch", wid, wpath, f";{tag};", span_end=pre_end
                     )
                     weight = rng.gamma(2.0, 0.5) * (1.6 if tag == "residential" else 1.0)
                     hidx = home.add(
@@ -516,10 +523,12 @@ def build_tree(
                         tag,
                         f"{ward.name}, {prov.name}",
                         p_idx,
-                        (GEN_START, REFORM_DAY, bpath, None),
+                        (GEN_START, pre_end, bpath, None),
                     )
                     branches.append((bid, name, tag, hidx))
                 wards_done.append((ward, wid, branches))
+        if not reform:
+            continue
         # 01/07/2025: districts end, commune-level committees sit under the province.
         targets: dict[str, tuple[int, str, int | None]] = {}
         for new_code in sorted({w.new_code for w, _wid, _b in wards_done}):
@@ -592,20 +601,21 @@ def build_tree(
                 pid,
                 ppath,
                 ";directly_under;",
-                span_end=REFORM_DAY,
+                span_end=pre_end,
             )
-            ev = b.event("retype", kid, None, REFORM_DAY, {"kind": ["district", "commune"]})
-            b.span(
-                kid,
-                REFORM_DAY,
-                FAR_FUTURE,
-                f"{kname} {prov.name}",
-                "commune",
-                pid,
-                ppath,
-                ";directly_under;",
-                ev,
-            )
+            if reform:
+                ev = b.event("retype", kid, None, REFORM_DAY, {"kind": ["district", "commune"]})
+                b.span(
+                    kid,
+                    REFORM_DAY,
+                    FAR_FUTURE,
+                    f"{kname} {prov.name}",
+                    "commune",
+                    pid,
+                    ppath,
+                    ";directly_under;",
+                    ev,
+                )
             want = max(1, int(per_committee + carry))
             carry = per_committee + carry - want
             made = 0
@@ -1545,8 +1555,14 @@ def row_counts() -> dict[str, int]:
     return out
 
 
-def generate_dataset(*, members: int, seed: int = 1, progress: bool = True) -> dict[str, Any]:
+def generate_dataset(
+    *, members: int, seed: int = 1, progress: bool = True, before_reform: bool = False
+) -> dict[str, Any]:
     """Fill an empty database with a synthetic registry where `members` are in the Party today.
+
+    With `before_reform` the registry is the one of 30/06/2025 (`members` in the Party on that
+    day, no history after it, the 2025 reform not written), so the reform can be applied to it
+    through the engine (`coso reorg national-plan`, `coso reorg apply`).
 
     Returns the counts written and the time taken. Refuses a database that already has units
     or members.
@@ -1565,7 +1581,7 @@ def generate_dataset(*, members: int, seed: int = 1, progress: bool = True) -> d
     WALL_TIMINGS.clear()
     rng = np.random.default_rng(seed)
     now = _now_text()
-    day = today()
+    day = REFORM_DAY - dt.timedelta(days=1) if before_reform else today()
     ended_count = round(members * ENDED_SHARE)
     total = members + ended_count
     with transaction.atomic():
@@ -1579,7 +1595,9 @@ def generate_dataset(*, members: int, seed: int = 1, progress: bool = True) -> d
         )
     say("building the unit tree")
     with _timed("build tree"):
-        builder, home, province_codes = build_tree(members, rng, decision.pk, now)
+        builder, home, province_codes = build_tree(
+            members, rng, decision.pk, now, reform=not before_reform
+        )
     weights = np.array(home.weights, dtype=float)
     home_of = rng.choice(len(weights), size=total, p=weights / weights.sum()).astype(np.int32)
     ended = np.zeros(total, dtype=bool)

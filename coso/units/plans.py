@@ -20,7 +20,7 @@ from coso.audit.log import Actor, AuditAction, record_write
 from coso.core.dates import fmt
 from coso.core.errors import CosoError, RowError, RowErrors
 from coso.core.models import Decision, get_decision
-from coso.core.tabular import Row, check_columns, progress_bar, read_table, sort_errors
+from coso.core.tabular import Row, Table, check_columns, progress_bar, read_table, sort_errors
 from coso.units.models import Unit, UnitKind
 from coso.units.operations import (
     create_unit,
@@ -32,6 +32,7 @@ from coso.units.operations import (
     retype_unit,
     tally_refreshed_once,
 )
+from coso.units.setwise import Refused, SetwisePlan
 
 COLUMNS = ("op", "unit", "into", "name", "kind", "category")
 AUDIT_LINES = 200  # lines of the report kept in the audit entry (the summary counts them all)
@@ -202,6 +203,35 @@ def _apply_row(
     return f"{where}: giải thể {before}"
 
 
+def _apply_rows(
+    table: Table,
+    on: dt.date,
+    decision: Decision | None,
+    batch: str,
+    report: PlanReport,
+    errors: list[RowError],
+    progress: bool,
+) -> None:
+    """The reference engine: one operation a row, each in a savepoint; refusals go to `errors`."""
+    with (
+        tally_refreshed_once(),
+        progress_bar(len(table.rows), "Áp dụng phương án", progress) as bar,
+    ):
+        for row in table.rows:
+            try:
+                # A savepoint per row: a refused row leaves nothing half done, so the rows
+                # after it are checked against a consistent tree.
+                with transaction.atomic():
+                    line = _apply_row(row, on, decision, batch, report)
+                report.lines.append(line)
+            except _RowFail as exc:
+                errors.append(RowError(table.name, row.line, exc.column, str(exc)))
+            except CosoError as exc:
+                op = row.values.get("op", "").strip().lower()
+                errors.append(RowError(table.name, row.line, BLAME.get(op, "op"), str(exc)))
+            bar.update(1)
+
+
 def apply_plan(
     path: str | Path,
     *,
@@ -211,11 +241,17 @@ def apply_plan(
     dry_run: bool = False,
     progress: bool = True,
     actor: Actor | None = None,
+    engine: str = "sets",
 ) -> PlanReport:
     """Apply the plan in `path` on date `on`, all or nothing; raise RowErrors listing every bad row.
 
     With an `actor`, an applied plan writes its one audit entry in the same transaction, filed
     under the actor's unit or else the first unit the plan names (whose officers read it).
+
+    The plan is first applied set-wise (`coso.units.setwise`: checked in memory, written in bulk
+    statements). If any row would be refused, or the plan is outside what that engine models,
+    nothing it did is kept and the plan runs row by row through the operations (`engine="rows"`
+    goes there directly), which report every refused row; both write the same rows.
     """
     table = read_table(path)
     ops_used = {r.values.get("op", "").strip().lower() for r in table.rows}
@@ -228,31 +264,35 @@ def apply_plan(
     if not table.rows:
         raise RowErrors([RowError(table.name, 1, "", "phương án không có thao tác nào")])
 
-    report = PlanReport(file=table.name, on=on, decision=decision_number, dry_run=dry_run)
-    report.rows = len(table.rows)
     errors: list[RowError] = []
     batch = str(uuid.uuid4())
     with transaction.atomic():
         decision = get_decision(decision_number, decision_date or on)
-        if decision is not None:
-            report.decision = str(decision)
-        with (
-            tally_refreshed_once(),
-            progress_bar(len(table.rows), "Áp dụng phương án", progress) as bar,
-        ):
-            for row in table.rows:
-                try:
-                    # A savepoint per row: a refused row leaves nothing half done, so the rows
-                    # after it are checked against a consistent tree.
-                    with transaction.atomic():
-                        line = _apply_row(row, on, decision, batch, report)
-                    report.lines.append(line)
-                except _RowFail as exc:
-                    errors.append(RowError(table.name, row.line, exc.column, str(exc)))
-                except CosoError as exc:
-                    op = row.values.get("op", "").strip().lower()
-                    errors.append(RowError(table.name, row.line, BLAME.get(op, "op"), str(exc)))
-                bar.update(1)
+
+        def fresh_report() -> PlanReport:
+            report = PlanReport(file=table.name, on=on, decision=decision_number, dry_run=dry_run)
+            report.rows = len(table.rows)
+            if decision is not None:
+                report.decision = str(decision)
+            return report
+
+        report = fresh_report()
+        done = False
+        if engine == "sets":
+            try:
+                with (
+                    transaction.atomic(),
+                    progress_bar(len(table.rows), "Áp dụng phương án", progress) as bar,
+                ):
+                    SetwisePlan(
+                        table.rows, on, decision, batch, report, tick=lambda: bar.update(1)
+                    ).run()
+                done = True
+            except Refused:
+                # Rolled back to the savepoint; the operations will name the refused rows.
+                report = fresh_report()
+        if not done:
+            _apply_rows(table, on, decision, batch, report, errors, progress)
         if errors or dry_run:
             transaction.set_rollback(True)
         elif actor is not None:

@@ -33,11 +33,21 @@ class Command(BaseCommand):
             "--seed", type=int, default=1, help="random seed: the same seed gives the same data"
         )
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--before-reform",
+            action="store_true",
+            help="the registry as of 30/06/2025: the 2025 reform not written and nobody admitted "
+            "after that day (to apply the reform through `coso reorg apply`, see "
+            "`coso reorg national-plan`)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             result = generate_dataset(
-                members=options["members"], seed=options["seed"], progress=not options["quiet"]
+                members=options["members"],
+                seed=options["seed"],
+                progress=not options["quiet"],
+                before_reform=options["before_reform"],
             )
         except CosoError as exc:
             self.stderr.write(str(exc))
