@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coso.web import views, views_audit
+from coso.web import views, views_audit, views_notices
 from coso.web.forms_views import form_urlpatterns
 
 app_name = "web"
@@ -13,5 +13,8 @@ urlpatterns = [
     path("members/", views.member_list, name="members"),
     path("members/<str:member_id>/", views.member_page, name="member"),
     path("audit/", views_audit.audit_trail, name="audit"),
+    path("notices/", views_notices.notices, name="notices"),
+    path("notices/read/", views_notices.notices_read_all, name="notices_read_all"),
+    path("notices/<int:pk>/read/", views_notices.notice_read, name="notice_read"),
 ]
 urlpatterns += form_urlpatterns

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from coso.accounts.notices import unread_notices
 from coso.authority.queries import inbox_counts
 from coso.authority.scope import (
     Action,
@@ -41,6 +42,7 @@ from coso.web import timeline
 from coso.web.warnings import activity_alerts, warnings_for
 
 MEMBERS_PER_PAGE = 25
+HOME_NOTICES = 5
 
 
 def _as_of(request: HttpRequest) -> tuple[dt.date, str]:
@@ -72,6 +74,10 @@ def home(request: HttpRequest) -> HttpResponse:
     day = today()
     unit = scope.home_unit()
     context: dict[str, Any] = {"day": day, "unit": unit, "manager": scope.manages_units}
+    unread = unread_notices(request.user)
+    context["notices_unread"] = unread.count()
+    if context["notices_unread"]:
+        context["notices"] = list(unread[:HOME_NOTICES])
     if unit is not None:
         span, note = timeline.shown_span(unit, day)
         context["span"] = span
