@@ -70,6 +70,7 @@ def test_member_page_reads(tree: Tree) -> None:
 
 def test_a_newcomer_sees_the_branch_meetings_planned_before_they_joined(tree: Tree) -> None:
     from coso.meetings.ics import create_calendar_token, member_calendar_ics
+    from tests.meetings.conftest import with_account
     from coso.meetings.operations import plan_meeting
     from coso.meetings.queries import upcoming_meetings
     from coso.members.operations import admit_member
@@ -87,4 +88,5 @@ def test_a_newcomer_sees_the_branch_meetings_planned_before_they_joined(tree: Tr
     )
     assert not ahead.invitations.filter(member=newcomer).exists()  # planned before
     assert [m.pk for m in upcoming_meetings(newcomer)] == [ahead.pk]
+    with_account(newcomer)
     assert f"meeting-{ahead.pk}@coso" in member_calendar_ics(create_calendar_token(newcomer))
