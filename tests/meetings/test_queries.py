@@ -70,10 +70,10 @@ def test_member_page_reads(tree: Tree) -> None:
 
 def test_a_newcomer_sees_the_branch_meetings_planned_before_they_joined(tree: Tree) -> None:
     from coso.meetings.ics import create_calendar_token, member_calendar_ics
-    from tests.meetings.conftest import with_account
     from coso.meetings.operations import plan_meeting
     from coso.meetings.queries import upcoming_meetings
     from coso.members.operations import admit_member
+    from tests.meetings.conftest import with_account
 
     day = timezone.localdate()
     ahead = plan_meeting(tree.B, kind="regular", on=day + dt.timedelta(days=9), place="Hội trường")
