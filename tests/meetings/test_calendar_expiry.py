@@ -12,6 +12,8 @@ import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -53,6 +55,10 @@ def test_the_feed_records_its_last_use_once_a_day(cast: Cast) -> None:
     assert CalendarToken.objects.get().last_used_on is None
     assert _feed(cast, token) == 200
     assert CalendarToken.objects.get().last_used_on == timezone.localdate()
+    # Calendar applications ask every few hours: the day is written once, not on each read.
+    with CaptureQueriesContext(connection) as queries:
+        assert _feed(cast, token) == 200
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
     CalendarToken.objects.update(last_used_on=_ago(1))
     assert _feed(cast, token) == 200
     assert CalendarToken.objects.get().last_used_on == timezone.localdate()
