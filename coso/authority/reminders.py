@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
 from coso.accounts.notices import TRANSLATED, Draft, post_notices
+from coso.authority import catalogue
 from coso.authority.models import Proposal, ProposalStatus
 from coso.authority.proposals import can_decide, may_propose_for
 from coso.authority.scope import Action, users_acting_for
@@ -122,7 +123,7 @@ def _returned_drafts(day: dt.date) -> list[Draft]:
         .select_related(*_RELATED)
         .order_by("pk")
     )
-    proposers: dict[int, list[Any]] = {}
+    proposers: dict[tuple[int, str], list[Any]] = {}
     drafts = []
     for proposal in returned:
         assert proposal.decided_at is not None
@@ -133,13 +134,12 @@ def _returned_drafts(day: dt.date) -> list[Draft]:
         if filer is not None and filer.is_active and may_propose_for(filer, proposal):
             recipients = [filer]
         else:
-            if proposal.proposer_id not in proposers:
-                proposers[proposal.proposer_id] = users_acting_for(
-                    proposal.proposer, Action.PROPOSE
-                )
-            recipients = [
-                u for u in proposers[proposal.proposer_id] if may_propose_for(u, proposal)
-            ]
+            # Those who may file the same act for the same body (what refiling asks of them).
+            needs = (Action.PROPOSE, catalogue.ACTS[proposal.act].action)
+            key = (proposal.proposer_id, needs[1])
+            if key not in proposers:
+                proposers[key] = users_acting_for(proposal.proposer, *needs)
+            recipients = [u for u in proposers[key] if may_propose_for(u, proposal)]
         params = {**_params(proposal), "reason": proposal.reason}
         link = reverse("authority:proposal", args=[proposal.pk])
         drafts += [

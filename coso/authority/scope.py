@@ -453,14 +453,15 @@ def totp_required(user: Any, session: Any = None) -> bool:
     return RoleKind.ORG_OFFICER in scope_of(user).role_units and officers_need_totp()
 
 
-def users_acting_for(unit: Unit, action: Action) -> list[Any]:
-    """Who acts for `unit` in `action` (whom to tell that something awaits it): the active users
-    whose role on the unit itself grants it, else those of the nearest unit above that has any.
+def users_acting_for(unit: Unit, *actions: Action) -> list[Any]:
+    """Who acts for `unit` in `actions` (whom to tell that something awaits it): the active users
+    whose roles on the unit itself grant them all, else those of the nearest unit above that has
+    any.
 
     Each is checked with `can`, so a role that no longer reaches the unit (merged away) does not
     count. Administrators are left out: they see every inbox but answer for none of them.
     """
-    kinds = [kind for kind in _HOME_ORDER if action in GRANTS[kind]]
+    kinds = [kind for kind in _HOME_ORDER if set(actions) <= GRANTS[kind]]
     spans = UnitSpan.objects.filter(unit=unit)
     day = today()
     span = spans.filter(valid_from__lte=day, valid_to__gt=day).first()
@@ -481,7 +482,11 @@ def users_acting_for(unit: Unit, action: Action) -> list[Any]:
         if all(u.pk != role.user_id for u in users):
             users.append(role.user)
     for unit_id in chain:
-        found = [u for u in by_unit.get(unit_id, []) if scope_of(u).can(action, unit, by_role=True)]
+        found = [
+            u
+            for u in by_unit.get(unit_id, [])
+            if all(scope_of(u).can(action, unit, by_role=True) for action in actions)
+        ]
         if found:
             return found
     return []

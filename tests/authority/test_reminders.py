@@ -262,3 +262,24 @@ def test_a_failed_email_leaves_the_notice(
         send_reminders(FIVE_BEFORE)
     notice = Notice.objects.get()
     assert notice.emailed_at is None and notice.read_at is None
+
+
+def test_when_the_filer_may_no_longer_propose_those_who_may_are_told_of_the_return(
+    cast: Cast,
+) -> None:
+    proposal = _pending(cast)
+    decide_proposal(
+        proposal,
+        outcome="returned",
+        decision_number="",
+        on=dt.date(2030, 1, 14),
+        reason="Thiếu biên bản.",
+        user=cast.committee,
+        actor=cast.committee,
+        channel="web",
+    )
+    Role.objects.filter(user=cast.secretary).delete()
+    send_reminders(dt.date(2099, 1, 1))
+    # Nobody is left on B; the committee member of C may propose but not manage B's members
+    # (what a strike-off needs), so the province's officer is the one who can send it again.
+    assert [n[:2] for n in _notices(kind=KIND_RETURNED)] == [("cast.officer", KIND_RETURNED)]
