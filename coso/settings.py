@@ -186,6 +186,24 @@ COSO_MAX_ZIP_MEMBERS = _env_int("COSO_MAX_ZIP_MEMBERS", 1000)
 # An import job keeps its first N errors and the count; `coso prune-imports` removes old jobs.
 COSO_MAX_ERRORS_KEPT = _env_int("COSO_MAX_ERRORS_KEPT", 1000)
 COSO_IMPORT_JOBS_KEEP_DAYS = _env_int("COSO_IMPORT_JOBS_KEEP_DAYS", 30)
+# A member's calendar address stops working once unused for COSO_CALENDAR_TOKEN_IDLE_DAYS (0:
+# never); revoked addresses are deleted COSO_CALENDAR_TOKENS_KEEP_DAYS after their revocation
+# (coso.meetings.operations.prune_calendar_tokens, daily).
+COSO_CALENDAR_TOKEN_IDLE_DAYS = _env_int("COSO_CALENDAR_TOKEN_IDLE_DAYS", 180)
+COSO_CALENDAR_TOKENS_KEEP_DAYS = _env_int("COSO_CALENDAR_TOKENS_KEEP_DAYS", 30)
+
+# Notices (coso.accounts.notices) are read in the application: Coso runs on isolated networks.
+# An email copy goes only with COSO_NOTICE_EMAIL=1, through the server named below; links in it
+# start with COSO_SITE_URL (e.g. https://coso.example.vn).
+COSO_NOTICE_EMAIL = os.environ.get("COSO_NOTICE_EMAIL", "0") == "1"
+COSO_SITE_URL = os.environ.get("COSO_SITE_URL", "").rstrip("/")
+EMAIL_HOST = os.environ.get("COSO_EMAIL_HOST", "localhost")
+EMAIL_PORT = _env_int("COSO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("COSO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("COSO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("COSO_EMAIL_TLS", "0") == "1"
+EMAIL_TIMEOUT = _env_int("COSO_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("COSO_EMAIL_FROM", "coso@localhost")
 
 # --- Scheduled work (coso/core/schedule.py; Coso's jobs in coso/web/jobs.py) -----------------
 # Every `coso serve` runs a scheduler; the database claim makes each slot run once in all.

@@ -1,7 +1,8 @@
 """Every route of the project, requested by every member of the cast, answers as a matrix says.
 
 The expected answers live next to the code that serves them:
-- tests/web/matrix_pages.py (read pages), tests/web/matrix_forms.py (forms, previews, imports)
+- tests/web/matrix_pages.py (read pages), tests/web/matrix_forms.py (forms, previews, imports),
+  tests/web/matrix_notices.py (a user's own notices)
   and tests/meetings/matrix_{pages,me,reports}.py (branch activities), all `PAGES = {url_name: {"args": [...], "expect": {role: status}, ...}}`;
 - tests/api/matrix_api.py (JSON API);
 - ACCOUNT_ROUTES below, for the few routes that no other matrix owns (login, logout, 2FA, password,
@@ -113,6 +114,8 @@ PAGE_MATRICES = (
     "tests.meetings.matrix_reports",
     # proposals and decisions
     "tests.authority.matrix_pages",
+    # a user's own notices (deadline reminders)
+    "tests.web.matrix_notices",
 )
 
 

@@ -112,3 +112,42 @@ class SiteSettings(models.Model):
     @classmethod
     def current(cls) -> SiteSettings:
         return cls.objects.get_or_create(pk=1)[0]
+
+
+class Notice(models.Model):
+    """A notice in the application for one user: a deadline coming, an answer to act on.
+
+    Coso runs on isolated networks, so the notice is the message; an email copy is sent only
+    when the site has mail configured (coso.accounts.notices). Generic: `kind` says what it is
+    ("proposal_due", later a directive's), `about_type`/`about_id` the object it is about,
+    `on` the day it is for. One notice per recipient, kind, object and day, so a rerun or a
+    catch-up after missed days never repeats one.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(max_length=40)
+    about_type = models.CharField(max_length=60)  # "authority.proposal": the model's label
+    about_id = models.PositiveBigIntegerField()
+    on = models.DateField()
+    # The message in the source language (Vietnamese) with %(name)s places filled from
+    # `params`: it is translated when shown, so each reader sees it in their language.
+    text = models.TextField()
+    params = models.JSONField(default=dict, blank=True)
+    link = models.CharField(max_length=200, blank=True)  # where to act on it (a path)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "about_type", "about_id", "on"],
+                name="notice_once_a_day",
+            )
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notice_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} · {self.kind} · {self.about_type}:{self.about_id} · {self.on}"

@@ -451,3 +451,42 @@ def totp_required(user: Any, session: Any = None) -> bool:
             session[_NO_DEVICE] = True
     # The scope is cached on the user for the request, and the pages need it anyway.
     return RoleKind.ORG_OFFICER in scope_of(user).role_units and officers_need_totp()
+
+
+def users_acting_for(unit: Unit, *actions: Action) -> list[Any]:
+    """Who acts for `unit` in `actions` (whom to tell that something awaits it): the active users
+    whose roles on the unit itself grant them all, else those of the nearest unit above that has
+    any.
+
+    Each is checked with `can`, so a role that no longer reaches the unit (merged away) does not
+    count. Administrators are left out: they see every inbox but answer for none of them.
+    """
+    kinds = [kind for kind in _HOME_ORDER if set(actions) <= GRANTS[kind]]
+    spans = UnitSpan.objects.filter(unit=unit)
+    day = today()
+    span = spans.filter(valid_from__lte=day, valid_to__gt=day).first()
+    if span is None:  # ended or not yet started: where it stood last (or will first)
+        span = spans.order_by("-valid_from").first()
+    if span is None:
+        return []
+    chain = [int(part) for part in reversed(span.path.strip("/").split("/")) if part]
+    roles = (
+        Role.objects.filter(unit_id__in=chain, kind__in=kinds, user__is_active=True)
+        .select_related("user")
+        .order_by("user_id")
+    )
+    by_unit: dict[int, list[Any]] = {}
+    for role in roles:
+        assert role.unit_id is not None
+        users = by_unit.setdefault(role.unit_id, [])
+        if all(u.pk != role.user_id for u in users):
+            users.append(role.user)
+    for unit_id in chain:
+        found = [
+            u
+            for u in by_unit.get(unit_id, [])
+            if all(scope_of(u).can(action, unit, by_role=True) for action in actions)
+        ]
+        if found:
+            return found
+    return []

@@ -52,6 +52,17 @@ def add_working_days(day: dt.date, count: int) -> dt.date:
     return current
 
 
+def working_days_before(day: dt.date, count: int) -> dt.date:
+    """The working day `count` working days before `day` (Monday to Friday, as above)."""
+    current = day
+    remaining = count
+    while remaining > 0:
+        current -= dt.timedelta(days=1)
+        if current.weekday() < 5:
+            remaining -= 1
+    return current
+
+
 def working_days_between(start: dt.date, end: dt.date) -> int:
     """Working days after `start` up to and including `end`."""
     if end <= start:

@@ -192,7 +192,9 @@ def _authority(committees: list[str]) -> dict[str, Any]:
     acts["create"] = {"proposer": "unit", "decider": "self"}
     # Assessment decisions (follow-through issue): the competent committee above the unit.
     acts["assessment"] = {"proposer": "unit", "decider": "parent"}
-    return {"acts": acts, "decision_working_days": 30}
+    # Reminders to the deciding committee: this many working days before the deadline (and on
+    # the first day overdue); an operating choice, not a regulation [unsure].
+    return {"acts": acts, "decision_working_days": 30, "reminder_working_days_before": [5]}
 
 
 DEFAULT_RULES += [
@@ -208,7 +210,8 @@ DEFAULT_RULES += [
         "note": (
             "Đảng ủy cơ sở được ủy quyền kết nạp, công nhận chính thức: thêm "
             "«grassroots_committee» vào danh sách cấp quyết định [likely]. Thời hạn xem xét 30 "
-            "ngày làm việc theo thời hạn xét công nhận chính thức [unsure]."
+            "ngày làm việc theo thời hạn xét công nhận chính thức [unsure]. Nhắc cấp quyết định "
+            "5 ngày làm việc trước hạn và ngày đầu quá hạn: thông số vận hành [unsure]."
         ),
     },
     {
@@ -220,6 +223,9 @@ DEFAULT_RULES += [
         ),
         "confidence": "likely",
         "values": _authority(["commune"]),
-        "note": "Cấp quyết định theo phân cấp của từng tỉnh ủy [likely].",
+        "note": (
+            "Cấp quyết định theo phân cấp của từng tỉnh ủy [likely]. Nhắc cấp quyết định 5 ngày "
+            "làm việc trước hạn và ngày đầu quá hạn: thông số vận hành [unsure]."
+        ),
     },
 ]

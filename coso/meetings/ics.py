@@ -1,6 +1,10 @@
 """A member's private calendar feed (iCalendar, RFC 5545) of their upcoming meetings.
 
-The address carries a random token; only its hash is stored, and revoking it ends the feed.
+The address carries a random token; only its hash is stored. Revoking it ends the feed, and so
+does the member's leaving the Party or losing their account, or leaving the address unused for
+COSO_CALENDAR_TOKEN_IDLE_DAYS (180 by default; 0 turns that off): the feed refuses such an
+address at once, and the daily prune (coso.meetings.operations.prune_calendar_tokens) revokes it
+and later deletes it.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from coso.accounts.models import hash_token
+from coso.accounts.models import Account, hash_token
+from coso.core.dates import today
 from coso.core.errors import CosoError
 from coso.meetings.models import CalendarToken, Meeting, MeetingForm
 from coso.meetings.queries import upcoming_meetings
-from coso.members.models import Member
+from coso.members.models import IN_PARTY, Member
 
 DEFAULT_MINUTES = 120
 
@@ -42,14 +48,56 @@ def revoke_calendar_tokens(member: Member) -> int:
     )
 
 
+def idle_since(day: dt.date) -> dt.date | None:
+    """Addresses not read since before this day have expired on `day` (None: they never do)."""
+    idle = int(settings.COSO_CALENDAR_TOKEN_IDLE_DAYS)
+    return day - dt.timedelta(days=idle) if idle > 0 else None
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
+
+
+def _account_alive() -> Exists:
+    return Exists(Account.objects.filter(member=OuterRef("member"), user__is_active=True))
+
+
+def expiry_conditions(day: dt.date) -> dict[str, Q]:
+    """Why an address that is not revoked has expired on `day`, by reason (the first that holds
+    is the one to report): its member left the Party, lost their account, or never read it."""
+    reasons: dict[str, Q] = {
+        "left_party": ~Q(member__status__in=IN_PARTY),
+        "no_account": ~Q(_account_alive()),
+    }
+    cutoff = idle_since(day)
+    if cutoff is not None:
+        reasons["unused"] = Q(last_used_on__lt=cutoff) | Q(
+            last_used_on__isnull=True, created_at__lt=_start_of(cutoff)
+        )
+    return reasons
+
+
+def live_calendar_tokens(day: dt.date) -> QuerySet[CalendarToken]:
+    """The addresses that work on `day`: not revoked and expired for none of the reasons."""
+    rows = CalendarToken.objects.filter(revoked_at__isnull=True)
+    for condition in expiry_conditions(day).values():
+        rows = rows.exclude(condition)
+    return rows
+
+
 def member_for_token(token: str) -> Member:
+    day = today()
     found = (
-        CalendarToken.objects.select_related("member")
-        .filter(token_hash=hash_token(token or ""), revoked_at__isnull=True)
+        live_calendar_tokens(day)
+        .select_related("member")
+        .filter(token_hash=hash_token(token or ""))
         .first()
     )
     if found is None:
-        raise CosoError("Địa chỉ lịch không hợp lệ hoặc đã bị thu hồi.")
+        raise CosoError("Địa chỉ lịch không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
+    # Its last use, at most one write a day however often the calendar application asks.
+    if found.last_used_on != day:
+        CalendarToken.objects.filter(pk=found.pk).update(last_used_on=day)
     return found.member
 
 

@@ -269,7 +269,11 @@ class Document(models.Model):
 
 
 class CalendarToken(models.Model):
-    """A member's private, revocable calendar address (only the hash is kept)."""
+    """A member's private, revocable calendar address (only the hash is kept).
+
+    It works while it is not revoked, its member is in the Party and has an active account, and
+    it has been read within COSO_CALENDAR_TOKEN_IDLE_DAYS; the daily prune revokes the others
+    and deletes those revoked COSO_CALENDAR_TOKENS_KEEP_DAYS ago."""
 
     member = models.ForeignKey(
         "members.Member", on_delete=models.CASCADE, related_name="calendar_tokens"
@@ -277,6 +281,9 @@ class CalendarToken(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The day the feed was last read (written at most once a day): an address left unused for
+    # COSO_CALENDAR_TOKEN_IDLE_DAYS stops working (coso.meetings.ics.live_calendar_tokens).
+    last_used_on = models.DateField(null=True, blank=True)
 
 
 class BranchActivity(models.Model):

@@ -13,18 +13,22 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from coso.audit.log import Actor, AuditAction, record_write
 from coso.core.dates import fmt
 from coso.core.errors import CosoError
 from coso.core.rules import rule
 from coso.meetings.activity import refresh_branches
+from coso.meetings.ics import expiry_conditions
 from coso.meetings.models import (
     Amendment,
     AttendanceStatus,
+    CalendarToken,
     Invitation,
     InviteeRole,
     Meeting,
@@ -732,3 +736,54 @@ def amend_meeting(
 
 def resolution_book(unit: Unit, year: int) -> list[Resolution]:
     return list(Resolution.objects.filter(unit=unit, year=year).order_by("number"))
+
+
+# --------------------------------------------------------------------------------------------
+# Calendar addresses (a daily job of the scheduler)
+
+TOKEN_REASONS = {
+    "left_party": "đảng viên không còn trong Đảng",
+    "no_account": "đảng viên không còn tài khoản đang dùng",
+    "unused": "địa chỉ lâu không dùng",
+}
+
+
+def prune_calendar_tokens(day: dt.date) -> str:
+    """Revoke the calendar addresses expired on `day` and delete those revoked long ago.
+
+    Expired (coso.meetings.ics.expiry_conditions): the member is no longer in the Party, has no
+    active account, or has not read the address for COSO_CALENDAR_TOKEN_IDLE_DAYS; the feed
+    already refuses them, so revoking only makes the member's page say so. Revoked addresses
+    are deleted COSO_CALENDAR_TOKENS_KEEP_DAYS after their revocation. Each revocation is
+    audited on the member, as the member's own is; deleting dead rows is not. One transaction;
+    a second run for the same day changes nothing."""
+    now = timezone.now()
+    keep = max(int(settings.COSO_CALENDAR_TOKENS_KEEP_DAYS), 0)
+    before = dt.datetime.combine(
+        day - dt.timedelta(days=keep), dt.time(), tzinfo=timezone.get_current_timezone()
+    )
+    revoked: dict[str, int] = {}
+    with transaction.atomic():
+        for reason, condition in expiry_conditions(day).items():
+            tokens = CalendarToken.objects.filter(condition, revoked_at__isnull=True)
+            by_member: dict[int, int] = {}
+            for member_id in tokens.values_list("member_id", flat=True):
+                by_member[member_id] = by_member.get(member_id, 0) + 1
+            revoked[reason] = tokens.update(revoked_at=now)
+            ids = sorted(by_member)
+            for start in range(0, len(ids), 500):  # a bounded IN list, whatever the database
+                chunk = Member.objects.filter(pk__in=ids[start : start + 500])
+                for member in chunk.select_related("home_unit"):
+                    record_write(
+                        Actor.cli(),
+                        AuditAction.CALENDAR_TOKEN_REVOKE,
+                        member,
+                        None,
+                        {"revoked": by_member[member.pk], "reason": TOKEN_REASONS[reason]},
+                    )
+        deleted, _ = CalendarToken.objects.filter(revoked_at__lt=before).delete()
+    parts = ", ".join(f"{n} vì {TOKEN_REASONS[r]}" for r, n in revoked.items() if n)
+    return (
+        f"Địa chỉ lịch ngày {fmt(day)}: thu hồi {sum(revoked.values())}"
+        f"{f' ({parts})' if parts else ''}, xóa {deleted} đã thu hồi quá {keep} ngày."
+    )

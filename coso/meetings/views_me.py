@@ -29,10 +29,14 @@ from coso.core.dates import today
 from coso.core.errors import CosoError
 from coso.meetings import operations
 from coso.meetings.access import get_meeting_for_user
-from coso.meetings.ics import create_calendar_token, member_calendar_ics, revoke_calendar_tokens
+from coso.meetings.ics import (
+    create_calendar_token,
+    live_calendar_tokens,
+    member_calendar_ics,
+    revoke_calendar_tokens,
+)
 from coso.meetings.models import (
     AttendanceStatus,
-    CalendarToken,
     Invitation,
     InviteeRole,
     Meeting,
@@ -146,11 +150,7 @@ def me(request: HttpRequest) -> HttpResponse:
     branch_name = unit_names({branch.pk}, day).get(branch.pk, "") if branch is not None else ""
     resolutions = list(resolutions_of(branch, year=year)) if branch is not None else []
     rows, summary = attendance_record(member, dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
-    calendar = (
-        CalendarToken.objects.filter(member=member, revoked_at__isnull=True)
-        .order_by("-created_at")
-        .first()
-    )
+    calendar = live_calendar_tokens(day).filter(member=member).order_by("-created_at").first()
     return render(
         request,
         "meetings/me/me.html",

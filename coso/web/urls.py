@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coso.web import views, views_audit, views_schedule
+from coso.web import views, views_audit, views_notices, views_schedule
 from coso.web.forms_views import form_urlpatterns
 
 app_name = "web"
@@ -15,5 +15,8 @@ urlpatterns = [
     path("audit/", views_audit.audit_trail, name="audit"),
     path("schedule/", views_schedule.schedule_page, name="schedule"),
     path("schedule/<slug:name>/run/", views_schedule.schedule_run, name="schedule_run"),
+    path("notices/", views_notices.notices, name="notices"),
+    path("notices/read/", views_notices.notices_read_all, name="notices_read_all"),
+    path("notices/<int:pk>/read/", views_notices.notice_read, name="notice_read"),
 ]
 urlpatterns += form_urlpatterns

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from coso.accounts.notices import unread_notices
 from coso.authority.queries import inbox_counts
 from coso.authority.scope import (
     Action,
@@ -43,6 +44,7 @@ from coso.web.jobs import registered_jobs
 from coso.web.warnings import activity_alerts, warnings_for
 
 MEMBERS_PER_PAGE = 25
+HOME_NOTICES = 5
 
 
 def _as_of(request: HttpRequest) -> tuple[dt.date, str]:
@@ -77,6 +79,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if scope.is_admin:
         # Scheduled work that failed or missed its slot: only administrators can act on it.
         context["schedule_problems"] = problems(registered_jobs())
+    unread = unread_notices(request.user)
+    context["notices_unread"] = unread.count()
+    if context["notices_unread"]:
+        context["notices"] = list(unread[:HOME_NOTICES])
     if unit is not None:
         span, note = timeline.shown_span(unit, day)
         context["span"] = span

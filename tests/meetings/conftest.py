@@ -91,3 +91,15 @@ def build_tree() -> Tree:
 @pytest.fixture
 def tree(db: Any) -> Tree:
     return build_tree()
+
+
+def with_account(member: Member) -> Member:
+    """Give `member` a login, as every member who makes a calendar address has (an address
+    whose member has no account does not work)."""
+    from django.contrib.auth import get_user_model
+
+    from coso.accounts.models import Account
+
+    user = get_user_model().objects.create_user(f"login.{member.member_id}", None, None)
+    Account.objects.create(user=user, member=member)
+    return member

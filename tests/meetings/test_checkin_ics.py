@@ -17,7 +17,7 @@ from coso.meetings.operations import (
     open_check_in,
     plan_meeting,
 )
-from tests.meetings.conftest import Tree
+from tests.meetings.conftest import Tree, with_account
 
 DAY = dt.date(2024, 6, 12)
 
@@ -104,7 +104,7 @@ def test_calendar_feed_lists_upcoming_meetings_and_can_be_revoked(
     tree: Tree, settings: Any
 ) -> None:
     today = timezone.localdate()
-    member = tree.members["m1"]
+    member = with_account(tree.members["m1"])
     agenda = "Kiểm điểm tháng; triển khai nhiệm vụ, phổ biến " + "thời sự " * 12
     upcoming = plan_meeting(
         tree.B,
@@ -144,13 +144,13 @@ def test_a_by_group_meeting_is_one_event_the_members_own_group(tree: Tree) -> No
         tree.B, kind="regular", form="by_group", on=today + dt.timedelta(days=4), place="Tổ"
     )
     own_group = branch_meeting.group_meetings.get(group=tree.G2)
-    events = _parse(member_calendar_ics(create_calendar_token(tree.members["m4"])))
+    events = _parse(member_calendar_ics(create_calendar_token(with_account(tree.members["m4"]))))
     assert [e["UID"] for e in events] == [f"meeting-{own_group.pk}@coso"]
     assert "Đơn vị G2" in events[0]["SUMMARY"] and "(B)" in events[0]["SUMMARY"]
 
 
 def test_a_new_calendar_address_ends_the_old_one(tree: Tree) -> None:
-    member = tree.members["m1"]
+    member = with_account(tree.members["m1"])
     old = create_calendar_token(member)
     new = create_calendar_token(member)
     member_calendar_ics(new)

@@ -34,7 +34,7 @@ from coso.meetings.operations import (
     record_attendance,
 )
 from tests.cast import MODEL_BACKEND, Cast
-from tests.meetings.conftest import Tree
+from tests.meetings.conftest import Tree, with_account
 
 PDF = b"%PDF-1.4\n% tai lieu\n%%EOF\n"
 FEED_URL = re.compile(r"https?://[^\"'<\s]+/calendar/([A-Za-z0-9_-]+)\.ics")
@@ -266,7 +266,7 @@ def test_calendar_feed_lists_the_members_meetings_only_and_is_not_cached(cast: C
     _plan(cast.B2, 2, title="Họp chi bộ B2")
     _plan(cast.QB, 2, title="Họp chi bộ QB")
     _, token = _create_address(cast)
-    other_token = create_calendar_token(cast.members["b2x"])
+    other_token = create_calendar_token(with_account(cast.members["b2x"]))
     anonymous = cast.client("anonymous")  # calendar applications have no session
     response = anonymous.get(reverse("meetings:calendar_feed", args=[token]))
     assert response.status_code == 200

@@ -73,6 +73,7 @@ def test_a_newcomer_sees_the_branch_meetings_planned_before_they_joined(tree: Tr
     from coso.meetings.operations import plan_meeting
     from coso.meetings.queries import upcoming_meetings
     from coso.members.operations import admit_member
+    from tests.meetings.conftest import with_account
 
     day = timezone.localdate()
     ahead = plan_meeting(tree.B, kind="regular", on=day + dt.timedelta(days=9), place="Hội trường")
@@ -87,4 +88,5 @@ def test_a_newcomer_sees_the_branch_meetings_planned_before_they_joined(tree: Tr
     )
     assert not ahead.invitations.filter(member=newcomer).exists()  # planned before
     assert [m.pk for m in upcoming_meetings(newcomer)] == [ahead.pk]
+    with_account(newcomer)
     assert f"meeting-{ahead.pk}@coso" in member_calendar_ics(create_calendar_token(newcomer))

@@ -13,6 +13,7 @@ from coso.core.models import get_decision
 from coso.members.operations import admit_member
 from coso.units.operations import rename_unit
 from tests.cast import ADMITTED
+from tests.web.matrix_notices import PAGES as NOTICE_PAGES
 from tests.web.matrix_pages import PAGES
 
 URL_NAMES = set(PAGES)
@@ -41,7 +42,8 @@ def test_matrix_covers_every_web_route() -> None:
         from tests.web.matrix_forms import PAGES as FORM_PAGES  # type: ignore[import-not-found]
     except ImportError:
         FORM_PAGES = {}
-    assert names - set(FORM_PAGES) == URL_NAMES
+    # And a user's notices by theirs (tests/web/matrix_notices.py).
+    assert names - set(FORM_PAGES) - set(NOTICE_PAGES) == URL_NAMES
 
 
 def test_anonymous_is_sent_to_login_and_outsider_gets_a_vietnamese_404(cast: Any) -> None:
