@@ -15,11 +15,14 @@ import datetime as dt
 from django.conf import settings
 from django.utils.translation import gettext_lazy
 
+from coso.authority.reminders import send_reminders
 from coso.core.backup import daily_backup
 from coso.core.schedule import Job, prune_history
+from coso.meetings.operations import prune_calendar_tokens
 from coso.members.snapshots import JOB_NAME as SNAPSHOTS
 from coso.members.snapshots import sync_due_snapshots
 from coso.web.imports import prune_import_jobs
+from coso.web.warnings import refresh_warnings
 
 
 def prune_imports(day: dt.date) -> str:
@@ -41,6 +44,8 @@ JOBS: list[Job] = [
         sync_due_snapshots,
         "00:05",
     ),
+    # After the snapshots: the warnings read today's statuses and homes.
+    Job("warnings", gettext_lazy("Tính lại các cảnh báo"), refresh_warnings, "00:15"),
     Job("backup", gettext_lazy("Sao lưu hằng ngày"), daily_backup, "01:00"),
     Job(
         "prune_imports",
@@ -48,6 +53,13 @@ JOBS: list[Job] = [
         prune_imports,
         "02:00",
     ),
+    Job(
+        "calendar_tokens",
+        gettext_lazy("Xóa liên kết lịch đã hết hạn"),
+        prune_calendar_tokens,
+        "02:10",
+    ),
+    Job("reminders", gettext_lazy("Gửi nhắc hạn đề nghị và thời hạn"), send_reminders, "06:00"),
 ]
 
 

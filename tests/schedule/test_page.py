@@ -53,7 +53,14 @@ def test_only_administrators_see_the_page_and_run_jobs(cast: Cast, monkeypatch: 
 
 def test_the_page_lists_coso_jobs(cast: Cast) -> None:
     body = cast.client("admin").get(reverse("web:schedule")).content.decode()
-    for name in ("snapshots", "backup", "prune_imports"):
+    for name in (
+        "snapshots",
+        "warnings",
+        "backup",
+        "prune_imports",
+        "calendar_tokens",
+        "reminders",
+    ):
         assert f'data-job="{name}"' in body
     # The navigation links it for administrators only.
     assert reverse("web:schedule") in body
