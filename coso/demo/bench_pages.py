@@ -261,8 +261,12 @@ def _arguments(
             value, why = fixtures.calendar_token, "no calendar address"
         elif param == "kind":
             value = "members"
+        elif param == "name" and route.name == "web:schedule_run":
+            value = "snapshots"  # a POST (run now): only needs to reverse
         elif param == "name":
             value = "swagger-ui.css"
+        elif param == "pk" and route.name == "web:notice_read":
+            value = 1  # a POST (mark as read): only needs to reverse
         elif param == "op":
             value = "recognize"
         elif param == "rest":

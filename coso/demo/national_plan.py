@@ -21,11 +21,11 @@ history, so the plan has no province merger.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections import Counter
 from pathlib import Path
 
+from coso.core.spreadsheet import csv_writer
 from coso.demo.generate import REFORM_DAY, load_geography
 from coso.units.models import Unit, UnitSpan
 
@@ -86,7 +86,7 @@ def write_national_plan(path: str | Path, on: dt.date = REFORM_DAY) -> Counter[s
     """Write the plan as CSV; returns the number of rows of each operation."""
     rows = national_plan_rows(on)
     with Path(path).open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
+        writer = csv_writer(f)
         writer.writerow(COLUMNS)
         writer.writerows(rows)
     return Counter(r[0] for r in rows)

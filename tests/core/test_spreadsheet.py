@@ -41,6 +41,7 @@ PRODUCERS = {
     "coso/web/imports.py": "import templates and import error report (xlsx)",
     "coso/demo/loader.py": "demo import files (csv)",
     "coso/demo/bench.py": "benchmark import files (csv)",
+    "coso/demo/national_plan.py": "the whole-country 2025 reform plan (csv)",
 }
 # What builds a spreadsheet directly; only coso/core/spreadsheet.py may.
 WRITERS = re.compile(r"\bWorkbook\(|csv\.writer\(|csv\.DictWriter\(|xlsxwriter|text/csv")
@@ -168,3 +169,8 @@ def test_csv_cells_that_would_run_start_with_a_quote(tmp_path: Path) -> None:
 def test_bench_files_use_the_safe_writer() -> None:
     text = (ROOT / "coso/demo/bench.py").read_text(encoding="utf-8")
     assert text.count("csv_writer(fh)") == 2 and "csv.writer(" not in text
+
+
+def test_the_national_plan_uses_the_safe_writer() -> None:
+    text = (ROOT / "coso/demo/national_plan.py").read_text(encoding="utf-8")
+    assert "csv_writer(f)" in text and "csv.writer(" not in text
