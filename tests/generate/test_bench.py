@@ -25,6 +25,8 @@ def test_bench_times_every_figure_and_changes_nothing(tmp_path: Path) -> None:
         "stats at the root, today",
         "stats at the root, 31/12/2024",
         "stats for one commune, today",
+        "stats for one province, today",
+        "stats for one province, 31/12/2024",
         "reorganization plan moving a whole province",
         "importing 200 members from CSV",
     ]

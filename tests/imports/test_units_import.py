@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -212,9 +213,12 @@ def test_command_exit_status_and_output(tmp_path: Path, capsys: pytest.CaptureFi
     assert Unit.objects.count() == 5
 
 
-def test_ten_thousand_units_quickly(tmp_path: Path) -> None:
-    import time
+QUERIES_FOR_TEN_THOUSAND = 320  # 263 today: about one statement per 40 rows
 
+
+def test_ten_thousand_units_in_bulk(tmp_path: Path, django_assert_max_num_queries: Any) -> None:
+    # Bulk statements, not one per row: the count of statements is far below the 10,011 rows
+    # (timings belong in docs/PERFORMANCE.md, not in a test).
     rows: list[list[str]] = [HEADER, ["R", "Tỉnh", "province", "", "2000-01-01", ""]]
     for d in range(10):
         rows.append([f"D{d}", f"Huyện {d}", "district", "R", "2000-01-01", ""])
@@ -225,10 +229,9 @@ def test_ten_thousand_units_quickly(tmp_path: Path) -> None:
                     [f"B{d}.{c}.{b}", f"Chi bộ {b}", "branch", f"C{d}.{c}", "2001-01-01", "village"]
                 )
     rows[2:] = rows[:1:-1]  # children first
-    started = time.monotonic()
-    report = import_units(write_csv(tmp_path / "big.csv", rows), progress=False)
+    with django_assert_max_num_queries(QUERIES_FOR_TEN_THOUSAND):
+        report = import_units(write_csv(tmp_path / "big.csv", rows), progress=False)
     assert report.created == {"đơn vị": 10011}
-    assert time.monotonic() - started < 20
     span = UnitSpan.objects.get(unit__code="B9.39.23")
     assert span.depth == 3 and span.path.count("/") == 5
 
