@@ -29,7 +29,6 @@ from urllib.parse import urlencode
 
 from locust import between, events
 from locust.contrib.fasthttp import FastHttpUser
-from locust.exception import StopUser
 
 TARGETS = Path(os.environ.get("LOADTEST_TARGETS", "var/loadtest/targets.json"))
 WAIT = os.environ.get("LOADTEST_WAIT", "1-5")
@@ -78,6 +77,36 @@ def _check_targets(environment: Any, **_kwargs: Any) -> None:
     targets()  # fail at once, not in every user, when the file is missing
 
 
+# Every request and failure of the whole run, spawning included: Locust's own figures are reset
+# when every user has been spawned (--reset-stats), these never are. Written at the end to
+# LOADTEST_WHOLE_RUN (JSON) for `coso loadtest report`, and any failure makes the exit code 1.
+WHOLE_RUN = os.environ.get("LOADTEST_WHOLE_RUN", "")
+_whole: dict[str, Any] = {"requests": 0, "failures": {}}
+
+
+@events.request.add_listener
+def _count(request_type: str, name: str, exception: Any = None, **_kwargs: Any) -> None:
+    _whole["requests"] += 1
+    if exception is not None:
+        key = (request_type, name, str(exception)[:300])
+        _whole["failures"][key] = _whole["failures"].get(key, 0) + 1
+
+
+@events.quitting.add_listener
+def _write_whole_run(environment: Any, **_kwargs: Any) -> None:
+    failures = [
+        {"method": m, "name": n, "error": e, "occurrences": c}
+        for (m, n, e), c in sorted(_whole["failures"].items(), key=lambda item: -item[1])
+    ]
+    if failures:
+        environment.process_exit_code = 1
+    if WHOLE_RUN:
+        Path(WHOLE_RUN).write_text(
+            json.dumps({"requests": _whole["requests"], "failures": failures}, indent=2),
+            encoding="utf-8",
+        )
+
+
 class RoleUser(FastHttpUser):
     """One role's working day; subclasses set `role` and `tasks` (page → weight)."""
 
@@ -90,16 +119,18 @@ class RoleUser(FastHttpUser):
     def on_start(self) -> None:
         self.me = account(self.role)
         self.code = self.me["unit_code"]
-        self.login()
+        self.logged_in = self.login()
 
     # -- the login through the form ----------------------------------------------------------
-    def login(self) -> None:
+    def login(self) -> bool:
+        """Log in through the form; a refusal is recorded as a failure and tried again at the
+        next task (so it still shows in figures reset after the spawning, --reset-stats)."""
         name = f"{self.role} {LOGIN}"
         with self.client.get(LOGIN, name=name, allow_redirects=False, catch_response=True) as page:
             token = _cookie(self.client.cookiejar, "csrftoken")
             if page.status_code != 200 or not token:
                 page.failure(f"login form: {page.status_code}, CSRF cookie {bool(token)}")
-                raise StopUser()
+                return False
         form = {
             "username": self.me["username"],
             "password": targets()["password"],
@@ -119,18 +150,22 @@ class RoleUser(FastHttpUser):
                     f"login of {self.me['username']} refused ({answer.status_code}): wrong "
                     "password, or locked out (run `coso loadtest prepare` again)"
                 )
-                raise StopUser()
+                return False
             where = answer.headers.get("Location", "")
             if "/2fa/" in where or "/password/" in where:
                 answer.failure(
                     f"{self.me['username']} is sent to {where} after the login: the bench "
                     "accounts must not owe a second factor or a password change"
                 )
-                raise StopUser()
+                return False
+        return True
 
     # -- one page ----------------------------------------------------------------------------
     def page(self, url: str, pattern: str, params: dict[str, str] | None = None) -> None:
         """GET `url` named "<role> <pattern>"; anything but a direct 200 is a failure."""
+        if not self.logged_in:
+            self.logged_in = self.login()
+            return
         api = url.startswith("/api/")
         if params:
             url += "?" + urlencode(params)
@@ -212,11 +247,13 @@ OFFICER_DAY = {
 }
 
 
+# The centre's users are a fixed count (spawned first), so that a small run has them too; the
+# other roles share the remaining users by weight (100 users: 2, 5, then 8 / 15 / 30 / 40).
 class AdminUser(RoleUser):
     """The administrator at the centre."""
 
     role = "admin"
-    weight = 2
+    fixed_count = 2
     tasks = OFFICER_DAY
 
 
@@ -224,7 +261,7 @@ class CentralUser(RoleUser):
     """The central organization officer (the whole country)."""
 
     role = "central"
-    weight = 5
+    fixed_count = 5
     tasks = OFFICER_DAY
 
 

@@ -4,7 +4,7 @@
 #
 #   DATABASE_URL=... scripts/loadtest.sh URL [--users N] [--spawn-rate R] [--run-time T]
 #                                            [--wait LOW-HIGH] [--title TEXT] [--marker NAME]
-#                                            [--no-write]
+#                                            [--whole-run] [--no-write]
 #
 # URL is the server (`coso serve`, started by you on the same DATABASE_URL: this script starts
 # no server). Steps:
@@ -13,7 +13,10 @@
 #   2. Locust's own environment .venv-load (the `load` dependency group of uv.lock, kept apart
 #      from .venv so that `make test` neither installs nor removes it);
 #   3. `locust --headless --users N --spawn-rate R --run-time T --csv var/loadtest/run`
-#      (--stop-timeout 30: the users finish their request; the run is bounded by T + 30 s);
+#      (--stop-timeout 30: the users finish their request; the run is bounded by T + 30 s),
+#      with --reset-stats: the figures count from the moment every user has been spawned (the
+#      logins' rush at the start left out; a refused login is retried, so it still counts);
+#      --whole-run counts from the first request;
 #   4. `coso loadtest report`: the table (role, page, requests, failures, p50, p95, p99, max)
 #      between <!-- load:start --> and <!-- load:end --> of docs/PERFORMANCE.md (--marker
 #      NAME for another pair, --no-write to print it only).
@@ -21,7 +24,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 URL=""
 USERS=100
@@ -31,6 +34,8 @@ WAIT=1-5
 TITLE=""
 MARKER=load
 WRITE=docs/PERFORMANCE.md
+RESET=--reset-stats
+COUNTED="from the moment all users were spawned (Locust --reset-stats)"
 while [ $# -gt 0 ]; do
   case "$1" in
     --users) USERS=$2; shift 2 ;;
@@ -40,6 +45,7 @@ while [ $# -gt 0 ]; do
     --title) TITLE=$2; shift 2 ;;
     --marker) MARKER=$2; shift 2 ;;
     --no-write) WRITE=""; shift ;;
+    --whole-run) RESET=""; COUNTED="from the first request (spawning and logins included)"; shift ;;
     -h|--help) usage ;;
     -*) echo "unknown option $1" >&2; usage ;;
     *) [ -z "$URL" ] || usage; URL=${1%/}; shift ;;
@@ -71,15 +77,16 @@ fi
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "")
 STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
 echo "[$(date -u +%H:%M:%S)] locust $LOCUST_VERSION: $USERS users, $SPAWN_RATE/s, $RUN_TIME against $URL"
-rm -f "$OUT"/run_*.csv
+rm -f "$OUT"/run_*.csv "$OUT"/run_whole_run.json
 status=0
 LOADTEST_TARGETS="$OUT/targets.json" LOADTEST_WAIT="$WAIT" \
+  LOADTEST_WHOLE_RUN="$OUT/run_whole_run.json" \
   .venv-load/bin/locust -f loadtest/locustfile.py --headless --host "$URL" \
   --users "$USERS" --spawn-rate "$SPAWN_RATE" --run-time "$RUN_TIME" --stop-timeout 30 \
-  --csv "$OUT/run" --only-summary --loglevel WARNING || status=$?
+  --csv "$OUT/run" --only-summary --loglevel WARNING $RESET || status=$?
 
 "$COSO" loadtest report --csv "$OUT/run" ${WRITE:+--write "$WRITE"} --marker "$MARKER" \
   --title "$TITLE" --url "$URL" --users "$USERS" --spawn-rate "$SPAWN_RATE" \
   --run-time "$RUN_TIME" --wait "$WAIT s" --locust-version "$LOCUST_VERSION" \
-  --load-before "$LOAD_BEFORE" --started "$STARTED"
+  --load-before "$LOAD_BEFORE" --started "$STARTED" --counted "$COUNTED"
 exit "$status"

@@ -13,6 +13,7 @@ so a row is one page as one role, whatever the ids it was asked with.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -140,6 +141,35 @@ def parse_failures(text: str) -> list[FailureRow]:
     ]
 
 
+@dataclass(frozen=True)
+class WholeRun:
+    """What the locustfile counted over the whole run (spawning included, never reset)."""
+
+    requests: int
+    failures: list[FailureRow]
+
+    @property
+    def failed(self) -> int:
+        return sum(f.occurrences for f in self.failures)
+
+
+def parse_whole_run(text: str) -> WholeRun:
+    """The locustfile's LOADTEST_WHOLE_RUN JSON."""
+    data = json.loads(text)
+    return WholeRun(
+        requests=int(data["requests"]),
+        failures=[
+            FailureRow(
+                method=str(f["method"]),
+                name=str(f["name"]),
+                error=str(f["error"]),
+                occurrences=int(f["occurrences"]),
+            )
+            for f in data["failures"]
+        ],
+    )
+
+
 def ordered(rows: Iterable[PageRow]) -> list[PageRow]:
     """Pages by role from the centre down (the login last in each role), then by page; the
     aggregate last."""
@@ -192,11 +222,16 @@ def _load(value: Sequence[float] | None) -> str:
 
 
 def report_markdown(
-    rows: Sequence[PageRow], failures: Sequence[FailureRow], run: dict[str, Any]
+    rows: Sequence[PageRow],
+    failures: Sequence[FailureRow],
+    run: dict[str, Any],
+    whole: WholeRun | None = None,
 ) -> str:
     """The section's text. `run`: when (text), title (text, optional), url, users, spawn_rate,
     duration (text), database (text), machine (text), locust (version), load_before and
-    load_after (three load averages each, optional), wait (think time, text, optional)."""
+    load_after (three load averages each, optional), wait (think time, text, optional),
+    counted (from when the figures count, text, optional). `whole`: the whole run's count
+    (its failures are listed instead of `failures`, which they include)."""
     total = next((r for r in rows if r.role == "all"), None)
     pages = [r for r in rows if r.role != "all"]
     requests = total.requests if total else sum(r.requests for r in pages)
@@ -212,6 +247,7 @@ def report_markdown(
         f"- Target: {run.get('url', '?')}; {run.get('users', '?')} users "
         f"(spawned {run.get('spawn_rate', '?')} a second), {run.get('duration', '?')}"
         + (f", think time {run['wait']}" if run.get("wait") else "")
+        + (f"; figures counted {run['counted']}" if run.get("counted") else "")
         + ".",
         f"- Database: {run.get('database', '?')}",
         f"- Machine: {run.get('machine', '?')}; load average before "
@@ -223,6 +259,14 @@ def report_markdown(
         "user and slow by design, left out)",
         f"- Roles that made requests: {', '.join(roles) or 'none'}"
         + (f" (**none from {', '.join(missing)}**)" if missing else ""),
+    ]
+    if whole is not None:
+        lines.append(
+            f"- Whole run, spawning and logins included: {whole.requests:,} requests, "
+            f"failed: **{whole.failed:,}**"
+        )
+        failures = whole.failures
+    lines += [
         "",
         *table_lines(rows),
         "",

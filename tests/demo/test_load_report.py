@@ -12,6 +12,7 @@ from coso.demo.load_report import (
     markers,
     parse_failures,
     parse_stats,
+    parse_whole_run,
     replace_section,
     report_markdown,
     split_name,
@@ -135,6 +136,21 @@ def test_report_counts_errors_and_slow_pages_without_the_login() -> None:
     assert "- 2 × GET `central /units/{code}/`: 500 \\| internal" in text
 
 
+def test_whole_run_failures_replace_the_reset_ones() -> None:
+    whole = parse_whole_run(
+        '{"requests": 150, "failures": ['
+        '{"method": "POST", "name": "member /accounts/login/", "error": "refused", '
+        '"occurrences": 3}, '
+        '{"method": "GET", "name": "central /units/{code}/", "error": "500", "occurrences": 2}]}'
+    )
+    assert whole.requests == 150 and whole.failed == 5
+    text = report_markdown(parse_stats(STATS), parse_failures(FAILURES), RUN, whole)
+    assert "- Whole run, spawning and logins included: 150 requests, failed: **5**" in text
+    assert "- 3 × POST `member /accounts/login/`: refused" in text
+    assert "- 2 × GET `central /units/{code}/`: 500\n" in text
+    assert "internal" not in text  # the reset figures' list is replaced, not added to
+
+
 def test_replace_section_keeps_the_rest_of_the_document() -> None:
     start, end = markers()
     body = f"# Performance\n\nbefore\n\n{start}\nold figures\n{end}\n\nafter\n"
@@ -175,4 +191,4 @@ def test_write_section_rewrites_the_file(tmp_path: Path) -> None:
     assert "(not yet run)" not in text
     assert text.startswith(f"# P\n\n{start}\nMeasured 2026-12-05")
     assert text.endswith(f"|\n{end}\n")
-    assert "Failures:" not in text
+    assert "Failures:" not in text and "Whole run" not in text

@@ -13,6 +13,7 @@ from coso.demo.bench import machine
 from coso.demo.load_report import (
     parse_failures,
     parse_stats,
+    parse_whole_run,
     report_markdown,
     table_lines,
     write_section,
@@ -59,6 +60,7 @@ class Command(BaseCommand):
         parser.add_argument("--locust-version", default="")
         parser.add_argument("--load-before", default="", help="/proc/loadavg before the run")
         parser.add_argument("--started", default="", help="when the run started (UTC)")
+        parser.add_argument("--counted", default="", help="from when the figures count")
 
     def handle(self, *args: Any, **options: Any) -> None:
         prefix = options["csv"]
@@ -68,6 +70,10 @@ class Command(BaseCommand):
             parse_failures(failures_file.read_text(encoding="utf-8"))
             if failures_file.exists()
             else []
+        )
+        whole_file = Path(f"{prefix}_whole_run.json")
+        whole = (
+            parse_whole_run(whole_file.read_text(encoding="utf-8")) if whole_file.exists() else None
         )
         info = machine()
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -79,13 +85,14 @@ class Command(BaseCommand):
             "spawn_rate": options["spawn_rate"] or "?",
             "duration": options["run_time"] or "?",
             "wait": options["wait"],
+            "counted": options["counted"],
             "locust": options["locust_version"] or "?",
             "database": database_line(info),
             "machine": f"{info['cpus']} CPUs ({info['cpu_model']}), {info['memory']} memory",
             "load_before": _load(options["load_before"]),
             "load_after": list(info["load_average"]) if info.get("load_average") else None,
         }
-        text = report_markdown(rows, failures, run)
+        text = report_markdown(rows, failures, run, whole)
         if options["write"]:
             write_section(options["write"], text, options["marker"])
             self.stdout.write(f"Đã ghi kết quả vào {options['write']}.")
@@ -96,4 +103,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(pages)} pages; failed requests: {sum(r.failures for r in pages)}; "
             f"over 300 ms at p95: {sum(r.slow and not r.is_login for r in pages)} (login left out)."
+            + (f" Whole run: {whole.requests} requests, {whole.failed} failed." if whole else "")
         )
