@@ -200,6 +200,8 @@ def table_lines(rows: Sequence[PageRow]) -> list[str]:
         "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in ordered(rows):
+        if row.is_login and not row.requests:
+            continue  # every user logged in before the figures were reset
         flags = []
         if row.failures:
             flags.append("**errors**")
@@ -237,7 +239,7 @@ def report_markdown(
     requests = total.requests if total else sum(r.requests for r in pages)
     failed = total.failures if total else sum(r.failures for r in pages)
     slow = [r for r in pages if r.slow and not r.is_login]
-    roles = sorted({r.role for r in pages if r.role}, key=lambda r: ROLES.index(r))
+    roles = sorted({r.role for r in pages if r.role and r.requests}, key=ROLES.index)
     missing = [r for r in ROLES if r not in roles]
     share = f" ({failed / requests:.2%})" if requests else ""
     title = f" — {run['title']}" if run.get("title") else ""
@@ -255,8 +257,8 @@ def report_markdown(
         f"- Requests: **{requests:,}**"
         + (f" ({total.rps:,.1f} a second)" if total else "")
         + f", failed: **{failed:,}**{share}; pages over {TARGET_P95_MS:.0f} ms at p95: "
-        f"**{len(slow)}** of {len([r for r in pages if not r.is_login])} (the login, once a "
-        "user and slow by design, left out)",
+        f"**{len(slow)}** of {len([r for r in pages if r.requests and not r.is_login])} (the "
+        "login, once a user and slow by design, left out)",
         f"- Roles that made requests: {', '.join(roles) or 'none'}"
         + (f" (**none from {', '.join(missing)}**)" if missing else ""),
     ]

@@ -35,6 +35,8 @@ STATS = "\n".join(
         "POST,branch /accounts/login/,3,0,620,872.5,488.8,1508.8,0.0,0.16,0.0,"
         "620,620,1500,1500,1500,1500,1500,1500,1500,1500,1500",
         "GET,province /tree/,0,0,0,0.0,0,0,0.0,0.0,0.0,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A",
+        "GET,province /accounts/login/,0,0,0,0.0,0,0,0.0,0.0,0.0,"
+        "N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A",
         ",Aggregated,133,2,17,101.0,7.1,1812.7,9300.0,2.36,0.03,"
         "17,20,25,30,700,950,1500,1700,1800,1800,1800",
     ]
@@ -74,6 +76,7 @@ def test_parse_stats_reads_counts_and_percentiles() -> None:
         ("central", "/units/{code}/", "GET"),
         ("branch", "/accounts/login/", "POST"),
         ("province", "/tree/", "GET"),
+        ("province", "/accounts/login/", "GET"),
         ("all", "all pages", ""),
     ]
     me = rows[0]
@@ -83,7 +86,7 @@ def test_parse_stats_reads_counts_and_percentiles() -> None:
     assert rows[1].slow and rows[1].failures == 2
     unasked = rows[3]
     assert unasked.requests == 0 and unasked.p95_ms is None and not unasked.slow
-    assert rows[4].requests == 133 and rows[4].rps == pytest.approx(2.36)
+    assert rows[-1].requests == 133 and rows[-1].rps == pytest.approx(2.36)
 
 
 def test_parse_stats_refuses_another_csv() -> None:
@@ -119,6 +122,7 @@ def test_table_orders_roles_from_the_centre_with_the_aggregate_last() -> None:
     assert "`/units/{code}/` | 10 | 2 | 900 | 1,700 | 1,800 | 1,813 |" in central
     assert "**errors**" in central and "**over 300 ms**" in central
     assert "| — | — | — | — |" in body[1]  # no request: no percentiles
+    assert not any("province | `/accounts/login/`" in line for line in body)  # login: omitted
     assert "POST `/accounts/login/`" in body[2]
     assert body[3].endswith("| 16 | 180 | 400 | 404 |  |")  # within the target, no flag
 
@@ -130,9 +134,11 @@ def test_report_counts_errors_and_slow_pages_without_the_login() -> None:
     assert "load average before 0.5 / 0.6 / 0.7, after 1.5 / 1.0 / 0.8" in text
     assert "Requests: **133** (2.4 a second), failed: **2** (1.50%)" in text
     # central /units/{code}/ is over; the login is over too but not counted.
-    assert "pages over 300 ms at p95: **1** of 3" in text
-    assert "Roles that made requests: central, province, branch, member" in text
-    assert "**none from admin, commune**" in text
+    # Of the two pages asked (/tree/ was not), central /units/{code}/ is over; the login is
+    # over too but not counted.
+    assert "pages over 300 ms at p95: **1** of 2" in text
+    assert "Roles that made requests: central, branch, member" in text
+    assert "**none from admin, province, commune**" in text  # province's rows have 0 requests
     assert "- 2 × GET `central /units/{code}/`: 500 \\| internal" in text
 
 
