@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from coso.cli import USAGE, _command_name
 from coso.demo.load_report import (
     markers,
     parse_failures,
@@ -198,3 +199,15 @@ def test_write_section_rewrites_the_file(tmp_path: Path) -> None:
     assert text.startswith(f"# P\n\n{start}\nMeasured 2026-12-05")
     assert text.endswith(f"|\n{end}\n")
     assert "Failures:" not in text and "Whole run" not in text
+
+
+def test_the_console_names_the_commands() -> None:
+    assert _command_name(["loadtest", "prepare", "--out", "x.json"]) == (
+        "loadtest_prepare",
+        ["--out", "x.json"],
+    )
+    assert _command_name(["loadtest", "report", "--csv", "run"]) == (
+        "loadtest_report",
+        ["--csv", "run"],
+    )
+    assert "loadtest prepare | report" in USAGE
