@@ -148,7 +148,8 @@ class RoleUser(FastHttpUser):
             if answer.status_code != 302 or not _cookie(self.client.cookiejar, "sessionid"):
                 answer.failure(
                     f"login of {self.me['username']} refused ({answer.status_code}): wrong "
-                    "password, or locked out (run `coso loadtest prepare` again)"
+                    "password, or locked out after failures (429; `coso loadtest prepare` "
+                    "clears the bench logins' failures)"
                 )
                 return False
             where = answer.headers.get("Location", "")

@@ -95,9 +95,20 @@ def account_target(account: BenchAccount, fixtures: Fixtures) -> dict[str, Any]:
     }
 
 
+def clear_lockouts(usernames: list[str]) -> int:
+    """Forget the failed logins of these accounts (django-axes), so that a run with a wrong
+    password does not leave them, and their address, locked out for the next run."""
+    from axes.models import AccessAttempt
+
+    count, _ = AccessAttempt.objects.filter(username__in=usernames).delete()
+    return int(count)
+
+
 def load_targets(password: str = BENCH_PASSWORD) -> dict[str, Any]:
-    """The bench accounts (created or reset) and what each one's pages name."""
+    """The bench accounts (created or reset, their failed logins forgotten) and what each
+    one's pages name."""
     accounts, fixtures = prepare(password)
+    clear_lockouts([a.username for a in accounts])
     return {
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "password": password,

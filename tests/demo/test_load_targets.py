@@ -10,6 +10,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt
 from django.core.management import call_command
 
 from coso.demo.bench_accounts import BenchAccount
@@ -55,8 +56,14 @@ def _pages(target: dict[str, object]) -> list[str]:
 
 def test_prepare_writes_targets_every_role_can_open(tmp_path: Path) -> None:
     generate_dataset(members=2000, seed=4, progress=False)
+    # A run with a wrong password left a bench login locked out; someone else's failures stay.
+    for username in ("bench.central", "somebody"):
+        AccessAttempt.objects.create(
+            username=username, ip_address="127.0.0.1", user_agent="locust", failures_since_start=9
+        )
     out = tmp_path / "targets.json"
     call_command("loadtest_prepare", out=str(out), stdout=StringIO())
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["somebody"]
     targets = json.loads(out.read_text(encoding="utf-8"))
     accounts = targets["accounts"]
     assert [a["role"] for a in accounts] == list(ROLE_OF.values())
