@@ -77,13 +77,14 @@ fi
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "")
 STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
 echo "[$(date -u +%H:%M:%S)] locust $LOCUST_VERSION: $USERS users, $SPAWN_RATE/s, $RUN_TIME against $URL"
-rm -f "$OUT"/run_*.csv "$OUT"/run_whole_run.json
+rm -f "$OUT"/run_*.csv "$OUT"/run_whole_run.json "$OUT"/run.html
 status=0
 LOADTEST_TARGETS="$OUT/targets.json" LOADTEST_WAIT="$WAIT" \
   LOADTEST_WHOLE_RUN="$OUT/run_whole_run.json" \
   .venv-load/bin/locust -f loadtest/locustfile.py --headless --host "$URL" \
   --users "$USERS" --spawn-rate "$SPAWN_RATE" --run-time "$RUN_TIME" --stop-timeout 30 \
-  --csv "$OUT/run" --only-summary --loglevel WARNING $RESET || status=$?
+  --csv "$OUT/run" --html "$OUT/run.html" --only-summary --loglevel WARNING $RESET \
+  || status=$?
 
 "$COSO" loadtest report --csv "$OUT/run" ${WRITE:+--write "$WRITE"} --marker "$MARKER" \
   --title "$TITLE" --url "$URL" --users "$USERS" --spawn-rate "$SPAWN_RATE" \

@@ -141,6 +141,17 @@ def parse_failures(text: str) -> list[FailureRow]:
     ]
 
 
+def parse_exceptions(text: str) -> list[tuple[int, str]]:
+    """(count, message) of Locust's `*_exceptions.csv`: errors raised in the locustfile's own
+    code (not the server's answers), which would otherwise only make users ask less."""
+    if not text.strip():
+        return []
+    return [
+        (_count(raw.get("Count")), (raw.get("Message") or "").strip())
+        for raw in csv.DictReader(text.splitlines())
+    ]
+
+
 @dataclass(frozen=True)
 class WholeRun:
     """What the locustfile counted over the whole run (spawning included, never reset)."""
@@ -228,12 +239,14 @@ def report_markdown(
     failures: Sequence[FailureRow],
     run: dict[str, Any],
     whole: WholeRun | None = None,
+    exceptions: Sequence[tuple[int, str]] = (),
 ) -> str:
     """The section's text. `run`: when (text), title (text, optional), url, users, spawn_rate,
     duration (text), database (text), machine (text), locust (version), load_before and
     load_after (three load averages each, optional), wait (think time, text, optional),
     counted (from when the figures count, text, optional). `whole`: the whole run's count
-    (its failures are listed instead of `failures`, which they include)."""
+    (its failures are listed instead of `failures`, which they include). `exceptions`: errors
+    in the locustfile itself."""
     total = next((r for r in rows if r.role == "all"), None)
     pages = [r for r in rows if r.role != "all"]
     requests = total.requests if total else sum(r.requests for r in pages)
@@ -279,6 +292,10 @@ def report_markdown(
             f"- {f.occurrences:,} × {f.method} `{_cell(f.name)}`: {_cell(f.error)[:300]}"
             for f in sorted(failures, key=lambda f: -f.occurrences)
         ]
+        lines.append("")
+    if exceptions:
+        lines += ["**Errors in the locustfile** (its users stopped asking; fix and run again):", ""]
+        lines += [f"- {count:,} × {_cell(message)[:300]}" for count, message in exceptions]
         lines.append("")
     return "\n".join(lines)
 

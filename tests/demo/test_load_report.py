@@ -11,6 +11,7 @@ import pytest
 from coso.cli import USAGE, _command_name
 from coso.demo.load_report import (
     markers,
+    parse_exceptions,
     parse_failures,
     parse_stats,
     parse_whole_run,
@@ -156,6 +157,19 @@ def test_whole_run_failures_replace_the_reset_ones() -> None:
     assert "- 3 × POST `member /accounts/login/`: refused" in text
     assert "- 2 × GET `central /units/{code}/`: 500\n" in text
     assert "internal" not in text  # the reset figures' list is replaced, not added to
+
+
+def test_errors_of_the_locustfile_itself_are_listed() -> None:
+    exceptions = parse_exceptions(
+        "Count,Message,Traceback,Nodes\n"
+        '3,"KeyError(\'meeting_id\')","Traceback (most recent call last): ...",local\n'
+    )
+    assert exceptions == [(3, "KeyError('meeting_id')")]
+    assert parse_exceptions("Count,Message,Traceback,Nodes\n") == []
+    text = report_markdown(parse_stats(STATS), [], RUN, exceptions=exceptions)
+    assert "**Errors in the locustfile**" in text
+    assert "- 3 × KeyError('meeting_id')" in text
+    assert "Errors in the locustfile" not in report_markdown(parse_stats(STATS), [], RUN)
 
 
 def test_replace_section_keeps_the_rest_of_the_document() -> None:

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 
 from coso.demo.bench import machine
 from coso.demo.load_report import (
+    parse_exceptions,
     parse_failures,
     parse_stats,
     parse_whole_run,
@@ -75,6 +76,12 @@ class Command(BaseCommand):
         whole = (
             parse_whole_run(whole_file.read_text(encoding="utf-8")) if whole_file.exists() else None
         )
+        exceptions_file = Path(f"{prefix}_exceptions.csv")
+        exceptions = (
+            parse_exceptions(exceptions_file.read_text(encoding="utf-8"))
+            if exceptions_file.exists()
+            else []
+        )
         info = machine()
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         run = {
@@ -92,7 +99,7 @@ class Command(BaseCommand):
             "load_before": _load(options["load_before"]),
             "load_after": list(info["load_average"]) if info.get("load_average") else None,
         }
-        text = report_markdown(rows, failures, run, whole)
+        text = report_markdown(rows, failures, run, whole, exceptions)
         if options["write"]:
             write_section(options["write"], text, options["marker"])
             self.stdout.write(f"Đã ghi kết quả vào {options['write']}.")
