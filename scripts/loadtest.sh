@@ -16,7 +16,8 @@
 #      (--stop-timeout 30: the users finish their request; the run is bounded by T + 30 s),
 #      with --reset-stats: the figures count from the moment every user has been spawned (the
 #      logins' rush at the start left out; a refused login is retried, so it still counts);
-#      --whole-run counts from the first request;
+#      --whole-run counts from the first request; `timeout` stops Locust at T + 90 s whatever
+#      happens;
 #   4. `coso loadtest report`: the table (role, page, requests, failures, p50, p95, p99, max)
 #      between <!-- load:start --> and <!-- load:end --> of docs/PERFORMANCE.md (--marker
 #      NAME for another pair, --no-write to print it only).
@@ -24,7 +25,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 URL=""
 USERS=100
@@ -67,6 +68,10 @@ if [ ! -x .venv-load/bin/locust ]; then
 fi
 UV_PROJECT_ENVIRONMENT=.venv-load "$UV" sync --frozen --only-group load --quiet
 LOCUST_VERSION=$(.venv-load/bin/python -c 'import locust; print(locust.__version__)')
+# A hard bound besides Locust's own: run time + 30 s to stop the users + 60 s to write.
+SECONDS_MAX=$(.venv-load/bin/python -c \
+  'import sys; from locust.util.timespan import parse_timespan as p; print(p(sys.argv[1]) + 90)' \
+  "$RUN_TIME")
 
 # The server must answer before the users start.
 if ! curl -fsS -o /dev/null --max-time 30 "$URL/accounts/login/"; then
@@ -81,6 +86,7 @@ rm -f "$OUT"/run_*.csv "$OUT"/run_whole_run.json "$OUT"/run.html
 status=0
 LOADTEST_TARGETS="$OUT/targets.json" LOADTEST_WAIT="$WAIT" \
   LOADTEST_WHOLE_RUN="$OUT/run_whole_run.json" \
+  timeout --signal=INT --kill-after=30 "$SECONDS_MAX" \
   .venv-load/bin/locust -f loadtest/locustfile.py --headless --host "$URL" \
   --users "$USERS" --spawn-rate "$SPAWN_RATE" --run-time "$RUN_TIME" --stop-timeout 30 \
   --csv "$OUT/run" --html "$OUT/run.html" --only-summary --loglevel WARNING $RESET \
