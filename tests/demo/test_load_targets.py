@@ -13,6 +13,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.core.management import call_command
 
+from coso.accounts.models import SiteSettings
 from coso.demo.bench_accounts import BenchAccount
 from coso.demo.bench_pages import login
 from coso.demo.generate import generate_dataset
@@ -82,6 +83,20 @@ def test_prepare_writes_targets_every_role_can_open(tmp_path: Path) -> None:
         for url in _pages(target):
             response = client.get(url)
             assert response.status_code == 200, (target["username"], url)
+
+
+def test_prepare_warns_when_officers_owe_a_second_factor(tmp_path: Path) -> None:
+    generate_dataset(members=2000, seed=4, progress=False)
+    site = SiteSettings.current()
+    site.totp_required_for_officers = True
+    site.save()
+    err = StringIO()
+    call_command("loadtest_prepare", out=str(tmp_path / "t.json"), stdout=StringIO(), stderr=err)
+    assert "bench.central and bench.province will be sent to the 2FA page" in err.getvalue()
+    # And so they are: the locustfile counts that redirect as a failed login.
+    account = BenchAccount("bench.province", "province", "", "44", None)
+    client = login(account, json.loads((tmp_path / "t.json").read_text())["password"])
+    assert client.get("/").status_code == 302
 
 
 def test_past_day_falls_back_for_a_unit_made_by_the_reform() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from coso.accounts.otp import officers_need_totp
 from coso.core.errors import CosoError
 from coso.demo.bench_pages import BENCH_PASSWORD
 from coso.demo.load_targets import load_targets
@@ -45,3 +46,11 @@ class Command(BaseCommand):
                 f"past day {account['past_day']}, {len(account['member_ids'])} members"
             )
         self.stdout.write(f"Đã ghi {out}.")
+        if officers_need_totp():
+            self.stderr.write(
+                "Cảnh báo: cán bộ tổ chức phải xác thực hai lớp trên cơ sở dữ liệu này, nên "
+                "bench.central và bench.province sẽ bị chuyển tới trang 2FA (lỗi trong phép thử "
+                "tải). / Warning: organization officers must give a second factor on this "
+                "database (site settings), so bench.central and bench.province will be sent to "
+                "the 2FA page and their requests will fail: switch it off for the load test."
+            )
