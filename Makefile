@@ -33,8 +33,8 @@ demo: venv
 	$(COSO) serve --host $(HOST) --port $(PORT)
 
 lint: venv
-	$(VENV)/bin/ruff check coso tests
-	$(VENV)/bin/ruff format --check coso tests
+	$(VENV)/bin/ruff check coso tests loadtest
+	$(VENV)/bin/ruff format --check coso tests loadtest
 
 typecheck: venv
 	$(VENV)/bin/mypy coso

@@ -29,6 +29,8 @@ Usage: coso COMMAND [ARGS...]   (coso COMMAND --help for details)
   generate --members N [--seed S] [--before-reform]
                                build a synthetic dataset of national shape
   bench                        run the benchmarks on the current database
+  loadtest prepare | report    the load test's accounts and ids; Locust's CSV as a table
+                               (scripts/loadtest.sh runs both around Locust)
   serve [--host H] [--port P]  run the web application (gunicorn, static files, task worker,
                                scheduler; --no-scheduler leaves the scheduler to another host)
   token create USERNAME        make an API token (printed alone on the last line)
