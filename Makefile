@@ -9,11 +9,15 @@ PORT ?= 8000
 # pytest-xdist workers: one per core (`make test PYTEST_WORKERS=0` runs in a single process).
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test test-fast venv lint lint-imports typecheck migrations-check pytest bench clean \
+.PHONY: demo test test-fast system venv lint lint-imports typecheck migrations-check pytest bench clean \
 	screenshots
 
 $(UV):
 	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+
+# Debian packages (PostgreSQL, Chromium, fonts, node): only what is missing, so quick to repeat.
+system:
+	bash scripts/ensure-system-packages.sh
 
 venv: $(UV)
 	@UV=$$(command -v uv || echo $(HOME)/.local/bin/uv); $$UV sync --frozen --quiet
@@ -23,7 +27,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
-demo: venv
+demo: system venv
 	$(COSO) init
 	$(COSO) load-demo --if-empty
 	@echo ""
@@ -42,7 +46,7 @@ typecheck: venv
 migrations-check: venv
 	$(PY) manage.py makemigrations --check --dry-run
 
-pytest: venv node_modules/axe-core/axe.min.js
+pytest: system venv node_modules/axe-core/axe.min.js
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
 test: lint lint-imports typecheck migrations-check pytest
