@@ -1,0 +1,301 @@
+"""Reads of the follow-through of directives, for pages, API and other apps alike.
+
+Roll-ups go up the tree by path ranges: a child's subtree on a day is the spans whose path lies
+in [child.path, child.path[:-1] + "0"), joined in SQL against the children themselves and
+grouped by child, so the number of queries and the size of every statement are fixed whatever
+the size of the subtree (a national root over 250,000 branches included). No list of unit ids
+ever travels from Python into SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+
+from coso.core.dates import today
+from coso.core.rules import rule
+from coso.followup.models import Directive, Implementation, LocalTarget, Step, StepKind, StepState
+from coso.units.models import Unit, UnitSpan
+from coso.units.queries import natural_key, span_on, subtree_range, subtree_spans
+
+STATES = [s.value for s in StepState]
+KINDS = [k.value for k in StepKind]
+
+# The state of a step on a day, in SQL (params: day). Same rule as Step.state_on.
+_STATE = (
+    "CASE WHEN st.done_on IS NOT NULL AND st.done_on <= st.due THEN 'done' "
+    "WHEN st.done_on IS NOT NULL THEN 'late' "
+    "WHEN st.due < %s THEN 'overdue' ELSE 'pending' END"
+)
+
+
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+
+
+# --- the tracking view -----------------------------------------------------------------------
+
+
+@dataclass
+class StepCounts:
+    """One step kind's records by state."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def percent(self, state: str) -> int | None:
+        return round(100 * self.counts[state] / self.total) if self.total else None
+
+    @property
+    def completed(self) -> int:
+        return self.counts["done"] + self.counts["late"]
+
+
+@dataclass
+class TrackingRow:
+    code: str
+    name: str
+    unit_id: int
+    own: bool = False  # the unit's own record (not a child's subtree)
+    units: int = 0  # records (units holding the directive) in the row's subtree
+    overdue_units: int = 0  # of which with at least one overdue step
+    steps: dict[str, StepCounts] = field(default_factory=lambda: {k: StepCounts() for k in KINDS})
+
+    def add(self, other: TrackingRow) -> None:
+        self.units += other.units
+        self.overdue_units += other.overdue_units
+        for kind in KINDS:
+            for state in STATES:
+                self.steps[kind].counts[state] += other.steps[kind].counts[state]
+
+    @property
+    def overdue_steps(self) -> int:
+        return sum(c.counts["overdue"] for c in self.steps.values())
+
+
+@dataclass
+class Tracking:
+    directive: Directive
+    unit: Unit
+    name: str
+    day: dt.date
+    rows: list[TrackingRow]  # overdue units first
+    total: TrackingRow
+    records: list[Implementation]  # the unit's own record(s), with steps (a branch's page)
+
+
+def _fill(
+    rows: dict[int, TrackingRow], counted: list[tuple[Any, ...]], overdue: list[tuple[Any, ...]]
+) -> None:
+    for key, kind, state, n in counted:
+        row = rows.get(key)
+        if row is None or kind not in row.steps:
+            continue
+        row.steps[kind].counts[state] += n
+        if kind == StepKind.STUDY:
+            row.units += n  # every record has exactly one study step
+    for key, n in overdue:
+        if key in rows:
+            rows[key].overdue_units += n
+
+
+def tracking(directive: Directive, unit: Unit, *, day: dt.date | None = None) -> Tracking:
+    """Completion of each step of `directive` in `unit`'s subtree on `day` (default today), one
+    row per child unit (its whole subtree) and one for the unit's own record, overdue units
+    first. Five queries whatever the size of the subtree."""
+    day = day or today()
+    root = span_on(unit, day)
+    children = list(
+        UnitSpan.objects.filter(parent=unit, valid_from__lte=day, valid_to__gt=day)
+        .select_related("unit")
+        .values_list("unit_id", "unit__code", "name")
+    )
+    rows = {uid: TrackingRow(code, name, uid) for uid, code, name in children}
+    child_join = (
+        "FROM units_unitspan cs "
+        "JOIN units_unitspan us ON us.path >= cs.path "
+        "AND us.path < SUBSTR(cs.path, 1, LENGTH(cs.path) - 1) || '0' "
+        "AND us.valid_from <= %s AND us.valid_to > %s "
+        "JOIN followup_implementation im ON im.unit_id = us.unit_id AND im.directive_id = %s "
+        "JOIN followup_step st ON st.implementation_id = im.id "
+        "WHERE cs.parent_id = %s AND cs.valid_from <= %s AND cs.valid_to > %s "
+    )
+    join_params = [day, day, directive.pk, unit.pk, day, day]
+    counted = _rows(
+        f"SELECT cs.unit_id, st.kind, {_STATE} AS state, COUNT(*) {child_join}"
+        "GROUP BY cs.unit_id, st.kind, state",
+        [day, *join_params],
+    )
+    overdue = _rows(
+        f"SELECT cs.unit_id, COUNT(DISTINCT im.id) {child_join}"
+        "AND st.done_on IS NULL AND st.due < %s GROUP BY cs.unit_id",
+        [*join_params, day],
+    )
+    _fill(rows, counted, overdue)
+    own = TrackingRow(unit.code, root.name, unit.pk, own=True)
+    own_sql = (
+        "FROM followup_implementation im JOIN followup_step st ON st.implementation_id = im.id "
+        "WHERE im.unit_id = %s AND im.directive_id = %s "
+    )
+    own_counted = _rows(
+        f"SELECT im.unit_id, st.kind, {_STATE} AS state, COUNT(*) {own_sql}"
+        "GROUP BY im.unit_id, st.kind, state",
+        [day, unit.pk, directive.pk],
+    )
+    own_overdue = _rows(
+        f"SELECT im.unit_id, COUNT(DISTINCT im.id) {own_sql}"
+        "AND st.done_on IS NULL AND st.due < %s GROUP BY im.unit_id",
+        [unit.pk, directive.pk, day],
+    )
+    _fill({unit.pk: own}, own_counted, own_overdue)
+    total = TrackingRow(unit.code, root.name, unit.pk)
+    shown = [r for r in rows.values() if r.units]
+    for row in [*shown, own]:
+        total.add(row)
+    shown.sort(key=lambda r: (-r.overdue_units, -r.overdue_steps, natural_key(r.code)))
+    if own.units:
+        shown.insert(0, own)
+    records = list(
+        Implementation.objects.filter(directive=directive, unit=unit).prefetch_related(
+            "steps__meeting"
+        )
+    )
+    return Tracking(directive, unit, root.name, day, shown, total, records)
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+
+def in_subtree(unit: Unit, day: dt.date) -> QuerySet[Implementation]:
+    """Records of units in `unit`'s subtree on `day` (a semi-join on the path range)."""
+    span = span_on(unit, day)
+    return Implementation.objects.filter(unit__in=subtree_spans(span, day).values("unit_id"))
+
+
+def unit_records(unit: Unit) -> list[Implementation]:
+    """The unit's own records, newest document first, with their steps (two queries)."""
+    return list(
+        Implementation.objects.filter(unit=unit)
+        .select_related("directive")
+        .prefetch_related("steps__meeting")
+        .order_by("-directive__issued_on", "-directive_id")
+    )
+
+
+def directives_for(visible_units: QuerySet[Unit] | None) -> QuerySet[Directive]:
+    """Directives registered at a visible unit or cascaded to one (None: every directive)."""
+    rows = Directive.objects.select_related("owner")
+    if visible_units is None:
+        return rows
+    cascaded = Implementation.objects.filter(
+        directive=OuterRef("pk"), unit__in=visible_units.values("pk")
+    )
+    return rows.filter(Q(owner__in=visible_units.values("pk")) | Exists(cascaded))
+
+
+# --- home-page reminders ---------------------------------------------------------------------
+
+
+@dataclass
+class Reminder:
+    step: Step
+    unit_code: str
+    state: str  # overdue or pending (due soon)
+
+
+@dataclass
+class Reminders:
+    unit: Unit
+    day: dt.date
+    horizon: int  # days
+    overdue: int
+    soon: int
+    items: list[Reminder]
+
+    @property
+    def total(self) -> int:
+        return self.overdue + self.soon
+
+
+def reminders(unit: Unit, day: dt.date | None = None, *, limit: int = 10) -> Reminders | None:
+    """Steps not yet done in `unit`'s subtree that are overdue or due within the `followup`
+    rule set's `reminder_days`; the first `limit` of them by due date. Three queries."""
+    day = day or today()
+    horizon = int(rule("followup.reminder_days", day))
+    span = UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day).first()
+    if span is None:
+        return None
+    steps = Step.objects.filter(
+        done_on__isnull=True,
+        due__lt=day + dt.timedelta(days=horizon + 1),
+        implementation__unit__in=subtree_spans(span, day).values("unit_id"),
+    )
+    counts = steps.aggregate(
+        overdue=Count("pk", filter=Q(due__lt=day)), soon=Count("pk", filter=Q(due__gte=day))
+    )
+    items = [
+        Reminder(s, s.implementation.unit.code, s.state_on(day))
+        for s in steps.select_related("implementation__directive", "implementation__unit").order_by(
+            "due", "pk"
+        )[:limit]
+    ]
+    return Reminders(unit, day, horizon, counts["overdue"] or 0, counts["soon"] or 0, items)
+
+
+# --- evidence for assessments ----------------------------------------------------------------
+
+
+def directive_timeliness(unit: Unit, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """Steps of every directive due in [start, end) for units in `unit`'s subtree (as the tree
+    stood on the period's last day, or today if earlier), judged today: how many were due, done
+    on time, done late, overdue (not done, due date passed) and pending (not yet due).
+
+    The assessment of units cites these figures as evidence ("directives done on time").
+    """
+    judged = today()
+    as_of = min(end - dt.timedelta(days=1), judged)
+    span = UnitSpan.objects.filter(unit=unit, valid_from__lte=as_of, valid_to__gt=as_of).first()
+    if span is None:  # ended or not yet created then: its last (or first) position
+        span = UnitSpan.objects.filter(unit=unit).order_by("-valid_from").first()
+        if span is None:
+            return {"due": 0, "on_time": 0, "late": 0, "overdue": 0, "pending": 0}
+        as_of = span.valid_from
+    lo, hi = subtree_range(span.path)
+    units = UnitSpan.objects.filter(
+        path__gte=lo, path__lt=hi, valid_from__lte=as_of, valid_to__gt=as_of
+    ).values("unit_id")
+    done = Q(done_on__isnull=False)
+    figures = Step.objects.filter(
+        due__gte=start, due__lt=end, implementation__unit__in=units
+    ).aggregate(
+        due=Count("pk"),
+        on_time=Count("pk", filter=done & Q(done_on__lte=F("due"))),
+        late=Count("pk", filter=done & Q(done_on__gt=F("due"))),
+        overdue=Count("pk", filter=Q(done_on__isnull=True, due__lt=judged)),
+        pending=Count("pk", filter=Q(done_on__isnull=True, due__gte=judged)),
+    )
+    return {key: int(value or 0) for key, value in figures.items()}
+
+
+# --- a branch's local targets ----------------------------------------------------------------
+
+
+def local_targets_of(unit: Unit, *, year: int | None = None) -> dict[Any, list[Any]]:
+    """The unit's resolutions that carry targets, with their targets (one query)."""
+    rows = LocalTarget.objects.filter(resolution__unit=unit).select_related("resolution")
+    if year is not None:
+        rows = rows.filter(resolution__year=year)
+    grouped: dict[Any, list[Any]] = defaultdict(list)
+    for row in rows.order_by("-resolution__year", "-resolution__number", "pk"):
+        grouped[row.resolution].append(row)
+    return dict(grouped)
