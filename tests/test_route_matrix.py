@@ -2,7 +2,8 @@
 
 The expected answers live next to the code that serves them:
 - tests/web/matrix_pages.py (read pages), tests/web/matrix_forms.py (forms, previews, imports)
-  and tests/meetings/matrix_{pages,me,reports}.py (branch activities), all `PAGES = {url_name: {"args": [...], "expect": {role: status}, ...}}`;
+  tests/meetings/matrix_{pages,me,reports}.py (branch activities) and
+  tests/followup/matrix_pages.py (directives), all `PAGES = {url_name: {"args": [...], "expect": {role: status}, ...}}`;
 - tests/api/matrix_api.py (JSON API);
 - ACCOUNT_ROUTES below, for the few routes that no other matrix owns (login, logout, 2FA, password,
   language).
@@ -113,6 +114,8 @@ PAGE_MATRICES = (
     "tests.meetings.matrix_reports",
     # proposals and decisions
     "tests.authority.matrix_pages",
+    # follow-through of directives
+    "tests.followup.matrix_pages",
 )
 
 

@@ -7,8 +7,6 @@ subtree; a step is reported by whoever holds MANAGE_ACTIVITIES on its unit. Out 
 Refusals of the operations answer 409 `refused`; the operations write their own audit entries.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Annotated, Any
 

@@ -278,13 +278,13 @@ def directive_timeliness(unit: Unit, start: dt.date, end: dt.date) -> dict[str, 
     figures = Step.objects.filter(
         due__gte=start, due__lt=end, implementation__unit__in=units
     ).aggregate(
-        due=Count("pk"),
-        on_time=Count("pk", filter=done & Q(done_on__lte=F("due"))),
-        late=Count("pk", filter=done & Q(done_on__gt=F("due"))),
-        overdue=Count("pk", filter=Q(done_on__isnull=True, due__lt=judged)),
-        pending=Count("pk", filter=Q(done_on__isnull=True, due__gte=judged)),
+        n_due=Count("pk"),
+        n_on_time=Count("pk", filter=done & Q(done_on__lte=F("due"))),
+        n_late=Count("pk", filter=done & Q(done_on__gt=F("due"))),
+        n_overdue=Count("pk", filter=Q(done_on__isnull=True, due__lt=judged)),
+        n_pending=Count("pk", filter=Q(done_on__isnull=True, due__gte=judged)),
     )
-    return {key: int(value or 0) for key, value in figures.items()}
+    return {key[2:]: int(value or 0) for key, value in figures.items()}
 
 
 # --- a branch's local targets ----------------------------------------------------------------
