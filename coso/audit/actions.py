@@ -74,9 +74,9 @@ class AuditAction(models.TextChoices):
     MEETING_CHECK_IN = "meeting_check_in", _("Tự điểm danh trực tuyến")
     MEETING_CHECK_IN_CONFIRM = "meeting_check_in_confirm", _("Xác nhận điểm danh trực tuyến")
     # Follow-through of directives from a higher level (coso.followup).
-    DIRECTIVE_REGISTER = "directive_register", _("Đăng ký văn bản cấp trên")
+    DIRECTIVE_REGISTER = "directive_register", _("Đã đăng ký văn bản cấp trên")
     DIRECTIVE_ATTACH = "directive_attach", _("Đính kèm tệp vào văn bản cấp trên")
-    DIRECTIVE_CASCADE = "directive_cascade", _("Triển khai văn bản xuống các đơn vị")
+    DIRECTIVE_CASCADE = "directive_cascade", _("Đã triển khai văn bản xuống đơn vị")
     DIRECTIVE_STEP = "directive_step", _("Báo cáo bước thực hiện văn bản")
     LOCAL_TARGETS = "local_targets", _("Ghi chỉ tiêu của nghị quyết chi bộ")
     # Sensitive reads.

@@ -18,15 +18,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DocumentKind(models.TextChoices):
-    RESOLUTION = "resolution", _("Nghị quyết")
-    DIRECTIVE = "directive", _("Chỉ thị")
-    CONCLUSION = "conclusion", _("Kết luận")
-    REGULATION = "regulation", _("Quy định")
-    PLAN = "plan", _("Kế hoạch")
-    GUIDANCE = "guidance", _("Hướng dẫn")
+    RESOLUTION = "resolution", pgettext_lazy("document kind", "Nghị quyết")
+    DIRECTIVE = "directive", pgettext_lazy("document kind", "Chỉ thị")
+    CONCLUSION = "conclusion", pgettext_lazy("document kind", "Kết luận")
+    REGULATION = "regulation", pgettext_lazy("document kind", "Quy định")
+    PLAN = "plan", pgettext_lazy("document kind", "Kế hoạch")
+    GUIDANCE = "guidance", pgettext_lazy("document kind", "Hướng dẫn")
 
 
 class StepKind(models.TextChoices):
