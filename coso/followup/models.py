@@ -14,6 +14,8 @@ the target and the actual figure followed through the year.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -139,10 +141,12 @@ class Step(models.Model):
         ]
         indexes = [
             models.Index(fields=["implementation", "kind"], name="step_implementation_kind"),
-            models.Index(fields=["due", "done_on"], name="step_due_done"),
+            # Steps not yet done by due date (reminders): done_on IS NULL, then a range.
+            models.Index(fields=["done_on", "due"], name="step_open_due"),
+            models.Index(fields=["due"], name="step_due"),
         ]
 
-    def state_on(self, day) -> str:  # type: ignore[no-untyped-def]
+    def state_on(self, day: dt.date) -> str:
         if self.done_on is not None:
             return StepState.DONE if self.done_on <= self.due else StepState.LATE
         return StepState.OVERDUE if self.due < day else StepState.PENDING

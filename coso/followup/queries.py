@@ -94,70 +94,79 @@ class Tracking:
     records: list[Implementation]  # the unit's own record(s), with steps (a branch's page)
 
 
-def _fill(
-    rows: dict[int, TrackingRow], counted: list[tuple[Any, ...]], overdue: list[tuple[Any, ...]]
-) -> None:
-    for key, kind, state, n in counted:
+# One row per group (a child unit, or the unit itself): the count of steps of each kind in
+# each state, then the records with an overdue step. Built from the inner rows (group, record,
+# kind, state); params of the inner query only.
+_ROLL_UP = (
+    "SELECT x.grp, "
+    + ", ".join(
+        f"SUM(CASE WHEN x.kind = '{k}' AND x.state = '{s}' THEN 1 ELSE 0 END)"
+        for k in KINDS
+        for s in STATES
+    )
+    + ", COUNT(DISTINCT CASE WHEN x.state = 'overdue' THEN x.rec END) "
+    "FROM ({inner}) x GROUP BY x.grp"
+)
+# Children of the unit on the day, each joined with its subtree by path range. CROSS JOIN
+# keeps SQLite to this order (children, their subtree by the path index, the records by the
+# (directive, unit) index, their steps); PostgreSQL plans it as the inner join it is.
+# Params: day (state), day, day (children), day, day (subtree), directive, unit.
+_CHILDREN = (
+    # "+ 0": SQLite would otherwise walk every span ever by the unit index to save a sort.
+    f"SELECT cs.unit_id + 0 AS grp, im.id AS rec, st.kind AS kind, {_STATE} AS state "
+    "FROM units_unitspan cs "
+    "CROSS JOIN units_unitspan us "
+    "CROSS JOIN followup_implementation im "
+    "CROSS JOIN followup_step st "
+    "WHERE cs.parent_id = %s AND cs.valid_from <= %s AND cs.valid_to > %s "
+    "AND us.path >= cs.path AND us.path < SUBSTR(cs.path, 1, LENGTH(cs.path) - 1) || '0' "
+    "AND us.valid_from <= %s AND us.valid_to > %s "
+    "AND im.unit_id = us.unit_id AND im.directive_id = %s "
+    "AND st.implementation_id = im.id"
+)
+# The unit's own record. Params: day (state), unit, directive.
+_OWN = (
+    f"SELECT im.unit_id AS grp, im.id AS rec, st.kind AS kind, {_STATE} AS state "
+    "FROM followup_implementation im JOIN followup_step st ON st.implementation_id = im.id "
+    "WHERE im.unit_id = %s AND im.directive_id = %s"
+)
+
+
+def _fill(rows: dict[int, TrackingRow], found: list[tuple[Any, ...]]) -> None:
+    width = len(STATES)
+    for key, *values in found:
         row = rows.get(key)
-        if row is None or kind not in row.steps:
+        if row is None:
             continue
-        row.steps[kind].counts[state] += n
-        if kind == StepKind.STUDY:
-            row.units += n  # every record has exactly one study step
-    for key, n in overdue:
-        if key in rows:
-            rows[key].overdue_units += n
+        for i, kind in enumerate(KINDS):
+            for j, state in enumerate(STATES):
+                row.steps[kind].counts[state] += int(values[i * width + j] or 0)
+        row.units += row.steps[StepKind.STUDY].total  # every record has one study step
+        row.overdue_units += int(values[-1] or 0)
 
 
 def tracking(directive: Directive, unit: Unit, *, day: dt.date | None = None) -> Tracking:
     """Completion of each step of `directive` in `unit`'s subtree on `day` (default today), one
     row per child unit (its whole subtree) and one for the unit's own record, overdue units
-    first. Five queries whatever the size of the subtree."""
+    first. Five queries whatever the size of the subtree; the roll-up reads each record of the
+    subtree once."""
     day = day or today()
     root = span_on(unit, day)
     children = list(
-        UnitSpan.objects.filter(parent=unit, valid_from__lte=day, valid_to__gt=day)
-        .select_related("unit")
-        .values_list("unit_id", "unit__code", "name")
+        UnitSpan.objects.filter(parent=unit, valid_from__lte=day, valid_to__gt=day).values_list(
+            "unit_id", "unit__code", "name"
+        )
     )
     rows = {uid: TrackingRow(code, name, uid) for uid, code, name in children}
-    child_join = (
-        "FROM units_unitspan cs "
-        "JOIN units_unitspan us ON us.path >= cs.path "
-        "AND us.path < SUBSTR(cs.path, 1, LENGTH(cs.path) - 1) || '0' "
-        "AND us.valid_from <= %s AND us.valid_to > %s "
-        "JOIN followup_implementation im ON im.unit_id = us.unit_id AND im.directive_id = %s "
-        "JOIN followup_step st ON st.implementation_id = im.id "
-        "WHERE cs.parent_id = %s AND cs.valid_from <= %s AND cs.valid_to > %s "
+    _fill(
+        rows,
+        _rows(
+            _ROLL_UP.format(inner=_CHILDREN),
+            [day, unit.pk, day, day, day, day, directive.pk],
+        ),
     )
-    join_params = [day, day, directive.pk, unit.pk, day, day]
-    counted = _rows(
-        f"SELECT cs.unit_id, st.kind, {_STATE} AS state, COUNT(*) {child_join}"
-        "GROUP BY cs.unit_id, st.kind, state",
-        [day, *join_params],
-    )
-    overdue = _rows(
-        f"SELECT cs.unit_id, COUNT(DISTINCT im.id) {child_join}"
-        "AND st.done_on IS NULL AND st.due < %s GROUP BY cs.unit_id",
-        [*join_params, day],
-    )
-    _fill(rows, counted, overdue)
     own = TrackingRow(unit.code, root.name, unit.pk, own=True)
-    own_sql = (
-        "FROM followup_implementation im JOIN followup_step st ON st.implementation_id = im.id "
-        "WHERE im.unit_id = %s AND im.directive_id = %s "
-    )
-    own_counted = _rows(
-        f"SELECT im.unit_id, st.kind, {_STATE} AS state, COUNT(*) {own_sql}"
-        "GROUP BY im.unit_id, st.kind, state",
-        [day, unit.pk, directive.pk],
-    )
-    own_overdue = _rows(
-        f"SELECT im.unit_id, COUNT(DISTINCT im.id) {own_sql}"
-        "AND st.done_on IS NULL AND st.due < %s GROUP BY im.unit_id",
-        [unit.pk, directive.pk, day],
-    )
-    _fill({unit.pk: own}, own_counted, own_overdue)
+    _fill({unit.pk: own}, _rows(_ROLL_UP.format(inner=_OWN), [day, unit.pk, directive.pk]))
     total = TrackingRow(unit.code, root.name, unit.pk)
     shown = [r for r in rows.values() if r.units]
     for row in [*shown, own]:
