@@ -10,7 +10,7 @@ ever travels from Python into SQL.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from coso.core.dates import today
 from coso.core.rules import rule
-from coso.followup.models import Directive, Implementation, LocalTarget, Step, StepKind, StepState
+from coso.followup.models import Directive, Implementation, Step, StepKind, StepState
+from coso.meetings.models import Meeting, MeetingStatus, Resolution
 from coso.units.models import Unit, UnitSpan
 from coso.units.queries import natural_key, span_on, subtree_range, subtree_spans
 
@@ -299,12 +300,38 @@ def directive_timeliness(unit: Unit, start: dt.date, end: dt.date) -> dict[str, 
 # --- a branch's local targets ----------------------------------------------------------------
 
 
-def local_targets_of(unit: Unit, *, year: int | None = None) -> dict[Any, list[Any]]:
-    """The unit's resolutions that carry targets, with their targets (one query)."""
-    rows = LocalTarget.objects.filter(resolution__unit=unit).select_related("resolution")
-    if year is not None:
-        rows = rows.filter(resolution__year=year)
-    grouped: dict[Any, list[Any]] = defaultdict(list)
-    for row in rows.order_by("-resolution__year", "-resolution__number", "pk"):
-        grouped[row.resolution].append(row)
-    return dict(grouped)
+def resolutions_with_targets(unit: Unit, *, since_year: int) -> list[Resolution]:
+    """The unit's resolutions from `since_year` on, newest first, each with its targets
+    (`local_targets`, prefetched: two queries)."""
+    return list(
+        Resolution.objects.filter(unit=unit, year__gte=since_year)
+        .prefetch_related("local_targets")
+        .order_by("-year", "-number")
+    )
+
+
+# --- a study session's attendance ------------------------------------------------------------
+
+
+def attendance_of(meeting_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """(present, expected) of each meeting, from its invitations (members counted in the
+    quorum), or the figures fixed when it was closed; one query for the meetings of a page."""
+    wanted = sorted(set(meeting_ids))
+    if not wanted:
+        return {}
+    counted = Q(invitations__counted=True)
+    rows = (
+        Meeting.objects.filter(pk__in=wanted)
+        .annotate(
+            n_expected=Count("invitations", filter=counted),
+            n_present=Count("invitations", filter=counted & Q(invitations__status="present")),
+        )
+        .values_list("pk", "status", "expected_count", "present_count", "n_expected", "n_present")
+    )
+    out: dict[int, tuple[int, int]] = {}
+    for pk, status, expected, present, n_expected, n_present in rows:
+        if status == MeetingStatus.CLOSED and expected is not None:
+            out[pk] = (present or 0, expected)
+        else:
+            out[pk] = (n_present, n_expected)
+    return out

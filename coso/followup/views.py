@@ -36,8 +36,9 @@ from coso.followup.models import Directive, LocalTarget, StepKind, StepState
 from coso.followup.queries import (
     KINDS,
     STATES,
+    attendance_of,
     directives_for,
-    local_targets_of,
+    resolutions_with_targets,
     tracking,
     unit_records,
 )
@@ -328,6 +329,28 @@ def _crumbs(request: HttpRequest, unit: Unit, day: Any) -> list[dict[str, str]]:
     return crumbs
 
 
+def _records(records: list[Any], day: Any) -> list[dict[str, Any]]:
+    """Each record with its steps' states and, for a study session held at a meeting, the
+    meeting's attendance (one query for the page)."""
+    steps = [s for r in records for s in r.steps.all()]
+    attendance = attendance_of(s.meeting_id for s in steps if s.meeting_id is not None)
+    return [
+        {
+            "record": record,
+            "steps": [
+                {
+                    "step": step,
+                    "state_label": StepState(step.state_on(day)).label,
+                    "css": STATE_CLASSES[step.state_on(day)],
+                    "attendance": attendance.get(step.meeting_id) if step.meeting_id else None,
+                }
+                for step in record.steps.all()
+            ],
+        }
+        for record in records
+    ]
+
+
 @login_required
 @require_GET
 def tracking_page(request: HttpRequest, pk: int, code: str) -> HttpResponse:
@@ -345,21 +368,7 @@ def tracking_page(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         context["error"] = str(exc)
         return render(request, "followup/tracking.html", context)
     scope = scope_of(request.user)
-    records = [
-        {
-            "record": record,
-            "steps": [
-                {
-                    "step": step,
-                    "state": step.state_on(report.day),
-                    "state_label": StepState(step.state_on(report.day)).label,
-                    "css": STATE_CLASSES[step.state_on(report.day)],
-                }
-                for step in record.steps.all()
-            ],
-        }
-        for record in report.records
-    ]
+    records = _records(report.records, report.day)
     context.update(
         {
             "report": report,
@@ -401,27 +410,14 @@ def unit_directives(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_role_unit(request.user, code)
     scope = scope_of(request.user)
     day = today()
-    records = [
-        {
-            "record": record,
-            "steps": [
-                {
-                    "step": step,
-                    "state_label": StepState(step.state_on(day)).label,
-                    "css": STATE_CLASSES[step.state_on(day)],
-                }
-                for step in record.steps.all()
-            ],
-        }
-        for record in unit_records(unit)
-    ]
+    records = _records(unit_records(unit), day)
     return render(
         request,
         "followup/unit.html",
         {
             "unit": unit,
             "records": records,
-            "targets": local_targets_of(unit),
+            "resolutions": resolutions_with_targets(unit, since_year=day.year - 1),
             "can_report": scope.can(Action.MANAGE_ACTIVITIES, unit, by_role=True),
         },
     )
@@ -482,13 +478,8 @@ def step_report(request: HttpRequest, pk: int) -> HttpResponse:
                 )
     attendance = None
     if step.meeting_id is not None:
-        meeting = step.meeting
-        assert meeting is not None
-        attendance = {
-            "meeting": meeting,
-            "present": meeting.invitations.filter(counted=True, status="present").count(),
-            "expected": meeting.invitations.filter(counted=True).count(),
-        }
+        present, expected = attendance_of([step.meeting_id])[step.meeting_id]
+        attendance = {"meeting": step.meeting, "present": present, "expected": expected}
     context = {
         "step": step,
         "implementation": implementation,

@@ -13,7 +13,7 @@ from coso.core.dates import fmt, today
 from coso.followup import operations as ops
 from coso.followup.models import Directive, Implementation, LocalTarget
 from coso.followup.reports import read_xlsx
-from coso.meetings.models import Meeting, Resolution
+from coso.meetings.models import Invitation, Meeting, Resolution
 from tests.followup.helpers import cascade_day, cascaded, step_of
 
 
@@ -117,6 +117,24 @@ def test_a_secretary_reports_the_study_session_at_a_meeting_and_sees_attendance(
     assert cast.client("officer").get(url).status_code == 404
 
 
+def test_a_held_meetings_attendance_comes_from_its_invitations(cast):
+    directive = cascaded(cast)
+    meeting = Meeting.objects.create(
+        unit=cast.B, kind="thematic", form="in_person", on=cascade_day(), status="held"
+    )
+    Invitation.objects.bulk_create(
+        [
+            Invitation(meeting=meeting, member=cast.members["b1"], role="member", status="present"),
+            Invitation(
+                meeting=meeting, member=cast.members["b2"], role="member", status="absent_excused"
+            ),
+        ]
+    )
+    ops.report_step(step_of(directive, "B", "study"), done_on=None, meeting=meeting)
+    page = cast.client("committee").get(reverse("followup:unit", args=["B"])).content.decode()
+    assert "1/2 có mặt" in page
+
+
 def test_tracking_page_puts_overdue_units_first_and_drills_down(cast):
     directive = cascaded(cast)
     on = cascade_day()
@@ -144,12 +162,12 @@ def test_home_page_reminds_of_overdue_and_coming_steps(cast):
 
 def test_a_resolution_carries_targets_whose_actuals_are_followed(cast):
     meeting = Meeting.objects.create(
-        unit=cast.B, kind="regular", form="in_person", on=dt.date(2026, 1, 10), status="held"
+        unit=cast.B, kind="regular", form="in_person", on=today(), status="held"
     )
     resolution = Resolution.objects.create(
         meeting=meeting,
         unit=cast.B,
-        year=2026,
+        year=today().year,
         number=1,
         title="Nghị quyết năm 2026",
         votes_for=2,
