@@ -215,3 +215,39 @@ def test_pages_read_in_english(cast):
     assert "Implementation tracking" in text and "Overdue" in text
     home = client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Directives from above" in home
+
+
+def test_pages_read_in_a_bounded_number_of_queries(cast, django_assert_max_num_queries):
+    from coso.units.operations import create_unit
+
+    directive = cascaded(cast)
+    for n in range(8):
+        commune = create_unit(
+            code=f"X{n}", name=f"Xã {n}", kind="commune", parent=cast.P, on=cascade_day()
+        )
+        for m in range(3):
+            create_unit(
+                code=f"X{n}-{m}",
+                name=f"Chi bộ {m}",
+                kind="branch",
+                parent=commune,
+                on=cascade_day(),
+            )
+    ops.cascade_directive(
+        directive, cast.P, ["branch"], cascade_day(), ops.Terms(30, 45, 6, 2), skip_existing=True
+    )
+    officer = cast.client("officer")
+    officer.get(reverse("web:home"))  # the session and scope warm up
+    with django_assert_max_num_queries(19):
+        page = officer.get(reverse("followup:tracking", args=[directive.pk, "P"]))
+    assert page.status_code == 200 and page.content.decode().count("data-row=") == 11
+    with django_assert_max_num_queries(18):
+        assert (
+            officer.get(reverse("followup:tracking_xlsx", args=[directive.pk, "P"])).status_code
+            == 200
+        )
+    with django_assert_max_num_queries(12):
+        assert officer.get(reverse("followup:list")).status_code == 200
+    secretary = cast.client("secretary")
+    with django_assert_max_num_queries(14):
+        assert secretary.get(reverse("followup:unit", args=["B"])).status_code == 200
