@@ -11,19 +11,24 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import Path, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from ninja.params.functions import Query
+from ninja.params.functions import File, Query
 from pydantic import Field
 
 from coso.api.common import MAX_PAGE_SIZE, PAGE_SIZE, Day, Pages, caller, require_manager
+from coso.api.errors import ApiError
 from coso.api.schemas import ErrorOut
 from coso.audit.log import Actor
 from coso.authority.scope import Action, get_unit_for_user
 from coso.core.dates import today
+from coso.core.files import too_large
+from coso.core.rules import rule
 from coso.followup import operations as ops
 from coso.followup.access import (
+    attachment_response,
     get_directive_for_user,
     get_role_unit,
     get_step_for_user,
@@ -286,6 +291,50 @@ def create_directive(request: HttpRequest, payload: DirectiveIn) -> Status[dict[
 def get_directive(request: HttpRequest, directive_id: ObjectId) -> dict[str, Any]:
     directive = get_directive_for_user(caller(request), directive_id)
     return directive_out(directive, with_files=True)
+
+
+@router.post(
+    "/directives/{directive_id}/attachments",
+    response={201: AttachmentOut, 413: ErrorOut, **WRITE_ERRORS},
+    summary="Attach a file to a directive (pdf, docx, xlsx, images; checked by structure)",
+)
+def post_attachment(
+    request: HttpRequest, directive_id: ObjectId, file: UploadedFile = File(...)
+) -> Status[dict[str, Any]]:
+    directive = get_directive_for_user(caller(request), directive_id, Action.MANAGE_DIRECTIVES)
+    limit = int(rule("meetings.upload_max_bytes", today()))
+    if file.size is not None and file.size > limit:
+        raise ApiError(413, "too_large", too_large(file.name or "", file.size, limit))
+    attachment = ops.attach_file(
+        directive, name=file.name or "", data=file.read(), actor=Actor.of(request)
+    )
+    return Status(
+        201,
+        {
+            "id": attachment.pk,
+            "name": attachment.name,
+            "file_type": attachment.file_type,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+        },
+    )
+
+
+@router.get(
+    "/directive-files/{attachment_id}",
+    response={200: None, **READ_ERRORS},
+    summary="Download a directive's file (for whoever may see the directive)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "the file, as an attachment",
+                "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def get_attachment(request: HttpRequest, attachment_id: ObjectId) -> FileResponse:
+    return attachment_response(caller(request), attachment_id)
 
 
 @router.post(

@@ -74,9 +74,10 @@ def setup(cast: Cast) -> dict[str, Any]:
     # A resolution registered at P and cascaded to P's branches (B among them).
     from tests.followup.helpers import matrix_directive
 
-    directive, study = matrix_directive(cast)
+    directive, study, directive_file = matrix_directive(cast)
     return {
         "directive": directive,
+        "directive_file": directive_file,
         "study_step": study,
         "proposal_document": attached.pk,
         "planned": planned.pk,
@@ -346,6 +347,15 @@ API: dict[tuple[str, str], dict[str, Any]] = {
         "path": {"directive_id": Ref("directive")},
         "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
     },
+    ("POST", "/api/v1/directives/{directive_id}/attachments"): {
+        "path": {"directive_id": Ref("directive")},
+        "files": {"file": ("chi-thi.exe", "MZ not a document")},  # type refused: nothing stored
+        "expect": {**everyone(HIDDEN), "admin": REFUSED, "officer": REFUSED},
+    },
+    ("GET", "/api/v1/directive-files/{attachment_id}"): {
+        "path": {"attachment_id": Ref("directive_file")},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
+    },
     ("POST", "/api/v1/directives/{directive_id}/cascade"): {
         "path": {"directive_id": Ref("directive")},
         "json": {"root": "P", "kinds": ["branch"], "on": "2024-05-10", "dry_run": True},
@@ -429,6 +439,8 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:create_directive": ("POST", "/api/v1/directives"),
     "api:get_directive": ("GET", "/api/v1/directives/{directive_id}"),
     "api:cascade": ("POST", "/api/v1/directives/{directive_id}/cascade"),
+    "api:post_attachment": ("POST", "/api/v1/directives/{directive_id}/attachments"),
+    "api:get_attachment": ("GET", "/api/v1/directive-files/{attachment_id}"),
     "api:get_tracking": ("GET", "/api/v1/directives/{directive_id}/tracking/{code}"),
     "api:list_implementations": ("GET", "/api/v1/units/{code}/implementations"),
     "api:report_step": ("POST", "/api/v1/steps/{step_id}/report"),

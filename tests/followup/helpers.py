@@ -54,9 +54,10 @@ def record_of(directive: Directive, code: str) -> Implementation:
     return Implementation.objects.get(directive=directive, unit__code=code)
 
 
-def matrix_directive(cast: Any) -> tuple[int, int]:
-    """For the API matrix: a resolution registered at P (issued 16/06/2022) cascaded to P's
-    branches on 10/05/2024; its id and the id of B's study step."""
+def matrix_directive(cast: Any) -> tuple[int, int, int]:
+    """For the API matrix: a resolution registered at P (issued 16/06/2022), with a PDF file,
+    cascaded to P's branches on 10/05/2024; its id, the id of B's study step and the file's.
+    The file goes under settings.VAR_DIR (callers point it to a folder of their own)."""
     directive = ops.register_directive(
         owner=cast.P,
         kind="resolution",
@@ -65,5 +66,6 @@ def matrix_directive(cast: Any) -> tuple[int, int]:
         issuer="Ban Chấp hành Trung ương",
         title="Về tăng cường củng cố, xây dựng tổ chức cơ sở đảng",
     )
+    attachment = ops.attach_file(directive, name="21-NQ-TW.pdf", data=b"%PDF-1.4\n%%EOF\n")
     ops.cascade_directive(directive, cast.P, ["branch"], dt.date(2024, 5, 10), TERMS)
-    return directive.pk, step_of(directive, "B", "study").pk
+    return directive.pk, step_of(directive, "B", "study").pk, attachment.pk

@@ -192,3 +192,37 @@ def test_dates_out_of_range_are_422_not_500(cast: Cast, as_role: Any) -> None:
     )
     assert far.status_code in (200, 409), far.content
     assert dt.date(2199, 12, 31) > today()
+
+
+def test_files_are_checked_stored_and_served_within_scope(cast: Cast, as_role: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    directive = cascaded(cast)
+    client = Client()
+    headers = {"Authorization": f"Bearer {cast.token('officer')}"}
+    url = f"/api/v1/directives/{directive.pk}/attachments"
+    fake = client.post(
+        url, {"file": SimpleUploadedFile("gia.pdf", b"<html></html>")}, headers=headers
+    )
+    assert fake.status_code == 409 and "không phải tệp pdf thật" in fake.json()["message"]
+    good = client.post(
+        url, {"file": SimpleUploadedFile("chi-thi.pdf", b"%PDF-1.4\n%%EOF\n")}, headers=headers
+    )
+    assert good.status_code == 201, good.content
+    file_id = good.json()["id"]
+    assert (
+        as_role("officer").get(f"/directives/{directive.pk}").json()["attachments"][0]["name"]
+        == "chi-thi.pdf"
+    )
+    download = as_role("secretary").get(f"/directive-files/{file_id}")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4\n%%EOF\n"
+    assert as_role("outsider").get(f"/directive-files/{file_id}").status_code == 404
+    assert as_role("member").get(f"/directive-files/{file_id}").status_code == 404
+    secretary = Client()
+    upload = secretary.post(
+        url,
+        {"file": SimpleUploadedFile("x.pdf", b"%PDF-1.4\n%%EOF\n")},
+        headers={"Authorization": f"Bearer {cast.token('secretary')}"},
+    )
+    assert upload.status_code == 404
