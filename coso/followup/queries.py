@@ -223,12 +223,17 @@ class Reminder:
     state: str  # overdue or pending (due soon)
 
 
+# The home page counts reminders up to this many of each kind ("10,000+" beyond): a bounded
+# read whatever the size of the tree; the tracking view has the exact figures.
+REMINDER_CAP = 10_000
+
+
 @dataclass
 class Reminders:
     unit: Unit
     day: dt.date
     horizon: int  # days
-    overdue: int
+    overdue: int  # at most REMINDER_CAP + 1
     soon: int
     items: list[Reminder]
 
@@ -236,30 +241,58 @@ class Reminders:
     def total(self) -> int:
         return self.overdue + self.soon
 
+    @property
+    def overdue_capped(self) -> bool:
+        return self.overdue > REMINDER_CAP
+
+    @property
+    def soon_capped(self) -> bool:
+        return self.soon > REMINDER_CAP
+
+    @property
+    def cap(self) -> int:
+        return REMINDER_CAP
+
+
+def _in_tree(span: UnitSpan, day: dt.date) -> Q:
+    """Steps of records whose unit is in `span`'s subtree on `day`. Under the only root of the
+    day, that is every unit existing then: a check on the record's unit, not a semi-join over
+    the whole tree."""
+    only_root = (
+        span.parent_id is None
+        and not UnitSpan.objects.filter(parent__isnull=True, valid_from__lte=day, valid_to__gt=day)
+        .exclude(unit_id=span.unit_id)
+        .exists()
+    )
+    if only_root:
+        return Q(implementation__unit__valid_from__lte=day, implementation__unit__valid_to__gt=day)
+    return Q(implementation__unit__in=subtree_spans(span, day).values("unit_id"))
+
 
 def reminders(unit: Unit, day: dt.date | None = None, *, limit: int = 10) -> Reminders | None:
     """Steps not yet done in `unit`'s subtree that are overdue or due within the `followup`
-    rule set's `reminder_days`; the first `limit` of them by due date. Three queries."""
+    rule set's `reminder_days`: how many of each (counted up to REMINDER_CAP + 1), and the
+    first `limit` by due date. Five queries, each bounded whatever the size of the tree."""
     day = day or today()
     horizon = int(rule("followup.reminder_days", day))
     span = UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day).first()
     if span is None:
         return None
     steps = Step.objects.filter(
+        _in_tree(span, day),
         done_on__isnull=True,
         due__lt=day + dt.timedelta(days=horizon + 1),
-        implementation__unit__in=subtree_spans(span, day).values("unit_id"),
     )
-    counts = steps.aggregate(
-        overdue=Count("pk", filter=Q(due__lt=day)), soon=Count("pk", filter=Q(due__gte=day))
-    )
+    # No ordering: the model's would sort every row before the limit.
+    overdue = steps.filter(due__lt=day).order_by().values("pk")[: REMINDER_CAP + 1].count()
+    soon = steps.filter(due__gte=day).order_by().values("pk")[: REMINDER_CAP + 1].count()
     items = [
         Reminder(s, s.implementation.unit.code, s.state_on(day))
         for s in steps.select_related("implementation__directive", "implementation__unit").order_by(
             "due", "pk"
         )[:limit]
     ]
-    return Reminders(unit, day, horizon, counts["overdue"] or 0, counts["soon"] or 0, items)
+    return Reminders(unit, day, horizon, overdue, soon, items)
 
 
 # --- evidence for assessments ----------------------------------------------------------------

@@ -56,6 +56,12 @@ def test_two_directives_reach_every_branch_with_realistic_lateness():
     recent = tracking(Directive.objects.get(number="DEMO-15-KH/TU"), province).total
     assert recent.steps["plan"].counts["pending"] > 0  # due within the reminder window
     assert reminders(province).soon > 0 and reminders(province).overdue > 0
+    # The only root counts by its records' units; below it, by the subtree: the same here.
+    commune = reminders(Unit.objects.get(code="19111"))
+    assert (commune.overdue, commune.soon) == (
+        reminders(province).overdue,
+        reminders(province).soon,
+    )
     linked = Step.objects.filter(meeting=meeting)
     assert all(s.done_on == meeting.on for s in linked)
     assert LocalTarget.objects.filter(resolution__unit=branch).count() == 2

@@ -174,3 +174,14 @@ def test_a_study_session_links_to_a_held_meeting_of_the_unit(cast):
     saved = ops.report_step(step, done_on=None, meeting=held)
     assert saved.done_on == held.on and saved.meeting_id == held.pk
     assert saved.state_on(today()) == "done"
+
+
+def test_reminder_counts_stop_at_the_cap(cast, monkeypatch):
+    from coso.followup import queries
+
+    cascaded(cast)  # six overdue steps under P
+    monkeypatch.setattr(queries, "REMINDER_CAP", 4)
+    capped = reminders(cast.P)
+    assert capped.overdue == 5 and capped.overdue_capped and not capped.soon_capped
+    home = cast.client("officer").get("/").content.decode()
+    assert "hơn 4 bước quá hạn" in home
