@@ -2,8 +2,9 @@
 
 The expected answers live next to the code that serves them:
 - tests/web/matrix_pages.py (read pages), tests/web/matrix_forms.py (forms, previews, imports),
-  tests/web/matrix_notices.py (a user's own notices)
-  and tests/meetings/matrix_{pages,me,reports}.py (branch activities), all `PAGES = {url_name: {"args": [...], "expect": {role: status}, ...}}`;
+  tests/web/matrix_notices.py (a user's own notices),
+  tests/meetings/matrix_{pages,me,reports}.py (branch activities) and
+  tests/followup/matrix_pages.py (directives), all `PAGES = {url_name: {"args": [...], "expect": {role: status}, ...}}`;
 - tests/api/matrix_api.py (JSON API);
 - ACCOUNT_ROUTES below, for the few routes that no other matrix owns (login, logout, 2FA, password,
   language).
@@ -116,6 +117,8 @@ PAGE_MATRICES = (
     "tests.authority.matrix_pages",
     # a user's own notices (deadline reminders)
     "tests.web.matrix_notices",
+    # follow-through of directives
+    "tests.followup.matrix_pages",
 )
 
 

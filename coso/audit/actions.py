@@ -73,6 +73,12 @@ class AuditAction(models.TextChoices):
     MEETING_CHECK_IN_OPEN = "meeting_check_in_open", _("Mở điểm danh trực tuyến")
     MEETING_CHECK_IN = "meeting_check_in", _("Tự điểm danh trực tuyến")
     MEETING_CHECK_IN_CONFIRM = "meeting_check_in_confirm", _("Xác nhận điểm danh trực tuyến")
+    # Follow-through of directives from a higher level (coso.followup).
+    DIRECTIVE_REGISTER = "directive_register", _("Đã đăng ký văn bản cấp trên")
+    DIRECTIVE_ATTACH = "directive_attach", _("Đính kèm tệp vào văn bản cấp trên")
+    DIRECTIVE_CASCADE = "directive_cascade", _("Đã triển khai văn bản xuống đơn vị")
+    DIRECTIVE_STEP = "directive_step", _("Báo cáo bước thực hiện văn bản")
+    LOCAL_TARGETS = "local_targets", _("Ghi chỉ tiêu của nghị quyết chi bộ")
     # Sensitive reads.
     VIEW_SENSITIVE = "view_sensitive", _("Xem thông tin nhạy cảm")
     # Accounts, roles and access.
@@ -116,6 +122,10 @@ ACTION_GROUPS: tuple[tuple[Promise, tuple[AuditAction, ...]], ...] = (
     (
         _("Sinh hoạt chi bộ"),
         _between(AuditAction.MEETING_PLAN, AuditAction.MEETING_CHECK_IN_CONFIRM),
+    ),
+    (
+        _("Thực hiện văn bản cấp trên"),
+        _between(AuditAction.DIRECTIVE_REGISTER, AuditAction.LOCAL_TARGETS),
     ),
     (_("Thông tin nhạy cảm"), (AuditAction.VIEW_SENSITIVE,)),
     (

@@ -35,6 +35,8 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "manage_members"  # lifecycle operations, member imports
     MANAGE_UNITS = "manage_units"  # reorganizations, unit imports
     MANAGE_ACTIVITIES = "manage_activities"  # meetings, assessments (issue 4)
+    # Register documents from a higher level and cascade them to a subtree (coso.followup).
+    MANAGE_DIRECTIVES = "manage_directives"
     VIEW_AUDIT = "view_audit"
     VIEW_SENSITIVE = "view_sensitive"  # national ID, ethnicity, religion, health
     # Acts the authority rule set governs: a body proposes (its resolution), the competent
@@ -51,6 +53,7 @@ GRANTS: dict[str, frozenset[Action]] = {
             Action.VIEW,
             Action.MANAGE_MEMBERS,
             Action.MANAGE_UNITS,
+            Action.MANAGE_DIRECTIVES,
             Action.VIEW_AUDIT,
             Action.VIEW_SENSITIVE,
             Action.PROPOSE,

@@ -161,6 +161,34 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
 ]
 
+DEFAULT_RULES += [
+    {
+        "code": "followup",
+        "effective_from": dt.date(2011, 1, 19),
+        "source": (
+            "Điều lệ Đảng (2011), điều 9 (cấp dưới chấp hành nghị quyết, chỉ thị của cấp trên); "
+            "thông lệ học tập, quán triệt và xây dựng chương trình hành động; Quy định 08-QC/TW "
+            "(11/2025) về theo dõi nhiệm vụ trên hệ thống dữ liệu"
+        ),
+        "confidence": "unsure",
+        "values": {
+            # Days after the cascade by which the unit holds its study session (học tập,
+            # quán triệt) and adopts its action plan; months between progress reports and how
+            # many reports; the form may give other values for one cascade.
+            "study_days": 30,
+            "plan_days": 45,
+            "report_every_months": 6,
+            "reports": 2,
+            # Home-page reminders: steps due within this many days (and overdue ones).
+            "reminder_days": 14,
+        },
+        "note": (
+            "Không tìm thấy văn bản quy định thời hạn chung; mỗi văn bản cấp trên thường tự nêu "
+            "thời hạn. Đây là thông số vận hành mặc định [unsure]."
+        ),
+    },
+]
+
 # Who proposes and who decides each act (brief section 2b). A decider is "self" (the unit
 # named by the act decides by its own resolution: exemption, the branch's own discipline),
 # "parent" (the committee directly above: reorganizations) or a list of unit kinds: the nearest

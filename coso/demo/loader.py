@@ -85,6 +85,7 @@ class LoadReport:
     reform_plan: Path | None = None
     figures: dict[str, Any] = field(default_factory=dict)
     meetings: int | None = None  # None: the meetings app is not there
+    directives: int | None = None  # implementation records of the demo's directives
     mismatches: list[str] = field(default_factory=list)
 
 
@@ -385,6 +386,12 @@ def load_demo(
     history = load_meetings(seed)
     say(f"Lịch sử sinh hoạt chi bộ: {history.meetings} cuộc họp, {history.invitations} lượt mời.")
     report.meetings = history.meetings
+    followup = load_directives(seed=seed)
+    say(
+        f"Văn bản cấp trên: {followup.directives} văn bản, {followup.records} hồ sơ thực hiện, "
+        f"{followup.steps_done} bước đã báo cáo."
+    )
+    report.directives = followup.records
     report.units = len(demo.units)
     report.members = len(demo.members) + applier.admissions
     report.steps = len(timeline)
@@ -393,6 +400,13 @@ def load_demo(
     mark_demo_database()
     report.seconds = time.monotonic() - started
     return report
+
+
+def load_directives(seed: int) -> Any:
+    """Two documents from above cascaded across the province, with realistic lateness."""
+    from coso.followup.demo import load_directives as load
+
+    return load(seed=seed)
 
 
 def load_meetings(seed: int) -> Any:

@@ -32,6 +32,7 @@ from coso.authority.scope import (
 from coso.core.dates import fmt, parse_date, today
 from coso.core.errors import CosoError
 from coso.core.schedule import problems
+from coso.followup.queries import reminders as directive_reminders
 from coso.meetings.queries import next_meetings
 from coso.members.models import MemberStatus
 from coso.members.party_age import party_age
@@ -102,6 +103,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 unit, day, list_items=span.kind in HOME_KINDS
             )
             context["activity_report_url"] = reverse("meetings:report", args=[unit.code])
+            # Steps of directives overdue or due soon in the unit's subtree (a branch: its own).
+            context["directive_reminders"] = directive_reminders(unit, day)
             if span.kind in HOME_KINDS:
                 # A secretary on a phone: the next meetings and the two buttons used most.
                 context["next_meetings"] = next_meetings(unit, on=day)

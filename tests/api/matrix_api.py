@@ -71,7 +71,14 @@ def setup(cast: Cast) -> dict[str, Any]:
     attached = attach_document(
         proposal, name="nghi-quyet.pdf", data=b"%PDF-1.4\n%%EOF\n", user=cast.secretary, actor=None
     )
+    # A resolution registered at P and cascaded to P's branches (B among them).
+    from tests.followup.helpers import matrix_directive
+
+    directive, study, directive_file = matrix_directive(cast)
     return {
+        "directive": directive,
+        "directive_file": directive_file,
+        "study_step": study,
         "proposal_document": attached.pk,
         "planned": planned.pk,
         "cancelled": cancelled.pk,
@@ -320,6 +327,58 @@ API: dict[tuple[str, str], dict[str, Any]] = {
             "outsider": HIDDEN,
         },
     },
+    # --- follow-through of directives (coso/api/followup.py) ---
+    ("GET", "/api/v1/directives"): {
+        "expect": {**everyone(OK), "member": HIDDEN},  # each sees their scope's (outsider: none)
+    },
+    ("POST", "/api/v1/directives"): {
+        # Issued in the future: refused, nothing written. Q's officer cannot register at P.
+        "json": {
+            "owner": "P",
+            "kind": "directive",
+            "number": "99-CT/TU",
+            "issued_on": "2199-01-01",
+            "issuer": "Tỉnh ủy",
+            "title": "Chỉ thị thử",
+        },
+        "expect": {**everyone(HIDDEN), "admin": REFUSED, "officer": REFUSED},
+    },
+    ("GET", "/api/v1/directives/{directive_id}"): {
+        "path": {"directive_id": Ref("directive")},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("POST", "/api/v1/directives/{directive_id}/attachments"): {
+        "path": {"directive_id": Ref("directive")},
+        "files": {"file": ("chi-thi.exe", "MZ not a document")},  # type refused: nothing stored
+        "expect": {**everyone(HIDDEN), "admin": REFUSED, "officer": REFUSED},
+    },
+    ("GET", "/api/v1/directive-files/{attachment_id}"): {
+        "path": {"attachment_id": Ref("directive_file")},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("POST", "/api/v1/directives/{directive_id}/cascade"): {
+        "path": {"directive_id": Ref("directive")},
+        "json": {"root": "P", "kinds": ["branch"], "on": "2024-05-10", "dry_run": True},
+        "expect": {**everyone(HIDDEN), "admin": OK, "officer": OK},  # a preview: nothing written
+    },
+    ("GET", "/api/v1/directives/{directive_id}/tracking/{code}"): {
+        "path": {"directive_id": Ref("directive"), "code": "B"},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("GET", "/api/v1/units/{code}/implementations"): {
+        "path": {"code": "B"},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("POST", "/api/v1/steps/{step_id}/report"): {
+        "path": {"step_id": Ref("study_step")},
+        "json": {"done_on": "2000-01-01"},  # before the cascade: refused
+        "expect": {
+            **everyone(HIDDEN),
+            "admin": REFUSED,
+            "committee": REFUSED,
+            "secretary": REFUSED,
+        },
+    },
 }
 
 # Routes outside the OpenAPI schema: the schema, the docs page (both public, they hold no
@@ -376,6 +435,15 @@ URL_NAMES: dict[str, tuple[str, str]] = {
         "GET",
         "/api/v1/proposals/{proposal_id}/documents/{document_id}",
     ),
+    "api:list_directives": ("GET", "/api/v1/directives"),
+    "api:create_directive": ("POST", "/api/v1/directives"),
+    "api:get_directive": ("GET", "/api/v1/directives/{directive_id}"),
+    "api:cascade": ("POST", "/api/v1/directives/{directive_id}/cascade"),
+    "api:post_attachment": ("POST", "/api/v1/directives/{directive_id}/attachments"),
+    "api:get_attachment": ("GET", "/api/v1/directive-files/{attachment_id}"),
+    "api:get_tracking": ("GET", "/api/v1/directives/{directive_id}/tracking/{code}"),
+    "api:list_implementations": ("GET", "/api/v1/units/{code}/implementations"),
+    "api:report_step": ("POST", "/api/v1/steps/{step_id}/report"),
     "api:openapi-json": ("GET", "/api/v1/openapi.json"),
     "api:openapi-view": ("GET", "/api/v1/docs"),
     "api:docs-asset": ("GET", "/api/v1/docs/assets/swagger-ui.css"),

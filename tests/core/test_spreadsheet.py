@@ -42,6 +42,7 @@ PRODUCERS = {
     "coso/demo/loader.py": "demo import files (csv)",
     "coso/demo/bench.py": "benchmark import files (csv)",
     "coso/demo/national_plan.py": "the whole-country 2025 reform plan (csv)",
+    "coso/followup/reports.py": "tracking of a directive (xlsx)",
 }
 # What builds a spreadsheet directly; only coso/core/spreadsheet.py may.
 WRITERS = re.compile(r"\bWorkbook\(|csv\.writer\(|csv\.DictWriter\(|xlsxwriter|text/csv")
@@ -174,3 +175,24 @@ def test_bench_files_use_the_safe_writer() -> None:
 def test_the_national_plan_uses_the_safe_writer() -> None:
     text = (ROOT / "coso/demo/national_plan.py").read_text(encoding="utf-8")
     assert "csv_writer(f)" in text and "csv.writer(" not in text
+def test_directive_tracking_keeps_unit_names_and_titles_as_text(cast: Cast) -> None:
+    from coso.core.dates import today
+    from coso.followup import operations as followup
+
+    rename_unit(cast.units["C2"], name=UNIT_NAME, on=dt.date(2023, 1, 1))
+    directive = followup.register_directive(
+        owner=cast.P,
+        kind="directive",
+        number=FILE_NAME,
+        issued_on=today() - dt.timedelta(days=10),
+        issuer="Tỉnh ủy",
+        title=MEMBER_NAME,
+    )
+    followup.cascade_directive(directive, cast.P, ["branch"], today())
+    response = cast.client("officer").get(
+        reverse("followup:tracking_xlsx", args=[directive.pk, "P"])
+    )
+    assert response.status_code == 200
+    _assert_text_only(response.content, UNIT_NAME)
+    values = {c.value for c in _cells(response.content)}
+    assert any(isinstance(v, str) and MEMBER_NAME in v and FILE_NAME in v for v in values)

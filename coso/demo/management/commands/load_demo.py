@@ -83,6 +83,11 @@ def report_lines(report: LoadReport) -> list[str]:
     ]
     if report.meetings is not None:
         lines += ["", f"Lịch sử sinh hoạt chi bộ hai năm qua: {_num(report.meetings)} cuộc họp."]
+    if report.directives:
+        lines += [
+            f"Văn bản cấp trên (Chỉ thị 50-CT/TW và một kế hoạch mẫu): "
+            f"{_num(report.directives)} hồ sơ thực hiện của các chi bộ — xem «/directives/»."
+        ]
     if bad:
         lines += ["", "Số liệu không khớp:", bad]
     return lines
