@@ -175,6 +175,8 @@ def test_bench_files_use_the_safe_writer() -> None:
 def test_the_national_plan_uses_the_safe_writer() -> None:
     text = (ROOT / "coso/demo/national_plan.py").read_text(encoding="utf-8")
     assert "csv_writer(f)" in text and "csv.writer(" not in text
+
+
 def test_directive_tracking_keeps_unit_names_and_titles_as_text(cast: Cast) -> None:
     from coso.core.dates import today
     from coso.followup import operations as followup
