@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "coso.stats",
     "coso.authority",
     "coso.meetings",
+    "coso.quality",
     "coso.demo",
     "coso.accounts",
     "coso.audit",

@@ -73,6 +73,16 @@ class AuditAction(models.TextChoices):
     MEETING_CHECK_IN_OPEN = "meeting_check_in_open", _("Mở điểm danh trực tuyến")
     MEETING_CHECK_IN = "meeting_check_in", _("Tự điểm danh trực tuyến")
     MEETING_CHECK_IN_CONFIRM = "meeting_check_in_confirm", _("Xác nhận điểm danh trực tuyến")
+    # Assessment and quality classification (coso.quality; the first three are governed acts).
+    ASSESSMENT = "assessment", _("Quyết định kết quả đánh giá theo bộ tiêu chí")
+    CLASSIFY_UNIT = "classify_unit", _("Xếp loại chất lượng tổ chức đảng")
+    CLASSIFY_MEMBER = "classify_member", _("Xếp loại chất lượng đảng viên")
+    CRITERIA_SAVE = "criteria_save", _("Lưu phiên bản bộ tiêu chí")
+    ASSESSMENT_SAVE = "assessment_save", _("Ghi tự đánh giá theo bộ tiêu chí")
+    ASSESSMENT_REVIEW = "assessment_review", _("Thẩm định kết quả tự đánh giá")
+    MEMBER_REVIEW = "member_review", _("Ghi bản kiểm điểm của đảng viên")
+    MEMBER_REVIEW_COMMENT = "member_review_comment", _("Ghi nhận xét của chi bộ")
+    RESIDENCE_COMMENT = "residence_comment", _("Ghi nhận xét của chi bộ nơi cư trú")
     # Sensitive reads.
     VIEW_SENSITIVE = "view_sensitive", _("Xem thông tin nhạy cảm")
     # Accounts, roles and access.
@@ -116,6 +126,10 @@ ACTION_GROUPS: tuple[tuple[Promise, tuple[AuditAction, ...]], ...] = (
     (
         _("Sinh hoạt chi bộ"),
         _between(AuditAction.MEETING_PLAN, AuditAction.MEETING_CHECK_IN_CONFIRM),
+    ),
+    (
+        _("Đánh giá, xếp loại chất lượng"),
+        _between(AuditAction.ASSESSMENT, AuditAction.RESIDENCE_COMMENT),
     ),
     (_("Thông tin nhạy cảm"), (AuditAction.VIEW_SENSITIVE,)),
     (
