@@ -703,3 +703,45 @@ def comment_residence(
             unit,
         )
     return review
+
+
+# --------------------------------------------------------------------------------------------
+# Sending the self-assessment up
+
+
+def submit_assessment(
+    assessment: Assessment,
+    data: dict[str, Any],
+    *,
+    user: Any,
+    actor: Any = None,
+    channel: str = "web",
+) -> Any:
+    """Send the self-assessment to the competent committee as the act `assessment`, with its
+    self-scored total and breaches: a proposal (the unit's resolution in `data`), or, when the
+    user acts for the deciding committee, its decision (`decision_number` in `data`).
+    Returns the catalogue's Outcome; PermissionError / ActInvalid / CosoError as `perform`."""
+    from coso.authority import catalogue
+
+    if not assessment.editable:
+        raise CosoError(f"Bản đánh giá {assessment} đã gửi đề nghị hoặc đã có quyết định.")
+    payload = {
+        **data,
+        "assessment": assessment.pk,
+        "total": assessment.self_total,
+        "breaches": ",".join(assessment.breaches),
+    }
+    with transaction.atomic():
+        outcome = catalogue.perform(
+            catalogue.ACTS["assessment"],
+            assessment.unit,
+            payload,
+            user=user,
+            actor=actor,
+            channel=channel,
+        )
+        if outcome.proposed:
+            assessment.proposal = outcome.proposal
+            assessment.save(update_fields=["proposal"])
+    assessment.refresh_from_db()
+    return outcome
