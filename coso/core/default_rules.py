@@ -260,6 +260,8 @@ def _classification(regulation: str, **extra: Any) -> dict[str, Any]:
         "member_disciplined_max": "complete",
         # The 100-point bands, highest first: [lowest score, level]; None: no score.
         "bands": None,
+        # The "clean and strong" organizations of the year: the levels counted [unsure].
+        "clean_strong_levels": ["excellent", "good"],
     }
     values.update(extra)
     return values

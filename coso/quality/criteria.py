@@ -41,7 +41,7 @@ def check_content(content: Any) -> dict[str, Any]:
             raise CosoError(f"{where} «{code}»: thiếu tên tiêu chí.")
         return code
 
-    out_good = []
+    out_good: list[dict[str, Any]] = []
     for i, criterion in enumerate(good, start=1):
         code = code_of(criterion, f"Tiêu chí «tốt» thứ {i}")
         subs = criterion.get("sub") or []
@@ -82,7 +82,7 @@ def check_content(content: Any) -> dict[str, Any]:
                 "guidance": str(criterion.get("guidance", "")).strip(),
             }
         )
-    total = sum(s["points"] for c in out_good for s in c["sub"])
+    total = sum(int(s["points"]) for c in out_good for s in c["sub"])
     try:
         pass_points = int(content.get("pass_points", total))
     except (TypeError, ValueError):

@@ -196,7 +196,7 @@ class Assessment(models.Model):
     def status(self) -> str:
         if self.decided:
             return "decided"
-        if self.proposal_id is not None:
+        if self.proposal is not None:
             return str(self.proposal.status)
         return "draft"
 
@@ -284,7 +284,7 @@ class Classification(models.Model):
         ]
 
     def __str__(self) -> str:
-        subject = self.unit.code if self.unit_id else str(self.member)
+        subject = self.unit.code if self.unit is not None else str(self.member)
         return f"{subject} {self.year}: {self.level}"
 
 

@@ -1,0 +1,78 @@
+"""The summary over a subtree, the command line's JSON, and bounded query counts."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from coso.members.models import Member
+from coso.quality import operations as ops
+from coso.quality.queries import classification_summary, rated_units, clean_and_strong
+from tests.cast import Cast
+from tests.quality.conftest import DECIDED_2024, DECIDED_2025, more_branches
+
+
+def _rate_2024(cast: Cast) -> None:
+    extra = more_branches(cast.C, 3)
+    for unit in (cast.B, *extra):
+        ops.classify_unit(unit, year=2024, level="good", decision=None, on=DECIDED_2024)
+    ops.classify_unit(cast.B2, year=2024, level="complete", decision=None, on=DECIDED_2024)
+    ops.classify_unit(cast.C, year=2024, level="good", decision=None, on=DECIDED_2024)
+    b1 = Member.objects.get(member_id="CAST-B1")
+    ops.classify_member(b1, year=2024, level="good", decision=None, on=DECIDED_2024)
+
+
+def _cli(*args: str) -> dict:  # type: ignore[type-arg]
+    out = io.StringIO()
+    call_command("classification", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_cli_json_counts_the_subtree(cast: Cast) -> None:
+    _rate_2024(cast)
+    data = _cli("P", "--year", "2024", "--json")
+    assert data == {
+        "regulation": "124-QĐ/TW",
+        # C, C2 (communes), B, B2, BX1-3, BC2 (branches); P (province) is not a rated kind.
+        "units": {"excellent": 0, "good": 5, "complete": 1, "not_complete": 0, "not_rated": 2},
+        # CAST-B1, B2, B2X, C2 (P); the other province's member is outside.
+        "members": {"excellent": 0, "good": 1, "complete": 0, "not_complete": 0, "not_rated": 3},
+    }
+    only_c = _cli("C", "--year", "2024", "--json")
+    assert only_c["units"]["good"] == 5 and only_c["units"]["not_rated"] == 0
+    assert only_c["members"]["not_rated"] == 2
+    assert _cli("Q", "--year", "2025", "--json") == {
+        "regulation": "366-QĐ/TW",
+        "units": {"excellent": 0, "good": 0, "complete": 0, "not_complete": 0, "not_rated": 2},
+        "members": {"excellent": 0, "good": 0, "complete": 0, "not_complete": 0, "not_rated": 1},
+    }
+
+
+def test_cli_text_and_bad_input(cast: Cast, capsys: pytest.CaptureFixture[str]) -> None:
+    _rate_2024(cast)
+    out = io.StringIO()
+    call_command("classification", "P", "--year", "2024", stdout=out)
+    assert "Quy định 124-QĐ/TW" in out.getvalue() and "Hoàn thành tốt nhiệm vụ" in out.getvalue()
+    with pytest.raises(SystemExit):
+        call_command("classification", "NOPE", "--year", "2024")
+    assert "Không có đơn vị mã «NOPE»" in capsys.readouterr().err
+
+
+def test_lists_and_a_bounded_number_of_queries(
+    cast: Cast, django_assert_max_num_queries: object
+) -> None:
+    _rate_2024(cast)
+    more_branches(cast.C2, 20, prefix="BY")
+    with django_assert_max_num_queries(8):  # type: ignore[operator]
+        summary = classification_summary(cast.P, 2024)
+    assert summary["by_kind"]["branch"]["not_rated"] == 21
+    items, count = clean_and_strong(cast.P, 2024)
+    assert count == 5 and [i.code for i in items][:2] == ["B", "BX1"]
+    assert {i.level for i in items} == {"good"}
+    items, count = rated_units(cast.P, 2024)
+    assert count == 6 and items[-1].code == "B2"
+    ops.classify_unit(cast.B, year=2025, level="good", score=80, decision=None, on=DECIDED_2025)
+    assert classification_summary(cast.P, 2025)["units"]["good"] == 1
