@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from coso.members.models import Member
 from coso.quality import operations as ops
-from coso.quality.queries import classification_summary, rated_units, clean_and_strong
+from coso.quality.queries import classification_summary, clean_and_strong, rated_units
 from tests.cast import Cast
 from tests.quality.conftest import DECIDED_2024, DECIDED_2025, more_branches
 

@@ -27,7 +27,7 @@ def render(summary: dict[str, Any], code: str, year: int) -> list[str]:
         for key in KEYS:
             share = shares[key]
             pct = "" if share is None else f"{share:>6.1f}%"
-            lines.append(f"  {str(_LABELS[key]):<40}{counts[key]:>9} {pct}")
+            lines.append(f"  {_LABELS[key]!s:<40}{counts[key]:>9} {pct}")
     return lines
 
 
