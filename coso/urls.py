@@ -7,6 +7,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("coso.api.urls")),
     path("", include("coso.meetings.urls")),
+    path("", include("coso.quality.urls")),
     path("", include("coso.authority.urls")),
     path("", include("coso.web.urls")),
 ]

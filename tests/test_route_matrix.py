@@ -113,6 +113,8 @@ PAGE_MATRICES = (
     "tests.meetings.matrix_reports",
     # proposals and decisions
     "tests.authority.matrix_pages",
+    # assessment and quality classification
+    "tests.quality.matrix_pages",
 )
 
 
