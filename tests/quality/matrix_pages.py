@@ -50,25 +50,6 @@ PAGES: dict[str, dict[str, Any]] = {
 
 def setup(cast: Any) -> None:
     """A criteria set issued by P and B's assessment against it, under fixed numbers."""
-    import datetime as dt
+    from tests.quality.objects import criteria_and_assessment
 
-    from coso.quality.models import Assessment, CriteriaSet
-    from coso.quality.operations import save_criteria_set, start_assessment
-    from coso.quality.presets import QUANG_BINH
-
-    made = save_criteria_set(
-        family="p-criteria",
-        name="Bộ tiêu chí của tỉnh P",
-        unit_kinds=["branch"],
-        categories=[],
-        effective_from=dt.date(2021, 1, 1),
-        source="Hướng dẫn của tỉnh P",
-        content=QUANG_BINH["content"],
-        owner=cast.P,
-    )
-    CriteriaSet.objects.filter(pk=made.pk).update(id=CRITERIA_PK)
-    criteria = CriteriaSet.objects.get(pk=CRITERIA_PK)
-    assessment = start_assessment(
-        cast.B, criteria, start=dt.date(2024, 1, 1), end=dt.date(2025, 1, 1)
-    )
-    Assessment.objects.filter(pk=assessment.pk).update(id=ASSESSMENT_PK)
+    criteria_and_assessment(cast, CRITERIA_PK, ASSESSMENT_PK)
