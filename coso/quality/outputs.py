@@ -119,7 +119,7 @@ def chart_svg(series: list[tuple[int, dict[str, int]]], width: int = 560, height
 
 
 def export_summary_xlsx(table: SummaryTable) -> bytes:
-    book = SheetWriter(_("Tổng hợp"))
+    book = SheetWriter(_("Bảng tổng hợp"))
     book.append(
         [
             _("Xếp loại chất lượng năm %(year)s — %(name)s (%(code)s) — Quy định %(reg)s")

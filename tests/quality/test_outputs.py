@@ -44,7 +44,7 @@ def _table(cast: Cast):  # type: ignore[no-untyped-def]
 
 def test_xlsx_reads_back_with_counts_percentages_and_text_kept_text(cast: Cast) -> None:
     sheets = read_xlsx(export_summary_xlsx(_table(cast)))
-    summary = sheets["Tổng hợp"]
+    summary = sheets["Bảng tổng hợp"]
     assert "Quy định 124-QĐ/TW" in str(summary[0][0])
     branch = next(r for r in summary if r[0] == "Chi bộ trực thuộc")
     # excellent, %, good, %, complete, %, not complete, %, not rated, %, total
