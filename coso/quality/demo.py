@@ -46,7 +46,7 @@ class QualityReport:
 def _levels(rng: random.Random, n: int, quota: dict[str, Any] | None) -> list[str]:
     """`n` levels for one comparable group: mostly good, some complete, a few not complete,
     and excellent up to the quota (of those rated good or better)."""
-    levels = []
+    levels: list[str] = []
     for _ in range(n):
         r = rng.random()
         levels.append(Level.NOT_COMPLETE if r < 0.04 else Level.COMPLETE if r < 0.2 else Level.GOOD)
@@ -63,7 +63,12 @@ def _score(rng: random.Random, level: str, bands: list[list[Any]] | None) -> int
     if not bands:
         return None
     lows = {lv: low for low, lv in bands}
-    highs = {Level.EXCELLENT: 100, Level.GOOD: 89, Level.COMPLETE: 69, Level.NOT_COMPLETE: 49}
+    highs: dict[str, int] = {
+        Level.EXCELLENT: 100,
+        Level.GOOD: 89,
+        Level.COMPLETE: 69,
+        Level.NOT_COMPLETE: 49,
+    }
     return rng.randint(int(lows[level]), highs[level])
 
 
