@@ -158,6 +158,8 @@ def unit_quality(request: HttpRequest, code: str) -> HttpResponse:
             "name": _unit_name(unit, today()),
             "history": history,
             "trail": queries.classification_trail(unit=unit),
+            # Trends: the levels of the unit's subtree over the latest years rated.
+            "chart": chart_svg(queries.level_series(unit, queries.years_rated())),
             "may_assess": scope.can(Action.MANAGE_ACTIVITIES, unit),
             "may_classify": catalogue.route_for(request.user, CLASSIFY_UNIT, unit) is not None,
             "year": today().year - 1,
