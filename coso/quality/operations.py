@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from coso.audit.log import AuditAction, record_write
@@ -457,11 +457,8 @@ def classify_unit(
     children = UnitSpan.objects.filter(
         parent=unit, valid_from__lte=day, valid_to__gt=day, kind__in=rules["rated_unit_kinds"]
     )
-    missing = list(
-        children.exclude(
-            unit__classifications__year=year, unit__classifications__current=True
-        ).values_list("unit__code", flat=True)[:5]
-    )
+    rated = Classification.objects.filter(unit=OuterRef("unit"), year=year, current=True)
+    missing = list(children.exclude(Exists(rated)).values_list("unit__code", flat=True)[:5])
     if missing:
         raise CosoError(
             f"{who}: cấp dưới xếp loại trước, cấp trên sau — các đơn vị trực thuộc "

@@ -98,6 +98,7 @@ def test_disciplined_member_is_capped(cast: Cast) -> None:
 
 def test_lower_levels_before_higher(cast: Cast) -> None:
     _rate(cast.B, "good")
+    _rate(cast.B2, "good", year=2023)  # another year's rating does not count for 2024
     with pytest.raises(CosoError, match=r"cấp dưới xếp loại trước, cấp trên sau .* B2"):
         _rate(cast.C, "good")
     _rate(cast.B2, "good")
