@@ -258,8 +258,18 @@ def assessment_page(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         action = request.POST.get("action", "")
+        allowed = {
+            "scores": may_score,
+            "submit": act_form is not None and assessment.editable,
+            "redecide": act_form is not None
+            and assessment.decided
+            and getattr(act_form, "route", None) == catalogue.Route.DIRECT,
+            "review": may_review,
+        }
+        if not allowed.get(action):
+            raise Http404("Không có thao tác này.")
         try:
-            if action == "scores" and may_score:
+            if action == "scores":
                 scores, breaches = _scores_from(request.POST, assessment.criteria_set)
                 ops.save_self_assessment(
                     assessment,
@@ -271,28 +281,28 @@ def assessment_page(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request,
                 )
                 return redirect("quality:assessment", assessment.pk)
-            if action == "submit" and act_form is not None and assessment.editable:
-                act_form = _authorization_form(request, assessment, request.POST)
+            if action == "submit":
                 try:
                     ops.submit_assessment(
-                        assessment,
-                        request.POST.dict(),
-                        user=request.user,
-                        actor=request,
+                        assessment, request.POST.dict(), user=request.user, actor=request
                     )
                 except catalogue.ActInvalid as invalid:
                     act_form = invalid.form
+                    proposing = invalid.form.proposing
+                    route = catalogue.Route.PROPOSE if proposing else catalogue.Route.DIRECT
+                    act_form.route = route  # type: ignore[attr-defined]
                 else:
                     return redirect("quality:assessment", assessment.pk)
-            elif action == "redecide" and act_form is not None and act_form.route == "direct":
+            elif action == "redecide":
                 redecide = {**request.POST.dict(), "assessment": assessment.pk}
                 try:
                     catalogue.perform(ASSESSMENT, unit, redecide, user=request.user, actor=request)
                 except catalogue.ActInvalid as invalid:
                     act_form = invalid.form
+                    act_form.route = catalogue.Route.DIRECT  # type: ignore[attr-defined]
                 else:
                     return redirect("quality:assessment", assessment.pk)
-            elif action == "review" and may_review:
+            else:
                 review_form = ReviewForm(request.POST, user=request.user)
                 if review_form.is_valid():
                     data: dict[str, Any] = review_form.cleaned_data
@@ -307,8 +317,6 @@ def assessment_page(request: HttpRequest, pk: int) -> HttpResponse:
                         actor=request,
                     )
                     return redirect("quality:assessment", assessment.pk)
-            elif action not in ("submit", "redecide"):
-                raise Http404("Không có thao tác này.")
         except PermissionError:
             raise Http404("Không có thao tác này.") from None
         except CosoError as exc:

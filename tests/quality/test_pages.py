@@ -58,6 +58,13 @@ def test_self_assessment_to_the_superiors_decision_through_the_pages(cast: Cast)
     assert assessment.decision.number == "77-QĐ/ĐU"
     page = secretary.get(url).content.decode()
     assert "đạt danh hiệu" in page and "77-QĐ/ĐU" in page
+    # The superior re-rates with a new decision; the secretary cannot.
+    again = {"action": "redecide", "on": "15/01/2025", "total": "70", "decision_number": "3/QĐ"}
+    assert secretary.post(url, again).status_code == 404
+    assert committee.post(url, again).status_code == 302
+    assessment.refresh_from_db()
+    assert (assessment.decided_total, assessment.passed) == (70, False)
+    assert assessment.decision.number == "3/QĐ"
 
 
 def test_classify_page_shows_the_refusal_and_records_the_decision(cast: Cast) -> None:
