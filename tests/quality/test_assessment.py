@@ -161,3 +161,29 @@ def test_self_assessment_through_review_to_the_superiors_decision(cast: Cast) ->
     assert (assessment.decided_total, assessment.decided_breaches) == (81, ["K3"])
     assert assessment.passed is False  # a "no" criterion broken bars the title
     assert assessment.decision.number == "88-QĐ/ĐU" and assessment.decider == cast.C
+
+
+def test_a_criteria_set_applies_to_its_kinds_and_categories(cast: Cast) -> None:
+    from coso.quality.queries import criteria_for_unit
+    from coso.units.operations import create_unit
+    from tests.cast import START
+
+    village = create_unit(
+        code="BV", name="Chi bộ thôn", kind="branch", parent=cast.C, on=START, tags=["village"]
+    )
+    only_villages = ops.save_criteria_set(
+        family="thon-ban",
+        name="Tiêu chí chi bộ thôn, bản",
+        unit_kinds=["branch"],
+        categories=["village"],
+        effective_from=dt.date(2022, 1, 1),
+        source="Hướng dẫn",
+        content=QUANG_BINH["content"],
+    )
+    for_village = criteria_for_unit(village, *Y2024)
+    for_b = criteria_for_unit(cast.B, *Y2024)
+    assert only_villages in for_village and only_villages not in for_b
+    assert _qb() in for_b  # the province's template: every grassroots kind
+    assert criteria_for_unit(cast.C, *Y2024) == []  # a commune committee is not assessed here
+    with pytest.raises(CosoError, match="không áp dụng cho «B»"):
+        ops.start_assessment(cast.B, only_villages, start=Y2024[0], end=Y2024[1])

@@ -155,3 +155,29 @@ def test_summary_page_and_xlsx(cast: Cast) -> None:
     data = committee.get("/units/C/quality/summary.xlsx?year=2024").content
     sheets = read_xlsx(data)
     assert sheets["Trong sạch vững mạnh"][1][0] == "B"
+
+
+def test_an_officer_adds_a_version_from_the_page(cast: Cast) -> None:
+    from tests.quality.objects import criteria_and_assessment
+
+    criteria, assessment = criteria_and_assessment(cast)
+    url = f"/quality/criteria/{criteria.pk}/new-version/"
+    officer = cast.client("officer")
+    form = officer.get(url).content.decode()
+    assert "+ T1 | Tốt về xây dựng và thực hiện quy chế làm việc" in form  # the lines to edit
+    data = {
+        "name": "Bộ tiêu chí của tỉnh P (2026)",
+        "unit_kinds": ["branch"],
+        "effective_from": "01/01/2026",
+        "source": "Hướng dẫn mới",
+        "lines": "pass: 15\n+ T1 | Tốt về quy chế\n  - T1.1 | Có quy chế | 20\n! K1 | Không vi phạm",
+    }
+    bad = officer.post(url, {**data, "lines": "+ T1 | Tốt\n  - T1.1 | Con | 500"})
+    assert bad.status_code == 200 and "điểm từ 1 đến 100" in bad.content.decode()
+    response = officer.post(url, data)
+    assert response.status_code == 302
+    latest = CriteriaSet.objects.filter(family=criteria.family).order_by("-version").first()
+    assert latest is not None and (latest.version, latest.pass_points) == (2, 15)
+    assert latest.owner == cast.P and latest.previous == criteria
+    criteria.refresh_from_db()
+    assert criteria.max_points == 100 and assessment.criteria_set_id == criteria.pk
