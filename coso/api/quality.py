@@ -16,6 +16,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
+from ninja.params.functions import Query
 from pydantic import BaseModel, Field
 
 from coso.api.acts import ActIn, ProposedOut, _data, _invalid, _perform, _proposed
@@ -367,9 +368,9 @@ def _classification(c: Classification) -> dict[str, Any]:
     response={200: SummaryOut, **READ_ERRORS},
     summary="The year's classification of the unit's subtree: regulation, counts per level",
 )
-def classification_summary(request: HttpRequest, code: str, year: int) -> dict[str, Any]:
-    if not 1930 <= year <= 2100:
-        raise CosoError(f"Năm {year} không hợp lệ.")
+def classification_summary(
+    request: HttpRequest, code: str, year: int = Query(..., ge=1930, le=2100)
+) -> dict[str, Any]:
     unit = get_quality_unit(caller(request), code)
     summary = queries.classification_summary(unit, year)
     clean, _count = queries.clean_and_strong(unit, year, limit=1000)

@@ -80,6 +80,8 @@ def test_classify_and_summary(cast: Cast) -> None:
     assert summary["regulation"] == "124-QĐ/TW"
     assert summary["units"]["good"] == 1 and summary["members"]["good"] == 1
     assert summary["clean_and_strong"] == ["B"]
+    bad = _api(cast, "officer")("GET", "/units/P/classifications", {"year": 1800})
+    assert bad.status_code == 422
     proposed = _api(cast, "secretary")(
         "POST",
         "/members/CAST-B2/classifications",
