@@ -408,6 +408,18 @@ def _check_quota(
         )
 
 
+def _decider(act: str, subject: Unit | Member, on: dt.date) -> Unit:
+    """The committee the authority rule set names to decide `act`; refused when the rule set
+    does not govern it (a rating is never recorded without its competent body)."""
+    authority = authority_for(act, subject, on)
+    if authority is None:
+        raise CosoError(
+            f"Bộ quy định thẩm quyền (authority) ngày {fmt(on)} chưa quy định cấp quyết định việc "
+            f"«{act}»: quản trị hệ thống bổ sung trước khi xếp loại."
+        )
+    return authority.decider
+
+
 def _supersede(current: Classification | None) -> None:
     if current is not None:
         current.current = False
@@ -464,8 +476,7 @@ def classify_unit(
             f"{who}: cấp dưới xếp loại trước, cấp trên sau — các đơn vị trực thuộc "
             f"{', '.join(missing)} chưa được xếp loại năm {year}."
         )
-    authority = authority_for("classify_unit", unit, on)
-    decider = authority.decider if authority is not None else unit
+    decider = _decider("classify_unit", unit, on)
     tags = span.tag_list
     group_key = f"u|{span.kind}|{tags[0] if tags else ''}|{decider.pk}"
     _check_quota(rules, who, year, level, group_key, {"unit": unit})
@@ -548,8 +559,7 @@ def classify_member(
         raise CosoError(f"{who}: ghi số quyết định kỷ luật trong năm {year}.")
     if disciplined:
         _check_cap(rules, "member_disciplined_max", who, year, level, discipline_decision)
-    authority = authority_for("classify_member", member, on)
-    decider = authority.decider if authority is not None else span.unit
+    decider = _decider("classify_member", member, on)
     group_key = f"m|{decider.pk}"
     _check_quota(rules, who, year, level, group_key, {"member": member})
     current = Classification.objects.filter(member=member, year=year, current=True).first()

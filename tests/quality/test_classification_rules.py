@@ -213,3 +213,28 @@ def test_member_rating_proposed_by_the_branch(cast: Cast) -> None:
     )
     assert Proposal.objects.get().status == ProposalStatus.RETURNED
     assert not Classification.objects.filter(member=b1).exists()
+
+
+def test_a_database_initialised_before_gets_the_acts_and_none_is_decided_without(
+    cast: Cast,
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from coso.core.models import RuleSet
+    from coso.core.rules import clear_cache
+
+    for version in RuleSet.objects.filter(code="authority"):
+        acts = {k: v for k, v in version.values["acts"].items() if not k.startswith("classify")}
+        version.values = {**version.values, "acts": acts}
+        version.save()
+    clear_cache()
+    with pytest.raises(CosoError, match="chưa quy định cấp quyết định việc «classify_unit»"):
+        _rate(cast.B, "good")
+    migration = importlib.import_module("coso.quality.migrations.0002_authority_acts")
+    migration.add_acts(apps, None)
+    clear_cache()
+    assert _rate(cast.B, "good").decider == cast.C
+    versions = RuleSet.objects.filter(code="authority")
+    assert all("classify_member" in v.values["acts"] for v in versions)
