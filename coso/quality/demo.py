@@ -27,6 +27,7 @@ from coso.members.models import MemberSpan
 from coso.quality import operations as ops
 from coso.quality.models import Classification, CriteriaSet, Level, MemberReview
 from coso.quality.presets import QUANG_BINH, install_presets
+from coso.quality.tally import rebuild_year
 from coso.units.models import Unit, UnitSpan
 from coso.units.queries import subtree_range
 
@@ -184,6 +185,7 @@ def classify_year(root: Unit, year: int, rng: random.Random) -> tuple[int, int]:
             member_rows += 1
     for start in range(0, len(rows), BATCH):
         Classification.objects.bulk_create(rows[start : start + BATCH])
+    rebuild_year(year)
     return len(rated), member_rows
 
 

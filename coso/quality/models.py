@@ -326,3 +326,23 @@ class MemberReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.year}"
+
+
+class MemberTally(models.Model):
+    """How many members of a branch (as it stands on 31/12 of the year) hold each level, from
+    their current classifications: derived data, kept in step by `classify_member` and rebuilt
+    in bulk by `coso.quality.tally.rebuild_year`, so a summary over a province or the whole
+    country sums a few rows per branch instead of joining millions of member spans."""
+
+    year = models.PositiveSmallIntegerField()
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(max_length=20, choices=Level.choices)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "unit", "level"], name="tally_one_per_level")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.unit_id} {self.level}: {self.count}"

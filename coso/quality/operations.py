@@ -35,6 +35,7 @@ from coso.quality.models import (
     MemberReview,
     rank,
 )
+from coso.quality.tally import refresh_branch
 from coso.units.models import Unit, UnitSpan
 
 
@@ -564,7 +565,7 @@ def classify_member(
     _check_quota(rules, who, year, level, group_key, {"member": member})
     current = Classification.objects.filter(member=member, year=year, current=True).first()
     _supersede(current)
-    return Classification.objects.create(
+    rating = Classification.objects.create(
         year=year,
         member=member,
         level=level,
@@ -579,6 +580,9 @@ def classify_member(
         note=note,
         created_by=_authenticated(user),
     )
+    if span.valid_to > year_end(year):  # counted where the member stands at the year's end
+        refresh_branch(year, span.unit_id)
+    return rating
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,11 +11,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
-from coso.members.models import MemberSpan
-from coso.quality.models import LEVELS, Assessment, Classification, CriteriaSet, MemberReview
+from coso.quality.models import (
+    LEVELS,
+    Assessment,
+    Classification,
+    CriteriaSet,
+    MemberReview,
+    MemberTally,
+)
 from coso.quality.operations import applies, year_end, year_rules
+from coso.stats.queries import stats_as_of
 from coso.units.models import Unit, UnitSpan
 from coso.units.queries import subtree_range
 
@@ -150,21 +157,15 @@ def unit_counts_by_kind(span: UnitSpan, year: int, kinds: list[str]) -> dict[str
 
 
 def member_counts(span: UnitSpan, year: int) -> dict[str, int]:
-    """{level: n, ..., "not_rated": n} for the members of the subtree at the year's end."""
+    """{level: n, ..., "not_rated": n} for the members of the subtree at the year's end: the
+    rated from the branches' tallies (coso.quality.tally), all of them from coso.stats."""
     day = _on(span, _day(year))
-    in_subtree = _span_range("unit__spans__", span, day)
-    total = MemberSpan.objects.filter(in_subtree, valid_from__lte=day, valid_to__gt=day).count()
     rated = dict(
-        Classification.objects.filter(
-            _span_range("member__spans__unit__spans__", span, day),
-            member__spans__valid_from__lte=day,
-            member__spans__valid_to__gt=day,
-            year=year,
-            current=True,
-        )
+        MemberTally.objects.filter(_span_range("unit__spans__", span, day), year=year)
         .values_list("level")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("count"))
     )
+    total = int(stats_as_of(span.unit, day)["members"]["total"])
     counts = {level: int(rated.get(level, 0)) for level in LEVELS}
     counts["not_rated"] = max(0, total - sum(counts.values()))
     return counts

@@ -66,7 +66,7 @@ def test_lists_and_a_bounded_number_of_queries(
 ) -> None:
     _rate_2024(cast)
     more_branches(cast.C2, 20, prefix="BY")
-    with django_assert_max_num_queries(8):  # type: ignore[operator]
+    with django_assert_max_num_queries(12):  # type: ignore[operator]
         summary = classification_summary(cast.P, 2024)
     assert summary["by_kind"]["branch"]["not_rated"] == 21
     items, count = clean_and_strong(cast.P, 2024)
@@ -76,3 +76,36 @@ def test_lists_and_a_bounded_number_of_queries(
     assert count == 6 and items[-1].code == "B2"
     ops.classify_unit(cast.B, year=2025, level="good", score=80, decision=None, on=DECIDED_2025)
     assert classification_summary(cast.P, 2025)["units"]["good"] == 1
+
+
+def test_the_tally_counts_what_the_spans_say(cast: Cast) -> None:
+    import datetime as dt
+
+    from django.db.models import Count
+
+    from coso.members.models import MemberSpan
+    from coso.quality.queries import member_counts, root_span
+    from coso.quality.tally import rebuild_year
+
+    _rate_2024(cast)
+    ops.classify_unit(cast.B2, year=2024, level="good", decision=None, on=DECIDED_2024)
+    b2x = Member.objects.get(member_id="CAST-B2X")
+    ops.classify_member(b2x, year=2024, level="complete", decision=None, on=DECIDED_2024)
+    b1 = Member.objects.get(member_id="CAST-B1")  # re-rated: counted once, at the new level
+    ops.classify_member(b1, year=2024, level="complete", decision=None, on=DECIDED_2024)
+    day = dt.date(2024, 12, 31)
+    expected = dict(
+        MemberSpan.objects.filter(
+            valid_from__lte=day,
+            valid_to__gt=day,
+            member__classifications__year=2024,
+            member__classifications__current=True,
+        )
+        .values_list("member__classifications__level")
+        .annotate(n=Count("pk"))
+    )
+    counts = member_counts(root_span(cast.P, day), 2024)
+    assert {k: v for k, v in counts.items() if v and k != "not_rated"} == expected
+    assert expected == {"complete": 2}
+    rebuild_year(2024)
+    assert member_counts(root_span(cast.P, day), 2024) == counts
