@@ -2,9 +2,9 @@
 
 The tally of a year counts, per branch as the tree stands on 31/12 of that year, the members
 whose span is valid that day and who hold a current classification of the year, by level. A
-rating refreshes the branch of its member; a bulk load rebuilds the year. (A member moved
-between the rating and 31/12 of its year is counted at the branch of the rating's day until the
-year is rebuilt with `rebuild_year`.)
+rating refreshes the branch of its member; a bulk load rebuilds the year; the scheduled job
+`quality_tally` recounts this year and last year each night, so a member moved between the
+rating and 31/12 of its year is counted at the new branch from the next night on.
 """
 
 from __future__ import annotations
@@ -47,3 +47,13 @@ def rebuild_year(year: int) -> int:
     rows = _counts(year)
     MemberTally.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
+
+
+JOB_NAME = "quality_tally"
+
+
+def rebuild_recent(day: dt.date) -> str:
+    """The scheduled job: recount the tallies of this year and last year (members moved after
+    their rating are then counted where they stand on 31/12)."""
+    rows = rebuild_year(day.year) + rebuild_year(day.year - 1)
+    return f"Đã đếm lại xếp loại đảng viên năm {day.year - 1} và {day.year}: {rows} dòng."

@@ -19,6 +19,8 @@ from coso.core.backup import daily_backup
 from coso.core.schedule import Job, prune_history
 from coso.members.snapshots import JOB_NAME as SNAPSHOTS
 from coso.members.snapshots import sync_due_snapshots
+from coso.quality.tally import JOB_NAME as QUALITY_TALLY
+from coso.quality.tally import rebuild_recent
 from coso.web.imports import prune_import_jobs
 
 
@@ -42,6 +44,12 @@ JOBS: list[Job] = [
         "00:05",
     ),
     Job("backup", gettext_lazy("Sao lưu hằng ngày"), daily_backup, "01:00"),
+    Job(
+        QUALITY_TALLY,
+        gettext_lazy("Đếm lại kết quả xếp loại đảng viên theo chi bộ"),
+        rebuild_recent,
+        "00:20",
+    ),
     Job(
         "prune_imports",
         gettext_lazy("Xóa lượt nhập dữ liệu cũ và tệp lỗi"),

@@ -109,3 +109,21 @@ def test_the_tally_counts_what_the_spans_say(cast: Cast) -> None:
     assert expected == {"complete": 2}
     rebuild_year(2024)
     assert member_counts(root_span(cast.P, day), 2024) == counts
+
+
+def test_the_nightly_job_recounts_a_member_moved_after_the_rating(cast: Cast) -> None:
+    import datetime as dt
+
+    from coso.members.operations import transfer_out, receive_member
+    from coso.quality.models import MemberTally
+    from coso.quality.tally import rebuild_recent
+    from coso.web.jobs import registered_jobs
+
+    _rate_2024(cast)
+    b1 = Member.objects.get(member_id="CAST-B1")
+    assert MemberTally.objects.get(year=2024, level="good").unit == cast.B
+    transfer_out(b1, on=dt.date(2024, 12, 26), to_unit=cast.BC2)
+    receive_member(b1, on=dt.date(2024, 12, 27), branch=cast.BC2)
+    assert "quality_tally" in {job.name for job in registered_jobs()}
+    assert "2024" in rebuild_recent(dt.date(2025, 1, 2))
+    assert MemberTally.objects.get(year=2024, level="good").unit == cast.BC2
