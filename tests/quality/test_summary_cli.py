@@ -114,7 +114,7 @@ def test_the_tally_counts_what_the_spans_say(cast: Cast) -> None:
 def test_the_nightly_job_recounts_a_member_moved_after_the_rating(cast: Cast) -> None:
     import datetime as dt
 
-    from coso.members.operations import transfer_out, receive_member
+    from coso.members.operations import receive_member, transfer_out
     from coso.quality.models import MemberTally
     from coso.quality.tally import rebuild_recent
     from coso.web.jobs import registered_jobs
