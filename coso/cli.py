@@ -25,6 +25,8 @@ Usage: coso COMMAND [ARGS...]   (coso COMMAND --help for details)
                                counts for a unit's subtree on a date
   tree CODE [--as-of DATE] [--depth N]
                                the tree as indented text with member counts
+  classification CODE --year YEAR [--json]
+                               the year's quality classification of a subtree (units, members)
   load-demo                    load the Quang Binh demo into an empty database
   generate --members N [--seed S] [--before-reform]
                                build a synthetic dataset of national shape

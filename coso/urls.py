@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", include("coso.api.urls")),
     path("", include("coso.meetings.urls")),
     path("", include("coso.followup.urls")),
+    path("", include("coso.quality.urls")),
     path("", include("coso.authority.urls")),
     path("", include("coso.web.urls")),
 ]

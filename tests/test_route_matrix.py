@@ -119,6 +119,8 @@ PAGE_MATRICES = (
     "tests.web.matrix_notices",
     # follow-through of directives
     "tests.followup.matrix_pages",
+    # assessment and quality classification
+    "tests.quality.matrix_pages",
 )
 
 

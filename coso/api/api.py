@@ -9,7 +9,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from coso.api import acts, followup, imports, meetings, members, proposals, reorg, units
+from coso.api import acts, followup, imports, meetings, members, proposals, quality, reorg, units
 from coso.api.auth import SessionAuth, TokenAuth
 from coso.api.docs import LocalSwagger, signed_in
 from coso.api.errors import install_handlers
@@ -59,3 +59,4 @@ api.add_router("", imports.router)
 api.add_router("", meetings.router)
 api.add_router("", proposals.router)
 api.add_router("", followup.router)
+api.add_router("", quality.router)

@@ -79,6 +79,16 @@ class AuditAction(models.TextChoices):
     DIRECTIVE_CASCADE = "directive_cascade", _("Đã triển khai văn bản xuống đơn vị")
     DIRECTIVE_STEP = "directive_step", _("Báo cáo bước thực hiện văn bản")
     LOCAL_TARGETS = "local_targets", _("Ghi chỉ tiêu của nghị quyết chi bộ")
+    # Assessment and quality classification (coso.quality; the first three are governed acts).
+    ASSESSMENT = "assessment", _("Quyết định kết quả đánh giá theo bộ tiêu chí")
+    CLASSIFY_UNIT = "classify_unit", _("Xếp loại chất lượng tổ chức đảng")
+    CLASSIFY_MEMBER = "classify_member", _("Xếp loại chất lượng đảng viên")
+    CRITERIA_SAVE = "criteria_save", _("Lưu phiên bản bộ tiêu chí")
+    ASSESSMENT_SAVE = "assessment_save", _("Ghi tự đánh giá theo bộ tiêu chí")
+    ASSESSMENT_REVIEW = "assessment_review", _("Thẩm định kết quả tự đánh giá")
+    MEMBER_REVIEW = "member_review", _("Ghi bản kiểm điểm của đảng viên")
+    MEMBER_REVIEW_COMMENT = "member_review_comment", _("Ghi nhận xét của chi bộ")
+    RESIDENCE_COMMENT = "residence_comment", _("Ghi nhận xét của chi bộ nơi cư trú")
     # Sensitive reads.
     VIEW_SENSITIVE = "view_sensitive", _("Xem thông tin nhạy cảm")
     # Accounts, roles and access.
@@ -126,6 +136,8 @@ ACTION_GROUPS: tuple[tuple[Promise, tuple[AuditAction, ...]], ...] = (
     (
         _("Thực hiện văn bản cấp trên"),
         _between(AuditAction.DIRECTIVE_REGISTER, AuditAction.LOCAL_TARGETS),
+        _("Đánh giá, xếp loại chất lượng"),
+        _between(AuditAction.ASSESSMENT, AuditAction.RESIDENCE_COMMENT),
     ),
     (_("Thông tin nhạy cảm"), (AuditAction.VIEW_SENSITIVE,)),
     (

@@ -57,9 +57,13 @@ class Act:
     # The unit the scope checks is the one named in the form (the receiving branch: a member in
     # transit arrives from anywhere), not the member's home; the form resolves it in scope.
     to_named_unit: bool = False
+    # A feature app's act (see `register`): what it is done on; None for the catalogue's own.
+    on: Subject | None = None
 
     @property
     def subject(self) -> Subject:
+        if self.on is not None:
+            return self.on
         return Subject.MEMBER if self.slug in MEMBER_ACTS else Subject.UNIT
 
 
@@ -498,6 +502,20 @@ def preview_consequences(apply: Callable[[], Any], on: dt.date) -> Consequences:
 
 
 ACTS: dict[str, Act] = {**MEMBER_ACTS, **UNIT_ACTS}
+# Acts of feature apps above this layer (a quality rating): governed by the authority rule set
+# and decided through proposals like the catalogue's own, but done on the app's own pages, so
+# they have no generic act page and no button on the member's or unit's page.
+FEATURE_ACTS: dict[str, Act] = {}
+
+
+def register(act: Act) -> None:
+    """Add a feature app's act (called from its AppConfig.ready); its slug is an AuditAction."""
+    if act.on is None:
+        raise ValueError(f"{act.slug}: a feature act names its subject (Act.on)")
+    if act.slug in MEMBER_ACTS or act.slug in UNIT_ACTS:
+        raise ValueError(f"{act.slug}: already an act of the catalogue")
+    FEATURE_ACTS[act.slug] = act
+    ACTS[act.slug] = act
 
 
 # --------------------------------------------------------------------------------------------

@@ -102,9 +102,13 @@ def authorities_for(
                 found[act] = Authority(act, unit, unit, source, above_root=True)
                 continue
             decider = span.parent
+        elif isinstance(decider_rule, dict) and span.kind in decider_rule["at_or_above"]:
+            # {"at_or_above": kinds}: the unit itself when its kind is listed, else as a list.
+            decider = unit
         else:
+            kinds = decider_rule["at_or_above"] if isinstance(decider_rule, dict) else decider_rule
             above = _ancestors(span, on) if above is None else above
-            listed = [s for s in above if s.kind in decider_rule]
+            listed = [s for s in above if s.kind in kinds]
             # No listed committee above (a province's own branches): the province decides.
             fallback = [s for s in above if s.kind != "central"]
             chosen = listed[0] if listed else (fallback[-1] if fallback else None)

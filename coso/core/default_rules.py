@@ -220,6 +220,14 @@ def _authority(committees: list[str]) -> dict[str, Any]:
     acts["create"] = {"proposer": "unit", "decider": "self"}
     # Assessment decisions (follow-through issue): the competent committee above the unit.
     acts["assessment"] = {"proposer": "unit", "decider": "parent"}
+    # Annual quality classification (Regulation 124-QĐ/TW, 366-QĐ/TW): a unit's by the committee
+    # directly above; a member's by the grassroots level (the grassroots branch itself, or the
+    # nearest grassroots or commune-level committee above the member's branch).
+    acts["classify_unit"] = {"proposer": "unit", "decider": "parent"}
+    acts["classify_member"] = {
+        "proposer": "branch",
+        "decider": {"at_or_above": ["grassroots_branch", "grassroots_committee", "commune"]},
+    }
     # Reminders to the deciding committee: this many working days before the deadline (and on
     # the first day overdue); an operating choice, not a regulation [unsure].
     return {"acts": acts, "decision_working_days": 30, "reminder_working_days_before": [5]}
@@ -254,6 +262,83 @@ DEFAULT_RULES += [
         "note": (
             "Cấp quyết định theo phân cấp của từng tỉnh ủy [likely]. Nhắc cấp quyết định 5 ngày "
             "làm việc trước hạn và ngày đầu quá hạn: thông số vận hành [unsure]."
+        ),
+    },
+]
+
+
+# Annual quality classification of organizations and members (brief section 4). A year Y is
+# judged by the version in force on 31/12/Y: Regulation 124 for 2023 and 2024, 366 from 2025.
+_RATED_UNIT_KINDS = [
+    "district",
+    "commune",
+    "grassroots_committee",
+    "grassroots_branch",
+    "partial_committee",
+    "branch",
+]
+
+
+def _classification(regulation: str, **extra: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "regulation": regulation,
+        "levels": ["excellent", "good", "complete", "not_complete"],
+        "rated_unit_kinds": _RATED_UNIT_KINDS,
+        # Excellent at most ratio (numerator, denominator) of those rated in `of`, within a
+        # comparable group: units of one kind and category under one deciding committee;
+        # members decided by one committee. None: no quota.
+        "excellent_quota": {"ratio": [1, 5], "of": ["excellent", "good"]},
+        # A unit disciplined in the year (not self-detected) is rated at most this level.
+        "unit_disciplined_max": "good",
+        # A member disciplined in the year is rated at most this level [likely].
+        "member_disciplined_max": "complete",
+        # The 100-point bands, highest first: [lowest score, level]; None: no score.
+        "bands": None,
+        # The "clean and strong" organizations of the year: the levels counted [unsure].
+        "clean_strong_levels": ["excellent", "good"],
+    }
+    values.update(extra)
+    return values
+
+
+_BANDS_366 = [[90, "excellent"], [70, "good"], [50, "complete"], [0, "not_complete"]]
+
+DEFAULT_RULES += [
+    {
+        "code": "classification",
+        "effective_from": dt.date(2018, 3, 8),
+        "source": "Quy định 132-QĐ/TW (08/03/2018) về kiểm điểm và đánh giá, xếp loại chất lượng",
+        "confidence": "likely",
+        "values": _classification("132-QĐ/TW"),
+        "note": "Giữ để xếp loại các năm trước 2023; giá trị như Quy định 124 [likely].",
+    },
+    {
+        "code": "classification",
+        "effective_from": dt.date(2023, 10, 4),
+        "source": (
+            "Quy định 124-QĐ/TW (04/10/2023): «Hoàn thành xuất sắc» không quá 20% số được xếp "
+            "«Hoàn thành tốt» trong nhóm tương đồng; tổ chức đảng bị kỷ luật (không tự phát hiện) "
+            "không được xếp «Hoàn thành xuất sắc»"
+        ),
+        "confidence": "sure",
+        "values": _classification("124-QĐ/TW"),
+        "note": (
+            "Hạn mức 20% tính trên số được xếp «Hoàn thành tốt» trở lên trong nhóm [sure]; mức "
+            "trần của đảng viên bị kỷ luật trong năm là thông số cấu hình [likely]."
+        ),
+    },
+    {
+        "code": "classification",
+        "effective_from": dt.date(2025, 8, 30),
+        "source": (
+            "Quy định 366-QĐ/TW (30/08/2025): thang 100 điểm, từ 90 «Hoàn thành xuất sắc», 70 "
+            "đến dưới 90 «Hoàn thành tốt», 50 đến dưới 70 «Hoàn thành», dưới 50 «Không hoàn thành»"
+        ),
+        "confidence": "likely",
+        "values": _classification("366-QĐ/TW", bands=_BANDS_366),
+        "note": (
+            "Các khung điểm từ 50 trở lên [sure], dưới 50 «Không hoàn thành» [likely]. Việc giữ "
+            "hạn mức 20% «Hoàn thành xuất sắc» [unsure]: đặt «excellent_quota» là null để bỏ."
         ),
     },
 ]

@@ -392,6 +392,11 @@ def load_demo(
         f"{followup.steps_done} bước đã báo cáo."
     )
     report.directives = followup.records
+    quality = load_quality(seed)
+    say(
+        f"Đánh giá, xếp loại chất lượng 2023–2025: {quality.units} lượt tổ chức, "
+        f"{quality.members} lượt đảng viên; «5 tốt, 4 không» 2024: {quality.assessments} chi bộ."
+    )
     report.units = len(demo.units)
     report.members = len(demo.members) + applier.admissions
     report.steps = len(timeline)
@@ -423,6 +428,13 @@ def load_meetings(seed: int) -> Any:
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     return history
+
+
+def load_quality(seed: int) -> Any:
+    """The classifications of 2023–2025 and the 2024 "five good, four no" round of Hoàn Lão."""
+    from coso.quality.demo import load_quality_history
+
+    return load_quality_history(PROVINCE, HOAN_LAO, seed=seed)
 
 
 def demo_figures() -> tuple[dict[str, Any], list[str]]:

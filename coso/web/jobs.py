@@ -21,6 +21,8 @@ from coso.core.schedule import Job, prune_history
 from coso.meetings.operations import prune_calendar_tokens
 from coso.members.snapshots import JOB_NAME as SNAPSHOTS
 from coso.members.snapshots import sync_due_snapshots
+from coso.quality.tally import JOB_NAME as QUALITY_TALLY
+from coso.quality.tally import rebuild_recent
 from coso.web.imports import prune_import_jobs
 from coso.web.warnings import refresh_warnings
 
@@ -47,6 +49,12 @@ JOBS: list[Job] = [
     # After the snapshots: the warnings read today's statuses and homes.
     Job("warnings", gettext_lazy("Tính lại các cảnh báo"), refresh_warnings, "00:15"),
     Job("backup", gettext_lazy("Sao lưu hằng ngày"), daily_backup, "01:00"),
+    Job(
+        QUALITY_TALLY,
+        gettext_lazy("Đếm lại kết quả xếp loại đảng viên theo chi bộ"),
+        rebuild_recent,
+        "00:20",
+    ),
     Job(
         "prune_imports",
         gettext_lazy("Xóa lượt nhập dữ liệu cũ và tệp lỗi"),

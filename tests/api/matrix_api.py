@@ -75,10 +75,15 @@ def setup(cast: Cast) -> dict[str, Any]:
     from tests.followup.helpers import matrix_directive
 
     directive, study, directive_file = matrix_directive(cast)
+    from tests.quality.objects import criteria_and_assessment
+
+    criteria, assessment = criteria_and_assessment(cast)
     return {
         "directive": directive,
         "directive_file": directive_file,
         "study_step": study,
+        "criteria": criteria.pk,
+        "assessment": assessment.pk,
         "proposal_document": attached.pk,
         "planned": planned.pk,
         "cancelled": cancelled.pk,
@@ -116,6 +121,8 @@ _READERS = {**everyone(OK), "outsider": HIDDEN}
 _ROLES_READ = {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN}  # reports: roles only
 _PLANNED = {"meeting_id": Ref("planned")}
 _CANCELLED = {"meeting_id": Ref("cancelled")}
+_CRITERIA = {"criteria_id": Ref("criteria")}
+_ASSESSMENT = {"assessment_id": Ref("assessment")}
 _PLAN_FILE = "op,unit,into,name,kind,category\nrename,B,,Chi bộ B (tên mới),,\n"
 
 API: dict[tuple[str, str], dict[str, Any]] = {
@@ -379,6 +386,84 @@ API: dict[tuple[str, str], dict[str, Any]] = {
             "secretary": REFUSED,
         },
     },
+    # --- assessment and quality classification (coso/api/quality.py) ---
+    ("GET", "/api/v1/quality/criteria"): {"expect": {**everyone(OK), "member": HIDDEN}},
+    ("GET", "/api/v1/quality/criteria/{criteria_id}"): {
+        "path": _CRITERIA,
+        "expect": {**everyone(OK), "member": HIDDEN},
+    },
+    ("POST", "/api/v1/quality/criteria/{criteria_id}/versions"): {
+        # Issued by P: P's officers (and the administrator) add versions; no "good" criterion
+        # in the content: refused, nothing written.
+        "path": _CRITERIA,
+        "json": {
+            "name": "Bộ tiêu chí mới",
+            "unit_kinds": ["branch"],
+            "effective_from": "2026-01-01",
+            "source": "Hướng dẫn",
+            "content": {"good": [], "no": []},
+        },
+        "expect": {
+            **everyone(REFUSED),
+            "committee": HIDDEN,
+            "secretary": HIDDEN,
+            "member": HIDDEN,
+            "outsider": HIDDEN,
+        },
+    },
+    ("GET", "/api/v1/units/{code}/assessments"): {"path": {"code": "B"}, "expect": _ROLES_READ},
+    ("POST", "/api/v1/units/{code}/assessments"): {
+        "path": {"code": "B"},
+        "json": {"criteria_set": 999999, "year": 2024},  # no such criteria set: refused
+        "expect": _MANAGERS_REFUSED,
+    },
+    ("GET", "/api/v1/assessments/{assessment_id}"): {
+        "path": _ASSESSMENT,
+        "expect": _ROLES_READ,
+    },
+    ("POST", "/api/v1/assessments/{assessment_id}/scores"): {
+        "path": _ASSESSMENT,
+        "json": {"scores": {"T1.1": 999}},  # above the sub-criterion's points: refused
+        "expect": _MANAGERS_REFUSED,
+    },
+    ("POST", "/api/v1/assessments/{assessment_id}/submit"): {
+        # Dated before the period assessed: refused (the secretary's proposal at its rehearsal).
+        "path": _ASSESSMENT,
+        "json": {"on": "2023-06-01", **_AUTHORIZED},
+        "expect": {**everyone(REFUSED), "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("POST", "/api/v1/assessments/{assessment_id}/review"): {
+        # The superior (commune C and above) vets; not yet proposed: refused.
+        "path": _ASSESSMENT,
+        "json": {"total": 80},
+        "expect": {
+            **everyone(REFUSED),
+            "secretary": HIDDEN,
+            "member": HIDDEN,
+            "outsider": HIDDEN,
+        },
+    },
+    ("GET", "/api/v1/units/{code}/classifications"): {
+        "path": {"code": "B"},
+        "query": {"year": 2024},
+        "expect": _ROLES_READ,
+    },
+    ("POST", "/api/v1/units/{code}/classifications"): {
+        # Excellent with nobody else rated in its group: over the 20% quota, refused.
+        "path": {"code": "B"},
+        "json": {"on": "2024-12-20", "year": 2024, "level": "excellent", **_AUTHORIZED},
+        "expect": {**everyone(REFUSED), "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("GET", "/api/v1/members/{member_id}/classifications"): {
+        "path": {"member_id": "CAST-B1"},
+        "expect": {**everyone(OK), "outsider": HIDDEN},  # a member: their own
+    },
+    ("POST", "/api/v1/members/{member_id}/classifications"): {
+        # Branch B not yet rated (collectives before individuals): refused.
+        "path": {"member_id": "CAST-B1"},
+        "json": {"on": "2024-12-20", "year": 2024, "level": "good", **_AUTHORIZED},
+        "expect": {**everyone(REFUSED), "member": HIDDEN, "outsider": HIDDEN},
+    },
 }
 
 # Routes outside the OpenAPI schema: the schema, the docs page (both public, they hold no
@@ -444,6 +529,19 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:get_tracking": ("GET", "/api/v1/directives/{directive_id}/tracking/{code}"),
     "api:list_implementations": ("GET", "/api/v1/units/{code}/implementations"),
     "api:report_step": ("POST", "/api/v1/steps/{step_id}/report"),
+    "api:list_criteria": ("GET", "/api/v1/quality/criteria"),
+    "api:criteria_detail": ("GET", "/api/v1/quality/criteria/{criteria_id}"),
+    "api:new_criteria_version": ("POST", "/api/v1/quality/criteria/{criteria_id}/versions"),
+    "api:unit_assessments": ("GET", "/api/v1/units/{code}/assessments"),
+    "api:assessment_detail": ("GET", "/api/v1/assessments/{assessment_id}"),
+    "api:save_scores": ("POST", "/api/v1/assessments/{assessment_id}/scores"),
+    "api:submit_assessment": ("POST", "/api/v1/assessments/{assessment_id}/submit"),
+    "api:review_assessment": ("POST", "/api/v1/assessments/{assessment_id}/review"),
+    "api:classification_summary": ("GET", "/api/v1/units/{code}/classifications"),
+    "api:member_classifications": ("GET", "/api/v1/members/{member_id}/classifications"),
+    "api:start_assessment": ("POST", "/api/v1/units/{code}/assessments"),
+    "api:classify_unit": ("POST", "/api/v1/units/{code}/classifications"),
+    "api:classify_member": ("POST", "/api/v1/members/{member_id}/classifications"),
     "api:openapi-json": ("GET", "/api/v1/openapi.json"),
     "api:openapi-view": ("GET", "/api/v1/docs"),
     "api:docs-asset": ("GET", "/api/v1/docs/assets/swagger-ui.css"),

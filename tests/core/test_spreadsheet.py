@@ -43,6 +43,7 @@ PRODUCERS = {
     "coso/demo/bench.py": "benchmark import files (csv)",
     "coso/demo/national_plan.py": "the whole-country 2025 reform plan (csv)",
     "coso/followup/reports.py": "tracking of a directive (xlsx)",
+    "coso/quality/outputs.py": "quality classification summary (xlsx)",
 }
 # What builds a spreadsheet directly; only coso/core/spreadsheet.py may.
 WRITERS = re.compile(r"\bWorkbook\(|csv\.writer\(|csv\.DictWriter\(|xlsxwriter|text/csv")
@@ -123,6 +124,19 @@ def test_activity_report_keeps_unit_and_member_names_as_text(cast: Cast) -> None
     assert response.status_code == 200
     _assert_text_only(response.content, UNIT_NAME, MEMBER_NAME)
     # The unit's name is a cell of its own, where Excel would have run it.
+    names = [c for c in _cells(response.content) if c.value == UNIT_NAME]
+    assert names and all(c.data_type == "s" and c.quotePrefix for c in names)
+
+
+def test_classification_summary_keeps_unit_names_as_text(cast: Cast) -> None:
+    from coso.quality.operations import classify_unit
+
+    rename_unit(cast.B2, name=UNIT_NAME, on=dt.date(2023, 1, 1))
+    classify_unit(cast.B2, year=2024, level="good", decision=None, on=dt.date(2024, 12, 20))
+    url = reverse("quality:summary_xlsx", args=["C"])
+    response = cast.client("officer").get(url, {"year": "2024"})
+    assert response.status_code == 200
+    _assert_text_only(response.content, UNIT_NAME)
     names = [c for c in _cells(response.content) if c.value == UNIT_NAME]
     assert names and all(c.data_type == "s" and c.quotePrefix for c in names)
 

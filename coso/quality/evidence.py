@@ -1,0 +1,98 @@
+"""Evidence prefilled for an assessment: one figure per source, each with where it comes from.
+
+`SOURCES` is a list of functions (unit, start, end) -> list of Figure. The meetings source is
+here; the directives source (done on time) and the oversight sources (discipline cases,
+petitions) are added by their apps with `register_source` when they exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.urls import reverse
+
+from coso.core.dates import fmt
+from coso.meetings.reports import meeting_report
+from coso.units.models import Unit
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str  # stable name, e.g. "meetings.regular"
+    label: str  # what is counted, in words
+    value: str  # the figure as shown ("11/12", "87,5%")
+    source: str  # where it comes from, in words
+    link: str = ""  # the page that shows the data (empty: none)
+    numbers: tuple[int, ...] = ()  # the raw numbers (held, required; present, expected)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["numbers"] = list(self.numbers)
+        return data
+
+
+Source = Callable[[Unit, dt.date, dt.date], list[Figure]]
+
+
+def _ratio(a: int, b: int) -> str:
+    return f"{a}/{b}" if b else f"{a}/0"
+
+
+def meetings_source(unit: Unit, start: dt.date, end: dt.date) -> list[Figure]:
+    """Meetings held against those required and attendance, from the activity report."""
+    report = meeting_report(unit, start, end, on=end)
+    total = report.total
+    where = (
+        f"Báo cáo sinh hoạt chi bộ của {unit.code}, {fmt(start)} – "
+        f"{fmt(end - dt.timedelta(days=1))} (ghi nhận các cuộc họp đã họp, đã khóa sổ)"
+    )
+    link = (
+        reverse("meetings:report", args=[unit.code])
+        + f"?from={fmt(start)}&to={fmt(end - dt.timedelta(days=1))}"
+    )
+    rate = total.attendance_rate
+    return [
+        Figure(
+            "meetings.regular",
+            "Sinh hoạt thường kỳ: đã họp / phải họp",
+            _ratio(total.regular_held, total.regular_required),
+            where,
+            link,
+            (total.regular_held, total.regular_required),
+        ),
+        Figure(
+            "meetings.thematic",
+            "Sinh hoạt chuyên đề: đã họp / phải họp",
+            _ratio(total.thematic_held, total.thematic_required),
+            where,
+            link,
+            (total.thematic_held, total.thematic_required),
+        ),
+        Figure(
+            "meetings.attendance",
+            "Tỉ lệ dự họp: lượt có mặt / lượt phải dự",
+            "—" if rate is None else f"{rate * 100:.1f}%".replace(".", ","),
+            where,
+            link,
+            (total.present, total.expected),
+        ),
+    ]
+
+
+SOURCES: list[Source] = [meetings_source]
+
+
+def register_source(source: Source) -> None:
+    """Add a source of evidence (directives done on time, discipline cases, petitions)."""
+    if source not in SOURCES:
+        SOURCES.append(source)
+
+
+def prefill(unit: Unit, start: dt.date, end: dt.date) -> list[Figure]:
+    figures: list[Figure] = []
+    for source in SOURCES:
+        figures.extend(source(unit, start, end))
+    return figures

@@ -1,0 +1,192 @@
+"""The classification summary as xlsx and pdf, and the chart of the four levels over the years
+as server-side SVG (no script, no CDN). Text from users (unit names) is kept text in xlsx by
+coso.core.spreadsheet and escaped in SVG and HTML."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+from coso.core.spreadsheet import SheetWriter
+from coso.quality.models import LEVELS, Level
+from coso.quality.queries import KEYS, RatedUnit, percentages
+from coso.units.models import UnitKind
+
+# Light to dark: excellent, good, complete, not complete.
+COLOURS = {
+    "excellent": "#1b5e20",
+    "good": "#43a047",
+    "complete": "#f9a825",
+    "not_complete": "#c62828",
+}
+
+
+def key_label(key: str) -> str:
+    if key == "not_rated":
+        return _("Chưa xếp loại / không xếp loại")
+    return str(Level(key).label)
+
+
+def kind_label(kind: str) -> str:
+    return str(dict(UnitKind.choices).get(kind, kind))
+
+
+@dataclass
+class SummaryTable:
+    """One row per unit kind, then all units, then members: counts and percentages."""
+
+    code: str
+    name: str
+    year: int
+    regulation: str
+    rows: list[tuple[str, dict[str, int], dict[str, float | None]]]
+    series: list[tuple[int, dict[str, int]]]
+    clean: list[RatedUnit]
+    clean_count: int
+
+
+def summary_table(
+    code: str,
+    name: str,
+    year: int,
+    summary: dict[str, Any],
+    series: list[tuple[int, dict[str, int]]],
+    clean: tuple[list[RatedUnit], int],
+) -> SummaryTable:
+    rows = [
+        (kind_label(kind), counts, percentages(counts))
+        for kind, counts in summary["by_kind"].items()
+    ]
+    rows.append((_("Tổ chức đảng (cộng)"), summary["units"], percentages(summary["units"])))
+    rows.append((_("Đảng viên"), summary["members"], percentages(summary["members"])))
+    return SummaryTable(code, name, year, summary["regulation"], rows, series, clean[0], clean[1])
+
+
+def chart_svg(series: list[tuple[int, dict[str, int]]], width: int = 560, height: int = 260) -> str:
+    """Stacked bars, one per year, of the four levels' shares of the units rated."""
+    left, bottom, top, legend = 40, 30, 10, 150
+    plot_w = width - left - legend - 10
+    plot_h = height - top - bottom
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="'
+        + escape(_("Các mức xếp loại qua các năm"))
+        + '" font-family="Be Vietnam Pro, DejaVu Sans, sans-serif" font-size="11">'
+    ]
+    for pct in (0, 50, 100):
+        y = top + plot_h - plot_h * pct / 100
+        parts.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ccc"/>'
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{pct}%</text>'
+        )
+    n = max(len(series), 1)
+    slot = plot_w / n
+    bar = min(48.0, slot * 0.6)
+    for i, (year, counts) in enumerate(series):
+        rated = sum(counts[level] for level in LEVELS)
+        x = left + slot * i + (slot - bar) / 2
+        y = top + plot_h
+        for level in reversed(LEVELS):
+            share = counts[level] / rated if rated else 0
+            h = plot_h * share
+            y -= h
+            if h > 0:
+                parts.append(
+                    f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                    f'fill="{COLOURS[level]}"><title>{year}: {escape(key_label(level))} '
+                    f"{counts[level]}</title></rect>"
+                )
+        parts.append(
+            f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 16}" text-anchor="middle">{year}'
+            "</text>"
+        )
+    for j, level in enumerate(LEVELS):
+        y = top + 14 + j * 18
+        lx = width - legend
+        parts.append(
+            f'<rect x="{lx}" y="{y - 9}" width="10" height="10" fill="{COLOURS[level]}"/>'
+            f'<text x="{lx + 14}" y="{y}">{escape(key_label(level))}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def export_summary_xlsx(table: SummaryTable) -> bytes:
+    book = SheetWriter(_("Bảng tổng hợp"))
+    book.append(
+        [
+            _("Xếp loại chất lượng năm %(year)s — %(name)s (%(code)s) — Quy định %(reg)s")
+            % {"year": table.year, "name": table.name, "code": table.code, "reg": table.regulation}
+        ]
+    )
+    header: list[object] = [_("Loại")]
+    for key in KEYS:
+        header += [key_label(key), "%"]
+    header.append(_("Tổng số"))
+    book.append(header)
+    for label, counts, shares in table.rows:
+        row: list[object] = [label]
+        for key in KEYS:
+            row += [counts[key], shares[key]]
+        row.append(sum(counts.values()))
+        book.append(row)
+    book.add_sheet(_("Qua các năm"))
+    book.append([_("Năm"), *[key_label(k) for k in KEYS]])
+    for year, counts in table.series:
+        book.append([year, *[counts[k] for k in KEYS]])
+    book.add_sheet(_("Trong sạch vững mạnh"))
+    book.append([_("Mã đơn vị"), _("Tên đơn vị"), _("Loại"), _("Mức xếp loại"), _("Điểm")])
+    for item in table.clean:
+        book.append(
+            [item.code, item.name, kind_label(item.kind), key_label(item.level), item.score]
+        )
+    return book.bytes()
+
+
+def read_xlsx(data: bytes) -> dict[str, list[list[object]]]:
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    return {
+        ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in workbook.worksheets
+    }
+
+
+def table_cells(table: SummaryTable) -> list[tuple[str, list[tuple[int, str]], int]]:
+    """Rows for a template: label, (count, percent text) per key, total."""
+    rows = []
+    for label, counts, shares in table.rows:
+        cells = [
+            (counts[k], "" if shares[k] is None else f"{shares[k]:.1f}%".replace(".", ","))
+            for k in KEYS
+        ]
+        rows.append((label, cells, sum(counts.values())))
+    return rows
+
+
+# Be Vietnam Pro (SIL OFL 1.1), the Latin and Vietnamese subsets of coso/web/static/vendor merged
+# into one font per weight: with two subset fonts of one family, the PDF's text cannot be read
+# back (copy, search, screen readers) because glyphs of the two collide.
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+
+
+def export_summary_pdf(table: SummaryTable) -> bytes:
+    """The summary as a printable PDF with the chart, in Be Vietnam Pro (shipped with Coso)."""
+    from weasyprint import HTML  # imported on use: it loads Pango
+
+    html = render_to_string(
+        "quality/summary_pdf.html",
+        {
+            "t": table,
+            "rows": table_cells(table),
+            "keys": [(k, key_label(k)) for k in KEYS],
+            "chart": chart_svg(table.series),
+            "font_dir": FONT_DIR.as_uri(),
+        },
+    )
+    return bytes(HTML(string=html, base_url=str(FONT_DIR)).write_pdf())

@@ -1,0 +1,315 @@
+"""Reads of the quality app, one function per question, for pages, API and command line.
+
+Counts over a subtree are joins on the path range of the spans valid on the day (31/12 of the
+year), never a list of ids that grows with the tree; each count is one query whatever the
+subtree's size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from coso.quality.models import (
+    LEVELS,
+    Assessment,
+    Classification,
+    CriteriaSet,
+    MemberReview,
+    MemberTally,
+)
+from coso.quality.operations import applies, year_end, year_rules
+from coso.stats.queries import stats_as_of
+from coso.units.models import Unit, UnitSpan
+from coso.units.queries import subtree_range
+
+KEYS = [*LEVELS, "not_rated"]
+
+
+# --------------------------------------------------------------------------------------------
+# Criteria sets
+
+
+def criteria_versions() -> list[CriteriaSet]:
+    """Every version of every criteria set, newest version of each family first."""
+    return list(CriteriaSet.objects.select_related("owner").order_by("family", "-version"))
+
+
+def criteria_in_force(day: dt.date) -> list[CriteriaSet]:
+    """The version of each family in force on `day` (newest with effective_from <= day)."""
+    found: dict[str, CriteriaSet] = {}
+    for version in CriteriaSet.objects.filter(effective_from__lte=day).order_by(
+        "family", "version"
+    ):
+        found[version.family] = version
+    return list(found.values())
+
+
+def criteria_for_unit(unit: Unit, start: dt.date, end: dt.date) -> list[CriteriaSet]:
+    """The criteria sets that apply to `unit` for the period [start, end)."""
+    span = (
+        UnitSpan.objects.filter(unit=unit, valid_from__lt=end, valid_to__gt=start)
+        .order_by("-valid_from")
+        .first()
+    )
+    if span is None:
+        return []
+    return [c for c in criteria_in_force(end - dt.timedelta(days=1)) if applies(c, span)]
+
+
+# --------------------------------------------------------------------------------------------
+# A unit's history
+
+
+@dataclass
+class YearRow:
+    year: int
+    classification: Classification | None = None
+    assessments: list[Assessment] = field(default_factory=list)
+
+
+def unit_history(unit: Unit) -> list[YearRow]:
+    """The unit's classifications (current ones) and assessments per year, newest first."""
+    rows: dict[int, YearRow] = {}
+    for c in Classification.objects.filter(unit=unit, current=True).select_related("decision"):
+        rows.setdefault(c.year, YearRow(c.year)).classification = c
+    for a in Assessment.objects.filter(unit=unit).select_related(
+        "criteria_set", "decision", "proposal"
+    ):
+        rows.setdefault(a.period_start.year, YearRow(a.period_start.year)).assessments.append(a)
+    return [rows[y] for y in sorted(rows, reverse=True)]
+
+
+def classification_trail(unit: Unit | None = None, member: Any = None) -> list[Classification]:
+    """Every decision on the subject, re-ratings included, newest first."""
+    found = (
+        Classification.objects.filter(unit=unit)
+        if unit
+        else Classification.objects.filter(member=member)
+    )
+    return list(found.select_related("decision", "decider").order_by("-year", "-pk"))
+
+
+# --------------------------------------------------------------------------------------------
+# Counts over a subtree
+
+
+def _day(year: int) -> dt.date:
+    return year_end(year)
+
+
+def root_span(unit: Unit, day: dt.date) -> UnitSpan | None:
+    """The unit's span on `day`, or its last one before (an ended unit: where it stood)."""
+    spans = UnitSpan.objects.filter(unit=unit)
+    return (
+        spans.filter(valid_from__lte=day, valid_to__gt=day).first()
+        or spans.filter(valid_from__lte=day).order_by("-valid_from").first()
+    )
+
+
+def _span_range(prefix: str, span: UnitSpan, day: dt.date) -> Q:
+    lo, hi = subtree_range(span.path)
+    return Q(
+        **{
+            f"{prefix}valid_from__lte": day,
+            f"{prefix}valid_to__gt": day,
+            f"{prefix}path__gte": lo,
+            f"{prefix}path__lt": hi,
+        }
+    )
+
+
+def _on(span: UnitSpan, day: dt.date) -> dt.date:
+    """The day the subtree is read: the year's end, or the unit's last day if it ended before."""
+    return day if span.valid_to > day else span.valid_to - dt.timedelta(days=1)
+
+
+def unit_counts_by_kind(span: UnitSpan, year: int, kinds: list[str]) -> dict[str, dict[str, int]]:
+    """{kind: {level: n, ..., "not_rated": n}} for the rated kinds of the subtree (2 queries)."""
+    day = _on(span, _day(year))
+    totals = dict(
+        UnitSpan.objects.filter(_span_range("", span, day), kind__in=kinds)
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+    )
+    rated = (
+        Classification.objects.filter(
+            _span_range("unit__spans__", span, day),
+            year=year,
+            current=True,
+            unit__spans__kind__in=kinds,
+        )
+        .values_list("unit__spans__kind", "level")
+        .annotate(n=Count("pk"))
+    )
+    table: dict[str, dict[str, int]] = {}
+    for kind in kinds:
+        if totals.get(kind):
+            table[kind] = dict.fromkeys(KEYS, 0)
+    for kind, level, n in rated:
+        table.setdefault(kind, dict.fromkeys(KEYS, 0))[level] += n
+    for kind, row in table.items():
+        row["not_rated"] = max(0, totals.get(kind, 0) - sum(row[lv] for lv in LEVELS))
+    return table
+
+
+def member_counts(span: UnitSpan, year: int) -> dict[str, int]:
+    """{level: n, ..., "not_rated": n} for the members of the subtree at the year's end: the
+    rated from the branches' tallies (coso.quality.tally), all of them from coso.stats."""
+    day = _on(span, _day(year))
+    rated = dict(
+        MemberTally.objects.filter(_span_range("unit__spans__", span, day), year=year)
+        .values_list("level")
+        .annotate(n=Sum("count"))
+    )
+    total = int(stats_as_of(span.unit, day)["members"]["total"])
+    counts = {level: int(rated.get(level, 0)) for level in LEVELS}
+    counts["not_rated"] = max(0, total - sum(counts.values()))
+    return counts
+
+
+def classification_summary(unit: Unit, year: int) -> dict[str, Any]:
+    """What `coso classification CODE --year YEAR --json` prints: the regulation applied and
+    the counts per level for the units and the members of the subtree."""
+    rules, source = year_rules(year)
+    span = root_span(unit, _day(year))
+    units = dict.fromkeys(KEYS, 0)
+    members = dict.fromkeys(KEYS, 0)
+    by_kind: dict[str, dict[str, int]] = {}
+    if span is not None:
+        by_kind = unit_counts_by_kind(span, year, list(rules["rated_unit_kinds"]))
+        for row in by_kind.values():
+            for key in KEYS:
+                units[key] += row[key]
+        members = member_counts(span, year)
+    return {
+        "regulation": rules["regulation"],
+        "source": source,
+        "units": units,
+        "members": members,
+        "by_kind": by_kind,
+    }
+
+
+def percentages(counts: dict[str, int]) -> dict[str, float | None]:
+    """Each level's share of all (rated and not rated), in percent with one decimal."""
+    total = sum(counts.values())
+    return {k: (round(100 * v / total, 1) if total else None) for k, v in counts.items()}
+
+
+def level_series(unit: Unit, years: list[int]) -> list[tuple[int, dict[str, int]]]:
+    """The units' counts per level for each year (the chart over the years), 2 queries a year."""
+    series = []
+    for year in years:
+        rules, _source = year_rules(year)
+        span = root_span(unit, _day(year))
+        totals = dict.fromkeys(KEYS, 0)
+        if span is not None:
+            for row in unit_counts_by_kind(span, year, list(rules["rated_unit_kinds"])).values():
+                for key in KEYS:
+                    totals[key] += row[key]
+        series.append((year, totals))
+    return series
+
+
+def years_rated(limit: int = 6) -> list[int]:
+    """The latest years with any classification, oldest first (one query)."""
+    years = list(
+        Classification.objects.order_by("-year").values_list("year", flat=True).distinct()[:limit]
+    )
+    return sorted(years)
+
+
+@dataclass(frozen=True)
+class RatedUnit:
+    code: str
+    name: str
+    kind: str
+    level: str
+    score: int | None
+    decision: str
+
+
+def rated_units(
+    unit: Unit, year: int, levels: list[str] | None = None, limit: int = 500
+) -> tuple[list[RatedUnit], int]:
+    """The rated units of the subtree (of `levels`), best first then by code, and how many."""
+    span = root_span(unit, _day(year))
+    if span is None:
+        return [], 0
+    day = _on(span, _day(year))
+    found: QuerySet[Classification] = Classification.objects.filter(
+        _span_range("unit__spans__", span, day), year=year, current=True
+    )
+    if levels:
+        found = found.filter(level__in=levels)
+    count = found.count()
+    rows = found.order_by("level", "unit__code").values_list(
+        "unit__code", "unit__spans__name", "unit__spans__kind", "level", "score", "decision__number"
+    )[:limit]
+    order = {level: i for i, level in enumerate(LEVELS)}
+    items = [RatedUnit(c, n, k, lv, s, d or "") for c, n, k, lv, s, d in rows]
+    items.sort(key=lambda r: (order[r.level], -(r.score or 0), r.code))
+    return items, count
+
+
+def clean_and_strong(unit: Unit, year: int, limit: int = 500) -> tuple[list[RatedUnit], int]:
+    """The "clean and strong" organizations of the year: the levels the year's rule names."""
+    rules, _source = year_rules(year)
+    return rated_units(unit, year, list(rules.get("clean_strong_levels", LEVELS[:2])), limit)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    position: int
+    assessment: Assessment
+    total: int
+    decided: bool
+
+
+def ranking(unit: Unit, start: dt.date, limit: int = 200) -> list[Ranked]:
+    """Assessments of the subtree's units for the period starting `start`, by points (the
+    decided total where decided, else the self-assessed one), highest first."""
+    span = root_span(unit, start)
+    if span is None:
+        return []
+    day = _on(span, start)
+    found = (
+        Assessment.objects.filter(_span_range("unit__spans__", span, day), period_start=start)
+        .select_related("unit", "criteria_set", "proposal")
+        .distinct()[: limit * 2]
+    )
+    items = sorted(
+        found,
+        key=lambda a: (
+            -(a.decided_total if a.decided_total is not None else a.self_total),
+            a.unit.code,
+        ),
+    )[:limit]
+    return [
+        Ranked(i, a, a.decided_total if a.decided_total is not None else a.self_total, a.decided)
+        for i, a in enumerate(items, start=1)
+    ]
+
+
+def member_year(member: Any, year: int) -> tuple[MemberReview | None, Classification | None]:
+    review = (
+        MemberReview.objects.filter(member=member, year=year)
+        .select_related("unit", "residence_unit")
+        .first()
+    )
+    rating = (
+        Classification.objects.filter(member=member, year=year, current=True)
+        .select_related("decision")
+        .first()
+    )
+    return review, rating
+
+
+def assessments_of(unit: Unit) -> list[Assessment]:
+    return list(
+        Assessment.objects.filter(unit=unit).select_related("criteria_set", "proposal", "decision")
+    )

@@ -1,0 +1,82 @@
+"""The summary as xlsx and pdf, read back; the chart as SVG; no formula from user text."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+
+from coso.quality import operations as ops
+from coso.quality.outputs import (
+    chart_svg,
+    export_summary_pdf,
+    export_summary_xlsx,
+    read_xlsx,
+    summary_table,
+)
+from coso.quality.queries import classification_summary, clean_and_strong, level_series
+from coso.units.operations import create_unit
+from tests.cast import START, Cast
+from tests.quality.conftest import DECIDED_2024, DECIDED_2025
+
+
+def _table(cast: Cast):  # type: ignore[no-untyped-def]
+    evil = create_unit(
+        code="EVIL",
+        name='=HYPERLINK("http://x.example","y")',
+        kind="branch",
+        parent=cast.C,
+        on=START,
+    )
+    for unit in (cast.B, evil):
+        ops.classify_unit(unit, year=2024, level="good", decision=None, on=DECIDED_2024)
+    ops.classify_unit(cast.B2, year=2024, level="not_complete", decision=None, on=DECIDED_2024)
+    ops.classify_unit(cast.B, year=2025, level="complete", score=60, decision=None, on=DECIDED_2025)
+    return summary_table(
+        "P",
+        "Đảng bộ tỉnh P",
+        2024,
+        classification_summary(cast.P, 2024),
+        level_series(cast.P, [2023, 2024, 2025]),
+        clean_and_strong(cast.P, 2024),
+    )
+
+
+def test_xlsx_reads_back_with_counts_percentages_and_text_kept_text(cast: Cast) -> None:
+    sheets = read_xlsx(export_summary_xlsx(_table(cast)))
+    summary = sheets["Bảng tổng hợp"]
+    assert "Quy định 124-QĐ/TW" in str(summary[0][0])
+    branch = next(r for r in summary if r[0] == "Chi bộ trực thuộc")
+    # excellent, %, good, %, complete, %, not complete, %, not rated, %, total
+    assert branch[1:] == [0, 0.0, 2, 50.0, 0, 0.0, 1, 25.0, 1, 25.0, 4]
+    years = sheets["Qua các năm"]
+    assert years[1][0] == 2023 and years[2][:3] == [2024, 0, 2] and years[3][3] == 1
+    clean = sheets["Trong sạch vững mạnh"]
+    assert [r[0] for r in clean[1:]] == ["B", "EVIL"]
+    assert clean[2][1] == '=HYPERLINK("http://x.example","y")'  # a string, not a formula
+
+
+def test_pdf_reads_back_in_vietnamese(cast: Cast) -> None:
+    data = export_summary_pdf(_table(cast))
+    assert data.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(data))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    fonts = {
+        str(f.get_object()["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].values()
+    }
+    assert any("Be-Vietnam-Pro" in name for name in fonts), fonts  # the shipped font, embedded
+    assert "Xếp loại chất lượng năm 2024" in text
+    assert "Quy định 124-QĐ/TW" in text
+    assert "Hoàn thành tốt nhiệm vụ" in text and "Chi bộ trực thuộc" in text
+
+
+def test_chart_is_plain_svg_with_escaped_text() -> None:
+    svg = chart_svg(
+        [(2024, {"excellent": 1, "good": 3, "complete": 1, "not_complete": 0, "not_rated": 2})]
+    )
+    assert (
+        svg.startswith("<svg")
+        and "<script" not in svg
+        and "http" not in svg.replace("http://www.w3.org/2000/svg", "")
+    )
+    assert svg.count("<rect") == 3 + 4  # three levels present, four legend keys
