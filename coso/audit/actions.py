@@ -136,6 +136,8 @@ ACTION_GROUPS: tuple[tuple[Promise, tuple[AuditAction, ...]], ...] = (
     (
         _("Thực hiện văn bản cấp trên"),
         _between(AuditAction.DIRECTIVE_REGISTER, AuditAction.LOCAL_TARGETS),
+    ),
+    (
         _("Đánh giá, xếp loại chất lượng"),
         _between(AuditAction.ASSESSMENT, AuditAction.RESIDENCE_COMMENT),
     ),
