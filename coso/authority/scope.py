@@ -265,7 +265,18 @@ class Scope:
         return query
 
     def can_member(self, action: Action, member: Member) -> bool:
-        return self.members(action).filter(pk=member.pk).exists()
+        """`member in members(action)`, decided from the member's home unit (a few index
+        probes) rather than by a semi-join over the subtree, which a role at the root makes the
+        whole country."""
+        if self.is_admin:
+            return True
+        if action == Action.VIEW and self.own_member is not None:
+            if self.own_member.pk == member.pk:
+                return True
+        if not self._reaches_for(action) or member.home_unit_id is None:
+            return False
+        home = member.home_unit
+        return home is not None and self.can(action, home)
 
     # -- home ----------------------------------------------------------------------------------
 
@@ -327,15 +338,17 @@ def _key(text: str | None) -> str:
 
 
 def get_unit_for_user(user: Any, code: str, action: Action = Action.VIEW) -> Unit:
-    unit = scope_of(user).units(action).filter(code=_key(code)).first()
-    if unit is None:
+    # Found by its code, then judged by `can` (the same rule as `units(action)`): the semi-join
+    # `units(action).filter(code=…)` made SQLite list a root officer's whole country first.
+    unit = Unit.objects.filter(code=_key(code)).first()
+    if unit is None or not scope_of(user).can(action, unit):
         raise Http404("Không tìm thấy đơn vị.")
     return unit
 
 
 def get_member_for_user(user: Any, member_id: str, action: Action = Action.VIEW) -> Member:
-    member = scope_of(user).members(action).filter(member_id=_key(member_id)).first()
-    if member is None:
+    member = Member.objects.filter(member_id=_key(member_id)).first()
+    if member is None or not scope_of(user).can_member(action, member):
         raise Http404("Không tìm thấy đảng viên.")
     return member
 
