@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any, overload
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from coso.audit.log import record_sensitive_view
@@ -89,48 +90,41 @@ def search_members(
     return members.select_related("home_unit").order_by("sort_key", "member_id")
 
 
-# Lists count their matches up to this many, then say "more than" (Paginator pages stop there).
-# Counting every "nguyen van an" in the country exactly read 6.8 million index entries for a
-# figure nobody pages through; up to the cap the count reads until it has cap + 1 matches.
+# Lists count their matches up to this many, then say "more than" (and the pages stop there).
+# Counting every "nguyen van an" in the country read 6.8 million index entries for a figure
+# nobody pages through; bounded, the count stops at its cap + 1st match.
 COUNT_CAP = 10_000
-# Matches beyond the cap are common, so a page is found by walking the members in name order in
-# windows of growing size (the first, then 4 times as many, ...) rather than by sorting every
-# match; past WALK_LIMIT members walked the matches are too sparse in name order and the page
-# is found by sorting them after all (the plain query).
-WALK_FIRST = 2_000
-WALK_GROWTH = 4
-WALK_LIMIT = 200_000
+# The index that holds the members in display order with every column the search tests.
+NAME_ORDER_INDEX = "member_name_order"
 
 
 class MemberList:
-    """What `search_members` finds, for a paginator: a count bounded by `cap` and pages that do
+    """What `search_members` finds, for a paginator: a count bounded by `cap`, and pages that do
     not sort every match.
 
-    `count()` is exact up to `cap`, else `cap` (and `exact` is False). A page is the plain
-    query's slice when the matches are few; when they are more than `cap`, the members are
-    walked in name order in windows bounded by `sort_key` values (a window never splits the
-    members who share a sort key, so their order by member id stays whole), keeping the
-    matches, until the page is full; the same members in the same order as the plain query.
-    A page costs one query per window plus one for the rows, whatever the number of matches.
+    `count()` is exact up to `cap`, else `cap` (and `exact` is False). Up to the cap a page is
+    the plain query's slice (the database finds the few matches by name, unit and status, and
+    sorts them). Beyond it the matches are common, so a page walks the members in display order
+    on the name-order index, which holds every column the search tests, and stops at the page's
+    last match: no member row is read but the page's, whatever the number of matches. SQLite
+    is told to take that index (it would rather sort every match found by the unit or status
+    indexes); PostgreSQL chooses it for a LIMIT by itself. Same members, same order.
     """
 
-    def __init__(self, members: QuerySet[Member], *, cap: int = COUNT_CAP) -> None:
+    def __init__(self, members: QuerySet[Member], *, cap: int | None = None) -> None:
         self.members = members
-        self.cap = cap
-        self._count: int | None = None
+        self.cap = COUNT_CAP if cap is None else cap
+        self._found: int | None = None
 
     def count(self) -> int:
-        if self._count is None:
-            found = self.members.order_by().values("pk")[: self.cap + 1].count()
-            self._count = min(found, self.cap + 1)
-        return min(self._count, self.cap)
+        if self._found is None:
+            self._found = self.members.order_by().values("pk")[: self.cap + 1].count()
+        return min(self._found, self.cap)
 
     @property
     def exact(self) -> bool:
         """Whether `count()` is every match (False: there are more than `cap`)."""
-        self.count()
-        assert self._count is not None
-        return self._count <= self.cap
+        return self.count() == self._found
 
     def __len__(self) -> int:
         return self.count()
@@ -145,43 +139,23 @@ class MemberList:
     def __getitem__(self, index: int | slice) -> Member | list[Member]:
         if isinstance(index, int):
             return self[index : index + 1][0]
-        start, stop = index.start or 0, index.stop
-        if stop is None or stop <= start:
-            return list(self.members[start:stop])
-        if self.exact:
-            return list(self.members[start:stop])
-        ids = self._walk(stop)
-        if ids is None:
-            return list(self.members[start:stop])
-        ids = ids[start:stop]
+        if self.exact or index.stop is None or connection.vendor != "sqlite":
+            return list(self.members[index])
+        ids = self._walk(index.start or 0, index.stop)
         found = {m.pk: m for m in Member.objects.filter(pk__in=ids).select_related("home_unit")}
         return [found[pk] for pk in ids if pk in found]
 
-    def _walk(self, need: int) -> list[int] | None:
-        """The ids of the first `need` matches in display order, found window by window;
-        None once WALK_LIMIT members were walked without finding them."""
-        ids: list[int] = []
-        low: str | None = None
-        walked, size = 0, WALK_FIRST
-        while walked < WALK_LIMIT:
-            # The window: from `low` to the sort key `size` members further (excluded, so the
-            # members who share it fall in the next window together), or to the end.
-            window = (
-                Member.objects.all() if low is None else Member.objects.filter(sort_key__gte=low)
-            )
-            keys = window.order_by("sort_key").values_list("sort_key", flat=True)
-            high = next(iter(keys[size : size + 1]), None)
-            if high is not None:
-                window = window.filter(sort_key__lt=high)
-            # The window's ids as a subquery: the database reads them from the sort key's index
-            # and looks each one up, whatever it estimates of the search's other conditions.
-            matches = self.members.filter(pk__in=window.values("pk")).values_list("pk", flat=True)
-            ids.extend(matches[: need - len(ids)])
-            if len(ids) >= need or high is None:
-                return ids
-            walked += size
-            low, size = high, size * WALK_GROWTH
-        return None
+    def _walk(self, start: int, stop: int) -> list[int]:
+        """The ids of matches `start`..`stop` - 1 in display order, from the name-order index."""
+        ids = self.members.values_list("pk", flat=True)[start:stop]
+        sql, params = ids.query.sql_with_params()
+        # The outer query's table is the first FROM (subqueries come after it).
+        table = f' FROM "{Member._meta.db_table}" '
+        assert sql.index(table) == sql.index(" FROM "), sql
+        sql = sql.replace(table, f'{table}INDEXED BY "{NAME_ORDER_INDEX}" ', 1)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [row[0] for row in cursor.fetchall()]
 
 
 # --- one member -----------------------------------------------------------------------------
