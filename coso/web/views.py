@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.formats import number_format
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -305,7 +305,10 @@ def member_list(request: HttpRequest) -> HttpResponse:
     rows = [(m, names.get(m.home_unit_id or 0, "")) for m in page.object_list]
     # Beyond the cap the count says "more than" (10.000 in Vietnamese, 10,000 in English) and
     # the pages stop there.
-    more = None if members.exact else number_format(members.cap, force_grouping=True)
+    # (Django's Vietnamese formats do not group digits, hence the separator by hand.)
+    more = (
+        None if members.exact else f"{members.cap:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
+    )
     return render(
         request,
         "web/members.html",
