@@ -44,6 +44,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--old", action="store_true", help="also time the query as it was")
     parser.add_argument("--only", default="", help="comma-separated case numbers (from 1)")
+    parser.add_argument("--cap", type=int, default=0, help="the count's cap (default COUNT_CAP)")
+    parser.add_argument(
+        "--skip-new", action="store_true", help="only the old query (a database before 0005)"
+    )
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = f"sqlite:///{args.database}"
@@ -66,7 +70,11 @@ def main() -> None:
 
     from coso.accounts.models import RoleKind
     from coso.authority.scope import Action, Scope, _Reach
-    from coso.members.queries import MemberList, search_members
+    from coso.members import queries
+    from coso.members.queries import find_members, search_members
+
+    if args.cap:
+        queries.COUNT_CAP = args.cap
     from coso.units.models import Unit, UnitSpan
 
     def scope_for(who: str, *, old: bool) -> Scope:
@@ -112,28 +120,30 @@ def main() -> None:
         except (LookupError, Unit.DoesNotExist):
             print(f"{label} (no such unit here)")
             continue
-        members = search_members(scope.members(Action.VIEW), text=text, unit=unit)
+        visible = scope.members(Action.VIEW)
 
-        def new_page(a: int, b: int, members=members):  # type: ignore[no-untyped-def]
-            listed = MemberList(members)
+        def new_page(a: int, b: int, visible=visible):  # type: ignore[no-untyped-def]
+            listed = find_members(visible, text=text, unit=unit)  # noqa: B023
             return listed.count(), listed.exact, [m.pk for m in listed[a:b]]
 
-        c = timed(lambda: MemberList(members).count())
-        p1 = timed(lambda: new_page(0, 25))
-        p2 = timed(lambda: new_page(25, 50))
-        count, exact, ids = p1[3]
-        print(
-            f"{label} new: {count}{'' if exact else '+'} matches; count {c[0]:.0f} ms, "
-            f"count+page 1 {p1[0]:.0f} ms (max {p1[1]:.0f}, {p1[2]} queries), "
-            f"count+page 2 {p2[0]:.0f} ms ({p2[2]} queries)",
-            flush=True,
-        )
-        if args.old:
+        ids: list[int] | None = None
+        if not args.skip_new:
+            c = timed(lambda: find_members(visible, text=text, unit=unit).count())  # noqa: B023
+            p1 = timed(lambda: new_page(0, 25))
+            p2 = timed(lambda: new_page(25, 50))
+            count, exact, ids = p1[3]
+            print(
+                f"{label} new: {count}{'' if exact else '+'} matches; count {c[0]:.0f} ms, "
+                f"count+page 1 {p1[0]:.0f} ms (max {p1[1]:.0f}, {p1[2]} queries), "
+                f"count+page 2 {p2[0]:.0f} ms ({p2[2]} queries)",
+                flush=True,
+            )
+        if args.old or args.skip_new:
             old_scope = scope_for(who, old=True)
             old = search_members(old_scope.members(Action.VIEW), text=text, unit=unit)
-            oc = timed(lambda: old.count())
-            op = timed(lambda: [m.pk for m in old[:25]])
-            same = "same" if op[3] == ids else "DIFFERENT"
+            oc = timed(lambda old=old: old.count())
+            op = timed(lambda old=old: [m.pk for m in old[:25]])
+            same = "-" if ids is None else "same" if op[3] == ids else "DIFFERENT"
             print(
                 f"{label} old: {oc[3]} matches; count {oc[0]:.0f} ms, page 1 {op[0]:.0f} ms; "
                 f"page 1 {same}",

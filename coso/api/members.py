@@ -23,7 +23,13 @@ from coso.api.schemas import (
 )
 from coso.authority.scope import Action, get_member_for_user, get_unit_for_user
 from coso.members.models import Member, MemberStatus
-from coso.members.queries import COUNT_CAP, MemberList, read_member, search_members
+from coso.members.queries import (
+    COUNT_CAP,
+    SUBTREE_COUNT_CAP,
+    MemberList,
+    find_members,
+    read_member,
+)
 
 router = Router(tags=["members"])
 
@@ -98,15 +104,18 @@ def member_detail(request: HttpRequest, member: Member) -> dict[str, Any]:
 
 
 class MemberPages(Pages):
-    """Pages of the member list: `count` is exact up to COUNT_CAP; beyond it `count` is the cap,
-    `count_exact` false (the page says "more than"); later pages are still answered."""
+    """Pages of the member list: `count` is exact up to a cap (COUNT_CAP for the whole
+    registry, SUBTREE_COUNT_CAP within a unit or a scope below the root); beyond it `count` is
+    the cap and `count_exact` false (the page says "more than"). Later pages are still answered.
+    """
 
     class Output(Schema):
         items: list[Any]
-        count: int = Field(description=f"the matches, counted up to {COUNT_CAP}")
-        count_exact: bool = Field(
-            description=f"false: more than {COUNT_CAP} match and only the first are paged"
+        count: int = Field(
+            description=f"the matches, counted up to {COUNT_CAP} in the whole registry, "
+            f"{SUBTREE_COUNT_CAP} within a unit's subtree"
         )
+        count_exact: bool = Field(description="false: more match than `count`")
 
     def paginate_queryset(
         self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
@@ -136,7 +145,7 @@ class MemberFilter(Schema):
 @paginate(MemberPages, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 def list_members(request: HttpRequest, filters: MemberFilter = Query(...)) -> Any:
     unit = get_unit_for_user(caller(request), filters.unit, Action.VIEW) if filters.unit else None
-    members = search_members(
+    members = find_members(
         scope(request).members(Action.VIEW),
         text=filters.q or "",
         unit=unit,
@@ -144,7 +153,7 @@ def list_members(request: HttpRequest, filters: MemberFilter = Query(...)) -> An
         exempt=filters.exempt,
         in_transit=filters.in_transit,
     )
-    return _MemberPage(MemberList(members))
+    return _MemberPage(members)
 
 
 class _MemberPage:

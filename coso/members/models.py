@@ -94,9 +94,7 @@ class Member(models.Model):
             ),
             # home_unit too: the whole registry as an officer at the root sees it (every
             # member with a home) is counted from this index alone as well.
-            models.Index(
-                fields=["status", "search_name", "home_unit"], name="member_status_name"
-            ),
+            models.Index(fields=["status", "search_name", "home_unit"], name="member_status_name"),
             # The lists' display order with every column the search filters on: a page of a
             # long list walks this index alone and stops at its last match (the first 25
             # "nguyen van an" of the country's 245,870), never sorting every match nor reading

@@ -36,13 +36,7 @@ from coso.core.schedule import problems
 from coso.meetings.queries import next_meetings
 from coso.members.models import MemberStatus
 from coso.members.party_age import party_age
-from coso.members.queries import (
-    STATUS_ACTIVE,
-    STATUS_ALL,
-    MemberList,
-    read_member,
-    search_members,
-)
+from coso.members.queries import STATUS_ACTIVE, STATUS_ALL, find_members, read_member
 from coso.stats.queries import stats_as_of
 from coso.units.models import HOME_KINDS, Unit, UnitKind, UnitSpan, UnitTag
 from coso.units.queries import TreeNode, children_on, existence_on, tree_as_of
@@ -290,20 +284,18 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if data.get("unit"):
         unit = get_unit_for_user(request.user, data["unit"])
         error = timeline.existence_note(unit, today(), existence_on(unit, today()))
-    members = MemberList(
-        search_members(
-            scope.members(Action.VIEW),
-            text=data.get("q", ""),
-            unit=unit,
-            status=data.get("status", ""),
-            exempt=_yes_no(data.get("exempt", "")),
-            in_transit=_yes_no(data.get("in_transit", "")),
-        )
+    members = find_members(
+        scope.members(Action.VIEW),
+        text=data.get("q", ""),
+        unit=unit,
+        status=data.get("status", ""),
+        exempt=_yes_no(data.get("exempt", "")),
+        in_transit=_yes_no(data.get("in_transit", "")),
     )
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     names = _unit_names({m.home_unit_id for m in page.object_list if m.home_unit_id}, today())
     rows = [(m, names.get(m.home_unit_id or 0, "")) for m in page.object_list]
-    # Beyond the cap the count says "more than" (10.000 in Vietnamese, 10,000 in English) and
+    # Beyond the cap the count says "more than" (1.000 in Vietnamese, 1,000 in English) and
     # the pages stop there.
     # (Django's Vietnamese formats do not group digits, hence the separator by hand.)
     more = (

@@ -20,7 +20,7 @@ from coso.authority.scope import Action, Scope, scope_of
 from coso.members import queries
 from coso.members.models import Member
 from coso.members.operations import name_keys
-from coso.members.queries import STATUS_ALL, MemberList, search_members
+from coso.members.queries import STATUS_ALL, MemberList, find_members, search_members
 from coso.units.models import Unit
 from coso.units.operations import create_unit
 from tests.cast import START, Cast
@@ -124,6 +124,7 @@ def test_an_officer_at_the_only_root_sees_every_member_with_a_home_without_a_sem
     assert "units_unit" not in str(members.query)  # no semi-join over the tree
     assert _ids(members.order_by("member_id")) == _semi_join(Scope(user))
     assert members.count() == 40  # the 20 without a home are nobody's in the tree
+    assert find_members(members).cap == queries.COUNT_CAP  # searched as the whole registry
     # A second root: the officer no longer covers everything, and the semi-join is back.
     create_unit(code="S", name="Khác", kind="central", parent=None, on=START)
     other = Scope(user)
@@ -144,6 +145,14 @@ def test_the_cast_officer_does_not_cover_the_other_province(cast: Cast) -> None:
     assert "CAST-Q" not in _ids(scope_of(cast.officer).members(Action.VIEW))
 
 
+def test_the_whole_registry_is_counted_to_the_lower_cap(cast: Cast) -> None:
+    admin = scope_of(cast.admin).members(Action.VIEW)
+    assert find_members(admin).cap == queries.COUNT_CAP
+    assert find_members(admin, unit=cast.P).cap == queries.SUBTREE_COUNT_CAP
+    officer = scope_of(cast.officer).members(Action.VIEW)
+    assert find_members(officer).cap == queries.SUBTREE_COUNT_CAP
+
+
 def _page(client: Any, url: str) -> tuple[str, int]:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
@@ -154,7 +163,7 @@ def _page(client: Any, url: str) -> tuple[str, int]:
 def test_beyond_the_cap_the_list_says_more_than_in_both_languages(
     cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(queries, "COUNT_CAP", 1000)
+    monkeypatch.setattr(queries, "SUBTREE_COUNT_CAP", 1000)  # the officer's scope: a subtree
     u = cast.units
     _bulk([u["B"], u["B2"], u["BC2"]], 1200, "MANY")  # 720 in the party, 1,200 in all
     client = cast.client("officer")
@@ -179,7 +188,7 @@ def test_beyond_the_cap_the_list_says_more_than_in_both_languages(
 def test_pages_walked_past_the_cap_cost_the_same_queries_as_any_page(
     cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(queries, "COUNT_CAP", 100)
+    monkeypatch.setattr(queries, "SUBTREE_COUNT_CAP", 100)
     client = cast.client("officer")
     u = cast.units
     _bulk([u["B"]], 150, "FEW")  # 60 in the party: exact, sorted by the plain query
