@@ -27,7 +27,7 @@ from coso.core.errors import RowError
 from coso.core.tabular import Table
 from coso.members.models import Member, MemberSpan, Position
 from coso.units.models import Unit, UnitEvent, UnitEventKind, UnitSpan
-from coso.units.queries import subtree_range
+from coso.units.queries import spans_outside, subtree_range
 
 
 class Action(StrEnum):
@@ -267,9 +267,7 @@ class Scope:
             for reach in self._reaches_for(action):
                 if reach.path.count("/") != 2 or not reach.valid_from <= day < reach.valid_to:
                     continue  # not a root's path (roots are "/<id>/"), or not today's
-                lo, hi = subtree_range(reach.path)
-                outside = Q(path__lt=lo) | Q(path__gte=hi) | Q(valid_to__lte=reach.valid_from)
-                if not UnitSpan.objects.filter(outside).exists():
+                if not spans_outside(reach.path, ended_by=reach.valid_from):
                     covers = True
                     break
             self._covers[action] = covers

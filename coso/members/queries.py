@@ -24,7 +24,7 @@ from coso.core.models import Decision
 from coso.members.models import IN_PARTY, Member, MemberEvent, MemberEventKind
 from coso.members.operations import fold
 from coso.units.models import Unit, UnitSpan
-from coso.units.queries import subtree_spans
+from coso.units.queries import spans_outside, subtree_spans
 
 STATUS_ACTIVE = "active"  # probationary and official members
 STATUS_ALL = "all"
@@ -69,7 +69,16 @@ def search_members(
         span = UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day).first()
         if span is None:
             return members.none()
-        members = members.filter(home_unit__in=subtree_spans(span, day).values("unit_id"))
+        if span.parent_id is None and not spans_outside(span.path, on=day):
+            # The only root today: its subtree is every unit that exists today, so the members
+            # at home in one, without a semi-join over them all (386,729 units nationally):
+            # not those at home in a unit ended or not yet created (7,437).
+            gone = Unit.objects.filter(Q(valid_to__lte=day) | Q(valid_from__gt=day))
+            members = members.filter(home_unit__isnull=False).exclude(
+                home_unit__in=gone.values("pk")
+            )
+        else:
+            members = members.filter(home_unit__in=subtree_spans(span, day).values("unit_id"))
     if status in ("", STATUS_ACTIVE):
         members = members.filter(status__in=IN_PARTY)
     elif status != STATUS_ALL:

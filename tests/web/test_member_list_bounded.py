@@ -17,12 +17,14 @@ from django.urls import reverse
 
 from coso.accounts.models import Role, RoleKind
 from coso.authority.scope import Action, Scope, scope_of
+from coso.core.dates import today
 from coso.members import queries
 from coso.members.models import Member
 from coso.members.operations import name_keys
 from coso.members.queries import STATUS_ALL, MemberList, find_members, search_members
-from coso.units.models import Unit
-from coso.units.operations import create_unit
+from coso.units.models import Unit, UnitSpan
+from coso.units.operations import create_unit, dissolve_unit
+from coso.units.queries import subtree_spans
 from tests.cast import START, Cast
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng"]
@@ -104,6 +106,44 @@ def _single_root() -> tuple[Unit, Unit, Any]:
     Role.objects.create(user=user, kind=RoleKind.ORG_OFFICER, unit=root)
     _bulk([branch, commune, None], 60, "ROOT")
     return root, branch, user
+
+
+@pytest.mark.django_db
+def test_the_unit_filter_at_the_only_root_is_its_subtree_today() -> None:
+    root, branch, _user = _single_root()
+    commune = Unit.objects.get(code="R1C")
+    ended = create_unit(code="R1X", name="Cũ", kind="branch", parent=commune, on=START)
+    dissolve_unit(ended, on=today() - dt.timedelta(days=3))
+    future = create_unit(
+        code="R1F", name="Mới", kind="branch", parent=commune, on=today() + dt.timedelta(days=9)
+    )
+    _bulk([ended, future, branch], 30, "EDGE")
+    everyone = Member.objects.all()
+
+    def old_filter(unit: Unit, **search: Any) -> list[str]:
+        # The filter as it was: home in a unit of the subtree's spans valid today.
+        span = UnitSpan.objects.get(unit=unit, valid_from__lte=today(), valid_to__gt=today())
+        units = subtree_spans(span, today()).values("unit_id")
+        return _ids(search_members(everyone, **search).filter(home_unit__in=units))
+
+    for search in SEARCHES:
+        found = search_members(everyone, unit=root, **search)
+        assert "units_unitspan" not in str(found.query)  # no semi-join over the tree
+        assert _ids(found) == old_filter(root, **search), search
+        # Below the root, and with a second root, the semi-join stays.
+        assert _ids(search_members(everyone, unit=commune, **search)) == old_filter(
+            commune, **search
+        )
+    # Those at home in the ended unit and the one not yet created are not in it today.
+    found = search_members(everyone, unit=root, status=STATUS_ALL)
+    homes = dict(
+        Member.objects.filter(member_id__startswith="EDGE").values_list("member_id", "home_unit")
+    )
+    in_branch = {m for m, home in homes.items() if home == branch.pk}
+    assert {m for m in _ids(found) if m.startswith("EDGE")} == in_branch and len(in_branch) == 10
+    create_unit(code="S", name="Khác", kind="central", parent=None, on=START)
+    again = search_members(everyone, unit=root)
+    assert "units_unitspan" in str(again.query) and _ids(again) == old_filter(root)
 
 
 def _semi_join(scope: Scope) -> list[str]:
