@@ -23,7 +23,13 @@ from coso.api.schemas import (
 )
 from coso.authority.scope import Action, get_member_for_user, get_unit_for_user
 from coso.members.models import Member, MemberStatus
-from coso.members.queries import read_member, search_members
+from coso.members.queries import (
+    COUNT_CAP,
+    SUBTREE_COUNT_CAP,
+    MemberList,
+    find_members,
+    read_member,
+)
 
 router = Router(tags=["members"])
 
@@ -97,6 +103,28 @@ def member_detail(request: HttpRequest, member: Member) -> dict[str, Any]:
 # --- list ---------------------------------------------------------------------------------
 
 
+class MemberPages(Pages):
+    """Pages of the member list: `count` is exact up to a cap (COUNT_CAP for the whole
+    registry, SUBTREE_COUNT_CAP within a unit or a scope below the root); beyond it `count` is
+    the cap and `count_exact` false (the page says "more than"). Later pages are still answered.
+    """
+
+    class Output(Schema):
+        items: list[Any]
+        count: int = Field(
+            description=f"the matches, counted up to {COUNT_CAP} in the whole registry, "
+            f"{SUBTREE_COUNT_CAP} within a unit's subtree"
+        )
+        count_exact: bool = Field(description="false: more match than `count`")
+
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        out = super().paginate_queryset(queryset, pagination, request, **params)
+        out["count_exact"] = queryset.members.exact
+        return out
+
+
 class MemberFilter(Schema):
     q: str | None = Field(
         None, max_length=200, description="name without or with diacritics, or a member id"
@@ -114,10 +142,10 @@ class MemberFilter(Schema):
     response={200: list[MemberOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Members in the caller's scope, sorted the Vietnamese way (given name first)",
 )
-@paginate(Pages, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+@paginate(MemberPages, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 def list_members(request: HttpRequest, filters: MemberFilter = Query(...)) -> Any:
     unit = get_unit_for_user(caller(request), filters.unit, Action.VIEW) if filters.unit else None
-    members = search_members(
+    members = find_members(
         scope(request).members(Action.VIEW),
         text=filters.q or "",
         unit=unit,
@@ -129,11 +157,13 @@ def list_members(request: HttpRequest, filters: MemberFilter = Query(...)) -> An
 
 
 class _MemberPage:
-    def __init__(self, members: Any) -> None:
+    """The page's list (`MemberList`: a bounded count, pages walked in name order) as rows."""
+
+    def __init__(self, members: MemberList) -> None:
         self.members = members
 
     def __len__(self) -> int:
-        return int(self.members.count())
+        return self.members.count()
 
     def __getitem__(self, item: slice) -> list[dict[str, Any]]:
         return [member_out(m) for m in self.members[item]]

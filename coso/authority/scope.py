@@ -27,7 +27,7 @@ from coso.core.errors import RowError
 from coso.core.tabular import Table
 from coso.members.models import Member, MemberSpan, Position
 from coso.units.models import Unit, UnitEvent, UnitEventKind, UnitSpan
-from coso.units.queries import subtree_range
+from coso.units.queries import spans_outside, subtree_range
 
 
 class Action(StrEnum):
@@ -128,6 +128,7 @@ class Scope:
         self.reaches: list[_Reach] = []
         self.role_units: dict[str, list[Unit]] = {}
         self.own_member: Member | None = None
+        self._covers: dict[Action, bool] = {}
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return
         roles = list(Role.objects.filter(user=user).select_related("unit"))
@@ -252,9 +253,40 @@ class Scope:
 
     # -- members -------------------------------------------------------------------------------
 
+    def covers_everything(self, action: Action = Action.VIEW) -> bool:
+        """Whether a role granting `action` covers every unit there is, ended ones included (an
+        officer at the only root): then its scope is the whole registry, and the lists need no
+        semi-join over the tree's units (386,729 nationally).
+
+        Only a reach on a root path valid today can; it covers everything when no unit span lies
+        outside its path range and none ended before the reach began (one query, asked once
+        per scope and action, and only for such a reach).
+        """
+        if self.is_admin:
+            return True
+        if action not in self._covers:
+            day = self.day
+            covers = False
+            for reach in self._reaches_for(action):
+                if reach.path.count("/") != 2 or not reach.valid_from <= day < reach.valid_to:
+                    continue  # not a root's path (roots are "/<id>/"), or not today's
+                if not spans_outside(reach.path, ended_by=reach.valid_from):
+                    covers = True
+                    break
+            self._covers[action] = covers
+        return self._covers[action]
+
     def members(self, action: Action = Action.VIEW) -> QuerySet[Member]:
         if self.is_admin:
             return Member.objects.all()
+        if self.covers_everything(action):
+            # Every unit is in scope, so every member with a home is; the reader's own record
+            # has one too unless they left without one.
+            query = Member.objects.filter(home_unit__isnull=False)
+            own = self.own_member
+            if action == Action.VIEW and own is not None and own.home_unit_id is None:
+                query = query | Member.objects.filter(pk=own.pk)
+            return query
         query = Member.objects.none()
         if self._reaches_for(action):
             # The snapshot keeps the last home of members who left (sync_snapshot), so the home

@@ -45,7 +45,8 @@ class Member(models.Model):
     card_no = models.CharField(max_length=40, null=True, blank=True, unique=True)
     full_name = models.CharField(max_length=200)
     # Vietnamese order: given name first, then the rest; folded to ASCII for diacritic-free search.
-    sort_key = models.CharField(max_length=400, db_index=True, default="")
+    # Indexed by member_name_order (sort_key leads it).
+    sort_key = models.CharField(max_length=400, default="")
     search_name = models.CharField(max_length=200, db_index=True, default="")
     gender = models.CharField(max_length=8, choices=Gender.choices)
     birth_date = models.DateField()
@@ -58,7 +59,8 @@ class Member(models.Model):
     occupation = models.CharField(max_length=200, blank=True)
 
     # Snapshot of today's state, rewritten by every operation from the spans.
-    status = models.CharField(max_length=20, choices=MemberStatus.choices, db_index=True)
+    # Indexed by member_status_name (status leads it).
+    status = models.CharField(max_length=20, choices=MemberStatus.choices)
     # Indexed by member_home_status_name (home_unit, status, search_name); a second index
     # would only slow writes.
     home_unit = models.ForeignKey(
@@ -90,7 +92,25 @@ class Member(models.Model):
             models.Index(
                 fields=["home_unit", "status", "search_name"], name="member_home_status_name"
             ),
-            models.Index(fields=["status", "search_name"], name="member_status_name"),
+            # home_unit too: the whole registry as an officer at the root sees it (every
+            # member with a home) is counted from this index alone as well.
+            models.Index(fields=["status", "search_name", "home_unit"], name="member_status_name"),
+            # The lists' display order with every column the search filters on: a page of a
+            # long list walks this index alone and stops at its last match (the first 25
+            # "nguyen van an" of the country's 245,870), never sorting every match nor reading
+            # a member row it does not show (coso.members.queries.MemberList).
+            models.Index(
+                fields=[
+                    "sort_key",
+                    "member_id",
+                    "status",
+                    "search_name",
+                    "home_unit",
+                    "exempt",
+                    "in_transit",
+                ],
+                name="member_name_order",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -36,7 +37,7 @@ from coso.followup.queries import reminders as directive_reminders
 from coso.meetings.queries import next_meetings
 from coso.members.models import MemberStatus
 from coso.members.party_age import party_age
-from coso.members.queries import STATUS_ACTIVE, STATUS_ALL, read_member, search_members
+from coso.members.queries import STATUS_ACTIVE, STATUS_ALL, find_members, read_member
 from coso.stats.queries import stats_as_of
 from coso.units.models import HOME_KINDS, Unit, UnitKind, UnitSpan, UnitTag
 from coso.units.queries import TreeNode, children_on, existence_on, tree_as_of
@@ -286,7 +287,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if data.get("unit"):
         unit = get_unit_for_user(request.user, data["unit"])
         error = timeline.existence_note(unit, today(), existence_on(unit, today()))
-    members = search_members(
+    members = find_members(
         scope.members(Action.VIEW),
         text=data.get("q", ""),
         unit=unit,
@@ -297,10 +298,16 @@ def member_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     names = _unit_names({m.home_unit_id for m in page.object_list if m.home_unit_id}, today())
     rows = [(m, names.get(m.home_unit_id or 0, "")) for m in page.object_list]
+    # Beyond the cap the count says "more than" (1.000 in Vietnamese, 1,000 in English) and
+    # the pages stop there.
+    # (Django's Vietnamese formats do not group digits, hence the separator by hand.)
+    more = (
+        None if members.exact else f"{members.cap:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
+    )
     return render(
         request,
         "web/members.html",
-        {"form": form, "page": page, "rows": rows, "error": error},
+        {"form": form, "page": page, "rows": rows, "error": error, "more": more},
     )
 
 
