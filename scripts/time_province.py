@@ -73,7 +73,10 @@ def main() -> None:
         timed("stats_as_of", lambda: q.stats_as_of(unit, day))
         if hasattr(q, "_outside"):
             timed("  outside (side plan, live)", lambda: q._outside(lo, hi, day, "side"))
-            timed("  participants (members plan, live)", lambda: q._participants(lo, hi, day, "members"))
+            timed(
+                "  participants (members plan, live)",
+                lambda: q._participants(lo, hi, day, "members"),
+            )
         timed("tree depth 1 (subtree_member_counts)", lambda: q.subtree_member_counts(unit, day, 1))
     if "--pages" in sys.argv:
         from coso.demo.bench_accounts import ensure_bench_accounts

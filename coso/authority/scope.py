@@ -15,7 +15,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django_otp import user_has_device
 
@@ -205,6 +205,31 @@ class Scope:
             query = query | Unit.objects.filter(pk__in=ids)
         return query
 
+    def unit_by_code(self, code: str, action: Action = Action.VIEW) -> Unit | None:
+        """The unit with this code if the user may act on it (as `units(action)` decides), by
+        the code index and one probe of the unit's spans, not a semi-join over the subtrees."""
+        unit = Unit.objects.filter(code=code).first()
+        return unit if unit is not None and self.can(action, unit) else None
+
+    def span_filter(self, action: Action = Action.VIEW) -> Q | None:
+        """Condition on UnitSpan rows (or any rows with a `unit_id`) whose unit is in
+        `units(action)`, None for an administrator: a correlated probe of each row's unit's
+        spans, for short lists (the children of a unit) where the semi-join of `units` would
+        read the whole subtree of the user's role."""
+        if self.is_admin:
+            return None
+        cond = self._span_condition(action)
+        found = Q(
+            Exists(UnitSpan.objects.filter(cond, unit_id=OuterRef("unit_id")))
+            if cond is not None
+            else Q(pk__in=[])
+        )
+        if action == Action.VIEW and self.own_member is not None:
+            home = self._own_home_id()
+            if home is not None:
+                found |= Q(unit_id=home)
+        return found
+
     def _own_home_id(self) -> int | None:
         if self.own_member is None:
             return None
@@ -324,7 +349,7 @@ def _key(text: str | None) -> str:
 
 
 def get_unit_for_user(user: Any, code: str, action: Action = Action.VIEW) -> Unit:
-    unit = scope_of(user).units(action).filter(code=_key(code)).first()
+    unit = scope_of(user).unit_by_code(_key(code), action)
     if unit is None:
         raise Http404("Không tìm thấy đơn vị.")
     return unit

@@ -599,45 +599,42 @@ _HAS_SIDE = (
 
 def _refresh_side(days: list[dt.date], units: set[int]) -> None:
     """After spans starting or ending on `days` were written, and rows in `units` changed:
-    recount the members whose rows may differ."""
+    recount the members whose rows may differ (two statements when nobody holds side rows
+    there, whatever the size of the subtrees moved)."""
     members: set[int] = set()
-    changed = set(units)
+    has_side = _HAS_SIDE.format(m="ms.member_id")
     with connection.cursor() as cur:
         for i in range(0, len(days), 500):
             chunk = days[i : i + 500]
             marks = ",".join(["%s"] * len(chunk))
-            # Members whose spans start or end on the days.
-            for column in ("valid_from", "valid_to"):
-                cur.execute(
-                    f"SELECT DISTINCT ms.member_id FROM members_memberspan ms "
-                    f"WHERE ms.{column} IN ({marks}) AND {_HAS_SIDE.format(m='ms.member_id')}",
-                    chunk,
-                )
-                members.update(r[0] for r in cur.fetchall())
             # Units whose spans start or end on the days (moves, merges, renames, endings).
-            cur.execute(
+            moved = (
                 f"SELECT unit_id FROM units_unitspan WHERE valid_from IN ({marks}) "
-                f"UNION SELECT unit_id FROM units_unitspan WHERE valid_to IN ({marks})",
-                chunk * 2,
+                f"UNION SELECT unit_id FROM units_unitspan WHERE valid_to IN ({marks})"
             )
-            moved = {r[0] for r in cur.fetchall()}
-            if len(moved) > SIDE_REBUILD_UNITS:
+            cur.execute(f"SELECT COUNT(*) FROM ({moved}) moved", chunk * 2)
+            if cur.fetchone()[0] > SIDE_REBUILD_UNITS:
                 rebuild_side()
                 return
-            # Their home members: only around the days' range can their pieces change.
-            for ids in _chunked(sorted(moved)):
-                unit_marks = ",".join(["%s"] * len(ids))
-                cur.execute(
-                    f"SELECT DISTINCT ms.member_id FROM members_memberspan ms "
-                    f"WHERE ms.unit_id IN ({unit_marks}) AND ms.valid_from <= %s "
-                    f"AND ms.valid_to >= %s AND {_HAS_SIDE.format(m='ms.member_id')}",
-                    [*ids, chunk[-1], chunk[0]],
-                )
-                members.update(r[0] for r in cur.fetchall())
-            changed |= moved
-        # Rows held in the changed units, and rows counted for them before (a row carried to
-        # another unit by a merge no longer names the old one).
-        for ids in _chunked(sorted(changed)):
+            cur.execute(
+                # Members whose spans start or end on the days,
+                f"SELECT ms.member_id FROM members_memberspan ms WHERE ms.valid_from IN ({marks}) "
+                f"AND {has_side} UNION SELECT ms.member_id FROM members_memberspan ms "
+                f"WHERE ms.valid_to IN ({marks}) AND {has_side} "
+                # members at home in the units changed (around the days only),
+                f"UNION SELECT ms.member_id FROM ({moved}) moved JOIN members_memberspan ms "
+                "ON ms.unit_id = moved.unit_id AND ms.valid_from <= %s AND ms.valid_to >= %s "
+                f"WHERE {has_side} "
+                # rows held in them, and rows counted for them before (a row carried to
+                # another unit by a merge no longer names the old one).
+                f"UNION SELECT member_id FROM members_participation WHERE unit_id IN ({moved}) "
+                f"UNION SELECT member_id FROM members_position WHERE unit_id IN ({moved}) "
+                f"UNION SELECT member_id FROM stats_sidepiece WHERE other_id IN ({moved})",
+                [*chunk, *chunk, *chunk, *chunk, chunk[-1], chunk[0], *(chunk * 6)],
+            )
+            members.update(r[0] for r in cur.fetchall())
+        # Rows held in units changed otherwise.
+        for ids in _chunked(sorted(units)):
             unit_marks = ",".join(["%s"] * len(ids))
             cur.execute(
                 f"SELECT member_id FROM members_participation WHERE unit_id IN ({unit_marks}) "
