@@ -157,4 +157,32 @@ def _children_before(unit: Unit, day: dt.date, scope: Scope) -> list[UnitSpan]:
     return list(children.select_related("unit"))
 
 
-main()
+if not os.environ.get("WRITER_COSTS"):
+    main()
+
+
+def writer_costs() -> None:
+    """What a writer's refresh reads on the national dataset for one day (reads only)."""
+    db = connection.settings_dict["NAME"]
+    ro = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    ro.execute(f"ATTACH DATABASE '{SCRATCH}' AS side")
+    for day in (dt.date(2024, 3, 15), dt.date(2025, 7, 1), today()):
+        changed, concerned = tally._side_members_sql(1)
+        d = day.isoformat()
+        changed, concerned = changed.replace("%s", "?"), concerned.replace("%s", "?")
+        start = time.perf_counter()
+        n = ro.execute(changed, [d, d]).fetchone()[0]
+        count_ms = (time.perf_counter() - start) * 1000
+        if n > tally.SIDE_REBUILD_UNITS:
+            print(f"refresh for {d}: {n} units changed: whole table recounted ({count_ms:.1f} ms)")
+            continue
+        start = time.perf_counter()
+        members = ro.execute(concerned, [d] * 4 + [d, d] + [d] * 6).fetchall()
+        print(
+            f"refresh for {d}: {n} units changed ({count_ms:.1f} ms), {len(members)} members "
+            f"to recount found in {(time.perf_counter() - start) * 1000:.1f} ms"
+        )
+
+
+if os.environ.get("WRITER_COSTS"):
+    writer_costs()

@@ -71,6 +71,13 @@ def main() -> None:
         lo, hi = subtree_range(span.path)
         print(f"-- {code} on {day}")
         timed("stats_as_of", lambda: q.stats_as_of(unit, day))
+        if span.depth == q.SUBTREE_DEPTH:
+
+            def live() -> Any:
+                members, kinds, categories = q._subtree_figures(unit.pk, span.unit_id and day)
+                return q._finish(unit, span, day, members, deltas=(kinds, categories))
+
+            timed("stats_as_of with live participants/outside (before)", live)
         if hasattr(q, "_outside"):
             timed("  outside (side plan, live)", lambda: q._outside(lo, hi, day, "side"))
             timed(

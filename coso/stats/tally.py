@@ -597,40 +597,48 @@ _HAS_SIDE = (
 )
 
 
+def _side_members_sql(n: int) -> tuple[str, str]:
+    """For `n` days: the count of units whose spans start or end on them (params: the days
+    twice), and the members whose side rows may have changed (params: see `_refresh_side`)."""
+    marks = ",".join(["%s"] * n)
+    has_side = _HAS_SIDE.format(m="ms.member_id")
+    # Units whose spans start or end on the days (moves, merges, renames, endings).
+    moved = (
+        f"SELECT unit_id FROM units_unitspan WHERE valid_from IN ({marks}) "
+        f"UNION SELECT unit_id FROM units_unitspan WHERE valid_to IN ({marks})"
+    )
+    return f"SELECT COUNT(*) FROM ({moved}) moved", (
+        # Members whose spans start or end on the days,
+        f"SELECT ms.member_id FROM members_memberspan ms WHERE ms.valid_from IN ({marks}) "
+        f"AND {has_side} UNION SELECT ms.member_id FROM members_memberspan ms "
+        f"WHERE ms.valid_to IN ({marks}) AND {has_side} "
+        # members at home in the units changed (around the days only),
+        f"UNION SELECT ms.member_id FROM ({moved}) moved JOIN members_memberspan ms "
+        "ON ms.unit_id = moved.unit_id AND ms.valid_from <= %s AND ms.valid_to >= %s "
+        f"WHERE {has_side} "
+        # rows held in them, and rows counted for them before (a row carried to another
+        # unit by a merge no longer names the old one).
+        f"UNION SELECT member_id FROM members_participation WHERE unit_id IN ({moved}) "
+        f"UNION SELECT member_id FROM members_position WHERE unit_id IN ({moved}) "
+        f"UNION SELECT member_id FROM stats_sidepiece WHERE other_id IN ({moved})"
+    )
+
+
 def _refresh_side(days: list[dt.date], units: set[int]) -> None:
     """After spans starting or ending on `days` were written, and rows in `units` changed:
     recount the members whose rows may differ (two statements when nobody holds side rows
     there, whatever the size of the subtrees moved)."""
     members: set[int] = set()
-    has_side = _HAS_SIDE.format(m="ms.member_id")
     with connection.cursor() as cur:
         for i in range(0, len(days), 500):
             chunk = days[i : i + 500]
-            marks = ",".join(["%s"] * len(chunk))
-            # Units whose spans start or end on the days (moves, merges, renames, endings).
-            moved = (
-                f"SELECT unit_id FROM units_unitspan WHERE valid_from IN ({marks}) "
-                f"UNION SELECT unit_id FROM units_unitspan WHERE valid_to IN ({marks})"
-            )
-            cur.execute(f"SELECT COUNT(*) FROM ({moved}) moved", chunk * 2)
+            changed, concerned = _side_members_sql(len(chunk))
+            cur.execute(changed, chunk * 2)
             if cur.fetchone()[0] > SIDE_REBUILD_UNITS:
                 rebuild_side()
                 return
             cur.execute(
-                # Members whose spans start or end on the days,
-                f"SELECT ms.member_id FROM members_memberspan ms WHERE ms.valid_from IN ({marks}) "
-                f"AND {has_side} UNION SELECT ms.member_id FROM members_memberspan ms "
-                f"WHERE ms.valid_to IN ({marks}) AND {has_side} "
-                # members at home in the units changed (around the days only),
-                f"UNION SELECT ms.member_id FROM ({moved}) moved JOIN members_memberspan ms "
-                "ON ms.unit_id = moved.unit_id AND ms.valid_from <= %s AND ms.valid_to >= %s "
-                f"WHERE {has_side} "
-                # rows held in them, and rows counted for them before (a row carried to
-                # another unit by a merge no longer names the old one).
-                f"UNION SELECT member_id FROM members_participation WHERE unit_id IN ({moved}) "
-                f"UNION SELECT member_id FROM members_position WHERE unit_id IN ({moved}) "
-                f"UNION SELECT member_id FROM stats_sidepiece WHERE other_id IN ({moved})",
-                [*chunk, *chunk, *chunk, *chunk, chunk[-1], chunk[0], *(chunk * 6)],
+                concerned, [*chunk, *chunk, *chunk, *chunk, chunk[-1], chunk[0], *(chunk * 6)]
             )
             members.update(r[0] for r in cur.fetchall())
         # Rows held in units changed otherwise.
