@@ -206,10 +206,29 @@ class Scope:
         return query
 
     def unit_by_code(self, code: str, action: Action = Action.VIEW) -> Unit | None:
-        """The unit with this code if the user may act on it (as `units(action)` decides), by
-        the code index and one probe of the unit's spans, not a semi-join over the subtrees."""
-        unit = Unit.objects.filter(code=code).first()
-        return unit if unit is not None and self.can(action, unit) else None
+        """The unit with this code if the user may act on it (as `units(action)` decides), in
+        one query by the code index (the unit and its few spans), not a semi-join over the
+        subtrees of the user's roles."""
+        if self.is_admin:
+            return Unit.objects.filter(code=code).first()
+        spans = list(
+            UnitSpan.objects.filter(unit__code=code).select_related("unit").order_by("valid_from")
+        )
+        if not spans:  # a unit without spans is only ever the user's own branch
+            unit = Unit.objects.filter(code=code).first() if self.own_member else None
+            ok = unit is not None and self._allowed(action, unit, None, self.day, by_role=False)
+            return unit if ok else None
+        unit = spans[0].unit
+        day = self.day
+        if unit.valid_to <= day:
+            found = [s for s in spans if s.valid_to == unit.valid_to]
+            where = (found[0].path if found else None), unit.valid_to - dt.timedelta(days=1)
+        elif unit.valid_from > day:
+            where = spans[0].path, day
+        else:
+            alive = [s for s in spans if s.valid_from <= day < s.valid_to]
+            where = (alive[0].path if alive else None), day
+        return unit if self._allowed(action, unit, *where, by_role=False) else None
 
     def span_filter(self, action: Action = Action.VIEW) -> Q | None:
         """Condition on UnitSpan rows (or any rows with a `unit_id`) whose unit is in
@@ -250,8 +269,7 @@ class Scope:
             and self._own_home_id() == unit.pk
         ):
             return True
-        reaches = self._reaches_for(action)
-        if not reaches:
+        if not self._reaches_for(action):
             return False
         day = self.day
         spans = UnitSpan.objects.filter(unit=unit)
@@ -268,9 +286,28 @@ class Scope:
                 .first()
             )
             on = day
+        return self._allowed(action, unit, path, on, by_role=True)
+
+    def _allowed(
+        self, action: Action, unit: Unit, path: str | None, on: dt.date, *, by_role: bool
+    ) -> bool:
+        """`can` once the unit's place is known: its span's `path` for the day `on` (its last
+        day if ended, today otherwise)."""
+        if self.is_admin:
+            return True
+        if (
+            not by_role
+            and action == Action.VIEW
+            and self.own_member is not None
+            and self._own_home_id() == unit.pk
+        ):
+            return True
         if path is None:
             return False
-        return any(r.valid_from <= on < r.valid_to and path.startswith(r.path) for r in reaches)
+        return any(
+            r.valid_from <= on < r.valid_to and path.startswith(r.path)
+            for r in self._reaches_for(action)
+        )
 
     # -- members -------------------------------------------------------------------------------
 
