@@ -89,11 +89,13 @@ class ScopedForm(forms.Form):
         if not code:
             return None
         scope = scope_of(self.user)
-        units = Unit.objects.all() if action is None else scope.units(action)
-        unit = units.filter(code=code).first()
+        if action is None:
+            unit = Unit.objects.filter(code=code).first()
+        else:
+            unit = scope.unit_by_code(code, action)
         if unit is None and action is not None and self.deciding:
             # A committee that decides the act names units in the subtree it decides for.
-            unit = scope.units(Action.DECIDE).filter(code=code).first()
+            unit = scope.unit_by_code(code, Action.DECIDE)
         if unit is None:
             raise forms.ValidationError(
                 _("Không có đơn vị mã «%(code)s» trong phạm vi được giao.") % {"code": code}

@@ -15,7 +15,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django_otp import user_has_device
 
@@ -209,6 +209,50 @@ class Scope:
             query = query | Unit.objects.filter(pk__in=ids)
         return query
 
+    def unit_by_code(self, code: str, action: Action = Action.VIEW) -> Unit | None:
+        """The unit with this code if the user may act on it (as `units(action)` decides), in
+        one query by the code index (the unit and its few spans), not a semi-join over the
+        subtrees of the user's roles."""
+        if self.is_admin:
+            return Unit.objects.filter(code=code).first()
+        spans = list(
+            UnitSpan.objects.filter(unit__code=code).select_related("unit").order_by("valid_from")
+        )
+        if not spans:  # a unit without spans is only ever the user's own branch
+            unit = Unit.objects.filter(code=code).first() if self.own_member else None
+            ok = unit is not None and self._allowed(action, unit, None, self.day, by_role=False)
+            return unit if ok else None
+        unit = spans[0].unit
+        day = self.day
+        if unit.valid_to <= day:
+            found = [s for s in spans if s.valid_to == unit.valid_to]
+            where = (found[0].path if found else None), unit.valid_to - dt.timedelta(days=1)
+        elif unit.valid_from > day:
+            where = spans[0].path, day
+        else:
+            alive = [s for s in spans if s.valid_from <= day < s.valid_to]
+            where = (alive[0].path if alive else None), day
+        return unit if self._allowed(action, unit, *where, by_role=False) else None
+
+    def span_filter(self, action: Action = Action.VIEW) -> Q | None:
+        """Condition on UnitSpan rows (or any rows with a `unit_id`) whose unit is in
+        `units(action)`, None for an administrator: a correlated probe of each row's unit's
+        spans, for short lists (the children of a unit) where the semi-join of `units` would
+        read the whole subtree of the user's role."""
+        if self.is_admin:
+            return None
+        cond = self._span_condition(action)
+        found = Q(
+            Exists(UnitSpan.objects.filter(cond, unit_id=OuterRef("unit_id")))
+            if cond is not None
+            else Q(pk__in=[])
+        )
+        if action == Action.VIEW and self.own_member is not None:
+            home = self._own_home_id()
+            if home is not None:
+                found |= Q(unit_id=home)
+        return found
+
     def _own_home_id(self) -> int | None:
         if self.own_member is None:
             return None
@@ -229,8 +273,7 @@ class Scope:
             and self._own_home_id() == unit.pk
         ):
             return True
-        reaches = self._reaches_for(action)
-        if not reaches:
+        if not self._reaches_for(action):
             return False
         day = self.day
         spans = UnitSpan.objects.filter(unit=unit)
@@ -247,9 +290,28 @@ class Scope:
                 .first()
             )
             on = day
+        return self._allowed(action, unit, path, on, by_role=True)
+
+    def _allowed(
+        self, action: Action, unit: Unit, path: str | None, on: dt.date, *, by_role: bool
+    ) -> bool:
+        """`can` once the unit's place is known: its span's `path` for the day `on` (its last
+        day if ended, today otherwise)."""
+        if self.is_admin:
+            return True
+        if (
+            not by_role
+            and action == Action.VIEW
+            and self.own_member is not None
+            and self._own_home_id() == unit.pk
+        ):
+            return True
         if path is None:
             return False
-        return any(r.valid_from <= on < r.valid_to and path.startswith(r.path) for r in reaches)
+        return any(
+            r.valid_from <= on < r.valid_to and path.startswith(r.path)
+            for r in self._reaches_for(action)
+        )
 
     # -- members -------------------------------------------------------------------------------
 
@@ -370,10 +432,8 @@ def _key(text: str | None) -> str:
 
 
 def get_unit_for_user(user: Any, code: str, action: Action = Action.VIEW) -> Unit:
-    # Found by its code, then judged by `can` (the same rule as `units(action)`): the semi-join
-    # `units(action).filter(code=…)` made SQLite list a root officer's whole country first.
-    unit = Unit.objects.filter(code=_key(code)).first()
-    if unit is None or not scope_of(user).can(action, unit):
+    unit = scope_of(user).unit_by_code(_key(code), action)
+    if unit is None:
         raise Http404("Không tìm thấy đơn vị.")
     return unit
 

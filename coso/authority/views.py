@@ -119,7 +119,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
             rows = rows.filter(status=filters.cleaned_data["status"])
         code = filters.cleaned_data["unit"].strip()
         if code:
-            unit = scope_of(user).units(Action.VIEW).filter(code=code).first()
+            unit = scope_of(user).unit_by_code(code, Action.VIEW)
             if unit is None:
                 unit_error = _("Không có đơn vị mã «%(code)s» trong phạm vi được giao.") % {
                     "code": code

@@ -67,6 +67,7 @@ from coso.members.operations import (
     transfer_out,
 )
 from coso.stats.queries import stats_as_of
+from coso.stats.tally import refresh_side_rows
 from coso.units.imports import import_units
 from coso.units.models import Unit, UnitKind, UnitSpan
 from coso.units.plans import apply_plan
@@ -106,6 +107,12 @@ def database_has_units() -> bool:
         raise CosoError(
             f"Cơ sở dữ liệu chưa được tạo hoặc chưa nâng cấp ({exc}): chạy `coso init` trước."
         ) from exc
+
+
+def _write_positions(rows: list[Position]) -> None:
+    """Posts written in one statement; their side tallies as `assign_position` keeps them."""
+    Position.objects.bulk_create(rows)
+    refresh_side_rows({r.member_id for r in rows})
 
 
 class _Applier:
@@ -252,7 +259,7 @@ class _Applier:
                 and (role not in SINGLE_HOLDER_ROLES or (unit.pk, role) not in single)
             )
             if not ok:
-                Position.objects.bulk_create(rows)
+                _write_positions(rows)
                 rows = []
                 self.apply(step)  # refused there, with the operation's own message
                 continue
@@ -260,7 +267,7 @@ class _Applier:
             if role in SINGLE_HOLDER_ROLES:
                 single.add((unit.pk, role))
             rows.append(Position(member=member, unit=unit, role=role, valid_from=day))
-        Position.objects.bulk_create(rows)
+        _write_positions(rows)
 
     def end_positions(self, steps: list[Step]) -> None:
         """Posts ended on one day in one statement, with `end_position`'s checks."""
@@ -281,6 +288,7 @@ class _Applier:
                 self.apply(step)  # the first one missing raises the operation's message
             return
         Position.objects.filter(pk__in=found.values()).update(valid_to=day)
+        refresh_side_rows({m for m, _u, _r in found})  # as end_position does
 
     def prefetch(self, timeline: Sequence[Step]) -> None:
         """Look up every member and unit the steps name in two queries, not one a step."""

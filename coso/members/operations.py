@@ -47,7 +47,7 @@ from coso.members.models import (
     Position,
     PositionRole,
 )
-from coso.stats.tally import refresh_days, refresh_derived
+from coso.stats.tally import refresh_days, refresh_derived, refresh_side_rows
 from coso.units.models import Unit, UnitKind, UnitSpan
 from coso.units.queries import span_on
 
@@ -981,6 +981,7 @@ def start_temporary_transfer(
         other_unit=host_unit,
         details={"participation": participation.pk},
     )
+    refresh_side_rows([member.pk])
     sync_snapshot(member)
     return participation
 
@@ -1014,6 +1015,7 @@ def end_temporary_transfer(
         other_unit=temporary.unit,
         details={"participation": temporary.pk, "from": _iso(temporary.valid_from)},
     )
+    refresh_side_rows([member.pk])
     return sync_snapshot(member)
 
 
@@ -1307,6 +1309,7 @@ def assign_position(
         member=member, unit=unit, role=role, valid_from=on, decision=decision
     )
     refresh_derived([on])  # the home page's "no secretary"
+    refresh_side_rows([member.pk])
     return position
 
 
@@ -1316,6 +1319,7 @@ def end_position(position: Position, *, on: dt.date) -> Position:
     position.valid_to = on
     position.save(update_fields=["valid_to"])
     refresh_derived([on])
+    refresh_side_rows([position.member_id])
     return position
 
 
@@ -1344,9 +1348,11 @@ def add_external_role(
         raise CosoError(f"Đảng viên «{member.member_id}»: tên vai trò trống.")
     if unit is not None:
         span_on(unit, on)
-    return ExternalRole.objects.create(
+    role = ExternalRole.objects.create(
         member=member, title=title.strip(), body=body.strip(), unit=unit, valid_from=on
     )
+    refresh_side_rows([member.pk])
+    return role
 
 
 @transaction.atomic
@@ -1354,6 +1360,7 @@ def end_external_role(role: ExternalRole, *, on: dt.date) -> ExternalRole:
     _check_end(role.valid_from, role.valid_to, on, f"vai trò «{role.title}»")
     role.valid_to = on
     role.save(update_fields=["valid_to"])
+    refresh_side_rows([role.member_id])
     return role
 
 
@@ -1384,9 +1391,11 @@ def add_participation(
         raise CosoError(
             f"Đảng viên «{member.member_id}» đã tham gia sinh hoạt ở «{unit.code}» vào ngày {fmt(on)}."
         )
-    return Participation.objects.create(
+    participation = Participation.objects.create(
         member=member, unit=unit, kind=kind, valid_from=on, note=note.strip()
     )
+    refresh_side_rows([member.pk])
+    return participation
 
 
 @transaction.atomic
@@ -1404,6 +1413,7 @@ def end_participation(participation: Participation, *, on: dt.date) -> Participa
     )
     participation.valid_to = on
     participation.save(update_fields=["valid_to"])
+    refresh_side_rows([participation.member_id])
     return participation
 
 

@@ -55,3 +55,56 @@ class SubtreeDelta(models.Model):
             # Writers rewrite the rows of given days, months and years for every unit.
             models.Index(fields=["grain", "day"], name="subtreedelta_grain_day"),
         ]
+
+
+class SidePiece(models.Model):
+    """A period of a participation, post or external role counted by a unit right below a root.
+
+    The figures of a province that are not membership ("participants": members taking part in
+    its units; "outside": what its home members do in units elsewhere) are distinct counts of
+    members and units, which deltas cannot add up. So each row of the side tables is cut into
+    the periods over which it counts towards one province, and a province's figures on D are
+    counts over its rows valid on D (tens to a few thousand), whatever the size of the side
+    tables. `what`:
+
+    - `in`: a participation in a unit under the province (`other_id`), from the unit's spans;
+    - `p`, `pos`, `ext`: a participation, post or external role of a member at home under the
+      province (from the member's spans and their unit's spans) in a unit that is not under it
+      that day (`other_id`, `kind` its kind then for posts, empty when it does not exist).
+
+    Derived data: a writer's changes recount the rows of the members concerned
+    (`coso.stats.tally.refresh_side_rows`, and `refresh_days` for what span changes touch);
+    bulk loads rebuild it set-wise (`rebuild_side`).
+    """
+
+    IN, PARTICIPATION, POSITION, EXTERNAL = "in", "p", "pos", "ext"
+
+    unit_id = models.IntegerField()  # the province (no foreign key, as SubtreeDelta)
+    what = models.CharField(max_length=3)
+    member_id = models.IntegerField()
+    other_id = models.IntegerField(null=True)  # the unit of the participation or post
+    kind = models.CharField(max_length=30)  # of `other_id` on those days, posts only
+    role = models.CharField(max_length=30)  # posts only
+    valid_from = models.DateField()
+    valid_to = models.DateField()
+
+    class Meta:
+        indexes = [
+            # Covering: a province's rows valid on a day, counted from the index alone.
+            models.Index(
+                fields=[
+                    "unit_id",
+                    "valid_from",
+                    "valid_to",
+                    "what",
+                    "kind",
+                    "role",
+                    "member_id",
+                    "other_id",
+                ],
+                name="sidepiece_count_cover",
+            ),
+            # Writers recount the rows of given members, and find those of changed units.
+            models.Index(fields=["member_id"], name="sidepiece_member"),
+            models.Index(fields=["other_id"], name="sidepiece_other"),
+        ]

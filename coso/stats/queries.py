@@ -17,7 +17,7 @@ from typing import Any, Literal
 from django.db import connection
 from django.db.models import Q, Sum
 
-from coso.stats.models import DailyDelta, SubtreeDelta
+from coso.stats.models import DailyDelta, SidePiece, SubtreeDelta
 from coso.stats.tally import BRANCH_KINDS, SUBTREE_DEPTH
 from coso.units.models import Unit, UnitSpan
 from coso.units.queries import span_on, subtree_range
@@ -225,9 +225,13 @@ def _outside_rows(lo: str, hi: str, day: dt.date, plan: Plan) -> list[tuple[Any,
 
 def _outside(lo: str, hi: str, day: dt.date, plan: Plan) -> dict[str, Any]:
     """What home members of the subtree do in units outside it (the seed's border guards)."""
+    return _outside_from(_outside_rows(lo, hi, day, plan))
+
+
+def _outside_from(rows: Iterable[tuple[Any, ...]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     positions: Counter[str] = Counter()
-    for what, kind, role, n, m in _outside_rows(lo, hi, day, plan):
+    for what, kind, role, n, m in rows:
         if what == "p" and (n or m):
             out["participations"] = _sorted(Counter({"members": n, "units": m}))
         elif what == "pos":
@@ -238,6 +242,26 @@ def _outside(lo: str, hi: str, day: dt.date, plan: Plan) -> dict[str, Any]:
     if positions:
         out["positions"] = _sorted(positions)
     return dict(sorted(out.items()))
+
+
+def _side_figures(unit_id: int, day: dt.date) -> tuple[int, dict[str, Any]]:
+    """A tallied unit's participants and "outside" figures on `day`, counted from its rows of
+    SidePiece valid that day (one read of a covering index)."""
+    participants = 0
+    rows: list[tuple[Any, ...]] = []
+    for what, kind, role, n, members, units in _rows(
+        "SELECT what, kind, role, COUNT(*), COUNT(DISTINCT member_id), COUNT(DISTINCT other_id) "
+        "FROM stats_sidepiece WHERE unit_id = %s AND valid_from <= %s AND valid_to > %s "
+        "GROUP BY what, kind, role",
+        [unit_id, day, day],
+    ):
+        if what == SidePiece.IN:
+            participants = int(members)
+        elif what == SidePiece.PARTICIPATION:
+            rows.append((what, None, None, int(members), int(units)))
+        else:
+            rows.append((what, kind or None, role, int(n), 0))
+    return participants, _outside_from(rows)
 
 
 Figures = tuple[Counter[str], Counter[str], Counter[str]]
@@ -336,6 +360,7 @@ def _finish(
     *,
     plan: Plan | None = None,
     deltas: tuple[Counter[str], Counter[str]] | None = None,
+    side: tuple[int, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     lo, hi = subtree_range(span.path)
     kinds, categories = deltas or _span_units(lo, hi, day, unit.pk)
@@ -354,8 +379,8 @@ def _finish(
         "members": _members_dict(members),
         "units": _sorted(kinds),
         "branch_categories": _sorted(categories),
-        "participants": _participants(lo, hi, day, plan),
-        "outside": _outside(lo, hi, day, outside_plan),
+        "participants": side[0] if side else _participants(lo, hi, day, plan),
+        "outside": side[1] if side else _outside(lo, hi, day, outside_plan),
     }
 
 
@@ -367,7 +392,9 @@ def stats_as_of(unit: Unit, day: dt.date) -> dict[str, Any]:
     span = span_on(unit, day)
     if span.depth == SUBTREE_DEPTH:
         members, kinds, categories = _subtree_figures(unit.pk, day)
-        return _finish(unit, span, day, members, deltas=(kinds, categories))
+        return _finish(
+            unit, span, day, members, deltas=(kinds, categories), side=_side_figures(unit.pk, day)
+        )
     if not _is_only_root(span, day):
         lo, hi = subtree_range(span.path)
         return _finish(unit, span, day, _span_members(lo, hi, day))

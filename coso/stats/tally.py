@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from django.db import connection
 
 from coso.core.dates import FAR_FUTURE
-from coso.stats.models import DailyDelta, SubtreeDelta
+from coso.stats.models import DailyDelta, SidePiece, SubtreeDelta
 
 BRANCH_KINDS = ("branch", "grassroots_branch")
 
@@ -37,6 +37,7 @@ def refresh_derived(days: Iterable[dt.date] = (), units: Iterable[int] = ()) -> 
     wanted = sorted({d for d in days if d is not None and d != FAR_FUTURE})
     touched = set(units)
     if wanted or touched:
+        _refresh_side(wanted, touched)
         for refresh, _rebuild in _derived:
             refresh(wanted, touched)
 
@@ -199,6 +200,7 @@ def rebuild_all(member_totals: Counter[tuple[dt.date, str]] | None = None) -> No
         totals.update(member_totals)  # adds, keeping negative deltas (`+` would drop them)
         _write(totals)
     rebuild_subtrees()
+    rebuild_side()
     for _refresh, rebuild in _derived:
         rebuild()
 
@@ -489,3 +491,168 @@ def rebuild_subtrees() -> None:
             if n
         ]
     SubtreeDelta.objects.bulk_create(rows, batch_size=5000)
+
+
+# --- side tallies ---------------------------------------------------------------------------
+# `SidePiece`: the participations, posts and external roles cut into the periods over which
+# they count towards one province (see its docstring). Rows are a function of the current
+# side rows, member spans and unit spans only, so recounting a member's rows after any change
+# gives exactly what a rebuild gives.
+
+
+def _top_sql(path: str) -> str:
+    """The id right below the root in `path` (a span at depth >= 1), as SQL on each database."""
+    if connection.vendor == "postgresql":
+        return f"CAST(split_part({path}, '/', 3) AS INTEGER)"
+    rest = f"substr({path}, instr(substr({path}, 2), '/') + 2)"
+    return f"CAST(substr({rest}, 1, instr({rest}, '/') - 1) AS INTEGER)"
+
+
+def _later(a: str, b: str) -> str:
+    return f"CASE WHEN {a} > {b} THEN {a} ELSE {b} END"
+
+
+def _earlier(a: str, b: str) -> str:
+    return f"CASE WHEN {a} < {b} THEN {a} ELSE {b} END"
+
+
+def _side_sql(members: str) -> str:
+    """INSERT of the rows of the side rows whose `members` condition (on member_id) holds."""
+    # x: the side rows; h: x cut by its member's home spans and their unit's spans, with the
+    # province (home) they lie under.
+    x_from = _later("x.valid_from", "ms.valid_from")
+    x_to = _earlier("x.valid_to", "ms.valid_to")
+    overlap = "{t}.valid_from < {to} AND {t}.valid_to > {frm}"
+    return (
+        "WITH x(what, member_id, other_id, role, valid_from, valid_to) AS ("
+        f"SELECT 'p', member_id, unit_id, '', valid_from, valid_to FROM members_participation "
+        f"WHERE {members} "
+        f"UNION ALL SELECT 'pos', member_id, unit_id, role, valid_from, valid_to "
+        f"FROM members_position WHERE {members} "
+        f"UNION ALL SELECT 'ext', member_id, NULL, '', valid_from, valid_to "
+        f"FROM members_externalrole WHERE {members}), "
+        "h(what, member_id, other_id, role, home, valid_from, valid_to) AS ("
+        f"SELECT x.what, x.member_id, x.other_id, x.role, {_top_sql('hs.path')}, "
+        f"{_later(x_from, 'hs.valid_from')}, {_earlier(x_to, 'hs.valid_to')} "
+        "FROM x JOIN members_memberspan ms ON ms.member_id = x.member_id "
+        "AND ms.valid_from < x.valid_to AND ms.valid_to > x.valid_from "
+        "JOIN units_unitspan hs ON hs.unit_id = ms.unit_id AND hs.depth >= 1 "
+        f"AND {overlap.format(t='hs', frm=x_from, to=x_to)}) "
+        "INSERT INTO stats_sidepiece "
+        "(unit_id, what, member_id, other_id, kind, role, valid_from, valid_to) "
+        "SELECT home, what, member_id, NULL, '', '', valid_from, valid_to FROM h "
+        "WHERE what = 'ext' "
+        # In a unit that exists, not under the home province (or the root itself).
+        "UNION ALL SELECT h.home, h.what, h.member_id, h.other_id, "
+        "CASE WHEN h.what = 'pos' THEN us.kind ELSE '' END, h.role, "
+        f"{_later('h.valid_from', 'us.valid_from')}, {_earlier('h.valid_to', 'us.valid_to')} "
+        "FROM h JOIN units_unitspan us ON us.unit_id = h.other_id "
+        "AND us.valid_from < h.valid_to AND us.valid_to > h.valid_from "
+        f"WHERE h.what <> 'ext' AND (us.depth = 0 OR {_top_sql('us.path')} <> h.home) "
+        # In a unit that does not exist yet, or no longer.
+        "UNION ALL SELECT h.home, h.what, h.member_id, h.other_id, '', h.role, h.valid_from, "
+        f"{_earlier('h.valid_to', 'u.valid_from')} "
+        "FROM h JOIN units_unit u ON u.id = h.other_id "
+        "WHERE h.what <> 'ext' AND h.valid_from < u.valid_from "
+        "UNION ALL SELECT h.home, h.what, h.member_id, h.other_id, '', h.role, "
+        f"{_later('h.valid_from', 'u.valid_to')}, h.valid_to "
+        "FROM h JOIN units_unit u ON u.id = h.other_id "
+        "WHERE h.what <> 'ext' AND h.valid_to > u.valid_to "
+        # Participations, where they take place (whoever the member is).
+        f"UNION ALL SELECT {_top_sql('us.path')}, 'in', x.member_id, x.other_id, '', '', "
+        f"{_later('x.valid_from', 'us.valid_from')}, {_earlier('x.valid_to', 'us.valid_to')} "
+        "FROM x JOIN units_unitspan us ON us.unit_id = x.other_id AND us.depth >= 1 "
+        "AND us.valid_from < x.valid_to AND us.valid_to > x.valid_from WHERE x.what = 'p'"
+    )
+
+
+def rebuild_side() -> None:
+    """Recount every row of `SidePiece` from the side rows and the spans, set-wise."""
+    SidePiece.objects.all().delete()
+    with connection.cursor() as cur:
+        cur.execute(_side_sql("member_id >= 0"))
+
+
+def refresh_side_rows(members: Iterable[int]) -> None:
+    """Recount the rows of these members (after their participations, posts or external roles
+    or their spans changed), inside the writer's transaction."""
+    ids = sorted(set(members))
+    with connection.cursor() as cur:
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join(["%s"] * len(chunk))
+            cur.execute(f"DELETE FROM stats_sidepiece WHERE member_id IN ({marks})", chunk)
+            cur.execute(_side_sql(f"member_id IN ({marks})"), chunk * 3)
+
+
+# Above this many units changed on the days of a write (a reorganization of a country), the
+# whole table is recounted rather than the members concerned found one unit at a time.
+SIDE_REBUILD_UNITS = 2_000
+
+# Members with a participation, post or external role (the only ones with rows).
+_HAS_SIDE = (
+    "(EXISTS (SELECT 1 FROM members_participation p WHERE p.member_id = {m}) "
+    "OR EXISTS (SELECT 1 FROM members_position p WHERE p.member_id = {m}) "
+    "OR EXISTS (SELECT 1 FROM members_externalrole p WHERE p.member_id = {m}))"
+)
+
+
+def _side_members_sql(n: int) -> tuple[str, str]:
+    """For `n` days: the count of units whose spans start or end on them (params: the days
+    twice), and the members whose side rows may have changed (params: see `_refresh_side`)."""
+    marks = ",".join(["%s"] * n)
+    has_side = _HAS_SIDE.format(m="ms.member_id")
+    # Units whose spans start or end on the days (moves, merges, renames, endings).
+    moved = (
+        f"SELECT unit_id FROM units_unitspan WHERE valid_from IN ({marks}) "
+        f"UNION SELECT unit_id FROM units_unitspan WHERE valid_to IN ({marks})"
+    )
+    return f"SELECT COUNT(*) FROM ({moved}) moved", (
+        # Members whose spans start or end on the days,
+        f"SELECT ms.member_id FROM members_memberspan ms WHERE ms.valid_from IN ({marks}) "
+        f"AND {has_side} UNION SELECT ms.member_id FROM members_memberspan ms "
+        f"WHERE ms.valid_to IN ({marks}) AND {has_side} "
+        # members at home in the units changed (around the days only),
+        f"UNION SELECT ms.member_id FROM ({moved}) moved JOIN members_memberspan ms "
+        "ON ms.unit_id = moved.unit_id AND ms.valid_from <= %s AND ms.valid_to >= %s "
+        f"WHERE {has_side} "
+        # rows held in them, and rows counted for them before (a row carried to another
+        # unit by a merge no longer names the old one).
+        f"UNION SELECT member_id FROM members_participation WHERE unit_id IN ({moved}) "
+        f"UNION SELECT member_id FROM members_position WHERE unit_id IN ({moved}) "
+        f"UNION SELECT member_id FROM stats_sidepiece WHERE other_id IN ({moved})"
+    )
+
+
+def _refresh_side(days: list[dt.date], units: set[int]) -> None:
+    """After spans starting or ending on `days` were written, and rows in `units` changed:
+    recount the members whose rows may differ (two statements when nobody holds side rows
+    there, whatever the size of the subtrees moved)."""
+    members: set[int] = set()
+    with connection.cursor() as cur:
+        for i in range(0, len(days), 500):
+            chunk = days[i : i + 500]
+            changed, concerned = _side_members_sql(len(chunk))
+            cur.execute(changed, chunk * 2)
+            if cur.fetchone()[0] > SIDE_REBUILD_UNITS:
+                rebuild_side()
+                return
+            cur.execute(
+                concerned, [*chunk, *chunk, *chunk, *chunk, chunk[-1], chunk[0], *(chunk * 6)]
+            )
+            members.update(r[0] for r in cur.fetchall())
+        # Rows held in units changed otherwise.
+        for ids in _chunked(sorted(units)):
+            unit_marks = ",".join(["%s"] * len(ids))
+            cur.execute(
+                f"SELECT member_id FROM members_participation WHERE unit_id IN ({unit_marks}) "
+                f"UNION SELECT member_id FROM members_position WHERE unit_id IN ({unit_marks}) "
+                f"UNION SELECT member_id FROM stats_sidepiece WHERE other_id IN ({unit_marks})",
+                ids * 3,
+            )
+            members.update(r[0] for r in cur.fetchall())
+    refresh_side_rows(members)
+
+
+def _chunked(ids: list[int], size: int = 500) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]

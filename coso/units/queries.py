@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from coso.core.dates import fmt
 from coso.core.errors import CosoError
@@ -74,11 +74,12 @@ def natural_key(code: str) -> tuple[tuple[int, int, str], ...]:
     )
 
 
-def children_on(unit: Unit, day: dt.date, visible: QuerySet[Unit] | None) -> list[UnitSpan]:
-    """The unit's children on `day` that the reader may see (`visible`; None: all), by code."""
+def children_on(unit: Unit, day: dt.date, visible: Q | None) -> list[UnitSpan]:
+    """The unit's children on `day` that the reader may see (`visible`, a condition on their
+    spans, see `Scope.span_filter`; None: all), by code."""
     children = UnitSpan.objects.filter(parent=unit, valid_from__lte=day, valid_to__gt=day)
     if visible is not None:
-        children = children.filter(unit__in=visible)
+        children = children.filter(visible)
     return sorted(children.select_related("unit"), key=lambda s: natural_key(s.unit.code))
 
 
@@ -154,10 +155,11 @@ class TreeNode:
     children: list[TreeNode]
 
 
-def tree_as_of(unit: Unit, day: dt.date, *, depth: int, visible: QuerySet[Unit] | None) -> TreeNode:
+def tree_as_of(unit: Unit, day: dt.date, *, depth: int, visible: Q | None) -> TreeNode:
     """The unit on `day` with `depth` levels below it, children in code order.
 
-    `visible` (None: everything) keeps the nodes below the root the reader may see: a past
+    `visible` (a condition on spans, see `Scope.span_filter`; None: everything) keeps the nodes
+    below the root the reader may see: a past
     subtree may hold units outside the reader's scope today. Refuses (CosoError) when the unit
     did not exist on `day`.
     """
@@ -187,17 +189,14 @@ def tree_as_of(unit: Unit, day: dt.date, *, depth: int, visible: QuerySet[Unit] 
     )
     shown = spans[1:]
     if visible is not None and shown:
-        # One semi-join over the levels shown, not a list of ids growing with the tree.
-        allowed = set(
-            UnitSpan.objects.filter(
-                path__gt=lo,
-                path__lt=hi,
-                valid_from__lte=day,
-                valid_to__gt=day,
-                depth__lte=last,
-                unit__in=visible.values("pk"),
-            ).values_list("unit_id", flat=True)
-        )
+        # The levels shown, each span's unit probed (no list of ids growing with the tree; a
+        # semi-join with the reader's units would read the whole subtree of their role).
+        levels = UnitSpan.objects.filter(valid_from__lte=day, valid_to__gt=day)
+        if depth <= 1:
+            levels = levels.filter(parent_id=root.unit_id)
+        else:
+            levels = levels.filter(path__gt=lo, path__lt=hi, depth__lte=last)
+        allowed = set(levels.filter(visible).values_list("unit_id", flat=True))
         shown = [s for s in shown if s.unit_id in allowed]
     below: dict[int, list[UnitSpan]] = defaultdict(list)
     for s in shown:

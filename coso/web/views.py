@@ -126,7 +126,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def _tree_nodes(unit: Unit, day: dt.date, scope: Scope) -> tuple[UnitSpan | None, list[TreeNode]]:
     """The unit's span on `day` and its children (in scope) with subtree member counts."""
     try:
-        root = tree_as_of(unit, day, depth=1, visible=_visible(scope))
+        root = tree_as_of(unit, day, depth=1, visible=scope.span_filter(Action.VIEW))
     except CosoError:
         return None, []
     root.span.members = root.members  # type: ignore[attr-defined]
@@ -206,9 +206,7 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
     parent = None
     if span.parent_id:
         parent = timeline.unit_labels({span.parent_id}, span.valid_from).get(span.parent_id)
-    parent_visible = bool(
-        span.parent_id and scope.units(Action.VIEW).filter(pk=span.parent_id).exists()
-    )
+    parent_visible = bool(span.parent is not None and scope.can(Action.VIEW, span.parent))
     context: dict[str, Any] = {
         "unit": unit,
         "span": span,
@@ -227,7 +225,7 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
         "participants": timeline.participants_on(unit, day),
     }
     shown_day = day if not note else span.valid_from
-    context["children"] = children_on(unit, shown_day, _visible(scope))
+    context["children"] = children_on(unit, shown_day, scope.span_filter(Action.VIEW))
     if manager:
         paginator = Paginator(timeline.SubtreeMembers(span, shown_day), MEMBERS_PER_PAGE)
         context["page"] = paginator.get_page(request.GET.get("page"))

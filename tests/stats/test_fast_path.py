@@ -12,7 +12,7 @@ from coso.core.dates import FAR_FUTURE
 from coso.members.models import ExternalRole, Participation, Position
 from coso.stats.models import DailyDelta
 from coso.stats.queries import stats_as_of, stats_from_spans
-from coso.stats.tally import rebuild_all, refresh_days
+from coso.stats.tally import rebuild_all, refresh_days, refresh_side_rows
 from coso.units.models import Unit, UnitSpan, format_tags
 
 from .helpers import D, member, unit
@@ -78,6 +78,7 @@ def _build(data: st.DataObject) -> tuple[Unit, list[dt.date]]:
             )
             if data.draw(st.booleans()):
                 ExternalRole.objects.create(member=m, title="Đại biểu HĐND", valid_from=p_from)
+            refresh_side_rows([m.pk])  # written directly, as a loader would
 
     for pk, end in ends.items():
         Unit.objects.filter(pk=pk).update(valid_to=end)

@@ -10,7 +10,7 @@ from coso.members.models import ExternalRole, Participation, Position
 from coso.stats import queries
 from coso.stats.models import DailyDelta
 from coso.stats.queries import stats_as_of, stats_from_spans, tree_lines
-from coso.stats.tally import rebuild_all
+from coso.stats.tally import rebuild_all, refresh_side_rows
 from coso.units.models import Unit, UnitSpan
 
 from .helpers import D, home, member, unit
@@ -119,6 +119,7 @@ def test_participants_and_what_border_guards_do_outside(
     ExternalRole.objects.create(
         member=guards[1], title="Đại biểu HĐND xã", valid_from=D(2021, 1, 1)
     )
+    refresh_side_rows([g.pk for g in guards])  # written directly, as a loader would
 
     bp = stats_as_of(tree["BP"], D(2022, 1, 1))
     assert bp["members"]["total"] == 3
