@@ -364,9 +364,9 @@ class Scope:
         whole country."""
         if self.is_admin:
             return True
-        if action == Action.VIEW and self.own_member is not None:
-            if self.own_member.pk == member.pk:
-                return True
+        own = self.own_member
+        if action == Action.VIEW and own is not None and own.pk == member.pk:
+            return True
         if not self._reaches_for(action) or member.home_unit_id is None:
             return False
         home = member.home_unit
