@@ -1,8 +1,8 @@
 """Evidence prefilled for an assessment: one figure per source, each with where it comes from.
 
-`SOURCES` is a list of functions (unit, start, end) -> list of Figure. The meetings source is
-here; the directives source (done on time) and the oversight sources (discipline cases,
-petitions) are added by their apps with `register_source` when they exist.
+`SOURCES` is a list of functions (unit, start, end) -> list of Figure. The meetings and the
+directives (steps done on time, coso.followup) sources are here; the oversight sources
+(discipline cases, petitions) are added by their apps with `register_source` when they exist.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from django.urls import reverse
 
 from coso.core.dates import fmt
+from coso.followup.queries import directive_timeliness
 from coso.meetings.reports import meeting_report
 from coso.units.models import Unit
 
@@ -82,7 +83,28 @@ def meetings_source(unit: Unit, start: dt.date, end: dt.date) -> list[Figure]:
     ]
 
 
-SOURCES: list[Source] = [meetings_source]
+def directives_source(unit: Unit, start: dt.date, end: dt.date) -> list[Figure]:
+    """Steps of the directives cascaded to the unit's subtree that fell due in the period: done
+    on time against due (coso.followup.queries.directive_timeliness)."""
+    t = directive_timeliness(unit, start, end)
+    where = (
+        f"Theo dõi thực hiện văn bản cấp trên của {unit.code}: các bước đến hạn từ {fmt(start)} "
+        f"đến {fmt(end - dt.timedelta(days=1))} (đúng hạn {t['on_time']}, trễ hạn {t['late']}, "
+        f"quá hạn {t['overdue']}, chưa đến hạn {t['pending']})"
+    )
+    return [
+        Figure(
+            "directives.on_time",
+            "Thực hiện văn bản cấp trên: bước hoàn thành đúng hạn / bước đến hạn",
+            _ratio(t["on_time"], t["due"]),
+            where,
+            reverse("followup:unit", args=[unit.code]),
+            (t["on_time"], t["due"]),
+        )
+    ]
+
+
+SOURCES: list[Source] = [meetings_source, directives_source]
 
 
 def register_source(source: Source) -> None:

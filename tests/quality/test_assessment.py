@@ -102,7 +102,9 @@ def test_prefilled_evidence_matches_the_data_it_cites(cast: Cast) -> None:
     # Each figure names its source and links to the report over the same period.
     report = meeting_report(cast.B, *Y2024, on=Y2024[1])
     assert report.total.regular_held == 3 and report.total.present == 5
-    for figure in figures.values():
+    for key, figure in figures.items():
+        if not key.startswith("meetings."):
+            continue
         assert "Báo cáo sinh hoạt chi bộ của B" in figure["source"]
         assert figure["link"] == "/units/B/activity-report/?from=01/01/2024&to=31/12/2024"
 
@@ -187,3 +189,23 @@ def test_a_criteria_set_applies_to_its_kinds_and_categories(cast: Cast) -> None:
     assert criteria_for_unit(cast.C, *Y2024) == []  # a commune committee is not assessed here
     with pytest.raises(CosoError, match="không áp dụng cho «B»"):
         ops.start_assessment(cast.B, only_villages, start=Y2024[0], end=Y2024[1])
+
+
+def test_prefilled_directive_steps_match_the_follow_through(cast: Cast) -> None:
+    from coso.followup.operations import report_step
+    from coso.followup.queries import directive_timeliness
+    from tests.followup.helpers import cascaded, step_of
+
+    directive = cascaded(cast)  # cascaded to P's branches (B among them) 60 days ago
+    study = step_of(directive, "B", "study")
+    report_step(study, done_on=study.due, actor=cast.secretary)  # on time
+    plan = step_of(directive, "B", "plan")
+    report_step(plan, done_on=plan.due + dt.timedelta(days=1), actor=cast.secretary)  # late
+    start, end = study.due - dt.timedelta(days=400), study.due + dt.timedelta(days=400)
+    assessment = ops.start_assessment(cast.B, _qb(), start=start, end=end)
+    figure = {f["key"]: f for f in assessment.evidence}["directives.on_time"]
+    cited = directive_timeliness(cast.B, start, end)
+    assert figure["numbers"] == [cited["on_time"], cited["due"]] and cited["on_time"] == 1
+    assert cited["late"] == 1 and figure["value"] == f"1/{cited['due']}"
+    assert "đúng hạn 1, trễ hạn 1" in figure["source"]
+    assert figure["link"] == "/units/B/directives/"
