@@ -18,8 +18,17 @@ from coso.quality.models import Assessment, Level
 
 
 class AssessmentDecisionForm(OperationForm):
+    """The decision on an assessment. Without a total, the decision applies the advisory
+    body's vetting where there is one, else the unit's own scores (what the unit proposed)."""
+
     assessment = forms.IntegerField(label=_("Bản đánh giá số"), min_value=1)
-    total = forms.IntegerField(label=_("Tổng điểm"), min_value=0, max_value=10_000)
+    total = forms.IntegerField(
+        label=_("Tổng điểm"),
+        min_value=0,
+        max_value=10_000,
+        required=False,
+        help_text=_("để trống: theo kết quả thẩm định (nếu có), nếu không theo điểm tự chấm"),
+    )
     breaches = forms.CharField(
         label=_("Tiêu chí «không» bị vi phạm"),
         required=False,
@@ -79,10 +88,19 @@ def _d(form: Any) -> dict[str, Any]:
 
 def _decide_assessment(form: Any, unit: Any) -> Any:
     data = _d(form)
+    assessment = Assessment.objects.select_related("criteria_set", "unit").get(
+        pk=data["assessment"]
+    )
+    total: int | None = data.get("total")
+    breaches: list[str] = form.breach_codes()
+    if total is None and assessment.review_total is not None:
+        total, breaches = assessment.review_total, list(assessment.review_breaches or [])
+    elif total is None:
+        total, breaches = assessment.self_total, list(assessment.breaches)
     return ops.decide_assessment(
-        Assessment.objects.select_related("criteria_set", "unit").get(pk=data["assessment"]),
-        total=data["total"],
-        breaches=form.breach_codes(),
+        assessment,
+        total=total,
+        breaches=breaches,
         decision=form.decision(),
         on=form.day(),
     )

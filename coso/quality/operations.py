@@ -263,6 +263,9 @@ def save_self_assessment(
         before = {"scores": assessment.scores, "breaches": assessment.breaches}
         assessment.scores, assessment.breaches, assessment.self_total = clean, broke, total
         assessment.self_note = note
+        # A vetting was of the scores it saw: new scores wait for a new one.
+        assessment.review_total = assessment.review_breaches = None
+        assessment.review_note, assessment.reviewed_by, assessment.reviewed_at = "", None, None
         if refresh_evidence:
             assessment.evidence = [
                 f.as_json()
@@ -736,12 +739,10 @@ def submit_assessment(
 
     if not assessment.editable:
         raise CosoError(f"Bản đánh giá {assessment} đã gửi đề nghị hoặc đã có quyết định.")
-    payload = {
-        **data,
-        "assessment": assessment.pk,
-        "total": assessment.self_total,
-        "breaches": ",".join(assessment.breaches),
-    }
+    # No total: the decision applies the advisory body's vetting, or the unit's own scores.
+    payload = {**data, "assessment": assessment.pk}
+    payload.pop("total", None)
+    payload.pop("breaches", None)
     with transaction.atomic():
         outcome = catalogue.perform(
             catalogue.ACTS["assessment"],

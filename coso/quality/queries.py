@@ -11,7 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from coso.quality.models import (
     LEVELS,
@@ -247,13 +248,20 @@ def rated_units(
     if levels:
         found = found.filter(level__in=levels)
     count = found.count()
-    rows = found.order_by("level", "unit__code").values_list(
-        "unit__code", "unit__spans__name", "unit__spans__kind", "level", "score", "decision__number"
-    )[:limit]
-    order = {level: i for i, level in enumerate(LEVELS)}
-    items = [RatedUnit(c, n, k, lv, s, d or "") for c, n, k, lv, s, d in rows]
-    items.sort(key=lambda r: (order[r.level], -(r.score or 0), r.code))
-    return items, count
+    rank = Case(*[When(level=lv, then=Value(i)) for i, lv in enumerate(LEVELS)])
+    rows = (
+        found.annotate(rank=rank)
+        .order_by("rank", F("score").desc(nulls_last=True), "unit__code")
+        .values_list(
+            "unit__code",
+            "unit__spans__name",
+            "unit__spans__kind",
+            "level",
+            "score",
+            "decision__number",
+        )[:limit]
+    )
+    return [RatedUnit(c, n, k, lv, s, d or "") for c, n, k, lv, s, d in rows], count
 
 
 def clean_and_strong(unit: Unit, year: int, limit: int = 500) -> tuple[list[RatedUnit], int]:
@@ -279,19 +287,13 @@ def ranking(unit: Unit, start: dt.date, limit: int = 200) -> list[Ranked]:
     day = _on(span, start)
     found = (
         Assessment.objects.filter(_span_range("unit__spans__", span, day), period_start=start)
+        .annotate(points=Coalesce("decided_total", "self_total"))
         .select_related("unit", "criteria_set", "proposal")
-        .distinct()[: limit * 2]
+        .order_by("-points", "unit__code")[:limit]
     )
-    items = sorted(
-        found,
-        key=lambda a: (
-            -(a.decided_total if a.decided_total is not None else a.self_total),
-            a.unit.code,
-        ),
-    )[:limit]
     return [
         Ranked(i, a, a.decided_total if a.decided_total is not None else a.self_total, a.decided)
-        for i, a in enumerate(items, start=1)
+        for i, a in enumerate(found, start=1)
     ]
 
 

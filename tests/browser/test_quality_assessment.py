@@ -70,5 +70,6 @@ def test_self_assessment_through_to_the_superiors_decision(
     expect(superior.locator("[data-decided]")).to_contain_text("15-QĐ/ĐU")
     context.close()
     assessment.refresh_from_db()
-    assert assessment.passed is True and assessment.decided_total == 90
+    # The decision applies the committee's vetting (88), not the self-scored 90.
+    assert assessment.passed is True and assessment.decided_total == 88
     assert found == {"assessment page": [], "review": []}

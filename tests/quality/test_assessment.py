@@ -144,6 +144,7 @@ def test_self_assessment_through_review_to_the_superiors_decision(cast: Cast) ->
     ops.save_self_assessment(
         assessment, scores={**scores, "T5.1": 0}, breaches=["K3"], user=cast.secretary
     )
+    assert assessment.review_total is None  # the vetting was of the scores sent back
     outcome = ops.submit_assessment(
         assessment,
         {"on": "27/12/2024", "resolution_date": "26/12/2024", "votes_for": "6"},

@@ -127,3 +127,26 @@ def test_the_nightly_job_recounts_a_member_moved_after_the_rating(cast: Cast) ->
     assert "quality_tally" in {job.name for job in registered_jobs()}
     assert "2024" in rebuild_recent(dt.date(2025, 1, 2))
     assert MemberTally.objects.get(year=2024, level="good").unit == cast.BC2
+
+
+def test_lists_cut_at_their_limit_keep_the_best(cast: Cast) -> None:
+    import datetime as dt
+
+    from coso.quality.models import CriteriaSet
+    from coso.quality.presets import QUANG_BINH
+    from coso.quality.queries import ranking
+
+    extra = more_branches(cast.C, 5)
+    for unit in extra:
+        ops.classify_unit(unit, year=2024, level="good", decision=None, on=DECIDED_2024)
+    ops.classify_unit(cast.B2, year=2024, level="complete", decision=None, on=DECIDED_2024)
+    ops.classify_unit(cast.B, year=2024, level="excellent", decision=None, on=DECIDED_2024)
+    items, count = rated_units(cast.P, 2024, limit=2)
+    assert count == 7 and [i.level for i in items] == ["excellent", "good"]
+    criteria = CriteriaSet.objects.get(family=QUANG_BINH["family"], version=1)
+    start, end = dt.date(2024, 1, 1), dt.date(2025, 1, 1)
+    for unit, points in ((cast.B, 3), (cast.B2, 9), (extra[0], 6)):
+        assessment = ops.start_assessment(unit, criteria, start=start, end=end)
+        ops.save_self_assessment(assessment, scores={"T1.1": points}, breaches=[])
+    top = ranking(cast.P, start, limit=2)
+    assert [(r.assessment.unit.code, r.total) for r in top] == [("B2", 9), ("BX1", 6)]
