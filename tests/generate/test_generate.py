@@ -203,6 +203,7 @@ def test_parallel_writer_writes_the_same_rows(monkeypatch: pytest.MonkeyPatch) -
         for table in (
             # Derived data first (it refers to units and members); the generator rebuilds it.
             "stats_subtreedelta",
+            "stats_sidepiece",
             "meetings_branchactivity",
             "meetings_activitytotal",
             "web_homewarning",

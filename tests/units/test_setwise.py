@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coso.core.errors import RowErrors
+from coso.core.models import Decision
 from coso.core.rules import rule
 from coso.members.models import Member, MemberEvent, MemberSpan, Participation, Position
 from coso.stats.models import DailyDelta
@@ -136,8 +137,14 @@ def snapshot() -> dict[str, Any]:
     def c(pk: int | None) -> str | None:
         return code[pk] if pk is not None else None
 
+    # Decisions by what they say: PostgreSQL does not reuse an id after a rollback.
+    said = {d.pk: (d.number, d.signed_on, d.issuer, d.title) for d in Decision.objects.all()}
+
+    def d(pk: int | None) -> Any:
+        return said.get(pk) if pk is not None else None
+
     events = {
-        e.pk: (e.kind, c(e.unit_id), c(e.other_id), e.effective_on, e.decision_id, e.details)
+        e.pk: (e.kind, c(e.unit_id), c(e.other_id), e.effective_on, d(e.decision_id), e.details)
         for e in UnitEvent.objects.all()
     }
 
@@ -177,12 +184,12 @@ def snapshot() -> dict[str, Any]:
         ),
         "member_events": sorted(
             repr((e.kind, e.member_id, c(e.unit_id), c(e.other_unit_id), e.details))
-            + repr((e.effective_on, e.decided_on, e.decision_id, events.get(e.unit_event_id)))
+            + repr((e.effective_on, e.decided_on, d(e.decision_id), events.get(e.unit_event_id)))
             for e in MemberEvent.objects.all()
         ),
         "homes": sorted((m.pk, c(m.home_unit_id)) for m in Member.objects.all()),
         "positions": sorted(
-            (p.member_id, c(p.unit_id), p.role, p.valid_from, p.valid_to, p.decision_id)
+            (p.member_id, c(p.unit_id), p.role, p.valid_from, p.valid_to, d(p.decision_id))
             for p in Position.objects.all()
         ),
         "participations": sorted(
