@@ -48,13 +48,13 @@ JOBS: list[Job] = [
     ),
     # After the snapshots: the warnings read today's statuses and homes.
     Job("warnings", gettext_lazy("Tính lại các cảnh báo"), refresh_warnings, "00:15"),
-    Job("backup", gettext_lazy("Sao lưu hằng ngày"), daily_backup, "01:00"),
     Job(
         QUALITY_TALLY,
         gettext_lazy("Đếm lại kết quả xếp loại đảng viên theo chi bộ"),
         rebuild_recent,
         "00:20",
     ),
+    Job("backup", gettext_lazy("Sao lưu hằng ngày"), daily_backup, "01:00"),
     Job(
         "prune_imports",
         gettext_lazy("Xóa lượt nhập dữ liệu cũ và tệp lỗi"),
