@@ -115,7 +115,13 @@ def find_members(
         visible, text=text, unit=unit, status=status, exempt=exempt, in_transit=in_transit
     )
     whole = unit is None and _whole_registry(visible)
-    return MemberList(members, cap=COUNT_CAP if whole else SUBTREE_COUNT_CAP)
+    return MemberList(
+        members,
+        cap=COUNT_CAP if whole else SUBTREE_COUNT_CAP,
+        # Not for a scope "subtree OR own record" (a branch secretary's: its few members are
+        # found by id), nor for the flags, which that index does not hold.
+        by_home=visible.query.where.connector != "OR" and exempt is None and in_transit is None,
+    )
 
 
 def _whole_registry(visible: QuerySet[Member]) -> bool:
@@ -164,9 +170,13 @@ class MemberList:
     indexes); PostgreSQL chooses it for a LIMIT by itself. Same members, same order.
     """
 
-    def __init__(self, members: QuerySet[Member], *, cap: int | None = None) -> None:
+    def __init__(
+        self, members: QuerySet[Member], *, cap: int | None = None, by_home: bool = False
+    ) -> None:
         self.members = members
         self.cap = COUNT_CAP if cap is None else cap
+        # Whether the count may be told to read the index by home (see _count).
+        self.by_home = by_home
         self._found: int | None = None
 
     def count(self) -> int:
@@ -177,16 +187,14 @@ class MemberList:
     def _count(self) -> int:
         """The matches, counted up to cap + 1 (one query)."""
         members = self.members.order_by()
-        sql, _ = members.values_list("pk").query.sql_with_params()
-        if connection.vendor != "sqlite" or any(
-            f'"{column}"' in sql for column in ("exempt", "in_transit", "sort_key")
-        ):
+        if connection.vendor != "sqlite" or not self.by_home:
             return members.values("pk")[: self.cap + 1].count()
+        sql, _ = members.values_list("pk").query.sql_with_params()
         # The count stops at its cap + 1st match, so what it costs is how far it reads to find
         # them. In name order (the status-and-name index SQLite takes for a search of the whole
         # registry) the matches of "nguyen van an" all come after every family name in a..n:
         # half the country. In the order of homes the matches of any search are spread evenly,
-        # and that index holds every column tested but the flags (not then told to). Members
+        # and that index holds every column tested (`by_home`: not the flags). Members
         # without a home (1.2 million who left, nationally) come first in it: they are counted
         # on their own (a seek on the null home and the statuses asked), so a search of the
         # registry does not read through them all before its first member with a home.
