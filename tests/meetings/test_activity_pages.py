@@ -143,9 +143,7 @@ def test_api_and_xlsx_of_the_default_period(tree: Tree) -> None:
     assert [r[4] for r in sheets["Cảnh báo"][1:]] == [w.detail for w in ordered]
 
 
-def test_the_xlsx_says_how_many_it_leaves_out(
-    tree: Tree, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_xlsx_says_how_many_it_leaves_out(tree: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
     rebuild_activity(DAY)
     _activity(tree)
     monkeypatch.setattr("coso.meetings.views_reports.XLSX_WARNINGS", 2)
