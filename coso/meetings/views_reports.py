@@ -41,8 +41,8 @@ MAX_YEARS = 5
 SHOWN_BRANCHES = 50
 # What the xlsx lists at most: the report of the country would otherwise name millions of
 # warnings (each sheet says how many there are in all).
-XLSX_BRANCHES = 1000
-XLSX_WARNINGS = 2000
+XLSX_BRANCHES = 500
+XLSX_WARNINGS = 1000
 
 
 @dataclass(frozen=True)
