@@ -32,8 +32,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import StrIndex, Substr
+from django.utils.translation import gettext
 
 from coso.core.dates import FAR_FUTURE, add_months, today
+from coso.core.errors import CosoError
 from coso.core.rules import rule
 from coso.meetings.models import ActivityState, ActivityTotal, BranchActivity, MeetingKind
 from coso.meetings.warnings import (
@@ -61,7 +63,7 @@ from coso.meetings.warnings import (
     warnings_for,
 )
 from coso.units.models import HOME_KINDS, Unit, UnitSpan
-from coso.units.queries import subtree_range
+from coso.units.queries import span_on, subtree_range
 
 KINDS = (
     WarningKind.NO_REGULAR,
@@ -605,6 +607,40 @@ def in_branch_order(
     return [found[k[-1]] for k in keyed]
 
 
+# Past this many branches, a period the rows do not hold is not computed on request: another
+# year of the whole country reads every meeting of 250,000 branches (minutes). The default
+# period, or a lower unit, answers.
+LIVE_BRANCHES_MAX = 25_000
+
+
+def check_live_size(unit: Unit, start: dt.date, end: dt.date) -> None:
+    """Refuse (CosoError) to compute [start, end) live over more than LIVE_BRANCHES_MAX
+    branches; one bounded count."""
+    as_of = min(end - dt.timedelta(days=1), max(start, unit.valid_to - dt.timedelta(days=1)))
+    root = span_on(unit, max(as_of, unit.valid_from))
+    lo, hi = subtree_range(root.path)
+    n = (
+        UnitSpan.objects.filter(
+            path__gte=lo,
+            path__lt=hi,
+            kind__in=HOME_KINDS,
+            valid_from__lt=end,
+            valid_to__gt=start,
+        )
+        .values("unit_id")
+        .distinct()[: LIVE_BRANCHES_MAX + 1]
+        .count()
+    )
+    if n > LIVE_BRANCHES_MAX:
+        raise CosoError(
+            gettext(
+                "Đơn vị «%(code)s» có hơn %(n)s chi bộ: chỉ xem được kỳ từ đầu năm đến nay; "
+                "kỳ khác xin xem ở từng đơn vị cấp dưới."
+            )
+            % {"code": unit.code, "n": f"{LIVE_BRANCHES_MAX:,}".replace(",", ".")}
+        )
+
+
 class SubtreeWarnings:
     """The warnings of the branches in `unit`'s subtree over [start, end) judged on `day`, in
     `in_branch_order`; a sequence for pagination (`len` and slices).
@@ -628,6 +664,7 @@ class SubtreeWarnings:
 
     def live(self) -> list[ActivityWarning]:
         if self._live is None:
+            check_live_size(self.unit, self.period.start, self.period.end)
             branches = branches_under(self.unit, self.period.start, self.period.end)
             self._live = in_branch_order(branches, warnings_for(branches, self.period))
         return self._live
@@ -688,6 +725,7 @@ __all__ = [
     "HomeCount",
     "SubtreeWarnings",
     "cached_report",
+    "check_live_size",
     "home_counts",
     "home_windows",
     "in_branch_order",

@@ -17,6 +17,7 @@ from coso.meetings.activity import (
     ReportSums,
     SubtreeWarnings,
     cached_report,
+    check_live_size,
     in_branch_order,
 )
 from coso.meetings.models import MeetingForm, MeetingKind
@@ -248,6 +249,7 @@ def activity_answer(
     the rest are pages of `SubtreeWarnings`."""
     precomputed = precomputed_report(unit, start, end, on=on, shown=shown)
     if precomputed is None:
+        check_live_size(unit, start, end)
         report = meeting_report(unit, start, end, on=on)
         ordered = in_branch_order(report.branches, report.warnings)
         warned, warned_total = warned_branches(report, shown)

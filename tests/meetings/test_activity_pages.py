@@ -182,3 +182,25 @@ def test_the_api_and_xlsx_take_a_bounded_number_of_queries(tree: Tree) -> None:
     many = [_queries(client, url, **h) for url, h in urls]
     assert many == few
     assert max(many) <= 40
+
+
+def test_other_periods_are_refused_above_the_live_size(
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rebuild_activity(DAY)
+    _activity(tree)
+    client, headers = _officer(tree)
+    last_year = {"from": "2023-01-01", "to": "2024-01-01"}
+    ok = client.get("/api/v1/units/P/activity-report", last_year, headers=headers)
+    assert ok.status_code == 200
+    monkeypatch.setattr("coso.meetings.activity.LIVE_BRANCHES_MAX", 2)  # P has three
+    for url in ("/api/v1/units/P/activity-report", "/api/v1/units/P/activity-warnings"):
+        refused = client.get(url, last_year, headers=headers)
+        assert refused.status_code == 409, url
+        assert "có hơn 2 chi bộ" in refused.json()["message"]
+        assert client.get(url, headers=headers).status_code == 200  # the rows answer
+        two = client.get(url.replace("/P/", "/C/"), last_year, headers=headers)
+        assert two.status_code == 200  # C has two branches
+    xlsx = reverse("meetings:report_xlsx", args=["P"])
+    assert client.get(xlsx, {"from": "01/01/2023", "to": "31/12/2023"}).status_code == 404
+    assert client.get(xlsx).status_code == 200
