@@ -40,6 +40,7 @@ from coso.api.schemas_meetings import (
     PeriodFilter,
     PlanIn,
     ReportOut,
+    ReportPeriodFilter,
     ResolutionIn,
     ResolutionOut,
     WarningOut,
@@ -58,6 +59,7 @@ from coso.core.files import too_large
 from coso.core.rules import rule
 from coso.meetings import operations as ops
 from coso.meetings.access import get_meeting_for_user, visible_reasons
+from coso.meetings.activity import SubtreeWarnings, report_window
 from coso.meetings.documents import document_response, store_document
 from coso.meetings.models import (
     AttendanceStatus,
@@ -71,8 +73,8 @@ from coso.meetings.models import (
     Resolution,
 )
 from coso.meetings.queries import attendance_record, resolutions_of
-from coso.meetings.reports import ReportRow, meeting_report
-from coso.meetings.warnings import ActivityWarning, activity_warnings
+from coso.meetings.reports import ReportRow, activity_answer
+from coso.meetings.warnings import ActivityWarning
 from coso.members.models import Member
 from coso.units.models import Unit
 
@@ -97,6 +99,10 @@ WRITE_ERRORS: dict[int, type[Schema]] = {
 }
 # Reports and warnings walk every month of the period for every branch below the unit.
 MAX_PERIOD_DAYS = 10 * 366
+# The report lists the first warnings and the most warned branches; every warning is in the
+# pages of /activity-warnings (the country has millions).
+REPORT_WARNINGS = 200
+REPORT_WARNED_BRANCHES = 50
 
 
 # --- shaping --------------------------------------------------------------------------------
@@ -272,6 +278,14 @@ class _Page:
 
     def __getitem__(self, item: slice) -> list[dict[str, Any]]:
         return [self.shape(row) for row in self.rows[item]]
+
+
+def _report_period(filters: ReportPeriodFilter) -> tuple[dt.date, dt.date]:
+    """[from, to), by default this year to date (the report page's default, which the
+    precomputed rows hold: coso.meetings.activity.report_window)."""
+    if filters.start is None and filters.end is None:
+        return report_window(today())
+    return _period(filters)  # type: ignore[arg-type]
 
 
 def _period(filters: PeriodFilter) -> tuple[dt.date, dt.date]:
@@ -813,11 +827,14 @@ def _reported_unit(request: HttpRequest, code: str) -> Unit:
 def activity_report(
     request: HttpRequest,
     code: UnitCode,
-    filters: PeriodFilter = Query(...),
+    filters: ReportPeriodFilter = Query(...),
 ) -> dict[str, Any]:
     unit = _reported_unit(request, code)
-    start, end = _period(filters)
-    report = meeting_report(unit, start, end)
+    start, end = _report_period(filters)
+    answer = activity_answer(
+        unit, start, end, on=today(), listed=REPORT_WARNINGS, shown=REPORT_WARNED_BRANCHES
+    )
+    report = answer.report
     return {
         "unit_code": report.unit_code,
         "unit_name": report.unit_name,
@@ -827,20 +844,45 @@ def activity_report(
         "total": _row_out(report.total),
         "rows": [_row_out(r) for r in report.rows],
         "warnings": [_warning_out(w) for w in report.warnings],
+        "warnings_total": answer.warnings_total,
+        "warned_branches": [
+            {
+                "code": b["code"],
+                "name": b["name"],
+                "warnings": b["total"],
+                "by_kind": {str(label): n for label, n in b["counts"]},  # type: ignore[attr-defined]
+            }
+            for b in answer.warned
+        ],
+        "warned_branches_total": answer.warned_total,
     }
+
+
+class _WarningPages:
+    """`SubtreeWarnings` shaped for the answer, for the paginator (its length and slices)."""
+
+    def __init__(self, warnings: SubtreeWarnings) -> None:
+        self.warnings = warnings
+
+    def __len__(self) -> int:
+        return len(self.warnings)
+
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        return [_warning_out(w) for w in self.warnings[index]]
 
 
 @router.get(
     "/units/{code}/activity-warnings",
     response={200: list[WarningOut], **READ_ERRORS},
-    summary="Warnings about the activity of the branches in a unit's subtree over [from, to)",
+    summary="Warnings about the activity of the branches in a unit's subtree over [from, to), "
+    "branch by branch in the order of the tree; a page reads only the branches it lists",
 )
 @paginate(Pages, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 def list_activity_warnings(
     request: HttpRequest,
     code: UnitCode,
-    filters: PeriodFilter = Query(...),
+    filters: ReportPeriodFilter = Query(...),
 ) -> Any:
     unit = _reported_unit(request, code)
-    start, end = _period(filters)
-    return [_warning_out(w) for w in activity_warnings(unit, start, end)]
+    start, end = _report_period(filters)
+    return _WarningPages(SubtreeWarnings(unit, start, end, today()))

@@ -213,6 +213,13 @@ class ReportRowOut(Schema):
     warnings: int
 
 
+class WarnedBranchOut(Schema):
+    code: str
+    name: str
+    warnings: int
+    by_kind: dict[str, int] = Field(description="warnings by kind (label: count)")
+
+
 class ReportOut(Schema):
     unit_code: str
     unit_name: str
@@ -221,7 +228,15 @@ class ReportOut(Schema):
     judged_on: dt.date
     total: ReportRowOut
     rows: list[ReportRowOut] = Field(description="one per child unit (drill-down)")
-    warnings: list[WarningOut]
+    warnings: list[WarningOut] = Field(
+        description="the first warnings (at most 200), branch by branch in the order of the "
+        "tree; all of them: the pages of /units/{code}/activity-warnings"
+    )
+    warnings_total: int = Field(description="how many warnings in all")
+    warned_branches: list[WarnedBranchOut] = Field(
+        description="the branches with the most warnings (at most 50), the most first"
+    )
+    warned_branches_total: int = Field(description="how many branches have any warning")
 
 
 # --- requests -------------------------------------------------------------------------------
@@ -335,6 +350,19 @@ class PeriodFilter(Schema):
         alias="to",
         description="exclusive; default: tomorrow; after `from` and at most 10 years after it "
         "(422 otherwise)",
+    )
+
+
+class ReportPeriodFilter(Schema):
+    start: Day | None = Field(
+        None, alias="from", description="default (with `to`): 1 January of this year"
+    )
+    end: Day | None = Field(
+        None,
+        alias="to",
+        description="exclusive; default: tomorrow; after `from` and at most 10 years after it "
+        "(422 otherwise). Without both: this year to date, as the report page (answered from "
+        "the precomputed figures); `from` alone: a year before `to`",
     )
 
 

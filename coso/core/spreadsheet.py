@@ -40,10 +40,18 @@ def protect_cell(cell: Cell | MergedCell) -> None:
 
 
 def append_row(sheet: Worksheet, row: Sequence[object]) -> None:
-    """`sheet.append(row)`, with every text cell kept as text."""
-    sheet.append(list(row))
-    for cell in sheet[sheet.max_row]:
-        protect_cell(cell)
+    """`sheet.append(row)`, with every text cell kept as text. The cells to protect are made
+    before the append (reading the row back after it costs a scan of the whole sheet per row:
+    quadratic, seconds for a few thousand rows)."""
+    values: list[Any] = []
+    for value in row:
+        if isinstance(value, str) and looks_like_formula(value):
+            cell = Cell(sheet, row=1, column=1, value=value)  # placed by the append
+            protect_cell(cell)
+            values.append(cell)
+        else:
+            values.append(value)
+    sheet.append(values)
 
 
 class SheetWriter:

@@ -32,8 +32,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import StrIndex, Substr
+from django.utils.translation import gettext
 
 from coso.core.dates import FAR_FUTURE, add_months, today
+from coso.core.errors import CosoError
 from coso.core.rules import rule
 from coso.meetings.models import ActivityState, ActivityTotal, BranchActivity, MeetingKind
 from coso.meetings.warnings import (
@@ -45,6 +47,7 @@ from coso.meetings.warnings import (
     WarningKind,
     absent_without_reason,
     branches_among,
+    branches_under,
     chunked,
     days_from_figures,
     low_attendance,
@@ -57,9 +60,10 @@ from coso.meetings.warnings import (
     recorded_meeting_days,
     slot_counts,
     unrecorded_meetings,
+    warnings_for,
 )
 from coso.units.models import HOME_KINDS, Unit, UnitSpan
-from coso.units.queries import subtree_range
+from coso.units.queries import span_on, subtree_range
 
 KINDS = (
     WarningKind.NO_REGULAR,
@@ -517,15 +521,25 @@ def _sums(values: dict[str, Any]) -> ReportSums:
     )
 
 
+def _answering_span(unit: Unit, start: dt.date, end: dt.date, day: dt.date) -> UnitSpan | None:
+    """`unit`'s span on `day` when the rows hold the report of [start, end) over its subtree:
+    the period they hold (the default, 1 January to `day`), judged on `day`, `unit` above the
+    branches and no branch of the period placed elsewhere by its row; else None."""
+    if (start, end) != report_window(day) or not is_current(day):
+        return None
+    span = _alive_span(unit, day)
+    if span is None or span.kind in HOME_KINDS or not _none_left(span, start, end):
+        return None
+    return span
+
+
 def cached_report(
     unit: Unit, start: dt.date, end: dt.date, day: dt.date, shown: int
 ) -> CachedReport | None:
     """The report of [start, end) over `unit`'s subtree from the rows, when that is the period
     they hold (the default: 1 January to `day`) and `unit` is above the branches; else None."""
-    if (start, end) != report_window(day) or not is_current(day):
-        return None
-    span = _alive_span(unit, day)
-    if span is None or span.kind in HOME_KINDS or not _none_left(span, start, end):
+    span = _answering_span(unit, start, end, day)
+    if span is None:
         return None
     lo, hi = subtree_range(span.path)
     mine = BranchActivity.objects.filter(path__gte=lo, path__lt=hi, in_report=True)
@@ -572,12 +586,149 @@ def cached_report(
     return CachedReport(rows, total, warned, total.with_warnings)
 
 
+# --------------------------------------------------------------------------------------------
+# The warnings of a subtree, a page at a time
+
+
+_KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
+
+
+def in_branch_order(
+    branches: Iterable[Branch], found: list[ActivityWarning]
+) -> list[ActivityWarning]:
+    """`found` branch by branch in the order of the branches' paths; within a branch by kind
+    (as `warnings_for` lists them), then meeting, then as found: the same order whichever other
+    branches were computed with them."""
+    paths = {b.unit_id: b.path for b in branches}
+    keyed = sorted(
+        (paths.get(w.unit_id, ""), _KIND_ORDER.get(w.kind, len(KINDS)), w.meeting_id or 0, i)
+        for i, w in enumerate(found)
+    )
+    return [found[k[-1]] for k in keyed]
+
+
+# Past this many branches, a period the rows do not hold is not computed on request: another
+# year of the whole country reads every meeting of 250,000 branches (minutes). The default
+# period, or a lower unit, answers.
+LIVE_BRANCHES_MAX = 25_000
+
+
+def check_live_size(unit: Unit, start: dt.date, end: dt.date) -> None:
+    """Refuse (CosoError) to compute [start, end) live over more than LIVE_BRANCHES_MAX
+    branches; one bounded count."""
+    as_of = min(end - dt.timedelta(days=1), max(start, unit.valid_to - dt.timedelta(days=1)))
+    root = span_on(unit, max(as_of, unit.valid_from))
+    lo, hi = subtree_range(root.path)
+    n = (
+        UnitSpan.objects.filter(
+            path__gte=lo,
+            path__lt=hi,
+            kind__in=HOME_KINDS,
+            valid_from__lt=end,
+            valid_to__gt=start,
+        )
+        .values("unit_id")
+        .distinct()[: LIVE_BRANCHES_MAX + 1]
+        .count()
+    )
+    if n > LIVE_BRANCHES_MAX:
+        raise CosoError(
+            gettext(
+                "Đơn vị «%(code)s» có hơn %(n)s chi bộ: chỉ xem được kỳ từ đầu năm đến nay; "
+                "kỳ khác xin xem ở từng đơn vị cấp dưới."
+            )
+            % {"code": unit.code, "n": f"{LIVE_BRANCHES_MAX:,}".replace(",", ".")}
+        )
+
+
+class SubtreeWarnings:
+    """The warnings of the branches in `unit`'s subtree over [start, end) judged on `day`, in
+    `in_branch_order`; a sequence for pagination (`len` and slices).
+
+    When the rows hold the period (`cached_report`'s condition), the length is their sum and a
+    slice computes live only the branches it covers, found by walking the rows with warnings in
+    path order: a page of the country's list reads a few dozen branches, not 250,000. Otherwise
+    every warning is computed live once (`warnings_for`), as the report does."""
+
+    BATCH = 1000  # rows read at a time while looking for a slice's branches
+
+    def __init__(self, unit: Unit, start: dt.date, end: dt.date, day: dt.date) -> None:
+        self.unit, self.period = unit, Period(start, end, day)
+        self.span = _answering_span(unit, start, end, day)
+        self._live: list[ActivityWarning] | None = None
+        self._len: int | None = None
+
+    @property
+    def precomputed(self) -> bool:
+        return self.span is not None
+
+    def live(self) -> list[ActivityWarning]:
+        if self._live is None:
+            check_live_size(self.unit, self.period.start, self.period.end)
+            branches = branches_under(self.unit, self.period.start, self.period.end)
+            self._live = in_branch_order(branches, warnings_for(branches, self.period))
+        return self._live
+
+    def _rows(self) -> Any:
+        assert self.span is not None
+        lo, hi = subtree_range(self.span.path)
+        return BranchActivity.objects.filter(path__gte=lo, path__lt=hi, in_report=True)
+
+    def __len__(self) -> int:
+        if self.span is None:
+            return len(self.live())
+        if self._len is None:
+            if self.span.parent_id is None:  # a root: its children's totals
+                lo, hi = subtree_range(self.span.path)
+                rows = ActivityTotal.objects.filter(path__gte=lo, path__lt=hi)
+            else:
+                rows = self._rows()
+            self._len = int(rows.aggregate(n=Sum("warnings"))["n"] or 0)
+        return self._len
+
+    def __getitem__(self, index: slice) -> list[ActivityWarning]:
+        if self.span is None:
+            return self.live()[index]
+        first, stop, step = index.indices(len(self))
+        if stop <= first:
+            return []
+        ids: list[int] = []
+        before = seen = 0  # warnings before the first branch taken; before the row read
+        rows = self._rows().filter(warnings__gt=0).order_by("path")
+        after: str | None = None
+        while seen < stop:
+            batch = rows if after is None else rows.filter(path__gt=after)
+            chunk = list(batch.values_list("unit_id", "path", "warnings")[: self.BATCH])
+            for unit_id, _path, n in chunk:
+                if seen + n > first and seen < stop:
+                    if not ids:
+                        before = seen
+                    ids.append(unit_id)
+                seen += n
+                if seen >= stop:
+                    break
+            if len(chunk) < self.BATCH:
+                break
+            after = chunk[-1][1]
+        start, end = self.period.start, self.period.end
+        branches = [
+            b
+            for chunk_ids in chunked(ids)
+            for b in branches_among(Q(unit_id__in=chunk_ids), start, end)
+        ]
+        found = in_branch_order(branches, warnings_for(branches, self.period))
+        return found[first - before : stop - before : step]
+
+
 __all__ = [
     "CachedReport",
     "HomeCount",
+    "SubtreeWarnings",
     "cached_report",
+    "check_live_size",
     "home_counts",
     "home_windows",
+    "in_branch_order",
     "rebuild_activity",
     "refresh_activity",
     "refresh_branches",

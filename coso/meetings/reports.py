@@ -12,13 +12,21 @@ from openpyxl import load_workbook
 
 from coso.core.dates import fmt, today
 from coso.core.spreadsheet import SheetWriter
-from coso.meetings.activity import REPORT_FIELDS, ReportSums, cached_report
+from coso.meetings.activity import (
+    REPORT_FIELDS,
+    ReportSums,
+    SubtreeWarnings,
+    cached_report,
+    check_live_size,
+    in_branch_order,
+)
 from coso.meetings.models import MeetingForm, MeetingKind
 from coso.meetings.warnings import (
     RECORDED,
     ActivityWarning,
     Branch,
     Period,
+    WarningKind,
     branches_under,
     days_from_figures,
     meeting_figures,
@@ -198,6 +206,61 @@ def meeting_report(
     return MeetingReport(unit.code, root.name, start, end, judged, total, rows, warnings, branches)
 
 
+def warned_branches(report: MeetingReport, shown: int) -> tuple[list[dict[str, object]], int]:
+    """The branches with warnings in a live report, the most warned first (up to `shown`), as
+    `cached_report` lists them from the rows; and how many have any."""
+    names = {b.unit_id: b.name for b in report.branches}
+    kinds: dict[int, Counter[str]] = {}
+    codes: dict[int, str] = {}
+    for w in report.warnings:
+        kinds.setdefault(w.unit_id, Counter())[w.kind] += 1
+        codes[w.unit_id] = w.unit_code
+    ordered = sorted(kinds, key=lambda uid: (-sum(kinds[uid].values()), codes[uid]))
+    rows: list[dict[str, object]] = [
+        {
+            "code": codes[uid],
+            "name": names.get(uid, codes[uid]),
+            "counts": [(WarningKind.LABELS[k], n) for k, n in sorted(kinds[uid].items())],
+            "total": sum(kinds[uid].values()),
+        }
+        for uid in ordered[:shown]
+    ]
+    return rows, len(ordered)
+
+
+@dataclass
+class ActivityAnswer:
+    """The report as the API and the xlsx give it, bounded whatever the subtree's size."""
+
+    report: MeetingReport  # `warnings`: the first `listed` of them, in_branch_order
+    warnings_total: int
+    warned: list[dict[str, object]]  # the branches with the most warnings (up to `shown`)
+    warned_total: int  # branches with any warning
+    precomputed: bool
+
+
+def activity_answer(
+    unit: Unit, start: dt.date, end: dt.date, *, on: dt.date, listed: int, shown: int
+) -> ActivityAnswer:
+    """The one read of the activity report for pages of data (API, xlsx): summed from the
+    precomputed rows when they hold the period (`precomputed_report`: the default period, a
+    unit above the branches), else computed live (`meeting_report`); both answer the same.
+    The warnings are listed branch by branch (`in_branch_order`), the first `listed` of them:
+    the rest are pages of `SubtreeWarnings`."""
+    precomputed = precomputed_report(unit, start, end, on=on, shown=shown)
+    if precomputed is None:
+        check_live_size(unit, start, end)
+        report = meeting_report(unit, start, end, on=on)
+        ordered = in_branch_order(report.branches, report.warnings)
+        warned, warned_total = warned_branches(report, shown)
+        report.warnings = ordered[:listed]
+        return ActivityAnswer(report, len(ordered), warned, warned_total, False)
+    report, warned, warned_total = precomputed
+    pages = SubtreeWarnings(unit, start, end, on)
+    report.warnings = pages[0:listed]
+    return ActivityAnswer(report, len(pages), warned, warned_total, True)
+
+
 _COLUMNS = [
     ("Mã đơn vị", "code"),
     ("Tên đơn vị", "name"),
@@ -228,7 +291,9 @@ def headers() -> list[str]:
     )
 
 
-def export_report_xlsx(report: MeetingReport) -> bytes:
+def export_report_xlsx(report: MeetingReport, answer: ActivityAnswer | None = None) -> bytes:
+    """The rows and total, then the warnings; with `answer` (a report of any size) the branches
+    with the most warnings and the first warnings, each with a line saying how many in all."""
     # Unit names and warning details are user text: SheetWriter keeps them from being formulas.
     workbook = SheetWriter("Tổng hợp")
     workbook.append(
@@ -241,10 +306,30 @@ def export_report_xlsx(report: MeetingReport) -> bytes:
     for row in report.rows:
         workbook.append(_row_values(row))
     workbook.append(_row_values(report.total))
+    if answer is not None:
+        workbook.add_sheet("Chi bộ có cảnh báo")
+        workbook.append(["Mã chi bộ", "Tên chi bộ", "Số cảnh báo", "Theo loại"])
+        for b in answer.warned:
+            counts = "; ".join(f"{label}: {n}" for label, n in b["counts"])  # type: ignore[attr-defined]
+            workbook.append([b["code"], b["name"], b["total"], counts])
+        if answer.warned_total > len(answer.warned):
+            workbook.append(
+                [
+                    f"Liệt kê {len(answer.warned)}/{answer.warned_total} chi bộ có nhiều cảnh "
+                    "báo nhất; xem báo cáo của từng đơn vị cấp dưới."
+                ]
+            )
     workbook.add_sheet("Cảnh báo")
     workbook.append(["Mã chi bộ", "Cảnh báo", "Kỳ", "Số lý lịch", "Chi tiết"])
     for w in report.warnings:
         workbook.append([w.unit_code, w.label, w.period, w.member_id, w.detail])
+    if answer is not None and answer.warnings_total > len(report.warnings):
+        workbook.append(
+            [
+                f"Liệt kê {len(report.warnings)}/{answer.warnings_total} cảnh báo đầu tiên "
+                "(theo chi bộ); xem báo cáo của từng đơn vị cấp dưới."
+            ]
+        )
     return workbook.bytes()
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,17 +27,22 @@ from coso.meetings.models import AttendanceStatus, MeetingForm, MeetingKind, Mee
 from coso.meetings.queries import unit_meetings
 from coso.meetings.reports import (
     MeetingReport,
+    activity_answer,
     export_report_xlsx,
     meeting_report,
     precomputed_report,
+    warned_branches,
 )
-from coso.meetings.warnings import WarningKind
 from coso.units.models import Unit, UnitSpan
 
 # A longer period would make a province's report owe hundreds of thousands of meeting slots.
 MAX_YEARS = 5
 # Branches with warnings listed on a report above the branch; the count says how many in all.
 SHOWN_BRANCHES = 50
+# What the xlsx lists at most: the report of the country would otherwise name millions of
+# warnings (each sheet says how many there are in all).
+XLSX_BRANCHES = 500
+XLSX_WARNINGS = 1000
 
 
 @dataclass(frozen=True)
@@ -155,23 +159,7 @@ def _rows(report: MeetingReport, is_branch: bool) -> list[dict[str, Any]]:
 
 
 def _warned_branches(report: MeetingReport) -> tuple[list[dict[str, Any]], int]:
-    names = {b.unit_id: b.name for b in report.branches}
-    kinds: dict[int, Counter[str]] = defaultdict(Counter)
-    codes: dict[int, str] = {}
-    for w in report.warnings:
-        kinds[w.unit_id][w.kind] += 1
-        codes[w.unit_id] = w.unit_code
-    ordered = sorted(kinds, key=lambda uid: (-sum(kinds[uid].values()), codes[uid]))
-    rows = [
-        {
-            "code": codes[uid],
-            "name": names.get(uid, codes[uid]),
-            "counts": [(WarningKind.LABELS[k], n) for k, n in sorted(kinds[uid].items())],
-            "total": sum(kinds[uid].values()),
-        }
-        for uid in ordered[:SHOWN_BRANCHES]
-    ]
-    return rows, len(ordered)
+    return warned_branches(report, SHOWN_BRANCHES)
 
 
 def _branch_meetings(unit: Unit, period: ReportPeriod) -> list[dict[str, Any]]:
@@ -262,13 +250,16 @@ def activity_report(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def activity_report_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_report_unit(request, code)
-    period, _error = read_period(request, today())
+    day = today()
+    period, _error = read_period(request, day)
     try:
-        report = meeting_report(unit, period.start, period.end)
+        answer = activity_answer(
+            unit, period.start, period.end, on=day, listed=XLSX_WARNINGS, shown=XLSX_BRANCHES
+        )
     except CosoError as exc:
         raise Http404(str(exc)) from exc
     response = HttpResponse(
-        export_report_xlsx(report),
+        export_report_xlsx(answer.report, answer),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", unit.code)
