@@ -59,7 +59,7 @@ class CosoAPI(NinjaAPI):
     ) -> OpenAPISchema:
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
-        cache = self.__dict__.setdefault("_schemas", {})
+        cache: dict[str, OpenAPISchema] = self.__dict__.setdefault("_schemas", {})
         schema = cache.get(path_prefix)
         if schema is None:
             schema = cache[path_prefix] = super().get_openapi_schema(path_prefix=path_prefix)
