@@ -82,9 +82,20 @@ def tree(
     request: HttpRequest,
     code: str,
     as_of: Day | None = None,
-    depth: int = Query(2, ge=0, le=MAX_DEPTH, description="levels below the unit (0: alone)"),
+    depth: int = Query(
+        1,
+        ge=0,
+        le=MAX_DEPTH,
+        description="levels below the unit (0: alone; 1, the default: its children, as the "
+        "tree page shows them)",
+    ),
 ) -> dict[str, Any]:
-    """Nested units on `as_of` (default today); `members` counts each node's whole subtree."""
+    """Nested units on `as_of` (default today); `members` counts each node's whole subtree.
+
+    The default is the tree page's question (the unit and its children), answered by the same
+    read: for the root and a province the counts are sums of the tallies (`SubtreeDelta`,
+    `DailyDelta`); a deeper tree counts the member spans of the whole subtree (seconds at the
+    root of the national dataset)."""
     found = require_manager(request)
     unit = get_unit_for_user(caller(request), code, Action.VIEW)
     day = as_of or today()
