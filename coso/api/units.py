@@ -154,7 +154,14 @@ def list_units(request: HttpRequest, filters: UnitFilter = Query(...)) -> Any:
     found = scope(request)
     day = filters.as_of or today()
     spans = UnitSpan.objects.filter(valid_from__lte=day, valid_to__gt=day)
-    if not found.is_admin:
+    if day == found.day:
+        # Today: the spans in the roles' path ranges (in path order, the page read from the
+        # path index), nothing at all at the centre; another day: the scope's units, which
+        # include those ended since.
+        today_scope = found.spans_today(Action.VIEW)
+        if today_scope is not None:
+            spans = spans.filter(today_scope)
+    elif not found.is_admin:
         spans = spans.filter(unit__in=found.units(Action.VIEW).values("pk"))
     if filters.kind:
         spans = spans.filter(kind=filters.kind)
