@@ -114,7 +114,7 @@ def test_todays_unit_list_is_the_scope_read_by_path(
     from coso.core.dates import today
 
     api = as_role(who)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         now = api.get("/units", page_size=200).json()
     yesterday = (today() - dt.timedelta(days=1)).isoformat()
     before = api.get("/units", page_size=200, as_of=yesterday).json()
