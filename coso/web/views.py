@@ -36,7 +36,7 @@ from coso.meetings.queries import next_meetings
 from coso.members.models import MemberStatus
 from coso.members.party_age import party_age
 from coso.members.queries import STATUS_ACTIVE, STATUS_ALL, read_member, search_members
-from coso.stats.queries import stats_as_of
+from coso.stats.queries import member_figures
 from coso.units.models import HOME_KINDS, Unit, UnitKind, UnitSpan, UnitTag
 from coso.units.queries import TreeNode, children_on, existence_on, tree_as_of
 from coso.web import timeline
@@ -87,7 +87,7 @@ def home(request: HttpRequest) -> HttpResponse:
         span, note = timeline.shown_span(unit, day)
         context["span"] = span
         if not note:
-            context["stats"] = stats_as_of(unit, day)
+            context["stats"] = member_figures(unit, day)
             context["unit_kinds"] = [
                 (timeline.choice_label(UnitKind, kind), n)
                 for kind, n in context["stats"]["units"].items()
