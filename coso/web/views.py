@@ -94,7 +94,10 @@ def home(request: HttpRequest) -> HttpResponse:
             ]
     if context["manager"]:
         context["proposal_counts"] = inbox_counts(request.user)
-        context["alerts"] = warnings_for(_visible(scope), day)
+        # Today's units only (the warnings are about them): every one at the centre.
+        context["alerts"] = warnings_for(
+            scope.units_alive(Action.VIEW), day, spans=scope.spans_today(Action.VIEW)
+        )
         span = context.get("span")
         if unit is not None and span is not None and span.valid_to > day:
             # A branch lists its own warnings to act on; a unit above counts its branches.
