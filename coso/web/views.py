@@ -205,9 +205,9 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
     parent = None
     if span.parent_id:
         parent = timeline.unit_labels({span.parent_id}, span.valid_from).get(span.parent_id)
-    parent_visible = bool(
-        span.parent_id and scope.units(Action.VIEW).filter(pk=span.parent_id).exists()
-    )
+    # The one parent asked about (can), not the reader's whole scope filtered by its id.
+    parent_unit = Unit.objects.filter(pk=span.parent_id).first() if span.parent_id else None
+    parent_visible = parent_unit is not None and scope.can(Action.VIEW, parent_unit)
     context: dict[str, Any] = {
         "unit": unit,
         "span": span,
