@@ -89,11 +89,16 @@ class ScopedForm(forms.Form):
         if not code:
             return None
         scope = scope_of(self.user)
-        units = Unit.objects.all() if action is None else scope.units(action)
-        unit = units.filter(code=code).first()
-        if unit is None and action is not None and self.deciding:
+        # The one unit, then the scope asked about it (never the whole scope filtered by code).
+        unit = Unit.objects.filter(code=code).first()
+        if (
+            unit is not None
+            and action is not None
+            and not scope.can(action, unit)
             # A committee that decides the act names units in the subtree it decides for.
-            unit = scope.units(Action.DECIDE).filter(code=code).first()
+            and not (self.deciding and scope.can(Action.DECIDE, unit))
+        ):
+            unit = None
         if unit is None:
             raise forms.ValidationError(
                 _("Không có đơn vị mã «%(code)s» trong phạm vi được giao.") % {"code": code}

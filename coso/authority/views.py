@@ -30,6 +30,7 @@ from coso.authority.scope import Action, scope_of
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
 from coso.core.files import too_large
+from coso.units.models import Unit
 
 PER_PAGE = 25
 
@@ -119,7 +120,9 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
             rows = rows.filter(status=filters.cleaned_data["status"])
         code = filters.cleaned_data["unit"].strip()
         if code:
-            unit = scope_of(user).units(Action.VIEW).filter(code=code).first()
+            unit = Unit.objects.filter(code=code).first()
+            if unit is not None and not scope_of(user).can(Action.VIEW, unit):
+                unit = None
             if unit is None:
                 unit_error = _("Không có đơn vị mã «%(code)s» trong phạm vi được giao.") % {
                     "code": code
