@@ -6,7 +6,10 @@ the installed Ninja package (coso.api.docs), so they work with no internet.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 from ninja.renderers import JSONRenderer
 
 from coso.api import acts, followup, imports, meetings, members, proposals, quality, reorg, units
@@ -40,7 +43,30 @@ class Renderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}  # Vietnamese stays readable
 
 
-api = NinjaAPI(
+class CosoAPI(NinjaAPI):
+    """Ninja's API with its OpenAPI schema built once per process and path prefix.
+
+    The schema depends only on the code (the routes and their schemas), never on who asks or
+    on the data, and building it takes about half a second (Pydantic's JSON schemas of every
+    operation); `/api/v1/openapi.json` used to rebuild it on every request. Lazy translated
+    strings, if any, are still rendered in the language of each response.
+    """
+
+    _schemas: dict[str, OpenAPISchema]
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        cache: dict[str, OpenAPISchema] = self.__dict__.setdefault("_schemas", {})
+        schema = cache.get(path_prefix)
+        if schema is None:
+            schema = cache[path_prefix] = super().get_openapi_schema(path_prefix=path_prefix)
+        return schema
+
+
+api = CosoAPI(
     title="Coso API",
     version="1",
     description=DESCRIPTION,

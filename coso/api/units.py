@@ -82,9 +82,20 @@ def tree(
     request: HttpRequest,
     code: str,
     as_of: Day | None = None,
-    depth: int = Query(2, ge=0, le=MAX_DEPTH, description="levels below the unit (0: alone)"),
+    depth: int = Query(
+        1,
+        ge=0,
+        le=MAX_DEPTH,
+        description="levels below the unit (0: alone; 1, the default: its children, as the "
+        "tree page shows them)",
+    ),
 ) -> dict[str, Any]:
-    """Nested units on `as_of` (default today); `members` counts each node's whole subtree."""
+    """Nested units on `as_of` (default today); `members` counts each node's whole subtree.
+
+    The default is the tree page's question (the unit and its children), answered by the same
+    read: for the root and a province the counts are sums of the tallies (`SubtreeDelta`,
+    `DailyDelta`); a deeper tree counts the member spans of the whole subtree (seconds at the
+    root of the national dataset)."""
     found = require_manager(request)
     unit = get_unit_for_user(caller(request), code, Action.VIEW)
     day = as_of or today()
@@ -138,7 +149,14 @@ def list_units(request: HttpRequest, filters: UnitFilter = Query(...)) -> Any:
     found = scope(request)
     day = filters.as_of or today()
     spans = UnitSpan.objects.filter(valid_from__lte=day, valid_to__gt=day)
-    if not found.is_admin:
+    if day == found.day:
+        # Today: the spans in the roles' path ranges (in path order, the page read from the
+        # path index), nothing at all at the centre; another day: the scope's units, which
+        # include those ended since.
+        today_scope = found.spans_today(Action.VIEW)
+        if today_scope is not None:
+            spans = spans.filter(today_scope)
+    elif not found.is_admin:
         spans = spans.filter(unit__in=found.units(Action.VIEW).values("pk"))
     if filters.kind:
         spans = spans.filter(kind=filters.kind)

@@ -33,8 +33,10 @@ def proposals_visible_to(user: Any) -> QuerySet[Proposal]:
         return rows.all()
     if not scope.manages_units:
         return rows.none()
-    units = scope.units(Action.VIEW).values("pk")
-    return rows.filter(Q(proposer__in=units) | Q(decider__in=units))
+    # Row by row (few proposals), never the scope's whole list of units.
+    return rows.filter(
+        scope.unit_filter("proposer", Action.VIEW) | scope.unit_filter("decider", Action.VIEW)
+    )
 
 
 def inbox(user: Any) -> QuerySet[Proposal]:
@@ -45,7 +47,7 @@ def inbox(user: Any) -> QuerySet[Proposal]:
     if not scope.is_admin and not scope.covers_everything(Action.DECIDE):
         if not scope.holds(Action.DECIDE):
             return rows.none()
-        rows = rows.filter(decider__in=scope.units(Action.DECIDE).values("pk"))
+        rows = rows.filter(scope.unit_filter("decider", Action.DECIDE))
     return rows.order_by("due_on", "pk")
 
 

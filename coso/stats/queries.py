@@ -398,9 +398,38 @@ def stats_as_of(unit: Unit, day: dt.date) -> dict[str, Any]:
     if not _is_only_root(span, day):
         lo, hi = subtree_range(span.path)
         return _finish(unit, span, day, _span_members(lo, hi, day))
+    members, kinds, categories = _root_figures(span, day)
+    return _finish(unit, span, day, members, plan="whole", deltas=(kinds, categories))
+
+
+def _root_figures(span: UnitSpan, day: dt.date) -> Figures:
     members, kinds, categories = _delta_figures(day)
     kinds[span.kind] -= 1  # the root is not below itself
-    return _finish(unit, span, day, members, plan="whole", deltas=(kinds, categories))
+    return members, kinds, categories
+
+
+def member_figures(unit: Unit, day: dt.date) -> dict[str, Any]:
+    """The "members" and "units" of `stats_as_of` alone (the home page's figures), read the
+    same way; participation and "outside" figures, which cost the most in a province (about a
+    second at national size), are not computed.
+
+    Raises `CosoError` when the unit did not exist on that day.
+    """
+    span = span_on(unit, day)
+    if span.depth == SUBTREE_DEPTH:
+        members, kinds, _categories = _subtree_figures(unit.pk, day)
+    elif not _is_only_root(span, day):
+        lo, hi = subtree_range(span.path)
+        members = _span_members(lo, hi, day)
+        kinds, _categories = _span_units(lo, hi, day, unit.pk)
+    else:
+        members, kinds, _categories = _root_figures(span, day)
+    return {
+        "unit": unit.code,
+        "as_of": day.isoformat(),
+        "members": _members_dict(members),
+        "units": _sorted(kinds),
+    }
 
 
 # --- tree ---------------------------------------------------------------------------------------

@@ -101,10 +101,13 @@ class HomeWarning(models.Model):
     sort_key = models.CharField(max_length=300)  # member's sort key, or the unit's path
     number = models.IntegerField(default=0)  # official members of a small branch
     unit_kind = models.CharField(max_length=24, blank=True)
+    # The unit's path on the day judged: a scope's rows are path ranges (Scope.spans_today).
+    path = models.CharField(max_length=500, default="")
 
     class Meta:
         indexes = [
             models.Index(fields=["kind", "unit"], name="homewarning_unit"),
+            models.Index(fields=["kind", "path"], name="homewarning_path"),
             models.Index(fields=["kind", "day", "sort_key"], name="homewarning_order"),
             models.Index(fields=["kind", "sort_key"], name="homewarning_unit_order"),
         ]

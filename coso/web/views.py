@@ -38,7 +38,7 @@ from coso.meetings.queries import next_meetings
 from coso.members.models import MemberStatus
 from coso.members.party_age import party_age
 from coso.members.queries import STATUS_ACTIVE, STATUS_ALL, find_members, read_member
-from coso.stats.queries import stats_as_of
+from coso.stats.queries import member_figures
 from coso.units.models import HOME_KINDS, Unit, UnitKind, UnitSpan, UnitTag
 from coso.units.queries import TreeNode, children_on, existence_on, tree_as_of
 from coso.web import timeline
@@ -89,14 +89,17 @@ def home(request: HttpRequest) -> HttpResponse:
         span, note = timeline.shown_span(unit, day)
         context["span"] = span
         if not note:
-            context["stats"] = stats_as_of(unit, day)
+            context["stats"] = member_figures(unit, day)
             context["unit_kinds"] = [
                 (timeline.choice_label(UnitKind, kind), n)
                 for kind, n in context["stats"]["units"].items()
             ]
     if context["manager"]:
         context["proposal_counts"] = inbox_counts(request.user)
-        context["alerts"] = warnings_for(_visible(scope), day)
+        # Today's units only (the warnings are about them): every one at the centre.
+        context["alerts"] = warnings_for(
+            scope.units_alive(Action.VIEW), day, spans=scope.spans_today(Action.VIEW)
+        )
         span = context.get("span")
         if unit is not None and span is not None and span.valid_to > day:
             # A branch lists its own warnings to act on; a unit above counts its branches.

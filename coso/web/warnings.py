@@ -366,11 +366,18 @@ def activity_alerts(unit: Unit, day: dt.date, *, list_items: bool) -> list[Activ
     return alerts
 
 
-def warnings_for(units: QuerySet[Unit] | None, day: dt.date) -> list[Alert]:
+def warnings_for(
+    units: QuerySet[Unit] | None, day: dt.date, *, spans: Q | None = None
+) -> list[Alert]:
     """Every check over `units` (a scope's units; None: every unit) on `day`; empty checks are
-    left out. From the precomputed rows (`HomeWarning`) when they are judged on `day`."""
+    left out. From the precomputed rows (`HomeWarning`) when they are judged on `day`.
+
+    `spans`, when given, is the same scope as a condition on today's unit spans
+    (`Scope.spans_today`: path ranges, the own branch); the stored rows carry their unit's path
+    and id, so they are read by it directly (the (kind, path) index) instead of by a semi-join
+    over the scope's units."""
     if stored_day() == day:
-        alerts = stored_alerts(units, day)
+        alerts = stored_alerts(units, day, spans=spans)
     else:
         scope_units = Unit.objects.all() if units is None else units
         checks: list[Any] = [
@@ -386,7 +393,18 @@ def warnings_for(units: QuerySet[Unit] | None, day: dt.date) -> list[Alert]:
 # --------------------------------------------------------------------------------------------
 # The same checks precomputed (HomeWarning): every unit's rows, refreshed by the writes.
 
-STORED = ("kind", "unit_id", "member_id", "label", "code", "day", "sort_key", "number", "unit_kind")
+STORED = (
+    "kind",
+    "unit_id",
+    "member_id",
+    "label",
+    "code",
+    "day",
+    "sort_key",
+    "number",
+    "unit_kind",
+    "path",
+)
 
 
 def _rows_over(units: QuerySet[Unit] | None, day: dt.date) -> list[tuple[Any, ...]]:
@@ -397,6 +415,12 @@ def _rows_over(units: QuerySet[Unit] | None, day: dt.date) -> list[tuple[Any, ..
         return query if units is None else query.filter(unit__in=units)
 
     rows: list[tuple[Any, ...]] = []
+    # A member's row carries the path of its unit on the day (a scope reads path ranges).
+    unit_path = Subquery(
+        UnitSpan.objects.filter(unit_id=OuterRef("unit_id"), valid_from__lte=day, valid_to__gt=day)
+        .order_by()
+        .values("path")[:1]
+    )
     probation = scoped(
         MemberSpan.objects.filter(
             status=MemberStatus.PROBATIONARY, valid_from__lte=day, valid_to__gt=day
@@ -407,9 +431,9 @@ def _rows_over(units: QuerySet[Unit] | None, day: dt.date) -> list[tuple[Any, ..
         )
     )
     rows += [
-        ("probation", u, m, name, mid, start, "", 0, "")
-        for u, m, name, mid, start in probation.values_list(
-            "unit_id", "member_id", "member__full_name", "member__member_id", "start"
+        ("probation", u, m, name, mid, start, "", 0, "", upath or "")
+        for u, m, name, mid, start, upath in probation.annotate(upath=unit_path).values_list(
+            "unit_id", "member_id", "member__full_name", "member__member_id", "start", "upath"
         )
     ]
     minimum = int(rule("charter.min_official_members", day))
@@ -431,7 +455,7 @@ def _rows_over(units: QuerySet[Unit] | None, day: dt.date) -> list[tuple[Any, ..
         .filter(n__lt=minimum)
     )
     rows += [
-        ("small_branch", u, None, name, code, None, path, n, kind)
+        ("small_branch", u, None, name, code, None, path, n, kind, path)
         for u, name, code, path, n, kind in small.values_list(
             "unit_id", "name", "unit__code", "path", "n", "kind"
         )
@@ -448,7 +472,7 @@ def _rows_over(units: QuerySet[Unit] | None, day: dt.date) -> list[tuple[Any, ..
         .filter(~Exists(secretary))
     )
     rows += [
-        ("no_secretary", u, None, name, code, None, path, 0, kind)
+        ("no_secretary", u, None, name, code, None, path, 0, kind, path)
         for u, name, code, path, kind in lacking.values_list(
             "unit_id", "name", "unit__code", "path", "kind"
         )
@@ -464,9 +488,9 @@ def _rows_over(units: QuerySet[Unit] | None, day: dt.date) -> list[tuple[Any, ..
         MemberSpan.objects.filter(in_transit=True, valid_from__lte=day, valid_to__gt=day)
     ).annotate(sent_on=Coalesce(Subquery(sent, output_field=DateField()), "valid_from"))
     rows += [
-        ("transit", u, m, name, mid, sent_on, "", 0, "")
-        for u, m, name, mid, sent_on in transit.values_list(
-            "unit_id", "member_id", "member__full_name", "member__member_id", "sent_on"
+        ("transit", u, m, name, mid, sent_on, "", 0, "", upath or "")
+        for u, m, name, mid, sent_on, upath in transit.annotate(upath=unit_path).values_list(
+            "unit_id", "member_id", "member__full_name", "member__member_id", "sent_on", "upath"
         )
     ]
     return rows
@@ -557,11 +581,16 @@ def refresh_for(days: list[dt.date], units: set[int]) -> None:
         _refresh_units(ids, day)
 
 
-def stored_alerts(units: QuerySet[Unit] | None, day: dt.date) -> list[Alert]:
-    """The four alerts from the rows judged on `day`."""
-    rows = (
-        HomeWarning.objects.all() if units is None else HomeWarning.objects.filter(unit__in=units)
-    )
+def stored_alerts(
+    units: QuerySet[Unit] | None, day: dt.date, *, spans: Q | None = None
+) -> list[Alert]:
+    """The four alerts from the rows judged on `day` (`spans`: see `warnings_for`)."""
+    if units is None:
+        rows = HomeWarning.objects.all()
+    elif spans is not None:
+        rows = HomeWarning.objects.filter(spans)
+    else:
+        rows = HomeWarning.objects.filter(unit__in=units)
 
     def order(*keys: str) -> list[Any]:
         # Every row (the administrator): the (kind, day, sort_key) indexes give the first 20.

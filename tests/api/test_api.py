@@ -103,6 +103,25 @@ def test_unit_detail_and_list_follow_the_date(cast: Cast, as_role: Any) -> None:
     assert [u["code"] for u in api.get("/units", parent="B").json()["items"]] == ["G"]
 
 
+@pytest.mark.parametrize("who", ["admin", "officer", "committee", "secretary", "outsider"])
+def test_todays_unit_list_is_the_scope_read_by_path(
+    cast: Cast, as_role: Any, who: str, django_assert_max_num_queries: Any
+) -> None:
+    """Today's list filters the spans by the roles' path ranges (Scope.spans_today); another
+    day by the scope's units. On a tree unchanged since yesterday both give the same units."""
+    import datetime as dt
+
+    from coso.core.dates import today
+
+    api = as_role(who)
+    with django_assert_max_num_queries(12):
+        now = api.get("/units", page_size=200).json()
+    yesterday = (today() - dt.timedelta(days=1)).isoformat()
+    before = api.get("/units", page_size=200, as_of=yesterday).json()
+    assert now["count"] == before["count"] == len(now["items"]) > 0
+    assert [u["code"] for u in now["items"]] == [u["code"] for u in before["items"]]
+
+
 # --- members ----------------------------------------------------------------------------------
 
 

@@ -94,3 +94,20 @@ def test_a_period_longer_than_ten_years_is_refused(cast: Cast) -> None:
         cast, "/api/v1/members/CAST-B1/attendance", **{"from": "2000-01-01", "to": "2020-01-01"}
     )
     assert response.status_code == 422
+
+
+def test_the_schema_is_built_once_per_process(cast: Cast) -> None:
+    """Building it takes about half a second; it depends on the code only, never on the caller."""
+    from unittest import mock
+
+    from ninja import NinjaAPI
+
+    from coso.api.api import api
+
+    first = cast.client("member").get("/api/v1/openapi.json").json()
+    with mock.patch.object(NinjaAPI, "get_openapi_schema", side_effect=AssertionError):
+        again = cast.client("officer").get("/api/v1/openapi.json").json()
+        assert api.get_openapi_schema(path_prefix="/api/v1/") is api.get_openapi_schema(
+            path_prefix="/api/v1/"
+        )
+    assert again == first

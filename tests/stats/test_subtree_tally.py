@@ -16,7 +16,7 @@ from coso.core.dates import FAR_FUTURE
 from coso.core.errors import CosoError
 from coso.members.models import MemberSpan
 from coso.stats.models import SubtreeDelta
-from coso.stats.queries import stats_as_of, stats_from_spans, tallied_totals
+from coso.stats.queries import member_figures, stats_as_of, stats_from_spans, tallied_totals
 from coso.stats.tally import SUBTREE_DEPTH, add_member_spans, rebuild_subtrees
 from coso.units.models import Unit, UnitSpan
 from coso.units.operations import merge_units, move_unit
@@ -45,6 +45,11 @@ def _check(days: list[dt.date]) -> None:
             "unit"
         )
         for span in spans:
+            # The home page's figures (members and units alone), by whichever path they take.
+            full = stats_from_spans(span.unit, day)
+            assert member_figures(span.unit, day) == {
+                k: full[k] for k in ("unit", "as_of", "members", "units")
+            }, (span.unit.code, day)
             if span.depth == SUBTREE_DEPTH:
                 assert stats_as_of(span.unit, day) == stats_from_spans(span.unit, day), (
                     span.unit.code,

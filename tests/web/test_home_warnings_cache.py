@@ -52,8 +52,13 @@ def _assert_agrees(cast: Cast, day: dt.date = DAY) -> None:
     assert HomeWarningState.objects.get().day == day
     assert stored_alerts(None, day) == _live(Unit.objects.all(), day)
     for who in ("officer", "committee", "secretary", "outsider"):
-        units = scope_of(cast.user(who)).units(Action.VIEW)
+        found = scope_of(cast.user(who))
+        units = found.units(Action.VIEW)
         assert stored_alerts(units, day) == _live(units, day), who
+        # What the home page reads: the rows by their path (and the own branch's id).
+        alive = found.units_alive(Action.VIEW)
+        by_path = stored_alerts(alive, day, spans=found.spans_today(Action.VIEW))
+        assert by_path == _live(units, day), who
 
 
 def _rows() -> list[tuple[Any, ...]]:

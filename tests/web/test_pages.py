@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,6 +18,8 @@ from tests.web.matrix_notices import PAGES as NOTICE_PAGES
 from tests.web.matrix_pages import PAGES
 
 URL_NAMES = set(PAGES)
+# The home page of any role: scope, figures, warnings, activity, notices, proposals.
+HOME_QUERIES = {"admin": 56, "officer": 38, "committee": 36, "secretary": 38, "member": 14}
 
 
 def test_every_page_answers_each_role_as_the_matrix_says(cast: Any) -> None:
@@ -222,3 +225,22 @@ def test_pages_use_only_local_assets(cast: Any) -> None:
         "web/app.js",
     ):
         assert f"/static/{asset}" in body
+
+
+@pytest.mark.parametrize("who", ["admin", "officer", "committee", "secretary", "member"])
+def test_the_home_page_reads_the_stored_warnings_by_path_within_a_bound(
+    cast: Any, who: str, django_assert_max_num_queries: Any
+) -> None:
+    """The stored rows (judged today) give the home page the alerts the live checks give,
+    read by their path (Scope.spans_today), in a bounded number of queries."""
+    from coso.web.warnings import rebuild_home_warnings
+
+    client = cast.client(who)
+    live = client.get(reverse("web:home")).context.get("alerts")
+    rebuild_home_warnings()
+    client.get(reverse("web:home"))
+    with django_assert_max_num_queries(HOME_QUERIES[who]):
+        stored = client.get(reverse("web:home")).context.get("alerts")
+    assert stored == live
+    if who != "member":
+        assert stored, who  # the cast has warnings in every manager's scope
