@@ -362,7 +362,7 @@ class ReportPeriodFilter(Schema):
         alias="to",
         description="exclusive; default: tomorrow; after `from` and at most 10 years after it "
         "(422 otherwise). Without both: this year to date, as the report page (answered from "
-        "the precomputed figures); `from` alone: a year before `to`",
+        "the precomputed figures); `to` alone: the 366 days before it; `from` alone: to today",
     )
 
 
