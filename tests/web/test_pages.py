@@ -19,7 +19,9 @@ from tests.web.matrix_pages import PAGES
 
 URL_NAMES = set(PAGES)
 # The home page of any role: scope, figures, warnings, activity, notices, proposals.
-HOME_QUERIES = {"admin": 56, "officer": 38, "committee": 36, "secretary": 38, "member": 14}
+# Fixed counts (they do not grow with the tree): besides the warnings, the home page shows the
+# user's notices, the directives' reminders and, to administrators, scheduled-work problems.
+HOME_QUERIES = {"admin": 64, "officer": 42, "committee": 38, "secretary": 40, "member": 14}
 
 
 def test_every_page_answers_each_role_as_the_matrix_says(cast: Any) -> None:
