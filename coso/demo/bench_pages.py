@@ -107,6 +107,12 @@ class Fixtures:
     proposal_document_id: int | None = None
     calendar_token: str | None = None
     import_jobs: dict[str, str] = field(default_factory=dict)  # username -> job token
+    directive_id: int | None = None  # registered at the bench commune, cascaded to its branches
+    directive_file_id: int | None = None
+    step_id: int | None = None  # the bench branch's study step
+    resolution_id: int | None = None
+    criteria_id: int | None = None
+    assessment_id: int | None = None
     notes: list[str] = field(default_factory=list)  # why a fixture is missing
 
 
@@ -184,6 +190,87 @@ def _proposal(accounts: list[BenchAccount], fixtures: Fixtures) -> None:
     fixtures.proposal_document_id = document.pk
 
 
+def _directive(accounts: list[BenchAccount], fixtures: Fixtures) -> None:
+    from coso.followup.models import Attachment, Directive, Step
+    from coso.followup.operations import (
+        Terms,
+        attach_file,
+        cascade_directive,
+        register_directive,
+    )
+    from coso.units.models import Unit
+
+    commune = next(a for a in accounts if a.level == "commune")
+    branch = next(a for a in accounts if a.level == "branch")
+    owner = Unit.objects.get(code=commune.unit_code)
+    number = "99-CT/BENCH"
+    directive = Directive.objects.filter(owner=owner, number=number).first()
+    if directive is None:
+        day = today()
+        directive = register_directive(
+            owner=owner,
+            kind="directive",
+            number=number,
+            issued_on=day - dt.timedelta(days=40),
+            issuer="Đảng ủy xã",
+            title="Chỉ thị dùng cho `coso bench --pages`",
+        )
+        terms = Terms(study_days=30, plan_days=45, report_every_months=6, reports=2)
+        cascade_directive(directive, owner, ["branch"], day - dt.timedelta(days=30), terms)
+        attach_file(directive, name="chi-thi.pdf", data=PDF)
+    fixtures.directive_id = directive.pk
+    file = Attachment.objects.filter(directive=directive).order_by("pk").first()
+    fixtures.directive_file_id = file.pk if file is not None else None
+    step = (
+        Step.objects.filter(
+            implementation__directive=directive, implementation__unit__code=branch.unit_code
+        )
+        .order_by("pk")
+        .first()
+    )
+    fixtures.step_id = step.pk if step is not None else None
+
+
+def _quality(accounts: list[BenchAccount], fixtures: Fixtures) -> None:
+    from coso.quality.models import Assessment, CriteriaSet
+    from coso.quality.operations import start_assessment
+    from coso.units.models import Unit
+
+    branch = Unit.objects.get(code=next(a for a in accounts if a.level == "branch").unit_code)
+    criteria = CriteriaSet.objects.order_by("pk").first()
+    if criteria is None:
+        fixtures.notes.append("no criteria set (run `coso init`)")
+        return
+    fixtures.criteria_id = criteria.pk
+    assessment = Assessment.objects.filter(unit=branch).order_by("pk").first()
+    if assessment is None:
+        year = today().year - 1
+        assessment = start_assessment(
+            branch, criteria, start=dt.date(year, 1, 1), end=dt.date(year + 1, 1, 1)
+        )
+    fixtures.assessment_id = assessment.pk
+
+
+def _resolution(fixtures: Fixtures) -> None:
+    from coso.meetings.models import Meeting, Resolution
+    from coso.meetings.operations import adopt_resolution, record_attendance, refresh_invitations
+
+    if fixtures.meeting_id is None:
+        return
+    unit = Meeting.objects.get(pk=fixtures.meeting_id).unit
+    resolution = Resolution.objects.filter(meeting__unit=unit).order_by("pk").first()
+    if resolution is None:
+        # Last month's meeting, held with everyone present, adopts one resolution.
+        held = Meeting.objects.filter(unit=unit, on__lt=today()).order_by("-on", "-pk").first()
+        if held is None:
+            return
+        refresh_invitations(held)
+        present = {i.member.member_id: "present" for i in held.invitations.select_related("member")}
+        record_attendance(held, present)
+        resolution = adopt_resolution(held, title="Nghị quyết dùng để đo", votes_for=len(present))
+    fixtures.resolution_id = resolution.pk
+
+
 def _import_jobs(accounts: list[BenchAccount], fixtures: Fixtures) -> None:
     from django.contrib.auth import get_user_model
 
@@ -219,6 +306,9 @@ def prepare(password: str = BENCH_PASSWORD) -> tuple[list[BenchAccount], Fixture
         lambda: _meeting(str(member.unit_code), fixtures),
         lambda: _proposal(accounts, fixtures),
         lambda: _import_jobs(accounts, fixtures),
+        lambda: _directive(accounts, fixtures),
+        lambda: _quality(accounts, fixtures),
+        lambda: _resolution(fixtures),
     ]
     for step in steps:
         try:
@@ -230,6 +320,18 @@ def prepare(password: str = BENCH_PASSWORD) -> tuple[list[BenchAccount], Fixture
 
 
 # -- resolving a route's arguments ----------------------------------------------------------
+def _followup_argument(route: Route, param: str, fixtures: Fixtures) -> tuple[Any, str]:
+    """A directive's, its file's, a step's or a resolution's id, by the route's pattern."""
+    pattern = route.pattern
+    if param == "attachment_id" or "directive-files" in pattern:
+        return fixtures.directive_file_id, "no directive file"
+    if param == "step_id" or "directive-steps" in pattern:
+        return fixtures.step_id, "no directive step"
+    if "resolutions" in pattern:
+        return fixtures.resolution_id, "no resolution"
+    return fixtures.directive_id, "no directive"
+
+
 def _arguments(
     route: Route, account: BenchAccount, fixtures: Fixtures
 ) -> tuple[dict[str, Any] | None, str]:
@@ -265,6 +367,20 @@ def _arguments(
             value = "snapshots"  # a POST (run now): only needs to reverse
         elif param == "name":
             value = "swagger-ui.css"
+        elif namespace == "followup" and (param == "pk" or param.endswith("_id")):
+            value, why = _followup_argument(route, param, fixtures)
+        elif (namespace == "quality" and param == "pk") or param in (
+            "criteria_id",
+            "assessment_id",
+        ):
+            if "criteria" in route.pattern or param == "criteria_id":
+                value, why = fixtures.criteria_id, "no criteria set"
+            else:
+                value, why = fixtures.assessment_id, "no assessment"
+        elif param in ("directive_id", "attachment_id", "step_id"):
+            value, why = _followup_argument(route, param, fixtures)
+        elif param == "year":
+            value = today().year - 1
         elif param == "pk" and route.name == "web:notice_read":
             value = 1  # a POST (mark as read): only needs to reverse
         elif param == "op":
