@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate
@@ -22,7 +22,7 @@ from coso.api.common import (
     scope,
 )
 from coso.api.schemas import ErrorOut, TreeOut, UnitDetailOut, UnitOut
-from coso.authority.scope import Action, Scope, get_unit_for_user
+from coso.authority.scope import Action, get_unit_for_user
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
 from coso.stats.queries import stats_as_of, subtree_total
@@ -100,7 +100,7 @@ def tree(
     unit = get_unit_for_user(caller(request), code, Action.VIEW)
     day = as_of or today()
     # Refuses (409) when the unit did not exist that day.
-    top = tree_as_of(unit, day, depth=depth, visible=_visible(found))
+    top = tree_as_of(unit, day, depth=depth, visible=found.visible_on(day))
 
     def node(n: TreeNode) -> dict[str, Any]:
         return {
@@ -114,11 +114,6 @@ def tree(
         }
 
     return {"as_of": day, "depth": depth, "root": node(top)}
-
-
-def _visible(found: Scope) -> QuerySet[Unit] | None:
-    """The units the caller may see, None for an administrator (who sees everything)."""
-    return None if found.is_admin else found.units(Action.VIEW)
 
 
 # --- stats --------------------------------------------------------------------------------
@@ -220,7 +215,7 @@ def unit_detail(request: HttpRequest, code: str, as_of: Day | None = None) -> di
     span, day, note = _shown_span(unit, as_of or today(), as_of is not None)
     children = [
         {"code": k.unit.code, "name": k.name, "kind": k.kind}
-        for k in children_on(unit, day, _visible(found))
+        for k in children_on(unit, day, found.visible_on(day))
     ]
     history = [
         {

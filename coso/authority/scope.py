@@ -252,6 +252,17 @@ class Scope:
         alive = UnitSpan.objects.filter(cond, valid_from__lte=day, valid_to__gt=day)
         return Unit.objects.filter(pk__in=alive.values("unit_id"))
 
+    def visible_on(self, day: dt.date, action: Action = Action.VIEW) -> QuerySet[Unit] | None:
+        """For a read of the units that exist on `day` (the tree, a unit's children): the units
+        of `units(action)` to keep, None when no condition is needed (an administrator; today,
+        a scope holding every unit that exists). Today this is `units_alive` (a plainer
+        query); another day the whole scope, which includes units ended since."""
+        if self.is_admin:
+            return None
+        if day == self.day:
+            return self.units_alive(action)
+        return self.units(action)
+
     def spans_today(self, action: Action = Action.VIEW) -> Q | None:
         """A condition on `UnitSpan` rows valid today that keeps those of `units(action)`: the
         path ranges of the roles valid today and the user's own branch; None when every unit

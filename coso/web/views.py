@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -125,16 +124,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def _tree_nodes(unit: Unit, day: dt.date, scope: Scope) -> tuple[UnitSpan | None, list[TreeNode]]:
     """The unit's span on `day` and its children (in scope) with subtree member counts."""
     try:
-        root = tree_as_of(unit, day, depth=1, visible=_visible(scope))
+        root = tree_as_of(unit, day, depth=1, visible=scope.visible_on(day))
     except CosoError:
         return None, []
     root.span.members = root.members  # type: ignore[attr-defined]
     return root.span, root.children
-
-
-def _visible(scope: Scope) -> QuerySet[Unit] | None:
-    """The units a reader may see, None for an administrator (who sees everything)."""
-    return None if scope.is_admin else scope.units(Action.VIEW)
 
 
 @login_required
@@ -226,7 +220,7 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
         "participants": timeline.participants_on(unit, day),
     }
     shown_day = day if not note else span.valid_from
-    context["children"] = children_on(unit, shown_day, _visible(scope))
+    context["children"] = children_on(unit, shown_day, scope.visible_on(shown_day))
     if manager:
         paginator = Paginator(timeline.SubtreeMembers(span, shown_day), MEMBERS_PER_PAGE)
         context["page"] = paginator.get_page(request.GET.get("page"))
