@@ -15,7 +15,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django_otp import user_has_device
 
@@ -256,6 +256,17 @@ class Scope:
         alive = UnitSpan.objects.filter(cond, valid_from__lte=day, valid_to__gt=day)
         return Unit.objects.filter(pk__in=alive.values("unit_id"))
 
+    def visible_on(self, day: dt.date, action: Action = Action.VIEW) -> QuerySet[Unit] | None:
+        """For a read of the units that exist on `day` (the tree, a unit's children): the units
+        of `units(action)` to keep, None when no condition is needed (an administrator; today,
+        a scope holding every unit that exists). Today this is `units_alive` (a plainer
+        query); another day the whole scope, which includes units ended since."""
+        if self.is_admin:
+            return None
+        if day == self.day:
+            return self.units_alive(action)
+        return self.units(action)
+
     def spans_today(self, action: Action = Action.VIEW) -> Q | None:
         """A condition on `UnitSpan` rows valid today that keeps those of `units(action)`: the
         path ranges of the roles valid today and the user's own branch; None when every unit
@@ -350,6 +361,9 @@ class Scope:
         elif unit.valid_from > day:  # not yet in existence: where it will first stand
             path = spans.order_by("valid_from").values_list("path", flat=True).first()
             on = day
+        elif hasattr(unit, "path_today"):  # loaded by _with_path_today: no query
+            path = unit.path_today
+            on = day
         else:
             path = (
                 spans.filter(valid_from__lte=day, valid_to__gt=day)
@@ -436,7 +450,7 @@ class Scope:
             return True
         if not self._reaches_for(action) or member.home_unit_id is None:
             return False
-        home = member.home_unit
+        home = _with_path_today(Unit.objects.filter(pk=member.home_unit_id), self.day).first()
         return home is not None and self.can(action, home)
 
     # -- home ----------------------------------------------------------------------------------
@@ -503,9 +517,19 @@ def _key(text: str | None) -> str:
 # of the scope (386,000 at the centre of the national dataset: seconds per page).
 
 
+def _with_path_today(units: QuerySet[Unit], day: dt.date) -> QuerySet[Unit]:
+    """The units with `path_today`, the path of their span valid on `day` (None if none), which
+    `Scope.can` reads instead of asking for it: a loader costs one query."""
+    today_span = UnitSpan.objects.filter(
+        unit_id=OuterRef("pk"), valid_from__lte=day, valid_to__gt=day
+    )
+    return units.annotate(path_today=Subquery(today_span.order_by().values("path")[:1]))
+
+
 def get_unit_for_user(user: Any, code: str, action: Action = Action.VIEW) -> Unit:
-    unit = scope_of(user).unit_by_code(_key(code), action)
-    if unit is None:
+    found = scope_of(user)
+    unit = _with_path_today(Unit.objects.filter(code=_key(code)), found.day).first()
+    if unit is None or not found.can(action, unit):
         raise Http404("Không tìm thấy đơn vị.")
     return unit
 

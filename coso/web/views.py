@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -134,11 +133,6 @@ def _tree_nodes(unit: Unit, day: dt.date, scope: Scope) -> tuple[UnitSpan | None
         return None, []
     root.span.members = root.members  # type: ignore[attr-defined]
     return root.span, root.children
-
-
-def _visible(scope: Scope) -> QuerySet[Unit] | None:
-    """The units a reader may see, None for an administrator (who sees everything)."""
-    return None if scope.is_admin else scope.units(Action.VIEW)
 
 
 @login_required

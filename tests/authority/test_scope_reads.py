@@ -66,6 +66,11 @@ def test_the_cheap_reads_agree_with_the_scope(changed: Cast, who: str) -> None:
         expected_alive = reference & alive_ids
         got = alive_ids if alive is None else set(alive.values_list("pk", flat=True))
         assert got == expected_alive, (who, action)
+        visible = found.visible_on(day, action)
+        got = (
+            alive_ids if visible is None else alive_ids & set(visible.values_list("pk", flat=True))
+        )
+        assert got == expected_alive, (who, action)
         spans = UnitSpan.objects.filter(valid_from__lte=day, valid_to__gt=day)
         condition = found.spans_today(action)
         if condition is not None:
