@@ -431,12 +431,18 @@ class Scope:
                 query = query | Member.objects.filter(pk=own.pk)
             return query
         query = Member.objects.none()
+        own = self.own_member
         if self._reaches_for(action):
             # The snapshot keeps the last home of members who left (sync_snapshot), so the home
             # alone decides, and the index on home_unit serves the semi-join.
             query = Member.objects.filter(home_unit__in=self.units(action).values("pk"))
-        if action == Action.VIEW and self.own_member is not None:
-            query = query | Member.objects.filter(pk=self.own_member.pk)
+            home = own.home_unit if own is not None and own.home_unit_id is not None else None
+            if action == Action.VIEW and home is not None and self.can(action, home, by_role=True):
+                # The reader's own record is already in (a secretary of their own branch): an
+                # "OR this member" would make SQLite read every member by status instead.
+                return query
+        if action == Action.VIEW and own is not None:
+            query = query | Member.objects.filter(pk=own.pk)
         return query
 
     def can_member(self, action: Action, member: Member) -> bool:
