@@ -194,7 +194,9 @@ class Scope:
 
     def units(self, action: Action = Action.VIEW) -> QuerySet[Unit]:
         """Every unit (including ended ones) the user may act on."""
-        if self.is_admin:
+        if self.is_admin or self.covers_everything(action):
+            # A role over the only root and all its history: every unit, with no semi-join
+            # over the country's 600,000 spans.
             return Unit.objects.all()
         cond = self._scope_condition(action)
         if cond is None:

@@ -232,6 +232,9 @@ def test_scope_costs_a_few_queries_whatever_the_size(
         assert len(list(scope.members(Action.MANAGE_MEMBERS))) == 4
     with django_assert_max_num_queries(1):
         assert len(list(scope.members(Action.MANAGE_MEMBERS))) == 4
+    # The first question about an action also asks once whether the role covers everything.
+    with django_assert_max_num_queries(2):
+        assert len(list(scope.units(Action.VIEW))) == 7
     with django_assert_max_num_queries(1):
         assert len(list(scope.units(Action.VIEW))) == 7
     with django_assert_max_num_queries(1):
