@@ -14,9 +14,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Q, Sum
 
+from coso.members.models import MemberSpan
 from coso.stats.models import DailyDelta, SidePiece, SubtreeDelta
 from coso.stats.tally import BRANCH_KINDS, SUBTREE_DEPTH
 from coso.units.models import Unit, UnitSpan
@@ -29,7 +30,8 @@ _SUBTREE = "us.path >= %s AND us.path < %s AND us.valid_from <= %s AND us.valid_
 
 
 def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cur:
+    # Raw reads go where the router sends this request's reads (a replica for a page's GET).
+    with connections[router.db_for_read(MemberSpan)].cursor() as cur:
         cur.execute(sql, params)
         return list(cur.fetchall())
 
