@@ -96,7 +96,7 @@ def main() -> None:
                 continue
             client = login(account, "bench-Pass-123")
             for url in (f"/units/{code}/", "/tree/", f"/api/v1/units/{code}/stats", "/"):
-                timed(f"GET {url} ({key})", lambda url=url: _get(client, url))
+                timed(f"GET {url} ({key})", lambda url=url, client=client: _get(client, url))
 
 
 main()
