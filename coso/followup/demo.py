@@ -24,6 +24,7 @@ from coso.audit.log import Actor
 from coso.core.dates import today
 from coso.followup import operations as ops
 from coso.followup.models import Directive, LocalTarget, Step, StepKind
+from coso.followup.tally import rebuild_directive
 from coso.meetings.models import Meeting, MeetingKind, MeetingStatus, Resolution
 from coso.units.models import HOME_KINDS, Unit, UnitSpan
 from coso.units.queries import span_on, subtree_range
@@ -81,6 +82,7 @@ def _mark(
         if step.done_on is not None:
             changed.append(step)
     Step.objects.bulk_update(changed, ["done_on", "meeting", "note"], batch_size=2000)
+    rebuild_directive(directive)
     return len(changed)
 
 

@@ -178,3 +178,57 @@ class LocalTarget(models.Model):
         if self.actual is None or not self.target:
             return None
         return float(self.actual / self.target)
+
+
+# --- the tracking view's tally at the root ---------------------------------------------------
+
+
+class TallyStamp(models.Model):
+    """A directive's tally exists and counts its records by the root's children as the tree
+    stood on `tree_day`: the national root's tracking view sums these few rows instead of the
+    steps of hundreds of thousands of records (`coso.followup.tally`)."""
+
+    directive = models.OneToOneField(
+        Directive, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    root = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    tree_day = models.DateField()
+    built_at = models.DateTimeField(auto_now=True)
+
+
+class StepTally(models.Model):
+    """Steps of one kind and due date of the records under one child of the root (`top`; the
+    root itself for its own record): how many done on time, done late, not done."""
+
+    directive = models.ForeignKey(Directive, on_delete=models.CASCADE, related_name="+")
+    top = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=StepKind.choices)
+    due = models.DateField()
+    done = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+    open = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["directive", "top", "kind", "due"], name="steptally_one_per_key"
+            )
+        ]
+
+
+class RecordTally(models.Model):
+    """Records under one child of the root by the due date of their earliest step not done
+    (`first_open` = FAR_FUTURE when every step is done): a record is overdue on a day when that
+    date is before it."""
+
+    directive = models.ForeignKey(Directive, on_delete=models.CASCADE, related_name="+")
+    top = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    first_open = models.DateField()
+    records = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["directive", "top", "first_open"], name="recordtally_one_per_key"
+            )
+        ]

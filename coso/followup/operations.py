@@ -39,6 +39,7 @@ from coso.followup.models import (
     Step,
     StepKind,
 )
+from coso.followup.tally import rebuild_directive, step_changed
 from coso.meetings.documents import check_upload
 from coso.meetings.models import Meeting, MeetingStatus, Resolution
 from coso.units.models import Unit, UnitKind, UnitSpan
@@ -353,6 +354,7 @@ def cascade_directive(
         Step.objects.bulk_create(pending)
         steps += len(pending)
     result = CascadeResult(batch, preview.new, steps, preview.existing)
+    rebuild_directive(directive)
     record_write(
         actor,
         AuditAction.DIRECTIVE_CASCADE,
@@ -427,6 +429,7 @@ def report_step(
     step.reported_by = _user(actor)
     step.reported_at = timezone.now()
     step.save()
+    step_changed(step, before["done_on"])
     unit = Unit.objects.get(pk=implementation.unit_id)
     record_write(
         actor,

@@ -84,8 +84,11 @@ def _decider_of(span: UnitSpan, spans: dict[int, UnitSpan], kinds: tuple[str, ..
     return span.parent_id or span.unit_id
 
 
-def classify_year(root: Unit, year: int, rng: random.Random) -> tuple[int, int]:
-    """Bulk-write the year's classification of `root`'s subtree; (units, members) rated."""
+def classify_year(
+    root: Unit, year: int, rng: random.Random, *, tally: bool = True
+) -> tuple[int, int]:
+    """Bulk-write the year's classification of `root`'s subtree; (units, members) rated.
+    Without `tally` the caller rebuilds the year's tallies once after several subtrees."""
     rules, _source = ruleset("classification", ops.year_end(year))
     day = ops.year_end(year)
     root_span = UnitSpan.objects.filter(unit=root, valid_from__lte=day, valid_to__gt=day).first()
@@ -185,7 +188,8 @@ def classify_year(root: Unit, year: int, rng: random.Random) -> tuple[int, int]:
             member_rows += 1
     for start in range(0, len(rows), BATCH):
         Classification.objects.bulk_create(rows[start : start + BATCH])
-    rebuild_year(year)
+    if tally:
+        rebuild_year(year)
     return len(rated), member_rows
 
 

@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy
 from coso.authority.reminders import send_reminders
 from coso.core.backup import daily_backup
 from coso.core.schedule import Job, prune_history
+from coso.followup.tally import JOB_NAME as FOLLOWUP_TALLY
+from coso.followup.tally import rebuild_stale
 from coso.meetings.operations import prune_calendar_tokens
 from coso.members.snapshots import JOB_NAME as SNAPSHOTS
 from coso.members.snapshots import sync_due_snapshots
@@ -53,6 +55,12 @@ JOBS: list[Job] = [
         gettext_lazy("Đếm lại kết quả xếp loại đảng viên theo chi bộ"),
         rebuild_recent,
         "00:20",
+    ),
+    Job(
+        FOLLOWUP_TALLY,
+        gettext_lazy("Đếm lại bảng theo dõi thực hiện văn bản sau sắp xếp tổ chức"),
+        rebuild_stale,
+        "00:25",
     ),
     Job("backup", gettext_lazy("Sao lưu hằng ngày"), daily_backup, "01:00"),
     Job(

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from coso.core.errors import CosoError
 from coso.demo.generate import NATIONAL_MEMBERS, generate_dataset
+from coso.demo.national_extras import add_extras
 
 
 class Command(BaseCommand):
@@ -26,7 +27,6 @@ class Command(BaseCommand):
         parser.add_argument(
             "--members",
             type=int,
-            required=True,
             help="how many members are in the Party today (probationary + official)",
         )
         parser.add_argument(
@@ -41,7 +41,25 @@ class Command(BaseCommand):
             "`coso reorg national-plan`)",
         )
 
+        parser.add_argument(
+            "--no-extras",
+            action="store_true",
+            help="only the registry: no directives cascaded to every branch, no classifications",
+        )
+        parser.add_argument(
+            "--extras-only",
+            action="store_true",
+            help="add the directives and the last two years' classifications to a dataset "
+            "generated before (skips what is already there)",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["extras_only"]:
+            self._extras(options)
+            return
+        if not options["members"]:
+            self.stderr.write("Thiếu --members N (số đảng viên đang sinh hoạt).")
+            raise SystemExit(2)
         try:
             result = generate_dataset(
                 members=options["members"],
@@ -68,3 +86,18 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {step:<60} {seconds:>8.1f} s CPU {wall.get(step, 0):>8.1f} s wall"
                 )
+        if not options["no_extras"] and not options["before_reform"]:
+            self._extras(options)
+
+    def _extras(self, options: dict[str, Any]) -> None:
+        try:
+            extras = add_extras(seed=options["seed"], progress=not options["quiet"])
+        except CosoError as exc:
+            self.stderr.write(str(exc))
+            raise SystemExit(1) from exc
+        self.stdout.write(
+            f"Văn bản: {extras['directives']} văn bản, {extras['records']:,} đơn vị thực hiện, "
+            f"{extras['steps']:,} bước ({extras['steps_done']:,} đã báo cáo); xếp loại: "
+            f"{extras['units']:,} lượt tổ chức, {extras['members']:,} lượt đảng viên; "
+            f"{extras['seconds']:.0f} giây."
+        )

@@ -1,0 +1,108 @@
+"""The root's tracking tally answers exactly what the live roll-up answers, through reports,
+corrections, new units, a cascade to them and a reorganization."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+
+from coso.core.dates import today
+from coso.followup import operations as ops
+from coso.followup import tally
+from coso.followup.models import Step, TallyStamp
+from coso.followup.queries import tracking
+from coso.units.operations import create_unit, move_unit
+from coso.units.queries import span_on
+from tests.followup.helpers import TERMS, cascade_day, cascaded
+
+
+def _figures(report):
+    def row(r):
+        return (
+            r.code,
+            r.own,
+            r.units,
+            r.overdue_units,
+            {k: dict(v.counts) for k, v in r.steps.items()},
+        )
+
+    return [row(r) for r in report.rows], row(report.total)
+
+
+def _live(directive, unit, day=None):
+    """The live roll-up: the same call with the tally's stamp out of the way."""
+    stamp = TallyStamp.objects.filter(directive=directive).first()
+    TallyStamp.objects.filter(directive=directive).delete()
+    try:
+        return tracking(directive, unit, day=day)
+    finally:
+        if stamp is not None:
+            stamp.save()
+
+
+def _assert_same(directive, unit, day=None):
+    assert tally.usable(directive, span_on(unit, day or today()), day or today())
+    assert _figures(tracking(directive, unit, day=day)) == _figures(_live(directive, unit, day))
+
+
+def test_the_tally_matches_the_live_roll_up_through_reports_and_corrections(cast):
+    directive = cascaded(cast, kinds=("branch", "commune", "province"))
+    _assert_same(directive, cast.P)
+    rng = random.Random(5)
+    steps = list(Step.objects.filter(implementation__directive=directive))
+    on = cascade_day()
+    for _ in range(25):
+        step = rng.choice(steps)
+        day = on + dt.timedelta(days=rng.randint(0, 59))
+        ops.report_step(step, done_on=day)  # first report or a correction (earlier or later)
+        _assert_same(directive, cast.P)
+    # Judged on other days: overdue and pending follow from the due dates.
+    for ahead in (0, 30, 200, 400):
+        _assert_same(directive, cast.P, today() + dt.timedelta(days=ahead))
+    assert _figures(tracking(directive, cast.P))[1][2] == 6  # P, C, C2, B, B2, BC2
+
+
+def test_the_root_reads_a_few_tally_rows(cast, django_assert_max_num_queries):
+    directive = cascaded(cast)
+    with django_assert_max_num_queries(8):
+        report = tracking(directive, cast.P)
+    assert report.total.units == 3
+
+
+def test_new_units_and_a_cascade_to_them_are_counted(cast):
+    directive = cascaded(cast)
+    commune = create_unit(code="X", name="Xã X", kind="commune", parent=cast.P, on=cascade_day())
+    create_unit(code="X-1", name="Chi bộ X-1", kind="branch", parent=commune, on=cascade_day())
+    ops.cascade_directive(directive, cast.P, ["branch"], cascade_day(), TERMS, skip_existing=True)
+    _assert_same(directive, cast.P)
+    assert tracking(directive, cast.P).total.units == 4
+
+
+def test_a_reorganization_drops_the_tally_until_rebuilt(cast):
+    directive = cascaded(cast)
+    ops.report_step(
+        Step.objects.filter(
+            implementation__directive=directive, implementation__unit__code="B2", kind="study"
+        ).get(),
+        done_on=cascade_day() + dt.timedelta(days=3),
+    )
+    move_unit(cast.B2, parent=cast.C2, on=today())  # B2 now under C2
+    assert not TallyStamp.objects.filter(directive=directive).exists()
+    live = tracking(directive, cast.P)  # computed live meanwhile
+    c2 = next(r for r in live.rows if r.code == "C2")
+    assert c2.units == 2 and c2.steps["study"].counts["done"] == 1
+    assert "Đã đếm lại" in tally.rebuild_stale(today())
+    _assert_same(directive, cast.P)
+
+
+def test_a_reorganization_dated_ahead_turns_the_tally_off_from_its_day(cast):
+    directive = cascaded(cast)
+    ahead = today() + dt.timedelta(days=10)
+    move_unit(cast.B2, parent=cast.C2, on=ahead)
+    tally.rebuild_directive(directive)  # built on today's tree
+    assert tally.usable(directive, span_on(cast.P, today()), today())
+    assert not tally.usable(directive, span_on(cast.P, ahead), ahead)
+    later = tracking(directive, cast.P, day=ahead)  # live on that day: B2 under C2
+    assert next(r for r in later.rows if r.code == "C2").units == 2
+    assert dataclasses.asdict(later.total)["units"] == 3
