@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Max, Min
 
 from coso.audit.log import Actor
 from coso.core.dates import today
@@ -69,26 +70,27 @@ def _root() -> Unit:
 
 
 def _mark_steps(directive: Directive, rng: random.Random, now: dt.date) -> int:
-    """Report the steps of `directive` as branches would, a chunk at a time."""
+    """Report the steps of `directive` as branches would, by ranges of ids (a cascade's steps
+    are written together, so their ids are nearly contiguous)."""
+    bounds = Step.objects.filter(implementation__directive=directive).aggregate(
+        lo=Min("pk"), hi=Max("pk")
+    )
+    if bounds["lo"] is None:
+        return 0
     done = 0
-    last = 0
-    while True:
-        rows = list(
-            Step.objects.filter(implementation__directive=directive, pk__gt=last)
-            .order_by("pk")
-            .values_list("pk", "kind", "due", "implementation__cascaded_on")[:CHUNK]
-        )
-        if not rows:
-            return done
-        last = rows[-1][0]
+    for start in range(bounds["lo"], bounds["hi"] + 1, CHUNK):
+        rows = Step.objects.filter(
+            pk__gte=start, pk__lt=start + CHUNK, implementation__directive=directive
+        ).values_list("pk", "kind", "due", "implementation__cascaded_on")
         changes = []
-        for pk, kind, due, start in rows:
-            day = _done_on(rng, kind, due, start, now)
+        for pk, kind, due, cascaded_on in rows:
+            day = _done_on(rng, kind, due, cascaded_on, now)
             if day is not None:
                 changes.append((day.isoformat() if connection.vendor == "sqlite" else day, pk))
         with connection.cursor() as cur:
             cur.executemany("UPDATE followup_step SET done_on = %s WHERE id = %s", changes)
         done += len(changes)
+    return done
 
 
 def add_directives(root: Unit, rng: random.Random, say: Callable[[str], None]) -> dict[str, int]:

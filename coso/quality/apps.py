@@ -9,6 +9,10 @@ class QualityConfig(AppConfig):
 
     def ready(self) -> None:
         from coso.quality import acts, presets
+        from coso.quality.tally import rebuild_all_levels, refresh_for_days
+        from coso.stats.tally import keep_in_step
 
         acts.register_acts()
+        # The summed tallies count by the tree of 31/12: refreshed with DailyDelta.
+        keep_in_step(refresh_for_days, rebuild_all_levels)
         post_migrate.connect(presets.install_after_migrate, sender=self)

@@ -346,3 +346,34 @@ class MemberTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.unit_id} {self.level}: {self.count}"
+
+
+class LevelTally(models.Model):
+    """A year's classifications summed per child of a root (`top`; the root itself for its own
+    rating), as the tree stands on 31/12: rated units per kind and level, all units per kind
+    (`level` = "total"), rated members per level (`kind` = "member"). The summary of a root
+    (the whole country) sums these few rows; derived from `Classification` and `MemberTally`,
+    kept in step by their writers, dropped when the tree of that day changes
+    (`coso.quality.tally`)."""
+
+    year = models.PositiveSmallIntegerField()
+    root = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    top = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30)
+    level = models.CharField(max_length=20)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "top", "kind", "level"], name="leveltally_one_per_key"
+            )
+        ]
+        indexes = [models.Index(fields=["year", "root"], name="leveltally_year_root")]
+
+
+class LevelTallyStamp(models.Model):
+    """The year's `LevelTally` is complete and current."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    built_at = models.DateTimeField(auto_now=True)

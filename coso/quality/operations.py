@@ -35,7 +35,7 @@ from coso.quality.models import (
     MemberReview,
     rank,
 )
-from coso.quality.tally import refresh_branch
+from coso.quality.tally import refresh_branch, unit_rated
 from coso.units.models import Unit, UnitSpan
 
 
@@ -486,6 +486,7 @@ def classify_unit(
     _check_quota(rules, who, year, level, group_key, {"unit": unit})
     current = Classification.objects.filter(unit=unit, year=year, current=True).first()
     _supersede(current)
+    unit_rated(year, unit.pk, current.level if current else None, level)
     return Classification.objects.create(
         year=year,
         unit=unit,

@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 
+from coso.quality import tally
 from coso.quality.models import (
     LEVELS,
     Assessment,
@@ -23,6 +24,7 @@ from coso.quality.models import (
     MemberTally,
 )
 from coso.quality.operations import applies, year_end, year_rules
+from coso.quality.tally import MEMBER, TOTAL
 from coso.stats.queries import stats_as_of
 from coso.units.models import Unit, UnitSpan
 from coso.units.queries import subtree_range
@@ -129,8 +131,19 @@ def _on(span: UnitSpan, day: dt.date) -> dt.date:
 
 
 def unit_counts_by_kind(span: UnitSpan, year: int, kinds: list[str]) -> dict[str, dict[str, int]]:
-    """{kind: {level: n, ..., "not_rated": n}} for the rated kinds of the subtree (2 queries)."""
+    """{kind: {level: n, ..., "not_rated": n}} for the rated kinds of the subtree (2 queries;
+    a root's from the summed tallies, 2 small ones)."""
     day = _on(span, _day(year))
+    summed = _summed(span, year, day)
+    if summed is not None:
+        table: dict[str, dict[str, int]] = {}
+        for kind in kinds:
+            counts = summed.get(kind, {})
+            if counts.get(TOTAL):
+                row = {level: counts.get(level, 0) for level in LEVELS}
+                row["not_rated"] = max(0, counts[TOTAL] - sum(row.values()))
+                table[kind] = row
+        return table
     totals = dict(
         UnitSpan.objects.filter(_span_range("", span, day), kind__in=kinds)
         .values_list("kind")
@@ -146,7 +159,7 @@ def unit_counts_by_kind(span: UnitSpan, year: int, kinds: list[str]) -> dict[str
         .values_list("unit__spans__kind", "level")
         .annotate(n=Count("pk"))
     )
-    table: dict[str, dict[str, int]] = {}
+    table = {}
     for kind in kinds:
         if totals.get(kind):
             table[kind] = dict.fromkeys(KEYS, 0)
@@ -159,17 +172,29 @@ def unit_counts_by_kind(span: UnitSpan, year: int, kinds: list[str]) -> dict[str
 
 def member_counts(span: UnitSpan, year: int) -> dict[str, int]:
     """{level: n, ..., "not_rated": n} for the members of the subtree at the year's end: the
-    rated from the branches' tallies (coso.quality.tally), all of them from coso.stats."""
+    rated from the branches' tallies (coso.quality.tally; a root's from the summed tallies),
+    all of them from coso.stats."""
     day = _on(span, _day(year))
-    rated = dict(
-        MemberTally.objects.filter(_span_range("unit__spans__", span, day), year=year)
-        .values_list("level")
-        .annotate(n=Sum("count"))
-    )
+    summed = _summed(span, year, day)
+    if summed is not None:
+        rated = summed.get(MEMBER, {})
+    else:
+        rated = dict(
+            MemberTally.objects.filter(_span_range("unit__spans__", span, day), year=year)
+            .values_list("level")
+            .annotate(n=Sum("count"))
+        )
     total = int(stats_as_of(span.unit, day)["members"]["total"])
     counts = {level: int(rated.get(level, 0)) for level in LEVELS}
     counts["not_rated"] = max(0, total - sum(counts.values()))
     return counts
+
+
+def _summed(span: UnitSpan, year: int, day: dt.date) -> dict[str, dict[str, int]] | None:
+    """A root's counts of the year from the summed tallies when they are current, else None."""
+    if span.parent_id is not None or day != _day(year) or not tally.usable(year):
+        return None
+    return tally.read_levels(year, span.unit_id)
 
 
 def classification_summary(unit: Unit, year: int) -> dict[str, Any]:

@@ -66,7 +66,8 @@ def test_lists_and_a_bounded_number_of_queries(
 ) -> None:
     _rate_2024(cast)
     more_branches(cast.C2, 20, prefix="BY")
-    with django_assert_max_num_queries(12):  # type: ignore[operator]
+    # 12 counted live; a root with the year's summed tallies reads 4 small ones instead of 2.
+    with django_assert_max_num_queries(14):  # type: ignore[operator]
         summary = classification_summary(cast.P, 2024)
     assert summary["by_kind"]["branch"]["not_rated"] == 21
     items, count = clean_and_strong(cast.P, 2024)

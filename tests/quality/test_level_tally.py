@@ -1,0 +1,77 @@
+"""The summed tallies give a root's summary exactly as the live counts do, through ratings,
+re-ratings, new units and a reorganization of the year's tree."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from coso.members.models import Member
+from coso.quality import operations as ops
+from coso.quality import tally
+from coso.quality.models import LevelTallyStamp
+from coso.quality.queries import classification_summary, level_series
+from coso.units.operations import move_unit
+from tests.cast import Cast
+from tests.quality.conftest import DECIDED_2024, more_branches
+
+LEVELS = ["excellent", "good", "complete", "not_complete"]
+
+
+def _live(unit, year):
+    stamp = LevelTallyStamp.objects.filter(year=year).first()
+    LevelTallyStamp.objects.filter(year=year).delete()
+    try:
+        return classification_summary(unit, year)
+    finally:
+        if stamp is not None:
+            stamp.save()
+
+
+def _same(unit, year):
+    assert tally.usable(year)
+    assert classification_summary(unit, year) == _live(unit, year)
+
+
+def test_ratings_and_re_ratings_keep_the_root_summary_exact(cast: Cast) -> None:
+    extra = more_branches(cast.C, 4) + more_branches(cast.C2, 3, prefix="BY")
+    tally.rebuild_levels(2024)  # an empty year's tally: every rating below moves it
+    rng = random.Random(3)
+    branches = [cast.B, cast.B2, cast.BC2, *extra]
+    for unit in branches:
+        ops.classify_unit(unit, year=2024, level="good", decision=None, on=DECIDED_2024)
+        _same(cast.P, 2024)
+    for _ in range(6):  # re-ratings (a level that keeps the quota: never "excellent")
+        unit = rng.choice(branches)
+        level = rng.choice(LEVELS[1:])
+        ops.classify_unit(unit, year=2024, level=level, decision=None, on=DECIDED_2024)
+        _same(cast.P, 2024)
+    ops.classify_unit(cast.C, year=2024, level="good", decision=None, on=DECIDED_2024)
+    ops.classify_unit(cast.C2, year=2024, level="complete", decision=None, on=DECIDED_2024)
+    for member_id, level in [
+        ("CAST-B1", "good"),
+        ("CAST-B2X", "complete"),
+        ("CAST-B1", "complete"),
+    ]:
+        member = Member.objects.get(member_id=member_id)
+        ops.classify_member(member, year=2024, level=level, decision=None, on=DECIDED_2024)
+        _same(cast.P, 2024)
+    summary = classification_summary(cast.P, 2024)
+    assert summary["members"]["complete"] == 2 and summary["members"]["good"] == 0
+    assert sum(summary["units"].values()) == 12  # C, C2 and ten branches
+    _same(cast.Q, 2024)
+    assert level_series(cast.P, [2024]) == [(2024, summary["units"])]
+
+
+def test_a_reorganization_of_the_years_tree_drops_its_tally_until_rebuilt(cast: Cast) -> None:
+    ops.classify_unit(cast.B2, year=2024, level="good", decision=None, on=DECIDED_2024)
+    tally.rebuild_levels(2024)
+    tally.rebuild_levels(2023)
+    move_unit(cast.B2, parent=cast.QC, on=dt.date(2024, 6, 1))  # into the other tree
+    assert not LevelTallyStamp.objects.filter(year=2024).exists()
+    assert LevelTallyStamp.objects.filter(year=2023).exists()  # 2023's tree did not change
+    live = classification_summary(cast.Q, 2024)
+    assert live["units"]["good"] == 1
+    assert "2024" in tally.rebuild_recent(dt.date(2025, 1, 2))
+    _same(cast.Q, 2024)
+    _same(cast.P, 2024)
