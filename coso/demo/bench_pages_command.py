@@ -22,8 +22,13 @@ from coso.demo.bench_pages import (
 
 
 def handle_pages(command: BaseCommand, options: dict[str, Any]) -> None:
+    wanted = [w for w in (options.get("routes") or "").split(",") if w]
+    chosen: dict[str, Any] = {}
+    if wanted:
+        chosen["only"] = lambda r: any(w in r.name or w in r.pattern for w in wanted)
     try:
         report = run_page_bench(
+            **chosen,
             repeats=options["repeats"],
             timeout_s=options.get("timeout") or 60.0,
             accounts_only=[a for a in (options.get("accounts") or "").split(",") if a],

@@ -62,6 +62,12 @@ class Command(BaseCommand):
             "(e.g. province,commune)",
         )
         parser.add_argument(
+            "--routes",
+            default="",
+            help="with --pages: only the routes whose name or pattern contains one of these "
+            "comma-separated strings (e.g. followup,quality)",
+        )
+        parser.add_argument(
             "--timeout",
             type=float,
             default=60.0,
