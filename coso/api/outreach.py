@@ -286,7 +286,7 @@ def _unit(code: str | None, user: Any, field: str) -> Unit | None:
     summary="Members responsible for households in the unit's subtree on a day (the figures "
     "of `coso report households`)",
 )
-def household_coverage(request: HttpRequest, code: UnitCode, filters: Query[AsOf]) -> Any:
+def household_coverage(request: HttpRequest, code: UnitCode, filters: AsOf = Query(...)) -> Any:
     unit = get_role_unit(caller(request), code)
     try:
         return q.household_coverage(unit, filters.as_of)
@@ -300,7 +300,7 @@ def household_coverage(request: HttpRequest, code: UnitCode, filters: Query[AsOf
     summary="What the unit's members do outside it (taking part in branches, posts in local "
     "committees, external roles, households): the border guard's arrangement",
 )
-def arrangement(request: HttpRequest, code: UnitCode, filters: Query[AsOf]) -> Any:
+def unit_arrangement(request: HttpRequest, code: UnitCode, filters: AsOf = Query(...)) -> Any:
     unit = get_role_unit(caller(request), code)
     try:
         return q.border_arrangement(unit, filters.as_of)
@@ -402,7 +402,7 @@ def list_petitions(request: HttpRequest, code: UnitCode) -> Any:
     response={200: OverdueOut, **READ_ERRORS},
     summary="Open and overdue petitions per child unit (its whole subtree), overdue first",
 )
-def overdue(request: HttpRequest, code: UnitCode, filters: Query[AsOf]) -> Any:
+def petition_overdue(request: HttpRequest, code: UnitCode, filters: AsOf = Query(...)) -> Any:
     unit = get_role_unit(caller(request), code)
     try:
         view = q.overdue_view(unit, filters.as_of)
@@ -459,7 +459,7 @@ def get_petition(request: HttpRequest, petition_id: ObjectId) -> Any:
     response={200: PetitionOut, **WRITE_ERRORS},
     summary="Record a step taken (MANAGE_ACTIVITIES on the handling unit)",
 )
-def post_step(request: HttpRequest, petition_id: ObjectId, payload: StepIn) -> Any:
+def post_petition_step(request: HttpRequest, petition_id: ObjectId, payload: StepIn) -> Any:
     user = caller(request)
     petition = get_petition_for_user(user, petition_id, Action.MANAGE_ACTIVITIES)
     ops.record_petition_step(
@@ -477,7 +477,7 @@ def post_step(request: HttpRequest, petition_id: ObjectId, payload: StepIn) -> A
     response={200: PetitionOut, **WRITE_ERRORS},
     summary="Pass the petition to a unit above its handling unit (history kept)",
 )
-def escalate(request: HttpRequest, petition_id: ObjectId, payload: EscalateIn) -> Any:
+def escalate_petition(request: HttpRequest, petition_id: ObjectId, payload: EscalateIn) -> Any:
     user = caller(request)
     petition = get_petition_for_user(user, petition_id, Action.MANAGE_ACTIVITIES)
     to = Unit.objects.filter(code=payload.to.strip()).first()
@@ -494,7 +494,7 @@ def escalate(request: HttpRequest, petition_id: ObjectId, payload: EscalateIn) -
     response={200: PetitionOut, **WRITE_ERRORS},
     summary="Close the petition with its resolution and the petitioner's satisfaction",
 )
-def resolve(request: HttpRequest, petition_id: ObjectId, payload: ResolveIn) -> Any:
+def resolve_petition(request: HttpRequest, petition_id: ObjectId, payload: ResolveIn) -> Any:
     user = caller(request)
     petition = get_petition_for_user(user, petition_id, Action.MANAGE_ACTIVITIES)
     ops.resolve_petition(
