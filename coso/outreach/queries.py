@@ -260,8 +260,10 @@ def _first_segment(start: int) -> tuple[str, list[Any]]:
 
 
 def overdue_view(unit: Unit, day: dt.date | None = None) -> OverdueView:
-    """Open and overdue petitions handled in `unit`'s subtree on `day`, one row per child unit
-    (its whole subtree) and one for the unit's own, overdue first. Two queries whatever the size
+    """Petitions open on `day` (received by then, not resolved by then) and overdue (their
+    deadline passed) handled in `unit`'s subtree, one row per child unit (its whole subtree)
+    and one for the unit's own, overdue first; by the handling unit and deadline they have now
+    (an escalated petition counts where it went). Two queries whatever the size
     of the subtree: the children, then one GROUP BY over the path range."""
     day = day or today()
     root = span_on(unit, day)
@@ -279,8 +281,8 @@ def overdue_view(unit: Unit, day: dt.date | None = None) -> OverdueView:
         f"SELECT {grp} AS grp, COUNT(*), SUM(CASE WHEN p.due_on < %s THEN 1 ELSE 0 END) "
         "FROM units_unitspan us CROSS JOIN outreach_petition p "
         f"WHERE {_SUBTREE} AND p.handling_unit_id = us.unit_id "
-        "AND p.status = 'open' AND p.received_on <= %s GROUP BY 1",
-        [*grp_params, day, lo, hi, day, day, day],
+        "AND p.received_on <= %s AND (p.resolved_on IS NULL OR p.resolved_on > %s) GROUP BY 1",
+        [*grp_params, day, lo, hi, day, day, day, day],
     )
     for key, n_open, n_overdue in found:
         row = rows.get(str(key or ""))
