@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -120,7 +120,7 @@ def _visits(
 @transaction.atomic
 def load_households(
     *,
-    posts: dict[str, Sequence[str]],
+    posts: Mapping[str, Sequence[str]],
     figures_day: dt.date,
     responsible: int,
     households: int,

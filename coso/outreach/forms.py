@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from coso.authority.forms import date_field
@@ -37,11 +36,6 @@ class _Styled(forms.Form):
                 continue
             label = str(self.fields[name].label)
             errors[:] = [e if str(e).startswith(label) else f"{label}: {e}" for e in errors]
-
-    def error_texts(self) -> str:
-        return " ".join(str(e) for errs in self.errors.values() for e in errs) or _g(
-            "Dữ liệu không hợp lệ."
-        )
 
 
 class HouseholdForm(_Styled):

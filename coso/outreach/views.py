@@ -335,7 +335,10 @@ def petition_new(request: HttpRequest, code: str) -> HttpResponse:
     refusal = ""
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        label = lambda name: str(form.fields[name].label)  # noqa: E731
+
+        def label(name: str) -> str:
+            return str(form.fields[name].label)
+
         try:
             place_unit = (
                 _unit_in_scope(request, d["place_unit"], Action.VIEW, label("place_unit"))

@@ -46,7 +46,7 @@ def _household(cast: Cast, code: str, area: Any = None, on: dt.date = dt.date(20
 
 def test_coverage_counts_members_households_visits_and_gaps(cast: Cast) -> None:
     b1, b2, c2 = cast.members["b1"], cast.members["b2"], cast.members["c2"]
-    h1, h2, h3 = (_household(cast, f"H{i}") for i in (1, 2, 3))
+    h1, h2, _h3 = (_household(cast, f"H{i}") for i in (1, 2, 3))
     h4 = _household(cast, "H4", area=cast.BC2)
     assign_household(h1, b1, on=dt.date(2023, 1, 2))
     assign_household(h2, b1, on=dt.date(2023, 1, 2))
@@ -88,7 +88,7 @@ def test_refusals_name_the_field(cast: Cast) -> None:
         register_household(
             code="H9", head_name="X", address="Y", area=cast.B, on=START, poor=True, near_poor=True
         )
-    with pytest.raises(CosoError, match="Đảng viên thăm hộ: .* không phụ trách hộ H1"):
+    with pytest.raises(CosoError, match=r"Đảng viên thăm hộ: .* không phụ trách hộ H1"):
         record_visit(h, cast.members["b1"], on=dt.date(2024, 1, 5))
     assign_household(h, cast.members["b1"], on=dt.date(2024, 1, 2))
     with pytest.raises(CosoError, match="đã có phân công từ 02/01/2024"):
