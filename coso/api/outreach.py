@@ -30,6 +30,7 @@ from coso.outreach.access import (
     get_household_for_user,
     get_petition_for_user,
     get_role_unit,
+    mask,
     present,
 )
 from coso.outreach.models import (
@@ -483,10 +484,14 @@ def escalate_petition(request: HttpRequest, petition_id: ObjectId, payload: Esca
     to = Unit.objects.filter(code=payload.to.strip()).first()
     if to is None:
         raise CosoError(f"to: không tìm thấy đơn vị «{payload.to}».")
-    ops.escalate_petition(
+    escalated = ops.escalate_petition(
         petition, to=to, on=payload.on, reason=payload.reason, actor=Actor.of(request)
     )
-    return petition_out(get_petition_for_user(user, petition_id))
+    try:
+        return petition_out(get_petition_for_user(user, petition_id))
+    except Http404:
+        # Passed above the caller's reach: what they sent, without the petitioner.
+        return petition_out(mask(escalated))
 
 
 @router.post(

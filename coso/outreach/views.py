@@ -423,11 +423,12 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 raise CosoError(
                     f"{escalate_form.fields['to'].label}: không tìm thấy đơn vị «{d['to']}»."
                 )
+            came_from = petition.handling_unit.code
             ops.escalate_petition(petition, to=to, on=d["on"], reason=d["reason"], actor=actor)
             messages.success(request, _("Đã chuyển đơn lên cấp trên."))
-            if scope.sees_petition(to):
+            if scope.sees_petition(to, petition.place_unit):
                 return redirect("outreach:petition", petition.pk)
-            return redirect("outreach:unit_petitions", petition.handling_unit.code)
+            return redirect("outreach:unit_petitions", came_from)
         if action == "resolve" and resolve_form.is_valid():
             d = resolve_form.cleaned_data
             ops.resolve_petition(
