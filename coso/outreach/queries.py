@@ -26,7 +26,15 @@ from coso.outreach.models import (
 )
 from coso.stats.queries import stats_as_of
 from coso.units.models import Unit, UnitSpan
-from coso.units.queries import natural_key, span_on, subtree_range, subtree_spans
+from coso.units.queries import natural_key, span_on, spans_outside, subtree_range, subtree_spans
+
+
+def _inside(span: UnitSpan, day: dt.date) -> QuerySet[UnitSpan] | None:
+    """The units of the span's subtree on `day` as a semi-join, or None when it is every unit
+    existing that day (the only root: no semi-join over the country's spans)."""
+    if span.parent_id is None and not spans_outside(span.path, on=day):
+        return None
+    return subtree_spans(span, day)
 
 
 def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -117,13 +125,12 @@ def households_in(unit: Unit, day: dt.date | None = None) -> QuerySet[Household]
     current = HouseholdResponsibility.objects.filter(
         household=OuterRef("pk"), valid_from__lte=day, valid_to__gt=day
     )
+    subtree = _inside(span, day)
+    rows = Household.objects.filter(valid_from__lte=day, valid_to__gt=day)
+    if subtree is not None:
+        rows = rows.filter(area__in=subtree.values("unit_id"))
     return (
-        Household.objects.filter(
-            area__in=subtree_spans(span, day).values("unit_id"),
-            valid_from__lte=day,
-            valid_to__gt=day,
-        )
-        .select_related("area")
+        rows.select_related("area")
         .annotate(
             responsible_name=Subquery(current.values("member__full_name")[:1]),
             responsible_id=Subquery(current.values("member__member_id")[:1]),
@@ -218,8 +225,11 @@ def petitions_in(unit: Unit, *, status: str | None = None) -> QuerySet[Petition]
     first, with the handling unit's path today (`handling_path`, for the identity rule)."""
     day = today()
     span = span_on(unit, day)
-    inside = subtree_spans(span, day).values("unit_id")
-    rows = Petition.objects.filter(Q(handling_unit__in=inside) | Q(place_unit__in=inside))
+    subtree = _inside(span, day)
+    inside = subtree.values("unit_id") if subtree is not None else None
+    rows = Petition.objects.all()
+    if inside is not None:
+        rows = rows.filter(Q(handling_unit__in=inside) | Q(place_unit__in=inside))
     if status:
         rows = rows.filter(status=status)
     return with_handling_path(rows).order_by("status", "due_on", "-id")

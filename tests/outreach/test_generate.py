@@ -11,7 +11,7 @@ from coso.core.dates import today
 from coso.demo.generate import ROOT_CODE, generate_dataset
 from coso.members.models import MemberSpan
 from coso.outreach.models import Petition, PetitionStep
-from coso.outreach.queries import household_coverage, overdue_view
+from coso.outreach.queries import household_coverage, households_in, overdue_view, petitions_in
 from coso.units.models import Unit, UnitSpan
 
 
@@ -49,4 +49,7 @@ def test_generate_writes_outreach_in_proportion(
     opened = Petition.objects.filter(status="open").count()
     assert view.total.open == opened
     assert view.total.overdue == Petition.objects.filter(status="open", due_on__lt=day).count() > 0
+    # The only root covers everything: its lists need no semi-join over the tree.
+    assert households_in(root, day).count() == coverage["households"]
+    assert petitions_in(root).count() == Petition.objects.count()
     assert Petition.objects.filter(category="land").count() > Petition.objects.count() / 2
