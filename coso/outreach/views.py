@@ -22,7 +22,7 @@ from coso.audit.log import Actor
 from coso.authority.scope import Action, get_unit_for_user, scope_of
 from coso.core.dates import fmt, parse_date, today
 from coso.core.errors import CosoError
-from coso.members.models import Member
+from coso.members.models import Member, PositionRole
 from coso.outreach import forms as of
 from coso.outreach import operations as ops
 from coso.outreach import queries as q
@@ -36,7 +36,7 @@ from coso.outreach.access import (
     present,
 )
 from coso.outreach.models import PetitionStatus, StepKind
-from coso.units.models import Unit
+from coso.units.models import Unit, UnitKind
 
 PER_PAGE = 25
 
@@ -105,6 +105,11 @@ def unit_households(request: HttpRequest, code: str) -> HttpResponse:
     except CosoError as exc:
         raise Http404(str(exc)) from None
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    positions = []
+    for key, n in arrangement["positions"].items():
+        kind, _sep, role = key.partition(".")
+        label = f"{dict(PositionRole.choices).get(role, role)} — {dict(UnitKind.choices).get(kind, kind)}"
+        positions.append((label, n))
     return render(
         request,
         "outreach/households.html",
@@ -113,6 +118,7 @@ def unit_households(request: HttpRequest, code: str) -> HttpResponse:
             "day": day,
             "coverage": coverage,
             "arrangement": arrangement,
+            "positions": positions,
             "page": page,
             "may_manage": scope_of(request.user).can(Action.MANAGE_ACTIVITIES, unit, by_role=True),
         },
