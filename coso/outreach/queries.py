@@ -188,6 +188,10 @@ class AttendanceRow:
     kind: str
     status: str  # the attendance status of the assignee's invitation; "" if not invited
 
+    @property
+    def label(self) -> str:
+        return str(AttendanceStatus(self.status).label) if self.status else ""
+
 
 def assigned_attendance(
     assignment: Assignment, until: dt.date | None = None
