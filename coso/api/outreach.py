@@ -27,13 +27,16 @@ from coso.members.models import Member
 from coso.outreach import operations as ops
 from coso.outreach import queries as q
 from coso.outreach.access import (
+    get_assignment_for_user,
     get_household_for_user,
     get_petition_for_user,
     get_role_unit,
     mask,
+    may_report,
     present,
 )
 from coso.outreach.models import (
+    Assignment,
     Household,
     Petition,
     PetitionCategory,
@@ -122,6 +125,58 @@ class AssignmentOut(Schema):
     area: str
     valid_from: dt.date
     valid_to: dt.date
+
+
+class AssignmentIn(Schema):
+    member: Code = Field(description="registry number of the committee member")
+    unit: Code = Field(description="the unit followed (in the committee's subtree)")
+    on: Day
+    until: Day | None = None
+    area: Text = ""
+    decision: Annotated[str, Field(max_length=100, pattern=r"^[^\x00]*$")] = ""
+    report_every_months: int | None = Field(None, ge=1, le=12)
+
+
+class AttendanceOut(Schema):
+    meeting_id: int
+    on: dt.date
+    kind: str
+    status: str = Field(description="the assignee's attendance; empty if not invited")
+
+
+class ReportOut(Schema):
+    period_end: dt.date
+    filed_on: dt.date
+    text: str
+
+
+class AssignmentDetailOut(AssignmentOut):
+    attendance: list[AttendanceOut]
+    reports: list[ReportOut]
+
+
+class ReportIn(Schema):
+    period_end: Day
+    text: LongText
+
+
+class HouseholdIn(Schema):
+    code: Code
+    head_name: Required
+    address: Required
+    area: Code = Field(description="the village's or residential area's unit")
+    area_name: Text = ""
+    size: int = Field(1, ge=1, le=50)
+    poor: bool = False
+    near_poor: bool = False
+    policy_family: bool = False
+    on: Day
+
+
+class ResponsibleIn(Schema):
+    member: Code | None = Field(None, description="registry number; null: nobody from `on`")
+    on: Day
+    note: Text = ""
 
 
 class PetitionOut(Schema):
@@ -260,6 +315,19 @@ class _Page:
         return [self.shape(row) for row in rows]
 
 
+def assignment_out(a: Assignment) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "member": a.member.member_id,
+        "member_name": a.member.full_name,
+        "unit": a.unit.code,
+        "assigned_by": a.assigned_by.code,
+        "area": a.area,
+        "valid_from": a.valid_from,
+        "valid_to": a.valid_to,
+    }
+
+
 def _member(code: str | None, user: Any, field: str, *, visible: bool = True) -> Member | None:
     if not code:
         return None
@@ -334,6 +402,49 @@ def get_household(request: HttpRequest, household_id: ObjectId) -> Any:
 
 
 @router.post(
+    "/units/{code}/households",
+    response={201: HouseholdOut, **WRITE_ERRORS},
+    summary="Register a household in a village or residential area (MANAGE_ACTIVITIES)",
+)
+def create_household(request: HttpRequest, code: UnitCode, payload: HouseholdIn) -> Any:
+    user = caller(request)
+    get_role_unit(user, code, Action.MANAGE_ACTIVITIES)
+    area = get_role_unit(user, payload.area, Action.MANAGE_ACTIVITIES)
+    household = ops.register_household(
+        code=payload.code,
+        head_name=payload.head_name,
+        address=payload.address,
+        area=area,
+        area_name=payload.area_name,
+        size=payload.size,
+        poor=payload.poor,
+        near_poor=payload.near_poor,
+        policy_family=payload.policy_family,
+        on=payload.on,
+        actor=Actor.of(request),
+    )
+    return Status(201, household_out(household))
+
+
+@router.post(
+    "/households/{household_id}/responsible",
+    response={200: HouseholdOut, **WRITE_ERRORS},
+    summary="Make a member responsible for the household from a day (the earlier one's period "
+    "is closed, not overwritten); MANAGE_ACTIVITIES over its area",
+)
+def post_responsible(request: HttpRequest, household_id: ObjectId, payload: ResponsibleIn) -> Any:
+    user = caller(request)
+    household = get_household_for_user(user, household_id, Action.MANAGE_ACTIVITIES)
+    if not scope_of(user).can(Action.MANAGE_ACTIVITIES, household.area, by_role=True):
+        raise Http404("Không tìm thấy.")
+    member = _member(payload.member, user, "member", visible=False)
+    ops.assign_household(
+        household, member, on=payload.on, note=payload.note, actor=Actor.of(request)
+    )
+    return get_household(request, household_id)
+
+
+@router.post(
     "/households/{household_id}/visits",
     response={201: VisitOut, **WRITE_ERRORS},
     summary="Record a visit by the member responsible (that member, or MANAGE_ACTIVITIES over "
@@ -367,19 +478,71 @@ def post_visit(request: HttpRequest, household_id: ObjectId, payload: VisitIn) -
 )
 def list_assignments(request: HttpRequest, code: UnitCode) -> Any:
     unit = get_role_unit(caller(request), code)
-    return [
-        {
-            "id": a.pk,
-            "member": a.member.member_id,
-            "member_name": a.member.full_name,
-            "unit": a.unit.code,
-            "assigned_by": a.assigned_by.code,
-            "area": a.area,
-            "valid_from": a.valid_from,
-            "valid_to": a.valid_to,
-        }
-        for a in q.assignments_in(unit)
-    ]
+    return [assignment_out(a) for a in q.assignments_in(unit)]
+
+
+@router.post(
+    "/units/{code}/assignments",
+    response={201: AssignmentDetailOut, **WRITE_ERRORS},
+    summary="Assign a committee member to follow a unit of the subtree (MANAGE_ACTIVITIES)",
+)
+def create_assignment(request: HttpRequest, code: UnitCode, payload: AssignmentIn) -> Any:
+    user = caller(request)
+    unit = get_role_unit(user, code, Action.MANAGE_ACTIVITIES)
+    member = _member(payload.member, user, "member")
+    followed = _unit(payload.unit, user, "unit")
+    assert member is not None and followed is not None
+    assignment = ops.assign_cadre(
+        member=member,
+        unit=followed,
+        assigned_by=unit,
+        on=payload.on,
+        until=payload.until,
+        area=payload.area,
+        decision=payload.decision,
+        report_every_months=payload.report_every_months,
+        actor=Actor.of(request),
+    )
+    return Status(201, assignment_detail_out(assignment))
+
+
+def assignment_detail_out(a: Assignment) -> dict[str, Any]:
+    return {
+        **assignment_out(a),
+        "attendance": [
+            {"meeting_id": r.meeting_id, "on": r.on, "kind": r.kind, "status": r.status}
+            for r in q.assigned_attendance(a)
+        ],
+        "reports": [
+            {"period_end": r.period_end, "filed_on": r.filed_on, "text": r.text}
+            for r in a.reports.order_by("-period_end")
+        ],
+    }
+
+
+@router.get(
+    "/assignments/{assignment_id}",
+    response={200: AssignmentDetailOut, **READ_ERRORS},
+    summary="An assignment with the assignee's attendance at the unit's meetings and reports",
+)
+def get_assignment(request: HttpRequest, assignment_id: ObjectId) -> Any:
+    return assignment_detail_out(get_assignment_for_user(caller(request), assignment_id))
+
+
+@router.post(
+    "/assignments/{assignment_id}/reports",
+    response={201: AssignmentDetailOut, **WRITE_ERRORS},
+    summary="File a periodic report (the assignee, or MANAGE_ACTIVITIES over the committee)",
+)
+def post_assignment_report(request: HttpRequest, assignment_id: ObjectId, payload: ReportIn) -> Any:
+    user = caller(request)
+    assignment = get_assignment_for_user(user, assignment_id)
+    if not may_report(user, assignment):
+        raise Http404("Không tìm thấy.")
+    ops.file_assignment_report(
+        assignment, period_end=payload.period_end, text=payload.text, actor=Actor.of(request)
+    )
+    return Status(201, assignment_detail_out(assignment))
 
 
 # --- petitions ------------------------------------------------------------------------------

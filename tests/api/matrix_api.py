@@ -418,6 +418,48 @@ API: dict[tuple[str, str], dict[str, Any]] = {
         "path": {"code": "C"},
         "expect": {**everyone(OK), "secretary": HIDDEN, "member": HIDDEN, "outsider": HIDDEN},
     },
+    ("POST", "/api/v1/units/{code}/households"): {
+        # Registered in the future: refused, nothing written.
+        "path": {"code": "B"},
+        "json": {
+            "code": "HGD-MATRIX",
+            "head_name": "Chủ hộ",
+            "address": "Thôn B",
+            "area": "B",
+            "on": "2199-01-01",
+        },
+        "expect": {
+            **everyone(HIDDEN),
+            "admin": REFUSED,
+            "committee": REFUSED,
+            "secretary": REFUSED,
+        },
+    },
+    ("POST", "/api/v1/households/{household_id}/responsible"): {
+        "path": {"household_id": Ref("household")},
+        "json": {"member": "CAST-B2", "on": "2199-01-01"},
+        "expect": {
+            **everyone(HIDDEN),
+            "admin": REFUSED,
+            "committee": REFUSED,
+            "secretary": REFUSED,
+        },
+    },
+    ("POST", "/api/v1/units/{code}/assignments"): {
+        # A term ending before it starts: refused. MANAGE_ACTIVITIES over C: its committee.
+        "path": {"code": "C"},
+        "json": {"member": "CAST-B2X", "unit": "B", "on": "2024-01-02", "until": "2023-01-01"},
+        "expect": {**everyone(HIDDEN), "admin": REFUSED, "committee": REFUSED},
+    },
+    ("GET", "/api/v1/assignments/{assignment_id}"): {
+        "path": {"assignment_id": Ref("assignment")},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("POST", "/api/v1/assignments/{assignment_id}/reports"): {
+        "path": {"assignment_id": Ref("assignment")},
+        "json": {"period_end": "2199-01-01", "text": "Báo cáo"},
+        "expect": {**everyone(HIDDEN), "admin": REFUSED, "committee": REFUSED},
+    },
     ("GET", "/api/v1/units/{code}/petitions"): {
         "path": {"code": "B"},
         "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
@@ -620,6 +662,11 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:get_household": ("GET", "/api/v1/households/{household_id}"),
     "api:post_visit": ("POST", "/api/v1/households/{household_id}/visits"),
     "api:list_assignments": ("GET", "/api/v1/units/{code}/assignments"),
+    "api:create_household": ("POST", "/api/v1/units/{code}/households"),
+    "api:post_responsible": ("POST", "/api/v1/households/{household_id}/responsible"),
+    "api:create_assignment": ("POST", "/api/v1/units/{code}/assignments"),
+    "api:get_assignment": ("GET", "/api/v1/assignments/{assignment_id}"),
+    "api:post_assignment_report": ("POST", "/api/v1/assignments/{assignment_id}/reports"),
     "api:list_petitions": ("GET", "/api/v1/units/{code}/petitions"),
     "api:create_petition": ("POST", "/api/v1/units/{code}/petitions"),
     "api:petition_overdue": ("GET", "/api/v1/units/{code}/petitions/overdue"),
