@@ -106,6 +106,13 @@ def test_petitioner_identity_per_role_in_pages_and_api(
         assert PETITIONER not in html and names == [HIDDEN]
 
 
+def test_anonymous_reads_nothing(cast: Cast, petition: Petition) -> None:
+    page = Client().get(f"/petitions/{petition.pk}/")
+    assert page.status_code == 302 and PETITIONER not in page.content.decode()
+    answer = Client().get(f"/api/v1/petitions/{petition.pk}")
+    assert answer.status_code == 401 and PETITIONER not in answer.content.decode()
+
+
 def test_the_audit_trail_never_carries_the_petitioner(cast: Cast) -> None:
     receive_petition(
         kind="complaint",
