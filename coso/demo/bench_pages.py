@@ -417,7 +417,7 @@ def _arguments(
             value, why = fixtures.household_id, "no household"
         elif param == "petition_id" or route.name == "outreach:petition":
             value, why = fixtures.petition_id, "no petition"
-        elif route.name == "outreach:assignment":
+        elif param == "assignment_id" or route.name == "outreach:assignment":
             value, why = fixtures.assignment_id, "no assignment"
         elif param in ("directive_id", "attachment_id", "step_id"):
             value, why = _followup_argument(route, param, fixtures)
