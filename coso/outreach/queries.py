@@ -71,6 +71,21 @@ _IN_AREA = (
 )
 
 
+# The same at the only root (the whole registry): driven from the responsibilities and the
+# register rather than from every unit's member spans. Params: day x4; day x2.
+_RESPONSIBLE_ALL = (
+    "SELECT r.member_id AS member_id, r.household_id AS household_id "
+    "FROM outreach_householdresponsibility r "
+    "WHERE r.valid_from <= %s AND r.valid_to > %s AND EXISTS (SELECT 1 FROM "
+    "members_memberspan ms WHERE ms.member_id = r.member_id AND ms.valid_from <= %s "
+    "AND ms.valid_to > %s)"
+)
+_IN_AREA_ALL = (
+    "SELECT h.id AS household_id FROM outreach_household h "
+    "WHERE h.valid_from <= %s AND h.valid_to > %s"
+)
+
+
 def household_coverage(unit: Unit, day: dt.date | None = None) -> dict[str, Any]:
     """`coso report households CODE --as-of DAY --json` for `unit`'s subtree on `day`:
 
@@ -80,19 +95,25 @@ def household_coverage(unit: Unit, day: dt.date | None = None) -> dict[str, Any]
     - visited_this_quarter: of those, households visited from the quarter's first day to `day`;
     - without_member: households registered in the subtree with nobody responsible on the day.
 
-    Four queries whatever the size of the subtree (the whole country included).
+    Four queries whatever the size of the subtree, and one asking whether a root is the only
+    one (then the counts start from the responsibilities and the register, not from every
+    member span of the country).
     """
     day = day or today()
     root = span_on(unit, day)
+    responsible, in_area = _RESPONSIBLE, _IN_AREA
     lo, hi = subtree_range(root.path)
     resp_params = [lo, hi, day, day, day, day, day, day]
     area_params = [lo, hi, day, day, day, day]
-    members = _rows(f"SELECT COUNT(DISTINCT x.member_id) FROM ({_RESPONSIBLE}) x", resp_params)
+    if _inside(root, day) is None:
+        responsible, in_area = _RESPONSIBLE_ALL, _IN_AREA_ALL
+        resp_params, area_params = [day] * 4, [day] * 2
+    members = _rows(f"SELECT COUNT(DISTINCT x.member_id) FROM ({responsible}) x", resp_params)
     covered = (
-        f"SELECT x.household_id FROM ({_RESPONSIBLE}) x "
+        f"SELECT x.household_id FROM ({responsible}) x "
         "JOIN outreach_household hh ON hh.id = x.household_id "
         "AND hh.valid_from <= %s AND hh.valid_to > %s "
-        f"UNION SELECT y.household_id FROM ({_IN_AREA}) y"
+        f"UNION SELECT y.household_id FROM ({in_area}) y"
     )
     covered_params = [*resp_params, day, day, *area_params]
     households = _rows(f"SELECT COUNT(*) FROM ({covered}) z", covered_params)
@@ -102,7 +123,7 @@ def household_coverage(unit: Unit, day: dt.date | None = None) -> dict[str, Any]
         [*covered_params, quarter_start(day), day],
     )
     without = _rows(
-        f"SELECT COUNT(*) FROM ({_IN_AREA}) y WHERE NOT EXISTS (SELECT 1 FROM "
+        f"SELECT COUNT(*) FROM ({in_area}) y WHERE NOT EXISTS (SELECT 1 FROM "
         "outreach_householdresponsibility r WHERE r.household_id = y.household_id "
         "AND r.valid_from <= %s AND r.valid_to > %s)",
         [*area_params, day, day],
