@@ -298,8 +298,9 @@ def overdue_view(unit: Unit, day: dt.date | None = None) -> OverdueView:
     """Petitions open on `day` (received by then, not resolved by then) and overdue (their
     deadline passed) handled in `unit`'s subtree, one row per child unit (its whole subtree)
     and one for the unit's own, overdue first; by the handling unit and deadline they have now
-    (an escalated petition counts where it went). Two queries whatever the size
-    of the subtree: the children, then one GROUP BY over the path range."""
+    (an escalated petition counts where it went). Three queries whatever the size of the
+    subtree: the children, whether a root is the only one, then one GROUP BY over the path
+    range (at the only root, over the open petitions)."""
     day = day or today()
     root = span_on(unit, day)
     children = list(
@@ -312,13 +313,25 @@ def overdue_view(unit: Unit, day: dt.date | None = None) -> OverdueView:
     rows[""] = own
     grp, grp_params = _first_segment(len(root.path) + 1)
     lo, hi = subtree_range(root.path)
-    found = _rows(
-        f"SELECT {grp} AS grp, COUNT(*), SUM(CASE WHEN p.due_on < %s THEN 1 ELSE 0 END) "
-        "FROM units_unitspan us CROSS JOIN outreach_petition p "
-        f"WHERE {_SUBTREE} AND p.handling_unit_id = us.unit_id "
-        "AND p.received_on <= %s AND (p.resolved_on IS NULL OR p.resolved_on > %s) GROUP BY 1",
-        [*grp_params, day, lo, hi, day, day, day, day],
-    )
+    if _inside(root, day) is None:
+        # The only root: from the open petitions to their unit's span, not from every span.
+        found = _rows(
+            f"SELECT {grp} AS grp, COUNT(*), SUM(CASE WHEN p.due_on < %s THEN 1 ELSE 0 END) "
+            "FROM outreach_petition p CROSS JOIN units_unitspan us "
+            "WHERE p.received_on <= %s AND (p.resolved_on IS NULL OR p.resolved_on > %s) "
+            "AND us.unit_id = p.handling_unit_id AND us.valid_from <= %s AND us.valid_to > %s "
+            "GROUP BY 1",
+            [*grp_params, day, day, day, day, day],
+        )
+    else:
+        found = _rows(
+            f"SELECT {grp} AS grp, COUNT(*), SUM(CASE WHEN p.due_on < %s THEN 1 ELSE 0 END) "
+            "FROM units_unitspan us CROSS JOIN outreach_petition p "
+            f"WHERE {_SUBTREE} AND p.handling_unit_id = us.unit_id "
+            "AND p.received_on <= %s AND (p.resolved_on IS NULL OR p.resolved_on > %s) "
+            "GROUP BY 1",
+            [*grp_params, day, lo, hi, day, day, day, day],
+        )
     for key, n_open, n_overdue in found:
         row = rows.get(str(key or ""))
         if row is not None:

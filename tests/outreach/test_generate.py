@@ -44,7 +44,7 @@ def test_generate_writes_outreach_in_proportion(
     assert coverage["households"] == 5 * len(looking_after)
     assert coverage["without_member"] == len(looking_after)
     assert 0 < coverage["visited_this_quarter"] < coverage["households"]
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         view = overdue_view(root, day)
     opened = Petition.objects.filter(status="open").count()
     assert view.total.open == opened
