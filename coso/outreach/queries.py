@@ -80,10 +80,31 @@ _RESPONSIBLE_ALL = (
     "members_memberspan ms WHERE ms.member_id = r.member_id AND ms.valid_from <= %s "
     "AND ms.valid_to > %s)"
 )
-_IN_AREA_ALL = (
-    "SELECT h.id AS household_id FROM outreach_household h "
-    "WHERE h.valid_from <= %s AND h.valid_to > %s"
-)
+
+
+def _coverage_everywhere(unit: Unit, day: dt.date) -> dict[str, Any]:
+    """`household_coverage` of the only root: every household on the register that day is in
+    its area, so one pass over the register counts them, the visited and those without a
+    member; a second counts the members responsible (two queries)."""
+    members = _rows(f"SELECT COUNT(DISTINCT x.member_id) FROM ({_RESPONSIBLE_ALL}) x", [day] * 4)
+    counts = _rows(
+        "SELECT COUNT(*), "
+        "COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM outreach_visit v "
+        'WHERE v.household_id = h.id AND v."on" >= %s AND v."on" <= %s) THEN 1 ELSE 0 END), 0), '
+        "COALESCE(SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM outreach_householdresponsibility r "
+        "WHERE r.household_id = h.id AND r.valid_from <= %s AND r.valid_to > %s) "
+        "THEN 1 ELSE 0 END), 0) "
+        "FROM outreach_household h WHERE h.valid_from <= %s AND h.valid_to > %s",
+        [quarter_start(day), day, day, day, day, day],
+    )[0]
+    return {
+        "unit": unit.code,
+        "as_of": day.isoformat(),
+        "responsible_members": int(members[0][0]),
+        "households": int(counts[0]),
+        "visited_this_quarter": int(counts[1]),
+        "without_member": int(counts[2]),
+    }
 
 
 def household_coverage(unit: Unit, day: dt.date | None = None) -> dict[str, Any]:
@@ -101,19 +122,17 @@ def household_coverage(unit: Unit, day: dt.date | None = None) -> dict[str, Any]
     """
     day = day or today()
     root = span_on(unit, day)
-    responsible, in_area = _RESPONSIBLE, _IN_AREA
     lo, hi = subtree_range(root.path)
     resp_params = [lo, hi, day, day, day, day, day, day]
     area_params = [lo, hi, day, day, day, day]
     if _inside(root, day) is None:
-        responsible, in_area = _RESPONSIBLE_ALL, _IN_AREA_ALL
-        resp_params, area_params = [day] * 4, [day] * 2
-    members = _rows(f"SELECT COUNT(DISTINCT x.member_id) FROM ({responsible}) x", resp_params)
+        return _coverage_everywhere(unit, day)
+    members = _rows(f"SELECT COUNT(DISTINCT x.member_id) FROM ({_RESPONSIBLE}) x", resp_params)
     covered = (
-        f"SELECT x.household_id FROM ({responsible}) x "
+        f"SELECT x.household_id FROM ({_RESPONSIBLE}) x "
         "JOIN outreach_household hh ON hh.id = x.household_id "
         "AND hh.valid_from <= %s AND hh.valid_to > %s "
-        f"UNION SELECT y.household_id FROM ({in_area}) y"
+        f"UNION SELECT y.household_id FROM ({_IN_AREA}) y"
     )
     covered_params = [*resp_params, day, day, *area_params]
     households = _rows(f"SELECT COUNT(*) FROM ({covered}) z", covered_params)
@@ -123,7 +142,7 @@ def household_coverage(unit: Unit, day: dt.date | None = None) -> dict[str, Any]
         [*covered_params, quarter_start(day), day],
     )
     without = _rows(
-        f"SELECT COUNT(*) FROM ({in_area}) y WHERE NOT EXISTS (SELECT 1 FROM "
+        f"SELECT COUNT(*) FROM ({_IN_AREA}) y WHERE NOT EXISTS (SELECT 1 FROM "
         "outreach_householdresponsibility r WHERE r.household_id = y.household_id "
         "AND r.valid_from <= %s AND r.valid_to > %s)",
         [*area_params, day, day],
