@@ -23,6 +23,8 @@ Usage: coso COMMAND [ARGS...]   (coso COMMAND --help for details)
   reorg national-plan OUT      the whole 2025 reform as a plan (for generate --before-reform)
   stats CODE [--as-of DATE] [--json]
                                counts for a unit's subtree on a date
+  report households CODE [--as-of DATE] [--json]
+                               members responsible for households in a subtree on a date
   tree CODE [--as-of DATE] [--depth N]
                                the tree as indented text with member counts
   classification CODE --year YEAR [--json]

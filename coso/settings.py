@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "coso.meetings",
     "coso.followup",
     "coso.quality",
+    "coso.outreach",
     "coso.demo",
     "coso.accounts",
     "coso.audit",

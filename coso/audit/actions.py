@@ -89,6 +89,17 @@ class AuditAction(models.TextChoices):
     MEMBER_REVIEW = "member_review", _("Ghi bản kiểm điểm của đảng viên")
     MEMBER_REVIEW_COMMENT = "member_review_comment", _("Ghi nhận xét của chi bộ")
     RESIDENCE_COMMENT = "residence_comment", _("Ghi nhận xét của chi bộ nơi cư trú")
+    # Outreach: households, assignments, citizens' petitions (coso.outreach).
+    HOUSEHOLD_REGISTER = "household_register", _("Đăng ký hộ gia đình")
+    HOUSEHOLD_ASSIGN = "household_assign", _("Phân công đảng viên phụ trách hộ")
+    HOUSEHOLD_VISIT = "household_visit", _("Ghi lần thăm hộ gia đình")
+    ASSIGNMENT_CREATE = "assignment_create", _("Phân công cấp ủy viên theo dõi đơn vị")
+    ASSIGNMENT_END = "assignment_end", _("Kết thúc phân công theo dõi")
+    ASSIGNMENT_REPORT = "assignment_report", _("Báo cáo của cấp ủy viên được phân công")
+    PETITION_RECEIVE = "petition_receive", _("Tiếp nhận đơn thư của công dân")
+    PETITION_STEP = "petition_step", _("Ghi bước xử lý đơn thư")
+    PETITION_ESCALATE = "petition_escalate", _("Chuyển đơn thư lên cấp trên")
+    PETITION_RESOLVE = "petition_resolve", _("Giải quyết xong đơn thư")
     # Sensitive reads.
     VIEW_SENSITIVE = "view_sensitive", _("Xem thông tin nhạy cảm")
     # Accounts, roles and access.
@@ -140,6 +151,10 @@ ACTION_GROUPS: tuple[tuple[Promise, tuple[AuditAction, ...]], ...] = (
     (
         _("Đánh giá, xếp loại chất lượng"),
         _between(AuditAction.ASSESSMENT, AuditAction.RESIDENCE_COMMENT),
+    ),
+    (
+        _("Dân vận, đơn thư"),
+        _between(AuditAction.HOUSEHOLD_REGISTER, AuditAction.PETITION_RESOLVE),
     ),
     (_("Thông tin nhạy cảm"), (AuditAction.VIEW_SENSITIVE,)),
     (

@@ -396,6 +396,61 @@ class Scope:
             for r in self._reaches_for(action)
         )
 
+    # -- citizens' petitions (coso.outreach) ---------------------------------------------------
+
+    def sees_petition(
+        self,
+        handling_unit: Unit,
+        place_unit: Unit | None = None,
+        *,
+        handler_id: int | None = None,
+    ) -> bool:
+        """Whether the user may see a petition at all: a role over its handling unit or over
+        the place it concerns, or the member handling it."""
+        own = self.own_member
+        if own is not None and handler_id is not None and own.pk == handler_id:
+            return True
+        if self.can(Action.VIEW, handling_unit, by_role=True):
+            return True
+        return place_unit is not None and self.can(Action.VIEW, place_unit, by_role=True)
+
+    def sees_petitioner(
+        self,
+        handling_unit: Unit,
+        *,
+        handling_path: str | None = None,
+        handler_id: int | None = None,
+        subject_id: int | None = None,
+    ) -> bool:
+        """Whether the user may read who filed a petition (name, contact): only the handling
+        line — a role over the handling unit (on it or above it) and the member handling it —
+        and never the member the petition is about, whatever their roles.
+
+        `handling_path`, the handling unit's path today when the caller has it (a list
+        annotates it), spares the query; an ended handling unit is judged by `can`."""
+        own = self.own_member
+        if own is not None and subject_id is not None and own.pk == subject_id:
+            return False
+        if self.is_admin:
+            return True
+        if own is not None and handler_id is not None and own.pk == handler_id:
+            return True
+        day = self.day
+        if handling_path is not None and handling_unit.valid_from <= day < handling_unit.valid_to:
+            return any(
+                r.valid_from <= day < r.valid_to and handling_path.startswith(r.path)
+                for r in self._reaches_for(Action.VIEW)
+            )
+        return self.can(Action.VIEW, handling_unit, by_role=True)
+
+    def manages_petition(self, handling_unit: Unit, *, subject_id: int | None = None) -> bool:
+        """Whether the user may record steps of a petition, escalate or resolve it:
+        MANAGE_ACTIVITIES over its handling unit, and not the member it is about."""
+        own = self.own_member
+        if own is not None and subject_id is not None and own.pk == subject_id:
+            return False
+        return self.can(Action.MANAGE_ACTIVITIES, handling_unit, by_role=True)
+
     # -- members -------------------------------------------------------------------------------
 
     def covers_everything(self, action: Action = Action.VIEW) -> bool:

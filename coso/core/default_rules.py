@@ -189,6 +189,48 @@ DEFAULT_RULES += [
     },
 ]
 
+DEFAULT_RULES += [
+    {
+        "code": "petitions",
+        "effective_from": dt.date(2012, 7, 1),
+        "source": (
+            "Luật Khiếu nại 2011 (02/2011/QH13), điều 27 (thụ lý trong 10 ngày), điều 28 "
+            "(giải quyết lần đầu trong 30 ngày, phức tạp 45 ngày), điều 37 (lần hai 45 ngày, "
+            "phức tạp 60 ngày); Luật Tố cáo 2018 (25/2018/QH14), điều 30 (30 ngày); "
+            "Luật Tiếp công dân 2013 (kiến nghị, phản ánh)"
+        ),
+        "confidence": "unsure",
+        "values": {
+            # Calendar days from receipt to the deadline of a first handling, by kind, and from
+            # an escalation to the higher unit's deadline.
+            "petition_days": 30,
+            "complaint_days": 30,
+            "denunciation_days": 30,
+            "escalated_days": 45,
+        },
+        "note": (
+            "Thời hạn theo luật tính từ ngày thụ lý, không phải ngày nhận; vùng sâu, vùng xa được "
+            "kéo dài (45/60 ngày). Kiến nghị, phản ánh không có thời hạn chung trong luật; 30 "
+            "ngày là thông số vận hành mặc định [unsure]."
+        ),
+    },
+    {
+        "code": "households",
+        "effective_from": dt.date(2011, 1, 19),
+        "source": (
+            "Thông lệ phân công đảng viên phụ trách hộ gia đình (Quy định 213-QĐ/TW 2020 về "
+            "đảng viên giữ mối liên hệ với nơi cư trú); không có định mức chung"
+        ),
+        "confidence": "unsure",
+        "values": {
+            # Months between the visits a responsible member is expected to make.
+            "visit_every_months": 3,
+            # Assignments of committee members: months between periodic reports.
+            "assignment_report_every_months": 6,
+        },
+    },
+]
+
 # Who proposes and who decides each act (brief section 2b). A decider is "self" (the unit
 # named by the act decides by its own resolution: exemption, the branch's own discipline),
 # "parent" (the committee directly above: reorganizations) or a list of unit kinds: the nearest

@@ -113,6 +113,9 @@ class Fixtures:
     resolution_id: int | None = None
     criteria_id: int | None = None
     assessment_id: int | None = None
+    household_id: int | None = None  # in the bench branch's area if it has one
+    assignment_id: int | None = None  # a member of the bench branch follows it for the commune
+    petition_id: int | None = None  # handled by the bench commune if it has one
     notes: list[str] = field(default_factory=list)  # why a fixture is missing
 
 
@@ -238,6 +241,38 @@ def _directive(accounts: list[BenchAccount], fixtures: Fixtures) -> None:
     fixtures.step_id = step.pk if step is not None else None
 
 
+def _outreach(accounts: list[BenchAccount], fixtures: Fixtures) -> None:
+    from coso.members.models import Member
+    from coso.outreach.models import Assignment, Household, Petition
+    from coso.outreach.operations import assign_cadre
+    from coso.units.models import Unit
+
+    commune = Unit.objects.get(code=next(a for a in accounts if a.level == "commune").unit_code)
+    branch = Unit.objects.get(code=next(a for a in accounts if a.level == "branch").unit_code)
+    household = (
+        Household.objects.filter(area=branch).order_by("pk").first()
+        or Household.objects.order_by("pk").first()
+    )
+    fixtures.household_id = household.pk if household is not None else None
+    petition = (
+        Petition.objects.filter(handling_unit=commune).order_by("pk").first()
+        or Petition.objects.order_by("pk").first()
+    )
+    fixtures.petition_id = petition.pk if petition is not None else None
+    assignment = Assignment.objects.filter(unit=branch).order_by("pk").first()
+    if assignment is None:
+        member = Member.objects.filter(home_unit=branch, status="official").order_by("pk").first()
+        if member is not None:
+            assignment = assign_cadre(
+                member=member,
+                unit=branch,
+                assigned_by=commune,
+                on=today() - dt.timedelta(days=200),
+                area="Theo dõi chi bộ (coso bench --pages)",
+            )
+    fixtures.assignment_id = assignment.pk if assignment is not None else None
+
+
 def _quality(accounts: list[BenchAccount], fixtures: Fixtures) -> None:
     from coso.quality.models import Assessment, CriteriaSet
     from coso.quality.operations import start_assessment
@@ -315,6 +350,7 @@ def prepare(password: str = BENCH_PASSWORD) -> tuple[list[BenchAccount], Fixture
         lambda: _import_jobs(accounts, fixtures),
         lambda: _directive(accounts, fixtures),
         lambda: _quality(accounts, fixtures),
+        lambda: _outreach(accounts, fixtures),
         lambda: _resolution(fixtures),
     ]
     for step in steps:
@@ -384,6 +420,12 @@ def _arguments(
                 value, why = fixtures.criteria_id, "no criteria set"
             else:
                 value, why = fixtures.assessment_id, "no assessment"
+        elif param == "household_id" or route.name == "outreach:household":
+            value, why = fixtures.household_id, "no household"
+        elif param == "petition_id" or route.name == "outreach:petition":
+            value, why = fixtures.petition_id, "no petition"
+        elif param == "assignment_id" or route.name == "outreach:assignment":
+            value, why = fixtures.assignment_id, "no assignment"
         elif param in ("directive_id", "attachment_id", "step_id"):
             value, why = _followup_argument(route, param, fixtures)
         elif param == "year":

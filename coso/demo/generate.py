@@ -1517,6 +1517,14 @@ def _reset_sequences() -> None:
             cur.execute(sql)
 
 
+def _generate_outreach(day: dt.date) -> dict[str, int]:
+    """Households, responsibilities, visits and petitions in the seed's proportions
+    (coso.outreach.bulk), set-wise."""
+    from coso.outreach.bulk import generate_outreach
+
+    return generate_outreach(day)
+
+
 def _now_text() -> str:
     from django.utils import timezone
 
@@ -1658,6 +1666,9 @@ def generate_dataset(
     say("summing daily deltas")
     with transaction.atomic(), _timed("rebuild daily deltas"):
         rebuild_all(member_deltas)
+    say("households, assignments and petitions")
+    with _timed("outreach"):
+        outreach = _generate_outreach(day)
     say("analyzing")
     with _timed("analyze"), connection.cursor() as cur:
         if connection.vendor == "sqlite":
@@ -1679,6 +1690,7 @@ def generate_dataset(
         "as_of": day.isoformat(),
         "rows": row_counts(),
         "home_units": len(home.ids),
+        "outreach": outreach,
         "seconds": round(seconds, 1),
         "cpu_seconds": round(time.process_time() - cpu_started, 1),
         "worker_cpu_seconds": round(TIMINGS.get("workers: compute and write member chunks", 0), 1),

@@ -27,6 +27,9 @@ from coso.core.tabular import progress_bar
 from coso.demo.accounts import mark_demo_database
 from coso.demo.quangbinh import (
     BORDER_GUARD,
+    BORDER_HOUSEHOLDS,
+    BORDER_POSTS,
+    BORDER_RESPONSIBLE,
     EXPECTED,
     FIGURES_DAY,
     HOAN_LAO,
@@ -405,6 +408,13 @@ def load_demo(
         f"Đánh giá, xếp loại chất lượng 2023–2025: {quality.units} lượt tổ chức, "
         f"{quality.members} lượt đảng viên; «5 tốt, 4 không» 2024: {quality.assessments} chi bộ."
     )
+    outreach = load_outreach(seed)
+    say(
+        f"Dân vận: {outreach.responsible} đảng viên biên phòng phụ trách hộ, "
+        f"{outreach.households} hộ gia đình, {outreach.visits} lượt thăm; "
+        f"{outreach.assignments} cấp ủy viên được phân công theo dõi chi bộ; "
+        f"{outreach.petitions} đơn thư trong năm, {outreach.overdue} quá hạn."
+    )
     report.units = len(demo.units)
     report.members = len(demo.members) + applier.admissions
     report.steps = len(timeline)
@@ -445,6 +455,26 @@ def load_quality(seed: int) -> Any:
     return load_quality_history(PROVINCE, HOAN_LAO, seed=seed)
 
 
+def load_outreach(seed: int) -> Any:
+    """The border guard's soldiers responsible for households (the seed's 377 and 1,741), the
+    households of Hoàn Lão, its committee's assignments and a year of citizens' petitions."""
+    from coso.outreach.demo import load_assignments, load_households, load_petitions
+
+    posts = {f"{BORDER_GUARD}-{suffix}": communes for suffix, _n, communes, _l in BORDER_POSTS}
+    report = load_households(
+        posts=posts,
+        figures_day=FIGURES_DAY,
+        responsible=BORDER_RESPONSIBLE,
+        households=BORDER_HOUSEHOLDS,
+        town=HOAN_LAO,
+        seed=seed,
+    )
+    report.assignments = load_assignments(committee=HOAN_LAO, seed=seed)
+    petitions = load_petitions(root=PROVINCE, seed=seed)
+    report.petitions, report.overdue = petitions.petitions, petitions.overdue
+    return report
+
+
 def demo_figures() -> tuple[dict[str, Any], list[str]]:
     """The seed's figures as the database answers them, and any that differ from the seed."""
     hoan_lao = stats_as_of(Unit.objects.get(code=HOAN_LAO), FIGURES_DAY)
@@ -459,7 +489,7 @@ def demo_figures() -> tuple[dict[str, Any], list[str]]:
             "branches": hoan_lao["units"].get("branch", 0),
             "residential": hoan_lao["branch_categories"].get("residential", 0),
         },
-        "border_guard": border["outside"],
+        "border_guard": {**border["outside"], "households": _households(BORDER_GUARD)},
         "province": {
             "members_2025_06_30": before["members"]["total"],
             "members_2025_07_01": on_reform["members"]["total"],
@@ -476,6 +506,12 @@ def demo_figures() -> tuple[dict[str, Any], list[str]]:
     if figures["province"]["members_2025_07_01"] != figures["province"]["members_2025_06_30"]:
         mismatches.append("province: members on 2025-07-01 differ from 2025-06-30")
     return figures, mismatches
+
+
+def _households(code: str) -> dict[str, Any]:
+    from coso.outreach.queries import household_coverage
+
+    return household_coverage(Unit.objects.get(code=code), FIGURES_DAY)
 
 
 def _compare(prefix: str, expected: Any, actual: Any) -> list[str]:

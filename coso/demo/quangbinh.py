@@ -20,8 +20,11 @@ Read them back with
     coso stats 44-BDBP --as-of 2024-12-31 --json   outside.participations {members, units},
         outside.positions {"district.committee_member", "grassroots_committee.deputy_secretary",
         "grassroots_committee.committee_member"}, outside.external_roles
-The seed's 377 officers and soldiers responsible for 1,741 households are not represented:
-the data model has no households.
+    coso report households 44-BDBP --as-of 2024-12-31 --json
+                                                   responsible_members 377, households 1,741
+The households (coso.outreach.demo) are drawn after the timeline is written: the 377 members are
+official members at home in the border posts on 2024-12-31, each responsible for 4 or 5
+households of the villages their post covers.
 
 What is real and what is invented: province, district and commune codes and names, and the
 old-to-new mapping of 01/07/2025, come from `vietnamadminunits`; the merger cites Resolution
@@ -83,6 +86,8 @@ BORDER_DISTRICT_COMMITTEE = 7
 BORDER_DEPUTY_SECRETARIES = 5
 BORDER_COMMUNE_COMMITTEE = 16
 BORDER_COUNCIL_DELEGATES = 11
+BORDER_RESPONSIBLE = 377
+BORDER_HOUSEHOLDS = 1741
 COUNCIL_TITLE = "Đại biểu HĐND xã"
 
 # Congresses of the 2020–2025 term, where the committees were elected (invented dates, in the
@@ -108,6 +113,10 @@ EXPECTED: dict[str, Any] = {
             "grassroots_committee.committee_member": BORDER_COMMUNE_COMMITTEE,
         },
         "external_roles": BORDER_COUNCIL_DELEGATES,
+        "households": {
+            "responsible_members": BORDER_RESPONSIBLE,
+            "households": BORDER_HOUSEHOLDS,
+        },
     },
 }
 

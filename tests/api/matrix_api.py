@@ -78,7 +78,11 @@ def setup(cast: Cast) -> dict[str, Any]:
     from tests.quality.objects import criteria_and_assessment
 
     criteria, assessment = criteria_and_assessment(cast)
+    from tests.outreach.objects import make_objects
+
+    outreach = make_objects(cast)
     return {
+        **outreach,
         "directive": directive,
         "directive_file": directive_file,
         "study_step": study,
@@ -386,6 +390,116 @@ API: dict[tuple[str, str], dict[str, Any]] = {
             "secretary": REFUSED,
         },
     },
+    # --- outreach: households, assignments, petitions (coso/api/outreach.py) ---
+    ("GET", "/api/v1/units/{code}/households/coverage"): {
+        "path": {"code": "B"},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("GET", "/api/v1/units/{code}/arrangement"): {
+        "path": {"code": "B"},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("GET", "/api/v1/units/{code}/households"): {
+        "path": {"code": "B"},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("GET", "/api/v1/households/{household_id}"): {
+        # Roles over B, and CAST-B1 (the member user), responsible for it.
+        "path": {"household_id": Ref("household")},
+        "expect": {**everyone(OK), "outsider": HIDDEN},
+    },
+    ("POST", "/api/v1/households/{household_id}/visits"): {
+        # A visit in the future: refused, nothing written.
+        "path": {"household_id": Ref("household")},
+        "json": {"member": "CAST-B1", "on": "2199-01-01"},
+        "expect": {**everyone(REFUSED), "officer": HIDDEN, "outsider": HIDDEN},
+    },
+    ("GET", "/api/v1/units/{code}/assignments"): {
+        "path": {"code": "C"},
+        "expect": {**everyone(OK), "secretary": HIDDEN, "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("POST", "/api/v1/units/{code}/households"): {
+        # Registered in the future: refused, nothing written.
+        "path": {"code": "B"},
+        "json": {
+            "code": "HGD-MATRIX",
+            "head_name": "Chủ hộ",
+            "address": "Thôn B",
+            "area": "B",
+            "on": "2199-01-01",
+        },
+        "expect": {
+            **everyone(HIDDEN),
+            "admin": REFUSED,
+            "committee": REFUSED,
+            "secretary": REFUSED,
+        },
+    },
+    ("POST", "/api/v1/households/{household_id}/responsible"): {
+        "path": {"household_id": Ref("household")},
+        "json": {"member": "CAST-B2", "on": "2199-01-01"},
+        "expect": {
+            **everyone(HIDDEN),
+            "admin": REFUSED,
+            "committee": REFUSED,
+            "secretary": REFUSED,
+        },
+    },
+    ("POST", "/api/v1/units/{code}/assignments"): {
+        # A term ending before it starts: refused. MANAGE_ACTIVITIES over C: its committee.
+        "path": {"code": "C"},
+        "json": {"member": "CAST-B2X", "unit": "B", "on": "2024-01-02", "until": "2023-01-01"},
+        "expect": {**everyone(HIDDEN), "admin": REFUSED, "committee": REFUSED},
+    },
+    ("GET", "/api/v1/assignments/{assignment_id}"): {
+        "path": {"assignment_id": Ref("assignment")},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("POST", "/api/v1/assignments/{assignment_id}/reports"): {
+        "path": {"assignment_id": Ref("assignment")},
+        "json": {"period_end": "2199-01-01", "text": "Báo cáo"},
+        "expect": {**everyone(HIDDEN), "admin": REFUSED, "committee": REFUSED},
+    },
+    ("GET", "/api/v1/units/{code}/petitions"): {
+        "path": {"code": "B"},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("POST", "/api/v1/units/{code}/petitions"): {
+        # Received in the future: refused. MANAGE_ACTIVITIES over C: its committee.
+        "path": {"code": "C"},
+        "json": {
+            "kind": "petition",
+            "category": "land",
+            "received_on": "2199-01-01",
+            "petitioner_name": "Người thử",
+            "summary": "Thử",
+            "place": "Thôn B",
+        },
+        "expect": {**everyone(HIDDEN), "admin": REFUSED, "committee": REFUSED},
+    },
+    ("GET", "/api/v1/units/{code}/petitions/overdue"): {
+        "path": {"code": "B"},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("GET", "/api/v1/petitions/{petition_id}"): {
+        "path": {"petition_id": Ref("petition")},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("POST", "/api/v1/petitions/{petition_id}/steps"): {
+        "path": {"petition_id": Ref("petition")},
+        "json": {"on": "2199-01-01", "text": "Thử"},
+        "expect": {**everyone(HIDDEN), "admin": REFUSED, "committee": REFUSED},
+    },
+    ("POST", "/api/v1/petitions/{petition_id}/escalate"): {
+        "path": {"petition_id": Ref("petition")},
+        "json": {"to": "P", "on": "2199-01-01", "reason": "Thử"},
+        "expect": {**everyone(HIDDEN), "admin": REFUSED, "committee": REFUSED},
+    },
+    ("POST", "/api/v1/petitions/{petition_id}/resolve"): {
+        "path": {"petition_id": Ref("petition")},
+        "json": {"on": "2199-01-01", "resolution": "Thử"},
+        "expect": {**everyone(HIDDEN), "admin": REFUSED, "committee": REFUSED},
+    },
     # --- assessment and quality classification (coso/api/quality.py) ---
     ("GET", "/api/v1/quality/criteria"): {"expect": {**everyone(OK), "member": HIDDEN}},
     ("GET", "/api/v1/quality/criteria/{criteria_id}"): {
@@ -542,6 +656,24 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:start_assessment": ("POST", "/api/v1/units/{code}/assessments"),
     "api:classify_unit": ("POST", "/api/v1/units/{code}/classifications"),
     "api:classify_member": ("POST", "/api/v1/members/{member_id}/classifications"),
+    "api:household_coverage": ("GET", "/api/v1/units/{code}/households/coverage"),
+    "api:unit_arrangement": ("GET", "/api/v1/units/{code}/arrangement"),
+    "api:list_households": ("GET", "/api/v1/units/{code}/households"),
+    "api:get_household": ("GET", "/api/v1/households/{household_id}"),
+    "api:post_visit": ("POST", "/api/v1/households/{household_id}/visits"),
+    "api:list_assignments": ("GET", "/api/v1/units/{code}/assignments"),
+    "api:create_household": ("POST", "/api/v1/units/{code}/households"),
+    "api:post_responsible": ("POST", "/api/v1/households/{household_id}/responsible"),
+    "api:create_assignment": ("POST", "/api/v1/units/{code}/assignments"),
+    "api:get_assignment": ("GET", "/api/v1/assignments/{assignment_id}"),
+    "api:post_assignment_report": ("POST", "/api/v1/assignments/{assignment_id}/reports"),
+    "api:list_petitions": ("GET", "/api/v1/units/{code}/petitions"),
+    "api:create_petition": ("POST", "/api/v1/units/{code}/petitions"),
+    "api:petition_overdue": ("GET", "/api/v1/units/{code}/petitions/overdue"),
+    "api:get_petition": ("GET", "/api/v1/petitions/{petition_id}"),
+    "api:post_petition_step": ("POST", "/api/v1/petitions/{petition_id}/steps"),
+    "api:escalate_petition": ("POST", "/api/v1/petitions/{petition_id}/escalate"),
+    "api:resolve_petition": ("POST", "/api/v1/petitions/{petition_id}/resolve"),
     "api:openapi-json": ("GET", "/api/v1/openapi.json"),
     "api:openapi-view": ("GET", "/api/v1/docs"),
     "api:docs-asset": ("GET", "/api/v1/docs/assets/swagger-ui.css"),

@@ -132,6 +132,12 @@ def test_the_demo_reproduces_the_seed_figures(tmp_path, monkeypatch):
     assert outside["positions"]["grassroots_committee.deputy_secretary"] == 5
     assert outside["positions"]["grassroots_committee.committee_member"] == 16
     assert outside["external_roles"] == 11
+    # The soldiers responsible for households (coso.outreach), from `coso report households`.
+    households = _cli_json("report_households", BORDER_GUARD, "--as-of", "2024-12-31", "--json")
+    assert households["responsible_members"] == 377
+    assert households["households"] == 1741
+    assert 0 < households["visited_this_quarter"] < 1741
+    assert households["without_member"] == 0  # the posts' own subtree has no villages
     villages = Participation.objects.filter(member__home_unit__code__startswith=BORDER_GUARD)
     assert {p.unit.code.split("-")[0] for p in villages} <= {
         "18904", "18907", "19147", "19192", "19204", "19318", "19327"

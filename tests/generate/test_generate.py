@@ -208,6 +208,12 @@ def test_parallel_writer_writes_the_same_rows(monkeypatch: pytest.MonkeyPatch) -
             "meetings_activitytotal",
             "web_homewarning",
             "stats_dailydelta",
+            # Outreach rows (households, petitions) refer to members and units.
+            "outreach_petitionstep",
+            "outreach_petition",
+            "outreach_visit",
+            "outreach_householdresponsibility",
+            "outreach_household",
             "members_participation",
             "members_memberevent",
             "members_memberspan",

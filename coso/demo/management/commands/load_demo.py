@@ -61,7 +61,10 @@ def report_lines(report: LoadReport) -> list[str]:
         f"{pos.get('grassroots_committee.committee_member', 0)} cấp ủy viên đảng ủy xã; "
         f"{bg.get('external_roles', 0)} đại biểu HĐND xã — "
         f"{_ok(not any(m.startswith('border_guard') for m in report.mismatches))}",
-        "  (377 cán bộ, chiến sĩ phụ trách 1.741 hộ dân: chưa có trong mô hình dữ liệu.)",
+        f"  Bộ đội Biên phòng tỉnh: {bg.get('households', {}).get('responsible_members', 0)} "
+        "cán bộ, chiến sĩ là đảng viên phụ trách "
+        f"{_num(bg.get('households', {}).get('households', 0))} hộ dân — "
+        f"{_ok(not any(m.startswith('border_guard.households') for m in report.mismatches))}",
         "",
         f"Sắp xếp ngày {fmt(REFORM_DAY)}:",
         f"  {fmt(FIGURES_DAY)}: «{before_name}», {pv['districts_2024']} đảng bộ cấp huyện và "
