@@ -89,6 +89,22 @@ class AuditAction(models.TextChoices):
     MEMBER_REVIEW = "member_review", _("Ghi bản kiểm điểm của đảng viên")
     MEMBER_REVIEW_COMMENT = "member_review_comment", _("Ghi nhận xét của chi bộ")
     RESIDENCE_COMMENT = "residence_comment", _("Ghi nhận xét của chi bộ nơi cư trú")
+    # Violations, inspection and discipline (coso.oversight; the discipline forms are governed
+    # acts, named by the authority rule set).
+    CASE_OPEN = "case_open", _("Mở hồ sơ vụ việc vi phạm")
+    CASE_FILE = "case_file", _("Đính kèm tệp vào hồ sơ vụ việc")
+    CASE_CLOSE = "case_close", _("Kết thúc hồ sơ vụ việc không kỷ luật")
+    INSPECTION_PLAN = "inspection_plan", _("Lập kế hoạch kiểm tra, giám sát")
+    INSPECTION_RESULT = "inspection_result", _("Ghi kết quả kiểm tra, giám sát")
+    REPRIMAND = "reprimand", _("Kỷ luật khiển trách đảng viên")
+    WARNING = "warning", _("Kỷ luật cảnh cáo đảng viên")
+    REMOVAL_FROM_POST = "removal_from_post", _("Kỷ luật cách chức")
+    EXPULSION = "expulsion", _("Kỷ luật khai trừ")
+    UNIT_REPRIMAND = "unit_reprimand", _("Kỷ luật khiển trách tổ chức đảng")
+    UNIT_WARNING = "unit_warning", _("Kỷ luật cảnh cáo tổ chức đảng")
+    UNIT_DISSOLUTION = "unit_dissolution", _("Kỷ luật giải tán tổ chức đảng")
+    APPEAL_LODGE = "appeal_lodge", _("Ghi khiếu nại quyết định kỷ luật")
+    APPEAL_DECIDE = "appeal_decide", _("Giải quyết khiếu nại kỷ luật")
     # Sensitive reads.
     VIEW_SENSITIVE = "view_sensitive", _("Xem thông tin nhạy cảm")
     # Accounts, roles and access.
@@ -140,6 +156,10 @@ ACTION_GROUPS: tuple[tuple[Promise, tuple[AuditAction, ...]], ...] = (
     (
         _("Đánh giá, xếp loại chất lượng"),
         _between(AuditAction.ASSESSMENT, AuditAction.RESIDENCE_COMMENT),
+    ),
+    (
+        _("Kiểm tra, giám sát, kỷ luật"),
+        _between(AuditAction.CASE_OPEN, AuditAction.APPEAL_DECIDE),
     ),
     (_("Thông tin nhạy cảm"), (AuditAction.VIEW_SENSITIVE,)),
     (
