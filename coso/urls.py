@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("coso.meetings.urls")),
     path("", include("coso.followup.urls")),
     path("", include("coso.quality.urls")),
+    path("", include("coso.oversight.urls")),
     path("", include("coso.authority.urls")),
     path("", include("coso.web.urls")),
 ]

@@ -121,6 +121,8 @@ PAGE_MATRICES = (
     "tests.followup.matrix_pages",
     # assessment and quality classification
     "tests.quality.matrix_pages",
+    # violations, inspection and discipline
+    "tests.oversight.matrix_pages",
 )
 
 
