@@ -12,7 +12,18 @@ from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 from ninja.renderers import JSONRenderer
 
-from coso.api import acts, followup, imports, meetings, members, proposals, quality, reorg, units
+from coso.api import (
+    acts,
+    followup,
+    imports,
+    meetings,
+    members,
+    oversight,
+    proposals,
+    quality,
+    reorg,
+    units,
+)
 from coso.api.auth import SessionAuth, TokenAuth
 from coso.api.docs import LocalSwagger, signed_in
 from coso.api.errors import install_handlers
@@ -86,3 +97,4 @@ api.add_router("", meetings.router)
 api.add_router("", proposals.router)
 api.add_router("", followup.router)
 api.add_router("", quality.router)
+api.add_router("", oversight.router)
