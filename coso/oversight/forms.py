@@ -52,7 +52,9 @@ class CaseForm(ScopedForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.catalogue = {str(i.pk): i for i in catalogue_items()}
-        self.fields["items"].choices = [
+        items = self.fields["items"]
+        assert isinstance(items, forms.MultipleChoiceField)
+        items.choices = [
             (pk, f"{i.code}. {i.description}") for pk, i in self.catalogue.items()
         ]
 
