@@ -96,7 +96,7 @@ class FileForm(forms.Form):
 
 
 class CloseForm(ScopedForm):
-    on = date_field(_("Ngày kết thúc"))
+    on = date_field(_("Ngày kết thúc hồ sơ"))
     conclusion = forms.CharField(label=_("Kết luận"), max_length=10_000, widget=forms.Textarea)
 
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from coso.core.dates import FAR_FUTURE
 
@@ -178,7 +179,7 @@ class DisciplineForm(models.TextChoices):
     REPRIMAND = "reprimand", _("Khiển trách")
     WARNING = "warning", _("Cảnh cáo")
     REMOVAL_FROM_POST = "removal_from_post", _("Cách chức")
-    EXPULSION = "expulsion", _("Khai trừ")
+    EXPULSION = "expulsion", pgettext_lazy("discipline form", "Khai trừ")
     DISSOLUTION = "dissolution", _("Giải tán")
 
 
