@@ -54,9 +54,7 @@ class CaseForm(ScopedForm):
         self.catalogue = {str(i.pk): i for i in catalogue_items()}
         items = self.fields["items"]
         assert isinstance(items, forms.MultipleChoiceField)
-        items.choices = [
-            (pk, f"{i.code}. {i.description}") for pk, i in self.catalogue.items()
-        ]
+        items.choices = [(pk, f"{i.code}. {i.description}") for pk, i in self.catalogue.items()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
