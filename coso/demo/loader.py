@@ -405,6 +405,11 @@ def load_demo(
         f"Đánh giá, xếp loại chất lượng 2023–2025: {quality.units} lượt tổ chức, "
         f"{quality.members} lượt đảng viên; «5 tốt, 4 không» 2024: {quality.assessments} chi bộ."
     )
+    oversight = load_oversight(seed)
+    say(
+        f"Kiểm tra, kỷ luật: {oversight.cases} hồ sơ vụ việc, {oversight.decisions} quyết định kỷ "
+        f"luật, {oversight.appeals} khiếu nại."
+    )
     report.units = len(demo.units)
     report.members = len(demo.members) + applier.admissions
     report.steps = len(timeline)
@@ -443,6 +448,13 @@ def load_quality(seed: int) -> Any:
     from coso.quality.demo import load_quality_history
 
     return load_quality_history(PROVINCE, HOAN_LAO, seed=seed)
+
+
+def load_oversight(seed: int) -> Any:
+    """A handful of violation cases and discipline decisions in Hoàn Lão's commune this year."""
+    from coso.oversight.demo import load_oversight as load
+
+    return load(HOAN_LAO, seed=seed)
 
 
 def demo_figures() -> tuple[dict[str, Any], list[str]]:
