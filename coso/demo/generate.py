@@ -59,6 +59,7 @@ from coso.members.models import (
     Participation,
 )
 from coso.members.operations import name_keys
+from coso.oversight.generate import generate_cases
 from coso.stats.models import DailyDelta
 from coso.stats.tally import MEMBER_GROUPS, SIGNS, add_member_groups, rebuild_all
 from coso.units.models import Unit, UnitEvent, UnitSpan
@@ -1658,6 +1659,9 @@ def generate_dataset(
     say("summing daily deltas")
     with transaction.atomic(), _timed("rebuild daily deltas"):
         rebuild_all(member_deltas)
+    say("violation cases and discipline decisions")
+    with _timed("oversight cases"):
+        oversight = generate_cases(day=day, seed=seed)
     say("analyzing")
     with _timed("analyze"), connection.cursor() as cur:
         if connection.vendor == "sqlite":
@@ -1679,6 +1683,7 @@ def generate_dataset(
         "as_of": day.isoformat(),
         "rows": row_counts(),
         "home_units": len(home.ids),
+        "oversight": oversight,
         "seconds": round(seconds, 1),
         "cpu_seconds": round(time.process_time() - cpu_started, 1),
         "worker_cpu_seconds": round(TIMINGS.get("workers: compute and write member chunks", 0), 1),

@@ -1,8 +1,9 @@
 """Evidence prefilled for an assessment: one figure per source, each with where it comes from.
 
-`SOURCES` is a list of functions (unit, start, end) -> list of Figure. The meetings and the
-directives (steps done on time, coso.followup) sources are here; the oversight sources
-(discipline cases, petitions) are added by their apps with `register_source` when they exist.
+`SOURCES` is a list of functions (unit, start, end) -> list of Figure. The meetings, the
+directives (steps done on time, coso.followup) and the discipline (cases and decisions,
+coso.oversight, a layer below quality) sources are here; apps above quality add theirs with
+`register_source`.
 """
 
 from __future__ import annotations
