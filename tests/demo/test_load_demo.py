@@ -84,7 +84,14 @@ def test_the_demo_reproduces_the_seed_figures(tmp_path, monkeypatch):
     printed = out.getvalue()
     assert "khớp bài báo" in printed and "KHÔNG KHỚP" not in printed
     # A handful of violation cases and decisions in Hoàn Lão's commune (coso.oversight.demo).
-    assert "Kiểm tra, kỷ luật: 5 hồ sơ vụ việc, 3 quyết định kỷ luật, 1 khiếu nại." in printed
+    from coso.oversight.models import DisciplineDecision, ViolationCase
+
+    assert ViolationCase.objects.count() == 5
+    assert sorted(DisciplineDecision.objects.values_list("form", flat=True)) == [
+        "removal_from_post",
+        "reprimand",
+        "warning",
+    ]
 
     # Hoàn Lão, as the article describes it at the end of 2024, through the command line.
     hl = _cli_json("stats", HOAN_LAO, "--as-of", "2024-12-31", "--json")

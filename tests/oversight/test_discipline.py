@@ -254,3 +254,32 @@ def test_every_form_has_its_act_in_the_rule_set(cast: Cast) -> None:
     values, _source = ruleset("authority", dt.date(2026, 1, 1))
     for act in (*MEMBER_DISCIPLINE.values(), *UNIT_DISCIPLINE.values()):
         assert act.slug in values["acts"], act.slug
+
+
+def test_a_database_initialised_before_gets_the_discipline_acts(cast: Cast) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from coso.core.models import RuleSet
+    from coso.core.rules import clear_cache
+
+    slugs = {a.slug for a in (*MEMBER_DISCIPLINE.values(), *UNIT_DISCIPLINE.values())}
+    for version in RuleSet.objects.filter(code="authority"):
+        acts = {k: v for k, v in version.values["acts"].items() if k not in slugs}
+        version.values = {**version.values, "acts": acts}
+        version.save()
+    clear_cache()
+    b1 = Member.objects.get(member_id="CAST-B1")
+    case = case_on(b1, cast.B)
+    with pytest.raises(CosoError, match="chưa quy định cấp quyết định việc «reprimand»"):
+        _do("reprimand", b1, {"on": DAY, "case": case.pk}, cast.admin)
+    migration = importlib.import_module("coso.oversight.migrations.0002_authority_acts")
+    migration.add_acts(apps, None)
+    clear_cache()
+    for version in RuleSet.objects.filter(code="authority"):
+        acts = version.values["acts"]
+        assert slugs <= set(acts)
+        assert acts["expulsion"]["decider"] == acts["expel"]["decider"]
+    _do("reprimand", b1, {"on": DAY, "case": case.pk}, cast.secretary)
+    assert DisciplineDecision.objects.get().body == cast.B

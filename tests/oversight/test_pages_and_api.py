@@ -167,3 +167,34 @@ def test_the_case_list_reads_a_fixed_number_of_queries(
     client.get(reverse("oversight:unit_cases", args=["P"]))  # warm the session and scope
     with django_assert_max_num_queries(16):
         assert client.get(reverse("oversight:unit_cases", args=["P"])).status_code == 200
+
+
+def test_a_proposed_expulsion_shows_and_is_decided_on_the_proposal_page(cast: Cast) -> None:
+    from tests.oversight.conftest import official
+
+    b1 = official("CAST-B1")
+    case = case_on(b1, cast.B)
+    filed = cast.client("secretary").post(
+        reverse("oversight:case_decide", args=[case.pk]),
+        {
+            "form": "expulsion",
+            "on": "10/06/2026",
+            "resolution_date": "05/06/2026",
+            "votes_for": "6",
+        },
+    )
+    assert filed.status_code == 302 and "/proposals/" in filed["Location"]
+    committee = cast.client("committee")
+    page = committee.get(filed["Location"])
+    assert page.status_code == 200 and "Kỷ luật khai trừ" in page.content.decode()
+    from coso.authority.models import Proposal
+
+    proposal = Proposal.objects.get()
+    decided = committee.post(
+        reverse("authority:decide", args=[proposal.pk]),
+        {"outcome": "approved", "decision_number": "90-QĐ/ĐU", "on": "12/06/2026", "confirm": "1"},
+    )
+    assert decided.status_code in (200, 302), decided.content.decode()[:500]
+    b1.refresh_from_db()
+    assert b1.status == "expelled"
+    assert DisciplineDecision.objects.get().decision.number == "90-QĐ/ĐU"
