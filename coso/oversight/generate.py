@@ -117,7 +117,7 @@ def generate_cases(
                 )
             decisions = []
             for i, case in enumerate(created):
-                if case.status != CaseStatus.DECIDED:
+                if case.status != CaseStatus.DECIDED or case.closed_on is None:
                     continue
                 form, years_limit = ("warning", 10) if form_draw[i] < 0.35 else ("reprimand", 5)
                 decisions.append(
