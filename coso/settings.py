@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "coso.authority",
     "coso.meetings",
     "coso.followup",
+    "coso.oversight",
     "coso.quality",
     "coso.outreach",
     "coso.demo",

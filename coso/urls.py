@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("coso.followup.urls")),
     path("", include("coso.quality.urls")),
     path("", include("coso.outreach.urls")),
+    path("", include("coso.oversight.urls")),
     path("", include("coso.authority.urls")),
     path("", include("coso.web.urls")),
 ]

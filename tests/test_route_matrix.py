@@ -123,6 +123,8 @@ PAGE_MATRICES = (
     "tests.quality.matrix_pages",
     # households, assignments, citizens' petitions
     "tests.outreach.matrix_pages",
+    # violations, inspection and discipline
+    "tests.oversight.matrix_pages",
 )
 
 

@@ -19,6 +19,7 @@ from coso.api import (
     meetings,
     members,
     outreach,
+    oversight,
     proposals,
     quality,
     reorg,
@@ -98,3 +99,4 @@ api.add_router("", proposals.router)
 api.add_router("", followup.router)
 api.add_router("", quality.router)
 api.add_router("", outreach.router)
+api.add_router("", oversight.router)

@@ -100,6 +100,22 @@ class AuditAction(models.TextChoices):
     PETITION_STEP = "petition_step", _("Ghi bước xử lý đơn thư")
     PETITION_ESCALATE = "petition_escalate", _("Chuyển đơn thư lên cấp trên")
     PETITION_RESOLVE = "petition_resolve", _("Giải quyết xong đơn thư")
+    # Violations, inspection and discipline (coso.oversight; the discipline forms are governed
+    # acts, named by the authority rule set).
+    CASE_OPEN = "case_open", _("Mở hồ sơ vụ việc vi phạm")
+    CASE_FILE = "case_file", _("Đính kèm tệp vào hồ sơ vụ việc")
+    CASE_CLOSE = "case_close", _("Kết thúc hồ sơ vụ việc không kỷ luật")
+    INSPECTION_PLAN = "inspection_plan", _("Lập kế hoạch kiểm tra, giám sát")
+    INSPECTION_RESULT = "inspection_result", _("Ghi kết quả kiểm tra, giám sát")
+    REPRIMAND = "reprimand", _("Kỷ luật khiển trách đảng viên")
+    WARNING = "warning", _("Kỷ luật cảnh cáo đảng viên")
+    REMOVAL_FROM_POST = "removal_from_post", _("Kỷ luật cách chức")
+    EXPULSION = "expulsion", _("Kỷ luật khai trừ")
+    UNIT_REPRIMAND = "unit_reprimand", _("Kỷ luật khiển trách tổ chức đảng")
+    UNIT_WARNING = "unit_warning", _("Kỷ luật cảnh cáo tổ chức đảng")
+    UNIT_DISSOLUTION = "unit_dissolution", _("Kỷ luật giải tán tổ chức đảng")
+    APPEAL_LODGE = "appeal_lodge", _("Ghi khiếu nại quyết định kỷ luật")
+    APPEAL_DECIDE = "appeal_decide", _("Giải quyết khiếu nại kỷ luật")
     # Sensitive reads.
     VIEW_SENSITIVE = "view_sensitive", _("Xem thông tin nhạy cảm")
     # Accounts, roles and access.
@@ -155,6 +171,10 @@ ACTION_GROUPS: tuple[tuple[Promise, tuple[AuditAction, ...]], ...] = (
     (
         _("Dân vận, đơn thư"),
         _between(AuditAction.HOUSEHOLD_REGISTER, AuditAction.PETITION_RESOLVE),
+    ),
+    (
+        _("Kiểm tra, giám sát, kỷ luật"),
+        _between(AuditAction.CASE_OPEN, AuditAction.APPEAL_DECIDE),
     ),
     (_("Thông tin nhạy cảm"), (AuditAction.VIEW_SENSITIVE,)),
     (

@@ -38,6 +38,9 @@ class Action(StrEnum):
     # Register documents from a higher level and cascade them to a subtree (coso.followup).
     MANAGE_DIRECTIVES = "manage_directives"
     VIEW_AUDIT = "view_audit"
+    # Open and keep violation cases, inspection plans, appeals (coso.oversight); a case file is
+    # read only by roles over its handling unit (VIEW by role), never by the branch's members.
+    MANAGE_CASES = "manage_cases"
     VIEW_SENSITIVE = "view_sensitive"  # national ID, ethnicity, religion, health
     # Acts the authority rule set governs: a body proposes (its resolution), the competent
     # committee decides (coso.authority.rules). DECIDE on unit U: acting for U's committee or
@@ -54,6 +57,7 @@ GRANTS: dict[str, frozenset[Action]] = {
             Action.MANAGE_MEMBERS,
             Action.MANAGE_UNITS,
             Action.MANAGE_DIRECTIVES,
+            Action.MANAGE_CASES,
             Action.VIEW_AUDIT,
             Action.VIEW_SENSITIVE,
             Action.PROPOSE,
@@ -61,13 +65,20 @@ GRANTS: dict[str, frozenset[Action]] = {
         }
     ),
     RoleKind.COMMITTEE_MEMBER: frozenset(
-        {Action.VIEW, Action.MANAGE_ACTIVITIES, Action.PROPOSE, Action.DECIDE}
+        {
+            Action.VIEW,
+            Action.MANAGE_ACTIVITIES,
+            Action.MANAGE_CASES,
+            Action.PROPOSE,
+            Action.DECIDE,
+        }
     ),
     RoleKind.BRANCH_SECRETARY: frozenset(
         {
             Action.VIEW,
             Action.MANAGE_MEMBERS,
             Action.MANAGE_ACTIVITIES,
+            Action.MANAGE_CASES,
             Action.VIEW_SENSITIVE,
             Action.PROPOSE,
             Action.DECIDE,

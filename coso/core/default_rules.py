@@ -247,6 +247,7 @@ _MEMBER_ACTS_DECIDED_ABOVE = (
     "transfer_out",
     "transfer_out_of_system",
     "removal_from_post",
+    "expulsion",
 )
 _BRANCH_DECIDES = ("exempt", "return", "reprimand", "warning")
 _UNIT_ACTS = ("rename", "retype", "retag", "move", "merge", "dissolve")
@@ -270,6 +271,14 @@ def _authority(committees: list[str]) -> dict[str, Any]:
         "proposer": "branch",
         "decider": {"at_or_above": ["grassroots_branch", "grassroots_committee", "commune"]},
     }
+    # Discipline of organizations (Charter art. 36; Regulation 69-QĐ/TW): the committee directly
+    # above decides reprimand and warning; dissolution is proposed by the committee directly
+    # above and approved one level higher [likely]: kept here as "parent" (the committee directly
+    # above records the decision, with the higher level's approval in its number) [unsure].
+    # The organization's own resolution is its proposal (self-criticism); usually the
+    # committee above records the decision directly on its inspection commission's proposal.
+    for act in ("unit_reprimand", "unit_warning", "unit_dissolution"):
+        acts[act] = {"proposer": "unit", "decider": "parent"}
     # Reminders to the deciding committee: this many working days before the deadline (and on
     # the first day overdue); an operating choice, not a regulation [unsure].
     return {"acts": acts, "decision_working_days": 30, "reminder_working_days_before": [5]}
@@ -381,6 +390,65 @@ DEFAULT_RULES += [
         "note": (
             "Các khung điểm từ 50 trở lên [sure], dưới 50 «Không hoàn thành» [likely]. Việc giữ "
             "hạn mức 20% «Hoàn thành xuất sắc» [unsure]: đặt «excellent_quota» là null để bỏ."
+        ),
+    },
+]
+
+
+# Discipline (brief section 5): the forms each subject may receive, and the statute of
+# limitations in years per form (None: no limitation), counted from the day of the violation
+# and restarted by a newer violation within the period (coso/oversight/statute.py).
+def _discipline(**extra: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "member_forms": ["reprimand", "warning", "removal_from_post", "expulsion"],
+        "probationary_forms": ["reprimand", "warning"],
+        "unit_forms": ["reprimand", "warning", "dissolution"],
+        # Lightest first: an appeal may only reduce to an earlier form of the list.
+        "severity": ["reprimand", "warning", "removal_from_post", "expulsion", "dissolution"],
+        "limitation_years": {
+            "member": {
+                "reprimand": 5,
+                "warning": 10,
+                "removal_from_post": 10,
+                "expulsion": None,
+            },
+            "unit": {"reprimand": 5, "warning": 10, "dissolution": None},
+        },
+        # A newer violation within the period restarts the clock from its day.
+        "newer_violation_restarts": True,
+    }
+    values.update(extra)
+    return values
+
+
+DEFAULT_RULES += [
+    {
+        "code": "discipline",
+        "effective_from": dt.date(2017, 11, 15),
+        "source": (
+            "Điều lệ Đảng (2011), điều 35, 36; Quy định 102-QĐ/TW (15/11/2017) xử lý kỷ luật đảng "
+            "viên vi phạm, điều 3 (thời hiệu); Hướng dẫn 05-HD/UBKTTW (2018)"
+        ),
+        "confidence": "sure",
+        "values": _discipline(),
+        "note": (
+            "Thời hiệu: 5 năm (mức khiển trách), 10 năm (cảnh cáo, cách chức); không áp dụng "
+            "với mức khai trừ, giải tán [sure cho quy định 2017–2018]."
+        ),
+    },
+    {
+        "code": "discipline",
+        "effective_from": dt.date(2022, 7, 6),
+        "source": (
+            "Quy định 69-QĐ/TW (06/07/2022) về kỷ luật tổ chức đảng, đảng viên vi phạm: tổ chức "
+            "đảng — khiển trách, cảnh cáo, giải tán; đảng viên chính thức — khiển trách, cảnh "
+            "cáo, cách chức, khai trừ; đảng viên dự bị — khiển trách, cảnh cáo"
+        ),
+        "confidence": "likely",
+        "values": _discipline(),
+        "note": (
+            "Các hình thức kỷ luật [sure]; thời hiệu 5/10 năm như quy định 2017–2018 [likely] "
+            "— quản trị hệ thống sửa bằng phiên bản mới nếu văn bản hiện hành khác."
         ),
     },
 ]

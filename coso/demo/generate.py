@@ -59,6 +59,7 @@ from coso.members.models import (
     Participation,
 )
 from coso.members.operations import name_keys
+from coso.oversight.generate import generate_cases
 from coso.stats.models import DailyDelta
 from coso.stats.tally import MEMBER_GROUPS, SIGNS, add_member_groups, rebuild_all
 from coso.units.models import Unit, UnitEvent, UnitSpan
@@ -1669,6 +1670,9 @@ def generate_dataset(
     say("households, assignments and petitions")
     with _timed("outreach"):
         outreach = _generate_outreach(day)
+    say("violation cases and discipline decisions")
+    with _timed("oversight cases"):
+        oversight = generate_cases(day=day, seed=seed)
     say("analyzing")
     with _timed("analyze"), connection.cursor() as cur:
         if connection.vendor == "sqlite":
@@ -1691,6 +1695,7 @@ def generate_dataset(
         "rows": row_counts(),
         "home_units": len(home.ids),
         "outreach": outreach,
+        "oversight": oversight,
         "seconds": round(seconds, 1),
         "cpu_seconds": round(time.process_time() - cpu_started, 1),
         "worker_cpu_seconds": round(TIMINGS.get("workers: compute and write member chunks", 0), 1),

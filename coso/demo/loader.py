@@ -415,6 +415,11 @@ def load_demo(
         f"{outreach.assignments} cấp ủy viên được phân công theo dõi chi bộ; "
         f"{outreach.petitions} đơn thư trong năm, {outreach.overdue} quá hạn."
     )
+    oversight = load_oversight(seed)
+    say(
+        f"Kiểm tra, kỷ luật: {oversight.cases} hồ sơ vụ việc, {oversight.decisions} quyết định kỷ "
+        f"luật, {oversight.appeals} khiếu nại."
+    )
     report.units = len(demo.units)
     report.members = len(demo.members) + applier.admissions
     report.steps = len(timeline)
@@ -473,6 +478,13 @@ def load_outreach(seed: int) -> Any:
     petitions = load_petitions(root=PROVINCE, seed=seed)
     report.petitions, report.overdue = petitions.petitions, petitions.overdue
     return report
+
+
+def load_oversight(seed: int) -> Any:
+    """A handful of violation cases and discipline decisions in Hoàn Lão's commune this year."""
+    from coso.oversight.demo import load_oversight as load
+
+    return load(HOAN_LAO, seed=seed)
 
 
 def demo_figures() -> tuple[dict[str, Any], list[str]]:

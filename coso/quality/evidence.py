@@ -1,8 +1,9 @@
 """Evidence prefilled for an assessment: one figure per source, each with where it comes from.
 
-`SOURCES` is a list of functions (unit, start, end) -> list of Figure. The meetings and the
-directives (steps done on time, coso.followup) sources are here; the oversight sources
-(discipline cases, petitions) are added by their apps with `register_source` when they exist.
+`SOURCES` is a list of functions (unit, start, end) -> list of Figure. The meetings, the
+directives (steps done on time, coso.followup) and the discipline (cases and decisions,
+coso.oversight, a layer below quality) sources are here; apps above quality add theirs with
+`register_source`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.urls import reverse
 from coso.core.dates import fmt
 from coso.followup.queries import directive_timeliness
 from coso.meetings.reports import meeting_report
+from coso.oversight.queries import discipline_counts
 from coso.units.models import Unit
 
 
@@ -104,7 +106,37 @@ def directives_source(unit: Unit, start: dt.date, end: dt.date) -> list[Figure]:
     ]
 
 
-SOURCES: list[Source] = [meetings_source, directives_source]
+def discipline_source(unit: Unit, start: dt.date, end: dt.date) -> list[Figure]:
+    """Violation cases handled in the unit's subtree in the period and the discipline decided
+    (coso.oversight.queries.discipline_counts: decisions annulled on appeal not counted)."""
+    c = discipline_counts(unit, start, end)
+    where = (
+        f"Hồ sơ kiểm tra, kỷ luật của {unit.code}: vụ việc mở từ {fmt(start)} đến "
+        f"{fmt(end - dt.timedelta(days=1))} ({c['self_reported']} do tự phát hiện); quyết định "
+        "kỷ luật trong kỳ, trừ quyết định đã bị hủy do khiếu nại"
+    )
+    link = reverse("oversight:unit_cases", args=[unit.code])
+    return [
+        Figure(
+            "discipline.cases",
+            "Vụ việc vi phạm: tổng số / do tự phát hiện",
+            f"{c['opened']}/{c['self_reported']}",
+            where,
+            link,
+            (c["opened"], c["self_reported"]),
+        ),
+        Figure(
+            "discipline.decisions",
+            "Kỷ luật trong kỳ: đảng viên / tổ chức đảng",
+            f"{c['members_disciplined']}/{c['units_disciplined']}",
+            where,
+            link,
+            (c["members_disciplined"], c["units_disciplined"]),
+        ),
+    ]
+
+
+SOURCES: list[Source] = [meetings_source, directives_source, discipline_source]
 
 
 def register_source(source: Source) -> None:

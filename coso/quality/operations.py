@@ -24,6 +24,7 @@ from coso.core.errors import CosoError
 from coso.core.models import Decision
 from coso.core.rules import ruleset
 from coso.members.models import Member, MemberSpan, Participation, ParticipationKind
+from coso.oversight.queries import disciplined_in_year
 from coso.quality.criteria import check_content
 from coso.quality.evidence import prefill
 from coso.quality.models import (
@@ -469,6 +470,16 @@ def classify_unit(
         raise CosoError(f"{who}: ghi số quyết định kỷ luật trong năm {year}.")
     if disciplined and not self_detected:
         _check_cap(rules, "unit_disciplined_max", who, year, level, discipline_decision)
+    # The decisions recorded in Coso (coso.oversight) apply by themselves; the flag stays for
+    # discipline recorded elsewhere. One the organization found itself does not cap it.
+    recorded = disciplined_in_year(unit, year)
+    found_by_others = [d.number for d in recorded if not d.self_detected]
+    if found_by_others:
+        _check_cap(rules, "unit_disciplined_max", who, year, level, ", ".join(found_by_others))
+    if recorded:
+        self_detected = not found_by_others and (self_detected or not disciplined)
+        disciplined = True
+        discipline_decision = discipline_decision or ", ".join(d.number for d in recorded)
     day = min(year_end(year), span.valid_to - dt.timedelta(days=1))
     children = UnitSpan.objects.filter(
         parent=unit, valid_from__lte=day, valid_to__gt=day, kind__in=rules["rated_unit_kinds"]
@@ -560,6 +571,10 @@ def classify_member(
     if review is not None and review.disciplined:
         disciplined = True
         discipline_decision = discipline_decision or review.discipline_decision
+    recorded = disciplined_in_year(member, year)  # decisions recorded in Coso apply by themselves
+    if recorded:
+        disciplined = True
+        discipline_decision = discipline_decision or ", ".join(d.number for d in recorded)
     if disciplined and not discipline_decision:
         raise CosoError(f"{who}: ghi số quyết định kỷ luật trong năm {year}.")
     if disciplined:

@@ -81,8 +81,12 @@ def setup(cast: Cast) -> dict[str, Any]:
     from tests.outreach.objects import make_objects
 
     outreach = make_objects(cast)
+    from tests.oversight.objects import matrix_cases
+
+    cases = matrix_cases(cast)
     return {
         **outreach,
+        **cases,
         "directive": directive,
         "directive_file": directive_file,
         "study_step": study,
@@ -99,6 +103,9 @@ def setup(cast: Cast) -> dict[str, Any]:
 def public(status: int) -> dict[str, int]:
     return {**dict.fromkeys(_ROLES, status), "anonymous": status}
 
+
+_OVERSIGHT_ON_B = {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN}
+_OVERSIGHT_REFUSED_ON_B = {**everyone(REFUSED), "member": HIDDEN, "outsider": HIDDEN}
 
 # A member born in 2015 cannot be admitted in 2024: refused by the registry, nothing written.
 _TOO_YOUNG = {
@@ -578,6 +585,66 @@ API: dict[tuple[str, str], dict[str, Any]] = {
         "json": {"on": "2024-12-20", "year": 2024, "level": "good", **_AUTHORIZED},
         "expect": {**everyone(REFUSED), "member": HIDDEN, "outsider": HIDDEN},
     },
+    # --- violations, inspection and discipline (coso/api/oversight.py) ---
+    # Case files: the handling body and those above it; the member sees their own case only.
+    ("GET", "/api/v1/units/{code}/cases"): {"path": {"code": "B"}, "expect": _OVERSIGHT_ON_B},
+    ("POST", "/api/v1/units/{code}/cases"): {
+        "path": {"code": "B"},
+        "json": {  # violation after the opening: refused, nothing written
+            "member_id": "CAST-B2",
+            "source": "inspection",
+            "title": "Thử",
+            "facts": "Thử",
+            "violated_on": "2024-06-01",
+            "opened_on": "2024-05-01",
+        },
+        "expect": _OVERSIGHT_REFUSED_ON_B,
+    },
+    ("GET", "/api/v1/cases/{case_id}"): {
+        "path": {"case_id": Ref("case_c")},  # handled by C, about CAST-B1 (the member's own)
+        "expect": {**everyone(OK), "secretary": HIDDEN, "outsider": HIDDEN},
+    },
+    ("POST", "/api/v1/cases/{case_id}/discipline"): {
+        "path": {"case_id": Ref("case_c")},
+        "json": {"form": "dissolution", "on": "2024-06-01", **_AUTHORIZED},  # not for members
+        "expect": {
+            **everyone(REFUSED),
+            "secretary": HIDDEN,
+            "member": HIDDEN,
+            "outsider": HIDDEN,
+        },
+    },
+    ("POST", "/api/v1/discipline/{decision_id}/appeals"): {
+        "path": {"decision_id": Ref("discipline_decision")},
+        "json": {"lodged_on": "2024-06-10", "grounds": "Lần hai"},  # one pending already
+        "expect": _OVERSIGHT_REFUSED_ON_B,
+    },
+    ("POST", "/api/v1/appeals/{appeal_id}/decision"): {
+        "path": {"appeal_id": Ref("appeal")},
+        # B decided it: B cannot decide the appeal (the level above does): refused.
+        "json": {
+            "outcome": "upheld",
+            "decided_by": "B",
+            "on": "2024-07-01",
+            "decision_number": "1-QĐ",
+        },
+        "expect": _OVERSIGHT_REFUSED_ON_B,
+    },
+    ("GET", "/api/v1/units/{code}/inspection-plans"): {
+        "path": {"code": "B"},
+        "expect": _OVERSIGHT_ON_B,
+    },
+    ("POST", "/api/v1/units/{code}/inspection-plans"): {
+        "path": {"code": "B"},
+        "json": {  # ends before it starts: refused
+            "kind": "inspection",
+            "title": "Thử",
+            "period_start": "2024-06-01",
+            "period_end": "2024-05-01",
+            "targets": "Thử",
+        },
+        "expect": _OVERSIGHT_REFUSED_ON_B,
+    },
 }
 
 # Routes outside the OpenAPI schema: the schema, the docs page (both public, they hold no
@@ -652,6 +719,14 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:submit_assessment": ("POST", "/api/v1/assessments/{assessment_id}/submit"),
     "api:review_assessment": ("POST", "/api/v1/assessments/{assessment_id}/review"),
     "api:classification_summary": ("GET", "/api/v1/units/{code}/classifications"),
+    "api:list_cases": ("GET", "/api/v1/units/{code}/cases"),
+    "api:open_case": ("POST", "/api/v1/units/{code}/cases"),
+    "api:get_case": ("GET", "/api/v1/cases/{case_id}"),
+    "api:decide_discipline": ("POST", "/api/v1/cases/{case_id}/discipline"),
+    "api:lodge_appeal": ("POST", "/api/v1/discipline/{decision_id}/appeals"),
+    "api:decide_appeal": ("POST", "/api/v1/appeals/{appeal_id}/decision"),
+    "api:list_plans": ("GET", "/api/v1/units/{code}/inspection-plans"),
+    "api:add_plan": ("POST", "/api/v1/units/{code}/inspection-plans"),
     "api:member_classifications": ("GET", "/api/v1/members/{member_id}/classifications"),
     "api:start_assessment": ("POST", "/api/v1/units/{code}/assessments"),
     "api:classify_unit": ("POST", "/api/v1/units/{code}/classifications"),

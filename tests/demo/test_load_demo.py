@@ -83,6 +83,15 @@ def test_the_demo_reproduces_the_seed_figures(tmp_path, monkeypatch):
     assert (tmp_path / "2025-07-01-sap-xep-tinh-quang-tri.csv").exists()
     printed = out.getvalue()
     assert "khớp bài báo" in printed and "KHÔNG KHỚP" not in printed
+    # A handful of violation cases and decisions in Hoàn Lão's commune (coso.oversight.demo).
+    from coso.oversight.models import DisciplineDecision, ViolationCase
+
+    assert ViolationCase.objects.count() == 5
+    assert sorted(DisciplineDecision.objects.values_list("form", flat=True)) == [
+        "removal_from_post",
+        "reprimand",
+        "warning",
+    ]
 
     # Hoàn Lão, as the article describes it at the end of 2024, through the command line.
     hl = _cli_json("stats", HOAN_LAO, "--as-of", "2024-12-31", "--json")
