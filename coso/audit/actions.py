@@ -99,6 +99,7 @@ class AuditAction(models.TextChoices):
     PETITION_RECEIVE = "petition_receive", _("Tiếp nhận đơn thư của công dân")
     PETITION_STEP = "petition_step", _("Ghi bước xử lý đơn thư")
     PETITION_ESCALATE = "petition_escalate", _("Chuyển đơn thư lên cấp trên")
+    PETITION_LINK_CASE = "petition_link_case", _("Liên kết đơn thư với vụ việc vi phạm")
     PETITION_RESOLVE = "petition_resolve", _("Giải quyết xong đơn thư")
     # Violations, inspection and discipline (coso.oversight; the discipline forms are governed
     # acts, named by the authority rule set).

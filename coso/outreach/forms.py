@@ -115,6 +115,10 @@ class EscalateForm(_Styled):
     reason = forms.CharField(label=_("Lý do chuyển"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class LinkCaseForm(_Styled):
+    case = forms.IntegerField(label=_("Số hồ sơ vụ việc"), min_value=1)
+
+
 class ResolveForm(_Styled):
     on = date_field(_("Ngày giải quyết xong"))
     resolution = forms.CharField(

@@ -279,3 +279,20 @@ class PetitionStep(models.Model):
 
     class Meta:
         ordering = ["on", "id"]
+
+
+class PetitionCase(models.Model):
+    """A violation case opened from a petition, or found to concern it (coso.oversight): the
+    petition page lists the cases its reader may see, the others only counted."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="case_links")
+    case = models.ForeignKey("oversight.ViolationCase", on_delete=models.PROTECT, related_name="+")
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "case"], name="petition_case_once")
+        ]

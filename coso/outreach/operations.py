@@ -23,6 +23,7 @@ from coso.outreach.models import (
     Household,
     HouseholdResponsibility,
     Petition,
+    PetitionCase,
     PetitionCategory,
     PetitionKind,
     PetitionStatus,
@@ -31,6 +32,7 @@ from coso.outreach.models import (
     StepKind,
     Visit,
 )
+from coso.oversight.models import ViolationCase
 from coso.units.models import Unit, UnitSpan
 
 IN_PARTY = (MemberStatus.PROBATIONARY, MemberStatus.OFFICIAL)
@@ -551,3 +553,29 @@ def resolve_petition(
         petition.handling_unit,
     )
     return petition
+
+
+@transaction.atomic
+def link_case(petition: Petition, case: ViolationCase, *, actor: Any = None) -> PetitionCase:
+    """Link a violation case to the petition it came from: both handled on one line of the
+    tree today (the case by the petition's handling unit, one above it or one below it)."""
+    day = today()
+    here = _alive(petition.handling_unit, day, "Đơn vị giải quyết đơn")
+    there = _alive(case.handling_unit, day, "Đơn vị xử lý vụ việc")
+    if not (here.path.startswith(there.path) or there.path.startswith(here.path)):
+        raise CosoError(
+            f"Vụ việc số {case.pk}: do «{case.handling_unit.code}» xử lý, không cùng tuyến với "
+            f"«{petition.handling_unit.code}» đang giải quyết đơn."
+        )
+    if PetitionCase.objects.filter(petition=petition, case=case).exists():
+        raise CosoError(f"Vụ việc số {case.pk} đã được liên kết với đơn này.")
+    link = PetitionCase.objects.create(petition=petition, case=case, linked_by=_user(actor))
+    record_write(
+        actor,
+        AuditAction.PETITION_LINK_CASE,
+        petition,
+        None,
+        {"case": case.pk, "case_unit": case.handling_unit.code},
+        petition.handling_unit,
+    )
+    return link

@@ -22,8 +22,10 @@ from coso.outreach.models import (
     Household,
     HouseholdResponsibility,
     Petition,
+    PetitionCase,
     PetitionStatus,
 )
+from coso.oversight.models import ViolationCase
 from coso.stats.queries import stats_as_of
 from coso.units.models import Unit, UnitSpan
 from coso.units.queries import natural_key, span_on, spans_outside, subtree_range, subtree_spans
@@ -372,10 +374,15 @@ def petition_steps(petition: Petition) -> list[Any]:
     return list(petition.steps.select_related("unit", "from_unit").order_by("on", "id"))
 
 
-def linked_cases(petition: Petition) -> list[Any]:
-    """The violation cases opened from this petition (coso.oversight, added at merge: the lead
-    fills this function; until then a petition links to no case)."""
-    return []
+def linked_cases(petition: Petition) -> list[ViolationCase]:
+    """The violation cases linked to this petition, oldest first (one query)."""
+    return list(
+        ViolationCase.objects.filter(
+            pk__in=PetitionCase.objects.filter(petition=petition).values("case_id")
+        )
+        .select_related("handling_unit")
+        .order_by("opened_on", "pk")
+    )
 
 
 OPEN = PetitionStatus.OPEN

@@ -36,6 +36,7 @@ from coso.outreach.access import (
     present,
 )
 from coso.outreach.models import PetitionStatus, StepKind
+from coso.oversight.access import get_case_for_user, may_view_case
 from coso.units.models import Unit, UnitKind
 
 PER_PAGE = 25
@@ -406,10 +407,23 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         prefix="resolve",
         initial={"on": fmt(today()), "satisfaction": "unknown"},
     )
+    link_form = of.LinkCaseForm(_posted(request, "link"), prefix="link")
     refusal = ""
     action = request.POST.get("action") if request.method == "POST" else None
     actor = Actor.of(request)
     try:
+        if action == "link" and link_form.is_valid():
+            number = link_form.cleaned_data["case"]
+            try:
+                case = get_case_for_user(request.user, number)
+            except Http404 as exc:
+                raise CosoError(
+                    f"{link_form.fields['case'].label}: không có vụ việc số {number} trong "
+                    "phạm vi của bạn."
+                ) from exc
+            ops.link_case(petition, case, actor=actor)
+            messages.success(request, _("Đã liên kết vụ việc với đơn."))
+            return redirect("outreach:petition", petition.pk)
         if action == "step" and step_form.is_valid():
             d = step_form.cleaned_data
             handler = (
@@ -448,15 +462,18 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("outreach:petition", petition.pk)
     except CosoError as exc:
         refusal = str(exc)
-    if action is not None and action not in ("step", "escalate", "resolve"):
+    if action is not None and action not in ("step", "escalate", "resolve", "link"):
         refusal = _("Thao tác không hợp lệ.")
+    cases = q.linked_cases(petition)
     return _render(
         request,
         "petition.html",
         {
             "petition": petition,
             "steps": q.petition_steps(petition),
-            "cases": q.linked_cases(petition),
+            "cases": [c for c in cases if may_view_case(request.user, c)],
+            "restricted_cases": sum(1 for c in cases if not may_view_case(request.user, c)),
+            "link_form": link_form,
             "overdue": petition.overdue_on(today()),
             "hidden_label": HIDDEN_LABEL,
             "may_manage": may_manage,
