@@ -116,6 +116,11 @@ class Fixtures:
     household_id: int | None = None  # in the bench branch's area if it has one
     assignment_id: int | None = None  # a member of the bench branch follows it for the commune
     petition_id: int | None = None  # handled by the bench commune if it has one
+    case_id: int | None = None  # a case of the bench branch's member, handled by the commune
+    case_file_id: int | None = None
+    decision_id: int | None = None  # a reprimand of that case, under appeal
+    appeal_id: int | None = None
+    plan_id: int | None = None  # the commune's inspection plan
     notes: list[str] = field(default_factory=list)  # why a fixture is missing
 
 
@@ -241,6 +246,67 @@ def _directive(accounts: list[BenchAccount], fixtures: Fixtures) -> None:
     fixtures.step_id = step.pk if step is not None else None
 
 
+def _oversight(accounts: list[BenchAccount], fixtures: Fixtures) -> None:
+    from coso.members.models import Member
+    from coso.oversight import operations as ops
+    from coso.oversight.models import Appeal, CaseFile, DisciplineDecision, ViolationCase
+    from coso.units.models import Unit
+
+    commune = Unit.objects.get(code=next(a for a in accounts if a.level == "commune").unit_code)
+    title = "Vụ việc dùng cho `coso bench --pages`"
+    case = ViolationCase.objects.filter(handling_unit=commune, title=title).first()
+    if case is None:
+        member = Member.objects.get(member_id=fixtures.member_id)
+        day = today() - dt.timedelta(days=60)
+        plan = ops.add_inspection_plan(
+            commune,
+            kind="inspection",
+            title="Kiểm tra chấp hành (coso bench --pages)",
+            period_start=day,
+            period_end=today() + dt.timedelta(days=30),
+            targets="Các chi bộ trực thuộc",
+        )
+        case = ops.open_case(
+            subject=member,
+            handling_unit=commune,
+            source="inspection",
+            title=title,
+            facts="Nội dung vụ việc của dữ liệu đo.",
+            violated_on=day,
+            opened_on=day,
+            plan=plan,
+        )
+        ops.attach_case_file(case, name="bien-ban.pdf", data=PDF)
+        decided = ops.decide_discipline(
+            case, form="reprimand", body=commune, on=day + dt.timedelta(days=10), decision=None
+        )
+        ops.lodge_appeal(
+            decided, lodged_on=day + dt.timedelta(days=20), grounds="Xin xem xét lại."
+        )
+    fixtures.case_id = case.pk
+    fixtures.plan_id = case.plan_id
+    file = CaseFile.objects.filter(case=case).order_by("pk").first()
+    fixtures.case_file_id = file.pk if file is not None else None
+    decision = DisciplineDecision.objects.filter(case=case).order_by("pk").first()
+    fixtures.decision_id = decision.pk if decision is not None else None
+    appeal = Appeal.objects.filter(decision=decision).order_by("pk").first() if decision else None
+    fixtures.appeal_id = appeal.pk if appeal is not None else None
+
+
+def _oversight_argument(route: Route, param: str, fixtures: Fixtures) -> tuple[Any, str]:
+    """A case's, its file's, its decision's, its appeal's or the plan's id, by the route."""
+    pattern = route.pattern
+    if param == "decision_id" or pattern.startswith("discipline/"):
+        return fixtures.decision_id, "no discipline decision"
+    if param == "appeal_id" or pattern.startswith("appeals/"):
+        return fixtures.appeal_id, "no appeal"
+    if pattern.startswith("case-files/"):
+        return fixtures.case_file_id, "no case file"
+    if pattern.startswith("inspection-plans/"):
+        return fixtures.plan_id, "no inspection plan"
+    return fixtures.case_id, "no violation case"
+
+
 def _outreach(accounts: list[BenchAccount], fixtures: Fixtures) -> None:
     from coso.members.models import Member
     from coso.outreach.models import Assignment, Household, Petition
@@ -351,6 +417,7 @@ def prepare(password: str = BENCH_PASSWORD) -> tuple[list[BenchAccount], Fixture
         lambda: _directive(accounts, fixtures),
         lambda: _quality(accounts, fixtures),
         lambda: _outreach(accounts, fixtures),
+        lambda: _oversight(accounts, fixtures),
         lambda: _resolution(fixtures),
     ]
     for step in steps:
@@ -426,6 +493,12 @@ def _arguments(
             value, why = fixtures.petition_id, "no petition"
         elif param == "assignment_id" or route.name == "outreach:assignment":
             value, why = fixtures.assignment_id, "no assignment"
+        elif (namespace == "oversight" and param == "pk") or param in (
+            "case_id",
+            "decision_id",
+            "appeal_id",
+        ):
+            value, why = _oversight_argument(route, param, fixtures)
         elif param in ("directive_id", "attachment_id", "step_id"):
             value, why = _followup_argument(route, param, fixtures)
         elif param == "year":
