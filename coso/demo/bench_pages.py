@@ -280,9 +280,7 @@ def _oversight(accounts: list[BenchAccount], fixtures: Fixtures) -> None:
         decided = ops.decide_discipline(
             case, form="reprimand", body=commune, on=day + dt.timedelta(days=10), decision=None
         )
-        ops.lodge_appeal(
-            decided, lodged_on=day + dt.timedelta(days=20), grounds="Xin xem xét lại."
-        )
+        ops.lodge_appeal(decided, lodged_on=day + dt.timedelta(days=20), grounds="Xin xem xét lại.")
     fixtures.case_id = case.pk
     fixtures.plan_id = case.plan_id
     file = CaseFile.objects.filter(case=case).order_by("pk").first()
