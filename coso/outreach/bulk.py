@@ -20,6 +20,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
+from coso.outreach import tally
 from coso.outreach.models import Household, HouseholdResponsibility, Petition, PetitionStep, Visit
 from coso.outreach.queries import quarter_start
 
@@ -124,6 +125,7 @@ def generate_outreach(day: dt.date) -> dict[str, int]:
                 no_style(), [Household, HouseholdResponsibility, Visit, Petition, PetitionStep]
             ):
                 cur.execute(sql)
+        tally.rebuild()  # the root's coverage figures
         return {
             "households": _count(cur, "outreach_household"),
             "responsibilities": _count(cur, "outreach_householdresponsibility"),

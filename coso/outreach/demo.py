@@ -22,6 +22,7 @@ from django.db import transaction
 from coso.audit.log import Actor, AuditAction, record_write
 from coso.core.dates import add_months, today
 from coso.members.models import IN_PARTY, Member, MemberSpan, Position
+from coso.outreach import tally
 from coso.outreach.models import (
     Assignment,
     AssignmentReport,
@@ -207,6 +208,7 @@ def load_households(
         _visits(rng, visit_rows, h, member, start, now + dt.timedelta(days=1))
     HouseholdResponsibility.objects.bulk_create(resp_rows, batch_size=1000)
     Visit.objects.bulk_create(visit_rows, batch_size=2000)
+    tally.rebuild()  # the root's coverage figures
     report.responsible = responsible
     report.households = len(house_rows)
     report.visits = len(visit_rows)

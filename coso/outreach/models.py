@@ -296,3 +296,44 @@ class PetitionCase(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["petition", "case"], name="petition_case_once")
         ]
+
+
+# --- the coverage tally at the only root (coso/outreach/tally.py) ------------------------------
+
+
+class CoverageMetric(models.TextChoices):
+    HOUSEHOLDS = "households", "households on the register"
+    COVERED = "covered", "households on the register with somebody responsible"
+    VISITED = "visited", "households on the register visited since the quarter began"
+    MEMBERS = "members", "members in the party responsible for a household"
+
+
+class CoverageDelta(models.Model):
+    """How much a root figure of `household_coverage` changes on `day`: the figure on a day is
+    the sum of its deltas up to that day."""
+
+    metric = models.CharField(max_length=16, choices=CoverageMetric.choices)
+    day = models.DateField()
+    delta = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "day"], name="coverage_delta_once"),
+        ]
+
+
+class ResponsibleRun(models.Model):
+    """A period in which a member is counted among the members responsible: responsible for
+    some household and in the party (a member span) every day of `[valid_from, valid_to)`.
+    A member's runs do not overlap nor touch; kept so that a change of the member's spans can
+    be told as a change of the deltas."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    valid_from = models.DateField()
+    valid_to = models.DateField()
+
+
+class CoverageStamp(models.Model):
+    """Present when the tally is built (and kept in step since)."""
+
+    built_at = models.DateTimeField(auto_now_add=True)

@@ -17,6 +17,7 @@ from coso.core.dates import FAR_FUTURE, fmt, today
 from coso.core.errors import CosoError
 from coso.core.rules import rule
 from coso.members.models import Member, MemberStatus
+from coso.outreach import tally
 from coso.outreach.models import (
     Assignment,
     AssignmentReport,
@@ -122,6 +123,7 @@ def register_household(
         policy_family=policy_family,
         valid_from=on,
     )
+    tally.household_added(household.pk)
     record_write(
         actor, AuditAction.HOUSEHOLD_REGISTER, household, None, _household_facts(household), area
     )
@@ -158,22 +160,25 @@ def assign_household(
     if current is not None and current.member_id == getattr(member, "pk", None):
         raise CosoError(f"Hộ {household.code}: {member.full_name} đang phụ trách hộ này.")  # type: ignore[union-attr]
     new: HouseholdResponsibility | None = None
-    if current is not None and current.valid_from == on:
-        if member is None:
-            current.delete()
+    members = [current.member_id if current is not None else None, getattr(member, "pk", None)]
+    with tally.households_in_step(household.pk):
+        if current is not None and current.valid_from == on:
+            if member is None:
+                current.delete()
+            else:
+                current.member = member
+                current.note = note.strip()[:300]
+                current.save(update_fields=["member", "note"])
+                new = current
         else:
-            current.member = member
-            current.note = note.strip()[:300]
-            current.save(update_fields=["member", "note"])
-            new = current
-    else:
-        if current is not None:
-            current.valid_to = on
-            current.save(update_fields=["valid_to"])
-        if member is not None:
-            new = HouseholdResponsibility.objects.create(
-                household=household, member=member, valid_from=on, note=note.strip()[:300]
-            )
+            if current is not None:
+                current.valid_to = on
+                current.save(update_fields=["valid_to"])
+            if member is not None:
+                new = HouseholdResponsibility.objects.create(
+                    household=household, member=member, valid_from=on, note=note.strip()[:300]
+                )
+    tally.refresh_members(m for m in members if m is not None)
     record_write(
         actor,
         AuditAction.HOUSEHOLD_ASSIGN,
@@ -199,9 +204,10 @@ def record_visit(
             f"Đảng viên thăm hộ: {member.full_name} không phụ trách hộ {household.code} "
             f"vào ngày {fmt(on)}."
         )
-    visit = Visit.objects.create(
-        household=household, member=member, on=on, note=_text(note, "Ghi chú", required=False)
-    )
+    with tally.households_in_step(household.pk):
+        visit = Visit.objects.create(
+            household=household, member=member, on=on, note=_text(note, "Ghi chú", required=False)
+        )
     record_write(
         actor,
         AuditAction.HOUSEHOLD_VISIT,

@@ -17,6 +17,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from coso.core.dates import today
 from coso.meetings.models import AttendanceStatus, Invitation, InviteeRole
+from coso.outreach import tally
 from coso.outreach.models import (
     Assignment,
     Household,
@@ -119,8 +120,9 @@ def household_coverage(unit: Unit, day: dt.date | None = None) -> dict[str, Any]
     - without_member: households registered in the subtree with nobody responsible on the day.
 
     Four queries whatever the size of the subtree, and one asking whether a root is the only
-    one (then the counts start from the responsibilities and the register, not from every
-    member span of the country).
+    one: then the figures are the sums of the tally's deltas up to `day` (`coso.outreach.tally`,
+    two queries), or, when it is not built, counted from the responsibilities and the register
+    rather than from every member span of the country.
     """
     day = day or today()
     root = span_on(unit, day)
@@ -128,7 +130,10 @@ def household_coverage(unit: Unit, day: dt.date | None = None) -> dict[str, Any]
     resp_params = [lo, hi, day, day, day, day, day, day]
     area_params = [lo, hi, day, day, day, day]
     if _inside(root, day) is None:
-        return _coverage_everywhere(unit, day)
+        figures = tally.read(day)
+        if figures is None:
+            return _coverage_everywhere(unit, day)
+        return {"unit": unit.code, "as_of": day.isoformat(), **figures}
     members = _rows(f"SELECT COUNT(DISTINCT x.member_id) FROM ({_RESPONSIBLE}) x", resp_params)
     covered = (
         f"SELECT x.household_id FROM ({_RESPONSIBLE}) x "
