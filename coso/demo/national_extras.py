@@ -7,7 +7,7 @@
   province through the demo's `classify_year`, then the members' tallies rebuilt once a year.
 - On a dataset generated before the oversight and outreach apps existed: their violation cases,
   households and petitions (`coso generate` writes them with the registry now), and any
-  tracking or classification tally missing.
+  tracking, classification or household coverage tally missing.
 
 Written in bulk (the steps' dates with one prepared UPDATE a chunk), so the extras take minutes
 at 5.6 M members; `coso generate --extras-only` adds them to a dataset generated before.
@@ -31,6 +31,7 @@ from coso.followup import operations as followup_ops
 from coso.followup.demo import _done_on
 from coso.followup.models import Directive, Step, TallyStamp
 from coso.followup.tally import rebuild_directive
+from coso.outreach import tally as coverage
 from coso.outreach.bulk import generate_outreach
 from coso.outreach.models import Household
 from coso.oversight.generate import generate_cases
@@ -168,6 +169,10 @@ def _catch_up(seed: int, say: Callable[[str], None]) -> dict[str, Any]:
         with transaction.atomic():
             out["outreach"] = generate_outreach(day)
         say(f"outreach: {out['outreach']}")
+    elif not coverage.built():
+        with transaction.atomic():
+            out["coverage"] = coverage.rebuild()
+        say("household coverage tally")
     if not ViolationCase.objects.exists():
         out["oversight"] = generate_cases(day=day, seed=seed)
         say(f"oversight: {out['oversight']}")

@@ -332,6 +332,12 @@ class ResponsibleRun(models.Model):
     valid_from = models.DateField()
     valid_to = models.DateField()
 
+    class Meta:
+        indexes = [
+            models.Index(fields=["valid_from"], name="responsible_run_from"),
+            models.Index(fields=["valid_to"], name="responsible_run_to"),
+        ]
+
 
 class CoverageStamp(models.Model):
     """Present when the tally is built (and kept in step since)."""

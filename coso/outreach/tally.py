@@ -245,16 +245,20 @@ def refresh_members(ids: Iterable[int]) -> None:
 
 def refresh_for_days(days: list[dt.date], units: set[int]) -> None:
     """Member spans starting or ending on the days written (`coso.stats.tally.keep_in_step`):
-    the members with such spans who are responsible for a household, recounted."""
+    the members with such spans who are responsible for a household, and those counted from or
+    to one of the days, recounted."""
     if not days or not built():
         return
-    touched = MemberSpan.objects.filter(Q(valid_from__in=days) | Q(valid_to__in=days)).values(
-        "member_id"
-    )
+    on_days = Q(valid_from__in=days) | Q(valid_to__in=days)
+    touched = MemberSpan.objects.filter(on_days).values("member_id")
     refresh_members(
-        HouseholdResponsibility.objects.filter(member_id__in=touched)
-        .values_list("member_id", flat=True)
-        .distinct()
+        [
+            *HouseholdResponsibility.objects.filter(member_id__in=touched)
+            .values_list("member_id", flat=True)
+            .distinct(),
+            # A span dropped (started and closed the same day) leaves no span on its day.
+            *ResponsibleRun.objects.filter(on_days).values_list("member_id", flat=True),
+        ]
     )
 
 
