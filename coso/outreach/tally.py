@@ -40,10 +40,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
-from django.db.models import F, Max, Min, Q, Sum
+from django.db import connection
+from django.db.models import Max, Min, Q, Sum
 
 from coso.core.dates import FAR_FUTURE
-from coso.members.models import MemberSpan
+from coso.members.models import Member, MemberSpan
 from coso.outreach.models import (
     CoverageDelta,
     CoverageMetric,
@@ -176,11 +177,18 @@ def _member_runs(members: Q, related: Q) -> dict[int, list[Period]]:
 
 
 def _apply(diff: Deltas) -> None:
-    for (metric, day), n in sorted(diff.items()):
-        if n == 0:
-            continue
-        if not CoverageDelta.objects.filter(metric=metric, day=day).update(delta=F("delta") + n):
-            CoverageDelta.objects.create(metric=metric, day=day, delta=n)
+    """Add the changes (one upsert, safe against a concurrent writer of the same day)."""
+    rows = [(str(metric), day, n) for (metric, day), n in sorted(diff.items()) if n]
+    if not rows:
+        return
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO outreach_coveragedelta (metric, day, delta) VALUES (%s, %s, %s) "
+            "ON CONFLICT (metric, day) DO UPDATE SET delta = outreach_coveragedelta.delta + "
+            "excluded.delta",
+            [(m, adapt(d), n) for m, d, n in rows],
+        )
 
 
 def built() -> bool:
@@ -198,6 +206,8 @@ def households_in_step(*ids: int) -> Iterator[None]:
         yield
         return
     keys = sorted(set(ids))
+    # Two writers of one household (visits are not otherwise locked) take turns.
+    list(Household.objects.select_for_update().filter(pk__in=keys).values_list("pk", flat=True))
     before = _household_deltas(Q(pk__in=keys), Q(household_id__in=keys))
     yield
     diff = _household_deltas(Q(pk__in=keys), Q(household_id__in=keys))
@@ -219,6 +229,8 @@ def refresh_members(ids: Iterable[int]) -> None:
         return
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
+        # Two writers of one member's responsibilities take turns (then each reads the other's).
+        list(Member.objects.select_for_update().filter(pk__in=chunk).values_list("pk", flat=True))
         new = _member_runs(Q(member_id__in=chunk), Q(member_id__in=chunk))
         old: dict[int, list[Period]] = defaultdict(list)
         for mid, a, b in ResponsibleRun.objects.filter(member_id__in=chunk).values_list(
