@@ -10,8 +10,15 @@ from django.db.models import Q
 from coso.core.dates import today
 from coso.demo.generate import ROOT_CODE, generate_dataset
 from coso.members.models import MemberSpan
+from coso.outreach import tally
 from coso.outreach.models import Petition, PetitionStep
-from coso.outreach.queries import household_coverage, households_in, overdue_view, petitions_in
+from coso.outreach.queries import (
+    _coverage_everywhere,
+    household_coverage,
+    households_in,
+    overdue_view,
+    petitions_in,
+)
 from coso.units.models import Unit, UnitSpan
 
 
@@ -44,6 +51,9 @@ def test_generate_writes_outreach_in_proportion(
     assert coverage["households"] == 5 * len(looking_after)
     assert coverage["without_member"] == len(looking_after)
     assert 0 < coverage["visited_this_quarter"] < coverage["households"]
+    # Read from the tally the generator rebuilt, equal to the live count.
+    assert tally.read(day) is not None
+    assert coverage == _coverage_everywhere(root, day)
     with django_assert_max_num_queries(4):
         view = overdue_view(root, day)
     opened = Petition.objects.filter(status="open").count()

@@ -16,6 +16,7 @@ from coso.audit.models import AuditEntry
 from coso.core.errors import CosoError
 from coso.meetings.models import Invitation, Meeting
 from coso.members.models import Member
+from coso.outreach import tally
 from coso.outreach.demo import load_households
 from coso.outreach.models import HouseholdResponsibility
 from coso.outreach.operations import (
@@ -25,7 +26,7 @@ from coso.outreach.operations import (
     record_visit,
     register_household,
 )
-from coso.outreach.queries import assigned_attendance, household_coverage
+from coso.outreach.queries import _coverage_everywhere, assigned_attendance, household_coverage
 from coso.units.operations import create_unit
 from tests.cast import START, Cast, _member
 
@@ -143,6 +144,10 @@ def test_demo_loader_makes_the_figures_it_is_asked_for(cast: Cast) -> None:
         posts={"BP-1": ["C", "C2"]}, figures_day=D, responsible=7, households=33, seed=3
     )
     assert report.households == 33
+    # The loader rebuilt the coverage tally of the whole registry (cast.P is not its only root).
+    everywhere = _coverage_everywhere(cast.P, D)
+    assert everywhere["households"] == 33 and everywhere["responsible_members"] == 7
+    assert {"unit": "P", "as_of": D.isoformat(), **(tally.read(D) or {})} == everywhere
     figures = _cli("BP-1", "--as-of", "2024-12-31")
     assert figures["responsible_members"] == 7 and figures["households"] == 33
     assert 0 < figures["visited_this_quarter"] < 33  # about three quarters visit each quarter
