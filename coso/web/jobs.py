@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from coso.authority.reminders import send_reminders
@@ -23,6 +24,7 @@ from coso.followup.tally import rebuild_stale
 from coso.meetings.operations import prune_calendar_tokens
 from coso.members.snapshots import JOB_NAME as SNAPSHOTS
 from coso.members.snapshots import sync_due_snapshots
+from coso.outreach.tally import rebuild as rebuild_coverage
 from coso.quality.tally import JOB_NAME as QUALITY_TALLY
 from coso.quality.tally import rebuild_recent
 from coso.web.imports import prune_import_jobs
@@ -39,6 +41,13 @@ def prune_imports(day: dt.date) -> str:
         f"Đã xóa {count} lượt nhập dữ liệu cũ hơn {days} ngày và {runs} dòng lịch sử chạy "
         f"theo lịch cũ hơn {settings.COSO_SCHEDULE_HISTORY_DAYS} ngày."
     )
+
+
+def households_tally(day: dt.date) -> str:
+    """The households' coverage tally counted afresh (writers keep it exact; this repairs what
+    a write outside the operations may have left)."""
+    with transaction.atomic():
+        return rebuild_coverage()
 
 
 JOBS: list[Job] = [
@@ -61,6 +70,12 @@ JOBS: list[Job] = [
         gettext_lazy("Đếm lại bảng theo dõi thực hiện văn bản sau sắp xếp tổ chức"),
         rebuild_stale,
         "00:25",
+    ),
+    Job(
+        "households_tally",
+        gettext_lazy("Đếm lại số liệu hộ gia đình được phân công phụ trách"),
+        households_tally,
+        "00:30",
     ),
     Job("backup", gettext_lazy("Sao lưu hằng ngày"), daily_backup, "01:00"),
     Job(
