@@ -213,6 +213,9 @@ def test_parallel_writer_writes_the_same_rows(monkeypatch: pytest.MonkeyPatch) -
             "web_homewarning",
             "stats_dailydelta",
             # Outreach rows (households, petitions) refer to members and units.
+            "outreach_responsiblerun",
+            "outreach_coveragedelta",
+            "outreach_coveragestamp",
             "outreach_petitionstep",
             "outreach_petition",
             "outreach_visit",
