@@ -10,7 +10,6 @@ for everyone else they are "***" in the body itself (`identity_hidden: true`). O
 import datetime as dt
 from typing import Annotated, Any
 
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Path, Router, Schema, Status
 from ninja.pagination import paginate
@@ -297,7 +296,7 @@ def petition_out(p: Petition) -> dict[str, Any]:
 class _Page:
     """A lazily sliced queryset shaped item by item (only the page asked is read)."""
 
-    def __init__(self, rows: QuerySet[Any], shape: Any, mask: Any = None) -> None:
+    def __init__(self, rows: Any, shape: Any, mask: Any = None) -> None:
         self.rows = rows
         self.shape = shape
         self.mask = mask
@@ -385,7 +384,7 @@ def unit_arrangement(request: HttpRequest, code: UnitCode, filters: AsOf = Query
 @paginate(Pages, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 def list_households(request: HttpRequest, code: UnitCode) -> Any:
     unit = get_role_unit(caller(request), code)
-    return _Page(q.households_in(unit), household_out)
+    return _Page(q.households_listed(unit), household_out)
 
 
 @router.get(

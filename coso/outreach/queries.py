@@ -174,6 +174,9 @@ def households_in(unit: Unit, day: dt.date | None = None) -> QuerySet[Household]
     )
     subtree = _inside(span, day)
     rows = Household.objects.filter(valid_from__lte=day, valid_to__gt=day)
+    # The whole register (the only root): in the order of registration, read from the primary
+    # key's index a page at a time, instead of sorting millions of rows by village.
+    order = ("pk",) if subtree is None else ("area__code", "code")
     if subtree is not None:
         rows = rows.filter(area__in=subtree.values("unit_id"))
     return (
@@ -182,8 +185,41 @@ def households_in(unit: Unit, day: dt.date | None = None) -> QuerySet[Household]
             responsible_name=Subquery(current.values("member__full_name")[:1]),
             responsible_id=Subquery(current.values("member__member_id")[:1]),
         )
-        .order_by("area__code", "code")
+        .order_by(*order)
     )
+
+
+class Counted:
+    """A list of rows whose length is already known (the coverage tally's figure): a paginator
+    reads only the page asked, not a count of the whole register."""
+
+    ordered = True
+
+    def __init__(self, rows: QuerySet[Any], count: int) -> None:
+        self.rows = rows
+        self._count = count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, item: Any) -> Any:
+        return self.rows[item]
+
+
+def households_listed(unit: Unit, day: dt.date | None = None) -> QuerySet[Household] | Counted:
+    """`households_in` for a list: at the only root, with the count the coverage tally gives
+    (every household on the register that day), so nothing counts millions of rows."""
+    day = day or today()
+    rows = households_in(unit, day)
+    span = span_on(unit, day)
+    if _inside(span, day) is None:
+        figures = tally.read(day)
+        if figures is not None:
+            return Counted(rows, int(figures["households"]))
+    return rows
 
 
 def household_history(household: Household) -> dict[str, Any]:
@@ -219,10 +255,15 @@ def assignments_in(unit: Unit, day: dt.date | None = None) -> QuerySet[Assignmen
     """Assignments running on `day` to follow units of `unit`'s subtree, or made by it."""
     day = day or today()
     span = span_on(unit, day)
-    inside = subtree_spans(span, day).values("unit_id")
+    subtree = _inside(span, day)
+    followed = (
+        Q(unit__valid_from__lte=day, unit__valid_to__gt=day)
+        if subtree is None
+        else Q(unit__in=subtree.values("unit_id"))
+    )
     return (
         Assignment.objects.filter(valid_from__lte=day, valid_to__gt=day)
-        .filter(Q(unit__in=inside) | Q(assigned_by=unit))
+        .filter(followed | Q(assigned_by=unit))
         .select_related("member", "unit", "assigned_by")
         .order_by("unit__code", "member__sort_key")
     )

@@ -102,10 +102,10 @@ def unit_households(request: HttpRequest, code: str) -> HttpResponse:
     try:
         coverage = q.household_coverage(unit, day)
         arrangement = q.border_arrangement(unit, day)
-        rows = q.households_in(unit, day)
+        rows = q.households_listed(unit, day)
     except CosoError as exc:
         raise Http404(str(exc)) from None
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
     positions = []
     for key, n in arrangement["positions"].items():
         kind, _sep, role = key.partition(".")

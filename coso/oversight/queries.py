@@ -27,14 +27,18 @@ from coso.oversight.models import (
     ViolationItem,
 )
 from coso.units.models import Unit
-from coso.units.queries import span_on, subtree_range
+from coso.units.queries import span_on, spans_outside, subtree_range
 
 LIST_LIMIT = 200
 
 
 def _in_subtree(field: str, unit: Unit, day: dt.date) -> Q:
-    """Rows whose `field` (a unit) lies in `unit`'s subtree on `day` (path range join)."""
-    lo, hi = subtree_range(span_on(unit, day).path)
+    """Rows whose `field` (a unit) lies in `unit`'s subtree on `day` (path range join; under
+    the only root of the day, every unit existing then: a check of the unit, no join)."""
+    span = span_on(unit, day)
+    if span.parent_id is None and not spans_outside(span.path, on=day):
+        return Q(**{f"{field}__valid_from__lte": day, f"{field}__valid_to__gt": day})
+    lo, hi = subtree_range(span.path)
     return Q(
         **{
             f"{field}__spans__path__gte": lo,

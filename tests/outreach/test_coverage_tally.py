@@ -152,3 +152,17 @@ def test_the_reader_computes_live_when_the_tally_cannot_answer(
     # Not built: live.
     CoverageStamp.objects.all().delete()
     assert tally.read(day) is None
+
+
+def test_the_roots_list_takes_its_length_from_the_tally(tree: dict[str, Any]) -> None:
+    from coso.outreach.models import Household
+    from coso.outreach.queries import Counted, households_listed
+
+    tally.rebuild()
+    _writes(tree)
+    listed = households_listed(tree["TW"], LAST)
+    live = Household.objects.filter(valid_from__lte=LAST, valid_to__gt=LAST)
+    assert isinstance(listed, Counted) and len(listed) == live.count() > 0
+    assert [h.pk for h in listed[0:100]] == sorted(live.values_list("pk", flat=True))
+    below = households_listed(tree["C1"], LAST)  # below the root: counted by the database
+    assert not isinstance(below, Counted) and below.count() < live.count()
