@@ -148,6 +148,8 @@ class ViolationCase(models.Model):
         ]
         indexes = [
             models.Index(fields=["handling_unit", "opened_on"], name="violation_case_handling"),
+            # The newest cases of a whole country (the only root) walked from this index.
+            models.Index(fields=["-opened_on", "-id"], name="violation_case_newest"),
             models.Index(fields=["member", "violated_on"], name="violation_case_member"),
             models.Index(fields=["unit", "violated_on"], name="violation_case_unit"),
         ]
