@@ -267,6 +267,9 @@ def rated_units(
     if span is None:
         return [], 0
     day = _on(span, _day(year))
+    summed = _summed(span, year, day)
+    if summed is not None:
+        return _rated_at_root(span, year, day, levels or list(LEVELS), limit, summed)
     found: QuerySet[Classification] = Classification.objects.filter(
         _span_range("unit__spans__", span, day), year=year, current=True
     )
@@ -287,6 +290,52 @@ def rated_units(
         )[:limit]
     )
     return [RatedUnit(c, n, k, lv, s, d or "") for c, n, k, lv, s, d in rows], count
+
+
+def _rated_at_root(
+    span: UnitSpan,
+    year: int,
+    day: dt.date,
+    levels: list[str],
+    limit: int,
+    summed: dict[str, dict[str, int]],
+) -> tuple[list[RatedUnit], int]:
+    """`rated_units` of a root with the year's summed tallies: the count from them, the rows
+    level by level (best first), each level's query stopping at the rows still wanted; names
+    and kinds of those rows only (one bounded query)."""
+    count = sum(
+        n for kind, row in summed.items() if kind != MEMBER for lv, n in row.items() if lv in levels
+    )
+    picked: list[tuple[int, str, int | None, str, str]] = []
+    for level in [lv for lv in LEVELS if lv in levels]:
+        if len(picked) >= limit:
+            break
+        picked += list(
+            Classification.objects.filter(
+                year=year,
+                current=True,
+                level=level,
+                unit__isnull=False,
+                unit__valid_from__lte=day,
+                unit__valid_to__gt=day,
+            )
+            .order_by(F("score").desc(nulls_last=True), "unit__code")
+            .values_list("unit_id", "level", "score", "unit__code", "decision__number")[
+                : limit - len(picked)
+            ]
+        )
+    spans = {
+        s.unit_id: s
+        for s in UnitSpan.objects.filter(
+            unit_id__in=[p[0] for p in picked], valid_from__lte=day, valid_to__gt=day
+        )
+    }
+    rows = [
+        RatedUnit(code, spans[uid].name, spans[uid].kind, lv, score, number or "")
+        for uid, lv, score, code, number in picked
+        if uid in spans and spans[uid].path.startswith(span.path)
+    ]
+    return rows, count
 
 
 def clean_and_strong(unit: Unit, year: int, limit: int = 500) -> tuple[list[RatedUnit], int]:

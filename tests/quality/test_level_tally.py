@@ -75,3 +75,23 @@ def test_a_reorganization_of_the_years_tree_drops_its_tally_until_rebuilt(cast: 
     assert "2024" in tally.rebuild_recent(dt.date(2025, 1, 2))
     _same(cast.Q, 2024)
     _same(cast.P, 2024)
+
+
+def test_the_rated_list_of_a_root_is_the_live_one(cast: Cast) -> None:
+    from coso.quality.queries import clean_and_strong, rated_units
+
+    extra = more_branches(cast.C, 6)
+    for i, unit in enumerate([cast.B, cast.B2, *extra]):
+        level = ["good", "complete", "good", "not_complete"][i % 4]
+        ops.classify_unit(unit, year=2024, level=level, decision=None, on=DECIDED_2024)
+    ops.classify_unit(cast.C, year=2024, level="good", decision=None, on=DECIDED_2024)
+    ops.classify_unit(cast.BC2, year=2024, level="complete", decision=None, on=DECIDED_2024)
+    ops.classify_unit(cast.C2, year=2024, level="complete", decision=None, on=DECIDED_2024)
+    tally.rebuild_levels(2024)
+    for limit in (3, 500):
+        summed = rated_units(cast.P, 2024, limit=limit)
+        LevelTallyStamp.objects.filter(year=2024).delete()
+        assert rated_units(cast.P, 2024, limit=limit) == summed
+        LevelTallyStamp.objects.create(year=2024)
+    rows, count = clean_and_strong(cast.P, 2024)
+    assert count == 5 and [r.level for r in rows] == ["good"] * 5  # C, B, BX1, BX3, BX5
