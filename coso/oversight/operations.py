@@ -370,7 +370,7 @@ def decide_discipline(
     (units.operations.dissolve_unit), in the caller's transaction."""
     with transaction.atomic():
         case = (
-            ViolationCase.objects.select_for_update()
+            ViolationCase.objects.select_for_update(of=("self",))
             .select_related("member", "unit", "handling_unit")
             .get(pk=case.pk)
         )
@@ -490,7 +490,11 @@ def decide_appeal(
     (a new decision; the old one stays, marked reduced), or annulled (marked, never deleted).
     The effects of an annulled or reduced expulsion, removal or dissolution are not undone here:
     membership, posts and units are restored by their own operations."""
-    current = Appeal.objects.select_for_update().select_related("decision__case").get(pk=appeal.pk)
+    current = (
+        Appeal.objects.select_for_update(of=("self",))
+        .select_related("decision__case")
+        .get(pk=appeal.pk)
+    )
     original = current.decision
     if current.outcome != AppealOutcome.PENDING:
         raise CosoError(f"Khiếu nại số {current.pk} đã được giải quyết.")

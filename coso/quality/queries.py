@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 
+from coso.core.models import Decision
 from coso.quality import tally
 from coso.quality.models import (
     LEVELS,
@@ -306,7 +307,7 @@ def _rated_at_root(
     count = sum(
         n for kind, row in summed.items() if kind != MEMBER for lv, n in row.items() if lv in levels
     )
-    picked: list[tuple[int, str, int | None, str, str]] = []
+    picked: list[tuple[int, str, int | None, str, int | None]] = []
     for level in [lv for lv in LEVELS if lv in levels]:
         if len(picked) >= limit:
             break
@@ -320,10 +321,13 @@ def _rated_at_root(
                 unit__valid_to__gt=day,
             )
             .order_by(F("score").desc(nulls_last=True), "unit__code")
-            .values_list("unit_id", "level", "score", "unit__code", "decision__number")[
+            .values_list("unit_id", "level", "score", "unit__code", "decision_id")[
                 : limit - len(picked)
             ]
         )
+    numbers = dict(
+        Decision.objects.filter(pk__in={p[4] for p in picked if p[4]}).values_list("pk", "number")
+    )
     spans = {
         s.unit_id: s
         for s in UnitSpan.objects.filter(
@@ -331,8 +335,8 @@ def _rated_at_root(
         )
     }
     rows = [
-        RatedUnit(code, spans[uid].name, spans[uid].kind, lv, score, number or "")
-        for uid, lv, score, code, number in picked
+        RatedUnit(code, spans[uid].name, spans[uid].kind, lv, score, numbers.get(decision or 0, ""))
+        for uid, lv, score, code, decision in picked
         if uid in spans and spans[uid].path.startswith(span.path)
     ]
     return rows, count
