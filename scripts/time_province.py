@@ -84,7 +84,10 @@ def main() -> None:
                 "  participants (members plan, live)",
                 lambda: q._participants(lo, hi, day, "members"),
             )
-        timed("tree depth 1 (subtree_member_counts)", lambda: q.subtree_member_counts(unit, day, 1))
+        timed(
+            "tree depth 1 (subtree_member_counts)",
+            lambda day=day: q.subtree_member_counts(unit, day, 1),
+        )
     if "--pages" in sys.argv:
         from coso.demo.bench_accounts import ensure_bench_accounts
         from coso.demo.bench_pages import login
