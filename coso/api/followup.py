@@ -34,7 +34,7 @@ from coso.followup.access import (
     get_step_for_user,
 )
 from coso.followup.models import Directive, DocumentKind, Implementation, Step, StepKind
-from coso.followup.queries import KINDS, STATES, directives_for, in_subtree, tracking
+from coso.followup.queries import KINDS, STATES, RecordPages, directives_for, tracking
 from coso.meetings.models import Meeting
 from coso.units.models import UnitKind
 
@@ -232,9 +232,10 @@ def implementation_out(record: Implementation, day: dt.date) -> dict[str, Any]:
 
 
 class _Page:
-    """A lazily sliced queryset shaped item by item (only the page asked is read)."""
+    """A lazily sliced queryset (or anything counted and sliced like one) shaped item by item
+    (only the page asked is read)."""
 
-    def __init__(self, rows: QuerySet[Any], shape: Any) -> None:
+    def __init__(self, rows: QuerySet[Any] | RecordPages, shape: Any) -> None:
         self.rows = rows
         self.shape = shape
 
@@ -409,7 +410,10 @@ def get_tracking(request: HttpRequest, directive_id: ObjectId, code: UnitCode) -
 @router.get(
     "/units/{code}/implementations",
     response={200: list[ImplementationOut], **READ_ERRORS},
-    summary="Implementation records of the units in a unit's subtree today, with their steps",
+    summary=(
+        "Implementation records of the units in a unit's subtree today, with their steps "
+        "(newest document first, then by unit id)"
+    ),
 )
 @paginate(Pages, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 def list_implementations(
@@ -417,15 +421,7 @@ def list_implementations(
 ) -> Any:
     unit = get_role_unit(caller(request), code)
     day = today()
-    rows = in_subtree(unit, day)
-    if filters.directive is not None:
-        rows = rows.filter(directive_id=filters.directive)
-    rows = (
-        rows.select_related("directive", "unit")
-        .prefetch_related("steps")
-        .order_by("-directive__issued_on", "directive_id", "unit__code")
-    )
-    return _Page(rows, lambda r: implementation_out(r, day))
+    return _Page(RecordPages(unit, day, filters.directive), lambda r: implementation_out(r, day))
 
 
 @router.post(

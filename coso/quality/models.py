@@ -281,6 +281,12 @@ class Classification(models.Model):
             models.Index(fields=["year", "current", "unit"], name="classification_unit_year"),
             models.Index(fields=["year", "current", "member"], name="classification_member_year"),
             models.Index(fields=["year", "current", "group_key"], name="classification_group"),
+            # The root's rated list walks the units of one level by score (quality.queries).
+            models.Index(
+                fields=["year", "level", "score", "unit"],
+                condition=Q(current=True, unit__isnull=False),
+                name="classification_rated_units",
+            ),
         ]
 
     def __str__(self) -> str:

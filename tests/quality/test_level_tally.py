@@ -13,7 +13,7 @@ from coso.quality.models import LevelTallyStamp
 from coso.quality.queries import classification_summary, level_series
 from coso.units.operations import move_unit
 from tests.cast import Cast
-from tests.quality.conftest import DECIDED_2024, more_branches
+from tests.quality.conftest import DECIDED_2024, DECIDED_2025, more_branches
 
 LEVELS = ["excellent", "good", "complete", "not_complete"]
 
@@ -95,3 +95,29 @@ def test_the_rated_list_of_a_root_is_the_live_one(cast: Cast) -> None:
         LevelTallyStamp.objects.create(year=2024)
     rows, count = clean_and_strong(cast.P, 2024)
     assert count == 5 and [r.level for r in rows] == ["good"] * 5  # C, B, BX1, BX3, BX5
+
+
+def test_the_root_list_with_scores_cuts_at_ties_like_the_live_one(cast: Cast) -> None:
+    """366-QĐ/TW years carry scores: the root reads each level along the score index and
+    settles ties by code — the same rows, in the same order, as the live path, at every cut."""
+    from coso.quality.queries import rated_units
+
+    extra = more_branches(cast.C, 8)
+    scores = [88, 75, 88, 70, 88, 81, 75, 88, 60, 75]  # ties at 88 and 75 across the cuts
+    for i, unit in enumerate([cast.B, cast.B2, *extra]):
+        level = "good" if scores[i] >= 70 else "complete"
+        ops.classify_unit(
+            unit, year=2025, level=level, score=scores[i], decision=None, on=DECIDED_2025
+        )
+    tally.rebuild_levels(2025)
+    assert tally.usable(2025)
+    for limit in range(1, 12):
+        summed = rated_units(cast.P, 2025, limit=limit)
+        LevelTallyStamp.objects.filter(year=2025).delete()
+        live = rated_units(cast.P, 2025, limit=limit)
+        LevelTallyStamp.objects.create(year=2025)
+        assert summed == live, limit
+    rows, count = rated_units(cast.P, 2025, limit=5)
+    assert count == 10
+    assert [r.score for r in rows] == [88, 88, 88, 88, 81]
+    assert [r.code for r in rows[:4]] == sorted(r.code for r in rows[:4])
