@@ -119,7 +119,7 @@ def household_coverage(unit: Unit, day: dt.date | None = None) -> dict[str, Any]
     - visited_this_quarter: of those, households visited from the quarter's first day to `day`;
     - without_member: households registered in the subtree with nobody responsible on the day.
 
-    Four queries whatever the size of the subtree, and one asking whether a root is the only
+    Two queries whatever the size of the subtree, and one asking whether a root is the only
     one: then the figures are the sums of the tally's deltas up to `day` (`coso.outreach.tally`,
     two queries), or, when it is not built, counted from the responsibilities and the register
     rather than from every member span of the country.
@@ -134,20 +134,19 @@ def household_coverage(unit: Unit, day: dt.date | None = None) -> dict[str, Any]
         if figures is None:
             return _coverage_everywhere(unit, day)
         return {"unit": unit.code, "as_of": day.isoformat(), **figures}
-    members = _rows(f"SELECT COUNT(DISTINCT x.member_id) FROM ({_RESPONSIBLE}) x", resp_params)
-    covered = (
-        f"SELECT x.household_id FROM ({_RESPONSIBLE}) x "
+    # One pass over the subtree's member spans (the costly part: every member at home there),
+    # its rows kept for the three counts that read them.
+    members, households, visited = _rows(
+        f"WITH resp AS MATERIALIZED ({_RESPONSIBLE}), "
+        "covered AS MATERIALIZED (SELECT x.household_id FROM resp x "
         "JOIN outreach_household hh ON hh.id = x.household_id "
         "AND hh.valid_from <= %s AND hh.valid_to > %s "
-        f"UNION SELECT y.household_id FROM ({_IN_AREA}) y"
-    )
-    covered_params = [*resp_params, day, day, *area_params]
-    households = _rows(f"SELECT COUNT(*) FROM ({covered}) z", covered_params)
-    visited = _rows(
-        f"SELECT COUNT(*) FROM ({covered}) z WHERE EXISTS (SELECT 1 FROM outreach_visit v "
-        'WHERE v.household_id = z.household_id AND v."on" >= %s AND v."on" <= %s)',
-        [*covered_params, quarter_start(day), day],
-    )
+        f"UNION SELECT y.household_id FROM ({_IN_AREA}) y) "
+        "SELECT (SELECT COUNT(DISTINCT member_id) FROM resp), (SELECT COUNT(*) FROM covered), "
+        "(SELECT COUNT(*) FROM covered z WHERE EXISTS (SELECT 1 FROM outreach_visit v "
+        'WHERE v.household_id = z.household_id AND v."on" >= %s AND v."on" <= %s))',
+        [*resp_params, day, day, *area_params, quarter_start(day), day],
+    )[0]
     without = _rows(
         f"SELECT COUNT(*) FROM ({_IN_AREA}) y WHERE NOT EXISTS (SELECT 1 FROM "
         "outreach_householdresponsibility r WHERE r.household_id = y.household_id "
@@ -157,9 +156,9 @@ def household_coverage(unit: Unit, day: dt.date | None = None) -> dict[str, Any]
     return {
         "unit": unit.code,
         "as_of": day.isoformat(),
-        "responsible_members": int(members[0][0]),
-        "households": int(households[0][0]),
-        "visited_this_quarter": int(visited[0][0]),
+        "responsible_members": int(members),
+        "households": int(households),
+        "visited_this_quarter": int(visited),
         "without_member": int(without[0][0]),
     }
 
@@ -231,7 +230,9 @@ def household_history(household: Household) -> dict[str, Any]:
     }
 
 
-def border_arrangement(unit: Unit, day: dt.date | None = None) -> dict[str, Any]:
+def border_arrangement(
+    unit: Unit, day: dt.date | None = None, coverage: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """What the unit's members do outside it on `day` (the border guard's arrangement): taking
     part in other units' branches, posts in local committees, external roles such as People's
     Council seats (the figures of `coso stats`), and the households they are responsible for."""
@@ -244,7 +245,7 @@ def border_arrangement(unit: Unit, day: dt.date | None = None) -> dict[str, Any]
         "participations": outside.get("participations", {"members": 0, "units": 0}),
         "positions": outside.get("positions", {}),
         "external_roles": outside.get("external_roles", 0),
-        "households": household_coverage(unit, day),
+        "households": coverage if coverage is not None else household_coverage(unit, day),
     }
 
 

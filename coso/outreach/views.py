@@ -101,7 +101,7 @@ def unit_households(request: HttpRequest, code: str) -> HttpResponse:
     day = _day(request)
     try:
         coverage = q.household_coverage(unit, day)
-        arrangement = q.border_arrangement(unit, day)
+        arrangement = q.border_arrangement(unit, day, coverage)
         rows = q.households_listed(unit, day)
     except CosoError as exc:
         raise Http404(str(exc)) from None
