@@ -137,7 +137,7 @@ class Camera:
 
     # Issue 13, point 7: each printed document's first page as PNG (pdftoppm, poppler-utils).
     def pdf_page(self, page: Page, selector: str, name: str) -> None:
-        with page.expect_download() as info:
+        with page.expect_download(timeout=120_000) as info:  # the first PDF loads WeasyPrint
             page.locator(selector).click()
         with tempfile.TemporaryDirectory(prefix="coso-pdf-") as folder:
             pdf = Path(folder) / "document.pdf"
