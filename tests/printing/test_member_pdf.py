@@ -81,3 +81,25 @@ def test_record_costs_a_bounded_number_of_queries(tan_lap: Branch) -> None:
             member_record_pdf(read_member(member, sensitive=False, reader=None), DAY)
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 18, counts
+
+
+def test_candidates_print_with_or_without_a_branch(tan_lap: Branch) -> None:
+    from coso.members.operations import create_candidate
+
+    with_branch = create_candidate(
+        member_id="TL-C1",
+        full_name="Hoàng Văn Nam",
+        gender="male",
+        birth_date=dt.date(2002, 2, 2),
+        branch=tan_lap.branch,
+    )
+    text = pdf_text(member_record_pdf(read_member(with_branch, sensitive=False, reader=None), DAY))
+    assert "CHI BỘ THÔN TÂN LẬP" in text and "Hoàng Văn Nam" in text
+    assert "Tuổi đảng" not in text and "Chưa có sự kiện." in text
+    alone = create_candidate(
+        member_id="TL-C2", full_name="Phan Thị Lan", gender="female", birth_date=dt.date(2003, 3, 3)
+    )
+    text = pdf_text(member_record_pdf(read_member(alone, sensitive=False, reader=None), DAY))
+    assert "Phan Thị Lan" in text and "ĐẢNG CỘNG SẢN VIỆT NAM" in text
+    assert "Ngày 05 tháng 12 năm 2026" in text  # no place without a unit
+    assert "(ký tên)" not in text  # no unit, no signer
