@@ -30,7 +30,12 @@ def _printed_alone(page: Page, what: str) -> None:
     """As printed: the content is shown; no menu, footer, button or form control is."""
     page.emulate_media(media="print")
     expect(page.locator("main h1").first).to_be_visible()
-    for hidden in ("header", "footer", "nav.navbar"):
+    for hidden in (
+        "header",
+        "footer",
+        "nav.navbar",
+        "#unit-actions, #member-actions, #meeting-actions",
+    ):
         expect(page.locator(hidden)).to_be_hidden()
     shown = page.evaluate(
         """() => [...document.querySelectorAll(
