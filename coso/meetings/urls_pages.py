@@ -3,6 +3,7 @@
 from django.urls import path
 
 from coso.meetings import views_pages as v
+from coso.meetings import views_print as vp
 
 urlpatterns = [
     path("units/<str:code>/meetings/", v.unit_meetings_page, name="unit_meetings"),
@@ -20,4 +21,8 @@ urlpatterns = [
     path("meetings/<int:pk>/check-in/confirm/", v.check_in_confirm_page, name="check_in_confirm"),
     path("meetings/<int:pk>/documents/", v.upload_page, name="upload"),
     path("documents/<int:pk>/", v.document_download, name="document"),
+    # Printable documents (issue 13, point 7).
+    path("meetings/<int:pk>/minutes.pdf", vp.minutes_pdf, name="minutes_pdf"),
+    path("meetings/<int:pk>/resolutions.pdf", vp.resolutions_pdf, name="resolutions_pdf"),
+    path("meetings/<int:pk>/attendance-sheet.pdf", vp.attendance_pdf, name="attendance_pdf"),
 ]

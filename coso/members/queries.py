@@ -21,7 +21,14 @@ from django.db.models.lookups import IsNull
 from coso.audit.log import record_sensitive_view
 from coso.core.dates import today
 from coso.core.models import Decision
-from coso.members.models import IN_PARTY, Member, MemberEvent, MemberEventKind
+from coso.members.models import (
+    IN_PARTY,
+    Member,
+    MemberEvent,
+    MemberEventKind,
+    Position,
+    PositionRole,
+)
 from coso.members.operations import fold
 from coso.units.models import Unit, UnitSpan
 from coso.units.queries import spans_outside, subtree_spans
@@ -349,3 +356,15 @@ def read_member(member: Member, *, sensitive: bool, reader: Any) -> MemberRecord
         ),
         history=member_history(member, sensitive=sensitive),
     )
+
+
+def head_of(unit: Unit, day: dt.date) -> Position | None:
+    """Who signs for `unit` on `day`: its secretary, else a deputy secretary (one query)."""
+    posts = Position.objects.filter(
+        unit=unit,
+        role__in=(PositionRole.SECRETARY, PositionRole.DEPUTY_SECRETARY),
+        valid_from__lte=day,
+        valid_to__gt=day,
+    ).select_related("member")
+    ranked = sorted(posts, key=lambda p: (p.role != PositionRole.SECRETARY, p.valid_from, p.pk))
+    return ranked[0] if ranked else None

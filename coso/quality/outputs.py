@@ -7,13 +7,13 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
+from coso.core.printing import font_faces, html_to_pdf
 from coso.core.spreadsheet import SheetWriter
 from coso.quality.models import LEVELS, Level
 from coso.quality.queries import KEYS, RatedUnit, percentages
@@ -169,16 +169,8 @@ def table_cells(table: SummaryTable) -> list[tuple[str, list[tuple[int, str]], i
     return rows
 
 
-# Be Vietnam Pro (SIL OFL 1.1), the Latin and Vietnamese subsets of coso/web/static/vendor merged
-# into one font per weight: with two subset fonts of one family, the PDF's text cannot be read
-# back (copy, search, screen readers) because glyphs of the two collide.
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
-
-
 def export_summary_pdf(table: SummaryTable) -> bytes:
     """The summary as a printable PDF with the chart, in Be Vietnam Pro (shipped with Coso)."""
-    from weasyprint import HTML  # imported on use: it loads Pango
-
     html = render_to_string(
         "quality/summary_pdf.html",
         {
@@ -186,7 +178,7 @@ def export_summary_pdf(table: SummaryTable) -> bytes:
             "rows": table_cells(table),
             "keys": [(k, key_label(k)) for k in KEYS],
             "chart": chart_svg(table.series),
-            "font_dir": FONT_DIR.as_uri(),
+            "font_faces": font_faces(),
         },
     )
-    return bytes(HTML(string=html, base_url=str(FONT_DIR)).write_pdf())
+    return html_to_pdf(html)

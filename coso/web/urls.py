@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coso.web import views, views_audit, views_notices, views_schedule
+from coso.web import views, views_audit, views_notices, views_print, views_schedule
 from coso.web.forms_views import form_urlpatterns
 
 app_name = "web"
@@ -12,6 +12,7 @@ urlpatterns = [
     path("units/<str:code>/", views.unit_page, name="unit"),
     path("members/", views.member_list, name="members"),
     path("members/<str:member_id>/", views.member_page, name="member"),
+    path("members/<str:member_id>/record.pdf", views_print.member_pdf, name="member_pdf"),
     path("audit/", views_audit.audit_trail, name="audit"),
     path("schedule/", views_schedule.schedule_page, name="schedule"),
     path("schedule/<slug:name>/run/", views_schedule.schedule_run, name="schedule_run"),

@@ -133,6 +133,44 @@ class Camera:
             self.shoot(member, "me/", "me", phone)
             member.context.close()
 
+        self.print_documents()
+
+    # Issue 13, point 7: each printed document's first page as PNG (pdftoppm, poppler-utils).
+    def pdf_page(self, page: Page, selector: str, name: str) -> None:
+        with page.expect_download(timeout=120_000) as info:  # the first PDF loads WeasyPrint
+            page.locator(selector).click()
+        with tempfile.TemporaryDirectory(prefix="coso-pdf-") as folder:
+            pdf = Path(folder) / "document.pdf"
+            info.value.save_as(pdf)
+            target = self.out / name
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", "90", "-f", "1", "-l", "1", "-singlefile", pdf, target],
+                check=True,
+            )
+        file = target.with_suffix(".png")
+        print(f"  {file.relative_to(ROOT) if file.is_relative_to(ROOT) else file}")
+
+    def print_documents(self) -> None:
+        secretary = self.session(SECRETARY, False)
+        branch = secretary.locator("main a[href^='/units/']").first.get_attribute("href")
+        secretary.goto(f"{self.site}{str(branch).lstrip('/')}resolutions/")
+        held = secretary.locator("#resolutions a[href^='/meetings/']")
+        if held.count() == 0:  # no resolution this year: the latest meeting of the list
+            secretary.goto(f"{self.site}{str(branch).lstrip('/')}meetings/")
+            held = secretary.locator("main a[href^='/meetings/']")
+        held.first.click()
+        secretary.wait_for_url("**/meetings/*/")
+        self.pdf_page(secretary, "#pdf-minutes", "pdf-minutes")
+        self.pdf_page(secretary, "#pdf-resolutions", "pdf-resolutions")
+        self.pdf_page(secretary, "#pdf-attendance", "pdf-attendance-sheet")
+        secretary.context.close()
+        officer = self.session(OFFICER, False)
+        officer.goto(f"{self.site}members/?q=nguyen+van&unit={COMMUNE}")
+        officer.locator("#member-table td.name a").first.click()
+        officer.wait_for_url("**/members/*/")
+        self.pdf_page(officer, "#member-pdf-link", "pdf-member-record")
+        officer.context.close()
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

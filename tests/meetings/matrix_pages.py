@@ -57,6 +57,10 @@ PAGES: dict[str, dict[str, Any]] = {
     "meetings:detail": {"args": [MEETING_PK], "expect": _VIEW},
     **{f"meetings:{name}": {"args": [MEETING_PK], "expect": _MANAGE} for name in MANAGE_PAGES},
     "meetings:document": {"args": [DOCUMENT_PK], "expect": _VIEW},
+    # Printable documents (PDF): the meeting page's access, outsiders 404.
+    "meetings:minutes_pdf": {"args": [MEETING_PK], "expect": _VIEW},
+    "meetings:resolutions_pdf": {"args": [MEETING_PK], "expect": _VIEW},
+    "meetings:attendance_pdf": {"args": [MEETING_PK], "expect": _VIEW},
 }
 
 

@@ -85,6 +85,19 @@ PAGES: dict[str, dict[str, Any]] = {
             "anonymous": LOGIN,
         },
     },
+    # The member's record as PDF (issue 13, point 7): the member page's access.
+    "web:member_pdf": {
+        "args": ["CAST-B1"],
+        "expect": {
+            "admin": OK,
+            "officer": OK,
+            "committee": OK,
+            "secretary": OK,
+            "member": OK,  # their own record
+            "outsider": HIDDEN,
+            "anonymous": LOGIN,
+        },
+    },
     "web:audit": {
         "args": [],
         "expect": {
