@@ -17,6 +17,9 @@ from ninja.params.functions import Query
 from pydantic import Field
 
 from coso.api.common import MAX_PAGE_SIZE, PAGE_SIZE, Day, Pages, caller
+from coso.api.errors import field_error
+from coso.api.oversight import CaseOut
+from coso.api.oversight import _case as case_out
 from coso.api.schemas import ErrorOut
 from coso.audit.log import Actor
 from coso.authority.scope import Action, get_unit_for_user, scope_of
@@ -43,6 +46,7 @@ from coso.outreach.models import (
     PetitionStatus,
     Satisfaction,
 )
+from coso.oversight.access import get_case_for_user, may_view_case
 from coso.units.models import Unit
 
 router = Router(tags=["outreach"])
@@ -672,3 +676,55 @@ def resolve_petition(request: HttpRequest, petition_id: ObjectId, payload: Resol
         actor=Actor.of(request),
     )
     return petition_out(get_petition_for_user(user, petition_id))
+
+
+# --- petition → violation cases ----------------------------------------------------------------
+
+
+class LinkedCasesOut(Schema):
+    petition: int
+    cases: list[CaseOut] = Field(description="the linked cases the caller may see")
+    restricted: int = Field(description="linked cases outside the caller's view, counted only")
+
+
+class LinkCaseIn(Schema):
+    case: int = Field(ge=1, description="number (id) of a violation case the caller may see")
+
+
+def _linked(user: Any, petition: Petition) -> dict[str, Any]:
+    cases = q.linked_cases(petition)
+    seen = [c for c in cases if may_view_case(user, c)]
+    return {
+        "petition": petition.pk,
+        "cases": [case_out(c) for c in seen],
+        "restricted": len(cases) - len(seen),
+    }
+
+
+@router.get(
+    "/petitions/{petition_id}/cases",
+    response={200: LinkedCasesOut, **READ_ERRORS},
+    summary="The violation cases a petition led to (those the caller may see; the rest counted)",
+)
+def petition_cases(request: HttpRequest, petition_id: ObjectId) -> Any:
+    user = caller(request)
+    return _linked(user, get_petition_for_user(user, petition_id))
+
+
+@router.post(
+    "/petitions/{petition_id}/cases",
+    response={201: LinkedCasesOut, **WRITE_ERRORS},
+    summary="Link a violation case to the petition (MANAGE_ACTIVITIES on the handling unit; the "
+    "case handled on the same line of the tree)",
+)
+def link_petition_case(request: HttpRequest, petition_id: ObjectId, payload: LinkCaseIn) -> Any:
+    user = caller(request)
+    petition = get_petition_for_user(user, petition_id, Action.MANAGE_ACTIVITIES)
+    try:
+        case = get_case_for_user(user, payload.case)
+    except Http404:
+        raise field_error(
+            "case", f"Không có vụ việc số {payload.case} trong phạm vi của bạn."
+        ) from None
+    ops.link_case(petition, case, actor=Actor.of(request))
+    return Status(201, _linked(user, petition))

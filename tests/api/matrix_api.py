@@ -492,6 +492,15 @@ API: dict[tuple[str, str], dict[str, Any]] = {
         "path": {"petition_id": Ref("petition")},
         "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
     },
+    ("GET", "/api/v1/petitions/{petition_id}/cases"): {
+        "path": {"petition_id": Ref("petition")},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},
+    },
+    ("POST", "/api/v1/petitions/{petition_id}/cases"): {
+        "path": {"petition_id": Ref("petition")},
+        "json": {"case": 99999999},  # no such case: refused by field, nothing linked
+        "expect": {**everyone(HIDDEN), "admin": INVALID, "committee": INVALID},
+    },
     ("POST", "/api/v1/petitions/{petition_id}/steps"): {
         "path": {"petition_id": Ref("petition")},
         "json": {"on": "2199-01-01", "text": "Thử"},
@@ -746,6 +755,8 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:create_petition": ("POST", "/api/v1/units/{code}/petitions"),
     "api:petition_overdue": ("GET", "/api/v1/units/{code}/petitions/overdue"),
     "api:get_petition": ("GET", "/api/v1/petitions/{petition_id}"),
+    "api:petition_cases": ("GET", "/api/v1/petitions/{petition_id}/cases"),
+    "api:link_petition_case": ("POST", "/api/v1/petitions/{petition_id}/cases"),
     "api:post_petition_step": ("POST", "/api/v1/petitions/{petition_id}/steps"),
     "api:escalate_petition": ("POST", "/api/v1/petitions/{petition_id}/escalate"),
     "api:resolve_petition": ("POST", "/api/v1/petitions/{petition_id}/resolve"),

@@ -90,3 +90,35 @@ def test_links_off_the_line_or_out_of_reach_are_refused(cast: Cast) -> None:
     )
     assert f"không có vụ việc số {other.pk} trong phạm vi" in body
     assert not PetitionCase.objects.exists()
+
+
+def _api(cast: Cast, role: str):
+    from django.test import Client
+
+    return Client(headers={"Authorization": f"Bearer {cast.token(role)}"})
+
+
+def test_the_api_links_and_lists_with_the_pages_rules(cast: Cast) -> None:
+    petition = _petition(cast, cast.B)
+    case = _case(cast.C)  # the commune's case: the branch's secretary may not see it
+    url = f"/api/v1/petitions/{petition.pk}/cases"
+    committee = _api(cast, "committee")
+    linked = committee.post(url, {"case": case.pk}, content_type="application/json")
+    assert linked.status_code == 201, linked.content
+    assert [c["id"] for c in linked.json()["cases"]] == [case.pk]
+    assert PetitionCase.objects.filter(petition=petition, case=case).count() == 1
+    assert AuditEntry.objects.get(action="petition_link_case").channel == "api"
+    # The secretary of B sees the petition, and only that one restricted case exists.
+    seen = _api(cast, "secretary").get(url).json()
+    assert seen == {"petition": petition.pk, "cases": [], "restricted": 1}
+    assert _api(cast, "outsider").get(url).status_code == 404
+    # Again, off the line, out of reach: refused with the reason, nothing more written.
+    again = committee.post(url, {"case": case.pk}, content_type="application/json")
+    assert again.status_code == 409 and "đã được liên kết" in again.json()["message"]
+    sibling = _case(cast.B2, member_id="CAST-B2X")
+    off = committee.post(url, {"case": sibling.pk}, content_type="application/json")
+    assert off.status_code == 409 and "không cùng tuyến" in off.json()["message"]
+    other = _case(cast.QC, member_id="CAST-Q")
+    far = committee.post(url, {"case": other.pk}, content_type="application/json")
+    assert far.status_code == 422 and str(other.pk) in str(far.json())
+    assert PetitionCase.objects.count() == 1
