@@ -28,4 +28,6 @@ def html_to_pdf(html: str) -> bytes:
     """The PDF of `html`, whose font URLs point into FONT_DIR."""
     from weasyprint import HTML  # imported on use: it loads Pango
 
-    return bytes(HTML(string=html, base_url=str(FONT_DIR)).write_pdf())
+    # The fonts whole, not subset: subsetting them is half of WeasyPrint's time on a one-page
+    # document (0.56 s → 0.31 s), for a file of about 75 KB instead of 17 KB.
+    return bytes(HTML(string=html, base_url=str(FONT_DIR)).write_pdf(full_fonts=True))
