@@ -80,3 +80,21 @@ def test_chart_is_plain_svg_with_escaped_text() -> None:
         and "http" not in svg.replace("http://www.w3.org/2000/svg", "")
     )
     assert svg.count("<rect") == 3 + 4  # three levels present, four legend keys
+
+
+def test_the_pdf_lists_the_first_hundred_and_points_to_the_xlsx(cast: Cast) -> None:
+    import dataclasses
+
+    from coso.quality.queries import RatedUnit
+
+    table = _table(cast)
+    many = [RatedUnit(f"U{i:03d}", f"Chi bộ {i}", "branch", "good", None, "") for i in range(130)]
+    long = dataclasses.replace(table, clean=many, clean_count=4321)
+    reader = PdfReader(io.BytesIO(export_summary_pdf(long)))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "U099" in text and "U100" not in text
+    assert "100 tổ chức đầu tiên trong 4321" in text or "100 tổ chức đầu tiên trong 4.321" in text
+    short = " ".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(export_summary_pdf(table))).pages
+    )
+    assert "tổ chức đầu tiên" not in short
