@@ -27,16 +27,21 @@ class Series:
     values: Sequence[int]
 
 
-def _nice_max(value: int) -> int:
-    """The axis top: 1, 2, 2.5 or 5 times a power of ten, at least `value` (and 1)."""
-    if value <= 1:
+def _tick_step(value: int) -> int:
+    """A step of 1, 2 or 5 times a power of ten giving about four ticks up to `value`."""
+    if value <= 4:
         return 1
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        top = int(step * power)
-        if top >= value:
-            return top
+    power = 10 ** math.floor(math.log10(value / 4))
+    for step in (1, 2, 5, 10):
+        if step * power * 4 >= value:
+            return step * power
     return 10 * power
+
+
+def _nice_max(value: int) -> int:
+    """The axis top: a whole number of ticks, at least `value` (and 1)."""
+    step = _tick_step(max(value, 1))
+    return max(step * math.ceil(value / step), 1)
 
 
 def _open(title: str, width: int, height: int, css: str) -> list[str]:
@@ -62,13 +67,12 @@ def _legend(series: Sequence[Series], x: float, y: float) -> list[str]:
 
 def _y_axis(top: int, left: float, plot_top: float, plot_h: float, right: float) -> list[str]:
     parts = []
-    for i in range(5):
-        value = top * i / 4
-        y = plot_top + plot_h - plot_h * i / 4
-        shown = group(int(value)) if value == int(value) else group(value, 1)
+    step = _tick_step(top)
+    for value in range(0, top + 1, step):
+        y = plot_top + plot_h - plot_h * value / top
         parts.append(
             f'<line x1="{left:.1f}" x2="{right:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
-            f'<text x="{left - 6:.1f}" y="{y + 4:.1f}" text-anchor="end">{shown}</text>'
+            f'<text x="{left - 6:.1f}" y="{y + 4:.1f}" text-anchor="end">{group(value)}</text>'
         )
     return parts
 
