@@ -31,7 +31,7 @@ def _tick_step(value: int) -> int:
     """A step of 1, 2 or 5 times a power of ten giving about four ticks up to `value`."""
     if value <= 4:
         return 1
-    power = 10 ** math.floor(math.log10(value / 4))
+    power = int(10 ** math.floor(math.log10(value / 4)))
     for step in (1, 2, 5, 10):
         if step * power * 4 >= value:
             return step * power

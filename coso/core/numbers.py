@@ -25,10 +25,11 @@ def group(value: int | float | Decimal | str | None, decimals: int | None = None
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, str):
+        text = value
         try:
-            value = Decimal(value) if "." in value else int(value)
+            value = Decimal(text) if "." in text else int(text)
         except (ValueError, ArithmeticError):
-            return value
+            return text
     # Groups of three in both languages (Django's Vietnamese formats leave grouping out).
     return numberformat.format(
         value,

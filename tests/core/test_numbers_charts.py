@@ -61,7 +61,7 @@ def test_the_quality_summary_xlsx_groups_counts_not_years() -> None:
         "P", "Tỉnh", 2024, "366", [("Chi bộ", counts, shares)], [(2024, counts)], [], 0
     )
     sheets = _formats(export_summary_xlsx(table))
-    first, years = list(sheets.values())[0], list(sheets.values())[1]
+    first, years = list(sheets.values())[:2]
     assert first[2][1] == (1200, "#,##0")
     assert years[1][0] == (2024, "General") and years[1][1] == (1200, "#,##0")
 
