@@ -77,12 +77,13 @@ def _y_axis(top: int, left: float, plot_top: float, plot_h: float, right: float)
     return parts
 
 
-def _x_labels(labels: Sequence[str]) -> list[int]:
-    """Which of the labels to print (at most about eight, always the last)."""
-    step = max(1, math.ceil(len(labels) / 8))
+def _x_labels(labels: Sequence[str], spacing: float, width: float = 76.0) -> list[int]:
+    """Which of the labels to print so that none overlaps (`spacing`: user units between two
+    consecutive points; `width`: room a label takes), always the first and the last."""
+    step = max(1, math.ceil(width / max(spacing, 1.0)))
     shown = list(range(0, len(labels), step))
     if labels and shown[-1] != len(labels) - 1:
-        if len(labels) - 1 - shown[-1] < step / 2:
+        if len(labels) - 1 - shown[-1] < step and len(shown) > 1:
             shown.pop()
         shown.append(len(labels) - 1)
     return shown
@@ -98,10 +99,11 @@ def line_chart(
     parts = _open(title, width, height, "chart-line")
     parts += _y_axis(top, left, plot_top, plot_h, right)
     n = max(len(labels), 1)
-    step = (right - left) / max(n - 1, 1)
+    inset = 36.0  # room for the first and last date, centred under their points
+    step = (right - left - 2 * inset) / max(n - 1, 1)
 
     def xy(i: int, v: int) -> tuple[float, float]:
-        x = left + (step * i if n > 1 else (right - left) / 2)
+        x = left + inset + (step * i if n > 1 else (right - left - 2 * inset) / 2)
         return x, plot_top + plot_h - plot_h * v / top
 
     for k, s in enumerate(series):
@@ -116,11 +118,10 @@ def line_chart(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}">'
                 f"<title>{escape(labels[i])} — {escape(s.label)}: {group(v)}</title></circle>"
             )
-    for i in _x_labels(labels):
+    for i in _x_labels(labels, step):
         x, _y = xy(i, 0)
-        anchor = "start" if i == 0 and n > 1 else "end" if i == n - 1 and n > 1 else "middle"
         parts.append(
-            f'<text x="{x:.1f}" y="{plot_top + plot_h + 18:.1f}" text-anchor="{anchor}">'
+            f'<text x="{x:.1f}" y="{plot_top + plot_h + 18:.1f}" text-anchor="middle">'
             f"{escape(labels[i])}</text>"
         )
     parts += _legend(series, left, plot_top + plot_h + 46)
@@ -150,7 +151,7 @@ def bar_chart(
                 f'width="{bar:.1f}" height="{h:.1f}" fill="{PALETTE[k % len(PALETTE)]}">'
                 f"<title>{escape(label)} — {escape(s.label)}: {group(v)}</title></rect>"
             )
-    for i in _x_labels(labels):
+    for i in _x_labels(labels, slot, 56.0):
         parts.append(
             f'<text x="{left + slot * i + slot / 2:.1f}" y="{plot_top + plot_h + 18:.1f}" '
             f'text-anchor="middle">{escape(labels[i])}</text>'
@@ -166,7 +167,7 @@ def pyramid(
     left_series: Series,
     right_series: Series,
     *,
-    width: int = 640,
+    width: int = 460,
 ) -> str:
     """A population pyramid: one row per band (the first band at the bottom), `left_series`
     to the left of the axis, `right_series` to the right."""
