@@ -23,6 +23,8 @@ from coso.core.numbers import group
 from coso.meetings.models import MeetingKind
 from coso.meetings.warnings import (
     RECORDED,
+    Branch,
+    Figures,
     Period,
     branches_under,
     days_from_figures,
@@ -63,25 +65,42 @@ def check_chart_size(unit: Unit, start: dt.date, end: dt.date) -> None:
         .count()
     )
     if n > CHART_BRANCHES_MAX:
-        raise CosoError(
-            gettext(
-                "Biểu đồ theo tháng chỉ tính cho đơn vị có đến %(n)s chi bộ: xin xem ở từng "
-                "đơn vị cấp dưới."
-            )
-            % {"n": group(CHART_BRANCHES_MAX)}
-        )
+        raise CosoError(_too_many())
 
 
-def monthly_activity(unit: Unit, start: dt.date, end: dt.date, *, on: dt.date) -> list[MonthRow]:
+def _too_many() -> str:
+    return gettext(
+        "Biểu đồ theo tháng chỉ tính cho đơn vị có đến %(n)s chi bộ: xin xem ở từng "
+        "đơn vị cấp dưới."
+    ) % {"n": group(CHART_BRANCHES_MAX)}
+
+
+def monthly_activity(
+    unit: Unit,
+    start: dt.date,
+    end: dt.date,
+    *,
+    on: dt.date,
+    read: tuple[list[Branch], Figures] | None = None,
+) -> list[MonthRow]:
     """One row per whole month of [start, end) ended by `on`. Raises CosoError above
-    CHART_BRANCHES_MAX branches or when the unit did not exist in the period."""
-    check_chart_size(unit, start, end)
+    CHART_BRANCHES_MAX branches or when the unit did not exist in the period.
+
+    `read`: the branches and meeting figures a live report of the same period has already read
+    (`MeetingReport.branches`, `.figures`), so that the chart costs no query more."""
+    if read is not None and len(read[0]) > CHART_BRANCHES_MAX:
+        raise CosoError(_too_many())
+    if read is None:
+        check_chart_size(unit, start, end)
     months = months_in(Period(start, end, on))
     if not months:
         return []
-    branches = branches_under(unit, start, end)
+    if read is None:
+        branches = branches_under(unit, start, end)
+        figures = meeting_figures([b.unit_id for b in branches], start, end)
+    else:
+        branches, figures = read
     owed = owed_slots(branches, months)
-    figures = meeting_figures([b.unit_id for b in branches], start, end)
     regular = slot_counts(days_from_figures(figures, MeetingKind.REGULAR), months)
     required = Counter(i for _b, i in owed)
     held = Counter(i for b, i in owed if regular[(b.unit_id, i)])

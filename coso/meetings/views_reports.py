@@ -185,11 +185,15 @@ def _branch_meetings(unit: Unit, period: ReportPeriod) -> list[dict[str, Any]]:
     return listed
 
 
-def _monthly_chart(unit: Unit, period: ReportPeriod, day: dt.date) -> dict[str, Any]:
+def _monthly_chart(
+    unit: Unit, period: ReportPeriod, day: dt.date, report: MeetingReport
+) -> dict[str, Any]:
     """The chart of regular meetings held against required by month (issue 13, point 8), its
-    rows, or why it is not drawn (meetings/reports/_activity_chart.html)."""
+    rows, or why it is not drawn (meetings/reports/_activity_chart.html). A live report lends
+    its branches and meetings; a precomputed one (`branches` empty) has none to lend."""
+    read = (report.branches, report.figures) if report.branches else None
     try:
-        months = monthly_activity(unit, period.start, period.end, on=day)
+        months = monthly_activity(unit, period.start, period.end, on=day, read=read)
     except CosoError as exc:
         return {"monthly_note": str(exc)}
     if not months:
@@ -266,7 +270,7 @@ def activity_report(request: HttpRequest, code: str) -> HttpResponse:
             "meetings": _branch_meetings(unit, period) if is_branch else [],
         }
     )
-    context.update(_monthly_chart(unit, period, day))  # issue 13, point 8
+    context.update(_monthly_chart(unit, period, day, report))  # issue 13, point 8
     return render(request, "meetings/reports/activity_report.html", context)
 
 
