@@ -205,6 +205,7 @@ def unit_stats(request: HttpRequest, code: str) -> HttpResponse:
     if add_months(start, 12 * MAX_RANGE_YEARS) < end:
         start = add_months(end, -12 * MAX_RANGE_YEARS)
     context["from"], context["to"] = fmt(start), fmt(end)
+    context["from_iso"], context["to_iso"] = start.isoformat(), end.isoformat()
     series = members_over_time(unit, start, end, SERIES_POINTS)
     context["series"] = [(fmt(d), m) for d, m in series]
     if series:

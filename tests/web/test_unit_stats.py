@@ -190,3 +190,19 @@ def test_the_page_costs_a_fixed_number_of_queries(cast: Cast) -> None:
     # Twelve points of the chart, each a few queries; the comparison adds one read of the figures.
     assert counts[0] <= 75, counts
     assert counts[1] <= counts[0] + 10, counts
+
+
+def test_the_charts_numbers_are_also_a_link_away_as_json(cast: Cast) -> None:
+    client = cast.client("officer")
+    html = client.get(
+        reverse("web:unit_stats", args=["C"]),
+        {"as_of": BEFORE, "from": "01/01/2024", "to": BEFORE},
+    ).content.decode()
+    for pattern in (
+        r'href="(/api/v1/units/C/stats\?as_of=2025-06-30)" id="figures-json"',
+        r'href="(/api/v1/units/C/stats/series\?from=2024-01-01&amp;to=2025-06-30)" id="series-json"',
+        r'href="(/api/v1/units/C/stats/ages\?as_of=2025-06-30)" id="ages-json"',
+    ):
+        found = re.search(pattern, html)
+        assert found is not None, pattern
+        assert client.get(found.group(1).replace("&amp;", "&")).status_code == 200
