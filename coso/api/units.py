@@ -23,9 +23,17 @@ from coso.api.common import (
 )
 from coso.api.schemas import ErrorOut, TreeOut, UnitDetailOut, UnitOut
 from coso.authority.scope import Action, get_unit_for_user
-from coso.core.dates import fmt, today
+from coso.core.dates import add_months, fmt, today
 from coso.core.errors import CosoError
-from coso.stats.queries import stats_as_of, subtree_total
+from coso.core.numbers import group
+from coso.stats.queries import (
+    PROFILE_MAX_MEMBERS,
+    SERIES_POINTS,
+    age_profile,
+    members_over_time,
+    stats_as_of,
+    subtree_total,
+)
 from coso.units.models import Unit, UnitEventKind, UnitKind, UnitSpan
 from coso.units.queries import (
     Existence,
@@ -127,6 +135,54 @@ def tree(
 def unit_stats(request: HttpRequest, code: str, as_of: Day | None = None) -> dict[str, Any]:
     unit = get_unit_for_user(caller(request), code, Action.VIEW)
     return stats_as_of(unit, as_of or today())
+
+
+# The numbers behind the unit page's charts (issue 13, point 8), the same reads as the page.
+
+
+class SeriesFilter(Schema):
+    start: Day | None = Field(None, alias="from", description="default: a year before `to`")
+    end: Day | None = Field(None, alias="to", description="default: today (included)")
+    points: int = Field(SERIES_POINTS, ge=2, le=60, description="days spread over the range")
+
+
+@router.get(
+    "/units/{code}/stats/series",
+    response={200: dict[str, Any], **READ_ERRORS},
+    summary="Members of a unit's subtree on evenly spread days of a range, by status",
+)
+def unit_stats_series(
+    request: HttpRequest,
+    code: str,
+    filters: SeriesFilter = Query(...),
+) -> dict[str, Any]:
+    unit = get_unit_for_user(caller(request), code, Action.VIEW)
+    last = filters.end or today()
+    first = filters.start or add_months(last, -12)
+    series = members_over_time(unit, first, last, filters.points)
+    return {
+        "unit": unit.code,
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "points": [{"day": day.isoformat(), "members": members} for day, members in series],
+    }
+
+
+@router.get(
+    "/units/{code}/stats/ages",
+    response={200: dict[str, Any], **READ_ERRORS},
+    summary="Members of a unit's subtree by gender and age, and by gender and party age",
+)
+def unit_stats_ages(request: HttpRequest, code: str, as_of: Day | None = None) -> dict[str, Any]:
+    require_manager(request)  # as on the page: for those who manage units
+    unit = get_unit_for_user(caller(request), code, Action.VIEW)
+    profile = age_profile(unit, as_of or today())
+    if profile is None:
+        raise CosoError(
+            f"Tháp tuổi chỉ tính cho đơn vị có đến {group(PROFILE_MAX_MEMBERS)} đảng viên: "
+            "xin xem ở từng đơn vị cấp dưới."
+        )
+    return profile
 
 
 # --- list ---------------------------------------------------------------------------------

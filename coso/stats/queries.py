@@ -17,6 +17,7 @@ from typing import Any, Literal
 from django.db import connections, router
 from django.db.models import Q, Sum
 
+from coso.core.errors import CosoError
 from coso.members.models import MemberSpan
 from coso.stats.models import DailyDelta, SidePiece, SubtreeDelta
 from coso.stats.tally import BRANCH_KINDS, SUBTREE_DEPTH
@@ -524,8 +525,127 @@ def tree_lines(unit: Unit, day: dt.date, depth: int | None = None) -> list[str]:
     return lines
 
 
+# --- over time, and by age (the unit page's charts) ---------------------------------------------
+
+# Points of the members-over-time chart: each is `member_figures` on one day, which reads a few
+# thousand DailyDelta rows at the root, about a hundred SubtreeDelta rows per figure in a
+# province and the subtree's spans below it (a commune: about 1,500).
+SERIES_POINTS = 12
+
+
+def sample_days(start: dt.date, end: dt.date, points: int = SERIES_POINTS) -> list[dt.date]:
+    """`points` days evenly spread from `start` to `end`, both included (fewer when the range
+    has fewer days)."""
+    if end < start:
+        start, end = end, start
+    span = (end - start).days
+    if span == 0 or points <= 1:
+        return [end]
+    n = min(points, span + 1)
+    return sorted({start + dt.timedelta(days=round(span * i / (n - 1))) for i in range(n)})
+
+
+def members_over_time(
+    unit: Unit, start: dt.date, end: dt.date, points: int = SERIES_POINTS
+) -> list[tuple[dt.date, dict[str, int]]]:
+    """The "members" figures of `stats_as_of` on `points` days from `start` to `end` (the days
+    the unit existed), read as `member_figures` reads them: the chart of a unit's members over
+    time and by status."""
+    out: list[tuple[dt.date, dict[str, int]]] = []
+    start = max(start, unit.valid_from)  # the unit's lifetime only
+    end = min(end, unit.valid_to - dt.timedelta(days=1))
+    if end < start:
+        return out
+    for day in sample_days(start, end, points):
+        try:
+            out.append((day, member_figures(unit, day)["members"]))
+        except CosoError:
+            continue  # a gap in the unit's history
+    return out
+
+
+# Ages on the day (years), and party ages (years since the first admission; probationary
+# members apart): the lower bound of each band.
+AGE_BANDS = (18, 31, 41, 51, 61, 71, 81)
+PARTY_AGE_BANDS = (0, 5, 10, 20, 30, 40, 50)
+# Above this many members the profile is not computed on request: it reads each member's birth
+# date and gender (a province at national size holds about 160,000, the country 5.6 million).
+PROFILE_MAX_MEMBERS = 50_000
+
+
+def _years(born: dt.date, day: dt.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _band(value: int, bands: tuple[int, ...]) -> int:
+    index = 0
+    for i, lower in enumerate(bands):
+        if value >= lower:
+            index = i
+    return index
+
+
+def band_labels(bands: tuple[int, ...], *, below_first: bool = False) -> list[str]:
+    """ "18–30", …, "81+" (the first band takes everything below it too when `below_first`)."""
+    labels = []
+    for i, lower in enumerate(bands):
+        if i + 1 < len(bands):
+            upper = bands[i + 1] - 1
+            labels.append(f"≤{upper}" if below_first and i == 0 else f"{lower}–{upper}")
+        else:
+            labels.append(f"{lower}+")
+    return labels
+
+
+def age_profile(unit: Unit, day: dt.date) -> dict[str, Any] | None:
+    """Members of the subtree on `day` by gender and age band, and by gender and party-age band
+    (the pyramids); None when the subtree holds more than PROFILE_MAX_MEMBERS members.
+
+    Party age here is the years since the first admission decision for official members (the
+    age of `coso.members.party_age` without its gaps for readmitted members); probationary
+    members, whose party age is 0, have their own row. Raises `CosoError` when the unit did
+    not exist on that day.
+    """
+    total = member_figures(unit, day)["members"]["total"]
+    if total > PROFILE_MAX_MEMBERS:
+        return None
+    span = span_on(unit, day)
+    lo, hi = subtree_range(span.path)
+    ages = {g: [0] * len(AGE_BANDS) for g in ("male", "female")}
+    party = {g: [0] * (len(PARTY_AGE_BANDS) + 1) for g in ("male", "female")}
+    for gender, born, admitted, status in _rows(
+        "SELECT m.gender, m.birth_date, m.first_admitted_on, ms.status "
+        "FROM units_unitspan us "
+        "JOIN members_memberspan ms ON ms.unit_id = us.unit_id "
+        "JOIN members_member m ON m.id = ms.member_id "
+        f"WHERE {_SUBTREE} AND ms.valid_from <= %s AND ms.valid_to > %s",
+        [lo, hi, day, day, day, day],
+    ):
+        g = "female" if gender == "female" else "male"
+        born = dt.date.fromisoformat(str(born)) if not isinstance(born, dt.date) else born
+        ages[g][_band(_years(born, day), AGE_BANDS)] += 1
+        if status == "official" and admitted is not None:
+            if not isinstance(admitted, dt.date):
+                admitted = dt.date.fromisoformat(str(admitted))
+            party[g][1 + _band(max(_years(admitted, day), 0), PARTY_AGE_BANDS)] += 1
+        else:
+            party[g][0] += 1
+    return {
+        "unit": unit.code,
+        "as_of": day.isoformat(),
+        "members": total,
+        "age_bands": band_labels(AGE_BANDS, below_first=True),
+        "ages": ages,
+        "party_age_bands": ["probationary", *band_labels(PARTY_AGE_BANDS)],
+        "party_ages": party,
+    }
+
+
 __all__ = [
     "MEMBER_KEYS",
+    "age_profile",
+    "members_over_time",
+    "sample_days",
     "stats_as_of",
     "stats_from_spans",
     "subtree_member_counts",

@@ -16,7 +16,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,6 +30,7 @@ from coso.authority.scope import (
 )
 from coso.core.dates import fmt, parse_date, today
 from coso.core.errors import CosoError
+from coso.core.numbers import group
 from coso.core.schedule import problems
 from coso.followup.queries import reminders as directive_reminders
 from coso.meetings.queries import next_meetings
@@ -295,10 +295,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     rows = [(m, names.get(m.home_unit_id or 0, "")) for m in page.object_list]
     # Beyond the cap the count says "more than" (1.000 in Vietnamese, 1,000 in English) and
     # the pages stop there.
-    # (Django's Vietnamese formats do not group digits, hence the separator by hand.)
-    more = (
-        None if members.exact else f"{members.cap:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
-    )
+    more = None if members.exact else group(members.cap)
     return render(
         request,
         "web/members.html",

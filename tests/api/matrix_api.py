@@ -146,6 +146,17 @@ API: dict[tuple[str, str], dict[str, Any]] = {
         "query": {"as_of": "2024-01-01"},
         "expect": {**everyone(OK), "outsider": HIDDEN},  # a member: their home branch
     },
+    # The numbers behind the unit figures page's charts (issue 13, point 8).
+    ("GET", "/api/v1/units/{code}/stats/series"): {
+        "path": {"code": "B"},
+        "query": {"from": "2024-01-01", "to": "2024-12-31"},
+        "expect": {**everyone(OK), "outsider": HIDDEN},  # as the figures: a member's branch
+    },
+    ("GET", "/api/v1/units/{code}/stats/ages"): {
+        "path": {"code": "B"},
+        "query": {"as_of": "2024-01-01"},
+        "expect": {**everyone(OK), "member": HIDDEN, "outsider": HIDDEN},  # roles only
+    },
     ("GET", "/api/v1/units"): {
         "query": {"kind": "branch"},
         "expect": everyone(OK),  # each sees the units of their own scope
@@ -672,6 +683,8 @@ EXTRA: dict[tuple[str, str], dict[str, Any]] = {
 URL_NAMES: dict[str, tuple[str, str]] = {
     "api:tree": ("GET", "/api/v1/tree/{code}"),
     "api:unit_stats": ("GET", "/api/v1/units/{code}/stats"),
+    "api:unit_stats_series": ("GET", "/api/v1/units/{code}/stats/series"),
+    "api:unit_stats_ages": ("GET", "/api/v1/units/{code}/stats/ages"),
     "api:list_units": ("GET", "/api/v1/units"),
     "api:unit_detail": ("GET", "/api/v1/units/{code}"),
     "api:list_members": ("GET", "/api/v1/members"),

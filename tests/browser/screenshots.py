@@ -115,6 +115,21 @@ class Camera:
             officer.locator("#consequences").wait_for()
             self.shoot(officer, "", "merge-preview", phone)
             self.shoot(officer, f"units/{COMMUNE}/activity-report/", "activity-report", phone)
+            # issue 13, points 8 and 9: the unit's figures on two dates with its charts (the whole
+            # page), and the activity report's monthly chart (its section alone).
+            size = "phone" if phone else "desktop"
+            officer.goto(
+                f"{self.site}units/{COMMUNE}/stats/?as_of=30/06/2025&compare=01/07/2025"
+                "&from=01/01/2020&to=31/12/2025"
+            )
+            officer.locator("main h1").first.wait_for()
+            officer.screenshot(path=str(self.out / f"unit-figures-{size}.png"), full_page=True)
+            officer.goto(
+                f"{self.site}units/{COMMUNE}/activity-report/?from=01/01/2025&to=31/12/2025"
+            )
+            officer.locator("#monthly").screenshot(
+                path=str(self.out / f"activity-chart-{size}.png")
+            )
             officer.context.close()
 
             secretary = self.session(SECRETARY, phone)

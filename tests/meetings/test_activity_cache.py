@@ -226,6 +226,7 @@ def test_the_province_pages_take_a_bounded_number_of_queries(
     refresh_activity(DAY)
     home_many, report_many = _queries(client, "/"), _queries(client, report)
     assert BranchActivity.objects.count() >= 33
-    # The activity part does not grow with the branches; the whole page stays small.
-    assert report_many == report_few <= 20
+    # The activity part does not grow with the branches; the whole page stays small. The
+    # monthly chart (issue 13, point 8) reads the period's branches and meetings: five more.
+    assert report_many == report_few <= 25
     assert home_many == home_few <= 40

@@ -61,6 +61,19 @@ PAGES: dict[str, dict[str, Any]] = {
             "anonymous": LOGIN,
         },
     },
+    # Figures and charts (issue 13, points 8, 9): as the API's stats, whoever may view the unit.
+    "web:unit_stats": {
+        "args": ["B"],
+        "expect": {
+            "admin": OK,
+            "officer": OK,
+            "committee": OK,
+            "secretary": OK,
+            "member": OK,  # their home branch (the pyramids are for those who manage it)
+            "outsider": HIDDEN,
+            "anonymous": LOGIN,
+        },
+    },
     "web:members": {
         "args": [],
         "expect": {
