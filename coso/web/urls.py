@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coso.web import views, views_audit, views_notices, views_schedule
+from coso.web import views, views_audit, views_notices, views_pick, views_schedule
 from coso.web.forms_views import form_urlpatterns
 
 app_name = "web"
@@ -10,6 +10,7 @@ urlpatterns = [
     path("tree/", views.tree, name="tree"),
     path("tree/<str:code>/children/", views.tree_children, name="tree_children"),
     path("units/<str:code>/", views.unit_page, name="unit"),
+    path("pick/units/", views_pick.unit_pick, name="unit_pick"),
     path("members/", views.member_list, name="members"),
     path("members/<str:member_id>/", views.member_page, name="member"),
     path("audit/", views_audit.audit_trail, name="audit"),
