@@ -214,6 +214,10 @@ class OperationForm(ScopedForm):
         super().__init__(*args, **kwargs)
         self.proposing = proposing
         self.deciding = not proposing
+        for field in self.fields.values():
+            if isinstance(field.widget, UnitPickerInput):
+                # The picker offers what unit_from accepts (see ScopedForm.unit_from).
+                field.widget.also_decide = self.deciding
         if not self.with_decision or proposing:
             for name in self.DECISION_FIELDS:
                 del self.fields[name]
@@ -278,6 +282,7 @@ class UnitPickerInput(forms.TextInput):
 
     def __init__(self, action: Action | None = None, attrs: dict[str, Any] | None = None) -> None:
         self.action = action or Action.VIEW
+        self.also_decide = False  # set by a form whose user's body decides the act
         super().__init__(
             attrs={"autocomplete": "off", "spellcheck": "false", **(attrs or {})},
         )
@@ -294,13 +299,18 @@ class UnitPickerInput(forms.TextInput):
                 "hx-target": f"#{list_id}",
                 "hx-swap": "innerHTML",
                 "hx-sync": "this:replace",
-                "hx-vals": json.dumps({"name": name, "act": self.action.value, "for": input_id}),
+                "hx-vals": json.dumps({"name": name, "act": self._acts(), "for": input_id}),
             }
         )
         html = super().render(name, value, attrs, renderer)
         return html + format_html(
             '<div class="unit-pick" id="{}" aria-live="polite"></div>', list_id
         )
+
+    def _acts(self) -> str:
+        if self.also_decide and self.action != Action.VIEW:
+            return f"{self.action.value},{Action.DECIDE.value}"
+        return self.action.value
 
 
 def unit_field(

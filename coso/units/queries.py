@@ -249,7 +249,7 @@ def pick_units(
 
     Bounded work at any scale: the code by the unique code index; the name by a prefix range on
     `search_name`/`search_key` (indexed), or, in a scope of at most SMALL_SCOPE units, by the
-    words anywhere in the name over the scope's path range. Four queries at most, each
+    words anywhere in the name over the scope's path range. Six queries at most, each
     LIMITed.
     """
     typed = (text or "").strip()[:100]
@@ -267,8 +267,9 @@ def pick_units(
 
     code = typed.replace("\x00", "")
     if code and " " not in code:
-        lo, hi = _prefix_range(code)
-        take(alive.filter(unit__code__gte=lo, unit__code__lt=hi).order_by("unit__code"))
+        for variant in dict.fromkeys((code, code.upper())):  # codes are mostly upper case
+            lo, hi = _prefix_range(variant)
+            take(alive.filter(unit__code__gte=lo, unit__code__lt=hi).order_by("unit__code"))
     small = visible is not None and alive[: SMALL_SCOPE + 1].count() <= SMALL_SCOPE
     if len(found) < limit and small:
         rows = alive
@@ -280,7 +281,7 @@ def pick_units(
         for column in ("search_name", "search_key"):
             if len(found) < limit:
                 where = {f"{column}__gte": lo, f"{column}__lt": hi}
-                take(alive.filter(**where).order_by(column))
+                take(alive.filter(**where).order_by(column, "path"))
     spans = list(found.values())[:limit]
     parents = {s.parent_id for s in spans if s.parent_id is not None}
     names = dict(

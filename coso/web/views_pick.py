@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from coso.authority.scope import Action, scope_of
+from coso.authority.scope import Action, Scope, scope_of
 from coso.core.dates import today
 from coso.units.queries import pick_units
 
@@ -18,12 +19,23 @@ _ELEMENT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,79}")
 MIN_CHARS = 2
 
 
-def picker_action(value: str) -> Action:
-    """The scope a field's picker searches (its form's action); VIEW for anything else."""
-    try:
-        return Action(value)
-    except ValueError:
-        return Action.VIEW
+def picker_actions(value: str) -> list[Action]:
+    """The actions whose scope a field's picker searches ("manage_units,decide": the form's
+    action, and DECIDE where the user's body decides the act); VIEW when none is known."""
+    known = {a.value for a in Action}
+    found = [Action(v) for v in value.split(",")[:3] if v in known]
+    return found or [Action.VIEW]
+
+
+def picker_scope(scope: Scope, actions: list[Action]) -> Q | None:
+    """Today's spans of units the user may do any of `actions` on (None: every unit)."""
+    where: Q | None = None
+    for action in actions:
+        cond = scope.spans_today(action)
+        if cond is None:
+            return None
+        where = cond if where is None else where | cond
+    return where
 
 
 @login_required
@@ -40,8 +52,9 @@ def unit_pick(request: HttpRequest) -> HttpResponse:
     target = request.GET.get("for", "")
     if not _ELEMENT_ID.fullmatch(target):
         target = ""
-    action = picker_action(request.GET.get("act", ""))
-    picked = pick_units(text, today(), scope.spans_today(action)) if len(text) >= MIN_CHARS else []
+    actions = picker_actions(request.GET.get("act", ""))
+    visible = picker_scope(scope, actions)
+    picked = pick_units(text, today(), visible) if len(text) >= MIN_CHARS else []
     return render(
         request,
         "web/_unit_pick.html",

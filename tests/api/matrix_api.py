@@ -154,6 +154,11 @@ API: dict[tuple[str, str], dict[str, Any]] = {
         "path": {"code": "B"},
         "expect": {**everyone(OK), "outsider": HIDDEN},
     },
+    ("GET", "/api/v1/pick/units"): {
+        "query": {"q": "B", "action": "manage_units"},
+        # Roles only; each finds the units of their own scope (none of P for the outsider).
+        "expect": {**everyone(OK), "member": HIDDEN},
+    },
     ("GET", "/api/v1/members"): {
         "query": {"q": "pham dinh dung"},
         "expect": everyone(OK),  # lists only what is in scope (empty for the outsider)
