@@ -669,6 +669,7 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:tree": ("GET", "/api/v1/tree/{code}"),
     "api:unit_stats": ("GET", "/api/v1/units/{code}/stats"),
     "api:list_units": ("GET", "/api/v1/units"),
+    "api:pick": ("GET", "/api/v1/pick/units"),
     "api:unit_detail": ("GET", "/api/v1/units/{code}"),
     "api:list_members": ("GET", "/api/v1/members"),
     "api:admit": ("POST", "/api/v1/members"),

@@ -134,3 +134,21 @@ def test_every_writer_keeps_the_keys(cast: Cast, tmp_path: Path) -> None:
     assert _codes("doan ket", cast.officer) == ["TN"]
     assert _codes("hoa binh", cast.officer) == ["NEW"]
     assert _codes("quyet thang", cast.outsider) == ["QTN"]
+
+
+def test_the_name_search_reads_the_name_indexes(cast: Cast) -> None:
+    """At the centre (no scope condition) each name query is a range on its index, not a scan
+    of every span (250,000 branches nationally)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _villages(cast)
+    with CaptureQueriesContext(connection) as captured:
+        assert pick_units("thong nhat", today(), None)
+    named = [q["sql"] for q in captured.captured_queries if "search_" in q["sql"]]
+    assert len(named) == 2
+    with connection.cursor() as cursor:
+        for sql in named:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            plan = " ".join(str(row) for row in cursor.fetchall())
+            assert "unitspan_search_" in plan, plan
