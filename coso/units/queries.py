@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import sys
 from collections import defaultdict
 from enum import StrEnum
 from typing import Any
@@ -224,7 +225,7 @@ SMALL_SCOPE = 2000
 def _prefix_range(key: str) -> tuple[str, str]:
     """lo <= s < hi exactly for the strings s of [0-9a-z…] starting with `key` (byte order, and
     a collation's, for letters and digits): the last character raised by one."""
-    return key, key[:-1] + chr(ord(key[-1]) + 1)
+    return key, key[:-1] + chr(min(ord(key[-1]) + 1, sys.maxunicode))
 
 
 @dataclasses.dataclass(frozen=True)

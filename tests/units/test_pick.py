@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from coso.authority.scope import Action, scope_of
 from coso.core.dates import today
@@ -152,3 +154,11 @@ def test_the_name_search_reads_the_name_indexes(cast: Cast) -> None:
             cursor.execute("EXPLAIN QUERY PLAN " + sql)
             plan = " ".join(str(row) for row in cursor.fetchall())
             assert "unitspan_search_" in plan, plan
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=30))
+def test_anything_typed_is_searched_without_error(text: str) -> None:
+    assert len(pick_units(text, today(), None)) <= unit_queries.PICK_LIMIT
+    assert len(units_named(text, today(), None)) <= 2
