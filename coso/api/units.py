@@ -39,6 +39,7 @@ from coso.units.queries import (
     Existence,
     TreeNode,
     children_on,
+    pick_units,
     shown_span,
     tree_as_of,
     unit_events,
@@ -239,6 +240,49 @@ class _UnitPage:
 
     def __getitem__(self, item: slice) -> list[dict[str, Any]]:
         return [unit_out(s) for s in self.spans[item]]
+
+
+# --- picker -------------------------------------------------------------------------------
+
+
+class PickedOut(Schema):
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    parent: str | None = Field(None, description="code of the parent unit today")
+    parent_name: str = Field("", description="its name today")
+
+
+class PickFilter(Schema):
+    q: str = Field(..., min_length=1, max_length=100, description="code, or name without tones")
+    action: Action = Field(
+        Action.VIEW, description="the scope searched: units the caller may do this on"
+    )
+
+
+@router.get(
+    "/pick/units",
+    response={200: list[PickedOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Units today matching a code or a name typed without tones (the unit picker)",
+)
+def pick(request: HttpRequest, filters: PickFilter = Query(...)) -> list[dict[str, Any]]:
+    """The search behind every unit field of the pages: code prefix first, then the name
+    («chi bo thon thong nhat», «thong nhat»); at most 20 units of the caller's scope for
+    `action`, as the page's picker offers them. Roles only (404 for a plain member)."""
+    found = require_manager(request)
+    picked = pick_units(filters.q, today(), found.spans_today(filters.action))
+    return [
+        {
+            "code": p.code,
+            "name": p.span.name,
+            "kind": p.span.kind,
+            "kind_label": _label(UnitKind, p.span.kind),
+            "parent": p.span.parent.code if p.span.parent_id and p.span.parent else None,
+            "parent_name": p.parent_name,
+        }
+        for p in picked
+    ]
 
 
 # --- detail -------------------------------------------------------------------------------

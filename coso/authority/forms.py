@@ -9,15 +9,20 @@ codes, member ids) into objects the user may act on, through the one scope
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coso.authority.resolution import Resolution
 from coso.authority.scope import Action, scope_of
-from coso.core.dates import FAR_FUTURE, parse_date
+from coso.core.dates import FAR_FUTURE, fmt, parse_date, today
 from coso.core.models import Decision, get_decision
 from coso.members.models import (
     ExternalRole,
@@ -30,18 +35,58 @@ from coso.members.models import (
 )
 from coso.members.operations import EXEMPTION_REASONS
 from coso.units.models import Unit, UnitKind, UnitTag
+from coso.units.queries import units_named
+
+# What a phone's number pad can type (issue 13, point 4): dd/mm/yyyy with "/", "." "-" or a
+# space, eight digits ddmmyyyy, or ISO yyyy-mm-dd. The server reads the same (parse_date).
+DATE_PATTERN = r"\s*(\d{1,2}(/|\.|-| )\d{1,2}\2\d{4}|\d{8}|\d{4}-\d{2}-\d{2})\s*"
+
+
+def date_readback(value: Any) -> str:
+    """ "đọc là 31/12/2024" for what was typed (or the date itself), "" when it is no date."""
+    if isinstance(value, dt.date):
+        day: dt.date | None = value
+    else:
+        try:
+            day = parse_date(str(value or ""))
+        except ValueError:
+            day = None
+    return "" if day is None else gettext("đọc là %(day)s") % {"day": fmt(day)}
 
 
 class DateInput(forms.TextInput):
-    """Dates are typed dd/mm/yyyy (Vietnamese order); yyyy-mm-dd is accepted too."""
+    """Dates are typed dd/mm/yyyy (Vietnamese order); on a phone's number pad also
+    dd.mm.yyyy, dd-mm-yyyy or ddmmyyyy, and yyyy-mm-dd. The date read is shown beside the field
+    (after a submit from the server, while typing by app.js)."""
 
     def __init__(self) -> None:
-        super().__init__(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"})
+        super().__init__(
+            attrs={
+                "placeholder": "dd/mm/yyyy",
+                "inputmode": "numeric",
+                "pattern": DATE_PATTERN,
+                "autocomplete": "off",
+                "data-date-input": "",
+            }
+        )
 
     def format_value(self, value: Any) -> str | None:
         if isinstance(value, dt.date):
             return value.strftime("%d/%m/%Y")
         return super().format_value(value)
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        attrs = dict(attrs or {})
+        input_id = attrs.get("id") or f"id_{name}"
+        readback_id = f"{input_id}_readback"
+        attrs["data-readback"] = readback_id
+        html = super().render(name, value, attrs, renderer)
+        return html + format_html(
+            '<div class="form-text date-readback" id="{}" aria-live="polite" data-label="{}">{}</div>',
+            readback_id,
+            gettext("đọc là %(day)s"),
+            date_readback(value),
+        )
 
 
 class VNDateField(forms.Field):
@@ -60,7 +105,9 @@ class VNDateField(forms.Field):
 
 
 def date_field(label: Any, required: bool = True) -> VNDateField:
-    return VNDateField(label=label, required=required, help_text=_("dd/mm/yyyy"))
+    return VNDateField(
+        label=label, required=required, help_text=_("dd/mm/yyyy, hoặc 8 chữ số: 31122024")
+    )
 
 
 class ScopedForm(forms.Form):
@@ -84,23 +131,64 @@ class ScopedForm(forms.Form):
     deciding = False  # an act recorded by the body that decides it (see OperationForm)
 
     def unit_from(self, name: str, action: Action | None) -> Unit | None:
-        """The unit typed in field `name`: within the user's scope for `action` (None: any)."""
-        code = (self.cleaned_data.get(name) or "").strip()
-        if not code:
+        """The unit typed in field `name` (see `unit_typed`), within the user's scope for
+        `action` (None: a code may name any unit; a name, one the user may see)."""
+        text = (self.cleaned_data.get(name) or "").strip()
+        if not text:
             return None
-        scope = scope_of(self.user)
-        if action is None:
-            unit = Unit.objects.filter(code=code).first()
-        else:
-            unit = scope.unit_by_code(code, action)
-        if unit is None and action is not None and self.deciding:
-            # A committee that decides the act names units in the subtree it decides for.
-            unit = scope.unit_by_code(code, Action.DECIDE)
+        label = self.fields[name].label or name
+        unit = unit_typed(self.user, text, action, label=label, deciding=self.deciding)
         if unit is None:
-            raise forms.ValidationError(
-                _("Không có đơn vị mã «%(code)s» trong phạm vi được giao.") % {"code": code}
-            )
+            raise forms.ValidationError(unit_not_found(label, text))
         return unit
+
+
+def unit_not_found(label: Any, text: str) -> str:
+    """The refusal of a unit field: names the field and what was typed."""
+    if " " in text:
+        message = _(
+            "«%(field)s»: không có đơn vị tên «%(text)s» trong phạm vi được giao. Gõ tên hoặc mã "
+            "rồi chọn trong danh sách."
+        )
+    else:
+        message = _("«%(field)s»: Không có đơn vị mã «%(text)s» trong phạm vi được giao.")
+    return str(message % {"field": label, "text": text})
+
+
+def unit_typed(
+    user: Any, text: str, action: Action | None, *, label: Any = "", deciding: bool = False
+) -> Unit | None:
+    """The unit typed in a unit field: its code, or its full name (tones and case aside) when
+    exactly one unit existing today in the user's scope bears it; None when neither. Raises
+    ValidationError when several units in scope bear the name. `action` None: a code may name
+    any unit (a destination elsewhere); `deciding`: also units the user decides for."""
+    text = text.strip()
+    if not text:
+        return None
+    unit = _unit_by_code(user, text, action, deciding)
+    if unit is not None:
+        return unit
+    named = units_named(text, today(), scope_of(user).spans_today(action or Action.VIEW))
+    if len(named) > 1:
+        raise forms.ValidationError(
+            _(
+                "«%(field)s»: có nhiều đơn vị tên «%(text)s»; hãy chọn trong danh sách hoặc gõ "
+                "mã đơn vị."
+            )
+            % {"field": label, "text": text}
+        )
+    return _unit_by_code(user, named[0].unit.code, action, deciding) if named else None
+
+
+def _unit_by_code(user: Any, code: str, action: Action | None, deciding: bool) -> Unit | None:
+    scope = scope_of(user)
+    if action is None:
+        return Unit.objects.filter(code=code).first()
+    unit = scope.unit_by_code(code, action)
+    if unit is None and deciding:
+        # A committee that decides the act names units in the subtree it decides for.
+        unit = scope.unit_by_code(code, Action.DECIDE)
+    return unit
 
 
 class OperationForm(ScopedForm):
@@ -126,6 +214,10 @@ class OperationForm(ScopedForm):
         super().__init__(*args, **kwargs)
         self.proposing = proposing
         self.deciding = not proposing
+        for field in self.fields.values():
+            if isinstance(field.widget, UnitPickerInput):
+                # The picker offers what unit_from accepts (see ScopedForm.unit_from).
+                field.widget.also_decide = self.deciding
         if not self.with_decision or proposing:
             for name in self.DECISION_FIELDS:
                 del self.fields[name]
@@ -183,8 +275,63 @@ class OperationForm(ScopedForm):
         )
 
 
-def _unit_code(label: Any, required: bool = True, help_text: Any = "") -> forms.CharField:
-    return forms.CharField(label=label, required=required, max_length=60, help_text=help_text)
+class UnitPickerInput(forms.TextInput):
+    """A unit typed by code or name, with the units that match listed under it as one types
+    (htmx: GET /pick/units/, the reader's scope for `action` only); a pick fills in the code.
+    Keyboard: ↓ from the field moves into the list, ↑/↓ between units, Esc back (app.js)."""
+
+    def __init__(self, action: Action | None = None, attrs: dict[str, Any] | None = None) -> None:
+        self.action = action or Action.VIEW
+        self.also_decide = False  # set by a form whose user's body decides the act
+        super().__init__(
+            attrs={"autocomplete": "off", "spellcheck": "false", **(attrs or {})},
+        )
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        attrs = dict(attrs or {})
+        input_id = attrs.get("id") or f"id_{name}"
+        list_id = f"{input_id}_choices"
+        attrs.update(
+            {
+                "data-unit-picker": list_id,
+                "hx-get": reverse("web:unit_pick"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": f"#{list_id}",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+                "hx-vals": json.dumps({"name": name, "act": self._acts(), "for": input_id}),
+            }
+        )
+        html = super().render(name, value, attrs, renderer)
+        return html + format_html(
+            '<div class="unit-pick" id="{}" aria-live="polite"></div>', list_id
+        )
+
+    def _acts(self) -> str:
+        if self.also_decide and self.action != Action.VIEW:
+            return f"{self.action.value},{Action.DECIDE.value}"
+        return self.action.value
+
+
+def unit_field(
+    label: Any,
+    required: bool = True,
+    help_text: Any = "",
+    action: Action | None = None,
+    max_length: int = 60,
+) -> forms.CharField:
+    """A unit typed by code or name with the picker (see UnitPickerInput); the form's clean_
+    method resolves it (`ScopedForm.unit_from`)."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        help_text=help_text or _("gõ tên (không cần dấu) hoặc mã rồi chọn"),
+        widget=UnitPickerInput(action),
+    )
+
+
+_unit_code = unit_field
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,8 +357,8 @@ class TransferOutForm(OperationForm):
 
 
 class ReceiveForm(OperationForm):
-    branch = _unit_code(_("Mã chi bộ tiếp nhận"))
-    group = _unit_code(_("Mã tổ đảng"), required=False)
+    branch = _unit_code(_("Mã chi bộ tiếp nhận"), action=Action.MANAGE_MEMBERS)
+    group = _unit_code(_("Mã tổ đảng"), required=False, action=Action.MANAGE_MEMBERS)
 
     def clean_branch(self) -> Unit | None:
         return self.unit_from("branch", Action.MANAGE_MEMBERS)
@@ -247,9 +394,9 @@ class DeathForm(OperationForm):
 
 class ReadmitForm(OperationForm):
     on = date_field(_("Ngày quyết định kết nạp lại"))
-    branch = _unit_code(_("Mã chi bộ"))
+    branch = _unit_code(_("Mã chi bộ"), action=Action.MANAGE_MEMBERS)
     ceremony_on = date_field(_("Ngày tổ chức lễ"), required=False)
-    group = _unit_code(_("Mã tổ đảng"), required=False)
+    group = _unit_code(_("Mã tổ đảng"), required=False, action=Action.MANAGE_MEMBERS)
     family_hardship = forms.BooleanField(
         label=_("Hoàn cảnh gia đình đặc biệt khó khăn"), required=False
     )
@@ -262,14 +409,19 @@ class ReadmitForm(OperationForm):
 
 
 class ChangeGroupForm(OperationForm):
-    group = _unit_code(_("Mã tổ đảng mới"), required=False, help_text=_("để trống: không thuộc tổ"))
+    group = _unit_code(
+        _("Mã tổ đảng mới"),
+        required=False,
+        help_text=_("để trống: không thuộc tổ"),
+        action=Action.MANAGE_MEMBERS,
+    )
 
     def clean_group(self) -> Unit | None:
         return self.unit_from("group", Action.MANAGE_MEMBERS)
 
 
 class AssignPositionForm(OperationForm):
-    unit = _unit_code(_("Mã đơn vị (cấp ủy)"))
+    unit = _unit_code(_("Mã đơn vị (cấp ủy)"), action=Action.MANAGE_MEMBERS)
     role = forms.ChoiceField(label=_("Chức vụ"), choices=PositionRole.choices)
 
     def clean_unit(self) -> Unit | None:
@@ -344,7 +496,7 @@ class AdmitForm(OperationForm):
     gender = forms.ChoiceField(label=_("Giới tính"), choices=Gender.choices)
     birth_date = date_field(_("Ngày sinh"))
     ceremony_on = date_field(_("Ngày tổ chức lễ kết nạp"), required=False)
-    group = _unit_code(_("Mã tổ đảng"), required=False)
+    group = _unit_code(_("Mã tổ đảng"), required=False, action=Action.MANAGE_MEMBERS)
     introducers = forms.CharField(
         label=_("Người giới thiệu (số lý lịch, cách nhau bởi dấu phẩy)"),
         required=False,
@@ -426,14 +578,14 @@ class RetagUnitForm(OperationForm):
 
 
 class MoveUnitForm(OperationForm):
-    parent = _unit_code(_("Mã đơn vị cấp trên mới"))
+    parent = _unit_code(_("Mã đơn vị cấp trên mới"), action=Action.MANAGE_UNITS)
 
     def clean_parent(self) -> Unit | None:
         return self.unit_from("parent", Action.MANAGE_UNITS)
 
 
 class MergeUnitForm(OperationForm):
-    into = _unit_code(_("Sáp nhập vào (mã đơn vị)"))
+    into = _unit_code(_("Sáp nhập vào (mã đơn vị)"), action=Action.MANAGE_UNITS)
 
     def clean_into(self) -> Unit | None:
         return self.unit_from("into", Action.MANAGE_UNITS)

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from coso.authority import proposals as ops
 from coso.authority import queries
-from coso.authority.forms import date_field
+from coso.authority.forms import UnitPickerInput, date_field, unit_not_found, unit_typed
 from coso.authority.models import Proposal, ProposalStatus
 from coso.authority.scope import Action, scope_of
 from coso.core.dates import fmt, today
@@ -47,7 +47,12 @@ class FilterForm(forms.Form):
         choices=[("", gettext_lazy("Tất cả")), *ProposalStatus.choices],
         required=False,
     )
-    unit = forms.CharField(label=gettext_lazy("Mã đơn vị"), required=False, max_length=60)
+    unit = forms.CharField(
+        label=gettext_lazy("Đơn vị, tên hoặc mã"),
+        required=False,
+        max_length=200,
+        widget=UnitPickerInput(Action.VIEW),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -119,14 +124,14 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
             rows = rows.filter(status=filters.cleaned_data["status"])
         code = filters.cleaned_data["unit"].strip()
         if code:
-            unit = scope_of(user).unit_by_code(code, Action.VIEW)
-            if unit is None:
-                unit_error = _("Không có đơn vị mã «%(code)s» trong phạm vi được giao.") % {
-                    "code": code
-                }
-                rows = rows.none()
+            label = filters.fields["unit"].label
+            try:
+                unit = unit_typed(user, code, Action.VIEW, label=label)
+            except forms.ValidationError as exc:
+                unit, unit_error = None, " ".join(exc.messages)
             else:
-                rows = rows.filter(Q(proposer=unit) | Q(decider=unit))
+                unit_error = "" if unit is not None else unit_not_found(label, code)
+            rows = rows.none() if unit is None else rows.filter(Q(proposer=unit) | Q(decider=unit))
     page = Paginator(rows.order_by("-filed_at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
     to_decide = list(queries.inbox(user)[:PER_PAGE])
     context = {

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 # Open periods end on this sentinel rather than NULL so that "valid on D" is two plain
 # range comparisons that an index can serve.
@@ -17,20 +19,37 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
+# Day first, as Vietnamese write dates, with the separator a phone's number pad offers:
+# 31/12/2024, 31.12.2024, 31-12-2024 (one separator throughout), or eight digits 31122024.
+_DAY_FIRST = re.compile(r"(\d{1,2})([/.\- ])(\d{1,2})\2(\d{4})", re.ASCII)
+_EIGHT_DIGITS = re.compile(r"(\d{2})(\d{2})(\d{4})", re.ASCII)
+# ISO, year first: 2024-12-31 (a time after it, as in 2024-12-31T08:00, is ignored).
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?", re.ASCII | re.DOTALL)
+
+
 def parse_date(text: str) -> dt.date:
-    """Accept YYYY-MM-DD or DD/MM/YYYY (also D/M/YYYY); raise ValueError in Vietnamese."""
+    """Read a typed date: DD/MM/YYYY (also D/M/YYYY), DD.MM.YYYY, DD-MM-YYYY, DDMMYYYY or
+    ISO YYYY-MM-DD. Day first unless the year leads (four digits, then "-"), so 31-12-2024 and
+    2024-12-31 are the same day. Raises ValueError with a message in the active language."""
     value = (text or "").strip()
     if not value:
-        raise ValueError("ngày trống")
-    try:
-        if "/" in value:
-            day, month, year = value.split("/")
-            return dt.date(int(year), int(month), int(day))
-        if len(value) >= 10 and value[4] == "-":
-            return dt.date.fromisoformat(value[:10])
-    except (ValueError, TypeError):
-        pass
-    raise ValueError(f"ngày không hợp lệ «{value}» (dùng YYYY-MM-DD hoặc DD/MM/YYYY)")
+        raise ValueError(gettext("ngày trống"))
+    parts: tuple[str, str, str] | None = None
+    if found := _ISO.fullmatch(value):
+        parts = found.group(1), found.group(2), found.group(3)
+    elif found := _DAY_FIRST.fullmatch(value):
+        parts = found.group(4), found.group(3), found.group(1)
+    elif found := _EIGHT_DIGITS.fullmatch(value):
+        parts = found.group(3), found.group(2), found.group(1)
+    if parts is not None:
+        try:
+            return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+        except ValueError:
+            pass
+    raise ValueError(
+        gettext("ngày không hợp lệ «%(value)s» (dùng DD/MM/YYYY, ví dụ 31/12/2024 hoặc 31122024)")
+        % {"value": value}
+    )
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

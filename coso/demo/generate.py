@@ -62,7 +62,7 @@ from coso.members.operations import name_keys
 from coso.oversight.generate import generate_cases
 from coso.stats.models import DailyDelta
 from coso.stats.tally import MEMBER_GROUPS, SIGNS, add_member_groups, rebuild_all
-from coso.units.models import Unit, UnitEvent, UnitSpan
+from coso.units.models import Unit, UnitEvent, UnitSpan, search_keys
 
 NATIONAL_MEMBERS = 5_600_000
 MEMBERS_PER_BRANCH = 22
@@ -386,6 +386,7 @@ class TreeBuilder:
                 depth,
                 tags,
                 event,
+                *search_keys(name),
             )
         )
         self.next_span += 1
@@ -1135,6 +1136,8 @@ TABLES: dict[str, tuple[str, list[str]]] = {
             "depth",
             "tags",
             "event_id",
+            "search_name",
+            "search_key",
         ],
     ),
     "members": (

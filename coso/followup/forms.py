@@ -10,7 +10,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from coso.authority.forms import date_field
+from coso.authority.forms import UnitPickerInput, date_field
+from coso.authority.scope import Action
 from coso.followup.models import DocumentKind
 from coso.followup.operations import MAX_REPORTS
 from coso.units.models import UnitKind
@@ -31,7 +32,11 @@ class _Styled(forms.Form):
 
 
 class DirectiveForm(_Styled):
-    owner = forms.CharField(label=_("Mã đơn vị đăng ký (cấp ủy nhận văn bản)"), max_length=40)
+    owner = forms.CharField(
+        label=_("Mã đơn vị đăng ký (cấp ủy nhận văn bản)"),
+        max_length=200,
+        widget=UnitPickerInput(Action.MANAGE_DIRECTIVES),
+    )
     kind = forms.ChoiceField(label=_("Loại văn bản"), choices=DocumentKind.choices)
     number = forms.CharField(label=_("Số hiệu (ví dụ 21-NQ/TW)"), max_length=60)
     issued_on = date_field(_("Ngày ban hành"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -20,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from coso.audit.log import Actor
-from coso.authority.scope import Action, get_unit_for_user, scope_of
+from coso.authority.forms import unit_typed
+from coso.authority.scope import Action, scope_of
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
 from coso.followup import forms as ff
@@ -75,10 +77,12 @@ def _require_manager(request: HttpRequest) -> Any:
 
 
 def _scoped_unit(request: HttpRequest, code: str, action: Action) -> Unit | None:
+    """A code, or a name unique in the scope (the picker fills in the code)."""
     try:
-        return get_unit_for_user(request.user, code, action)
-    except Http404:
+        unit = unit_typed(request.user, code, action)
+    except forms.ValidationError:
         return None
+    return unit
 
 
 # --------------------------------------------------------------------------------------------

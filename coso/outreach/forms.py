@@ -11,7 +11,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from coso.authority.forms import date_field
+from coso.authority.forms import UnitPickerInput, date_field
+from coso.authority.scope import Action
 from coso.outreach.models import PetitionCategory, PetitionKind, Satisfaction
 
 
@@ -69,7 +70,9 @@ class VisitForm(_Styled):
 
 class AssignmentForm(_Styled):
     member = forms.CharField(label=_("Số lý lịch cấp ủy viên"), max_length=40)
-    unit = forms.CharField(label=_("Mã đơn vị theo dõi"), max_length=40)
+    unit = forms.CharField(
+        label=_("Mã đơn vị theo dõi"), max_length=200, widget=UnitPickerInput(Action.VIEW)
+    )
     area = forms.CharField(label=_("Lĩnh vực, địa bàn"), max_length=300, required=False)
     on = date_field(_("Từ ngày"))
     until = date_field(_("Đến ngày (hết nhiệm kỳ)"), required=False)
@@ -94,7 +97,12 @@ class PetitionForm(_Styled):
     )
     summary = forms.CharField(label=_("Nội dung"), widget=forms.Textarea(attrs={"rows": 4}))
     place = forms.CharField(label=_("Nơi xảy ra"), max_length=300)
-    place_unit = forms.CharField(label=_("Mã chi bộ nơi xảy ra"), max_length=40, required=False)
+    place_unit = forms.CharField(
+        label=_("Mã chi bộ nơi xảy ra"),
+        max_length=200,
+        required=False,
+        widget=UnitPickerInput(Action.VIEW),
+    )
     subject_member = forms.CharField(
         label=_("Số lý lịch đảng viên bị phản ánh (nếu có)"), max_length=40, required=False
     )

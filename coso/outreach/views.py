@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from coso.audit.log import Actor
-from coso.authority.scope import Action, get_unit_for_user, scope_of
+from coso.authority.forms import unit_typed
+from coso.authority.scope import Action, scope_of
 from coso.core.dates import fmt, parse_date, today
 from coso.core.errors import CosoError
 from coso.members.models import Member, PositionRole
@@ -75,10 +77,14 @@ def _visible_member(request: HttpRequest, code: str, field: str) -> Member:
 
 
 def _unit_in_scope(request: HttpRequest, code: str, action: Action, field: str) -> Unit:
+    # A code, or a name unique in the scope (the picker fills in the code).
     try:
-        return get_unit_for_user(request.user, code, action)
-    except Http404:
-        raise CosoError(f"{field}: không tìm thấy đơn vị «{code}».") from None
+        unit = unit_typed(request.user, code, action, label=field)
+    except forms.ValidationError as exc:
+        raise CosoError(" ".join(exc.messages)) from None
+    if unit is None:
+        raise CosoError(f"{field}: không tìm thấy đơn vị «{code}».")
+    return unit
 
 
 def _day(request: HttpRequest) -> Any:

@@ -9,7 +9,7 @@ from django import forms
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from coso.authority.forms import ScopedForm, date_field
+from coso.authority.forms import ScopedForm, UnitPickerInput, date_field
 from coso.authority.scope import Action, get_member_for_user, get_unit_for_user
 from coso.members.models import Member
 from coso.oversight.models import (
@@ -114,7 +114,9 @@ class AppealDecisionForm(ScopedForm):
         label=_("Kết quả"),
         choices=[c for c in AppealOutcome.choices if c[0] != AppealOutcome.PENDING],
     )
-    decided_by = forms.CharField(label=_("Cấp giải quyết (mã đơn vị)"), max_length=60)
+    decided_by = forms.CharField(
+        label=_("Cấp giải quyết (mã đơn vị)"), max_length=200, widget=UnitPickerInput(Action.DECIDE)
+    )
     on = date_field(_("Ngày quyết định"))
     decision_number = forms.CharField(label=_("Số quyết định"), max_length=120)
     new_form = forms.ChoiceField(

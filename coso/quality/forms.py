@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from coso.authority.forms import ScopedForm, date_field
+from coso.authority.forms import ScopedForm, UnitPickerInput, date_field
+from coso.authority.scope import Action
 from coso.quality.models import CriteriaSet, Level
 from coso.units.models import UnitKind, UnitTag
 
@@ -93,7 +94,9 @@ class BranchCommentForm(ScopedForm):
 
 
 class ResidenceCommentForm(ScopedForm):
-    unit = forms.CharField(label=_("Mã chi bộ nơi cư trú"), max_length=60)
+    unit = forms.CharField(
+        label=_("Mã chi bộ nơi cư trú"), max_length=60, widget=UnitPickerInput(Action.VIEW)
+    )
     comment = forms.CharField(
         label=_("Nhận xét của chi bộ nơi cư trú (Quy định 213-QĐ/TW)"),
         widget=forms.Textarea(attrs={"rows": 4}),

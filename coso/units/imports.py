@@ -37,7 +37,15 @@ from coso.core.tabular import (
     sort_errors,
 )
 from coso.stats.tally import refresh_days
-from coso.units.models import Unit, UnitEvent, UnitEventKind, UnitKind, UnitSpan, UnitTag
+from coso.units.models import (
+    Unit,
+    UnitEvent,
+    UnitEventKind,
+    UnitKind,
+    UnitSpan,
+    UnitTag,
+    search_keys,
+)
 from coso.units.models import format_tags as _format_tags
 
 REQUIRED = ("code", "name", "kind", "valid_from")
@@ -469,6 +477,8 @@ def _write_units(
                     depth=depth,
                     tags=_format_tags(row.tags),
                     event=event,
+                    search_name=search_keys(row.name)[0],
+                    search_key=search_keys(row.name)[1],
                 )
             )
         for i in range(0, len(spans), BATCH):

@@ -8,6 +8,10 @@ materialized path as of that period so that "the subtree of X on date D" is an i
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from typing import Any
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -109,6 +113,76 @@ class UnitEvent(models.Model):
         indexes = [models.Index(fields=["unit", "effective_on"], name="unitevent_unit_date")]
 
 
+# --- search keys (issue 13, point 3: units picked by name) ------------------------------------
+
+# Leading words that say what kind of unit it is rather than which one: «Chi bộ thôn Thống Nhất»
+# is also found by typing «thong nhat». Folded (no tones), longest first.
+GENERIC_WORDS = tuple(
+    tuple(p.split())
+    for p in sorted(
+        (
+            "chi bo",
+            "dang bo",
+            "to dang",
+            "bo phan",
+            "co so",
+            "truc thuoc",
+            "dang uy",
+            "thon",
+            "ban",
+            "xom",
+            "ap",
+            "khoi",
+            "xa",
+            "phuong",
+            "thi tran",
+            "dac khu",
+            "to dan pho",
+            "khu pho",
+            "khu dan cu",
+            "tinh",
+            "thanh pho",
+            "huyen",
+            "thi xa",
+            "quan",
+            "co quan",
+        ),
+        key=lambda p: -len(p.split()),
+    )
+)
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def fold_words(text: str) -> list[str]:
+    """Lower-case ASCII words without tones: «Chi bộ Đồng Tâm» → chi, bo, dong, tam."""
+    text = (text or "").replace("đ", "d").replace("Đ", "D")
+    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return _NOT_ALNUM.sub(" ", bare.lower()).split()
+
+
+def search_keys(name: str) -> tuple[str, str]:
+    """(search_name, search_key) of a unit name: the folded words run together (letters and
+    digits only, so byte order and a collation's order agree on a prefix range), and the same
+    without the leading words that name the kind of unit."""
+    words = fold_words(name)
+    start = 0
+    stripped = True
+    while stripped:
+        stripped = False
+        for phrase in GENERIC_WORDS:
+            if tuple(words[start : start + len(phrase)]) == phrase and start + len(phrase) < len(
+                words
+            ):
+                start += len(phrase)
+                stripped = True
+                break
+    full = "".join(words)[:SEARCH_MAX]
+    return full, "".join(words[start:])[:SEARCH_MAX]
+
+
+SEARCH_MAX = 200
+
+
 class UnitSpan(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="spans")
     valid_from = models.DateField()
@@ -126,6 +200,11 @@ class UnitSpan(models.Model):
     event = models.ForeignKey(
         UnitEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The name folded for the unit picker (`search_keys`): kept by save() and by every bulk
+    # writer; a database default so that a writer naming only the old columns still inserts
+    # (such rows are filled by `coso.units.queries.fill_search_keys`).
+    search_name = models.CharField(max_length=SEARCH_MAX, default="", db_default="", editable=False)
+    search_key = models.CharField(max_length=SEARCH_MAX, default="", db_default="", editable=False)
 
     class Meta:
         ordering = ["unit_id", "valid_from"]
@@ -142,10 +221,17 @@ class UnitSpan(models.Model):
             models.Index(fields=["parent", "valid_from"], name="unitspan_parent_period"),
             models.Index(fields=["valid_to"], name="unitspan_valid_to"),
             models.Index(fields=["valid_from"], name="unitspan_valid_from"),
+            # The picker's prefix ranges (coso.units.queries.pick_units).
+            models.Index(fields=["search_name"], name="unitspan_search_name"),
+            models.Index(fields=["search_key"], name="unitspan_search_key"),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} [{self.valid_from} – {self.valid_to})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_name, self.search_key = search_keys(self.name)
+        super().save(*args, **kwargs)
 
     @property
     def tag_list(self) -> list[str]:

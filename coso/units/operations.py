@@ -329,6 +329,8 @@ class _Row(NamedTuple):
     path: str
     depth: int
     tags: str
+    search_name: str
+    search_key: str
 
 
 def _subtree_rows(span: UnitSpan, on: dt.date) -> list[_Row]:
@@ -447,6 +449,8 @@ def _reroot(
                 depth=r.depth + depth_shift,
                 tags=r.tags,
                 event=events[_top_of(r.path, old_prefix)],
+                search_name=r.search_name,
+                search_key=r.search_key,
             )
             for r in rows
             if r.valid_from < on

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import sys
 from collections import defaultdict
 from enum import StrEnum
 from typing import Any
@@ -14,7 +15,7 @@ from django.db.models import Q, QuerySet
 
 from coso.core.dates import fmt
 from coso.core.errors import CosoError
-from coso.units.models import Unit, UnitEvent, UnitSpan
+from coso.units.models import Unit, UnitEvent, UnitSpan, fold_words
 
 
 def get_unit(code: str) -> Unit:
@@ -210,3 +211,95 @@ def tree_as_of(unit: Unit, day: dt.date, *, depth: int, visible: Q | None) -> Tr
         )
 
     return node(root)
+
+
+# --- the unit picker (issue 13, point 3) ----------------------------------------------------
+
+PICK_LIMIT = 20
+# A scope with at most this many units today is searched within its path ranges (any word of
+# the name, anywhere); a larger one by the name indexes (the name, or the name after the words
+# of its kind, starting with what was typed).
+SMALL_SCOPE = 2000
+
+
+def _prefix_range(key: str) -> tuple[str, str]:
+    """lo <= s < hi exactly for the strings s of [0-9a-z…] starting with `key` (byte order, and
+    a collation's, for letters and digits): the last character raised by one."""
+    return key, key[:-1] + chr(min(ord(key[-1]) + 1, sys.maxunicode))
+
+
+@dataclasses.dataclass(frozen=True)
+class Picked:
+    """A unit offered by the picker: its span today and its parent's name then."""
+
+    span: UnitSpan
+    parent_name: str
+
+    @property
+    def code(self) -> str:
+        return self.span.unit.code
+
+
+def pick_units(
+    text: str, day: dt.date, visible: Q | None, *, limit: int = PICK_LIMIT
+) -> list[Picked]:
+    """Units existing on `day` whose code starts with `text`, or whose name matches it typed
+    without tones («chi bo thon thong nhat», «thong nhat»), for a picker: at most `limit`,
+    the code's match first. `visible` is a condition on today's spans (`Scope.spans_today`:
+    path ranges of the reader's roles; None: every unit), so units out of scope never appear.
+
+    Bounded work at any scale: the code by the unique code index; the name by a prefix range on
+    `search_name`/`search_key` (indexed), or, in a scope of at most SMALL_SCOPE units, by the
+    words anywhere in the name over the scope's path range. Six queries at most, each
+    LIMITed.
+    """
+    typed = (text or "").strip()[:100]
+    words = fold_words(typed)
+    if not typed or not words:
+        return []
+    alive = UnitSpan.objects.filter(valid_from__lte=day, valid_to__gt=day)
+    if visible is not None:
+        alive = alive.filter(visible)
+    found: dict[int, UnitSpan] = {}
+
+    def take(rows: QuerySet[UnitSpan]) -> None:
+        for span in rows.select_related("unit", "parent")[: limit - len(found)]:
+            found.setdefault(span.unit_id, span)
+
+    code = typed.replace("\x00", "")
+    if code and " " not in code:
+        for variant in dict.fromkeys((code, code.upper())):  # codes are mostly upper case
+            lo, hi = _prefix_range(variant)
+            take(alive.filter(unit__code__gte=lo, unit__code__lt=hi).order_by("unit__code"))
+    small = visible is not None and alive[: SMALL_SCOPE + 1].count() <= SMALL_SCOPE
+    if len(found) < limit and small:
+        rows = alive
+        for word in words:
+            rows = rows.filter(search_name__contains=word)
+        take(rows.order_by("search_key", "path"))
+    elif len(found) < limit:
+        lo, hi = _prefix_range("".join(words))
+        for column in ("search_name", "search_key"):
+            if len(found) < limit:
+                where = {f"{column}__gte": lo, f"{column}__lt": hi}
+                take(alive.filter(**where).order_by(column, "path"))
+    spans = list(found.values())[:limit]
+    parents = {s.parent_id for s in spans if s.parent_id is not None}
+    names = dict(
+        UnitSpan.objects.filter(
+            unit_id__in=parents, valid_from__lte=day, valid_to__gt=day
+        ).values_list("unit_id", "name")
+    )
+    return [Picked(s, names.get(s.parent_id or 0, "")) for s in spans]
+
+
+def units_named(text: str, day: dt.date, visible: Q | None) -> list[UnitSpan]:
+    """Units existing on `day` whose whole name is `text` (tones and case aside), within
+    `visible`; at most two, enough to tell whether the name is unique."""
+    key = "".join(fold_words(text))
+    if not key:
+        return []
+    rows = UnitSpan.objects.filter(search_name=key, valid_from__lte=day, valid_to__gt=day)
+    if visible is not None:
+        rows = rows.filter(visible)
+    return list(rows.select_related("unit")[:2])

@@ -49,6 +49,7 @@ from coso.units.models import (
     UnitKind,
     UnitSpan,
     format_tags,
+    search_keys,
 )
 from coso.units.queries import subtree_range
 
@@ -856,9 +857,20 @@ class SetwisePlan:
             in_place = [u for u in changed if u.span_id is not None and u.span_from == on]
             cur.executemany(
                 "UPDATE units_unitspan SET name = %s, kind = %s, parent_id = %s, path = %s, "
-                "depth = %s, tags = %s, event_id = %s WHERE id = %s",
+                "depth = %s, tags = %s, event_id = %s, search_name = %s, search_key = %s "
+                "WHERE id = %s",
                 [
-                    (u.name, u.kind, u.parent, u.path, u.depth, u.tags, _event_id(u), u.span_id)
+                    (
+                        u.name,
+                        u.kind,
+                        u.parent,
+                        u.path,
+                        u.depth,
+                        u.tags,
+                        _event_id(u),
+                        *search_keys(u.name),
+                        u.span_id,
+                    )
                     for u in in_place
                 ],
             )
@@ -867,8 +879,8 @@ class SetwisePlan:
             for rows in _chunks(fresh, 20_000):
                 cur.executemany(
                     "INSERT INTO units_unitspan (unit_id, valid_from, valid_to, name, kind, "
-                    "parent_id, path, depth, tags, event_id) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    "parent_id, path, depth, tags, event_id, search_name, search_key) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     [
                         (
                             u.id,
@@ -881,6 +893,7 @@ class SetwisePlan:
                             u.depth,
                             u.tags,
                             _event_id(u),
+                            *search_keys(u.name),
                         )
                         for u in rows
                     ],

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from coso.web import views, views_audit, views_notices, views_print, views_schedule, views_stats
+from coso.web import (
+    views,
+    views_audit,
+    views_notices,
+    views_pick,
+    views_print,
+    views_schedule,
+    views_stats,
+)
 from coso.web.forms_views import form_urlpatterns
 
 app_name = "web"
@@ -11,6 +19,7 @@ urlpatterns = [
     path("tree/<str:code>/children/", views.tree_children, name="tree_children"),
     path("units/<str:code>/", views.unit_page, name="unit"),
     path("units/<str:code>/stats/", views_stats.unit_stats, name="unit_stats"),
+    path("pick/units/", views_pick.unit_pick, name="unit_pick"),
     path("members/", views.member_list, name="members"),
     path("members/<str:member_id>/", views.member_page, name="member"),
     path("members/<str:member_id>/record.pdf", views_print.member_pdf, name="member_pdf"),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from coso.accounts.notices import unread_notices
+from coso.authority.forms import UnitPickerInput, unit_not_found, unit_typed
 from coso.authority.queries import inbox_counts
 from coso.authority.scope import (
     Action,
@@ -251,7 +252,10 @@ class MemberFilter(forms.Form):
         label=gettext_lazy("Tìm theo họ tên hoặc số lý lịch"), required=False, max_length=200
     )
     unit = forms.CharField(
-        label=gettext_lazy("Mã đơn vị (cả cấp dưới)"), required=False, max_length=40
+        label=gettext_lazy("Đơn vị, tên hoặc mã (cả cấp dưới)"),
+        required=False,
+        max_length=200,
+        widget=UnitPickerInput(Action.VIEW, attrs={"class": "form-control"}),
     )
     status = forms.ChoiceField(
         label=gettext_lazy("Tình trạng"),
@@ -280,8 +284,32 @@ def member_list(request: HttpRequest) -> HttpResponse:
     unit = None
     error = ""
     if data.get("unit"):
-        unit = get_unit_for_user(request.user, data["unit"])
-        error = timeline.existence_note(unit, today(), existence_on(unit, today()))
+        # A code, or a name unique in the scope (the picker fills in the code).
+        label = form.fields["unit"].label
+        try:
+            unit = unit_typed(request.user, data["unit"], Action.VIEW, label=label)
+        except forms.ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            if unit is None and " " not in data["unit"].strip():
+                # A code out of scope: 404, as the unit's own page answers.
+                raise Http404(_("Không tìm thấy đơn vị."))
+            if unit is None:
+                error = unit_not_found(label, data["unit"].strip())
+            else:
+                error = timeline.existence_note(unit, today(), existence_on(unit, today()))
+    if error and unit is None:
+        return render(
+            request,
+            "web/members.html",
+            {
+                "form": form,
+                "page": Paginator([], MEMBERS_PER_PAGE).get_page(1),
+                "rows": [],
+                "error": error,
+                "more": None,
+            },
+        )
     members = find_members(
         scope.members(Action.VIEW),
         text=data.get("q", ""),

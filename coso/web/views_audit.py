@@ -26,12 +26,13 @@ from django.views.decorators.http import require_safe
 
 from coso.audit.actions import ACTION_GROUPS, Channel
 from coso.audit.models import AuditEntry
+from coso.authority.forms import DateInput, UnitPickerInput
 from coso.authority.scope import Action, Scope, audit_entries_for, scope_of
 from coso.core.dates import fmt, parse_date, today
 from coso.meetings.models import Meeting
 from coso.members.models import Member
 from coso.units.models import Unit, UnitSpan
-from coso.units.queries import subtree_range
+from coso.units.queries import pick_units, subtree_range
 from coso.web import timeline
 
 ENTRIES_PER_PAGE = 50
@@ -51,8 +52,12 @@ def _action_choices() -> list[Any]:
 
 
 class AuditFilter(forms.Form):
-    date_from = forms.CharField(label=gettext_lazy("Từ ngày"), required=False, max_length=10)
-    date_to = forms.CharField(label=gettext_lazy("Đến ngày"), required=False, max_length=10)
+    date_from = forms.CharField(
+        label=gettext_lazy("Từ ngày"), required=False, max_length=30, widget=DateInput()
+    )
+    date_to = forms.CharField(
+        label=gettext_lazy("Đến ngày"), required=False, max_length=30, widget=DateInput()
+    )
     action = forms.ChoiceField(
         label=gettext_lazy("Thao tác"),
         required=False,
@@ -67,8 +72,28 @@ class AuditFilter(forms.Form):
     )
     username = forms.CharField(label=gettext_lazy("Người dùng"), required=False, max_length=150)
     unit = forms.CharField(
-        label=gettext_lazy("Đơn vị, mã hoặc tên (cả cấp dưới)"), required=False, max_length=100
+        label=gettext_lazy("Đơn vị, mã hoặc tên (cả cấp dưới)"),
+        required=False,
+        max_length=100,
+        widget=UnitPickerInput(Action.VIEW_AUDIT),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("date_from", "date_to", "unit"):
+            self.fields[name].widget.attrs["class"] = "form-control"
+
+    def mark_errors(self) -> None:
+        """The fields in error say so to assistive technology (after validation)."""
+        for name in ("date_from", "date_to", "unit"):
+            if name in self.errors:
+                self.fields[name].widget.attrs.update(
+                    {
+                        "class": "form-control is-invalid",
+                        "aria-invalid": "true",
+                        "aria-describedby": f"id_{name}-error",
+                    }
+                )
 
     def _date(self, name: str) -> dt.date | None:
         text = self.cleaned_data.get(name, "").strip()
@@ -336,6 +361,9 @@ def _find_unit(scope: Scope, text: str) -> tuple[Unit | None, str]:
         .order_by("unit__code")[:6]
     )
     found = list(spans)
+    if not found:
+        # Typed without tones, or picked: the picker's search in the same scope.
+        found = [p.span for p in pick_units(text, day, scope.spans_today(Action.VIEW_AUDIT))][:6]
     if len(found) == 1:
         return found[0].unit, ""
     if found:
@@ -358,6 +386,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         raise Http404(_("Không tìm thấy trang."))
     form = AuditFilter(request.GET or None)
     data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    form.mark_errors()
     error = ""
     unit = None
     text = (data.get("unit") or "").strip()

@@ -165,6 +165,11 @@ API: dict[tuple[str, str], dict[str, Any]] = {
         "path": {"code": "B"},
         "expect": {**everyone(OK), "outsider": HIDDEN},
     },
+    ("GET", "/api/v1/pick/units"): {
+        "query": {"q": "B", "action": "manage_units"},
+        # Roles only; each finds the units of their own scope (none of P for the outsider).
+        "expect": {**everyone(OK), "member": HIDDEN},
+    },
     ("GET", "/api/v1/members"): {
         "query": {"q": "pham dinh dung"},
         "expect": everyone(OK),  # lists only what is in scope (empty for the outsider)
@@ -686,6 +691,7 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:unit_stats_series": ("GET", "/api/v1/units/{code}/stats/series"),
     "api:unit_stats_ages": ("GET", "/api/v1/units/{code}/stats/ages"),
     "api:list_units": ("GET", "/api/v1/units"),
+    "api:pick": ("GET", "/api/v1/pick/units"),
     "api:unit_detail": ("GET", "/api/v1/units/{code}"),
     "api:list_members": ("GET", "/api/v1/members"),
     "api:admit": ("POST", "/api/v1/members"),

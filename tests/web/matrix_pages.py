@@ -149,4 +149,19 @@ PAGES: dict[str, dict[str, Any]] = {
             "anonymous": LOGIN,
         },
     },
+    # The unit picker (issue 13, point 3): roles only; each sees the units of their own scope
+    # (the outsider's answer lists none of P: tests/web/test_unit_picker.py).
+    "web:unit_pick": {
+        "args": [],
+        "query": {"q": "B"},
+        "expect": {
+            "admin": OK,
+            "officer": OK,
+            "committee": OK,
+            "secretary": OK,
+            "member": HIDDEN,
+            "outsider": OK,
+            "anonymous": LOGIN,
+        },
+    },
 }

@@ -70,3 +70,15 @@ def query(context: Any, **changes: Any) -> str:
         else:
             params[key] = value
     return "?" + urlencode(sorted(params.lists()), doseq=True) if params else "?"
+
+
+# Issue 13, point 4: a date field's value read back ("đọc là 31/12/2024"), for a preview that
+# posts the fields hidden; "" for any other field or a value that is no date.
+@register.filter
+def date_readback(bound_field: Any) -> str:
+    from coso.authority.forms import VNDateField
+    from coso.authority.forms import date_readback as read
+
+    if not isinstance(getattr(bound_field, "field", None), VNDateField):
+        return ""
+    return read(bound_field.value())
