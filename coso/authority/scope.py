@@ -47,6 +47,11 @@ class Action(StrEnum):
     # one above it; a branch secretary decides only what the branch itself decides.
     PROPOSE = "propose"
     DECIDE = "decide"
+    # Issue 13: correct a member's profile (name, birth date, residence, ...): organization
+    # officers over the member's subtree, the secretary of the member's own branch.
+    CORRECT_MEMBER_RECORD = "correct_member_record"
+    # Issue 13: give an account in the subtree a temporary password (organization officers).
+    RESET_PASSWORD = "reset_password"
 
 
 GRANTS: dict[str, frozenset[Action]] = {
@@ -62,6 +67,8 @@ GRANTS: dict[str, frozenset[Action]] = {
             Action.VIEW_SENSITIVE,
             Action.PROPOSE,
             Action.DECIDE,
+            Action.CORRECT_MEMBER_RECORD,  # issue 13
+            Action.RESET_PASSWORD,  # issue 13
         }
     ),
     RoleKind.COMMITTEE_MEMBER: frozenset(
@@ -82,6 +89,7 @@ GRANTS: dict[str, frozenset[Action]] = {
             Action.VIEW_SENSITIVE,
             Action.PROPOSE,
             Action.DECIDE,
+            Action.CORRECT_MEMBER_RECORD,  # issue 13: the members of their own branch
         }
     ),
     RoleKind.MEMBER: frozenset(),  # only their own record and home branch, handled apart

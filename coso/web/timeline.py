@@ -24,7 +24,7 @@ from coso.members.models import (
     Participation,
     Position,
 )
-from coso.members.queries import HistoryEvent
+from coso.members.queries import CORRECTION, HistoryEvent
 from coso.stats.queries import subtree_total
 from coso.units import queries
 from coso.units.models import Unit, UnitEventKind, UnitKind, UnitSpan
@@ -238,6 +238,9 @@ def member_timeline(history: list[HistoryEvent]) -> list[Entry]:
     labels = unit_labels(ids, dt.date.max) if ids else {}
     entries = []
     for e in history:
+        if e.kind == CORRECTION:
+            entries.append(Entry(e.effective_on, e.kind_label, None, _correction_text(e.details)))
+            continue
         unit = labels.get(e.unit.pk) if e.unit else None
         other = labels.get(e.other_unit.pk) if e.other_unit else None
         text = ""
@@ -258,6 +261,24 @@ def member_timeline(history: list[HistoryEvent]) -> list[Entry]:
             )
         )
     return entries
+
+
+def _correction_text(details: dict[str, Any]) -> str:
+    """A corrected field on the timeline: «old» → «new» (a sensitive field's values only for
+    readers allowed to see them), the reason and who recorded it."""
+    if "old" in details:
+        change = _("%(f)s: «%(old)s» → «%(new)s»") % {
+            "f": details["field_label"],
+            "old": details["old"],
+            "new": details["new"],
+        }
+    else:
+        change = _("%(f)s (thông tin cần bảo vệ)") % {"f": details["field_label"]}
+    return _("%(change)s · lý do: %(reason)s · người ghi: %(by)s") % {
+        "change": change,
+        "reason": details.get("reason", ""),
+        "by": details.get("by", ""),
+    }
 
 
 @dataclasses.dataclass

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coso.web import views, views_audit, views_notices, views_schedule
+from coso.web import views, views_audit, views_corrections, views_notices, views_schedule
 from coso.web.forms_views import form_urlpatterns
 
 app_name = "web"
@@ -12,6 +12,12 @@ urlpatterns = [
     path("units/<str:code>/", views.unit_page, name="unit"),
     path("members/", views.member_list, name="members"),
     path("members/<str:member_id>/", views.member_page, name="member"),
+    # Issue 13, point 1: correcting a member's record.
+    path(
+        "members/<str:member_id>/correct/",
+        views_corrections.correct_member,
+        name="member_correct",
+    ),
     path("audit/", views_audit.audit_trail, name="audit"),
     path("schedule/", views_schedule.schedule_page, name="schedule"),
     path("schedule/<slug:name>/run/", views_schedule.schedule_run, name="schedule_run"),

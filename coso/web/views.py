@@ -327,6 +327,7 @@ def member_page(request: HttpRequest, member_id: str) -> HttpResponse:
             "home": home,
             "home_visible": home_visible,
             "party_age": party_age(member, day),
+            "can_correct": scope.can_member(Action.CORRECT_MEMBER_RECORD, member),
             "events": timeline.member_timeline(record.history),
             **timeline.member_periods(member),
         },

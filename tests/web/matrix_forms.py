@@ -100,6 +100,9 @@ PAGES: dict[str, dict[str, Any]] = {
     "web:import_job": {"args": [JOB_TOKEN], "expect": _expect(officer=OK)},
     "web:import_progress": {"args": [JOB_TOKEN], "expect": _expect(officer=OK)},
     "web:import_errors": {"args": [JOB_TOKEN], "expect": _expect(officer=OK)},
+    # Issue 13, point 1: correcting a member's record: CORRECT_MEMBER_RECORD (the officer of P,
+    # the secretary of the member's branch B); never the member, nor a committee member.
+    "web:member_correct": {"args": ["CAST-B1"], "expect": _expect(officer=OK, secretary=OK)},
 }
 
 
