@@ -2,6 +2,10 @@
 
 "Khóa sổ · bithu.chibo" tells a reader nothing; "Khóa sổ · Nguyễn Văn An" does. The user's own
 full name when set, else the name of the member their account is linked to, else the login.
+
+The full name is written the Vietnamese way, family name first: Django's fields are labelled
+"Họ" (last_name) and "Tên" (first_name) in Vietnamese, so «Nguyễn» + «Văn An» reads
+«Nguyễn Văn An».
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ def person_name(user: Any, fallback: str = "") -> str:
     there is no user."""
     if user is None:
         return fallback
-    full = (user.get_full_name() or "").strip()
+    full = _full(user.first_name, user.last_name)
     if full:
         return str(full)
     try:
@@ -42,7 +46,9 @@ def person_names(user_ids: Iterable[int | None]) -> dict[int, str]:
     )
     names: dict[int, str] = {}
     for pk, first, last, username, member_name in rows:
-        # Django's get_full_name: first name, then last name.
-        full = f"{first} {last}".strip()
-        names[pk] = full or member_name or username
+        names[pk] = _full(first, last) or member_name or username
     return names
+
+
+def _full(first: str | None, last: str | None) -> str:
+    return " ".join(p.strip() for p in (last or "", first or "") if p and p.strip())

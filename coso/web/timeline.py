@@ -68,6 +68,45 @@ def unit_labels(unit_ids: set[int], day: dt.date) -> dict[int, UnitLabel]:
     }
 
 
+def commune_names(unit_ids: set[int], day: dt.date) -> dict[int, str]:
+    """For each unit, the name of the commune-level organization it lies under on `day` (its
+    nearest ancestor of kind commune), so that namesakes in a list can be told apart (issue 13).
+
+    Two queries whatever the number of units: their spans on the day (paths), then the
+    ancestors named in those paths that are communes (a page's few dozen ids, not the tree)."""
+    if not unit_ids:
+        return {}
+    paths = dict(
+        UnitSpan.objects.filter(unit_id__in=unit_ids, valid_from__lte=day, valid_to__gt=day)
+        .order_by()
+        .values_list("unit_id", "path")
+    )
+    chains = {
+        uid: [int(part) for part in path.strip("/").split("/") if part][:-1]
+        for uid, path in paths.items()
+    }
+    ancestors = {a for chain in chains.values() for a in chain}
+    if not ancestors:
+        return {}
+    communes = dict(
+        UnitSpan.objects.filter(
+            unit_id__in=ancestors,
+            kind=UnitKind.COMMUNE,
+            valid_from__lte=day,
+            valid_to__gt=day,
+        )
+        .order_by()
+        .values_list("unit_id", "name")
+    )
+    found = {}
+    for uid, chain in chains.items():
+        for ancestor in reversed(chain):
+            if ancestor in communes:
+                found[uid] = communes[ancestor]
+                break
+    return found
+
+
 def existence_note(unit: Unit, day: dt.date, existence: Existence) -> str:
     """What the page says when `unit` did not exist on `day` (empty when it did)."""
     if existence == Existence.NOT_YET:

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from coso.web import views, views_audit, views_corrections, views_notices, views_schedule
+from coso.web import (
+    views,
+    views_accounts,
+    views_audit,
+    views_corrections,
+    views_notices,
+    views_schedule,
+)
 from coso.web.forms_views import form_urlpatterns
 
 app_name = "web"
@@ -19,6 +26,9 @@ urlpatterns = [
         name="member_correct",
     ),
     path("audit/", views_audit.audit_trail, name="audit"),
+    # Issue 13: a forgotten password, reset by an officer for an account in their scope.
+    path("password-reset/", views_accounts.password_reset_search, name="password_reset_search"),
+    path("password-reset/<int:user_id>/", views_accounts.password_reset, name="password_reset"),
     path("schedule/", views_schedule.schedule_page, name="schedule"),
     path("schedule/<slug:name>/run/", views_schedule.schedule_run, name="schedule_run"),
     path("notices/", views_notices.notices, name="notices"),

@@ -115,7 +115,7 @@ def test_member_role_sees_branch_page_without_the_member_list(cast: Any) -> None
 
 
 def _names(response: Any) -> list[str]:
-    return [m.full_name for m, _home in response.context["rows"]]
+    return [m.full_name for m, _home, _commune in response.context["rows"]]
 
 
 def test_search_finds_names_typed_without_diacritics(cast: Any) -> None:

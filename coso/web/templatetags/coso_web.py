@@ -10,6 +10,7 @@ from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html
 
+from coso.accounts.names import person_name
 from coso.core.dates import FAR_FUTURE, fmt
 
 register = template.Library()
@@ -62,3 +63,10 @@ def query(context: Any, **changes: Any) -> str:
         else:
             params[key] = value
     return "?" + urlencode(sorted(params.lists()), doseq=True) if params else "?"
+
+
+# Issue 13: a person by their name, not their login ("Khóa sổ · Nguyễn Văn An", not
+# "· bithu.chibo"); `fallback` (a stored username) when the account is gone.
+@register.filter
+def person(user: Any, fallback: str = "") -> str:
+    return person_name(user, fallback)
