@@ -31,7 +31,8 @@ def reset_password(user: Any, *, actor: Any, unit: Any = None) -> str:
 
     The account must choose its own password at its next login (`Account.must_change_password`,
     held by PasswordChangeRequiredMiddleware); its other sessions end, since the password hash
-    changed. One `password_reset` audit entry, filed under `unit` (who may read it).
+    changed. One `password_reset` audit entry, filed under `unit` (officers over it read it;
+    the scope says which: coso.authority.scope.account_unit).
     """
     password = temporary_password()
     user.set_password(password)

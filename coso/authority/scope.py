@@ -838,6 +838,16 @@ def accounts_to_reset(user: Any, text: str, limit: int = 25) -> list[Any]:
     return [u for u in found if may_reset_password(user, u)][:limit]
 
 
+def account_unit(target: Any) -> Unit | None:
+    """Where writes about an account are filed in the audit trail: the home of the member it is
+    linked to, else the unit of its first role."""
+    account = Account.objects.filter(user=target).select_related("member__home_unit").first()
+    if account is not None and account.member is not None and account.member.home_unit:
+        return account.member.home_unit
+    role = Role.objects.filter(user=target).exclude(unit=None).select_related("unit").first()
+    return role.unit if role is not None else None
+
+
 def get_account_for_reset(user: Any, target_id: int) -> Any:
     """The loader of an account whose password `user` may reset; 404 for any other."""
     target = get_user_model().objects.filter(pk=target_id, is_active=True).first()

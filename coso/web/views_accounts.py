@@ -16,11 +16,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from coso.accounts.models import Account, Role
+from coso.accounts.models import Account
 from coso.accounts.names import person_name
 from coso.accounts.operations import reset_password
 from coso.authority.scope import (
     Action,
+    account_unit,
     accounts_to_reset,
     get_account_for_reset,
     scope_of,
@@ -53,12 +54,5 @@ def password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
         "member": _linked_member(target),
     }
     if request.method == "POST":
-        member = context["member"]
-        unit = member.home_unit if member is not None else None
-        if unit is None:
-            role = (
-                Role.objects.filter(user=target).exclude(unit=None).select_related("unit").first()
-            )
-            unit = role.unit if role is not None else None
-        context["password"] = reset_password(target, actor=request, unit=unit)
+        context["password"] = reset_password(target, actor=request, unit=account_unit(target))
     return render(request, "web/password_reset_confirm.html", context)

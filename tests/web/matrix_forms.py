@@ -14,7 +14,6 @@ from typing import Any
 OK, LOGIN, HIDDEN = 200, 302, 404
 
 JOB_TOKEN = uuid.UUID("00000000-0000-4000-8000-00000000c0de")
-RESET_USER_PK = 7013  # the login of member CAST-B2, made by `setup` (issue 13)
 
 MEMBER_OPS = [
     "recognize",
@@ -101,30 +100,12 @@ PAGES: dict[str, dict[str, Any]] = {
     "web:import_job": {"args": [JOB_TOKEN], "expect": _expect(officer=OK)},
     "web:import_progress": {"args": [JOB_TOKEN], "expect": _expect(officer=OK)},
     "web:import_errors": {"args": [JOB_TOKEN], "expect": _expect(officer=OK)},
-    # Issue 13, point 1: correcting a member's record: CORRECT_MEMBER_RECORD (the officer of P,
-    # the secretary of the member's branch B); never the member, nor a committee member.
-    "web:member_correct": {"args": ["CAST-B1"], "expect": _expect(officer=OK, secretary=OK)},
-    # Issue 13: a forgotten password. The search page for anyone holding RESET_PASSWORD
-    # somewhere (organization officers); the account of CAST-B2 (homed in B, made by `setup`)
-    # for those whose scope holds everything it reaches: the officer of P. GET only asks to
-    # confirm; nothing is reset.
-    "web:password_reset_search": {"args": [], "expect": _expect(officer=OK, outsider=OK)},
-    "web:password_reset": {"args": [RESET_USER_PK], "expect": _expect(officer=OK)},
 }
 
 
 def setup(cast: Any) -> None:
     """Create the representative import job (owned by `officer`, already refused)."""
-    from django.contrib.auth import get_user_model
-
-    from coso.accounts.models import Account, Role, RoleKind
-    from coso.members.models import Member
     from coso.web.models import ImportJob, ImportKind, ImportStatus
-
-    # Issue 13: the login of member CAST-B2 (a plain member of branch B), for password resets.
-    lan = get_user_model().objects.create_user("cast.lan", pk=RESET_USER_PK)
-    Role.objects.create(user=lan, kind=RoleKind.MEMBER)
-    Account.objects.create(user=lan, member=Member.objects.get(member_id="CAST-B2"))
 
     ImportJob.objects.create(
         token=JOB_TOKEN,
