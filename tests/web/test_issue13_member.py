@@ -134,3 +134,15 @@ def test_out_of_scope_resets_are_404(cast: Cast) -> None:
         == 404
     )
     assert not AuditEntry.objects.filter(action="password_reset").exists()
+
+
+def test_a_locked_meeting_names_who_locked_it(cast: Cast) -> None:
+    from coso.meetings.operations import close_meeting, plan_meeting, record_attendance
+
+    Account.objects.create(user=cast.secretary, member=Member.objects.get(member_id="CAST-B2"))
+    meeting = plan_meeting(cast.B, kind="regular", on=dt.date(2024, 5, 10), place="Nhà văn hóa")
+    record_attendance(meeting, {"CAST-B1": "present", "CAST-B2": "present"})
+    close_meeting(meeting, by=cast.secretary)
+    body = cast.client("secretary").get(reverse("meetings:detail", args=[meeting.pk])).content
+    text = body.decode()
+    assert "· Nguyễn Thị Lan" in text and "· cast.secretary" not in text
