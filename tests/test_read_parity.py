@@ -65,7 +65,7 @@ def test_member_search_finds_the_same_members_on_page_and_api(ill: Cast, role: s
             continue  # outside the branch: 404 on both, checked below
         response = page.get(reverse("web:members"), on_page)
         assert response.status_code == 200, on_page
-        page_ids = [m.member_id for m, _name in response.context["rows"]]
+        page_ids = [m.member_id for m, _name, _commune in response.context["rows"]]
         body = api("/members", **on_api).json()
         api_ids = [m["member_id"] for m in body["items"]]
         assert page_ids == api_ids, (role, on_page)

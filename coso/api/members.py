@@ -1,9 +1,10 @@
 """Members: list and search, and a member's record (the acts on members are in coso.api.acts)."""
 
+import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.params.functions import Query
 from pydantic import Field
@@ -11,23 +12,33 @@ from pydantic import Field
 from coso.api.common import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
+    Day,
     Pages,
     caller,
     decision_out,
     scope,
 )
+from coso.api.errors import field_error
 from coso.api.schemas import (
     ErrorOut,
     MemberDetailOut,
     MemberOut,
 )
 from coso.authority.scope import Action, get_member_for_user, get_unit_for_user
-from coso.members.models import Member, MemberStatus
+from coso.members.models import (
+    SENSITIVE_CORRECTIONS,
+    Gender,
+    Member,
+    MemberStatus,
+)
+from coso.members.operations import correct_member_record
 from coso.members.queries import (
     COUNT_CAP,
     SUBTREE_COUNT_CAP,
+    Correction,
     MemberList,
     find_members,
+    member_corrections,
     read_member,
 )
 
@@ -180,3 +191,88 @@ class _MemberPage:
 def get_member(request: HttpRequest, member_id: str) -> dict[str, Any]:
     member = get_member_for_user(caller(request), member_id, Action.VIEW)
     return member_detail(request, member)
+
+
+# --- corrections of the record (issue 13, point 1) ------------------------------------------
+
+
+class CorrectionIn(Schema):
+    """The fields to correct (those left out stay as they are), the effective date and the
+    reason. The sensitive ones (birth date, national ID, ethnicity, religion) only for a caller
+    allowed to see them."""
+
+    effective_on: Day
+    reason: str = Field(min_length=1, max_length=500)
+    full_name: str | None = Field(None, min_length=1, max_length=200)
+    gender: Gender | None = None
+    birth_date: Day | None = None
+    card_no: str | None = Field(None, max_length=40)
+    national_id: str | None = Field(None, max_length=20)
+    ethnicity: str | None = Field(None, max_length=60)
+    religion: str | None = Field(None, max_length=60)
+    hometown: str | None = Field(None, max_length=300)
+    residence: str | None = Field(None, max_length=300)
+    education: str | None = Field(None, max_length=200)
+    occupation: str | None = Field(None, max_length=200)
+
+
+class CorrectionOut(Schema):
+    field: str
+    field_label: str
+    old: str | None = Field(description="as shown on the page; null: sensitive, not for you")
+    new: str | None
+    effective_on: dt.date
+    reason: str
+    sensitive: bool
+    recorded_by: str
+    recorded_at: dt.datetime
+
+
+def _correction_out(c: Correction) -> dict[str, Any]:
+    return {
+        "field": c.field,
+        "field_label": c.field_label,
+        "old": None if c.hidden else c.old,
+        "new": None if c.hidden else c.new,
+        "effective_on": c.effective_on,
+        "reason": c.reason,
+        "sensitive": c.sensitive,
+        "recorded_by": c.by,
+        "recorded_at": c.at,
+    }
+
+
+@router.get(
+    "/members/{member_id}/corrections",
+    response={200: list[CorrectionOut], 401: ErrorOut, 404: ErrorOut},
+    summary="The corrections of a member's record, oldest first (sensitive values only for "
+    "those allowed to see them)",
+)
+def list_corrections(request: HttpRequest, member_id: str) -> list[dict[str, Any]]:
+    member = get_member_for_user(caller(request), member_id, Action.VIEW)
+    sensitive = scope(request).can_member(Action.VIEW_SENSITIVE, member)
+    return [_correction_out(c) for c in member_corrections(member, sensitive=sensitive)]
+
+
+@router.post(
+    "/members/{member_id}/corrections",
+    response={201: list[CorrectionOut], **WRITE_ERRORS},
+    summary="Correct a member's record (organization officers over the member, the secretary "
+    "of the member's branch): one row per changed field, appended",
+)
+def post_correction(request: HttpRequest, member_id: str, payload: CorrectionIn) -> Status[Any]:
+    member = get_member_for_user(caller(request), member_id, Action.CORRECT_MEMBER_RECORD)
+    changes = payload.dict(exclude={"effective_on", "reason"}, exclude_none=True)
+    if not scope(request).can_member(Action.VIEW_SENSITIVE, member):
+        for name in sorted(set(changes) & SENSITIVE_CORRECTIONS):
+            raise field_error(name, "Bạn không được đính chính thông tin cần bảo vệ này.")
+    rows = correct_member_record(
+        member,
+        changes=changes,
+        effective_on=payload.effective_on,
+        reason=payload.reason,
+        actor=request,
+    )
+    sensitive = scope(request).can_member(Action.VIEW_SENSITIVE, member)
+    done = member_corrections(member, sensitive=sensitive, batch=rows[0].batch)
+    return Status(201, [_correction_out(c) for c in done])

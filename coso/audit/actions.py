@@ -44,6 +44,8 @@ class AuditAction(models.TextChoices):
     END_PARTICIPATION = "end_participation", _("Kết thúc tham gia sinh hoạt nơi khác")
     ADD_EXTERNAL_ROLE = "add_external_role", _("Ghi vai trò ngoài Đảng")
     END_EXTERNAL_ROLE = "end_external_role", _("Kết thúc vai trò ngoài Đảng")
+    # Issue 13, point 1: corrections of a member's profile (the sensitive ones apart, below).
+    CORRECT_MEMBER_RECORD = "correct_member_record", _("Đính chính lý lịch đảng viên")
     IMPORT_MEMBERS = "import_members", _("Nhập đảng viên từ tệp")
     # Organization tree (operation catalogue slugs).
     CREATE = "create", _("Thành lập đơn vị")
@@ -119,9 +121,13 @@ class AuditAction(models.TextChoices):
     APPEAL_DECIDE = "appeal_decide", _("Giải quyết khiếu nại kỷ luật")
     # Sensitive reads.
     VIEW_SENSITIVE = "view_sensitive", _("Xem thông tin nhạy cảm")
+    # A correction touching a sensitive field (birth date, national ID, ethnicity, religion).
+    CORRECT_MEMBER_SENSITIVE = "correct_member_sensitive", _("Đính chính thông tin nhạy cảm")
     # Accounts, roles and access.
     PASSWORD_SET = "password_set", _("Quản trị đặt mật khẩu")
     PASSWORD_CHANGE = "password_change", _("Tự đổi mật khẩu")
+    # Issue 13: an officer gives a forgotten password a temporary one (changed at next login).
+    PASSWORD_RESET = "password_reset", _("Cán bộ đặt lại mật khẩu")
     TOTP_ENROL = "totp_enrol", _("Đăng ký xác thực hai lớp")
     USER_ADD = "user_add", _("Tạo tài khoản")
     USER_CHANGE = "user_change", _("Sửa tài khoản")
@@ -177,7 +183,10 @@ ACTION_GROUPS: tuple[tuple[Promise, tuple[AuditAction, ...]], ...] = (
         _("Kiểm tra, giám sát, kỷ luật"),
         _between(AuditAction.CASE_OPEN, AuditAction.APPEAL_DECIDE),
     ),
-    (_("Thông tin nhạy cảm"), (AuditAction.VIEW_SENSITIVE,)),
+    (
+        _("Thông tin nhạy cảm"),
+        _between(AuditAction.VIEW_SENSITIVE, AuditAction.CORRECT_MEMBER_SENSITIVE),
+    ),
     (
         _("Tài khoản và quyền"),
         _between(AuditAction.PASSWORD_SET, AuditAction.CALENDAR_TOKEN_REVOKE),

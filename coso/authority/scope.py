@@ -15,6 +15,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django_otp import user_has_device
@@ -26,6 +27,7 @@ from coso.core.dates import today
 from coso.core.errors import RowError
 from coso.core.tabular import Table
 from coso.members.models import Member, MemberSpan, Position
+from coso.members.operations import fold
 from coso.units.models import Unit, UnitEvent, UnitEventKind, UnitSpan
 from coso.units.queries import spans_outside, subtree_range
 
@@ -47,6 +49,11 @@ class Action(StrEnum):
     # one above it; a branch secretary decides only what the branch itself decides.
     PROPOSE = "propose"
     DECIDE = "decide"
+    # Issue 13: correct a member's profile (name, birth date, residence, ...): organization
+    # officers over the member's subtree, the secretary of the member's own branch.
+    CORRECT_MEMBER_RECORD = "correct_member_record"
+    # Issue 13: give an account in the subtree a temporary password (organization officers).
+    RESET_PASSWORD = "reset_password"
 
 
 GRANTS: dict[str, frozenset[Action]] = {
@@ -62,6 +69,8 @@ GRANTS: dict[str, frozenset[Action]] = {
             Action.VIEW_SENSITIVE,
             Action.PROPOSE,
             Action.DECIDE,
+            Action.CORRECT_MEMBER_RECORD,  # issue 13
+            Action.RESET_PASSWORD,  # issue 13
         }
     ),
     RoleKind.COMMITTEE_MEMBER: frozenset(
@@ -82,6 +91,7 @@ GRANTS: dict[str, frozenset[Action]] = {
             Action.VIEW_SENSITIVE,
             Action.PROPOSE,
             Action.DECIDE,
+            Action.CORRECT_MEMBER_RECORD,  # issue 13: the members of their own branch
         }
     ),
     RoleKind.MEMBER: frozenset(),  # only their own record and home branch, handled apart
@@ -768,3 +778,79 @@ def users_acting_for(unit: Unit, *actions: Action) -> list[Any]:
         if found:
             return found
     return []
+
+
+# -- a forgotten password (issue 13) --------------------------------------------------------------
+
+
+def may_reset_password(user: Any, target: Any) -> bool:
+    """Whether `user` may give `target` a temporary password: RESET_PASSWORD over everything the
+    target's account reaches (the member it is linked to, the units of its roles), never an
+    administrator's account nor one's own; administrators may reset any other account."""
+    scope = scope_of(user)
+    if (
+        target is None
+        or target.pk == getattr(user, "pk", None)
+        or not scope.holds(Action.RESET_PASSWORD)
+    ):
+        return False
+    if scope.is_admin:
+        return True
+    if target.is_superuser or target.is_staff:
+        return False
+    roles = list(Role.objects.filter(user=target).select_related("unit"))
+    if any(r.kind == RoleKind.ADMIN for r in roles):
+        return False
+    reached = False
+    for role in roles:
+        if role.unit is not None:
+            if not scope.can(Action.RESET_PASSWORD, role.unit, by_role=True):
+                return False
+            reached = True
+    account = Account.objects.filter(user=target).select_related("member").first()
+    if account is not None and account.member is not None:
+        if not scope.can_member(Action.RESET_PASSWORD, account.member):
+            return False
+        reached = True
+    return reached
+
+
+def accounts_to_reset(user: Any, text: str, limit: int = 25) -> list[Any]:
+    """Accounts matching `text` (login, member's name without diacritics, or member id) whose
+    password `user` may reset, at most `limit`, by login. The text filters first, then each
+    candidate is checked with `may_reset_password` (a page's worth of probes)."""
+    scope = scope_of(user)
+    text = (text or "").strip().replace("\x00", "")
+    if not text or not scope.holds(Action.RESET_PASSWORD):
+        return []
+    by_name = Q()
+    for word in fold(text).split():
+        by_name &= Q(account__member__search_name__contains=word)
+    found = (
+        get_user_model()
+        .objects.filter(
+            Q(username__icontains=text) | Q(account__member__member_id=text) | by_name,
+            is_active=True,
+        )
+        .select_related("account__member")
+        .order_by("username")[: limit * 2]
+    )
+    return [u for u in found if may_reset_password(user, u)][:limit]
+
+
+def account_unit(target: Any) -> Unit | None:
+    """Where writes about an account are filed in the audit trail: the home of the member it is
+    linked to, else the unit of its first role."""
+    account = Account.objects.filter(user=target).select_related("member__home_unit").first()
+    if account is not None and account.member is not None and account.member.home_unit:
+        return account.member.home_unit
+    role = Role.objects.filter(user=target).exclude(unit=None).select_related("unit").first()
+    return role.unit if role is not None else None
+
+
+def get_account_for_reset(user: Any, target_id: int) -> Any:
+    """The loader of an account whose password `user` may reset; 404 for any other."""
+    target = get_user_model().objects.filter(pk=target_id, is_active=True).first()
+    if not may_reset_password(user, target):
+        raise Http404("Không tìm thấy tài khoản.")
+    return target

@@ -7,6 +7,9 @@ Counting "members of X on D" is counting spans valid on D whose unit is in X's s
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -346,3 +349,82 @@ class Participation(models.Model):
                 name="participation_member_period",
             ),
         ]
+
+
+class CorrectableField(models.TextChoices):
+    """The profile fields of `Member` a correction may change (issue 13, point 1). Status, home
+    and dates of the lifecycle have their own operations and are not among them."""
+
+    FULL_NAME = "full_name", _("Họ và tên")
+    GENDER = "gender", _("Giới tính")
+    BIRTH_DATE = "birth_date", _("Ngày sinh")
+    CARD_NO = "card_no", _("Số thẻ đảng viên")
+    NATIONAL_ID = "national_id", _("Số định danh cá nhân")
+    ETHNICITY = "ethnicity", _("Dân tộc")
+    RELIGION = "religion", _("Tôn giáo")
+    HOMETOWN = "hometown", _("Quê quán")
+    RESIDENCE = "residence", _("Nơi cư trú")
+    EDUCATION = "education", _("Trình độ")
+    OCCUPATION = "occupation", _("Nghề nghiệp")
+
+
+# Sensitive personal data under Decree 13/2023 (with the birth date, which identifies): shown
+# only to VIEW_SENSITIVE readers, and a correction of one is logged as a sensitive write.
+SENSITIVE_CORRECTIONS = frozenset(
+    {
+        CorrectableField.BIRTH_DATE,
+        CorrectableField.NATIONAL_ID,
+        CorrectableField.ETHNICITY,
+        CorrectableField.RELIGION,
+    }
+)
+
+
+class MemberCorrection(models.Model):
+    """One corrected field of a member's record: appended, never changed or removed.
+
+    Values are kept as text (a date as yyyy-mm-dd, a gender by its code); the corrections made
+    together (one form, one reason) share `recorded_at` and `batch`.
+    """
+
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="corrections", db_index=False
+    )
+    field = models.CharField(max_length=20, choices=CorrectableField.choices)
+    old_value = models.CharField(max_length=300, blank=True)
+    new_value = models.CharField(max_length=300, blank=True)
+    effective_on = models.DateField()
+    reason = models.CharField(max_length=500)
+    sensitive = models.BooleanField(default=False)
+    batch = models.UUIDField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_by_name = models.CharField(max_length=200, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["effective_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="membercorrection_reason_required"
+            ),
+            models.CheckConstraint(
+                condition=Q(field__in=[c.value for c in CorrectableField]),
+                name="membercorrection_known_field",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["member", "effective_on"], name="membercorrection_member_date")
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError(
+                "Một lần đính chính đã ghi không được sửa; hãy ghi lần đính chính mới."
+            )
+        super().save(*args, **kwargs)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,11 +23,14 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from coso.accounts.names import person_name
+from coso.audit.log import Actor, AuditAction, record_write
 from coso.core.dates import (
     FAR_FUTURE,
     add_months,
     add_working_days,
     fmt,
+    parse_date,
     today,
     working_days_between,
 )
@@ -35,9 +39,12 @@ from coso.core.models import Decision
 from coso.core.rules import rule
 from coso.members.models import (
     IN_PARTY,
+    SENSITIVE_CORRECTIONS,
+    CorrectableField,
     ExternalRole,
     Gender,
     Member,
+    MemberCorrection,
     MemberEvent,
     MemberEventKind,
     MemberSpan,
@@ -1451,3 +1458,191 @@ __all__ = [
     "transfer_out",
     "transfer_out_of_system",
 ]
+
+
+# --------------------------------------------------------------------------------------------
+# Corrections of the record (issue 13, point 1)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field a correction changes: values as stored in `MemberCorrection` (text)."""
+
+    field: str
+    old: str
+    new: str
+
+    @property
+    def sensitive(self) -> bool:
+        return self.field in SENSITIVE_CORRECTIONS
+
+
+def field_text(field: str, value: Any) -> str:
+    """A profile value as a correction row keeps it: a date as yyyy-mm-dd, None as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def shown_value(field: str, text: str) -> str:
+    """A stored value as a reader sees it: dates dd/mm/yyyy, a gender in words, "—" if empty."""
+    if not text:
+        return "—"
+    if field == CorrectableField.BIRTH_DATE:
+        try:
+            return fmt(dt.date.fromisoformat(text))
+        except ValueError:
+            return text
+    if field == CorrectableField.GENDER:
+        try:
+            return str(Gender(text).label)
+        except ValueError:
+            return text
+    return text
+
+
+def _field_label(field: str) -> str:
+    with translation.override("vi"):
+        return str(CorrectableField(field).label)
+
+
+def _normalized(member: Member, field: str, value: Any) -> Any:
+    """The new value of `field`, cleaned, or CosoError naming the member and the field."""
+    who = f"Đảng viên «{member.member_id}»"
+    if field not in CorrectableField.values:
+        raise CosoError(f"{who}: không đính chính được trường «{field}».")
+    name = _field_label(field)
+    if field == CorrectableField.BIRTH_DATE:
+        if isinstance(value, str):
+            try:
+                value = parse_date(value)
+            except ValueError as exc:
+                raise CosoError(f"{who}: {name.lower()} không hợp lệ ({exc}).") from exc
+        if not isinstance(value, dt.date):
+            raise CosoError(f"{who}: {name.lower()} không hợp lệ.")
+        if value > today():
+            raise CosoError(f"{who}: ngày sinh {fmt(value)} ở sau hôm nay.")
+        admitted = member.first_admitted_on or member.admitted_on
+        if admitted and value >= admitted:
+            raise CosoError(
+                f"{who}: ngày sinh {fmt(value)} không ở trước ngày vào Đảng {fmt(admitted)}."
+            )
+        return value
+    text = unicodedata.normalize("NFC", " ".join(str(value or "").split()))
+    if "\x00" in text:
+        raise CosoError(f"{who}: {name.lower()} chứa ký tự không hợp lệ.")
+    limit = getattr(Member._meta.get_field(field), "max_length", None) or 300
+    if len(text) > limit:
+        raise CosoError(f"{who}: {name.lower()} dài quá {limit} ký tự.")
+    if field == CorrectableField.FULL_NAME and not text:
+        raise CosoError(f"{who}: họ và tên không được để trống.")
+    if field == CorrectableField.GENDER and text not in Gender.values:
+        raise CosoError(f"{who}: giới tính «{text}» không hợp lệ (nam hoặc nữ).")
+    if (
+        field == CorrectableField.NATIONAL_ID
+        and text
+        and not (text.isdigit() and len(text) in (9, 12))
+    ):
+        raise CosoError(f"{who}: số định danh cá nhân phải gồm 12 chữ số (CMND cũ: 9 chữ số).")
+    if field == CorrectableField.CARD_NO:
+        if not text:
+            return None
+        if Member.objects.filter(card_no=text).exclude(pk=member.pk).exists():
+            raise CosoError(f"{who}: số thẻ đảng viên «{text}» đã được cấp cho người khác.")
+    return text
+
+
+def correction_changes(member: Member, changes: dict[str, Any]) -> list[FieldChange]:
+    """What a correction would change (old → new), fields in the form's order; refused when a
+    value is invalid or nothing differs. Writes nothing (the preview and the operation)."""
+    found = []
+    for field in CorrectableField.values:
+        if field not in changes:
+            continue
+        new = _normalized(member, field, changes[field])
+        old_text = field_text(field, getattr(member, field))
+        new_text = field_text(field, new)
+        if old_text != new_text:
+            found.append(FieldChange(field, old_text, new_text))
+    unknown = sorted(set(changes) - set(CorrectableField.values))
+    if unknown:
+        raise CosoError(
+            f"Đảng viên «{member.member_id}»: không đính chính được trường «{unknown[0]}»."
+        )
+    if not found:
+        raise CosoError(
+            f"Đảng viên «{member.member_id}»: không có thông tin nào khác với lý lịch hiện tại."
+        )
+    return found
+
+
+@transaction.atomic
+def correct_member_record(
+    member: Member,
+    *,
+    changes: dict[str, Any],
+    effective_on: dt.date,
+    reason: str,
+    actor: Any,
+) -> list[MemberCorrection]:
+    """Correct profile fields of a member (name, birth date, residence, …): one
+    `MemberCorrection` row per changed field with the old and new value, the effective date,
+    the reason and who; the member's record rewritten; one audit entry (a sensitive write when
+    a sensitive field is among them). Status and home have their own operations."""
+    _lock(member)
+    who = f"Đảng viên «{member.member_id}»"
+    reason = " ".join((reason or "").replace("\x00", " ").split())
+    if not reason:
+        raise CosoError(f"{who}: cần ghi lý do đính chính.")
+    if len(reason) > 500:
+        raise CosoError(f"{who}: lý do đính chính dài quá 500 ký tự.")
+    if effective_on > today():
+        raise CosoError(f"{who}: ngày hiệu lực {fmt(effective_on)} ở sau hôm nay.")
+    if effective_on < member.birth_date:
+        raise CosoError(f"{who}: ngày hiệu lực {fmt(effective_on)} ở trước ngày sinh.")
+    found = correction_changes(member, changes)
+    acting = Actor.of(actor)
+    user = acting.user if acting.authenticated else None
+    batch = uuid.uuid4()
+    rows = [
+        MemberCorrection(
+            member=member,
+            field=c.field,
+            old_value=c.old,
+            new_value=c.new,
+            effective_on=effective_on,
+            reason=reason,
+            sensitive=c.sensitive,
+            batch=batch,
+            recorded_by=user,
+            recorded_by_name=person_name(user) if user is not None else acting.username,
+        )
+        for c in found
+    ]
+    MemberCorrection.objects.bulk_create(rows)
+    for c in found:
+        if c.field == CorrectableField.BIRTH_DATE:
+            member.birth_date = dt.date.fromisoformat(c.new)
+        elif c.field == CorrectableField.CARD_NO:
+            member.card_no = c.new or None
+        else:
+            setattr(member, c.field, c.new)
+    if any(c.field == CorrectableField.FULL_NAME for c in found):
+        member.sort_key, member.search_name = name_keys(member.full_name)
+    member.save()
+    sensitive = [c.field for c in found if c.sensitive]
+    record_write(
+        acting,
+        AuditAction.CORRECT_MEMBER_SENSITIVE if sensitive else AuditAction.CORRECT_MEMBER_RECORD,
+        member,
+        {"fields": {c.field: c.old for c in found}},
+        {
+            "fields": {c.field: c.new for c in found},
+            "effective_on": effective_on,
+            "reason": reason,
+            "sensitive": sensitive,
+        },
+    )
+    return rows

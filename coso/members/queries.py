@@ -11,25 +11,29 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 from typing import Any, overload
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.lookups import IsNull
+from django.utils.translation import gettext_lazy
 
 from coso.audit.log import record_sensitive_view
 from coso.core.dates import today
 from coso.core.models import Decision
 from coso.members.models import (
     IN_PARTY,
+    CorrectableField,
     Member,
+    MemberCorrection,
     MemberEvent,
     MemberEventKind,
     Position,
     PositionRole,
 )
-from coso.members.operations import fold
+from coso.members.operations import fold, shown_value
 from coso.units.models import Unit, UnitSpan
 from coso.units.queries import spans_outside, subtree_spans
 
@@ -282,6 +286,8 @@ class HistoryEvent:
 
     @property
     def kind_label(self) -> str:
+        if self.kind == CORRECTION:
+            return str(CORRECTION_LABEL)
         try:
             return str(MemberEventKind(self.kind).label)
         except ValueError:
@@ -314,13 +320,14 @@ def visible_details(kind: str, details: dict[str, Any], sensitive: bool) -> dict
 
 
 def member_history(member: Member, *, sensitive: bool) -> list[HistoryEvent]:
-    """Every event of the member, oldest first (one query)."""
+    """Every event of the member and every correction of their record, oldest first (two
+    queries; on one day the events come before the corrections)."""
     events = (
         MemberEvent.objects.filter(member=member)
         .select_related("decision", "unit", "other_unit")
         .order_by("effective_on", "id")
     )
-    return [
+    history = [
         HistoryEvent(
             kind=e.kind,
             effective_on=e.effective_on,
@@ -332,6 +339,84 @@ def member_history(member: Member, *, sensitive: bool) -> list[HistoryEvent]:
         )
         for e in events
     ]
+    corrections = [
+        HistoryEvent(
+            kind=CORRECTION,
+            effective_on=c.effective_on,
+            decided_on=None,
+            decision=None,
+            unit=None,
+            other_unit=None,
+            details=c.as_details(),
+        )
+        for c in member_corrections(member, sensitive=sensitive)
+    ]
+    return sorted(history + corrections, key=lambda e: e.effective_on)
+
+
+# --- corrections of the record (issue 13, point 1) --------------------------------------------
+
+CORRECTION = "correction"  # the history's kind for a corrected field
+CORRECTION_LABEL = gettext_lazy("Đính chính lý lịch")
+
+
+@dataclasses.dataclass(frozen=True)
+class Correction:
+    """One corrected field as a reader may see it: the values of a sensitive field only for a
+    reader allowed to see sensitive data (`hidden` otherwise)."""
+
+    id: int
+    field: str
+    field_label: str
+    old: str  # as shown: dd/mm/yyyy, a gender in words, "—" when empty
+    new: str
+    effective_on: dt.date
+    reason: str
+    sensitive: bool
+    hidden: bool
+    by: str
+    at: dt.datetime
+
+    def as_details(self) -> dict[str, Any]:
+        details: dict[str, Any] = {
+            "field": self.field,
+            "field_label": self.field_label,
+            "reason": self.reason,
+            "by": self.by,
+            "sensitive": self.sensitive,
+        }
+        if not self.hidden:
+            details.update(old=self.old, new=self.new)
+        return details
+
+
+def member_corrections(
+    member: Member, *, sensitive: bool, batch: uuid.UUID | None = None
+) -> list[Correction]:
+    """The corrections of a member's record (those made together as `batch`), oldest first
+    (one query)."""
+    rows = MemberCorrection.objects.filter(member=member).order_by("effective_on", "id")
+    if batch is not None:
+        rows = rows.filter(batch=batch)
+    found = []
+    for row in rows:
+        hidden = row.sensitive and not sensitive
+        found.append(
+            Correction(
+                id=row.pk,
+                field=row.field,
+                field_label=str(CorrectableField(row.field).label),
+                old="" if hidden else shown_value(row.field, row.old_value),
+                new="" if hidden else shown_value(row.field, row.new_value),
+                effective_on=row.effective_on,
+                reason=row.reason,
+                sensitive=row.sensitive,
+                hidden=hidden,
+                by=row.recorded_by_name,
+                at=row.recorded_at,
+            )
+        )
+    return found
 
 
 def read_member(member: Member, *, sensitive: bool, reader: Any) -> MemberRecord:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from coso.authority.forms import ScopedForm, VNDateField, date_field
+from coso.members.models import SENSITIVE_CORRECTIONS, CorrectableField, Gender
 
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 
@@ -55,3 +56,44 @@ class ImportUploadForm(ScopedForm):
 
     def clean_file(self) -> Any:
         return check_upload(self.cleaned_data["file"])
+
+
+# --- issue 13, point 1: correcting a member's record ------------------------------------------
+
+
+class CorrectionForm(ScopedForm):
+    """The member's profile as it stands, to be corrected; with the effective date and the
+    reason. Sensitive fields only for a user allowed to see them (`sensitive`)."""
+
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=200)
+    gender = forms.ChoiceField(label=_("Giới tính"), choices=Gender.choices)
+    birth_date = date_field(_("Ngày sinh"))
+    card_no = forms.CharField(label=_("Số thẻ đảng viên"), max_length=40, required=False)
+    national_id = forms.CharField(label=_("Số định danh cá nhân"), max_length=20, required=False)
+    ethnicity = forms.CharField(label=_("Dân tộc"), max_length=60, required=False)
+    religion = forms.CharField(label=_("Tôn giáo"), max_length=60, required=False)
+    hometown = forms.CharField(label=_("Quê quán"), max_length=300, required=False)
+    residence = forms.CharField(label=_("Nơi cư trú"), max_length=300, required=False)
+    education = forms.CharField(label=_("Trình độ"), max_length=200, required=False)
+    occupation = forms.CharField(label=_("Nghề nghiệp"), max_length=200, required=False)
+    effective_on = date_field(_("Ngày hiệu lực của việc đính chính"))
+    reason = forms.CharField(
+        label=_("Lý do đính chính"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Bắt buộc, ví dụ: sai chính tả khi nhập; theo căn cước công dân."),
+    )
+
+    def __init__(self, *args: Any, sensitive: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not sensitive:
+            for name in SENSITIVE_CORRECTIONS:
+                del self.fields[name]
+
+    def changes(self) -> dict[str, Any]:
+        """The profile fields as typed (the operation keeps those that differ)."""
+        return {
+            name: self.cleaned_data.get(name)
+            for name in CorrectableField.values
+            if name in self.fields
+        }

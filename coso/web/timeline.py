@@ -24,7 +24,7 @@ from coso.members.models import (
     Participation,
     Position,
 )
-from coso.members.queries import HistoryEvent
+from coso.members.queries import CORRECTION, HistoryEvent
 from coso.stats.queries import subtree_total
 from coso.units import queries
 from coso.units.models import Unit, UnitEventKind, UnitKind, UnitSpan
@@ -66,6 +66,45 @@ def unit_labels(unit_ids: set[int], day: dt.date) -> dict[int, UnitLabel]:
     return {
         uid: UnitLabel(span.unit.code, span.name, span.kind) for uid, (_r, span) in chosen.items()
     }
+
+
+def commune_names(unit_ids: set[int], day: dt.date) -> dict[int, str]:
+    """For each unit, the name of the commune-level organization it lies under on `day` (its
+    nearest ancestor of kind commune), so that namesakes in a list can be told apart (issue 13).
+
+    Two queries whatever the number of units: their spans on the day (paths), then the
+    ancestors named in those paths that are communes (a page's few dozen ids, not the tree)."""
+    if not unit_ids:
+        return {}
+    paths = dict(
+        UnitSpan.objects.filter(unit_id__in=unit_ids, valid_from__lte=day, valid_to__gt=day)
+        .order_by()
+        .values_list("unit_id", "path")
+    )
+    chains = {
+        uid: [int(part) for part in path.strip("/").split("/") if part][:-1]
+        for uid, path in paths.items()
+    }
+    ancestors = {a for chain in chains.values() for a in chain}
+    if not ancestors:
+        return {}
+    communes = dict(
+        UnitSpan.objects.filter(
+            unit_id__in=ancestors,
+            kind=UnitKind.COMMUNE,
+            valid_from__lte=day,
+            valid_to__gt=day,
+        )
+        .order_by()
+        .values_list("unit_id", "name")
+    )
+    found = {}
+    for uid, chain in chains.items():
+        for ancestor in reversed(chain):
+            if ancestor in communes:
+                found[uid] = communes[ancestor]
+                break
+    return found
 
 
 def existence_note(unit: Unit, day: dt.date, existence: Existence) -> str:
@@ -238,6 +277,9 @@ def member_timeline(history: list[HistoryEvent]) -> list[Entry]:
     labels = unit_labels(ids, dt.date.max) if ids else {}
     entries = []
     for e in history:
+        if e.kind == CORRECTION:
+            entries.append(Entry(e.effective_on, e.kind_label, None, _correction_text(e.details)))
+            continue
         unit = labels.get(e.unit.pk) if e.unit else None
         other = labels.get(e.other_unit.pk) if e.other_unit else None
         text = ""
@@ -258,6 +300,24 @@ def member_timeline(history: list[HistoryEvent]) -> list[Entry]:
             )
         )
     return entries
+
+
+def _correction_text(details: dict[str, Any]) -> str:
+    """A corrected field on the timeline: «old» → «new» (a sensitive field's values only for
+    readers allowed to see them), the reason and who recorded it."""
+    if "old" in details:
+        change = _("%(f)s: «%(old)s» → «%(new)s»") % {
+            "f": details["field_label"],
+            "old": details["old"],
+            "new": details["new"],
+        }
+    else:
+        change = _("%(f)s (thông tin cần bảo vệ)") % {"f": details["field_label"]}
+    return _("%(change)s · lý do: %(reason)s · người ghi: %(by)s") % {
+        "change": change,
+        "reason": details.get("reason", ""),
+        "by": details.get("by", ""),
+    }
 
 
 @dataclasses.dataclass

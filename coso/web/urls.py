@@ -2,7 +2,9 @@ from django.urls import path
 
 from coso.web import (
     views,
+    views_accounts,
     views_audit,
+    views_corrections,
     views_notices,
     views_pick,
     views_print,
@@ -23,7 +25,16 @@ urlpatterns = [
     path("members/", views.member_list, name="members"),
     path("members/<str:member_id>/", views.member_page, name="member"),
     path("members/<str:member_id>/record.pdf", views_print.member_pdf, name="member_pdf"),
+    # Issue 13, point 1: correcting a member's record.
+    path(
+        "members/<str:member_id>/correct/",
+        views_corrections.correct_member,
+        name="member_correct",
+    ),
     path("audit/", views_audit.audit_trail, name="audit"),
+    # Issue 13: a forgotten password, reset by an officer for an account in their scope.
+    path("password-reset/", views_accounts.password_reset_search, name="password_reset_search"),
+    path("password-reset/<int:user_id>/", views_accounts.password_reset, name="password_reset"),
     path("schedule/", views_schedule.schedule_page, name="schedule"),
     path("schedule/<slug:name>/run/", views_schedule.schedule_run, name="schedule_run"),
     path("notices/", views_notices.notices, name="notices"),

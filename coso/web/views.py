@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from coso.accounts.models import Account
 from coso.accounts.notices import unread_notices
 from coso.authority.forms import UnitPickerInput, unit_not_found, unit_typed
 from coso.authority.queries import inbox_counts
@@ -27,6 +28,7 @@ from coso.authority.scope import (
     Scope,
     get_member_for_user,
     get_unit_for_user,
+    may_reset_password,
     scope_of,
 )
 from coso.core.dates import fmt, parse_date, today
@@ -319,16 +321,39 @@ def member_list(request: HttpRequest) -> HttpResponse:
         in_transit=_yes_no(data.get("in_transit", "")),
     )
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    names = _unit_names({m.home_unit_id for m in page.object_list if m.home_unit_id}, today())
-    rows = [(m, names.get(m.home_unit_id or 0, "")) for m in page.object_list]
+    homes = {m.home_unit_id for m in page.object_list if m.home_unit_id}
+    names = _unit_names(homes, today())
+    # The commune beside the branch tells namesakes apart (two queries for the page).
+    communes = timeline.commune_names(homes, today())
+    rows = [
+        (m, names.get(m.home_unit_id or 0, ""), communes.get(m.home_unit_id or 0, ""))
+        for m in page.object_list
+    ]
     # Beyond the cap the count says "more than" (1.000 in Vietnamese, 1,000 in English) and
     # the pages stop there.
     more = None if members.exact else group(members.cap)
     return render(
         request,
         "web/members.html",
-        {"form": form, "page": page, "rows": rows, "error": error, "more": more},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "error": error,
+            "more": more,
+            "can_reset": scope.holds(Action.RESET_PASSWORD),
+        },
     )
+
+
+def _account_to_reset(user: Any, scope: Scope, member: Any) -> Any:
+    """The member's login, when the reader may reset its password (issue 13), else None."""
+    if not scope.holds(Action.RESET_PASSWORD):
+        return None
+    account = Account.objects.filter(member=member).select_related("user").first()
+    if account is None or not may_reset_password(user, account.user):
+        return None
+    return account.user
 
 
 @login_required
@@ -342,6 +367,8 @@ def member_page(request: HttpRequest, member_id: str) -> HttpResponse:
     if member.home_unit_id:
         home = timeline.unit_labels({member.home_unit_id}, day).get(member.home_unit_id)
     home_visible = bool(home and member.home_unit and scope.can(Action.VIEW, member.home_unit))
+    can_correct = scope.can_member(Action.CORRECT_MEMBER_RECORD, member)
+    reset_account = _account_to_reset(request.user, scope, member)
     return render(
         request,
         "web/member.html",
@@ -352,6 +379,10 @@ def member_page(request: HttpRequest, member_id: str) -> HttpResponse:
             "home": home,
             "home_visible": home_visible,
             "party_age": party_age(member, day),
+            "can_correct": can_correct,
+            "reset_account": reset_account,
+            # The actions of issue 13 beside the catalogue's, in the fold's count.
+            "extra_actions": int(can_correct) + int(reset_account is not None),
             "events": timeline.member_timeline(record.history),
             **timeline.member_periods(member),
         },

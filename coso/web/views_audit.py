@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from coso.accounts.names import person_names
 from coso.audit.actions import ACTION_GROUPS, Channel
 from coso.audit.models import AuditEntry
 from coso.authority.forms import DateInput, UnitPickerInput
@@ -414,9 +415,12 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         else {}
     )
     targets = describe_targets(shown, day) if shown else {}
+    # Who, by name rather than login (issue 13): one query for the page.
+    people = person_names({e.user_id for e in shown})
     rows = [
         {
             "entry": e,
+            "person": people.get(e.user_id or 0, ""),
             "target": targets.get(e.pk, ""),
             "unit_name": names.get(e.unit_id or 0, ""),
             "changes": [

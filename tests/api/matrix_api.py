@@ -193,6 +193,18 @@ API: dict[tuple[str, str], dict[str, Any]] = {
         "json": {"on": "2021-03-02", **_AUTHORIZED},  # a day into probation: refused
         "expect": {**everyone(REFUSED), "member": HIDDEN, "outsider": HIDDEN},
     },
+    # Issue 13, point 1: corrections of a member's record. The list is read as the record is;
+    # a correction needs CORRECT_MEMBER_RECORD (officer of P, secretary of B). Nothing differs
+    # from the record as it stands: refused (409), nothing written.
+    ("GET", "/api/v1/members/{member_id}/corrections"): {
+        "path": {"member_id": "CAST-B1"},
+        "expect": {**everyone(OK), "outsider": HIDDEN},
+    },
+    ("POST", "/api/v1/members/{member_id}/corrections"): {
+        "path": {"member_id": "CAST-B1"},
+        "json": {"effective_on": "2024-05-02", "reason": "Thử", "full_name": "Phạm Đình Dũng"},
+        "expect": {**everyone(REFUSED), "committee": HIDDEN, "member": HIDDEN, "outsider": HIDDEN},
+    },
     ("POST", "/api/v1/units/{code}/operations/{op}"): {
         "path": {"code": "B", "op": "dissolve"},
         "json": {"on": "2024-06-01", **_AUTHORIZED},  # B still has members: refused
@@ -697,6 +709,8 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:admit": ("POST", "/api/v1/members"),
     "api:get_member": ("GET", "/api/v1/members/{member_id}"),
     "api:operate_member": ("POST", "/api/v1/members/{member_id}/operations/{op}"),
+    "api:list_corrections": ("GET", "/api/v1/members/{member_id}/corrections"),
+    "api:post_correction": ("POST", "/api/v1/members/{member_id}/corrections"),
     "api:operate_unit": ("POST", "/api/v1/units/{code}/operations/{op}"),
     "api:list_acts": ("GET", "/api/v1/operations"),
     "api:post_plan": ("POST", "/api/v1/reorg/plans"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 OK, LOGIN, HIDDEN = 200, 302, 404
+RESET_USER_PK = 7013  # the login of member CAST-B2, made by `setup` (issue 13)
 
 PAGES: dict[str, dict[str, Any]] = {
     "web:home": {
@@ -164,4 +165,58 @@ PAGES: dict[str, dict[str, Any]] = {
             "anonymous": LOGIN,
         },
     },
+    # --- issue 13 -------------------------------------------------------------------------
+    # Correcting a member's record: CORRECT_MEMBER_RECORD (the officer of P, the secretary of
+    # the member's branch B); never the member themself, nor a committee member.
+    "web:member_correct": {
+        "args": ["CAST-B1"],
+        "expect": {
+            "admin": OK,
+            "officer": OK,
+            "committee": HIDDEN,
+            "secretary": OK,
+            "member": HIDDEN,
+            "outsider": HIDDEN,
+            "anonymous": LOGIN,
+        },
+    },
+    # A forgotten password: the search for anyone holding RESET_PASSWORD somewhere
+    # (organization officers); the account of CAST-B2 (homed in B, made by `setup`) for those
+    # whose scope holds everything it reaches: the officer of P. GET only asks to confirm.
+    "web:password_reset_search": {
+        "args": [],
+        "expect": {
+            "admin": OK,
+            "officer": OK,
+            "committee": HIDDEN,
+            "secretary": HIDDEN,
+            "member": HIDDEN,
+            "outsider": OK,
+            "anonymous": LOGIN,
+        },
+    },
+    "web:password_reset": {
+        "args": [RESET_USER_PK],
+        "expect": {
+            "admin": OK,
+            "officer": OK,
+            "committee": HIDDEN,
+            "secretary": HIDDEN,
+            "member": HIDDEN,
+            "outsider": HIDDEN,
+            "anonymous": LOGIN,
+        },
+    },
 }
+
+
+def setup(cast: Any) -> None:
+    """The login of member CAST-B2 (a plain member of branch B), for the password reset."""
+    from django.contrib.auth import get_user_model
+
+    from coso.accounts.models import Account, Role, RoleKind
+    from coso.members.models import Member
+
+    lan = get_user_model().objects.create_user("cast.lan", pk=RESET_USER_PK)
+    Role.objects.create(user=lan, kind=RoleKind.MEMBER)
+    Account.objects.create(user=lan, member=Member.objects.get(member_id="CAST-B2"))

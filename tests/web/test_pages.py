@@ -16,6 +16,7 @@ from coso.units.operations import rename_unit
 from tests.cast import ADMITTED
 from tests.web.matrix_notices import PAGES as NOTICE_PAGES
 from tests.web.matrix_pages import PAGES
+from tests.web.matrix_pages import setup as setup_pages
 
 URL_NAMES = set(PAGES)
 # The home page of any role: scope, figures, warnings, activity, notices, proposals.
@@ -26,6 +27,7 @@ HOME_QUERIES = {"admin": 71, "officer": 42, "committee": 38, "secretary": 40, "m
 
 
 def test_every_page_answers_each_role_as_the_matrix_says(cast: Any) -> None:
+    setup_pages(cast)  # the objects some entries name (a member's login, issue 13)
     seen: dict[tuple[str, str], int] = {}
     for role in ("admin", "officer", "committee", "secretary", "member", "outsider", "anonymous"):
         client = cast.client(role)
@@ -115,7 +117,7 @@ def test_member_role_sees_branch_page_without_the_member_list(cast: Any) -> None
 
 
 def _names(response: Any) -> list[str]:
-    return [m.full_name for m, _home in response.context["rows"]]
+    return [m.full_name for m, _home, _commune in response.context["rows"]]
 
 
 def test_search_finds_names_typed_without_diacritics(cast: Any) -> None:

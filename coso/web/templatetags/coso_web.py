@@ -10,6 +10,7 @@ from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html
 
+from coso.accounts.names import person_name
 from coso.core.dates import FAR_FUTURE, fmt
 from coso.core.numbers import group
 
@@ -82,3 +83,10 @@ def date_readback(bound_field: Any) -> str:
     if not isinstance(getattr(bound_field, "field", None), VNDateField):
         return ""
     return read(bound_field.value())
+
+
+# Issue 13: a person by their name, not their login ("Khóa sổ · Nguyễn Văn An", not
+# "· bithu.chibo"); `fallback` (a stored username) when the account is gone.
+@register.filter
+def person(user: Any, fallback: str = "") -> str:
+    return person_name(user, fallback)
