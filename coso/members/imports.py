@@ -44,11 +44,13 @@ from coso.core.rules import rule
 from coso.core.tabular import (
     ImportReport,
     Table,
+    accept_headers,
     check_columns,
     import_facts,
     progress_bar,
     read_table,
     sort_errors,
+    with_refusals,
 )
 from coso.members.models import (
     Gender,
@@ -82,6 +84,28 @@ PROFILE = (
     "occupation",
 )
 OPTIONAL = (*PROFILE, "group", "status", "joined_on")
+# The headers of the downloadable template; a file may use them or the codes above.
+HEADERS = {
+    "member_id": "Số lý lịch",
+    "card_no": "Số thẻ đảng viên",
+    "full_name": "Họ và tên",
+    "gender": "Giới tính",
+    "birth_date": "Ngày sinh",
+    "branch": "Mã chi bộ",
+    "admitted_on": "Ngày kết nạp",
+    "official_on": "Ngày chính thức",
+    "national_id": "Số CCCD",
+    "ethnicity": "Dân tộc",
+    "religion": "Tôn giáo",
+    "hometown": "Quê quán",
+    "residence": "Nơi cư trú",
+    "education": "Trình độ học vấn",
+    "occupation": "Nghề nghiệp",
+    "group": "Mã tổ đảng",
+    "status": "Trạng thái",
+    "joined_on": "Ngày về chi bộ",
+}
+accept_headers(HEADERS)
 MAX_LENGTH = {
     "member_id": 40,
     "card_no": 40,
@@ -154,7 +178,7 @@ def import_members(
     table = read_table(path)
     errors = check_columns(table, REQUIRED, OPTIONAL)
     if errors:
-        raise RowErrors([*errors, *refuse])
+        raise RowErrors(with_refusals(errors, refuse))
     file = table.name
 
     def attempt() -> ImportReport:
@@ -198,7 +222,7 @@ def _checked_rows(
                 on_progress(done, 2 * len(rows))
     _check_duplicates(file, rows, errors)
     units = _check_units(file, rows, errors)
-    errors += refuse
+    errors = with_refusals(errors, refuse)
     if errors:
         raise RowErrors(sort_errors(errors, table.columns))
     return rows, units

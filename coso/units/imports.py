@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
 
 from coso.audit.log import Actor, AuditAction, record_write
 from coso.core.checked_write import Changed, write_checked
@@ -30,11 +31,14 @@ from coso.core.rules import rule
 from coso.core.tabular import (
     ImportReport,
     Table,
+    accept_headers,
+    column_code_key,
     check_columns,
     import_facts,
     progress_bar,
     read_table,
     sort_errors,
+    with_refusals,
 )
 from coso.stats.tally import refresh_days
 from coso.units.models import Unit, UnitEvent, UnitEventKind, UnitKind, UnitSpan, UnitTag
@@ -42,6 +46,16 @@ from coso.units.models import format_tags as _format_tags
 
 REQUIRED = ("code", "name", "kind", "valid_from")
 OPTIONAL = ("parent", "category")
+# The headers of the downloadable template; a file may use them or the codes above.
+HEADERS = {
+    "code": "Mã đơn vị",
+    "name": "Tên đơn vị",
+    "kind": "Loại đơn vị",
+    "parent": "Mã đơn vị cấp trên",
+    "valid_from": "Ngày thành lập",
+    "category": "Phân loại",
+}
+accept_headers(HEADERS)
 BATCH = 2000
 CHUNK = 900  # stays under SQLite's bound-parameter limit
 
@@ -84,7 +98,7 @@ def import_units(
     table = read_table(path)
     errors = check_columns(table, REQUIRED, OPTIONAL)
     if errors:
-        raise RowErrors([*errors, *refuse])
+        raise RowErrors(with_refusals(errors, refuse))
     name = table.name
 
     def attempt() -> ImportReport:
@@ -187,10 +201,17 @@ def _check(
     for row in rows:
         _check_parent(name, row, by_code, db_parents, db_spans, errors)
     errors += _cycles(name, by_code)
-    errors += refuse
+    errors = with_refusals(errors, refuse)
     if errors:
         raise RowErrors(sort_errors(errors, table.columns))
     return _Checked(by_code, db_parents, db_spans, _state(db_parents, db_spans))
+
+
+def _kind_code(text: str) -> str:
+    """A kind by its code (`branch`) or its Vietnamese name (`Chi bộ trực thuộc`)."""
+    with translation.override("vi"):
+        names = {column_code_key(str(label)): value for value, label in UnitKind.choices}
+    return names.get(column_code_key(text), text.lower())
 
 
 def _err(file: str, row: _Row, column: str, reason: str) -> RowError:
@@ -202,7 +223,7 @@ def _parse_row(file: str, line: int, values: dict[str, str], errors: list[RowErr
         line=line,
         code=values.get("code", ""),
         name=" ".join(values.get("name", "").split()),
-        kind=values.get("kind", "").lower(),
+        kind=_kind_code(values.get("kind", "")),
         parent=values.get("parent", ""),
         valid_from=None,
     )
