@@ -324,9 +324,9 @@ def prune_import_jobs(older_than_days: int) -> int:
     old = ImportJob.objects.filter(created_at__lt=cutoff).exclude(status=ImportStatus.RUNNING)
     with transaction.atomic():
         doomed = list(old.values_list("pk", "path"))
-        ImportJob.objects.filter(pk__in=[pk for pk, _ in doomed]).delete()
+        ImportJob.objects.filter(pk__in=[pk for pk, _path in doomed]).delete()
     root = imports_dir()
-    for _, path in doomed:
+    for _pk, path in doomed:
         folder = Path(path).parent
         if folder.parent == root:
             shutil.rmtree(folder, ignore_errors=True)

@@ -34,8 +34,8 @@ from coso.demo.quangbinh import (
     build_demo,
 )
 from coso.meetings.models import Invitation, Meeting
-from coso.members.imports import import_members
 from coso.meetings.warnings import WarningKind, activity_warnings
+from coso.members.imports import import_members
 from coso.members.models import (
     IN_PARTY,
     Member,
@@ -46,9 +46,9 @@ from coso.members.models import (
     PositionRole,
 )
 from coso.stats.queries import stats_as_of, stats_from_spans
+from coso.units.imports import import_units
 from coso.units.models import HOME_KINDS, Unit, UnitKind, UnitSpan
 from coso.units.operations import create_unit
-from coso.units.imports import import_units
 from coso.units.queries import span_on, subtree_range
 from coso.web.imports import template_xlsx
 from coso.web.warnings import warnings_for
