@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from coso.audit.log import Actor, AuditAction, record_write
 from coso.core.checked_write import Changed, write_checked
@@ -176,7 +177,13 @@ def _check(
         first = by_code.get(row.code)
         if first is not None:
             errors.append(
-                _err(name, row, "code", f"mã «{row.code}» lặp lại (đã có ở dòng {first.line})")
+                _err(
+                    name,
+                    row,
+                    "code",
+                    _("mã «%(code)s» lặp lại (đã có ở dòng %(line)s)")
+                    % {"code": row.code, "line": first.line},
+                )
             )
             row.ok = False
         else:
@@ -191,7 +198,8 @@ def _check(
                 name,
                 row,
                 "code",
-                f"mã «{code}» đã có trong cơ sở dữ liệu; mã không bao giờ được dùng lại",
+                _("mã «%(code)s» đã có trong cơ sở dữ liệu; mã không bao giờ được dùng lại")
+                % {"code": code},
             )
         )
     parent_codes = {r.parent for r in rows if r.parent and r.parent not in by_code}
@@ -229,22 +237,23 @@ def _parse_row(file: str, line: int, values: dict[str, str], errors: list[RowErr
     )
     before = len(errors)
     if not row.code:
-        errors.append(RowError(file, line, "code", "mã đơn vị trống"))
+        errors.append(RowError(file, line, "code", _("mã đơn vị trống")))
     elif len(row.code) > 40:
-        errors.append(RowError(file, line, "code", "mã đơn vị dài quá 40 ký tự"))
+        errors.append(RowError(file, line, "code", _("mã đơn vị dài quá 40 ký tự")))
     if not row.name:
-        errors.append(RowError(file, line, "name", "tên đơn vị trống"))
+        errors.append(RowError(file, line, "name", _("tên đơn vị trống")))
     elif len(row.name) > 300:
-        errors.append(RowError(file, line, "name", "tên đơn vị dài quá 300 ký tự"))
+        errors.append(RowError(file, line, "name", _("tên đơn vị dài quá 300 ký tự")))
     if not row.kind:
-        errors.append(RowError(file, line, "kind", "loại đơn vị trống"))
+        errors.append(RowError(file, line, "kind", _("loại đơn vị trống")))
     elif row.kind not in UnitKind.values:
         errors.append(
             RowError(
                 file,
                 line,
                 "kind",
-                f"loại đơn vị «{row.kind}» không tồn tại (các loại: {', '.join(UnitKind.values)})",
+                _("loại đơn vị «%(kind)s» không tồn tại (các loại: %(kinds)s)")
+                % {"kind": row.kind, "kinds": ", ".join(UnitKind.values)},
             )
         )
     try:
@@ -260,7 +269,8 @@ def _parse_row(file: str, line: int, values: dict[str, str], errors: list[RowErr
                 file,
                 line,
                 "category",
-                f"phân loại không tồn tại: {', '.join(unknown)} (các phân loại: {', '.join(UnitTag.values)})",
+                _("phân loại không tồn tại: %(tags)s (các phân loại: %(known)s)")
+                % {"tags": ", ".join(unknown), "known": ", ".join(UnitTag.values)},
             )
         )
     row.ok = len(errors) == before
@@ -303,8 +313,11 @@ def _check_kind(
                     file,
                     row,
                     "parent",
-                    f"loại «{row.kind}» không thể là gốc của cây, cần có đơn vị cha "
-                    f"(loại gốc: {', '.join(roots)})",
+                    _(
+                        "loại «%(kind)s» không thể là gốc của cây, cần có đơn vị cha "
+                        "(loại gốc: %(roots)s)"
+                    )
+                    % {"kind": row.kind, "roots": ", ".join(roots)},
                 )
             )
         return
@@ -315,8 +328,17 @@ def _check_kind(
                 file,
                 row,
                 "kind",
-                f"loại «{row.kind}» không được đặt dưới «{parent_code}» (loại «{parent_kind}») "
-                f"vào ngày {fmt(row.valid_from)} (được phép: {', '.join(allowed) or 'không có'})",
+                _(
+                    "loại «%(kind)s» không được đặt dưới «%(parent)s» (loại «%(parent_kind)s») "
+                    "vào ngày %(day)s (được phép: %(allowed)s)"
+                )
+                % {
+                    "kind": row.kind,
+                    "parent": parent_code,
+                    "parent_kind": parent_kind,
+                    "day": fmt(row.valid_from),
+                    "allowed": ", ".join(allowed) or _("không có"),
+                },
             )
         )
 
@@ -336,7 +358,7 @@ def _check_parent(
         _check_kind(file, row, None, "", errors)
         return
     if row.parent == row.code:
-        errors.append(_err(file, row, "parent", "đơn vị không thể là cha của chính nó"))
+        errors.append(_err(file, row, "parent", _("đơn vị không thể là cha của chính nó")))
         return
     in_file = by_code.get(row.parent)
     if in_file is not None:
@@ -348,8 +370,16 @@ def _check_parent(
                     file,
                     row,
                     "parent",
-                    f"đơn vị cha «{row.parent}» chưa tồn tại vào ngày {fmt(day)} "
-                    f"(thành lập ngày {fmt(in_file.valid_from)}, dòng {in_file.line})",
+                    _(
+                        "đơn vị cha «%(parent)s» chưa tồn tại vào ngày %(day)s "
+                        "(thành lập ngày %(start)s, dòng %(line)s)"
+                    )
+                    % {
+                        "parent": row.parent,
+                        "day": fmt(day),
+                        "start": fmt(in_file.valid_from),
+                        "line": in_file.line,
+                    },
                 )
             )
             return
@@ -362,7 +392,8 @@ def _check_parent(
                 file,
                 row,
                 "parent",
-                f"không có đơn vị cha «{row.parent}» (trong tệp hay trong cơ sở dữ liệu)",
+                _("không có đơn vị cha «%(parent)s» (trong tệp hay trong cơ sở dữ liệu)")
+                % {"parent": row.parent},
             )
         )
         return
@@ -370,7 +401,11 @@ def _check_parent(
     if span is None:
         errors.append(
             _err(
-                file, row, "parent", f"đơn vị cha «{row.parent}» không tồn tại vào ngày {fmt(day)}"
+                file,
+                row,
+                "parent",
+                _("đơn vị cha «%(parent)s» không tồn tại vào ngày %(day)s")
+                % {"parent": row.parent, "day": fmt(day)},
             )
         )
         return
@@ -380,7 +415,8 @@ def _check_parent(
                 file,
                 row,
                 "parent",
-                f"đơn vị cha «{row.parent}» đã kết thúc ngày {fmt(parent.valid_to)}",
+                _("đơn vị cha «%(parent)s» đã kết thúc ngày %(day)s")
+                % {"parent": row.parent, "day": fmt(parent.valid_to)},
             )
         )
         return
@@ -392,8 +428,11 @@ def _check_parent(
                 file,
                 row,
                 "valid_from",
-                f"đơn vị cha «{row.parent}» có thay đổi ngày {fmt(span.valid_to)}, sau ngày "
-                f"{fmt(day)}; chỉ thêm được đơn vị con từ ngày {fmt(span.valid_to)} trở đi",
+                _(
+                    "đơn vị cha «%(parent)s» có thay đổi ngày %(change)s, sau ngày %(day)s; "
+                    "chỉ thêm được đơn vị con từ ngày %(change)s trở đi"
+                )
+                % {"parent": row.parent, "change": fmt(span.valid_to), "day": fmt(day)},
             )
         )
         return
@@ -415,7 +454,10 @@ def _cycles(file: str, by_code: dict[str, _Row]) -> list[RowError]:
         if code is not None and state.get(code) == 1:
             loop = chain[chain.index(code) :]
             text = " → ".join([*loop, code])
-            errors += [_err(file, by_code[c], "parent", f"vòng lặp cha–con: {text}") for c in loop]
+            errors += [
+                _err(file, by_code[c], "parent", _("vòng lặp cha–con: %(loop)s") % {"loop": text})
+                for c in loop
+            ]
         for c in chain:
             state[c] = 2
     return errors

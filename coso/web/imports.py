@@ -27,15 +27,16 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django_tasks import task
 
 from coso.audit.log import Actor, Channel
 from coso.authority.scope import Action, FileKind, file_scope_errors, scope_of
 from coso.core.errors import CosoError, RowError, RowErrors
 from coso.core.spreadsheet import xlsx_bytes
-from coso.core.tabular import TooLarge, check_file, read_table, summary, with_refusals
+from coso.core.tabular import ImportReport, TooLarge, check_file, read_table, with_refusals
 from coso.members.imports import HEADERS as MEMBER_HEADERS
 from coso.members.imports import import_members
 from coso.units.imports import HEADERS as UNIT_HEADERS
@@ -205,6 +206,28 @@ def _scope_errors(job: ImportJob) -> list[RowError]:
 # The task
 
 
+# What an import creates, by the Vietnamese label of ImportReport.created.
+CREATED = {
+    "đơn vị": gettext_lazy("đơn vị"),
+    "đảng viên": gettext_lazy("đảng viên"),
+    "giai đoạn sinh hoạt": gettext_lazy("giai đoạn sinh hoạt"),
+}
+
+
+def _summary(report: ImportReport) -> str:
+    """The import's one-line summary (coso.core.tabular.summary) in the job's language."""
+    made = ", ".join(
+        f"{number_format(n, force_grouping=True)} {CREATED.get(label, label)}"
+        for label, n in report.created.items()
+    )
+    return _("Đã nhập tệp %(file)s: %(rows)s dòng, tạo %(made)s, trong %(seconds)s giây.") % {
+        "file": report.file,
+        "rows": number_format(report.rows, force_grouping=True),
+        "made": made or _("không có gì"),
+        "seconds": number_format(report.seconds, 1),
+    }
+
+
 def _remove_upload(job: ImportJob) -> None:
     """The file holds personal data (national IDs...); once imported or refused it goes."""
     folder = Path(job.path).parent
@@ -283,7 +306,7 @@ def _run_job(job: ImportJob) -> ImportJob:
         raise
     else:
         job.status = ImportStatus.DONE
-        job.summary = summary(result)
+        job.summary = _summary(result)
         job.done = job.total = 2 * result.rows
     _end(job)
     return job
