@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from django_tasks import task
 
 from coso.audit.log import Actor, Channel
@@ -208,9 +208,9 @@ def _scope_errors(job: ImportJob) -> list[RowError]:
 
 # What an import creates, by the Vietnamese label of ImportReport.created.
 CREATED = {
-    "đơn vị": gettext_lazy("đơn vị"),
-    "đảng viên": gettext_lazy("đảng viên"),
-    "giai đoạn sinh hoạt": gettext_lazy("giai đoạn sinh hoạt"),
+    "đơn vị": pgettext_lazy("đã tạo", "đơn vị"),
+    "đảng viên": pgettext_lazy("đã tạo", "đảng viên"),
+    "giai đoạn sinh hoạt": pgettext_lazy("đã tạo", "giai đoạn sinh hoạt"),
 }
 
 
