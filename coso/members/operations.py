@@ -770,7 +770,7 @@ def readmit_member(
         _refuse(
             member,
             state,
-            "kết nạp lại",
+            gettext("kết nạp lại"),
             admitted_on,
             gettext("Chỉ được kết nạp lại %(allowed)s lần và đã kết nạp lại %(readmissions)s lần.")
             % {"allowed": allowed, "readmissions": member.readmissions},
@@ -779,7 +779,7 @@ def readmit_member(
         _refuse(
             member,
             state,
-            "kết nạp lại",
+            gettext("kết nạp lại"),
             admitted_on,
             gettext(
                 "Người xin ra khỏi Đảng không được xem xét kết nạp lại, trừ trường hợp vì lý do gia đình đặc biệt khó khăn (family_hardship)."
@@ -791,7 +791,7 @@ def readmit_member(
         _refuse(
             member,
             state,
-            "kết nạp lại",
+            gettext("kết nạp lại"),
             admitted_on,
             gettext("Phải ra khỏi Đảng ít nhất %(min_months)s tháng (sớm nhất ngày %(value)s).")
             % {"min_months": min_months, "value": fmt(add_months(left_on, min_months))},
@@ -881,9 +881,11 @@ def recognize_member(
 ) -> Member:
     """Official from the day the probation ends, even when the vote comes later (Charter art. 5)."""
     state = _begin(
-        member, decided_on, "công nhận đảng viên chính thức", [MemberStatus.PROBATIONARY]
+        member, decided_on, gettext("công nhận đảng viên chính thức"), [MemberStatus.PROBATIONARY]
     )
-    start, end = _check_probation_over(member, state, decided_on, "công nhận đảng viên chính thức")
+    start, end = _check_probation_over(
+        member, state, decided_on, gettext("công nhận đảng viên chính thức")
+    )
     window = rule("charter.recognition_window_working_days", end)
     late_by = working_days_between(end, decided_on)
     touched: list[dt.date] = []

@@ -279,7 +279,7 @@ def retype_unit(
                 "kind": kind,
                 "on": fmt(on),
                 "value": ", ".join(f"«{c}»" for c in misfits[:5]),
-                "allowed": ", ".join(allowed) or "không có",
+                "allowed": ", ".join(allowed) or gettext("không có"),
             }
         )
     home_members = _members_from(on).filter(unit=unit).values("member_id").distinct().count()
