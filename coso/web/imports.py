@@ -76,7 +76,10 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "joined_on": "",
     },
 }
-HEADERS = {ImportKind.UNITS: UNIT_HEADERS, ImportKind.MEMBERS: MEMBER_HEADERS}
+HEADERS: dict[str, dict[str, str]] = {
+    ImportKind.UNITS: UNIT_HEADERS,
+    ImportKind.MEMBERS: MEMBER_HEADERS,
+}
 
 # The action the user needs on the units a file names.
 ACTIONS = {ImportKind.UNITS: Action.MANAGE_UNITS, ImportKind.MEMBERS: Action.MANAGE_MEMBERS}
