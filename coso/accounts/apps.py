@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "coso.accounts"
     label = "accounts"
-    verbose_name = "Tài khoản và phân quyền / Accounts"
+    verbose_name = _("Tài khoản và phân quyền")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

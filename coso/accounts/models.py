@@ -23,20 +23,28 @@ class Role(models.Model):
     """A role on a unit covers the unit's subtree as the tree stands today."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="roles",
+        verbose_name=_("người dùng"),
     )
-    kind = models.CharField(max_length=20, choices=RoleKind.choices)
+    kind = models.CharField(max_length=20, choices=RoleKind.choices, verbose_name=_("loại"))
     unit = models.ForeignKey(
         "units.Unit",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        help_text="empty only for administrators and members (a member's unit is their home)",
+        help_text=_(
+            "chỉ để trống với quản trị hệ thống và đảng viên (đơn vị của đảng viên là chi bộ sinh hoạt)"
+        ),
+        verbose_name=_("đơn vị"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("tạo lúc"))
 
     class Meta:
+        verbose_name = _("vai trò")
+        verbose_name_plural = _("vai trò")
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=["admin", "member"]) | Q(unit__isnull=False),
@@ -53,7 +61,10 @@ class Account(models.Model):
     """Links a login to the member record it belongs to (a member sees their own record)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="account",
+        verbose_name=_("người dùng"),
     )
     member = models.OneToOneField(
         "members.Member",
@@ -61,11 +72,16 @@ class Account(models.Model):
         null=True,
         blank=True,
         related_name="account",
+        verbose_name=_("đảng viên"),
     )
     # Set on an account created with a password someone else saw (the first `admin`, printed by
     # `coso ensure-admin`); PasswordChangeRequiredMiddleware holds the user on the password
     # change page until they choose their own.
-    must_change_password = models.BooleanField(default=False)
+    must_change_password = models.BooleanField(default=False, verbose_name=_("phải đổi mật khẩu"))
+
+    class Meta:
+        verbose_name = _("tài khoản")
+        verbose_name_plural = _("tài khoản")
 
     def __str__(self) -> str:
         return f"{self.user} → {self.member or '—'}"
@@ -78,14 +94,23 @@ def hash_token(raw: str) -> str:
 
 class ApiToken(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("người dùng"),
     )
-    name = models.CharField(max_length=100, blank=True)
-    token_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=12, help_text="first characters, to recognise a token")
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(max_length=100, blank=True, verbose_name=_("tên"))
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("băm của mã"))
+    prefix = models.CharField(
+        max_length=12, help_text=_("vài ký tự đầu, để nhận ra mã"), verbose_name=_("tiền tố")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("tạo lúc"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("dùng lần cuối lúc"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("thu hồi lúc"))
+
+    class Meta:
+        verbose_name = _("mã truy cập API")
+        verbose_name_plural = _("mã truy cập API")
 
     def __str__(self) -> str:
         return f"{self.user} · {self.name or self.prefix}"
@@ -96,15 +121,18 @@ class SiteSettings(models.Model):
 
     totp_required_for_officers = models.BooleanField(
         default=False,
-        help_text="Bắt buộc cán bộ tổ chức dùng mã xác thực hai lớp (TOTP).",
+        help_text=_("Bắt buộc cán bộ tổ chức dùng mã xác thực hai lớp (TOTP)."),
+        verbose_name=_("cán bộ phải dùng xác thực hai bước"),
     )
     # Set only by `coso load-demo`: the demo logins (one shared password, roles on real unit
     # codes) are made only where this is true, never on a database of real units.
-    demo_database = models.BooleanField(default=False, editable=False)
+    demo_database = models.BooleanField(
+        default=False, editable=False, verbose_name=_("cơ sở dữ liệu trình diễn")
+    )
 
     class Meta:
-        verbose_name = "Cài đặt bảo mật"
-        verbose_name_plural = "Cài đặt bảo mật"
+        verbose_name = _("Cài đặt bảo mật")
+        verbose_name_plural = _("Cài đặt bảo mật")
 
     def __str__(self) -> str:
         return "Cài đặt bảo mật"

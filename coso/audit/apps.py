@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditConfig(AppConfig):
     name = "coso.audit"
     label = "audit"
-    verbose_name = "Nhật ký / Audit trail"
+    verbose_name = _("Nhật ký")

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from coso.audit.actions import Channel, action_label
 
@@ -27,7 +28,7 @@ class AuditQuerySet(models.QuerySet["AuditEntry"]):
 
 
 class AuditEntry(models.Model):
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("lúc"))
     # SET_NULL would be an update; users are deactivated, never deleted, so PROTECT.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -35,26 +36,38 @@ class AuditEntry(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("người dùng"),
     )
-    username = models.CharField(max_length=150, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    username = models.CharField(max_length=150, blank=True, verbose_name=_("tên đăng nhập"))
+    ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("địa chỉ IP"))
     # An AuditAction value; no `choices` here, so that a new act needs no migration.
-    action = models.CharField(max_length=60)
-    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
-    target_type = models.CharField(max_length=60, blank=True)
-    target_id = models.CharField(max_length=100, blank=True)
-    unit = models.ForeignKey(
-        "units.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    action = models.CharField(max_length=60, verbose_name=_("thao tác"))
+    channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.WEB, verbose_name=_("kênh")
     )
-    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
-    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    target_type = models.CharField(max_length=60, blank=True, verbose_name=_("loại đối tượng"))
+    target_id = models.CharField(max_length=100, blank=True, verbose_name=_("mã đối tượng"))
+    unit = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("đơn vị"),
+    )
+    before = models.JSONField(
+        null=True, blank=True, encoder=DjangoJSONEncoder, verbose_name=_("trước")
+    )
+    after = models.JSONField(
+        null=True, blank=True, encoder=DjangoJSONEncoder, verbose_name=_("sau")
+    )
 
     objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
-        verbose_name = "Nhật ký"
-        verbose_name_plural = "Nhật ký"
+        verbose_name = _("Nhật ký")
+        verbose_name_plural = _("Nhật ký")
         indexes = [
             models.Index(fields=["target_type", "target_id"], name="audit_target"),
             models.Index(fields=["unit", "at"], name="audit_unit_at"),

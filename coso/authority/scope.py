@@ -18,6 +18,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 from django_otp import user_has_device
 
 from coso.accounts.models import Account, Role, RoleKind
@@ -634,8 +635,9 @@ class FileKind(StrEnum):
     PLAN = "plan"  # op,unit,into,...: in MANAGE_UNITS scope
 
 
-OUT_OF_SCOPE = "không có đơn vị mã «{code}» trong phạm vi được giao"
-ROOT_FOR_ADMINS = "chỉ quản trị hệ thống được tạo đơn vị gốc"
+# Translated when a file is checked (issue 13 point 14: refusals in the reader's language).
+OUT_OF_SCOPE = gettext_lazy("không có đơn vị mã «%(code)s» trong phạm vi được giao")
+ROOT_FOR_ADMINS = gettext_lazy("chỉ quản trị hệ thống được tạo đơn vị gốc")
 
 
 def file_scope_errors(user: Any, table: Table, kind: FileKind) -> list[RowError]:
@@ -673,9 +675,9 @@ def file_scope_errors(user: Any, table: Table, kind: FileKind) -> list[RowError]
                 cited.append((row.line, "into", values["into"]))
     codes = {code for _l, _c, code in cited} - created
     allowed = set(scope.units(action).filter(code__in=codes).values_list("code", flat=True))
-    errors = [RowError(table.name, line, column, ROOT_FOR_ADMINS) for line, column in roots]
+    errors = [RowError(table.name, line, column, str(ROOT_FOR_ADMINS)) for line, column in roots]
     errors += [
-        RowError(table.name, line, column, OUT_OF_SCOPE.format(code=code))
+        RowError(table.name, line, column, OUT_OF_SCOPE % {"code": code})
         for line, column, code in cited
         if code in codes and code not in allowed
     ]

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "coso.core"
     label = "core"
-    verbose_name = "Quy định / Rules"
+    verbose_name = "Quy định"
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save

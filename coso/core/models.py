@@ -10,14 +10,20 @@ class RuleSet(models.Model):
     2024 rating is still judged by the 2024 rule after the rule changes.
     """
 
-    code = models.SlugField(max_length=60, help_text="e.g. charter, unit_kinds, badges")
-    effective_from = models.DateField()
-    source = models.CharField(max_length=300, help_text="regulation and article cited")
-    confidence = models.CharField(max_length=10, default="sure")
-    values = models.JSONField()
-    note = models.TextField(blank=True)
+    code = models.SlugField(
+        max_length=60, help_text="ví dụ: charter, unit_kinds, badges", verbose_name="mã"
+    )
+    effective_from = models.DateField(verbose_name="hiệu lực từ")
+    source = models.CharField(
+        max_length=300, help_text="văn bản và điều khoản được trích dẫn", verbose_name="nguồn"
+    )
+    confidence = models.CharField(max_length=10, default="sure", verbose_name="độ tin cậy")
+    values = models.JSONField(verbose_name="giá trị")
+    note = models.TextField(blank=True, verbose_name="ghi chú")
 
     class Meta:
+        verbose_name = "bộ quy định"
+        verbose_name_plural = "bộ quy định"
         ordering = ["code", "effective_from"]
         constraints = [
             models.UniqueConstraint(
@@ -32,12 +38,14 @@ class RuleSet(models.Model):
 class Decision(models.Model):
     """A decision (quyết định) that authorizes operations: its number and signing date."""
 
-    number = models.CharField(max_length=120)
-    signed_on = models.DateField(null=True, blank=True)
-    issuer = models.CharField(max_length=300, blank=True)
-    title = models.CharField(max_length=500, blank=True)
+    number = models.CharField(max_length=120, verbose_name="số")
+    signed_on = models.DateField(null=True, blank=True, verbose_name="ngày ký")
+    issuer = models.CharField(max_length=300, blank=True, verbose_name="cơ quan ban hành")
+    title = models.CharField(max_length=500, blank=True, verbose_name="trích yếu")
 
     class Meta:
+        verbose_name = "quyết định"
+        verbose_name_plural = "quyết định"
         constraints = [
             models.UniqueConstraint(
                 fields=["number", "signed_on"], name="decision_unique_number_date"

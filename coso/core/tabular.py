@@ -9,6 +9,10 @@ Every file is bounded before it costs work (caps in settings, `Limits`): its siz
 xlsx the zip's central directory (declared unpacked size, member count, compression ratio)
 before openpyxl parses anything; then rows and cells per row while streaming. A file over a cap
 raises `TooLarge` naming the file and the cap.
+
+Column headers may be the codes (`member_id`) or the Vietnamese headers of the downloadable
+templates (`Số lý lịch`): each import registers its headers with `accept_headers`, and
+`read_table` returns the codes either way (compared without tones and case).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import io
 import sys
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -74,6 +78,38 @@ class TooLarge(RowErrors):
 
     def __str__(self) -> str:
         return self.message
+
+
+# Vietnamese header (folded: no tones, lower case, single spaces) -> column code.
+_HEADERS: dict[str, str] = {}
+
+
+def column_code_key(text: str) -> str:
+    """How headers (and names given for codes) are compared: no tones, lower case, single spaces."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return " ".join(bare.lower().replace("*", " ").split())
+
+
+def accept_headers(headers: Mapping[str, str]) -> None:
+    """Accept `{code: Vietnamese header}` as column names: files may use either."""
+    for code, header in headers.items():
+        known = _HEADERS.setdefault(column_code_key(header), code)
+        assert known == code, f"header «{header}» already names column {known}"
+
+
+def column_code(header: str) -> str:
+    """The column code a header stands for: itself unless it is a registered Vietnamese header."""
+    return _HEADERS.get(column_code_key(header), header)
+
+
+def with_refusals(errors: Sequence[RowError], refused: Sequence[RowError]) -> list[RowError]:
+    """A file's own errors and the caller's refusals (rows naming units out of scope), each
+    cell reported once: where a refusal names a row and column, it replaces the file's own
+    error there (which could otherwise tell whether a unit out of scope exists)."""
+    taken = {(e.row, e.column) for e in refused}
+    mine = [e for e in errors if (e.row, e.column) not in taken]
+    return list(dict.fromkeys([*mine, *refused]))
 
 
 def number(n: int) -> str:
@@ -227,7 +263,7 @@ def _build(name: str, records: list[tuple[int, list[str]]]) -> Table:
     if not records:
         _fail(name, "không có dòng tiêu đề (tên cột)")
     header_line, header = records[0]
-    names = [_clean(c).lower() for c in header]
+    names = [column_code(_clean(c)).lower() for c in header]
     named = [(i, n) for i, n in enumerate(names) if n]
     if not named:
         _fail(name, "không có dòng tiêu đề (tên cột)")

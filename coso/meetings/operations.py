@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coso.audit.log import Actor, AuditAction, record_write
 from coso.core.dates import fmt
@@ -148,14 +149,17 @@ def online_eligibility(
     special = set(rule("meetings.online_special_categories", on)) & set(span.tag_list)
     if special:
         return Eligibility(
-            True, OnlineGround.SPECIAL_CATEGORY, f"Đơn vị đặc thù: {', '.join(sorted(special))}."
+            True,
+            OnlineGround.SPECIAL_CATEGORY,
+            _("Đơn vị đặc thù: %(tags)s.") % {"tags": ", ".join(sorted(special))},
         )
     circumstance = _circumstance_for(span, on)
     if circumstance is not None:
         return Eligibility(
             True,
             OnlineGround.SPECIAL_CIRCUMSTANCE,
-            f"Trường hợp đặc biệt từ {fmt(circumstance.valid_from)}: {circumstance.reason}",
+            _("Trường hợp đặc biệt từ %(day)s: %(reason)s")
+            % {"day": fmt(circumstance.valid_from), "reason": circumstance.reason},
         )
     denominator = sum(1 for e in expected_attendees(unit, on) if e.counted)
     numerator, parts = _fraction("meetings.online_unable_more_than", on)
@@ -164,15 +168,26 @@ def online_eligibility(
         return Eligibility(
             True,
             OnlineGround.UNABLE_MAJORITY,
-            f"{unable}/{denominator} đảng viên không thể sinh hoạt trực tiếp.",
+            _("%(unable)s/%(total)s đảng viên không thể sinh hoạt trực tiếp.")
+            % {"unable": unable, "total": denominator},
         )
     return Eligibility(
         False,
         "",
-        f"Chi bộ «{unit.code}» không đủ điều kiện sinh hoạt trực tuyến ngày {fmt(on)}: "
-        f"{unable}/{denominator} đảng viên (không tính người được miễn) không thể sinh hoạt trực "
-        f"tiếp, cần quá {numerator}/{parts}; đơn vị không thuộc loại đặc thù và cấp trên không "
-        "công bố trường hợp đặc biệt.",
+        _(
+            "Chi bộ «%(code)s» không đủ điều kiện sinh hoạt trực tuyến ngày %(day)s: "
+            "%(unable)s/%(total)s đảng viên (không tính người được miễn) không thể sinh hoạt "
+            "trực tiếp, cần quá %(numerator)s/%(parts)s; đơn vị không thuộc loại đặc thù và cấp "
+            "trên không công bố trường hợp đặc biệt."
+        )
+        % {
+            "code": unit.code,
+            "day": fmt(on),
+            "unable": unable,
+            "total": denominator,
+            "numerator": numerator,
+            "parts": parts,
+        },
     )
 
 

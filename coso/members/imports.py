@@ -35,6 +35,7 @@ from django.db import (
     transaction,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coso.audit.log import Actor, AuditAction, record_write
 from coso.core.checked_write import Changed, write_checked
@@ -44,11 +45,13 @@ from coso.core.rules import rule
 from coso.core.tabular import (
     ImportReport,
     Table,
+    accept_headers,
     check_columns,
     import_facts,
     progress_bar,
     read_table,
     sort_errors,
+    with_refusals,
 )
 from coso.members.models import (
     Gender,
@@ -82,6 +85,28 @@ PROFILE = (
     "occupation",
 )
 OPTIONAL = (*PROFILE, "group", "status", "joined_on")
+# The headers of the downloadable template; a file may use them or the codes above.
+HEADERS = {
+    "member_id": "Số lý lịch",
+    "card_no": "Số thẻ đảng viên",
+    "full_name": "Họ và tên",
+    "gender": "Giới tính",
+    "birth_date": "Ngày sinh",
+    "branch": "Mã chi bộ",
+    "admitted_on": "Ngày kết nạp",
+    "official_on": "Ngày chính thức",
+    "national_id": "Số CCCD",
+    "ethnicity": "Dân tộc",
+    "religion": "Tôn giáo",
+    "hometown": "Quê quán",
+    "residence": "Nơi cư trú",
+    "education": "Trình độ học vấn",
+    "occupation": "Nghề nghiệp",
+    "group": "Mã tổ đảng",
+    "status": "Trạng thái",
+    "joined_on": "Ngày về chi bộ",
+}
+accept_headers(HEADERS)
 MAX_LENGTH = {
     "member_id": 40,
     "card_no": 40,
@@ -154,7 +179,7 @@ def import_members(
     table = read_table(path)
     errors = check_columns(table, REQUIRED, OPTIONAL)
     if errors:
-        raise RowErrors([*errors, *refuse])
+        raise RowErrors(with_refusals(errors, refuse))
     file = table.name
 
     def attempt() -> ImportReport:
@@ -198,7 +223,7 @@ def _checked_rows(
                 on_progress(done, 2 * len(rows))
     _check_duplicates(file, rows, errors)
     units = _check_units(file, rows, errors)
-    errors += refuse
+    errors = with_refusals(errors, refuse)
     if errors:
         raise RowErrors(sort_errors(errors, table.columns))
     return rows, units
@@ -216,7 +241,9 @@ def _date(
         errors.append(RowError(file, row.line, column, str(exc)))
         return None
     if day > latest:
-        errors.append(RowError(file, row.line, column, f"ngày {fmt(day)} sau ngày hôm nay"))
+        errors.append(
+            RowError(file, row.line, column, _("ngày %(day)s sau ngày hôm nay") % {"day": fmt(day)})
+        )
         return None
     return day
 
@@ -232,17 +259,21 @@ def _parse(file: str, row: _Row, on_day: dt.date, errors: list[RowError]) -> Non
     row.card_no = values.get("card_no", "") or None
     row.full_name = " ".join(values.get("full_name", "").split())
     if not row.member_id:
-        bad("member_id", "số lý lịch (member_id) trống")
+        bad("member_id", _("số lý lịch (member_id) trống"))
     if not row.full_name:
-        bad("full_name", "họ tên trống")
+        bad("full_name", _("họ tên trống"))
     for column, limit in MAX_LENGTH.items():
         if len(values.get(column, "")) > limit:
-            bad(column, f"dài quá {limit} ký tự")
+            bad(column, _("dài quá %(n)s ký tự") % {"n": limit})
     gender = fold(values.get("gender", "")).strip()
     if not gender:
-        bad("gender", "giới tính trống")
+        bad("gender", _("giới tính trống"))
     elif gender not in GENDERS:
-        bad("gender", f"giới tính «{values['gender']}» không hợp lệ (nam/nữ hoặc male/female)")
+        bad(
+            "gender",
+            _("giới tính «%(value)s» không hợp lệ (nam/nữ hoặc male/female)")
+            % {"value": values["gender"]},
+        )
     else:
         row.gender = GENDERS[gender]
 
@@ -254,17 +285,20 @@ def _parse(file: str, row: _Row, on_day: dt.date, errors: list[RowError]) -> Non
     if row.birth_date and row.admitted_on and row.birth_date >= row.admitted_on:
         bad(
             "birth_date",
-            f"ngày sinh {fmt(row.birth_date)} không trước ngày kết nạp {fmt(row.admitted_on)}",
+            _("ngày sinh %(birth)s không trước ngày kết nạp %(admitted)s")
+            % {"birth": fmt(row.birth_date), "admitted": fmt(row.admitted_on)},
         )
     if row.official_on and row.admitted_on and row.official_on < row.admitted_on:
         bad(
             "official_on",
-            f"ngày chính thức {fmt(row.official_on)} trước ngày kết nạp {fmt(row.admitted_on)}",
+            _("ngày chính thức %(official)s trước ngày kết nạp %(admitted)s")
+            % {"official": fmt(row.official_on), "admitted": fmt(row.admitted_on)},
         )
     if row.joined_on and row.admitted_on and row.joined_on < row.admitted_on:
         bad(
             "joined_on",
-            f"ngày về chi bộ {fmt(row.joined_on)} trước ngày kết nạp {fmt(row.admitted_on)}",
+            _("ngày về chi bộ %(joined)s trước ngày kết nạp %(admitted)s")
+            % {"joined": fmt(row.joined_on), "admitted": fmt(row.admitted_on)},
         )
 
     status_text = values.get("status", "")
@@ -273,22 +307,25 @@ def _parse(file: str, row: _Row, on_day: dt.date, errors: list[RowError]) -> Non
         if folded not in STATUSES:
             bad(
                 "status",
-                f"trạng thái «{status_text}» không hợp lệ "
-                "(dự bị/probationary, chính thức/official, miễn sinh hoạt/exempt)",
+                _(
+                    "trạng thái «%(value)s» không hợp lệ "
+                    "(dự bị/probationary, chính thức/official, miễn sinh hoạt/exempt)"
+                )
+                % {"value": status_text},
             )
         else:
             row.status, row.exempt = STATUSES[folded]
             has_official = bool(values.get("official_on"))
             if row.status == MemberStatus.PROBATIONARY and has_official:
-                bad("status", "trạng thái dự bị nhưng có ngày chính thức (official_on)")
+                bad("status", _("trạng thái dự bị nhưng có ngày chính thức (official_on)"))
             if row.status == MemberStatus.OFFICIAL and not has_official:
-                bad("official_on", "đảng viên chính thức cần ngày chính thức (official_on)")
+                bad("official_on", _("đảng viên chính thức cần ngày chính thức (official_on)"))
     else:
         row.status = (
             MemberStatus.OFFICIAL if values.get("official_on") else MemberStatus.PROBATIONARY
         )
     if not values.get("branch"):
-        bad("branch", "chi bộ (branch) trống")
+        bad("branch", _("chi bộ (branch) trống"))
     row.profile = {c: values.get(c, "") for c in PROFILE}
     row.ok = len(errors) == before
 
@@ -303,7 +340,11 @@ def _check_duplicates(file: str, rows: list[_Row], errors: list[RowError]) -> No
             if value in first:
                 errors.append(
                     RowError(
-                        file, row.line, column, f"«{value}» lặp lại (đã có ở dòng {first[value]})"
+                        file,
+                        row.line,
+                        column,
+                        _("«%(value)s» lặp lại (đã có ở dòng %(line)s)")
+                        % {"value": value, "line": first[value]},
                     )
                 )
                 row.ok = False
@@ -313,7 +354,11 @@ def _check_duplicates(file: str, rows: list[_Row], errors: list[RowError]) -> No
         for row in rows:
             value = getattr(row, column)
             if value in taken and first.get(value) == row.line:
-                errors.append(RowError(file, row.line, column, f"«{value}» không dùng được"))
+                errors.append(
+                    RowError(
+                        file, row.line, column, _("«%(value)s» không dùng được") % {"value": value}
+                    )
+                )
                 row.ok = False
 
 
@@ -388,7 +433,11 @@ def _check_units(file: str, rows: list[_Row], errors: list[RowError]) -> _Units:
         code = row.values["branch"]
         branch = units.get(code)
         if branch is None:
-            errors.append(RowError(file, row.line, "branch", f"không có đơn vị mã «{code}»"))
+            errors.append(
+                RowError(
+                    file, row.line, "branch", _("không có đơn vị mã «%(code)s»") % {"code": code}
+                )
+            )
             row.ok = False
             continue
         if row.joined_on is None:
@@ -401,7 +450,11 @@ def _check_units(file: str, rows: list[_Row], errors: list[RowError]) -> _Units:
         if span is None:
             errors.append(
                 RowError(
-                    file, row.line, column, f"đơn vị «{code}» không tồn tại vào ngày {fmt(day)}"
+                    file,
+                    row.line,
+                    column,
+                    _("đơn vị «%(code)s» không tồn tại vào ngày %(day)s")
+                    % {"code": code, "day": fmt(day)},
                 )
             )
             row.ok = False
@@ -415,9 +468,16 @@ def _check_units(file: str, rows: list[_Row], errors: list[RowError]) -> _Units:
                     file,
                     row.line,
                     "branch",
-                    f"đơn vị «{code}» là {UnitKind(wrong.kind).label.lower()} từ ngày "
-                    f"{fmt(max(wrong.valid_from, day))}, không phải chi bộ "
-                    f"(đảng viên sinh hoạt ở: {', '.join(home_kinds)})",
+                    _(
+                        "đơn vị «%(code)s» là %(kind)s từ ngày %(day)s, không phải chi bộ "
+                        "(đảng viên sinh hoạt ở: %(kinds)s)"
+                    )
+                    % {
+                        "code": code,
+                        "kind": str(UnitKind(wrong.kind).label).lower(),
+                        "day": fmt(max(wrong.valid_from, day)),
+                        "kinds": ", ".join(home_kinds),
+                    },
                 )
             )
             row.ok = False
@@ -428,7 +488,8 @@ def _check_units(file: str, rows: list[_Row], errors: list[RowError]) -> _Units:
                     file,
                     row.line,
                     "branch",
-                    f"chi bộ «{code}» đã kết thúc ngày {fmt(branch.valid_to)}",
+                    _("chi bộ «%(code)s» đã kết thúc ngày %(day)s")
+                    % {"code": code, "day": fmt(branch.valid_to)},
                 )
             )
             row.ok = False
@@ -452,22 +513,32 @@ def _check_group(
     group = units.get(code)
     span = _span_on(spans.get(group.pk, []), row.joined_on) if group else None
     if group is None or span is None:
-        where = "" if group is None else f" vào ngày {fmt(row.joined_on)}"
-        errors.append(RowError(file, row.line, "group", f"không có tổ đảng «{code}»{where}"))
+        if group is None:
+            reason = _("không có tổ đảng «%(code)s»") % {"code": code}
+        else:
+            reason = _("không có tổ đảng «%(code)s» vào ngày %(day)s") % {
+                "code": code,
+                "day": fmt(row.joined_on),
+            }
+        errors.append(RowError(file, row.line, "group", reason))
     elif span.kind != UnitKind.GROUP or span.parent_id != row.branch.pk:
         errors.append(
             RowError(
                 file,
                 row.line,
                 "group",
-                f"«{code}» không phải tổ đảng của chi bộ «{row.branch.code}» "
-                f"vào ngày {fmt(row.joined_on)}",
+                _("«%(code)s» không phải tổ đảng của chi bộ «%(branch)s» vào ngày %(day)s")
+                % {"code": code, "branch": row.branch.code, "day": fmt(row.joined_on)},
             )
         )
     elif group.valid_to != FAR_FUTURE:
         errors.append(
             RowError(
-                file, row.line, "group", f"tổ đảng «{code}» đã kết thúc ngày {fmt(group.valid_to)}"
+                file,
+                row.line,
+                "group",
+                _("tổ đảng «%(code)s» đã kết thúc ngày %(day)s")
+                % {"code": code, "day": fmt(group.valid_to)},
             )
         )
     else:

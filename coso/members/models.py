@@ -43,27 +43,36 @@ IN_PARTY = (MemberStatus.PROBATIONARY, MemberStatus.OFFICIAL)
 
 class Member(models.Model):
     member_id = models.CharField(
-        max_length=40, unique=True, help_text="số lý lịch / registry number"
+        max_length=40,
+        unique=True,
+        help_text=_("số lý lịch đảng viên"),
+        verbose_name=_("số lý lịch"),
     )
-    card_no = models.CharField(max_length=40, null=True, blank=True, unique=True)
-    full_name = models.CharField(max_length=200)
+    card_no = models.CharField(
+        max_length=40, null=True, blank=True, unique=True, verbose_name=_("số thẻ đảng viên")
+    )
+    full_name = models.CharField(max_length=200, verbose_name=_("họ và tên"))
     # Vietnamese order: given name first, then the rest; folded to ASCII for diacritic-free search.
     # Indexed by member_name_order (sort_key leads it).
-    sort_key = models.CharField(max_length=400, default="")
-    search_name = models.CharField(max_length=200, db_index=True, default="")
-    gender = models.CharField(max_length=8, choices=Gender.choices)
-    birth_date = models.DateField()
-    national_id = models.CharField(max_length=20, blank=True)
-    ethnicity = models.CharField(max_length=60, blank=True)
-    religion = models.CharField(max_length=60, blank=True)
-    hometown = models.CharField(max_length=300, blank=True)
-    residence = models.CharField(max_length=300, blank=True)
-    education = models.CharField(max_length=200, blank=True)
-    occupation = models.CharField(max_length=200, blank=True)
+    sort_key = models.CharField(max_length=400, default="", verbose_name=_("khóa sắp xếp"))
+    search_name = models.CharField(
+        max_length=200, db_index=True, default="", verbose_name=_("tên để tìm")
+    )
+    gender = models.CharField(max_length=8, choices=Gender.choices, verbose_name=_("giới tính"))
+    birth_date = models.DateField(verbose_name=_("ngày sinh"))
+    national_id = models.CharField(max_length=20, blank=True, verbose_name=_("số CCCD"))
+    ethnicity = models.CharField(max_length=60, blank=True, verbose_name=_("dân tộc"))
+    religion = models.CharField(max_length=60, blank=True, verbose_name=_("tôn giáo"))
+    hometown = models.CharField(max_length=300, blank=True, verbose_name=_("quê quán"))
+    residence = models.CharField(max_length=300, blank=True, verbose_name=_("nơi cư trú"))
+    education = models.CharField(max_length=200, blank=True, verbose_name=_("trình độ học vấn"))
+    occupation = models.CharField(max_length=200, blank=True, verbose_name=_("nghề nghiệp"))
 
     # Snapshot of today's state, rewritten by every operation from the spans.
     # Indexed by member_status_name (status leads it).
-    status = models.CharField(max_length=20, choices=MemberStatus.choices)
+    status = models.CharField(
+        max_length=20, choices=MemberStatus.choices, verbose_name=_("trạng thái")
+    )
     # Indexed by member_home_status_name (home_unit, status, search_name); a second index
     # would only slow writes.
     home_unit = models.ForeignKey(
@@ -73,24 +82,37 @@ class Member(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        verbose_name=_("chi bộ sinh hoạt"),
     )
-    exempt = models.BooleanField(default=False)
-    in_transit = models.BooleanField(default=False)
+    exempt = models.BooleanField(default=False, verbose_name=_("miễn công tác và sinh hoạt"))
+    in_transit = models.BooleanField(default=False, verbose_name=_("đang chuyển sinh hoạt"))
 
     first_admitted_on = models.DateField(
-        null=True, blank=True, help_text="first admission decision"
+        null=True,
+        blank=True,
+        help_text=_("quyết định kết nạp lần đầu"),
+        verbose_name=_("ngày vào Đảng lần đầu"),
     )
-    admitted_on = models.DateField(null=True, blank=True, help_text="latest admission decision")
-    probation_from = models.DateField(null=True, blank=True, help_text="admission ceremony")
-    official_on = models.DateField(null=True, blank=True)
-    ended_on = models.DateField(null=True, blank=True)
-    readmissions = models.PositiveSmallIntegerField(default=0)
+    admitted_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("quyết định kết nạp gần nhất"),
+        verbose_name=_("ngày kết nạp"),
+    )
+    probation_from = models.DateField(
+        null=True, blank=True, help_text=_("lễ kết nạp"), verbose_name=_("dự bị từ ngày")
+    )
+    official_on = models.DateField(null=True, blank=True, verbose_name=_("ngày chính thức"))
+    ended_on = models.DateField(null=True, blank=True, verbose_name=_("ngày ra khỏi Đảng"))
+    readmissions = models.PositiveSmallIntegerField(default=0, verbose_name=_("số lần kết nạp lại"))
 
     class Meta:
         # The name search (coso.members.queries.search_members) tests every word against
         # search_name: with it in these two indexes, counting the matches in a subtree or in
         # the whole country reads an index, never the wide member rows (6.8 million of them
         # nationally).
+        verbose_name = _("đảng viên")
+        verbose_name_plural = _("đảng viên")
         indexes = [
             models.Index(
                 fields=["home_unit", "status", "search_name"], name="member_home_status_name"
@@ -207,20 +229,25 @@ class MemberEventKind(models.TextChoices):
 
 
 class MemberEvent(models.Model):
-    kind = models.CharField(max_length=30, choices=MemberEventKind.choices)
+    kind = models.CharField(max_length=30, choices=MemberEventKind.choices, verbose_name=_("loại"))
     # Indexed by memberevent_member_date. Events are read per member; no question asks for them
     # per unit, so `unit` and `other_unit` carry no index (17 million rows at national size).
     member = models.ForeignKey(
-        Member, on_delete=models.PROTECT, related_name="events", db_index=False
+        Member,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
+        verbose_name=_("đảng viên"),
     )
-    effective_on = models.DateField()
-    decided_on = models.DateField(null=True, blank=True)
+    effective_on = models.DateField(verbose_name=_("ngày hiệu lực"))
+    decided_on = models.DateField(null=True, blank=True, verbose_name=_("ngày quyết định"))
     decision = models.ForeignKey(
         "core.Decision",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="member_events",
+        verbose_name=_("quyết định"),
     )
     unit = models.ForeignKey(
         "units.Unit",
@@ -229,6 +256,7 @@ class MemberEvent(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        verbose_name=_("đơn vị"),
     )
     other_unit = models.ForeignKey(
         "units.Unit",
@@ -237,6 +265,7 @@ class MemberEvent(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        verbose_name=_("đơn vị liên quan"),
     )
     unit_event = models.ForeignKey(
         "units.UnitEvent",
@@ -244,11 +273,14 @@ class MemberEvent(models.Model):
         null=True,
         blank=True,
         related_name="member_events",
+        verbose_name=_("sự kiện của đơn vị"),
     )
-    details = models.JSONField(default=dict, blank=True)
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    details = models.JSONField(default=dict, blank=True, verbose_name=_("chi tiết"))
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("ghi lúc"))
 
     class Meta:
+        verbose_name = _("sự kiện của đảng viên")
+        verbose_name_plural = _("sự kiện của đảng viên")
         ordering = ["effective_on", "id"]
         indexes = [models.Index(fields=["member", "effective_on"], name="memberevent_member_date")]
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coso.accounts.names import person_name
@@ -157,10 +158,9 @@ def name_keys(full_name: str) -> tuple[str, str]:
 
 
 def label(status: str) -> str:
-    # Refusal messages are Vietnamese whatever language the page is shown in.
+    # In the language of the refusal it goes into (the reader's).
     try:
-        with translation.override("vi"):
-            return str(MemberStatus(status).label)
+        return str(MemberStatus(status).label)
     except ValueError:
         return status
 
@@ -254,11 +254,21 @@ def _lock(member: Member) -> None:
 
 
 def _refuse(member: Member, state: MemberState, action: str, on: dt.date, why: str = "") -> None:
-    since = f" từ ngày {fmt(state.since)}" if state.since else ""
+    since = gettext(" từ ngày %(day)s") % {"day": fmt(state.since)} if state.since else ""
     tail = f" {why}" if why else ""
     raise CosoError(
-        f"Không thể {action} ngày {fmt(on)} cho đảng viên «{member.member_id}» "
-        f"({member.full_name}): trạng thái hiện tại là «{label(state.status)}»{since}.{tail}"
+        gettext(
+            "Không thể %(action)s ngày %(on)s cho đảng viên «%(member_id)s» (%(full_name)s): trạng thái hiện tại là «%(status)s»%(since)s.%(tail)s"
+        )
+        % {
+            "action": action,
+            "on": fmt(on),
+            "member_id": member.member_id,
+            "full_name": member.full_name,
+            "status": label(state.status),
+            "since": since,
+            "tail": tail,
+        }
     )
 
 
@@ -276,24 +286,31 @@ def _begin(
     state = member_state(member)
     if state.last_day is not None and on < state.last_day:
         raise CosoError(
-            f"Không thể {action} ngày {fmt(on)} cho đảng viên «{member.member_id}»: lịch sử đã "
-            f"ghi đến ngày {fmt(state.last_day)}, thay đổi phải được ghi theo thứ tự ngày."
+            gettext(
+                "Không thể %(action)s ngày %(on)s cho đảng viên «%(member_id)s»: lịch sử đã ghi đến ngày %(last_day)s, thay đổi phải được ghi theo thứ tự ngày."
+            )
+            % {
+                "action": action,
+                "on": fmt(on),
+                "member_id": member.member_id,
+                "last_day": fmt(state.last_day),
+            }
         )
     if state.status not in allowed:
         _refuse(member, state, action, on)
     span = state.span
     if span is not None and in_transit is not None and span.in_transit != in_transit:
         why = (
-            "Đảng viên đang chuyển sinh hoạt (chưa được nơi đến tiếp nhận)."
+            gettext("Đảng viên đang chuyển sinh hoạt (chưa được nơi đến tiếp nhận).")
             if span.in_transit
-            else "Đảng viên không ở trạng thái đang chuyển sinh hoạt."
+            else gettext("Đảng viên không ở trạng thái đang chuyển sinh hoạt.")
         )
         _refuse(member, state, action, on, why)
     if span is not None and exempt is not None and span.exempt != exempt:
         why = (
-            "Đảng viên đang được miễn công tác và sinh hoạt."
+            gettext("Đảng viên đang được miễn công tác và sinh hoạt.")
             if span.exempt
-            else "Đảng viên không được miễn công tác và sinh hoạt."
+            else gettext("Đảng viên không được miễn công tác và sinh hoạt.")
         )
         _refuse(member, state, action, on, why)
     return state
@@ -388,9 +405,15 @@ def _end_attachments(member: Member, on: dt.date, action: str) -> dict[str, list
     ]
     if late:
         raise CosoError(
-            f"Không thể {action} ngày {fmt(on)} cho đảng viên «{member.member_id}»: có chức vụ "
-            f"hoặc nơi tham gia sinh hoạt bắt đầu từ ngày {fmt(late[0].valid_from)}; "
-            "hãy kết thúc chúng trước."
+            gettext(
+                "Không thể %(action)s ngày %(on)s cho đảng viên «%(member_id)s»: có chức vụ hoặc nơi tham gia sinh hoạt bắt đầu từ ngày %(valid_from)s; hãy kết thúc chúng trước."
+            )
+            % {
+                "action": action,
+                "on": fmt(on),
+                "member_id": member.member_id,
+                "valid_from": fmt(late[0].valid_from),
+            }
         )
     ended_positions = [
         {"unit": p.unit.code, "role": p.role, "from": _iso(p.valid_from)} for p in positions
@@ -412,8 +435,17 @@ def _home_span(unit: Unit, on: dt.date, member_id: str) -> UnitSpan:
     home_kinds = rule("unit_kinds.home_kinds", on)
     if span.kind not in home_kinds:
         raise CosoError(
-            f"Đảng viên «{member_id}»: đơn vị «{unit.code}» ({span.name}) là loại «{span.kind}» "
-            f"vào ngày {fmt(on)}, không phải chi bộ (chỉ: {', '.join(home_kinds)})."
+            gettext(
+                "Đảng viên «%(member_id)s»: đơn vị «%(code)s» (%(name)s) là loại «%(kind)s» vào ngày %(on)s, không phải chi bộ (chỉ: %(home_kinds)s)."
+            )
+            % {
+                "member_id": member_id,
+                "code": unit.code,
+                "name": span.name,
+                "kind": span.kind,
+                "on": fmt(on),
+                "home_kinds": ", ".join(home_kinds),
+            }
         )
     return span
 
@@ -424,8 +456,10 @@ def _check_group(group: Unit | None, branch: Unit, on: dt.date, member_id: str) 
     span = span_on(group, on)
     if span.kind != UnitKind.GROUP or span.parent_id != branch.pk:
         raise CosoError(
-            f"Đảng viên «{member_id}»: «{group.code}» không phải tổ đảng thuộc chi bộ "
-            f"«{branch.code}» vào ngày {fmt(on)}."
+            gettext(
+                "Đảng viên «%(member_id)s»: «%(code)s» không phải tổ đảng thuộc chi bộ «%(code2)s» vào ngày %(on)s."
+            )
+            % {"member_id": member_id, "code": group.code, "code2": branch.code, "on": fmt(on)}
         )
 
 
@@ -451,15 +485,30 @@ def _check_admission_age(
     years, rest = divmod(months, 12)
     if months < min_age * 12:
         raise CosoError(
-            f"Không thể kết nạp «{member_id}» ngày {fmt(on)}: {years} tuổi {rest} tháng, "
-            f"chưa đủ {min_age} tuổi."
+            gettext(
+                "Không thể kết nạp «%(member_id)s» ngày %(on)s: %(years)s tuổi %(rest)s tháng, chưa đủ %(min_age)s tuổi."
+            )
+            % {
+                "member_id": member_id,
+                "on": fmt(on),
+                "years": years,
+                "rest": rest,
+                "min_age": min_age,
+            }
         )
     if months > max_age * 12:
         if allow_over_age_decision is None:
             raise CosoError(
-                f"Không thể kết nạp «{member_id}» ngày {fmt(on)}: {years} tuổi {rest} tháng, "
-                f"quá {max_age} tuổi; cần quyết định của cấp ủy trực thuộc Trung ương "
-                "(allow_over_age_decision)."
+                gettext(
+                    "Không thể kết nạp «%(member_id)s» ngày %(on)s: %(years)s tuổi %(rest)s tháng, quá %(max_age)s tuổi; cần quyết định của cấp ủy trực thuộc Trung ương (allow_over_age_decision)."
+                )
+                % {
+                    "member_id": member_id,
+                    "on": fmt(on),
+                    "years": years,
+                    "rest": rest,
+                    "max_age": max_age,
+                }
             )
         return {"over_age": True, "over_age_decision": str(allow_over_age_decision)}
     return {}
@@ -478,8 +527,15 @@ def _check_introducers(
     ids = {m.pk for m in introducers}
     if len(introducers) != wanted or len(ids) != wanted:
         raise CosoError(
-            f"Không thể kết nạp «{member_id}» ngày {fmt(on)}: cần đúng {wanted} đảng viên chính "
-            f"thức khác nhau giới thiệu, đã cho {len(introducers)}."
+            gettext(
+                "Không thể kết nạp «%(member_id)s» ngày %(on)s: cần đúng %(wanted)s đảng viên chính thức khác nhau giới thiệu, đã cho %(n_introducers)s."
+            )
+            % {
+                "member_id": member_id,
+                "on": fmt(on),
+                "wanted": wanted,
+                "n_introducers": len(introducers),
+            }
         )
     official = set(
         MemberSpan.objects.filter(
@@ -492,8 +548,15 @@ def _check_introducers(
     for intro in introducers:
         if intro.pk not in official or intro.member_id == member_id:
             raise CosoError(
-                f"Không thể kết nạp «{member_id}» ngày {fmt(on)}: người giới thiệu "
-                f"«{intro.member_id}» ({intro.full_name}) không phải đảng viên chính thức vào ngày đó."
+                gettext(
+                    "Không thể kết nạp «%(member_id)s» ngày %(on)s: người giới thiệu «%(member_id2)s» (%(full_name)s) không phải đảng viên chính thức vào ngày đó."
+                )
+                % {
+                    "member_id": member_id,
+                    "on": fmt(on),
+                    "member_id2": intro.member_id,
+                    "full_name": intro.full_name,
+                }
             )
     return {
         "introducers": [m.member_id for m in introducers],
@@ -508,8 +571,16 @@ def _check_ceremony(member_id: str, admitted_on: dt.date, ceremony_on: dt.date) 
     limit = add_working_days(admitted_on, limit_days)
     if ceremony_on < admitted_on or ceremony_on > limit:
         raise CosoError(
-            f"Không thể kết nạp «{member_id}»: lễ kết nạp ngày {fmt(ceremony_on)} phải từ ngày "
-            f"quyết định {fmt(admitted_on)} đến hạn {fmt(limit)} ({limit_days} ngày làm việc)."
+            gettext(
+                "Không thể kết nạp «%(member_id)s»: lễ kết nạp ngày %(ceremony_on)s phải từ ngày quyết định %(admitted_on)s đến hạn %(limit)s (%(limit_days)s ngày làm việc)."
+            )
+            % {
+                "member_id": member_id,
+                "ceremony_on": fmt(ceremony_on),
+                "admitted_on": fmt(admitted_on),
+                "limit": fmt(limit),
+                "limit_days": limit_days,
+            }
         )
     return {"ceremony_on": _iso(ceremony_on), "ceremony_deadline": _iso(limit)}
 
@@ -517,8 +588,15 @@ def _check_ceremony(member_id: str, admitted_on: dt.date, ceremony_on: dt.date) 
 def _check_decision_date(member_id: str, decision: Decision | None, admitted_on: dt.date) -> None:
     if decision is not None and decision.signed_on and decision.signed_on != admitted_on:
         raise CosoError(
-            f"Không thể kết nạp «{member_id}»: quyết định {decision.number} ký ngày "
-            f"{fmt(decision.signed_on)} nhưng ngày kết nạp ghi {fmt(admitted_on)}."
+            gettext(
+                "Không thể kết nạp «%(member_id)s»: quyết định %(number)s ký ngày %(signed_on)s nhưng ngày kết nạp ghi %(admitted_on)s."
+            )
+            % {
+                "member_id": member_id,
+                "number": decision.number,
+                "signed_on": fmt(decision.signed_on),
+                "admitted_on": fmt(admitted_on),
+            }
         )
 
 
@@ -538,11 +616,16 @@ def _identity(
 ) -> None:
     if gender not in Gender.values:
         raise CosoError(
-            f"Đảng viên «{member_id}»: giới tính «{gender}» không hợp lệ (male hoặc female)."
+            gettext(
+                "Đảng viên «%(member_id)s»: giới tính «%(gender)s» không hợp lệ (male hoặc female)."
+            )
+            % {"member_id": member_id, "gender": gender}
         )
     full_name = unicodedata.normalize("NFC", " ".join(full_name.split()))
     if not full_name:
-        raise CosoError(f"Đảng viên «{member_id}»: họ tên trống.")
+        raise CosoError(
+            gettext("Đảng viên «%(member_id)s»: họ tên trống.") % {"member_id": member_id}
+        )
     member.full_name = full_name
     member.sort_key, member.search_name = name_keys(full_name)
     member.gender = gender
@@ -566,7 +649,7 @@ def create_candidate(
     """A person the branch is considering for admission (đối tượng kết nạp); no span."""
     member_id = member_id.strip()
     if not member_id:
-        raise CosoError("Số lý lịch (member_id) trống.")
+        raise CosoError(gettext("Số lý lịch (member_id) trống."))
     if Member.objects.filter(member_id=member_id).exists():
         # The same words whether the id is in the caller's branch or elsewhere in the country.
         raise CosoError(member_id_unusable(member_id))
@@ -578,10 +661,10 @@ def create_candidate(
 
 
 def member_id_unusable(member_id: str) -> str:
-    return (
-        f"Số lý lịch «{member_id}» không dùng được để kết nạp mới "
+    return gettext(
+        "Số lý lịch «%(member_id)s» không dùng được để kết nạp mới "
         "(người đã từng vào Đảng thì dùng kết nạp lại)."
-    )
+    ) % {"member_id": member_id}
 
 
 def _check_card_free(member: Member) -> None:
@@ -590,8 +673,10 @@ def _check_card_free(member: Member) -> None:
     card_no = member.card_no
     if card_no and Member.objects.filter(card_no=card_no).exclude(pk=member.pk).exists():
         raise CosoError(
-            f"Đảng viên «{member.member_id}»: số thẻ đảng viên «{card_no}» đã được cấp cho "
-            "người khác."
+            gettext(
+                "Đảng viên «%(member_id)s»: số thẻ đảng viên «%(card_no)s» đã được cấp cho người khác."
+            )
+            % {"member_id": member.member_id, "card_no": card_no}
         )
 
 
@@ -618,7 +703,7 @@ def admit_member(
     """
     member_id = member_id.strip()
     if not member_id:
-        raise CosoError("Số lý lịch (member_id) trống.")
+        raise CosoError(gettext("Số lý lịch (member_id) trống."))
     ceremony_on = ceremony_on or admitted_on
     member = Member.objects.filter(member_id=member_id).first()
     if member is not None:
@@ -631,7 +716,7 @@ def admit_member(
             or MemberSpan.objects.filter(member=member).exists()
         ):
             raise CosoError(member_id_unusable(member_id))
-        _begin(member, ceremony_on, "kết nạp", [MemberStatus.CANDIDATE])
+        _begin(member, ceremony_on, gettext("kết nạp"), [MemberStatus.CANDIDATE])
     else:
         member = Member(member_id=member_id, status=MemberStatus.CANDIDATE)
     _identity(member, member_id, full_name, gender, birth_date)
@@ -686,24 +771,26 @@ def readmit_member(
 ) -> Member:
     """Readmit a former member, once, on probation again (QĐ 294-QĐ/TW point 3.5)."""
     ceremony_on = ceremony_on or admitted_on
-    state = _begin(member, admitted_on, "kết nạp lại", READMITTABLE)
+    state = _begin(member, admitted_on, gettext("kết nạp lại"), READMITTABLE)
     allowed = rule("charter.readmissions_allowed", admitted_on)
     if member.readmissions >= allowed:
         _refuse(
             member,
             state,
-            "kết nạp lại",
+            gettext("kết nạp lại"),
             admitted_on,
-            f"Chỉ được kết nạp lại {allowed} lần và đã kết nạp lại {member.readmissions} lần.",
+            gettext("Chỉ được kết nạp lại %(allowed)s lần và đã kết nạp lại %(readmissions)s lần.")
+            % {"allowed": allowed, "readmissions": member.readmissions},
         )
     if state.status == MemberStatus.LEFT and not family_hardship:
         _refuse(
             member,
             state,
-            "kết nạp lại",
+            gettext("kết nạp lại"),
             admitted_on,
-            "Người xin ra khỏi Đảng không được xem xét kết nạp lại, trừ trường hợp vì lý do gia "
-            "đình đặc biệt khó khăn (family_hardship).",
+            gettext(
+                "Người xin ra khỏi Đảng không được xem xét kết nạp lại, trừ trường hợp vì lý do gia đình đặc biệt khó khăn (family_hardship)."
+            ),
         )
     min_months = rule("readmission.min_months_out", admitted_on)
     left_on = state.since or admitted_on
@@ -711,10 +798,10 @@ def readmit_member(
         _refuse(
             member,
             state,
-            "kết nạp lại",
+            gettext("kết nạp lại"),
             admitted_on,
-            f"Phải ra khỏi Đảng ít nhất {min_months} tháng (sớm nhất ngày "
-            f"{fmt(add_months(left_on, min_months))}).",
+            gettext("Phải ra khỏi Đảng ít nhất %(min_months)s tháng (sớm nhất ngày %(value)s).")
+            % {"min_months": min_months, "value": fmt(add_months(left_on, min_months))},
         )
     _check_decision_date(member.member_id, decision, admitted_on)
     details = _check_admission_age(
@@ -787,8 +874,10 @@ def _check_probation_over(
             state,
             action,
             decided_on,
-            f"Thời gian dự bị {months} tháng tính từ ngày {fmt(start)} chưa hết "
-            f"(hết vào ngày {fmt(end)}).",
+            gettext(
+                "Thời gian dự bị %(months)s tháng tính từ ngày %(start)s chưa hết (hết vào ngày %(end)s)."
+            )
+            % {"months": months, "start": fmt(start), "end": fmt(end)},
         )
     return start, end
 
@@ -799,9 +888,11 @@ def recognize_member(
 ) -> Member:
     """Official from the day the probation ends, even when the vote comes later (Charter art. 5)."""
     state = _begin(
-        member, decided_on, "công nhận đảng viên chính thức", [MemberStatus.PROBATIONARY]
+        member, decided_on, gettext("công nhận đảng viên chính thức"), [MemberStatus.PROBATIONARY]
     )
-    start, end = _check_probation_over(member, state, decided_on, "công nhận đảng viên chính thức")
+    start, end = _check_probation_over(
+        member, state, decided_on, gettext("công nhận đảng viên chính thức")
+    )
     window = rule("charter.recognition_window_working_days", end)
     late_by = working_days_between(end, decided_on)
     touched: list[dt.date] = []
@@ -839,7 +930,7 @@ def reject_recognition(
     member: Member, *, decided_on: dt.date, decision: Decision | None = None
 ) -> Member:
     """Not recognized at the end of probation: struck from the probationary list."""
-    action = "xóa tên khỏi danh sách đảng viên dự bị"
+    action = gettext("xóa tên khỏi danh sách đảng viên dự bị")
     state = _begin(member, decided_on, action, [MemberStatus.PROBATIONARY])
     start, end = _check_probation_over(member, state, decided_on, action)
     assert state.span is not None
@@ -880,10 +971,12 @@ def transfer_out(
     decision: Decision | None = None,
 ) -> Member:
     """Official transfer sent: in transit, still counted by the sending branch until received."""
-    action = "chuyển sinh hoạt đảng chính thức"
+    action = gettext("chuyển sinh hoạt đảng chính thức")
     state = _begin(member, on, action, IN_PARTY, in_transit=False)
     if _open_temporary(member) is not None:
-        _refuse(member, state, action, on, "Đảng viên đang sinh hoạt tạm thời: kết thúc trước.")
+        _refuse(
+            member, state, action, on, gettext("Đảng viên đang sinh hoạt tạm thời: kết thúc trước.")
+        )
     assert state.span is not None
     sender = state.span.unit
     deadline_days = rule("transfer.present_letter_working_days", on)
@@ -916,7 +1009,7 @@ def receive_member(
     group: Unit | None = None,
 ) -> Member:
     """The receiving branch takes the member in; a late letter is recorded, not refused."""
-    action = "tiếp nhận sinh hoạt đảng"
+    action = gettext("tiếp nhận sinh hoạt đảng")
     state = _begin(member, on, action, IN_PARTY, in_transit=True)
     assert state.span is not None
     _home_span(branch, on, member.member_id)
@@ -966,15 +1059,21 @@ def start_temporary_transfer(
     member: Member, *, on: dt.date, host_unit: Unit, decision: Decision | None = None
 ) -> Participation:
     """Temporary transfer: the home branch keeps and counts the member; the host manages them."""
-    action = "chuyển sinh hoạt tạm thời"
+    action = gettext("chuyển sinh hoạt tạm thời")
     state = _begin(member, on, action, IN_PARTY, in_transit=False)
     assert state.span is not None
     if _open_temporary(member) is not None:
-        _refuse(member, state, action, on, "Đảng viên đã đang sinh hoạt tạm thời ở nơi khác.")
+        _refuse(
+            member, state, action, on, gettext("Đảng viên đã đang sinh hoạt tạm thời ở nơi khác.")
+        )
     _home_span(host_unit, on, member.member_id)
     if host_unit.pk == state.span.unit_id:
         _refuse(
-            member, state, action, on, f"«{host_unit.code}» là chi bộ nơi sinh hoạt chính thức."
+            member,
+            state,
+            action,
+            on,
+            gettext("«%(code)s» là chi bộ nơi sinh hoạt chính thức.") % {"code": host_unit.code},
         )
     participation = Participation.objects.create(
         member=member, unit=host_unit, kind=ParticipationKind.TEMPORARY, valid_from=on
@@ -997,11 +1096,11 @@ def start_temporary_transfer(
 def end_temporary_transfer(
     member: Member, *, on: dt.date, decision: Decision | None = None
 ) -> Member:
-    action = "kết thúc sinh hoạt tạm thời"
+    action = gettext("kết thúc sinh hoạt tạm thời")
     state = _begin(member, on, action, IN_PARTY)
     temporary = _open_temporary(member)
     if temporary is None:
-        _refuse(member, state, action, on, "Đảng viên không sinh hoạt tạm thời ở đâu.")
+        _refuse(member, state, action, on, gettext("Đảng viên không sinh hoạt tạm thời ở đâu."))
     assert temporary is not None
     if on <= temporary.valid_from:
         _refuse(
@@ -1009,7 +1108,8 @@ def end_temporary_transfer(
             state,
             action,
             on,
-            f"Sinh hoạt tạm thời bắt đầu ngày {fmt(temporary.valid_from)}.",
+            gettext("Sinh hoạt tạm thời bắt đầu ngày %(valid_from)s.")
+            % {"valid_from": fmt(temporary.valid_from)},
         )
     temporary.valid_to = on
     temporary.save(update_fields=["valid_to"])
@@ -1044,13 +1144,19 @@ def exempt_member(
     `age`/`health`: men from 60, women from 55, in weak health (the health is the branch's
     judgement); `illness`: treatment of at least 3 months (`illness_months` when known).
     """
-    action = "miễn công tác và sinh hoạt đảng"
+    action = gettext("miễn công tác và sinh hoạt đảng")
     state = _begin(member, on, action, IN_PARTY, in_transit=False, exempt=False)
     assert state.span is not None
     if reason not in EXEMPTION_REASONS:
         raise CosoError(
-            f"Đảng viên «{member.member_id}»: lý do miễn «{reason}» không hợp lệ "
-            f"(dùng: {', '.join(EXEMPTION_REASONS)})."
+            gettext(
+                "Đảng viên «%(member_id)s»: lý do miễn «%(reason)s» không hợp lệ (dùng: %(exemption_reasons)s)."
+            )
+            % {
+                "member_id": member.member_id,
+                "reason": reason,
+                "exemption_reasons": ", ".join(EXEMPTION_REASONS),
+            }
         )
     with translation.override("vi"):
         reason_text = str(EXEMPTION_REASONS[reason])
@@ -1065,8 +1171,14 @@ def exempt_member(
                 state,
                 action,
                 on,
-                f"Miễn vì tuổi cao, sức khỏe yếu cần từ {min_age} tuổi "
-                f"({'nam' if member.gender == Gender.MALE else 'nữ'}); đảng viên mới {years} tuổi.",
+                gettext(
+                    "Miễn vì tuổi cao, sức khỏe yếu cần từ %(min_age)s tuổi (%(value)s); đảng viên mới %(years)s tuổi."
+                )
+                % {
+                    "min_age": min_age,
+                    "value": gettext("nam") if member.gender == Gender.MALE else gettext("nữ"),
+                    "years": years,
+                },
             )
         details["age"] = years
     else:
@@ -1077,7 +1189,10 @@ def exempt_member(
                 state,
                 action,
                 on,
-                f"Miễn vì ốm đau cần thời gian điều trị từ {min_months} tháng (ghi {illness_months}).",
+                gettext(
+                    "Miễn vì ốm đau cần thời gian điều trị từ %(min_months)s tháng (ghi %(illness_months)s)."
+                )
+                % {"min_months": min_months, "illness_months": illness_months},
             )
         details["illness_months"] = illness_months
     details["before"] = _span_facts(state.span)
@@ -1098,7 +1213,7 @@ def exempt_member(
 def return_from_exemption(
     member: Member, *, on: dt.date, decision: Decision | None = None
 ) -> Member:
-    action = "trở lại công tác và sinh hoạt đảng"
+    action = gettext("trở lại công tác và sinh hoạt đảng")
     state = _begin(member, on, action, IN_PARTY, in_transit=False, exempt=True)
     assert state.span is not None
     before = _span_facts(state.span)
@@ -1150,12 +1265,15 @@ def strike_off(
 ) -> Member:
     """Xóa tên (Charter art. 8), for official and probationary members alike."""
     if not reason.strip():
-        raise CosoError(f"Đảng viên «{member.member_id}»: cần ghi lý do xóa tên.")
+        raise CosoError(
+            gettext("Đảng viên «%(member_id)s»: cần ghi lý do xóa tên.")
+            % {"member_id": member.member_id}
+        )
     return _end_membership(
         member,
         on=on,
         kind=MemberEventKind.STRIKE_OFF,
-        action="xóa tên",
+        action=gettext("xóa tên"),
         allowed=IN_PARTY,
         decision=decision,
         details={"reason": reason.strip()},
@@ -1169,11 +1287,11 @@ def expel_member(member: Member, *, on: dt.date, decision: Decision | None = Non
         member,
         on=on,
         kind=MemberEventKind.EXPEL,
-        action="khai trừ",
+        action=gettext("khai trừ"),
         allowed=[MemberStatus.OFFICIAL],
         decision=decision,
         details={},
-        why_refused=(
+        why_refused=gettext(
             "Đảng viên dự bị chỉ bị kỷ luật khiển trách hoặc cảnh cáo (Điều lệ Đảng, điều 35); "
             "nếu không đủ tư cách thì xóa tên khỏi danh sách đảng viên dự bị."
         ),
@@ -1186,7 +1304,7 @@ def record_leaving(member: Member, *, on: dt.date, decision: Decision | None = N
         member,
         on=on,
         kind=MemberEventKind.LEAVE,
-        action="ghi nhận xin ra khỏi Đảng",
+        action=gettext("ghi nhận xin ra khỏi Đảng"),
         allowed=IN_PARTY,
         decision=decision,
         details={},
@@ -1199,7 +1317,7 @@ def record_death(member: Member, *, on: dt.date) -> Member:
         member,
         on=on,
         kind=MemberEventKind.DEATH,
-        action="ghi nhận từ trần",
+        action=gettext("ghi nhận từ trần"),
         allowed=IN_PARTY,
         decision=None,
         details={},
@@ -1215,7 +1333,7 @@ def transfer_out_of_system(
         member,
         on=on,
         kind=MemberEventKind.TRANSFER_OUT_OF_SYSTEM,
-        action="chuyển ra ngoài hệ thống",
+        action=gettext("chuyển ra ngoài hệ thống"),
         allowed=IN_PARTY,
         decision=decision,
         details={},
@@ -1230,7 +1348,7 @@ def transfer_out_of_system(
 def change_group(
     member: Member, *, on: dt.date, group: Unit | None, decision: Decision | None = None
 ) -> Member:
-    action = "chuyển tổ đảng"
+    action = gettext("chuyển tổ đảng")
     state = _begin(member, on, action, IN_PARTY, in_transit=False)
     assert state.span is not None
     branch = state.span.unit
@@ -1260,7 +1378,7 @@ def _require_still_member(member: Member, on: dt.date, what: str) -> MemberSpan:
     still = MemberSpan.objects.filter(member=member, valid_to=FAR_FUTURE).exists()
     if span is None or not still:
         state = member_state(member)
-        _refuse(member, state, what, on, "Chỉ đảng viên đang trong Đảng mới được ghi.")
+        _refuse(member, state, what, on, gettext("Chỉ đảng viên đang trong Đảng mới được ghi."))
     assert span is not None
     return span
 
@@ -1283,34 +1401,58 @@ def assign_position(
     _lock(member)
     if role not in PositionRole.values:
         raise CosoError(
-            f"Chức vụ «{role}» không hợp lệ (các chức vụ: {', '.join(PositionRole.values)})."
+            gettext("Chức vụ «%(role)s» không hợp lệ (các chức vụ: %(values)s).")
+            % {"role": role, "values": ", ".join(PositionRole.values)}
         )
-    with translation.override("vi"):
-        role_label = str(PositionRole(role).label)
-    what = f"giao chức vụ «{role_label}» ở «{unit.code}»"
+    role_label = str(PositionRole(role).label)
+    what = gettext("giao chức vụ «%(role)s» ở «%(code)s»") % {"role": role_label, "code": unit.code}
     span = _require_still_member(member, on, what)
     if span.status != MemberStatus.OFFICIAL:
         # Charter art. 5: probationary members may not stand for Party leadership bodies.
-        _refuse(member, member_state(member), what, on, "Đảng viên dự bị không được ứng cử.")
+        _refuse(
+            member, member_state(member), what, on, gettext("Đảng viên dự bị không được ứng cử.")
+        )
     unit_span = span_on(unit, on)
     if (unit_span.kind == UnitKind.GROUP) != (role in GROUP_ROLES):
         raise CosoError(
-            f"Không thể giao chức vụ «{role_label}» ở «{unit.code}» ({unit_span.kind}) ngày "
-            f"{fmt(on)} cho «{member.member_id}»: chức vụ tổ đảng chỉ có ở tổ đảng."
+            gettext(
+                "Không thể giao chức vụ «%(role_label)s» ở «%(code)s» (%(kind)s) ngày %(on)s cho «%(member_id)s»: chức vụ tổ đảng chỉ có ở tổ đảng."
+            )
+            % {
+                "role_label": role_label,
+                "code": unit.code,
+                "kind": unit_span.kind,
+                "on": fmt(on),
+                "member_id": member.member_id,
+            }
         )
     current = Position.objects.filter(unit=unit, role=role, valid_to__gt=on)
     if current.filter(member=member).exists():
         raise CosoError(
-            f"Đảng viên «{member.member_id}» đã giữ chức vụ «{role_label}» ở «{unit.code}» "
-            f"vào ngày {fmt(on)}."
+            gettext(
+                "Đảng viên «%(member_id)s» đã giữ chức vụ «%(role_label)s» ở «%(code)s» vào ngày %(on)s."
+            )
+            % {
+                "member_id": member.member_id,
+                "role_label": role_label,
+                "code": unit.code,
+                "on": fmt(on),
+            }
         )
     if role in SINGLE_HOLDER_ROLES:
         holder = current.filter(valid_from__lte=on).select_related("member").first()
         if holder is not None:
             raise CosoError(
-                f"Không thể giao chức vụ «{role_label}» ở «{unit.code}» ngày {fmt(on)} cho "
-                f"«{member.member_id}»: «{holder.member.member_id}» đang giữ chức vụ này; "
-                "kết thúc chức vụ đó trước."
+                gettext(
+                    "Không thể giao chức vụ «%(role_label)s» ở «%(code)s» ngày %(on)s cho «%(member_id)s»: «%(member_id2)s» đang giữ chức vụ này; kết thúc chức vụ đó trước."
+                )
+                % {
+                    "role_label": role_label,
+                    "code": unit.code,
+                    "on": fmt(on),
+                    "member_id": member.member_id,
+                    "member_id2": holder.member.member_id,
+                }
             )
     position = Position.objects.create(
         member=member, unit=unit, role=role, valid_from=on, decision=decision
@@ -1322,7 +1464,12 @@ def assign_position(
 
 @transaction.atomic
 def end_position(position: Position, *, on: dt.date) -> Position:
-    _check_end(position.valid_from, position.valid_to, on, f"chức vụ ở «{position.unit.code}»")
+    _check_end(
+        position.valid_from,
+        position.valid_to,
+        on,
+        gettext("chức vụ ở «%(code)s»") % {"code": position.unit.code},
+    )
     position.valid_to = on
     position.save(update_fields=["valid_to"])
     refresh_derived([on])
@@ -1333,11 +1480,13 @@ def end_position(position: Position, *, on: dt.date) -> Position:
 def _check_end(valid_from: dt.date, valid_to: dt.date, on: dt.date, what: str) -> None:
     if valid_to != FAR_FUTURE:
         raise CosoError(
-            f"Không thể kết thúc {what} ngày {fmt(on)}: đã kết thúc ngày {fmt(valid_to)}."
+            gettext("Không thể kết thúc %(what)s ngày %(on)s: đã kết thúc ngày %(valid_to)s.")
+            % {"what": what, "on": fmt(on), "valid_to": fmt(valid_to)}
         )
     if on <= valid_from:
         raise CosoError(
-            f"Không thể kết thúc {what} ngày {fmt(on)}: bắt đầu ngày {fmt(valid_from)}."
+            gettext("Không thể kết thúc %(what)s ngày %(on)s: bắt đầu ngày %(valid_from)s.")
+            % {"what": what, "on": fmt(on), "valid_from": fmt(valid_from)}
         )
 
 
@@ -1352,7 +1501,10 @@ def add_external_role(
 ) -> ExternalRole:
     """A role outside the Party (e.g. People's Council delegate); never a membership."""
     if not title.strip():
-        raise CosoError(f"Đảng viên «{member.member_id}»: tên vai trò trống.")
+        raise CosoError(
+            gettext("Đảng viên «%(member_id)s»: tên vai trò trống.")
+            % {"member_id": member.member_id}
+        )
     if unit is not None:
         span_on(unit, on)
     role = ExternalRole.objects.create(
@@ -1364,7 +1516,9 @@ def add_external_role(
 
 @transaction.atomic
 def end_external_role(role: ExternalRole, *, on: dt.date) -> ExternalRole:
-    _check_end(role.valid_from, role.valid_to, on, f"vai trò «{role.title}»")
+    _check_end(
+        role.valid_from, role.valid_to, on, gettext("vai trò «%(title)s»") % {"title": role.title}
+    )
     role.valid_to = on
     role.save(update_fields=["valid_to"])
     refresh_side_rows([role.member_id])
@@ -1379,24 +1533,30 @@ def add_participation(
     _lock(member)
     if kind not in ParticipationKind.values:
         raise CosoError(
-            f"Hình thức tham gia «{kind}» không hợp lệ (dùng: {', '.join(ParticipationKind.values)})."
+            gettext("Hình thức tham gia «%(kind)s» không hợp lệ (dùng: %(values)s).")
+            % {"kind": kind, "values": ", ".join(ParticipationKind.values)}
         )
-    what = f"ghi tham gia sinh hoạt ở «{unit.code}»"
+    what = gettext("ghi tham gia sinh hoạt ở «%(code)s»") % {"code": unit.code}
     if kind == ParticipationKind.TEMPORARY:
         raise CosoError(
-            f"Không thể {what} cho «{member.member_id}»: sinh hoạt tạm thời được ghi bằng "
-            "thao tác chuyển sinh hoạt tạm thời."
+            gettext(
+                "Không thể %(what)s cho «%(member_id)s»: sinh hoạt tạm thời được ghi bằng thao tác chuyển sinh hoạt tạm thời."
+            )
+            % {"what": what, "member_id": member.member_id}
         )
     span = _require_still_member(member, on, what)
     unit_span = span_on(unit, on)
     if unit.pk == span.unit_id or unit_span.parent_id == span.unit_id:
         raise CosoError(
-            f"Không thể {what} ngày {fmt(on)} cho «{member.member_id}»: đó là chi bộ (hoặc tổ "
-            "đảng) nơi đảng viên sinh hoạt chính thức."
+            gettext(
+                "Không thể %(what)s ngày %(on)s cho «%(member_id)s»: đó là chi bộ (hoặc tổ đảng) nơi đảng viên sinh hoạt chính thức."
+            )
+            % {"what": what, "on": fmt(on), "member_id": member.member_id}
         )
     if Participation.objects.filter(member=member, unit=unit, kind=kind, valid_to__gt=on).exists():
         raise CosoError(
-            f"Đảng viên «{member.member_id}» đã tham gia sinh hoạt ở «{unit.code}» vào ngày {fmt(on)}."
+            gettext("Đảng viên «%(member_id)s» đã tham gia sinh hoạt ở «%(code)s» vào ngày %(on)s.")
+            % {"member_id": member.member_id, "code": unit.code, "on": fmt(on)}
         )
     participation = Participation.objects.create(
         member=member, unit=unit, kind=kind, valid_from=on, note=note.strip()
@@ -1409,14 +1569,16 @@ def add_participation(
 def end_participation(participation: Participation, *, on: dt.date) -> Participation:
     if participation.kind == ParticipationKind.TEMPORARY:
         raise CosoError(
-            f"Sinh hoạt tạm thời của «{participation.member.member_id}» được kết thúc bằng "
-            "thao tác kết thúc sinh hoạt tạm thời."
+            gettext(
+                "Sinh hoạt tạm thời của «%(member_id)s» được kết thúc bằng thao tác kết thúc sinh hoạt tạm thời."
+            )
+            % {"member_id": participation.member.member_id}
         )
     _check_end(
         participation.valid_from,
         participation.valid_to,
         on,
-        f"tham gia sinh hoạt ở «{participation.unit.code}»",
+        gettext("tham gia sinh hoạt ở «%(code)s»") % {"code": participation.unit.code},
     )
     participation.valid_to = on
     participation.save(update_fields=["valid_to"])

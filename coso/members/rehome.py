@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from coso.core.dates import FAR_FUTURE, fmt
 from coso.core.errors import CosoError
@@ -35,9 +36,10 @@ def _check_nothing_after(source: Unit, on: dt.date) -> None:
     if count:
         examples = sorted(set(later.values_list("member__member_id", flat=True)[:20]))[:5]
         raise CosoError(
-            f"{count} đảng viên của «{source.code}» đã có thay đổi ghi sau ngày {fmt(on)} "
-            f"(ví dụ: {', '.join(examples)}); không thể chuyển họ theo tổ chức vào ngày {fmt(on)} "
-            "vì lịch sử phải được ghi theo thứ tự ngày."
+            gettext(
+                "%(count)s đảng viên của «%(code)s» đã có thay đổi ghi sau ngày %(on)s (ví dụ: %(examples)s); không thể chuyển họ theo tổ chức vào ngày %(on)s vì lịch sử phải được ghi theo thứ tự ngày."
+            )
+            % {"count": count, "code": source.code, "on": fmt(on), "examples": ", ".join(examples)}
         )
 
 
@@ -49,8 +51,10 @@ def _group_destination(source: Unit, target: Unit, on: dt.date) -> tuple[int, in
     if target_span.kind == UnitKind.GROUP and target_span.parent_id is not None:
         return target_span.parent_id, target.pk
     raise CosoError(
-        f"Không thể chuyển đảng viên của tổ đảng «{source.code}» sang «{target.code}» "
-        f"ngày {fmt(on)}: «{target.code}» không phải chi bộ hay tổ đảng."
+        gettext(
+            "Không thể chuyển đảng viên của tổ đảng «%(code)s» sang «%(code2)s» ngày %(on)s: «%(code2)s» không phải chi bộ hay tổ đảng."
+        )
+        % {"code": source.code, "code2": target.code, "on": fmt(on)}
     )
 
 
@@ -88,9 +92,16 @@ def rehome_members(
     target_span = span_on(target, on)
     if home_rows and target_span.kind not in rule("unit_kinds.home_kinds", on):
         raise CosoError(
-            f"Không thể chuyển {len(home_rows)} đảng viên của «{source.code}» sang «{target.code}» "
-            f"ngày {fmt(on)}: «{target.code}» là {UnitKind(target_span.kind).label.lower()}, "
-            "không phải chi bộ nên không thể là nơi sinh hoạt của đảng viên."
+            gettext(
+                "Không thể chuyển %(n_home_rows)s đảng viên của «%(code)s» sang «%(code2)s» ngày %(on)s: «%(code2)s» là %(value)s, không phải chi bộ nên không thể là nơi sinh hoạt của đảng viên."
+            )
+            % {
+                "n_home_rows": len(home_rows),
+                "code": source.code,
+                "code2": target.code,
+                "on": fmt(on),
+                "value": UnitKind(target_span.kind).label.lower(),
+            }
         )
 
     # (span id, member id, old unit, old group, new unit, new group, status, exempt, transit, from)

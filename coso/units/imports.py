@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from coso.audit.log import Actor, AuditAction, record_write
 from coso.core.checked_write import Changed, write_checked
@@ -30,11 +32,14 @@ from coso.core.rules import rule
 from coso.core.tabular import (
     ImportReport,
     Table,
+    accept_headers,
     check_columns,
+    column_code_key,
     import_facts,
     progress_bar,
     read_table,
     sort_errors,
+    with_refusals,
 )
 from coso.stats.tally import refresh_days
 from coso.units.models import (
@@ -50,6 +55,16 @@ from coso.units.models import format_tags as _format_tags
 
 REQUIRED = ("code", "name", "kind", "valid_from")
 OPTIONAL = ("parent", "category")
+# The headers of the downloadable template; a file may use them or the codes above.
+HEADERS = {
+    "code": "Mã đơn vị",
+    "name": "Tên đơn vị",
+    "kind": "Loại đơn vị",
+    "parent": "Mã đơn vị cấp trên",
+    "valid_from": "Ngày thành lập",
+    "category": "Phân loại",
+}
+accept_headers(HEADERS)
 BATCH = 2000
 CHUNK = 900  # stays under SQLite's bound-parameter limit
 
@@ -92,7 +107,7 @@ def import_units(
     table = read_table(path)
     errors = check_columns(table, REQUIRED, OPTIONAL)
     if errors:
-        raise RowErrors([*errors, *refuse])
+        raise RowErrors(with_refusals(errors, refuse))
     name = table.name
 
     def attempt() -> ImportReport:
@@ -170,7 +185,13 @@ def _check(
         first = by_code.get(row.code)
         if first is not None:
             errors.append(
-                _err(name, row, "code", f"mã «{row.code}» lặp lại (đã có ở dòng {first.line})")
+                _err(
+                    name,
+                    row,
+                    "code",
+                    _("mã «%(code)s» lặp lại (đã có ở dòng %(line)s)")
+                    % {"code": row.code, "line": first.line},
+                )
             )
             row.ok = False
         else:
@@ -185,7 +206,8 @@ def _check(
                 name,
                 row,
                 "code",
-                f"mã «{code}» đã có trong cơ sở dữ liệu; mã không bao giờ được dùng lại",
+                _("mã «%(code)s» đã có trong cơ sở dữ liệu; mã không bao giờ được dùng lại")
+                % {"code": code},
             )
         )
     parent_codes = {r.parent for r in rows if r.parent and r.parent not in by_code}
@@ -195,10 +217,17 @@ def _check(
     for row in rows:
         _check_parent(name, row, by_code, db_parents, db_spans, errors)
     errors += _cycles(name, by_code)
-    errors += refuse
+    errors = with_refusals(errors, refuse)
     if errors:
         raise RowErrors(sort_errors(errors, table.columns))
     return _Checked(by_code, db_parents, db_spans, _state(db_parents, db_spans))
+
+
+def _kind_code(text: str) -> str:
+    """A kind by its code (`branch`) or its Vietnamese name (`Chi bộ trực thuộc`)."""
+    with translation.override("vi"):
+        names = {column_code_key(str(label)): value for value, label in UnitKind.choices}
+    return names.get(column_code_key(text), text.lower())
 
 
 def _err(file: str, row: _Row, column: str, reason: str) -> RowError:
@@ -210,28 +239,29 @@ def _parse_row(file: str, line: int, values: dict[str, str], errors: list[RowErr
         line=line,
         code=values.get("code", ""),
         name=" ".join(values.get("name", "").split()),
-        kind=values.get("kind", "").lower(),
+        kind=_kind_code(values.get("kind", "")),
         parent=values.get("parent", ""),
         valid_from=None,
     )
     before = len(errors)
     if not row.code:
-        errors.append(RowError(file, line, "code", "mã đơn vị trống"))
+        errors.append(RowError(file, line, "code", _("mã đơn vị trống")))
     elif len(row.code) > 40:
-        errors.append(RowError(file, line, "code", "mã đơn vị dài quá 40 ký tự"))
+        errors.append(RowError(file, line, "code", _("mã đơn vị dài quá 40 ký tự")))
     if not row.name:
-        errors.append(RowError(file, line, "name", "tên đơn vị trống"))
+        errors.append(RowError(file, line, "name", _("tên đơn vị trống")))
     elif len(row.name) > 300:
-        errors.append(RowError(file, line, "name", "tên đơn vị dài quá 300 ký tự"))
+        errors.append(RowError(file, line, "name", _("tên đơn vị dài quá 300 ký tự")))
     if not row.kind:
-        errors.append(RowError(file, line, "kind", "loại đơn vị trống"))
+        errors.append(RowError(file, line, "kind", _("loại đơn vị trống")))
     elif row.kind not in UnitKind.values:
         errors.append(
             RowError(
                 file,
                 line,
                 "kind",
-                f"loại đơn vị «{row.kind}» không tồn tại (các loại: {', '.join(UnitKind.values)})",
+                _("loại đơn vị «%(kind)s» không tồn tại (các loại: %(kinds)s)")
+                % {"kind": row.kind, "kinds": ", ".join(UnitKind.values)},
             )
         )
     try:
@@ -247,7 +277,8 @@ def _parse_row(file: str, line: int, values: dict[str, str], errors: list[RowErr
                 file,
                 line,
                 "category",
-                f"phân loại không tồn tại: {', '.join(unknown)} (các phân loại: {', '.join(UnitTag.values)})",
+                _("phân loại không tồn tại: %(tags)s (các phân loại: %(known)s)")
+                % {"tags": ", ".join(unknown), "known": ", ".join(UnitTag.values)},
             )
         )
     row.ok = len(errors) == before
@@ -290,8 +321,11 @@ def _check_kind(
                     file,
                     row,
                     "parent",
-                    f"loại «{row.kind}» không thể là gốc của cây, cần có đơn vị cha "
-                    f"(loại gốc: {', '.join(roots)})",
+                    _(
+                        "loại «%(kind)s» không thể là gốc của cây, cần có đơn vị cha "
+                        "(loại gốc: %(roots)s)"
+                    )
+                    % {"kind": row.kind, "roots": ", ".join(roots)},
                 )
             )
         return
@@ -302,8 +336,17 @@ def _check_kind(
                 file,
                 row,
                 "kind",
-                f"loại «{row.kind}» không được đặt dưới «{parent_code}» (loại «{parent_kind}») "
-                f"vào ngày {fmt(row.valid_from)} (được phép: {', '.join(allowed) or 'không có'})",
+                _(
+                    "loại «%(kind)s» không được đặt dưới «%(parent)s» (loại «%(parent_kind)s») "
+                    "vào ngày %(day)s (được phép: %(allowed)s)"
+                )
+                % {
+                    "kind": row.kind,
+                    "parent": parent_code,
+                    "parent_kind": parent_kind,
+                    "day": fmt(row.valid_from),
+                    "allowed": ", ".join(allowed) or _("không có"),
+                },
             )
         )
 
@@ -323,7 +366,7 @@ def _check_parent(
         _check_kind(file, row, None, "", errors)
         return
     if row.parent == row.code:
-        errors.append(_err(file, row, "parent", "đơn vị không thể là cha của chính nó"))
+        errors.append(_err(file, row, "parent", _("đơn vị không thể là cha của chính nó")))
         return
     in_file = by_code.get(row.parent)
     if in_file is not None:
@@ -335,8 +378,16 @@ def _check_parent(
                     file,
                     row,
                     "parent",
-                    f"đơn vị cha «{row.parent}» chưa tồn tại vào ngày {fmt(day)} "
-                    f"(thành lập ngày {fmt(in_file.valid_from)}, dòng {in_file.line})",
+                    _(
+                        "đơn vị cha «%(parent)s» chưa tồn tại vào ngày %(day)s "
+                        "(thành lập ngày %(start)s, dòng %(line)s)"
+                    )
+                    % {
+                        "parent": row.parent,
+                        "day": fmt(day),
+                        "start": fmt(in_file.valid_from),
+                        "line": in_file.line,
+                    },
                 )
             )
             return
@@ -349,7 +400,8 @@ def _check_parent(
                 file,
                 row,
                 "parent",
-                f"không có đơn vị cha «{row.parent}» (trong tệp hay trong cơ sở dữ liệu)",
+                _("không có đơn vị cha «%(parent)s» (trong tệp hay trong cơ sở dữ liệu)")
+                % {"parent": row.parent},
             )
         )
         return
@@ -357,7 +409,11 @@ def _check_parent(
     if span is None:
         errors.append(
             _err(
-                file, row, "parent", f"đơn vị cha «{row.parent}» không tồn tại vào ngày {fmt(day)}"
+                file,
+                row,
+                "parent",
+                _("đơn vị cha «%(parent)s» không tồn tại vào ngày %(day)s")
+                % {"parent": row.parent, "day": fmt(day)},
             )
         )
         return
@@ -367,7 +423,8 @@ def _check_parent(
                 file,
                 row,
                 "parent",
-                f"đơn vị cha «{row.parent}» đã kết thúc ngày {fmt(parent.valid_to)}",
+                _("đơn vị cha «%(parent)s» đã kết thúc ngày %(day)s")
+                % {"parent": row.parent, "day": fmt(parent.valid_to)},
             )
         )
         return
@@ -379,8 +436,11 @@ def _check_parent(
                 file,
                 row,
                 "valid_from",
-                f"đơn vị cha «{row.parent}» có thay đổi ngày {fmt(span.valid_to)}, sau ngày "
-                f"{fmt(day)}; chỉ thêm được đơn vị con từ ngày {fmt(span.valid_to)} trở đi",
+                _(
+                    "đơn vị cha «%(parent)s» có thay đổi ngày %(change)s, sau ngày %(day)s; "
+                    "chỉ thêm được đơn vị con từ ngày %(change)s trở đi"
+                )
+                % {"parent": row.parent, "change": fmt(span.valid_to), "day": fmt(day)},
             )
         )
         return
@@ -402,7 +462,10 @@ def _cycles(file: str, by_code: dict[str, _Row]) -> list[RowError]:
         if code is not None and state.get(code) == 1:
             loop = chain[chain.index(code) :]
             text = " → ".join([*loop, code])
-            errors += [_err(file, by_code[c], "parent", f"vòng lặp cha–con: {text}") for c in loop]
+            errors += [
+                _err(file, by_code[c], "parent", _("vòng lặp cha–con: %(loop)s") % {"loop": text})
+                for c in loop
+            ]
         for c in chain:
             state[c] = 2
     return errors

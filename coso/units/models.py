@@ -51,11 +51,22 @@ class UnitTag(models.TextChoices):
 
 
 class Unit(models.Model):
-    code = models.CharField(max_length=40, unique=True, help_text="stable, never reused")
-    valid_from = models.DateField(help_text="when the unit came into existence")
-    valid_to = models.DateField(default=FAR_FUTURE, help_text="when it ended (merged, dissolved)")
+    code = models.CharField(
+        max_length=40,
+        unique=True,
+        help_text=_("ổn định, không bao giờ dùng lại"),
+        verbose_name=_("mã"),
+    )
+    valid_from = models.DateField(help_text=_("ngày đơn vị ra đời"), verbose_name=_("từ ngày"))
+    valid_to = models.DateField(
+        default=FAR_FUTURE,
+        help_text=_("ngày đơn vị kết thúc (sáp nhập, giải thể)"),
+        verbose_name=_("đến ngày"),
+    )
 
     class Meta:
+        verbose_name = _("đơn vị")
+        verbose_name_plural = _("đơn vị")
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_from__lt=F("valid_to")), name="unit_period_not_empty"
@@ -90,25 +101,39 @@ class UnitEventKind(models.TextChoices):
 class UnitEvent(models.Model):
     """One reorganization step on one unit, as decided. Listed per unit and per decision."""
 
-    kind = models.CharField(max_length=20, choices=UnitEventKind.choices)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=UnitEventKind.choices, verbose_name=_("loại"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="events", verbose_name=_("đơn vị")
+    )
     other = models.ForeignKey(
         Unit,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        help_text="new parent (move, create) or merge target",
+        help_text=_("đơn vị cha mới (chuyển, thành lập) hoặc đơn vị nhận sáp nhập"),
+        verbose_name=_("đơn vị liên quan"),
     )
-    effective_on = models.DateField()
+    effective_on = models.DateField(verbose_name=_("ngày hiệu lực"))
     decision = models.ForeignKey(
-        "core.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="unit_events"
+        "core.Decision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="unit_events",
+        verbose_name=_("quyết định"),
     )
-    batch = models.CharField(max_length=36, blank=True, help_text="one plan application")
-    details = models.JSONField(default=dict, blank=True, help_text="before/after and counts")
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    batch = models.CharField(
+        max_length=36, blank=True, help_text=_("một lần áp dụng phương án"), verbose_name=_("đợt")
+    )
+    details = models.JSONField(
+        default=dict, blank=True, help_text=_("trước/sau và số lượng"), verbose_name=_("chi tiết")
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("ghi lúc"))
 
     class Meta:
+        verbose_name = _("sự kiện của đơn vị")
+        verbose_name_plural = _("sự kiện của đơn vị")
         ordering = ["effective_on", "id"]
         indexes = [models.Index(fields=["unit", "effective_on"], name="unitevent_unit_date")]
 

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from django.db import models, transaction
 from django.db.models import CharField, Count, F, Q, Value
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext
 
 from coso.core.dates import FAR_FUTURE, fmt
 from coso.core.errors import CosoError
@@ -89,21 +90,27 @@ def current_span(unit: Unit, on: dt.date) -> UnitSpan:
     unit.valid_to = Unit.objects.values_list("valid_to", flat=True).get(pk=unit.pk)
     if unit.valid_to != FAR_FUTURE:
         raise CosoError(
-            f"Đơn vị «{unit.code}» đã kết thúc từ ngày {fmt(unit.valid_to)}; "
-            "không thể thay đổi đơn vị đã kết thúc."
+            gettext(
+                "Đơn vị «%(code)s» đã kết thúc từ ngày %(valid_to)s; không thể thay đổi đơn vị đã kết thúc."
+            )
+            % {"code": unit.code, "valid_to": fmt(unit.valid_to)}
         )
     latest = (
         UnitSpan.objects.filter(unit=unit).select_related("unit").order_by("-valid_from").first()
     )
     if latest is None or on < unit.valid_from:
         raise CosoError(
-            f"Đơn vị «{unit.code}» không tồn tại vào ngày {fmt(on)} "
-            f"(thành lập ngày {fmt(unit.valid_from)})."
+            gettext(
+                "Đơn vị «%(code)s» không tồn tại vào ngày %(on)s (thành lập ngày %(valid_from)s)."
+            )
+            % {"code": unit.code, "on": fmt(on), "valid_from": fmt(unit.valid_from)}
         )
     if on < latest.valid_from:
         raise CosoError(
-            f"Đơn vị «{unit.code}» đã có thay đổi từ ngày {fmt(latest.valid_from)}; không thể ghi "
-            f"thay đổi ngày {fmt(on)} trước đó (lịch sử được ghi theo thứ tự ngày)."
+            gettext(
+                "Đơn vị «%(code)s» đã có thay đổi từ ngày %(valid_from)s; không thể ghi thay đổi ngày %(on)s trước đó (lịch sử được ghi theo thứ tự ngày)."
+            )
+            % {"code": unit.code, "valid_from": fmt(latest.valid_from), "on": fmt(on)}
         )
     return latest
 
@@ -174,11 +181,14 @@ def create_unit(
     name = name.strip()
     tags = [t.strip() for t in tags if t and t.strip()]
     if not code:
-        raise CosoError("Mã đơn vị trống.")
+        raise CosoError(gettext("Mã đơn vị trống."))
     if not name:
-        raise CosoError(f"Tên đơn vị «{code}» trống.")
+        raise CosoError(gettext("Tên đơn vị «%(code)s» trống.") % {"code": code})
     if Unit.objects.filter(code=code).exists():
-        raise CosoError(f"Mã đơn vị «{code}» đã được dùng; mã không bao giờ được dùng lại.")
+        raise CosoError(
+            gettext("Mã đơn vị «%(code)s» đã được dùng; mã không bao giờ được dùng lại.")
+            % {"code": code}
+        )
     parent_span = current_span(parent, on) if parent is not None else None
     _check_placement(f"đơn vị mới «{code}»", kind, parent_span, on)
     unit = Unit.objects.create(code=code, valid_from=on)
@@ -213,9 +223,12 @@ def rename_unit(
     span = current_span(unit, on)
     name = name.strip()
     if not name:
-        raise CosoError(f"Tên mới của đơn vị «{unit.code}» trống.")
+        raise CosoError(gettext("Tên mới của đơn vị «%(code)s» trống.") % {"code": unit.code})
     if name == span.name:
-        raise CosoError(f"Đơn vị «{unit.code}» đã mang tên «{name}» vào ngày {fmt(on)}.")
+        raise CosoError(
+            gettext("Đơn vị «%(code)s» đã mang tên «%(name)s» vào ngày %(on)s.")
+            % {"code": unit.code, "name": name, "on": fmt(on)}
+        )
     event = _event(
         UnitEventKind.RENAME,
         unit,
@@ -236,7 +249,10 @@ def retype_unit(
     span = current_span(unit, on)
     kind = kind.strip()
     if kind == span.kind:
-        raise CosoError(f"Đơn vị «{unit.code}» đã là loại «{kind}» vào ngày {fmt(on)}.")
+        raise CosoError(
+            gettext("Đơn vị «%(code)s» đã là loại «%(kind)s» vào ngày %(on)s.")
+            % {"code": unit.code, "kind": kind, "on": fmt(on)}
+        )
     parent_span = (
         UnitSpan.objects.select_related("unit")
         .filter(unit_id=span.parent_id, valid_from__lte=on, valid_to__gt=on)
@@ -255,21 +271,32 @@ def retype_unit(
     misfits = sorted({code for child_kind, code in children if child_kind not in allowed})
     if misfits:
         raise CosoError(
-            f"Không thể đổi «{unit.code}» sang loại «{kind}» ngày {fmt(on)}: đơn vị trực thuộc "
-            f"{', '.join(f'«{c}»' for c in misfits[:5])} không được đặt dưới loại «{kind}» "
-            f"(được phép: {', '.join(allowed) or 'không có'})."
+            gettext(
+                "Không thể đổi «%(code)s» sang loại «%(kind)s» ngày %(on)s: đơn vị trực thuộc %(value)s không được đặt dưới loại «%(kind)s» (được phép: %(allowed)s)."
+            )
+            % {
+                "code": unit.code,
+                "kind": kind,
+                "on": fmt(on),
+                "value": ", ".join(f"«{c}»" for c in misfits[:5]),
+                "allowed": ", ".join(allowed) or gettext("không có"),
+            }
         )
     home_members = _members_from(on).filter(unit=unit).values("member_id").distinct().count()
     if home_members and kind not in rule("unit_kinds.home_kinds", on):
         raise CosoError(
-            f"Không thể đổi «{unit.code}» sang loại «{kind}» ngày {fmt(on)}: {home_members} đảng "
-            "viên đang sinh hoạt tại đây, mà loại mới không phải chi bộ."
+            gettext(
+                "Không thể đổi «%(code)s» sang loại «%(kind)s» ngày %(on)s: %(home_members)s đảng viên đang sinh hoạt tại đây, mà loại mới không phải chi bộ."
+            )
+            % {"code": unit.code, "kind": kind, "on": fmt(on), "home_members": home_members}
         )
     group_members = _members_from(on).filter(group=unit).values("member_id").distinct().count()
     if group_members and kind != UnitKind.GROUP:
         raise CosoError(
-            f"Không thể đổi «{unit.code}» sang loại «{kind}» ngày {fmt(on)}: "
-            f"{group_members} đảng viên đang thuộc tổ đảng này."
+            gettext(
+                "Không thể đổi «%(code)s» sang loại «%(kind)s» ngày %(on)s: %(group_members)s đảng viên đang thuộc tổ đảng này."
+            )
+            % {"code": unit.code, "kind": kind, "on": fmt(on), "group_members": group_members}
         )
     event = _event(
         UnitEventKind.RETYPE,
@@ -301,7 +328,10 @@ def retag_unit(
     span = current_span(unit, on)
     new_tags = format_tags([t.strip() for t in tags if t and t.strip()])
     if new_tags == span.tags:
-        raise CosoError(f"Đơn vị «{unit.code}» đã có phân loại này vào ngày {fmt(on)}.")
+        raise CosoError(
+            gettext("Đơn vị «%(code)s» đã có phân loại này vào ngày %(on)s.")
+            % {"code": unit.code, "on": fmt(on)}
+        )
     event = _event(
         UnitEventKind.RETAG,
         unit,
@@ -383,9 +413,10 @@ def _check_subtree_unchanged_after(span: UnitSpan, on: dt.date) -> None:
     if later is not None:
         when = later.valid_from if later.valid_from > on else later.valid_to
         raise CosoError(
-            f"Đơn vị «{later.unit.code}» thuộc «{span.unit.code}» đã có thay đổi từ ngày "
-            f"{fmt(when)}; không thể chuyển «{span.unit.code}» vào ngày {fmt(on)} trước đó "
-            "(lịch sử được ghi theo thứ tự ngày)."
+            gettext(
+                "Đơn vị «%(code)s» thuộc «%(code2)s» đã có thay đổi từ ngày %(when)s; không thể chuyển «%(code2)s» vào ngày %(on)s trước đó (lịch sử được ghi theo thứ tự ngày)."
+            )
+            % {"code": later.unit.code, "code2": span.unit.code, "when": fmt(when), "on": fmt(on)}
         )
 
 
@@ -465,8 +496,10 @@ def _check_move(
     code = span.unit.code
     if parent_span is not None and parent_span.path.startswith(span.path):
         raise CosoError(
-            f"Không thể chuyển «{code}» vào «{parent_span.unit.code}» ngày {fmt(on)}: "
-            f"«{parent_span.unit.code}» nằm trong chính «{code}» (tạo thành vòng)."
+            gettext(
+                "Không thể chuyển «%(code)s» vào «%(code2)s» ngày %(on)s: «%(code2)s» nằm trong chính «%(code)s» (tạo thành vòng)."
+            )
+            % {"code": code, "code2": parent_span.unit.code, "on": fmt(on)}
         )
     _check_placement(f"«{code}» (loại «{span.kind}»)", span.kind, parent_span, on)
     if not later_checked:
@@ -489,8 +522,11 @@ def move_unit(
     span = current_span(unit, on)
     parent_span = current_span(parent, on) if parent is not None else None
     if (parent.pk if parent else None) == span.parent_id:
-        where = f"«{parent.code}»" if parent else "gốc của cây"
-        raise CosoError(f"Đơn vị «{unit.code}» đã trực thuộc {where} vào ngày {fmt(on)}.")
+        where = f"«{parent.code}»" if parent else gettext("gốc của cây")
+        raise CosoError(
+            gettext("Đơn vị «%(code)s» đã trực thuộc %(where)s vào ngày %(on)s.")
+            % {"code": unit.code, "where": where, "on": fmt(on)}
+        )
     _check_move(span, parent_span, on)
     old_parent = Unit.objects.filter(pk=span.parent_id).first() if span.parent_id else None
     rows = _subtree_rows(span, on)
@@ -519,7 +555,10 @@ def move_unit(
 def _end_unit(unit: Unit, span: UnitSpan, on: dt.date) -> None:
     if span.valid_from == on:
         if unit.valid_from == on:
-            raise CosoError(f"Không thể kết thúc «{unit.code}» vào chính ngày thành lập {fmt(on)}.")
+            raise CosoError(
+                gettext("Không thể kết thúc «%(code)s» vào chính ngày thành lập %(on)s.")
+                % {"code": unit.code, "on": fmt(on)}
+            )
         # Changed earlier the same day: that change is folded into the ending, the previous
         # span already ends on `on`.
         UnitSpan.objects.filter(pk=span.pk).delete()
@@ -530,12 +569,17 @@ def _end_unit(unit: Unit, span: UnitSpan, on: dt.date) -> None:
 
 
 def _check_attached_not_after(unit: Unit, on: dt.date, what: str) -> None:
-    for model, label in ((Position, "chức vụ"), (Participation, "lượt tham gia sinh hoạt")):
+    for model, label in (
+        (Position, gettext("chức vụ")),
+        (Participation, gettext("lượt tham gia sinh hoạt")),
+    ):
         later = model.objects.filter(unit=unit, valid_from__gt=on).count()
         if later:
             raise CosoError(
-                f"Không thể {what} «{unit.code}» ngày {fmt(on)}: có {later} {label} "
-                "bắt đầu sau ngày đó (lịch sử được ghi theo thứ tự ngày)."
+                gettext(
+                    "Không thể %(what)s «%(code)s» ngày %(on)s: có %(later)s %(label)s bắt đầu sau ngày đó (lịch sử được ghi theo thứ tự ngày)."
+                )
+                % {"what": what, "code": unit.code, "on": fmt(on), "later": later, "label": label}
             )
 
 
@@ -569,15 +613,19 @@ def merge_units(
     """Merge `source` into `into` on `on`; the source ends. Returns the MERGE event."""
     src_span = current_span(source, on)
     if into.pk == source.pk:
-        raise CosoError(f"Không thể sáp nhập «{source.code}» vào chính nó.")
+        raise CosoError(
+            gettext("Không thể sáp nhập «%(code)s» vào chính nó.") % {"code": source.code}
+        )
     tgt_span = current_span(into, on)
     if tgt_span.path.startswith(src_span.path):
         raise CosoError(
-            f"Không thể sáp nhập «{source.code}» vào «{into.code}» ngày {fmt(on)}: "
-            f"«{into.code}» nằm trong chính «{source.code}»."
+            gettext(
+                "Không thể sáp nhập «%(code)s» vào «%(code2)s» ngày %(on)s: «%(code2)s» nằm trong chính «%(code)s»."
+            )
+            % {"code": source.code, "code2": into.code, "on": fmt(on)}
         )
     _check_subtree_unchanged_after(src_span, on)
-    _check_attached_not_after(source, on, "sáp nhập")
+    _check_attached_not_after(source, on, gettext("sáp nhập"))
     children = list(
         UnitSpan.objects.select_related("unit")
         .filter(parent=source, valid_from__lte=on, valid_to__gt=on)
@@ -654,18 +702,22 @@ def dissolve_unit(
     n_children, n_members = children.count(), members.count()
     if n_children or n_members:
         raise CosoError(
-            f"Không thể giải thể «{unit.code}» ngày {fmt(on)}: còn {n_children} đơn vị trực thuộc "
-            f"và {n_members} đảng viên sinh hoạt; hãy chuyển hoặc sáp nhập trước."
+            gettext(
+                "Không thể giải thể «%(code)s» ngày %(on)s: còn %(n_children)s đơn vị trực thuộc và %(n_members)s đảng viên sinh hoạt; hãy chuyển hoặc sáp nhập trước."
+            )
+            % {"code": unit.code, "on": fmt(on), "n_children": n_children, "n_members": n_members}
         )
-    _check_attached_not_after(unit, on, "giải thể")
+    _check_attached_not_after(unit, on, gettext("giải thể"))
     # Posts and participations cannot outlive the unit.
     positions = Position.objects.filter(unit=unit, valid_to__gt=on)
     participations = Participation.objects.filter(unit=unit, valid_to__gt=on)
     for rows in (positions, participations):
         if rows.filter(valid_from=on).exists():
             raise CosoError(
-                f"Không thể giải thể «{unit.code}» ngày {fmt(on)}: có chức vụ hoặc lượt tham gia "
-                "sinh hoạt bắt đầu đúng ngày đó."
+                gettext(
+                    "Không thể giải thể «%(code)s» ngày %(on)s: có chức vụ hoặc lượt tham gia sinh hoạt bắt đầu đúng ngày đó."
+                )
+                % {"code": unit.code, "on": fmt(on)}
             )
     details = {
         "before": {"name": span.name, "kind": span.kind},

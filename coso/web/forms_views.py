@@ -286,7 +286,8 @@ def _job_for(request: HttpRequest, token: uuid.UUID) -> ImportJob:
 
 def _job_context(job: ImportJob) -> dict[str, Any]:
     done, total = imports.read_progress(job)
-    percent = int(100 * done / total) if total else (100 if job.finished else 0)
+    # A finished job shows a full bar and its end state (done, or refused with its errors).
+    percent = 100 if job.finished else (int(100 * done / total) if total else 0)
     return {"job": job, "done": done, "total": total, "percent": percent}
 
 

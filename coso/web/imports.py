@@ -26,66 +26,59 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext_lazy
 from django_tasks import task
 
 from coso.audit.log import Actor, Channel
 from coso.authority.scope import Action, FileKind, file_scope_errors, scope_of
 from coso.core.errors import CosoError, RowError, RowErrors
 from coso.core.spreadsheet import xlsx_bytes
-from coso.core.tabular import TooLarge, check_file, read_table, summary
+from coso.core.tabular import ImportReport, TooLarge, check_file, read_table, with_refusals
+from coso.members.imports import HEADERS as MEMBER_HEADERS
 from coso.members.imports import import_members
+from coso.units.imports import HEADERS as UNIT_HEADERS
 from coso.units.imports import import_units
 from coso.web.models import ImportJob, ImportKind, ImportStatus
 
-# Header row and one example row of each downloadable template (the foundation formats).
-TEMPLATES: dict[str, tuple[list[str], list[str]]] = {
-    ImportKind.UNITS: (
-        ["code", "name", "kind", "parent", "valid_from", "category"],
-        ["4401", "Chi bộ thôn Đông", "branch", "44", "06/01/2020", "village"],
-    ),
-    ImportKind.MEMBERS: (
-        [
-            "member_id",
-            "card_no",
-            "full_name",
-            "gender",
-            "birth_date",
-            "branch",
-            "admitted_on",
-            "official_on",
-            "national_id",
-            "ethnicity",
-            "religion",
-            "hometown",
-            "residence",
-            "education",
-            "occupation",
-            "group",
-            "status",
-            "joined_on",
-        ],
-        [
-            "DV000001",
-            "44012345",
-            "Phạm Đình Dũng",
-            "male",
-            "12/04/1990",
-            "4401",
-            "03/02/2015",
-            "03/02/2016",
-            "044090000001",
-            "Kinh",
-            "Không",
-            "Hoàn Lão, Bố Trạch, Quảng Bình",
-            "Hoàn Lão, Quảng Bình",
-            "Đại học",
-            "Giáo viên",
-            "",
-            "official",
-            "03/02/2015",
-        ],
-    ),
+# One example row of each downloadable template, by column, valid in the demo (units that
+# exist there today, codes and ids that do not, dates in the past); the header row is the
+# importers' Vietnamese headers (the codes are accepted too).
+EXAMPLES: dict[str, dict[str, str]] = {
+    ImportKind.UNITS: {
+        "code": "19111-CB90",
+        "name": "Chi bộ thôn Tân Mỹ",
+        "kind": "Chi bộ trực thuộc",
+        "parent": "19111",
+        "valid_from": "15/09/2025",
+        "category": "village",
+    },
+    ImportKind.MEMBERS: {
+        "member_id": "44.900001",
+        "card_no": "41900001",
+        "full_name": "Phạm Đình Dũng",
+        "gender": "Nam",
+        "birth_date": "12/04/1990",
+        "branch": "19111-CB01",
+        "admitted_on": "03/02/2015",
+        "official_on": "03/02/2016",
+        "national_id": "044090012345",
+        "ethnicity": "Kinh",
+        "religion": "Không",
+        "hometown": "Hoàn Lão, Bố Trạch, Quảng Bình",
+        "residence": "Hoàn Lão, Quảng Trị",
+        "education": "Đại học",
+        "occupation": "Giáo viên",
+        "group": "",
+        "status": "Chính thức",
+        "joined_on": "",
+    },
+}
+HEADERS: dict[str, dict[str, str]] = {
+    ImportKind.UNITS: UNIT_HEADERS,
+    ImportKind.MEMBERS: MEMBER_HEADERS,
 }
 
 # The action the user needs on the units a file names.
@@ -103,8 +96,10 @@ def workbook_bytes(header: list[str], rows: list[list[Any]], title: str) -> byte
 
 
 def template_xlsx(kind: str) -> bytes:
-    header, example = TEMPLATES[kind]
-    return workbook_bytes(header, [example], "mau")
+    """The template: Vietnamese headers and one example row (the first sheet, the one read)."""
+    headers = HEADERS[kind]
+    example = EXAMPLES[kind]
+    return workbook_bytes(list(headers.values()), [[example[c] for c in headers]], "mau")
 
 
 def errors_xlsx(job: ImportJob) -> bytes:
@@ -113,11 +108,14 @@ def errors_xlsx(job: ImportJob) -> bytes:
     ]
     if job.errors_cut:
         rows.insert(0, ["", "", "", _cut_note(job)])
-    return workbook_bytes(["tệp", "dòng", "cột", "lý do"], rows, "loi")
+    return workbook_bytes([_("tệp"), _("dòng"), _("cột"), _("lý do")], rows, "loi")
 
 
 def _cut_note(job: ImportJob) -> str:
-    return f"Chỉ có {len(job.errors)} lỗi đầu trong tổng số {job.errors_total} lỗi."
+    return _("Chỉ có %(kept)s lỗi đầu trong tổng số %(n)s lỗi.") % {
+        "kept": len(job.errors),
+        "n": job.errors_total,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -134,7 +132,14 @@ def start_import(user: Any, kind: str, upload: UploadedFile) -> ImportJob:
     with path.open("wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
-    job = ImportJob(token=token, kind=kind, user=user, file_name=name, path=str(path))
+    job = ImportJob(
+        token=token,
+        kind=kind,
+        user=user,
+        file_name=name,
+        path=str(path),
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
     try:
         check_file(path)  # size and the zip's directory: no parsing, so before queueing
     except RowErrors as exc:
@@ -204,6 +209,28 @@ def _scope_errors(job: ImportJob) -> list[RowError]:
 # The task
 
 
+# What an import creates, by the Vietnamese label of ImportReport.created.
+CREATED = {
+    "đơn vị": pgettext_lazy("đã tạo", "đơn vị"),
+    "đảng viên": pgettext_lazy("đã tạo", "đảng viên"),
+    "giai đoạn sinh hoạt": pgettext_lazy("đã tạo", "giai đoạn sinh hoạt"),
+}
+
+
+def _summary(report: ImportReport) -> str:
+    """The import's one-line summary (coso.core.tabular.summary) in the job's language."""
+    made = ", ".join(
+        f"{number_format(n, force_grouping=True)} {CREATED.get(label, label)}"
+        for label, n in report.created.items()
+    )
+    return _("Đã nhập tệp %(file)s: %(rows)s dòng, tạo %(made)s, trong %(seconds)s giây.") % {
+        "file": report.file,
+        "rows": number_format(report.rows, force_grouping=True),
+        "made": made or _("không có gì"),
+        "seconds": number_format(report.seconds, 1),
+    }
+
+
 def _remove_upload(job: ImportJob) -> None:
     """The file holds personal data (national IDs...); once imported or refused it goes."""
     folder = Path(job.path).parent
@@ -218,17 +245,32 @@ def _refuse(job: ImportJob, exc: RowErrors) -> None:
     job.errors = [[e.file, e.row, e.column, e.reason] for e in exc.errors[:kept]]
     job.error_count = len(exc.errors)
     if isinstance(exc, TooLarge):
-        job.summary = f"{exc.message} Không có thay đổi nào được ghi."
+        job.summary = _("%(reason)s Không có thay đổi nào được ghi.") % {"reason": exc.message}
     elif job.errors_cut:
-        job.summary = (
-            f"{job.error_count} lỗi (chỉ giữ {kept} lỗi đầu), không có thay đổi nào được ghi."
-        )
+        job.summary = ngettext(
+            "%(n)s lỗi (chỉ giữ %(kept)s lỗi đầu), không có thay đổi nào được ghi.",
+            "%(n)s lỗi (chỉ giữ %(kept)s lỗi đầu), không có thay đổi nào được ghi.",
+            job.error_count,
+        ) % {"n": job.error_count, "kept": kept}
     else:
-        job.summary = f"{job.error_count} lỗi, không có thay đổi nào được ghi."
+        job.summary = ngettext(
+            "%(n)s lỗi, không có thay đổi nào được ghi.",
+            "%(n)s lỗi, không có thay đổi nào được ghi.",
+            job.error_count,
+        ) % {"n": job.error_count}
 
 
 def run_job(job: ImportJob) -> ImportJob:
-    """Check scope, import (all or nothing), record the outcome on the job."""
+    """Check scope, import (all or nothing), record the outcome on the job.
+
+    The messages (reasons, summary) are written in the language of the page that started the
+    job, as they would have been had the import run in its request.
+    """
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _run_job(job)
+
+
+def _run_job(job: ImportJob) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
     job.status = ImportStatus.RUNNING
     report = _reporter(job)
@@ -243,9 +285,12 @@ def run_job(job: ImportJob) -> ImportJob:
                 job.path, progress=False, on_progress=report, actor=actor, refuse=scope_errors
             )
         except RowErrors as exc:
-            # One report with the file's own errors and the rows out of the user's scope.
-            found = sorted(set(exc.errors) | set(scope_errors), key=lambda e: (e.row, e.column))
-            raise RowErrors(found) from None
+            # One report with the file's own errors and the rows out of the user's scope,
+            # each cell once (the importer has them already unless it stopped at the header).
+            if isinstance(exc, TooLarge):
+                raise
+            found = with_refusals(exc.errors, scope_errors)
+            raise RowErrors(sorted(found, key=lambda e: (e.row, e.column))) from None
     except RowErrors as exc:
         _refuse(job, exc)
     except CosoError as exc:
@@ -255,23 +300,31 @@ def run_job(job: ImportJob) -> ImportJob:
         job.summary = str(exc)
     except Exception as exc:  # the job must end in a state the page can show
         job.status = ImportStatus.FAILED
-        job.errors = [[job.file_name, 0, "", f"lỗi hệ thống: {type(exc).__name__}"]]
+        job.errors = [
+            [job.file_name, 0, "", _("lỗi hệ thống: %(kind)s") % {"kind": type(exc).__name__}]
+        ]
         job.error_count = 1
-        job.summary = "Lỗi hệ thống, không có thay đổi nào được ghi."
-        job.finished_at = timezone.now()
-        job.save()
-        _remove_upload(job)
+        job.summary = _("Lỗi hệ thống, không có thay đổi nào được ghi.")
+        _end(job)
         raise
     else:
         job.status = ImportStatus.DONE
-        job.summary = summary(result)
+        job.summary = _summary(result)
         job.done = job.total = 2 * result.rows
+    _end(job)
+    return job
+
+
+def _end(job: ImportJob) -> None:
+    """A finished job's bar is full, whatever it ended with: the page shows its end state
+    (done, or refused with its errors), not how far the checking had got."""
     job.finished_at = timezone.now()
     if job.status != ImportStatus.DONE:
-        job.done, job.total = _live_progress(job) or (0, 0)
+        live = _live_progress(job)
+        job.total = max(live[1] if live else 0, job.total, 1)
+        job.done = job.total
     job.save()
     _remove_upload(job)
-    return job
 
 
 @task()
@@ -292,14 +345,14 @@ def prune_import_jobs(older_than_days: int) -> int:
     long will not run any more, and its task then finds no job and ends.
     """
     if older_than_days < 0:
-        raise CosoError(f"Số ngày phải từ 0 trở lên (đã nhận {older_than_days}).")
+        raise CosoError(_("Số ngày phải từ 0 trở lên (đã nhận %(n)s).") % {"n": older_than_days})
     cutoff = timezone.now() - dt.timedelta(days=older_than_days)
     old = ImportJob.objects.filter(created_at__lt=cutoff).exclude(status=ImportStatus.RUNNING)
     with transaction.atomic():
         doomed = list(old.values_list("pk", "path"))
-        ImportJob.objects.filter(pk__in=[pk for pk, _ in doomed]).delete()
+        ImportJob.objects.filter(pk__in=[pk for pk, _path in doomed]).delete()
     root = imports_dir()
-    for _, path in doomed:
+    for _pk, path in doomed:
         folder = Path(path).parent
         if folder.parent == root:
             shutil.rmtree(folder, ignore_errors=True)

@@ -50,6 +50,8 @@ class ImportJob(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     summary = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    # The language of the page that started the job: its messages are written in it.
+    language = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

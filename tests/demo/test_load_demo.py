@@ -11,6 +11,7 @@ import functools
 import io
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -34,6 +35,7 @@ from coso.demo.quangbinh import (
 )
 from coso.meetings.models import Invitation, Meeting
 from coso.meetings.warnings import WarningKind, activity_warnings
+from coso.members.imports import import_members
 from coso.members.models import (
     IN_PARTY,
     Member,
@@ -44,9 +46,11 @@ from coso.members.models import (
     PositionRole,
 )
 from coso.stats.queries import stats_as_of, stats_from_spans
+from coso.units.imports import import_units
 from coso.units.models import HOME_KINDS, Unit, UnitKind, UnitSpan
 from coso.units.operations import create_unit
 from coso.units.queries import span_on, subtree_range
+from coso.web.imports import template_xlsx
 from coso.web.warnings import warnings_for
 
 D2019 = dt.date(2019, 12, 31)
@@ -224,6 +228,7 @@ def test_the_demo_reproduces_the_seed_figures(tmp_path, monkeypatch):
     _check_home_warnings(now)
     _check_accounts(printed, now)
     _check_meetings(now)
+    _check_import_templates(tmp_path)
 
     # Loading again is refused; --if-empty says it is already there.
     with pytest.raises(CommandError, match="đã có đơn vị"):
@@ -346,6 +351,14 @@ def _check_accounts(printed: str, now: dt.date) -> None:
     call_command("ensure_admin", stdout=again)
     for name in ("admin", "tochuc.quangbinh", "bithu.hoanlao", "bithu.chibo", "dangvien"):
         assert f"  {name} / mật khẩu: demo-password-for-tests" in again.getvalue()
+
+
+def _check_import_templates(folder: Path) -> None:
+    """The example row of each downloadable import template imports cleanly into the demo."""
+    for kind, importer in (("units", import_units), ("members", import_members)):
+        path = folder / f"mau-{kind}.xlsx"
+        path.write_bytes(template_xlsx(kind))
+        assert importer(path, progress=False).rows == 1
 
 
 def _check_meetings(now: dt.date) -> None:

@@ -188,7 +188,7 @@ def test_unit_import_needs_parents_in_scope(
 
 def test_templates_are_real_xlsx_with_header_and_example(cast: Any) -> None:
     client = cast.client("officer")
-    for kind, first in (("units", "code"), ("members", "member_id")):
+    for kind, first in (("units", "Mã đơn vị"), ("members", "Số lý lịch")):
         response = client.get(reverse("web:import_template", args=[kind]))
         sheet = load_workbook(io.BytesIO(response.content)).active
         assert sheet is not None
