@@ -34,7 +34,9 @@ from coso.core.errors import CosoError
 from coso.core.models import Decision
 from coso.core.rules import rule
 from coso.members.models import (
+    GROUP_ROLES,
     IN_PARTY,
+    SINGLE_HOLDER_ROLES,
     ExternalRole,
     Gender,
     Member,
@@ -1256,11 +1258,6 @@ def _require_still_member(member: Member, on: dt.date, what: str) -> MemberSpan:
         _refuse(member, state, what, on, "Chỉ đảng viên đang trong Đảng mới được ghi.")
     assert span is not None
     return span
-
-
-# Only one person at a time holds these posts in a unit.
-SINGLE_HOLDER_ROLES = (PositionRole.SECRETARY, PositionRole.GROUP_LEADER)
-GROUP_ROLES = (PositionRole.GROUP_LEADER, PositionRole.DEPUTY_GROUP_LEADER)
 
 
 @transaction.atomic
