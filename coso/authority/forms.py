@@ -113,6 +113,8 @@ class OperationForm(ScopedForm):
     decision_number = forms.CharField(label=_("Số quyết định"), required=False, max_length=120)
     decision_date = date_field(_("Ngày ký quyết định"), required=False)
     with_decision = True
+    # Fields chosen in the preview rather than on the form (a merge's posts), shown there.
+    preview_fields: tuple[str, ...] = ()
 
     DECISION_FIELDS = ("decision_number", "decision_date")
     RESOLUTION_FIELDS = (
@@ -504,12 +506,8 @@ class MergeUnitForm(OperationForm):
                 required=False,
             )
             self.post_fields[(post.member_id, post.role)] = name
+        self.preview_fields = tuple(self.post_fields.values())
         self._style()
-
-    @property
-    def preview_fields(self) -> list[str]:
-        """The fields the preview shows (the posts' fates), not hidden like the others."""
-        return list(self.post_fields.values())
 
     def clean_into(self) -> Unit | None:
         return self.unit_from("into", Action.MANAGE_UNITS)

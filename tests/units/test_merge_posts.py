@@ -126,13 +126,10 @@ def test_a_deputy_already_held_ends_and_group_posts_end_outside_a_group(two):
     event = merge_units(two["b2"], into=two["b1"], on=ON)
     fates = {p["role"]: p["fate"] for p in event.details["posts"]}
     assert fates["secretary"] == PostFate.END
-    with pytest.raises(CosoError, match="đã giữ chức vụ Phó Bí thư"):
-        with transaction.atomic():
-            b5 = create_unit(
-                code="B5", name="Chi bộ 5", kind="branch", parent=two["commune"], on=BUILT
-            )
-            s5 = _post(two["d1"].member, b5, "deputy_secretary")
-            merge_units(b5, into=two["b1"], on=ON, posts={s5.pk: PostFate.KEEP})
+    with pytest.raises(CosoError, match="đã giữ chức vụ Phó Bí thư"), transaction.atomic():
+        b5 = create_unit(code="B5", name="Chi bộ 5", kind="branch", parent=two["commune"], on=BUILT)
+        s5 = _post(two["d1"].member, b5, "deputy_secretary")
+        merge_units(b5, into=two["b1"], on=ON, posts={s5.pk: PostFate.KEEP})
 
 
 def test_a_post_of_another_unit_cannot_be_chosen(two):
