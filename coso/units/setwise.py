@@ -49,6 +49,7 @@ from coso.units.models import (
     UnitKind,
     UnitSpan,
     format_tags,
+    kind_label,
 )
 from coso.units.posts import PostFate, default_fate, fate_problem, role_after, role_rank
 from coso.units.queries import subtree_range
@@ -469,7 +470,7 @@ class SetwisePlan:
         self.counts[pk] = 0
         self.report.created += 1
         where = f" thuộc {self._label(into)}" if into else " (gốc)"
-        return f"thành lập {self._label(u)} ({kind}){where}"
+        return f"thành lập {self._label(u)} ({kind_label(kind)}){where}"
 
     def _rename(self, u: _Unit, name: str) -> str:
         before = self._label(self._current(u))
@@ -514,7 +515,7 @@ class SetwisePlan:
         )
         self._change(u, event, kind=kind)
         self.report.retyped += 1
-        return f"đổi loại {before} từ {old} sang {kind}"
+        return f"đổi loại {before} từ {kind_label(old)} sang {kind_label(kind)}"
 
     def _retag(self, u: _Unit, text: str) -> str:
         before = self._label(self._current(u))

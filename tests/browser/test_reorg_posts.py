@@ -91,9 +91,7 @@ def test_merge_preview_shows_the_posts_and_the_officer_decides_their_fate(
     items = page.locator("#positions-title + ul li, #positions-title ~ * li")
     expect(items.first).to_contain_text("Bí thư: Phạm Đình Dũng")
     expect(page.locator("main")).to_contain_text("Phó Bí thư: Trần Văn Bình")
-    assert (
-        Position.objects.filter(unit=cast.B, role="secretary", valid_to=FAR_FUTURE).count() == 1
-    )
+    assert Position.objects.filter(unit=cast.B, role="secretary", valid_to=FAR_FUTURE).count() == 1
 
 
 def test_create_unit_under_a_branch_offers_only_a_party_group_on_a_phone(
