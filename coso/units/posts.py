@@ -30,8 +30,8 @@ from coso.members.models import GROUP_ROLES, SINGLE_HOLDER_ROLES, PositionRole
 
 
 class PostFate(models.TextChoices):
-    KEEP = "keep", _("Giữ nguyên chức vụ ở đơn vị tiếp nhận")
-    DEPUTY = "deputy", _("Giữ làm cấp phó (Phó Bí thư, Tổ phó) ở đơn vị tiếp nhận")
+    KEEP = "keep", _("Giữ nguyên chức vụ")
+    DEPUTY = "deputy", _("Làm cấp phó (Phó Bí thư, Tổ phó)")
     END = "end", _("Kết thúc chức vụ")
 
 
