@@ -957,12 +957,19 @@ class SetwisePlan:
                     ],
                 )
         self._write_members()
-        # Posts ended first, then those moved: never two open holders of a post, even between
-        # two statements (position_one_open_single_holder).
-        for r in sorted(self.dirty_attached.values(), key=lambda r: r.valid_to == FAR_FUTURE):
-            if r.pk is not None:
-                fields = ["unit", "valid_to"] + (["role"] if isinstance(r, Position) else [])
-                r.save(update_fields=fields)
+        # In bulk, a few statements whatever the number of posts: the posts and participations
+        # ended first, then those moved (same-day rows), so that no statement ever leaves two
+        # open holders of a post (position_one_open_single_holder).
+        dirty = [r for r in self.dirty_attached.values() if r.pk is not None]
+        for model in (Position, Participation):
+            fields = ["unit", "valid_to"] + (["role"] if model is Position else [])
+            for closing in (True, False):
+                rows = [
+                    r
+                    for r in dirty
+                    if isinstance(r, model) and (r.valid_to != FAR_FUTURE) == closing
+                ]
+                model.objects.bulk_update(rows, fields, batch_size=500)
         for model in (Position, Participation):
             model.objects.bulk_create([r for r in self.new_attached if isinstance(r, model)])
         refresh_days([on])

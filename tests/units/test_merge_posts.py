@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -241,3 +242,42 @@ def test_no_unit_ever_has_two_current_secretaries(data: st.DataObject) -> None:
                     assert len(open_holders(unit, role, day + dt.timedelta(days=400))) <= 1
             day += dt.timedelta(days=data.draw(st.integers(0, 40), label="gap"))
         transaction.set_rollback(True)
+
+
+def _plan_queries(n: int, tmp_path: Path, monkeypatch: Any) -> tuple[int, int]:
+    """Queries of a set-wise plan merging n branches (each with a secretary and a deputy) into
+    one, and the open secretaries of the absorbing branch afterwards."""
+    with transaction.atomic():
+        province = create_unit(code="QP", name="Tỉnh", kind="province", parent=None, on=BUILT)
+        commune = create_unit(code="QX", name="Xã", kind="commune", parent=province, on=BUILT)
+        units = []
+        for i in range(n + 1):
+            b = create_unit(
+                code=f"QB{i}", name=f"Chi bộ {i}", kind="branch", parent=commune, on=BUILT
+            )
+            people = add_members(b, 2)
+            _post(people[0], b, "secretary")
+            _post(people[1], b, "deputy_secretary")
+            units.append(b)
+        path = tmp_path / f"plan{n}.csv"
+        path.write_text(
+            "op,unit,into\n" + "".join(f"merge,QB{i},QB0\n" for i in range(1, n + 1)),
+            encoding="utf-8",
+        )
+        monkeypatch.setattr(plans, "_apply_rows", lambda *a, **k: pytest.fail("not set-wise"))
+        with CaptureQueriesContext(connection) as queries:
+            plans.apply_plan(path, on=ON, decision_number="2-QĐ/HU", progress=False)
+        secretaries = len(open_holders(units[0], "secretary"))
+        deputies = len(open_holders(units[0], "deputy_secretary"))
+        assert deputies == 2 * n + 1
+        transaction.set_rollback(True)
+    return len(queries), secretaries
+
+
+def test_the_set_wise_plan_adds_no_query_per_merged_post(tmp_path: Path, monkeypatch) -> None:
+    few, one = _plan_queries(2, tmp_path, monkeypatch)
+    many, still_one = _plan_queries(12, tmp_path, monkeypatch)
+    assert one == still_one == 1
+    # Posts are read with the units the plan names and written in bulk (closes, then moves):
+    # nothing per post. What grows is the engine's one read of each merged unit's subtree.
+    assert many - few == 12 - 2, (few, many)
