@@ -127,6 +127,25 @@ def test_the_api_takes_the_same_choices(cast: Any, posts: dict[str, Position]) -
     assert _secretaries("B2") == ["CAST-B2X"]
 
 
+def test_the_api_answers_what_became_of_each_post(cast: Any, posts: dict[str, Position]) -> None:
+    response = cast.client("officer").post(
+        "/api/v1/units/B/operations/merge",
+        _merge(**{f"post_{posts['b_member'].pk}": "end"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["posts"] == [
+        {
+            "member_id": "CAST-B1",
+            "role": "secretary",
+            "fate": "deputy",
+            "role_after": "deputy_secretary",
+        },
+        {"member_id": "CAST-B2", "role": "committee_member", "fate": "end", "role_after": None},
+    ]
+    assert _secretaries("B2") == ["CAST-B2X"]
+
+
 def _kind_options(html: str) -> list[str]:
     select = re.search(r'<select name="kind"[^>]*>(.*?)</select>', html, re.S)
     assert select is not None
