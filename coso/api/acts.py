@@ -23,7 +23,7 @@ from coso.api.schemas import AdmitIn, ErrorOut, MemberDetailOut
 from coso.authority import catalogue
 from coso.authority.scope import Action, get_member_for_user, get_unit_for_user, member_to_receive
 from coso.members.models import Member
-from coso.units.models import HOME_KINDS, Unit, UnitSpan
+from coso.units.models import HOME_KINDS, Unit, UnitEvent, UnitSpan
 
 router = Router(tags=["acts"])
 
@@ -45,11 +45,24 @@ class ProposedOut(Schema):
     decider: str = Field(description="code of the competent body that will decide")
 
 
+class PostFateOut(Schema):
+    member_id: str
+    role: str
+    fate: str = Field(description="keep, deputy or end (coso.units.posts.PostFate)")
+    role_after: str | None = Field(None, description="the post held afterwards; null: ended")
+
+
 class ActDoneOut(Schema):
     act: str
     on: Any
     subject: str
     created: str | None = Field(None, description="code or member id the act created")
+    # Issue 13: a merge or dissolution says what became of each post of the unit that ended.
+    # A merge takes `post_<position id>` fields (keep, deputy, end); unnamed posts take the
+    # default (one holder of a single-holder post: the absorbed secretary becomes deputy).
+    posts: list[PostFateOut] | None = Field(
+        None, description="merge, dissolve: what became of each post of the unit that ended"
+    )
 
 
 class ActFieldOut(Schema):
@@ -176,7 +189,23 @@ def operate_unit(request: HttpRequest, code: str, op: str, payload: ActIn) -> An
         created = result.member_id
     elif isinstance(result, Unit) and op == "create":
         created = result.code
-    body = {"act": op, "on": outcome.on, "subject": unit.code, "created": created}
+    body: dict[str, Any] = {"act": op, "on": outcome.on, "subject": unit.code, "created": created}
+    if isinstance(result, UnitEvent) and "posts" in result.details:
+        posts = result.details["posts"]
+        ids = dict(
+            Member.objects.filter(pk__in=[p["member"] for p in posts]).values_list(
+                "pk", "member_id"
+            )
+        )
+        body["posts"] = [
+            {
+                "member_id": ids.get(p["member"], ""),
+                "role": p["role"],
+                "fate": p["fate"],
+                "role_after": p["role_after"],
+            }
+            for p in posts
+        ]
     return Status(201 if created else 200, body)
 
 

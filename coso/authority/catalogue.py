@@ -31,9 +31,10 @@ from coso.authority.rules import Authority, authorities_for
 from coso.authority.scope import Action, scope_of
 from coso.core.dates import FAR_FUTURE, today
 from coso.members import operations as mops
-from coso.members.models import IN_PARTY, Member, MemberSpan, MemberStatus
+from coso.members.models import IN_PARTY, Member, MemberSpan, MemberStatus, Position, PositionRole
 from coso.units import operations as uops
-from coso.units.models import HOME_KINDS, Unit, UnitSpan
+from coso.units.models import HOME_KINDS, Unit, UnitEvent, UnitEventKind, UnitSpan
+from coso.units.posts import PostFate, role_rank_expression
 
 PREVIEW_LIMIT = 200  # rows listed in a preview; the counts are always complete
 
@@ -336,7 +337,13 @@ UNIT_OPERATIONS: list[Act] = [
         "merge",
         gettext_lazy("Sáp nhập vào đơn vị khác"),
         f.MergeUnitForm,
-        lambda fm, u: uops.merge_units(u, into=_d(fm)["into"], on=fm.day(), decision=fm.decision()),
+        lambda fm, u: uops.merge_units(
+            u,
+            into=_d(fm)["into"],
+            on=fm.day(),
+            decision=fm.decision(),
+            posts=fm.chosen_posts() if isinstance(fm, f.MergeUnitForm) else None,
+        ),
         Action.MANAGE_UNITS,
         preview=True,
         danger=True,
@@ -409,6 +416,32 @@ class Consequences:
     member_count: int = 0
     # The subject member's standing before and after (status, home, exempt, in transit, end).
     member_change: list[tuple[str, Any, Any]] = field(default_factory=list)
+    # Issue 13, point 2: what becomes of each post of a unit merged or dissolved, and the
+    # committee of the absorbing unit afterwards (secretary first).
+    posts: list[PostOutcome] = field(default_factory=list)
+    committees: list[CommitteeAfter] = field(default_factory=list)
+
+
+@dataclass
+class PostOutcome:
+    unit: str  # the code of the unit the post was in
+    role: str
+    role_label: str
+    member_pk: int
+    member_id: str
+    full_name: str
+    fate: str
+    fate_label: str
+    role_after_label: str  # "" when the post ends
+    field: Any = None  # the form's `post_<id>` field, where the officer may change the fate
+
+
+@dataclass
+class CommitteeAfter:
+    code: str
+    name: str
+    # (role label, full name, member id, whether the post comes from the merge)
+    posts: list[tuple[str, str, str, bool]]
 
 
 def _describe_change(old: UnitSpan | None, new: UnitSpan) -> str:
@@ -435,8 +468,72 @@ def _describe_change(old: UnitSpan | None, new: UnitSpan) -> str:
     return "; ".join(changes) or _("cập nhật")
 
 
+def _posts_preview(result: Consequences, top_event: int, on: dt.date) -> None:
+    """The posts the reorganization's events (after `top_event`) say it carried, turned into
+    deputies or ended, and the absorbing units' committees after it (inside the preview)."""
+    events = list(
+        UnitEvent.objects.filter(
+            pk__gt=top_event, kind__in=[UnitEventKind.MERGE, UnitEventKind.DISSOLVE]
+        )
+        .select_related("unit", "other")
+        .order_by("pk")
+    )
+    if not events:
+        return
+    targets = [e.other for e in events if e.kind == UnitEventKind.MERGE and e.other is not None]
+    after = list(
+        Position.objects.filter(unit__in=targets, valid_from__lte=on, valid_to__gt=on)
+        .select_related("member")
+        .order_by("unit_id", role_rank_expression(), "member__sort_key")
+    )
+    pks = {p["member"] for e in events for p in e.details.get("posts", [])}
+    people = {m.pk: m for m in Member.objects.filter(pk__in=pks).only("member_id", "full_name")}
+    roles, fates = dict(PositionRole.choices), dict(PostFate.choices)
+    for event in events:
+        for p in event.details.get("posts", []):
+            member = people.get(p["member"])
+            result.posts.append(
+                PostOutcome(
+                    unit=event.unit.code,
+                    role=p["role"],
+                    role_label=str(roles.get(p["role"], p["role"])),
+                    member_pk=p["member"],
+                    member_id=member.member_id if member else "",
+                    full_name=member.full_name if member else "",
+                    fate=p["fate"],
+                    fate_label=str(fates.get(p["fate"], p["fate"])),
+                    role_after_label=str(roles.get(p["role_after"], "")) if p["role_after"] else "",
+                )
+            )
+    carried = {
+        (e.other_id, p["member"], p["role_after"])
+        for e in events
+        if e.kind == UnitEventKind.MERGE
+        for p in e.details.get("posts", [])
+    }
+    for target in targets:
+        span = UnitSpan.objects.filter(unit=target, valid_from__lte=on, valid_to__gt=on).first()
+        result.committees.append(
+            CommitteeAfter(
+                code=target.code,
+                name=span.name if span else "",
+                posts=[
+                    (
+                        str(roles.get(p.role, p.role)),
+                        p.member.full_name,
+                        p.member.member_id,
+                        (target.pk, p.member_id, p.role) in carried,
+                    )
+                    for p in after
+                    if p.unit_id == target.pk
+                ],
+            )
+        )
+
+
 def preview_consequences(apply: Callable[[], Any], on: dt.date) -> Consequences:
     """Apply, read what changed on `on`, roll back. CosoError propagates (nothing written)."""
+    top_event = UnitEvent.objects.aggregate(top=Max("pk"))["top"] or 0
     top_unit_span = UnitSpan.objects.aggregate(top=Max("pk"))["top"] or 0
     top_member_span = MemberSpan.objects.aggregate(top=Max("pk"))["top"] or 0
     ended_before = set(Unit.objects.filter(valid_to=on).values_list("pk", flat=True))
@@ -496,6 +593,7 @@ def preview_consequences(apply: Callable[[], Any], on: dt.date) -> Consequences:
                 ).values_list("pk", "code")
             )
             result.members = [(names[m], full[m], codes[a], codes[b]) for m, a, b in shown]
+            _posts_preview(result, top_event, on)
         finally:
             transaction.set_rollback(True)
     return result
@@ -767,6 +865,20 @@ def preview(
             facts["after"] = member_facts(subject)
 
     consequences = preview_consequences(apply, form.day())
+    if isinstance(form, f.MergeUnitForm) and form.post_fields:
+        # The fates the preview applied, defaults included, become the form's values: the
+        # officer sees them selected, may change them, and confirming does exactly that.
+        data = form.data.copy() if hasattr(form.data, "copy") else dict(form.data)
+        for post in consequences.posts:
+            name = form.post_fields.get((post.member_pk, post.role))
+            if name is not None:
+                data[name] = post.fate
+        form = bind(act, data, user=user, subject=subject, route=route)
+        assert isinstance(form, f.MergeUnitForm)
+        form.is_valid()
+        for post in consequences.posts:
+            name = form.post_fields.get((post.member_pk, post.role))
+            post.field = form[name] if name is not None else None
     if facts:
         consequences.member_change = [
             (name, facts["before"][name], facts["after"][name])

@@ -34,7 +34,9 @@ from coso.members.models import (
     PositionRole,
 )
 from coso.members.operations import EXEMPTION_REASONS
-from coso.units.models import Unit, UnitKind, UnitTag
+from coso.units.models import Unit, UnitKind, UnitSpan, UnitTag
+from coso.units.operations import allowed_kinds
+from coso.units.posts import PostFate, fates_for, role_rank_expression
 from coso.units.queries import units_named
 
 # What a phone's number pad can type (issue 13, point 4): dd/mm/yyyy with "/", "." "-" or a
@@ -199,6 +201,8 @@ class OperationForm(ScopedForm):
     decision_number = forms.CharField(label=_("Số quyết định"), required=False, max_length=120)
     decision_date = date_field(_("Ngày ký quyết định"), required=False)
     with_decision = True
+    # Fields chosen in the preview rather than on the form (a merge's posts), shown there.
+    preview_fields: tuple[str, ...] = ()
 
     DECISION_FIELDS = ("decision_number", "decision_date")
     RESOLUTION_FIELDS = (
@@ -558,19 +562,62 @@ def _tags_field() -> forms.MultipleChoiceField:
     )
 
 
-class CreateUnitForm(OperationForm):
+def _subject_span(unit: Unit | None) -> UnitSpan | None:
+    """The unit's latest span (reorganizations act on it; history is appended in date order)."""
+    if unit is None:
+        return None
+    return UnitSpan.objects.filter(unit=unit).order_by("-valid_from").first()
+
+
+def _kind_choices(kinds: list[str]) -> list[tuple[str, Any]]:
+    labels = dict(UnitKind.choices)
+    return [(k, labels[k]) for k in kinds]
+
+
+class _KindForm(OperationForm):
+    """Offers only the kinds the `unit_kinds` rules allow where the unit sits (issue 13, point
+    13): the choices are read for today; the operation checks again on the date typed and names
+    the kinds in words."""
+
+    def _limit_kinds(self, kinds: list[str]) -> None:
+        field = self.fields["kind"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = _kind_choices(kinds)
+        allowed = ", ".join(str(label) for _k, label in _kind_choices(kinds))
+        if not kinds:
+            field.help_text = _("Không có loại đơn vị nào được đặt ở đây.")
+        field.error_messages["invalid_choice"] = _(
+            "Loại hình này không được đặt ở đây (được phép: %(allowed)s)."
+        ) % {"allowed": allowed or _("không có")}
+
+
+class CreateUnitForm(_KindForm):
     code = forms.CharField(label=_("Mã đơn vị mới"), max_length=60)
     name = forms.CharField(label=_("Tên"), max_length=300)
     kind = forms.ChoiceField(label=_("Loại hình"), choices=UnitKind.choices)
     tags = _tags_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        span = _subject_span(self.subject if isinstance(self.subject, Unit) else None)
+        if span is not None:
+            self._limit_kinds(allowed_kinds(span.kind, today()))
 
 
 class RenameUnitForm(OperationForm):
     name = forms.CharField(label=_("Tên mới"), max_length=300)
 
 
-class RetypeUnitForm(OperationForm):
+class RetypeUnitForm(_KindForm):
     kind = forms.ChoiceField(label=_("Loại hình mới"), choices=UnitKind.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        span = _subject_span(self.subject if isinstance(self.subject, Unit) else None)
+        if span is not None:
+            parent = _subject_span(span.parent) if span.parent_id else None
+            kinds = allowed_kinds(parent.kind if parent else None, today())
+            self._limit_kinds([k for k in kinds if k != span.kind])
 
 
 class RetagUnitForm(OperationForm):
@@ -587,8 +634,43 @@ class MoveUnitForm(OperationForm):
 class MergeUnitForm(OperationForm):
     into = _unit_code(_("Sáp nhập vào (mã đơn vị)"), action=Action.MANAGE_UNITS)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # What becomes of each open post of the absorbed unit (coso.units.posts): one field
+        # `post_<id>` per post, blank for the default; shown in the preview, with the default
+        # the preview applied selected (issue 13, point 2).
+        self.post_fields: dict[tuple[int, str], str] = {}
+        unit = self.subject if isinstance(self.subject, Unit) else None
+        posts = (
+            Position.objects.filter(unit=unit, valid_to__gt=today())
+            .select_related("member")
+            .order_by(role_rank_expression(), "member__sort_key", "pk")
+            if unit is not None
+            else Position.objects.none()
+        )
+        fate_labels = dict(PostFate.choices)
+        for post in posts:
+            name = f"post_{post.pk}"
+            self.fields[name] = forms.ChoiceField(
+                label=f"{post.get_role_display()}: {post.member.full_name}",
+                choices=[("", _("Theo mặc định"))]
+                + [(fate, fate_labels[fate]) for fate in fates_for(post.role)],
+                required=False,
+            )
+            self.post_fields[(post.member_id, post.role)] = name
+        self.preview_fields = tuple(self.post_fields.values())
+        self._style()
+
     def clean_into(self) -> Unit | None:
         return self.unit_from("into", Action.MANAGE_UNITS)
+
+    def chosen_posts(self) -> dict[int, str]:
+        """The fates chosen, by Position id (blank: the default)."""
+        return {
+            int(name.removeprefix("post_")): self.cleaned_data[name]
+            for name in self.post_fields.values()
+            if self.cleaned_data.get(name)
+        }
 
 
 class DissolveUnitForm(OperationForm):

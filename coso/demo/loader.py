@@ -46,6 +46,8 @@ from coso.demo.quangbinh import (
 )
 from coso.members.imports import import_members
 from coso.members.models import (
+    GROUP_ROLES,
+    SINGLE_HOLDER_ROLES,
     Member,
     MemberSpan,
     MemberStatus,
@@ -54,8 +56,6 @@ from coso.members.models import (
     PositionRole,
 )
 from coso.members.operations import (
-    GROUP_ROLES,
-    SINGLE_HOLDER_ROLES,
     add_external_role,
     add_participation,
     admit_member,

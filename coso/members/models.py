@@ -294,6 +294,12 @@ class PositionRole(models.TextChoices):
     DEPUTY_GROUP_LEADER = "deputy_group_leader", _("Tổ phó tổ đảng")
 
 
+# Only one person at a time holds these posts in a unit (a database constraint below, for the
+# open posts; the operations refuse overlaps with the post and the people named).
+SINGLE_HOLDER_ROLES = (PositionRole.SECRETARY, PositionRole.GROUP_LEADER)
+GROUP_ROLES = (PositionRole.GROUP_LEADER, PositionRole.DEPUTY_GROUP_LEADER)
+
+
 class Position(models.Model):
     """A post held in a unit's committee over a period."""
 
@@ -310,7 +316,13 @@ class Position(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_from__lt=F("valid_to")), name="position_period_not_empty"
-            )
+            ),
+            # Issue 13: a merge left a branch with two secretaries. One open holder at most.
+            models.UniqueConstraint(
+                fields=["unit", "role"],
+                condition=Q(role__in=[r.value for r in SINGLE_HOLDER_ROLES], valid_to=FAR_FUTURE),
+                name="position_one_open_single_holder",
+            ),
         ]
         indexes = [
             models.Index(fields=["unit", "valid_from", "valid_to"], name="position_unit_period"),

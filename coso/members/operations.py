@@ -39,8 +39,10 @@ from coso.core.errors import CosoError
 from coso.core.models import Decision
 from coso.core.rules import rule
 from coso.members.models import (
+    GROUP_ROLES,
     IN_PARTY,
     SENSITIVE_CORRECTIONS,
+    SINGLE_HOLDER_ROLES,
     CorrectableField,
     ExternalRole,
     Gender,
@@ -1381,11 +1383,6 @@ def _require_still_member(member: Member, on: dt.date, what: str) -> MemberSpan:
         _refuse(member, state, what, on, gettext("Chỉ đảng viên đang trong Đảng mới được ghi."))
     assert span is not None
     return span
-
-
-# Only one person at a time holds these posts in a unit.
-SINGLE_HOLDER_ROLES = (PositionRole.SECRETARY, PositionRole.GROUP_LEADER)
-GROUP_ROLES = (PositionRole.GROUP_LEADER, PositionRole.DEPUTY_GROUP_LEADER)
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -33,6 +34,18 @@ class UnitKind(models.TextChoices):
 
 
 HOME_KINDS = (UnitKind.BRANCH, UnitKind.GRASSROOTS_BRANCH)
+
+
+def kind_label(kind: str | None) -> str:
+    """A kind's Vietnamese name (never its code) for the operations' Vietnamese refusals."""
+    if kind is None or kind not in UnitKind.values:
+        return f"«{kind}»"
+    with translation.override("vi"):
+        return str(UnitKind(kind).label)
+
+
+def kind_labels(kinds: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(kind_label(k) for k in kinds)
 
 
 class UnitTag(models.TextChoices):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, NamedTuple
@@ -24,10 +24,28 @@ from coso.core.dates import FAR_FUTURE, fmt
 from coso.core.errors import CosoError
 from coso.core.models import Decision
 from coso.core.rules import rule
-from coso.members.models import MemberSpan, Participation, Position
+from coso.members.models import Member, MemberSpan, Participation, Position
 from coso.members.rehome import rehome_members
 from coso.stats.tally import refresh_days
-from coso.units.models import Unit, UnitEvent, UnitEventKind, UnitKind, UnitSpan, format_tags
+from coso.units.models import (
+    Unit,
+    UnitEvent,
+    UnitEventKind,
+    UnitKind,
+    UnitSpan,
+    format_tags,
+    kind_label,
+    kind_labels,
+)
+from coso.units.posts import (
+    PostFate,
+    Problem,
+    default_fate,
+    fate_problem,
+    role_after,
+    role_label,
+    role_rank,
+)
 from coso.units.queries import subtree_range
 
 # Days whose tally a plan refreshes once at its end instead of after every operation.
@@ -58,21 +76,32 @@ def _refresh(days: Iterable[dt.date]) -> None:
         pending.update(days)
 
 
+def allowed_kinds(parent_kind: str | None, on: dt.date) -> list[str]:
+    """The kinds a unit may have under a unit of `parent_kind` on `on` (None: as a root), in
+    the order of UnitKind: what the forms offer and the refusals name."""
+    if parent_kind is None:
+        allowed = rule("unit_kinds.root_kinds", on)
+    else:
+        allowed = rule("unit_kinds.allowed_children", on).get(parent_kind, [])
+    return [k for k in UnitKind.values if k in allowed]
+
+
 def check_kind_allowed(kind: str, parent_kind: str | None, on: dt.date) -> None:
     if kind not in UnitKind.values:
         raise CosoError(
-            f"Loại đơn vị «{kind}» không tồn tại (các loại: {', '.join(UnitKind.values)})."
+            f"Loại đơn vị «{kind}» không tồn tại (các loại: {kind_labels(UnitKind.values)})."
         )
+    allowed = allowed_kinds(parent_kind, on)
     if parent_kind is None:
-        roots = rule("unit_kinds.root_kinds", on)
-        if kind not in roots:
-            raise CosoError(f"Loại «{kind}» không thể là gốc của cây (chỉ: {', '.join(roots)}).")
+        if kind not in allowed:
+            raise CosoError(
+                f"Loại «{kind_label(kind)}» không thể là gốc của cây (chỉ: {kind_labels(allowed)})."
+            )
         return
-    allowed = rule("unit_kinds.allowed_children", on).get(parent_kind, [])
     if kind not in allowed:
         raise CosoError(
-            f"Loại «{kind}» không được đặt dưới loại «{parent_kind}» "
-            f"(được phép: {', '.join(allowed) or 'không có'})."
+            f"Loại «{kind_label(kind)}» không được đặt dưới loại «{kind_label(parent_kind)}» "
+            f"(được phép: {kind_labels(allowed) or 'không có'})."
         )
 
 
@@ -251,7 +280,7 @@ def retype_unit(
     if kind == span.kind:
         raise CosoError(
             gettext("Đơn vị «%(code)s» đã là loại «%(kind)s» vào ngày %(on)s.")
-            % {"code": unit.code, "kind": kind, "on": fmt(on)}
+            % {"code": unit.code, "kind": kind_label(kind), "on": fmt(on)}
         )
     parent_span = (
         UnitSpan.objects.select_related("unit")
@@ -260,14 +289,14 @@ def retype_unit(
         if span.parent_id
         else None
     )
-    _check_placement(f"«{unit.code}» với loại mới «{kind}»", kind, parent_span, on)
+    _check_placement(f"«{unit.code}» với loại mới «{kind_label(kind)}»", kind, parent_span, on)
     # Children recorded from `on` on, including any placed later, must fit under the new kind.
     children = (
         UnitSpan.objects.filter(parent=unit, valid_to__gt=on)
         .values_list("kind", "unit__code")
         .order_by("unit__code")
     )
-    allowed = rule("unit_kinds.allowed_children", on).get(kind, [])
+    allowed = allowed_kinds(kind, on) if kind in UnitKind.values else []
     misfits = sorted({code for child_kind, code in children if child_kind not in allowed})
     if misfits:
         raise CosoError(
@@ -276,10 +305,10 @@ def retype_unit(
             )
             % {
                 "code": unit.code,
-                "kind": kind,
+                "kind": kind_label(kind),
                 "on": fmt(on),
                 "value": ", ".join(f"«{c}»" for c in misfits[:5]),
-                "allowed": ", ".join(allowed) or gettext("không có"),
+                "allowed": kind_labels(allowed) or gettext("không có"),
             }
         )
     home_members = _members_from(on).filter(unit=unit).values("member_id").distinct().count()
@@ -288,7 +317,12 @@ def retype_unit(
             gettext(
                 "Không thể đổi «%(code)s» sang loại «%(kind)s» ngày %(on)s: %(home_members)s đảng viên đang sinh hoạt tại đây, mà loại mới không phải chi bộ."
             )
-            % {"code": unit.code, "kind": kind, "on": fmt(on), "home_members": home_members}
+            % {
+                "code": unit.code,
+                "kind": kind_label(kind),
+                "on": fmt(on),
+                "home_members": home_members,
+            }
         )
     group_members = _members_from(on).filter(group=unit).values("member_id").distinct().count()
     if group_members and kind != UnitKind.GROUP:
@@ -296,7 +330,12 @@ def retype_unit(
             gettext(
                 "Không thể đổi «%(code)s» sang loại «%(kind)s» ngày %(on)s: %(group_members)s đảng viên đang thuộc tổ đảng này."
             )
-            % {"code": unit.code, "kind": kind, "on": fmt(on), "group_members": group_members}
+            % {
+                "code": unit.code,
+                "kind": kind_label(kind),
+                "on": fmt(on),
+                "group_members": group_members,
+            }
         )
     event = _event(
         UnitEventKind.RETYPE,
@@ -501,7 +540,7 @@ def _check_move(
             )
             % {"code": code, "code2": parent_span.unit.code, "on": fmt(on)}
         )
-    _check_placement(f"«{code}» (loại «{span.kind}»)", span.kind, parent_span, on)
+    _check_placement(f"«{code}» (loại «{kind_label(span.kind)}»)", span.kind, parent_span, on)
     if not later_checked:
         _check_subtree_unchanged_after(span, on)
 
@@ -584,11 +623,10 @@ def _check_attached_not_after(unit: Unit, on: dt.date, what: str) -> None:
 
 
 def _carry_attached(
-    model: type[Position] | type[Participation],
+    model: type[Participation],
     source: Unit,
     target: Unit,
     on: dt.date,
-    decision: Decision | None,
 ) -> int:
     """End `source`'s open rows of `model` on `on` and open the same ones at `target`."""
     same_day = model.objects.filter(unit=source, valid_from=on).update(unit=target)
@@ -600,17 +638,144 @@ def _carry_attached(
         row.pk = None
         row.unit = target
         row.valid_from = on
-        if decision is not None and isinstance(row, Position):
-            row.decision = decision
     model.objects.bulk_create(open_rows, batch_size=2000)
     return same_day + len(open_rows)
 
 
+def _person(member: Member) -> str:
+    return f"{member.full_name} ({member.member_id})"
+
+
+def _posts_refusal(
+    source: Unit, into: Unit, on: dt.date, post: Position, fate: str, problem: str
+) -> CosoError:
+    """The Vietnamese refusal of a chosen fate, naming the post and the people."""
+    role = role_label(post.role)
+    after = role_after(post.role, fate)
+    head = (
+        f"Không thể sáp nhập «{source.code}» vào «{into.code}» ngày {fmt(on)}: "
+        f"{role} {_person(post.member)} của «{source.code}»"
+    )
+    if problem == Problem.TAKEN and after is not None:
+        holder = (
+            Position.objects.filter(unit=into, role=after, valid_from__lte=on, valid_to__gt=on)
+            .select_related("member")
+            .first()
+        )
+        who = _person(holder.member) if holder else "người khác"
+        return CosoError(
+            f"{head} không thể giữ chức vụ {role_label(after)} vì «{into.code}» đã có "
+            f"{role_label(after)} là {who}; một đơn vị chỉ có một {role_label(after)}. "
+            "Hãy chọn kết thúc chức vụ hoặc giữ làm cấp phó."
+        )
+    if problem == Problem.ALREADY_HELD and after is not None:
+        return CosoError(
+            f"{head}: người này đã giữ chức vụ {role_label(after)} ở «{into.code}»; "
+            "hãy chọn kết thúc chức vụ."
+        )
+    if problem == Problem.GROUP_ONLY:
+        return CosoError(f"{head}: chức vụ tổ đảng chỉ có ở tổ đảng; hãy chọn kết thúc chức vụ.")
+    if problem == Problem.SAME_DAY_END:
+        return CosoError(
+            f"{head} bắt đầu đúng ngày sáp nhập nên không thể kết thúc ngày đó; "
+            "hãy chọn giữ chức vụ hoặc sửa ngày hiệu lực."
+        )
+    if problem == Problem.NO_DEPUTY:
+        return CosoError(f"{head}: chức vụ này không có cấp phó; hãy chọn giữ hoặc kết thúc.")
+    return CosoError(f"{head}: cách xử lý «{fate}» không hợp lệ.")
+
+
+def _carry_posts(
+    source: Unit,
+    into: Unit,
+    tgt_span: UnitSpan,
+    on: dt.date,
+    decision: Decision | None,
+    chosen: Mapping[int, str],
+) -> tuple[int, list[dict[str, Any]]]:
+    """Carry, turn into deputies or end `source`'s open posts (coso.units.posts); returns the
+    number carried and what became of each post (the merge event's `posts`)."""
+    posts = sorted(
+        Position.objects.filter(unit=source, valid_from__lte=on, valid_to__gt=on).select_related(
+            "member"
+        ),
+        key=lambda p: (role_rank(p.role), p.member_id, p.pk),
+    )
+    unknown = sorted(set(chosen) - {p.pk for p in posts})
+    if unknown:
+        raise CosoError(
+            f"Không thể sáp nhập «{source.code}» vào «{into.code}» ngày {fmt(on)}: chức vụ số "
+            f"{', '.join(str(pk) for pk in unknown)} không thuộc cấp ủy của «{source.code}»."
+        )
+    holders = set(
+        Position.objects.filter(unit=into, valid_from__lte=on, valid_to__gt=on).values_list(
+            "role", "member_id"
+        )
+    )
+    target_is_group = tgt_span.kind == UnitKind.GROUP
+    fates: list[tuple[Position, str, str | None]] = []
+    for post in posts:
+        fate = chosen.get(post.pk) or default_fate(
+            post.role, post.member_id, target_is_group=target_is_group, holders=holders
+        )
+        problem = fate_problem(
+            post.role,
+            post.member_id,
+            fate,
+            target_is_group=target_is_group,
+            holders=holders,
+            same_day=post.valid_from == on,
+        )
+        if problem is not None:
+            raise _posts_refusal(source, into, on, post, fate, problem)
+        after = role_after(post.role, fate)
+        if after is not None:
+            holders.add((after, post.member_id))
+        fates.append((post, fate, after))
+    # Ends first, then the posts opened at the target: never two open holders, even in between.
+    Position.objects.filter(pk__in=[p.pk for p, _f, _a in fates if p.valid_from < on]).update(
+        valid_to=on
+    )
+    for post, _fate, after in fates:
+        if post.valid_from == on and after is not None:
+            Position.objects.filter(pk=post.pk).update(unit=into, role=after)
+    Position.objects.bulk_create(
+        [
+            Position(
+                member_id=post.member_id,
+                unit=into,
+                role=after,
+                valid_from=on,
+                valid_to=post.valid_to,
+                decision_id=decision.pk if decision is not None else post.decision_id,
+            )
+            for post, _fate, after in fates
+            if after is not None and post.valid_from < on
+        ]
+    )
+    carried = sum(1 for _p, _f, after in fates if after is not None)
+    details = [
+        {"member": post.member_id, "role": post.role, "fate": fate, "role_after": after}
+        for post, fate, after in fates
+    ]
+    return carried, details
+
+
 @transaction.atomic
 def merge_units(
-    source: Unit, *, into: Unit, on: dt.date, decision: Decision | None = None, batch: str = ""
+    source: Unit,
+    *,
+    into: Unit,
+    on: dt.date,
+    decision: Decision | None = None,
+    batch: str = "",
+    posts: Mapping[int, str] | None = None,
 ) -> UnitEvent:
-    """Merge `source` into `into` on `on`; the source ends. Returns the MERGE event."""
+    """Merge `source` into `into` on `on`; the source ends. Returns the MERGE event.
+
+    `posts`: the fate (coso.units.posts.PostFate) chosen for some of the source's open posts,
+    by Position id; the others take `default_fate`. No unit ends with two holders of a
+    single-holder post: such a choice is refused with the post and the people named."""
     src_span = current_span(source, on)
     if into.pk == source.pk:
         raise CosoError(
@@ -670,8 +835,8 @@ def merge_units(
     _reroot(rows, src_span.path, tgt_span, on, {e.unit_id: e for e in move_events})
 
     rehomed = rehome_members(source, into, on=on, unit_event=merge_event, refresh=False)
-    positions = _carry_attached(Position, source, into, on, decision)
-    participations = _carry_attached(Participation, source, into, on, None)
+    positions, post_fates = _carry_posts(source, into, tgt_span, on, decision, posts or {})
+    participations = _carry_attached(Participation, source, into, on)
     _end_unit(source, src_span, on)
 
     details = {
@@ -683,6 +848,7 @@ def merge_units(
         "members_in_subtree": sum(by_unit.values()),
         "positions_moved": positions,
         "participations_moved": participations,
+        "posts": post_fates,
     }
     for event in (merge_event, absorb_event):
         event.details = details
@@ -719,8 +885,15 @@ def dissolve_unit(
                 )
                 % {"code": unit.code, "on": fmt(on)}
             )
+    ended_posts = sorted(
+        positions.values_list("role", "member_id"), key=lambda p: (role_rank(p[0]), p[1])
+    )
     details = {
         "before": {"name": span.name, "kind": span.kind},
+        "posts": [
+            {"member": member, "role": role, "fate": PostFate.END.value, "role_after": None}
+            for role, member in ended_posts
+        ],
         "positions_ended": positions.update(valid_to=on),
         "participations_ended": participations.update(valid_to=on),
     }
@@ -731,6 +904,7 @@ def dissolve_unit(
 
 
 __all__ = [
+    "allowed_kinds",
     "check_kind_allowed",
     "create_unit",
     "current_span",

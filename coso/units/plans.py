@@ -21,7 +21,7 @@ from coso.core.dates import fmt
 from coso.core.errors import CosoError, RowError, RowErrors
 from coso.core.models import Decision, get_decision
 from coso.core.tabular import Row, Table, check_columns, progress_bar, read_table, sort_errors
-from coso.units.models import Unit, UnitKind
+from coso.units.models import Unit, UnitKind, kind_label
 from coso.units.operations import (
     create_unit,
     dissolve_unit,
@@ -143,7 +143,12 @@ def _apply_row(
     if op == "create":
         kind = v["kind"].strip()
         if kind not in UnitKind.values:
-            raise _RowFail("kind", f"loại đơn vị «{kind}» không tồn tại")
+            raise _RowFail(
+                "kind",
+                f"loại đơn vị «{kind}» không tồn tại (các loại, theo mã: "
+                + "; ".join(f"{k} = {kind_label(k)}" for k in UnitKind.values)
+                + ")",
+            )
         if Unit.objects.filter(code=code).exists():
             raise _RowFail("unit", f"mã đơn vị «{code}» đã được dùng")
         unit = create_unit(
@@ -158,7 +163,7 @@ def _apply_row(
         )
         report.created += 1
         parent = f" thuộc {_label(into, on)}" if into else " (gốc)"
-        return f"{where}: thành lập {_label(unit, on)} ({kind}){parent}"
+        return f"{where}: thành lập {_label(unit, on)} ({kind_label(kind)}){parent}"
 
     unit = _unit(code, "unit")
     before = _label(unit, on)
@@ -170,7 +175,7 @@ def _apply_row(
         event = retype_unit(unit, kind=v["kind"], on=on, decision=decision, batch=batch)
         report.retyped += 1
         old, new = event.details["before"]["kind"], event.details["after"]["kind"]
-        return f"{where}: đổi loại {before} từ {old} sang {new}"
+        return f"{where}: đổi loại {before} từ {kind_label(old)} sang {kind_label(new)}"
     if op == "retag":
         event = retag_unit(unit, tags=_tags(v["category"]), on=on, decision=decision, batch=batch)
         report.retagged += 1

@@ -49,8 +49,10 @@ from coso.units.models import (
     UnitKind,
     UnitSpan,
     format_tags,
+    kind_label,
     search_keys,
 )
+from coso.units.posts import PostFate, default_fate, fate_problem, role_after, role_rank
 from coso.units.queries import subtree_range
 
 log = logging.getLogger(__name__)
@@ -469,7 +471,7 @@ class SetwisePlan:
         self.counts[pk] = 0
         self.report.created += 1
         where = f" thuộc {self._label(into)}" if into else " (gốc)"
-        return f"thành lập {self._label(u)} ({kind}){where}"
+        return f"thành lập {self._label(u)} ({kind_label(kind)}){where}"
 
     def _rename(self, u: _Unit, name: str) -> str:
         before = self._label(self._current(u))
@@ -514,7 +516,7 @@ class SetwisePlan:
         )
         self._change(u, event, kind=kind)
         self.report.retyped += 1
-        return f"đổi loại {before} từ {old} sang {kind}"
+        return f"đổi loại {before} từ {kind_label(old)} sang {kind_label(kind)}"
 
     def _retag(self, u: _Unit, text: str) -> str:
         before = self._label(self._current(u))
@@ -622,6 +624,66 @@ class SetwisePlan:
         self.new_attached.extend(copies)
         return moved + len(copies)
 
+    def _carry_posts(self, src: _Unit, tgt: _Unit) -> tuple[int, list[dict[str, Any]]]:
+        """merge_units' _carry_posts with the default fates (a plan chooses none)."""
+        on = self.on
+        rows = self.attached[Position]
+        posts = sorted(
+            (r for r in rows if r.unit_id == src.id and r.valid_from <= on < r.valid_to),
+            key=lambda p: (role_rank(p.role), p.member_id),
+        )
+        holders = {
+            (r.role, r.member_id)
+            for r in rows
+            if r.unit_id == tgt.id and r.valid_from <= on < r.valid_to
+        }
+        is_group = tgt.kind == UnitKind.GROUP
+        fates: list[tuple[Any, str, str | None]] = []
+        for post in posts:
+            fate = default_fate(
+                post.role, post.member_id, target_is_group=is_group, holders=holders
+            )
+            if fate_problem(
+                post.role,
+                post.member_id,
+                fate,
+                target_is_group=is_group,
+                holders=holders,
+                same_day=post.valid_from == on,
+            ):
+                raise Refused
+            after = role_after(post.role, fate)
+            if after is not None:
+                holders.add((after, post.member_id))
+            fates.append((post, fate, after))
+        details = [
+            {"member": post.member_id, "role": post.role, "fate": fate, "role_after": after}
+            for post, fate, after in fates
+        ]
+        copies = []
+        for post, _fate, after in fates:
+            if post.valid_from == on:
+                assert after is not None  # a same-day post cannot end (fate_problem)
+                post.unit_id, post.role = tgt.id, after
+            else:
+                if after is not None:
+                    copy = Position(
+                        **{
+                            f.attname: getattr(post, f.attname)
+                            for f in Position._meta.concrete_fields
+                        }
+                    )
+                    copy.pk = None
+                    copy.unit_id, copy.role, copy.valid_from = tgt.id, after, on
+                    if self.decision is not None:
+                        copy.decision = self.decision
+                    copies.append(copy)
+                post.valid_to = on
+            self.dirty_attached[id(post)] = post
+        rows.extend(copies)
+        self.new_attached.extend(copies)
+        return sum(1 for _p, _f, after in fates if after is not None), details
+
     def _rehome(self, src: _Unit, tgt: _Unit, merge_event: UnitEvent) -> int:
         on = self.on
         home_rows = self._live(src.id)
@@ -719,7 +781,7 @@ class SetwisePlan:
             )
             self._reroot(child, tgt, event)
         rehomed = self._rehome(src, tgt, merge_event)
-        positions = self._carry(Position, src, tgt)
+        positions, post_fates = self._carry_posts(src, tgt)
         participations = self._carry(Participation, src, tgt)
         self._end(src)
         details = {
@@ -731,6 +793,7 @@ class SetwisePlan:
             "members_in_subtree": in_subtree,
             "positions_moved": positions,
             "participations_moved": participations,
+            "posts": post_fates,
         }
         merge_event.details = details
         absorb_event.details = dict(details)
@@ -769,11 +832,19 @@ class SetwisePlan:
             for r in rows:
                 r.valid_to = self.on
                 self.dirty_attached[id(r)] = r
+        ended_posts = sorted(
+            ((r.role, r.member_id) for r in open_rows[Position]),
+            key=lambda p: (role_rank(p[0]), p[1]),
+        )
         self._event(
             UnitEventKind.DISSOLVE,
             u,
             {
                 "before": {"name": u.name, "kind": u.kind},
+                "posts": [
+                    {"member": member, "role": role, "fate": PostFate.END.value, "role_after": None}
+                    for role, member in ended_posts
+                ],
                 "positions_ended": len(open_rows[Position]),
                 "participations_ended": len(open_rows[Participation]),
             },
@@ -899,9 +970,19 @@ class SetwisePlan:
                     ],
                 )
         self._write_members()
-        for r in self.dirty_attached.values():
-            if r.pk is not None:
-                r.save(update_fields=["unit", "valid_to"])
+        # In bulk, a few statements whatever the number of posts: the posts and participations
+        # ended first, then those moved (same-day rows), so that no statement ever leaves two
+        # open holders of a post (position_one_open_single_holder).
+        dirty = [r for r in self.dirty_attached.values() if r.pk is not None]
+        for model in (Position, Participation):
+            fields = ["unit", "valid_to"] + (["role"] if model is Position else [])
+            for closing in (True, False):
+                rows = [
+                    r
+                    for r in dirty
+                    if isinstance(r, model) and (r.valid_to != FAR_FUTURE) == closing
+                ]
+                model.objects.bulk_update(rows, fields, batch_size=500)
         for model in (Position, Participation):
             model.objects.bulk_create([r for r in self.new_attached if isinstance(r, model)])
         refresh_days([on])

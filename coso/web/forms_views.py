@@ -75,7 +75,10 @@ def _act_page(
     status = 200
     if request.method == "POST":
         try:
-            if previewed and request.POST.get("confirm") != "1":
+            # "repreview": the officer changed a choice made in the preview (a merge's posts).
+            if previewed and (
+                request.POST.get("confirm") != "1" or request.POST.get("repreview") == "1"
+            ):
                 form, _route, consequences = catalogue.preview(
                     act, subject, request.POST, user=request.user
                 )

@@ -28,6 +28,7 @@ from coso.members.queries import CORRECTION, HistoryEvent
 from coso.stats.queries import subtree_total
 from coso.units import queries
 from coso.units.models import Unit, UnitEventKind, UnitKind, UnitSpan
+from coso.units.posts import role_rank_expression
 from coso.units.queries import Existence, children_on, natural_key, subtree_range
 
 
@@ -381,7 +382,8 @@ def positions_on(unit: Unit, day: dt.date) -> list[Position]:
     return list(
         Position.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day)
         .select_related("member")
-        .order_by("role", "member__sort_key")
+        # Secretary first, then deputies, standing members, members (issue 13).
+        .order_by(role_rank_expression(), "member__sort_key")
     )
 
 

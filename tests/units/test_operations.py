@@ -135,7 +135,7 @@ def test_retype_keeps_members_and_children(u):
 
 
 def test_retype_refusals(u):
-    with pytest.raises(CosoError, match=r"«C1».*«D1».*province"):
+    with pytest.raises(CosoError, match=r"«C1».*«Đảng bộ tỉnh/thành phố».*«D1»"):
         retype_unit(u["C1"], kind="province", on=ON)
     # Its branches cannot sit under a grassroots branch.
     with pytest.raises(CosoError, match="«B1», «B2»"):
@@ -193,7 +193,7 @@ def test_move_refusals(u):
         move_unit(u["C1"], parent=u["B1"], on=ON)
     with pytest.raises(CosoError, match="nằm trong chính «C1»"):
         move_unit(u["C1"], parent=u["C1"], on=ON)
-    with pytest.raises(CosoError, match=r"branch.*district"):
+    with pytest.raises(CosoError, match=r"«Chi bộ trực thuộc».*«Đảng bộ huyện"):
         move_unit(u["B1"], parent=u["D2"], on=ON)
     with pytest.raises(CosoError, match="đã trực thuộc «D1»"):
         move_unit(u["C1"], parent=u["D1"], on=ON)
@@ -327,7 +327,7 @@ def test_merge_refusals(u):
         merge_units(u["C1"], into=u["B1"], on=ON)
     with pytest.raises(CosoError, match=r"3 đảng viên.*«C2».*không phải chi bộ"):
         merge_units(u["B2"], into=u["C2"], on=ON)
-    with pytest.raises(CosoError, match=r"«B1».*grassroots_branch"):
+    with pytest.raises(CosoError, match=r"«B1».*«Chi bộ cơ sở».*được phép: Tổ đảng"):
         merge_units(u["C1"], into=u["GB1"], on=ON)
     created = create_unit(code="N", name="N", kind="branch", parent=u["C2"], on=ON)
     with pytest.raises(CosoError, match="«N» không tồn tại vào ngày 30/06/2020"):

@@ -162,7 +162,9 @@ def test_bad_plan_reports_every_bad_row_and_writes_nothing(u, tmp_path):
     ]
     assert all(e.file == "plan.csv" for e in errors)
     assert "NOPE" in errors[0].reason and "GHOST" in errors[1].reason
-    assert "branch" in errors[2].reason and "province" in errors[2].reason
+    # The kinds in words, never their codes (issue 13, point 13).
+    assert "Chi bộ trực thuộc" in errors[2].reason and "Đảng bộ tỉnh" in errors[2].reason
+    assert "branch" not in errors[2].reason and "province" not in errors[2].reason
     assert "còn 2 đơn vị trực thuộc" in errors[3].reason
     assert "explode" in errors[4].reason
     assert "plan.csv, dòng 6, cột «unit»" in str(caught.value)

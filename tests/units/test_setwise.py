@@ -73,8 +73,13 @@ def build(data: st.DataObject) -> list[str]:
                         member=people[-1], unit=group, role="group_leader", valid_from=START
                     )
                 if people and data.draw(st.booleans()):
+                    # One secretary per committee (a database constraint); the others sit on it.
+                    taken = Position.objects.filter(unit=committee, role="secretary").exists()
                     Position.objects.create(
-                        member=people[0], unit=committee, role="secretary", valid_from=START
+                        member=people[0],
+                        unit=committee,
+                        role="committee_member" if taken else "secretary",
+                        valid_from=START,
                     )
                 if people and data.draw(st.booleans()):
                     Participation.objects.create(
