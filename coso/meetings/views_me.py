@@ -10,7 +10,9 @@ records itself in the audit trail in the same transaction. The calendar feed is 
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -156,13 +158,28 @@ def calendar_create(request: HttpRequest) -> HttpResponse:
         raw = create_calendar_token(member)
         # Never the token itself: the audit trail is read by officers.
         record_write(request, AuditAction.CALENDAR_TOKEN_CREATE, member, None, {"revoked": revoked})
-    url = request.build_absolute_uri(reverse("meetings:calendar_feed", args=[raw]))
-    webcal = "webcal://" + url.split("://", 1)[1]
+    path = reverse("meetings:calendar_feed", args=[raw])
+    # Calendar servers (Google's) fetch the feed from outside: the site's public address
+    # (https) when it is configured, else the address the page was asked at.
+    site = str(getattr(settings, "COSO_SITE_URL", "")).rstrip("/")
+    url = site + path if site else request.build_absolute_uri(path)
+    links = calendar_links(url)
     return render(
         request,
         "meetings/me/calendar_created.html",
-        {"member": member, "feed_url": url, "webcal_url": webcal, "revoked": revoked},
+        {"member": member, "feed_url": url, "revoked": revoked, **links},
     )
+
+
+def calendar_links(feed_url: str) -> dict[str, str]:
+    """Ways to subscribe to the feed: iPhone and Mac open `webcal:`; most Android phones have
+    no app for it, so Google Calendar's own https page adds the address by URL (the calendar
+    then syncs to the phone's Google Calendar app)."""
+    webcal = "webcal://" + feed_url.split("://", 1)[1]
+    return {
+        "webcal_url": webcal,
+        "google_url": "https://calendar.google.com/calendar/render?" + urlencode({"cid": webcal}),
+    }
 
 
 @require_POST

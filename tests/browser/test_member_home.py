@@ -85,7 +85,7 @@ def test_member_lands_on_the_next_meeting_then_on_the_check_in(
     assert Invitation.objects.get(meeting=online, member=cast.members["b1"]).checked_in_at
 
     # me/: the check-in meeting once, the other in the coming meetings.
-    page.locator(f"#next-meeting a[href='/me/']").click()
+    page.locator("#next-meeting a[href='/me/']").click()
     page.wait_for_url(f"{site}/me/")
     expect(page.get_by_text("Sinh hoạt trực tuyến tối nay")).to_have_count(1)
     expect(page.locator(f"#upcoming #meeting-{online.pk}")).to_have_count(0)

@@ -30,3 +30,46 @@
     }
   });
 })();
+
+// Issue 13 §15 — «Copy the address»: the clipboard API where the page may use it (https or
+// localhost); otherwise the old copy command on the selected text; otherwise the text is left
+// selected and the member is told to copy it by hand.
+(function () {
+  "use strict";
+  function say(button, key) {
+    var status = document.getElementById("copy-status");
+    if (status) {
+      status.textContent = button.getAttribute(key) || "";
+    }
+  }
+  function copyBySelection(field) {
+    field.focus();
+    field.select();
+    field.setSelectionRange(0, field.value.length);
+    try {
+      return document.execCommand("copy");
+    } catch (error) {
+      return false;
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-copy]") : null;
+    if (!button) {
+      return;
+    }
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) {
+      return;
+    }
+    var fallback = function () {
+      say(button, copyBySelection(field) ? "data-copied" : "data-manual");
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(function () {
+        say(button, "data-copied");
+      }, fallback);
+    } else {
+      fallback();
+    }
+  });
+})();
