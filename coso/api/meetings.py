@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Path, Router, Schema, Status
@@ -37,6 +37,7 @@ from coso.api.schemas_meetings import (
     MeetingFilter,
     MeetingOut,
     MinutesIn,
+    MyMeetingsOut,
     PeriodFilter,
     PlanIn,
     ReportOut,
@@ -72,7 +73,7 @@ from coso.meetings.models import (
     MeetingStatus,
     Resolution,
 )
-from coso.meetings.queries import attendance_record, resolutions_of
+from coso.meetings.queries import MeetingCard, attendance_record, member_meetings, resolutions_of
 from coso.meetings.reports import ReportRow, activity_answer
 from coso.meetings.warnings import ActivityWarning
 from coso.members.models import Member
@@ -735,6 +736,44 @@ def list_resolutions(
 ) -> Any:
     unit = get_unit_for_user(caller(request), code, Action.VIEW)
     return _Page(resolutions_of(unit, year=year).select_related("unit"), resolution_out)
+
+
+@router.get(
+    "/me/meetings",
+    response={200: MyMeetingsOut, **READ_ERRORS},
+    summary="The caller's own member's coming meetings: check-in open now, then the others",
+)
+def my_meetings(request: HttpRequest) -> dict[str, Any]:
+    """What the member's home page shows (coso.meetings.queries.member_meetings)."""
+    member = scope(request).own_member
+    if member is None:
+        raise Http404("Tài khoản chưa được liên kết với hồ sơ đảng viên.")
+    cards = member_meetings(member, today(), timezone.now())
+    return {
+        "member_id": member.member_id,
+        "open": [_card_out(c) for c in cards.open],
+        "upcoming": [_card_out(c) for c in cards.upcoming],
+        "next": _card_out(cards.next) if cards.next is not None else None,
+    }
+
+
+def _card_out(card: MeetingCard) -> dict[str, Any]:
+    group = card.group_meeting
+    return {
+        **meeting_out(card.meeting),
+        "unit_name": card.unit_name,
+        "role": card.invitation.role if card.invitation is not None else None,
+        "checked_in_at": card.invitation.checked_in_at if card.invitation is not None else None,
+        "check_in_open": card.check_in_open,
+        "group_meeting": None
+        if group is None
+        else {
+            "id": group.pk,
+            "title": group.title,
+            "starts_at": group.starts_at,
+            "place": group.place,
+        },
+    }
 
 
 @router.get(

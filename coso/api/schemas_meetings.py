@@ -371,3 +371,29 @@ def label(choices: Any, value: str) -> str:
         return str(choices(value).label)
     except ValueError:
         return value
+
+
+class MyGroupMeetingOut(Schema):
+    id: int
+    title: str
+    starts_at: dt.time | None = None
+    place: str
+
+
+class MyMeetingOut(MeetingOut):
+    unit_name: str
+    role: str | None = Field(
+        None, description="how the member is called: member, participant, guest"
+    )
+    checked_in_at: dt.datetime | None = None
+    check_in_open: bool
+    group_meeting: MyGroupMeetingOut | None = Field(
+        None, description="by-group meetings: the member's own party group's meeting"
+    )
+
+
+class MyMeetingsOut(Schema):
+    member_id: str
+    open: list[MyMeetingOut] = Field(description="check-in open now (each listed here only)")
+    upcoming: list[MyMeetingOut] = Field(description="the other meetings from today, soonest first")
+    next: MyMeetingOut | None = Field(None, description="the first of `upcoming`")

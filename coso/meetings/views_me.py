@@ -10,8 +10,9 @@ records itself in the audit trail in the same transaction. The calendar feed is 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -38,45 +39,16 @@ from coso.meetings.ics import (
 from coso.meetings.models import (
     AttendanceStatus,
     Invitation,
-    InviteeRole,
-    Meeting,
-    MeetingForm,
 )
 from coso.meetings.queries import (
     attendance_record,
-    open_check_ins,
+    member_meetings,
     resolutions_of,
-    upcoming_meetings,
+    unit_names,
 )
 from coso.members.models import Member
-from coso.units.models import UnitSpan
 
 FIRST_YEAR = 2000  # the earliest year the attendance record may be asked for
-
-
-@dataclass(frozen=True)
-class MeetingCard:
-    """One meeting as the member sees it: with their own invitation (role, check-in)."""
-
-    meeting: Meeting
-    invitation: Invitation | None
-    check_in_open: bool
-    unit_name: str
-    # By-group meetings: the member's own party-group meeting, shown inside the branch's card
-    # (documents and agenda hang on the branch meeting; time and place may differ per group).
-    group_meeting: Meeting | None = None
-
-    @property
-    def online(self) -> bool:
-        return self.meeting.form == MeetingForm.ONLINE
-
-    @property
-    def from_elsewhere(self) -> bool:
-        """Invited as a participant from another unit or as a guest of the committee above."""
-        return self.invitation is not None and self.invitation.role in (
-            InviteeRole.PARTICIPANT,
-            InviteeRole.GUEST,
-        )
 
 
 def _own_member(request: HttpRequest) -> Member | None:
@@ -99,45 +71,6 @@ def _year(request: HttpRequest, day: dt.date) -> int:
     return year if FIRST_YEAR <= year <= day.year else day.year
 
 
-def unit_names(unit_ids: set[int], day: dt.date) -> dict[int, str]:
-    """The names units bear on `day` (names live on spans), in one query."""
-    return dict(
-        UnitSpan.objects.filter(
-            unit_id__in=unit_ids, valid_from__lte=day, valid_to__gt=day
-        ).values_list("unit_id", "name")
-    )
-
-
-def _cards(
-    member: Member, day: dt.date, now: dt.datetime
-) -> tuple[list[MeetingCard], list[MeetingCard]]:
-    """(meetings with an open check-in window, upcoming meetings), in a fixed number of queries."""
-    upcoming = list(upcoming_meetings(member, on=day))
-    # A window may still be open after midnight for yesterday's meeting: read it apart.
-    open_now = list(open_check_ins(member, now).select_related("unit"))
-    open_ids = {m.pk for m in open_now}
-    ids = {m.pk for m in upcoming} | open_ids
-    invitations = {
-        inv.meeting_id: inv for inv in Invitation.objects.filter(member=member, meeting_id__in=ids)
-    }
-    names = unit_names({m.unit_id for m in [*upcoming, *open_now]}, day)
-
-    listed = {m.pk for m in upcoming}
-    groups = {m.parent_id: m for m in upcoming if m.parent_id in listed}
-
-    def card(meeting: Meeting) -> MeetingCard:
-        return MeetingCard(
-            meeting,
-            invitations.get(meeting.pk),
-            meeting.pk in open_ids,
-            names.get(meeting.unit_id, meeting.unit.code),
-            groups.get(meeting.pk),
-        )
-
-    folded = [m for m in upcoming if m.parent_id not in listed]
-    return [card(m) for m in open_now], [card(m) for m in folded]
-
-
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
     member = _own_member(request)
@@ -145,7 +78,7 @@ def me(request: HttpRequest) -> HttpResponse:
         return render(request, "meetings/me/unlinked.html")
     day = today()
     year = _year(request, day)
-    open_cards, upcoming_cards = _cards(member, day, timezone.now())
+    cards = member_meetings(member, day, timezone.now())
     branch = member.home_unit
     branch_name = unit_names({branch.pk}, day).get(branch.pk, "") if branch is not None else ""
     resolutions = list(resolutions_of(branch, year=year)) if branch is not None else []
@@ -160,8 +93,8 @@ def me(request: HttpRequest) -> HttpResponse:
             "branch_name": branch_name,
             "year": year,
             "years": list(range(day.year, max(FIRST_YEAR, day.year - 4) - 1, -1)),
-            "open_cards": open_cards,
-            "upcoming_cards": upcoming_cards,
+            "open_cards": cards.open,
+            "upcoming_cards": cards.upcoming,
             "resolutions": resolutions,
             "attendance": rows,
             "summary": summary,
@@ -181,6 +114,8 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     # being called to it: only the invited may check in.
     if not Invitation.objects.filter(meeting=meeting, member=member).exists():
         raise Http404(_("Không tìm thấy cuộc họp."))
+    # The home page's button brings the member back home; my page's to my page.
+    back = "web:home" if request.POST.get("back") == "home" else "meetings:me"
     at = timezone.now()
     try:
         with transaction.atomic():
@@ -196,7 +131,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
                 )
     except CosoError as exc:
         messages.error(request, str(exc))
-        return redirect("meetings:me")
+        return redirect(back)
     title = meeting.title or meeting.get_kind_display()
     when = timezone.localtime(invitation.checked_in_at or at).strftime("%H:%M %d/%m/%Y")
     if invitation.checked_in_at == at:
@@ -209,7 +144,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
             _("Bạn đã điểm danh %(title)s từ trước, lúc %(when)s.")
             % {"title": title, "when": when},
         )
-    return redirect("meetings:me")
+    return redirect(back)
 
 
 @require_POST
@@ -223,13 +158,28 @@ def calendar_create(request: HttpRequest) -> HttpResponse:
         raw = create_calendar_token(member)
         # Never the token itself: the audit trail is read by officers.
         record_write(request, AuditAction.CALENDAR_TOKEN_CREATE, member, None, {"revoked": revoked})
-    url = request.build_absolute_uri(reverse("meetings:calendar_feed", args=[raw]))
-    webcal = "webcal://" + url.split("://", 1)[1]
+    path = reverse("meetings:calendar_feed", args=[raw])
+    # Calendar servers (Google's) fetch the feed from outside: the site's public address
+    # (https) when it is configured, else the address the page was asked at.
+    site = str(getattr(settings, "COSO_SITE_URL", "")).rstrip("/")
+    url = site + path if site else request.build_absolute_uri(path)
+    links = calendar_links(url)
     return render(
         request,
         "meetings/me/calendar_created.html",
-        {"member": member, "feed_url": url, "webcal_url": webcal, "revoked": revoked},
+        {"member": member, "feed_url": url, "revoked": revoked, **links},
     )
+
+
+def calendar_links(feed_url: str) -> dict[str, str]:
+    """Ways to subscribe to the feed: iPhone and Mac open `webcal:`; most Android phones have
+    no app for it, so Google Calendar's own https page adds the address by URL (the calendar
+    then syncs to the phone's Google Calendar app)."""
+    webcal = "webcal://" + feed_url.split("://", 1)[1]
+    return {
+        "webcal_url": webcal,
+        "google_url": "https://calendar.google.com/calendar/render?" + urlencode({"cid": webcal}),
+    }
 
 
 @require_POST

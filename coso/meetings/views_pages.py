@@ -135,9 +135,12 @@ def _label(meeting: Meeting) -> str:
 
 
 def _invitations(meeting: Meeting) -> list[Invitation]:
+    """Those called to the meeting: counted first, then exempt, then guests and participants;
+    each group by given name in Vietnamese order (Member.sort_key is
+    coso.core.names.vietnamese_sort_key of the name)."""
     return list(
         meeting.invitations.select_related("member").order_by(
-            "-counted", "exempt", "role", "member__full_name", "member__member_id"
+            "-counted", "exempt", "member__sort_key", "member__member_id"
         )
     )
 
@@ -214,7 +217,7 @@ def _guest_choices(unit: Unit, day: dt.date) -> list[tuple[int, str]]:
             valid_to__gt=day,
         )
         .select_related("member")
-        .order_by("member__full_name")
+        .order_by("member__sort_key", "member__member_id")
     )
     seen: dict[int, str] = {}
     for p in positions:
@@ -360,9 +363,15 @@ def attendance_page(request: HttpRequest, pk: int) -> HttpResponse:
                     }
                 statuses[inv.member.member_id] = value
                 reasons[inv.member.member_id] = reason
-        if not refusal and not statuses:
+        fill = request.POST.get("fill") == AttendanceStatus.PRESENT
+        if fill and not refusal:
+            # «All present» without JavaScript: the form comes back with everyone who must
+            # attend and is still unmarked marked present; nothing is written yet.
+            filled = _fill_present(invitations)
+            messages.info(request, _filled_text() % {"n": filled})
+        elif not refusal and not statuses:
             refusal = _("Chưa chọn tình trạng dự họp của ai.")
-        if not refusal:
+        if not fill and not refusal:
             try:
                 _write(
                     request,
@@ -382,8 +391,25 @@ def attendance_page(request: HttpRequest, pk: int) -> HttpResponse:
         others=[i for i in invitations if not i.counted and not i.exempt],
         choices=mf.ATTENDANCE_CHOICES,
         refusal=refusal,
+        filled_text=_filled_text(),
     )
     return _render(request, "attendance.html", context, refused=bool(refusal))
+
+
+def _filled_text() -> str:
+    """One message, said by the server (no JavaScript) and by meetings.js."""
+    return _("Đã chọn «Có mặt» cho %(n)s người; chọn lại người vắng rồi bấm «Ghi điểm danh».")
+
+
+def _fill_present(invitations: list[Invitation]) -> int:
+    """Mark present, in the form shown (not stored), every member who must attend and has no
+    status yet; how many."""
+    filled = 0
+    for inv in invitations:
+        if inv.counted and inv.status == AttendanceStatus.PENDING:
+            inv.status = AttendanceStatus.PRESENT
+            filled += 1
+    return filled
 
 
 def _form_page(

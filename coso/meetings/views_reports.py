@@ -141,6 +141,10 @@ def breadcrumb(scope: Scope, unit: Unit, day: dt.date) -> list[dict[str, str]]:
     return crumbs
 
 
+# Kinds with a column of their own on the page (regular and thematic are in held / required).
+OTHER_KINDS = (MeetingKind.EXTRAORDINARY, MeetingKind.COMMITTEE)
+
+
 def _rows(report: MeetingReport, is_branch: bool) -> list[dict[str, Any]]:
     """The children's rows then the total; a branch's report is its own row only."""
     kinds = [str(k) for k in MeetingKind.values]
@@ -152,6 +156,13 @@ def _rows(report: MeetingReport, is_branch: bool) -> list[dict[str, Any]]:
                 "row": row,
                 "total": row is report.total and not is_branch,
                 "kinds": [row.by_kind[k] for k in kinds],
+                # The page shows regular and thematic meetings once, as held / required (the
+                # meetings' count beside it only when it differs: two in one month); the other
+                # kinds have a column each.
+                "regular_meetings": row.by_kind[MeetingKind.REGULAR],
+                "thematic_meetings": row.by_kind[MeetingKind.THEMATIC],
+                "other_kinds": [(MeetingKind(k).label, row.by_kind[k]) for k in OTHER_KINDS],
+                "labelled_forms": [(MeetingForm(f).label, row.by_form[f]) for f in forms],
                 "forms": [row.by_form[f] for f in forms],
                 "held": sum(row.by_kind.values()),
                 "rate": None if row.attendance_rate is None else round(row.attendance_rate * 100),
@@ -237,7 +248,7 @@ def activity_report(request: HttpRequest, code: str) -> HttpResponse:
         "period": period,
         "error": error,
         "quick": quick_periods(day),
-        "kind_labels": list(MeetingKind.labels),
+        "kind_labels": [MeetingKind(k).label for k in OTHER_KINDS],
         "form_labels": list(MeetingForm.labels),
         "unit_meetings_url": _url("meetings:unit_meetings", unit.code),
         "note": _outside_note(unit, period),

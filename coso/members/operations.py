@@ -37,6 +37,7 @@ from coso.core.dates import (
 )
 from coso.core.errors import CosoError
 from coso.core.models import Decision
+from coso.core.names import collation_key, fold, vietnamese_sort_key
 from coso.core.rules import rule
 from coso.members.models import (
     GROUP_ROLES,
@@ -104,55 +105,11 @@ EXEMPTION_REASONS = {
 # Names
 
 
-def fold(text: str) -> str:
-    """Lower-case ASCII without tones, so «Nguyễn Đức» is found by typing «nguyen duc»."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-_BREVE, _CIRCUMFLEX, _HORN = "\u0306", "\u0302", "\u031b"
-_VARIANT = {
-    ("a", _BREVE): "1",
-    ("a", _CIRCUMFLEX): "2",
-    ("e", _CIRCUMFLEX): "1",
-    ("o", _CIRCUMFLEX): "1",
-    ("o", _HORN): "2",
-    ("u", _HORN): "1",
-}
-# Dictionary order of the tones: ngang, huyền, hỏi, ngã, sắc, nặng.
-_TONE = {"\u0300": "1", "\u0309": "2", "\u0303": "3", "\u0301": "4", "\u0323": "5"}
-
-
-def collation_key(text: str) -> str:
-    """ASCII key whose byte order is the Vietnamese alphabet (a ă â b c d đ e ê … o ô ơ … u ư).
-
-    Each letter is its base and a variant digit (đ → "d1", ơ → "o2"); each word ends with its
-    tone digit, so tones only decide between words with the same letters.
-    """
-    words = []
-    for word in unicodedata.normalize("NFD", text.lower()).split():
-        letters: list[str] = []
-        tone, base = "0", ""
-        for ch in word:
-            if unicodedata.combining(ch):
-                if ch in _TONE:
-                    tone = _TONE[ch]
-                elif (base, ch) in _VARIANT:
-                    letters[-1] = base + _VARIANT[(base, ch)]
-                continue
-            base = "d" if ch == "đ" else ch
-            letters.append(base + ("1" if ch == "đ" else "0"))
-        words.append("".join(letters) + tone)
-    return " ".join(words)
-
-
 def name_keys(full_name: str) -> tuple[str, str]:
     """(sort_key, search_name): Vietnamese lists sort by the given name (the last word) first,
     in Vietnamese alphabet order; the search form is folded to ASCII."""
     words = unicodedata.normalize("NFC", full_name).split()
-    ordered = words[-1:] + words[:-1]
-    return collation_key(" ".join(ordered)), " ".join(fold(w) for w in words)
+    return vietnamese_sort_key(full_name), " ".join(fold(w) for w in words)
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -36,7 +37,7 @@ from coso.core.errors import CosoError
 from coso.core.numbers import group
 from coso.core.schedule import problems
 from coso.followup.queries import reminders as directive_reminders
-from coso.meetings.queries import next_meetings
+from coso.meetings.queries import member_meetings, next_meetings, unit_names
 from coso.members.models import MemberStatus
 from coso.members.party_age import party_age
 from coso.members.queries import STATUS_ACTIVE, STATUS_ALL, find_members, read_member
@@ -87,7 +88,15 @@ def home(request: HttpRequest) -> HttpResponse:
     context["notices_unread"] = unread.count()
     if context["notices_unread"]:
         context["notices"] = list(unread[:HOME_NOTICES])
-    if unit is not None:
+    own = scope.own_member
+    if own is not None and not context["manager"]:
+        # A plain member's home is their next meeting and, while it is open, the check-in
+        # button (issue 13 §5); the branch's figures are for its officers.
+        context["member_home"] = member_meetings(own, day, timezone.now())
+        context["member_branch"] = (
+            unit_names({unit.pk}, day).get(unit.pk, unit.code) if unit is not None else ""
+        )
+    elif unit is not None:
         span, note = timeline.shown_span(unit, day)
         context["span"] = span
         if not note:
@@ -117,7 +126,6 @@ def home(request: HttpRequest) -> HttpResponse:
                 context["meetings_url"] = reverse("meetings:unit_meetings", args=[unit.code])
                 if scope.can(Action.MANAGE_ACTIVITIES, unit):
                     context["plan_url"] = reverse("meetings:plan", args=[unit.code])
-    own = scope.own_member
     if own is not None:
         context["own"] = own
         context["own_party_age"] = party_age(own, day)

@@ -323,6 +323,10 @@ API: dict[tuple[str, str], dict[str, Any]] = {
         "query": {"year": 2024},
         "expect": _READERS,
     },
+    ("GET", "/api/v1/me/meetings"): {
+        # The caller's own member's meetings: only a user linked to a member has them.
+        "expect": {**everyone(HIDDEN), "member": OK},
+    },
     ("GET", "/api/v1/members/{member_id}/attendance"): {
         "path": {"member_id": "CAST-B1"},
         "query": {"from": "2024-01-01", "to": "2025-01-01"},
@@ -732,6 +736,7 @@ URL_NAMES: dict[str, tuple[str, str]] = {
     "api:check_in": ("POST", "/api/v1/meetings/{meeting_id}/check-in"),
     "api:confirm_check_ins": ("POST", "/api/v1/meetings/{meeting_id}/check-in/confirm"),
     "api:list_resolutions": ("GET", "/api/v1/units/{code}/resolutions"),
+    "api:my_meetings": ("GET", "/api/v1/me/meetings"),
     "api:member_attendance": ("GET", "/api/v1/members/{member_id}/attendance"),
     "api:activity_report": ("GET", "/api/v1/units/{code}/activity-report"),
     "api:list_activity_warnings": ("GET", "/api/v1/units/{code}/activity-warnings"),

@@ -58,7 +58,7 @@ def test_secretary_plans_holds_and_closes_a_meeting_on_a_phone(
         row.locator("label", has_text="Có mặt").click()
         expect(row.locator("input[value=present]")).to_be_checked()
     found["attendance form"] = serious_axe_violations(page)
-    page.locator("#attendance-form button[type=submit]").click()
+    page.locator("#save-attendance").click()
     page.wait_for_url(f"{site}/meetings/{meeting.pk}/")
     expect(page.locator("#quorum")).to_contain_text("Có mặt 2/2")
 
