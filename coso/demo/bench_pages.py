@@ -469,6 +469,16 @@ def _arguments(
             value, why = fixtures.import_jobs.get(account.username), "no import job"
         elif param == "token":
             value, why = fixtures.calendar_token, "no calendar address"
+        elif param == "user_id":  # the password reset: the account's own (refused, 404)
+            from django.contrib.auth import get_user_model
+
+            value = (
+                get_user_model()
+                .objects.filter(username=account.username)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            why = "no such account"
         elif param == "kind":
             value = "members"
         elif param == "name" and route.name == "web:schedule_run":

@@ -373,7 +373,8 @@ def _in_tree(span: UnitSpan, day: dt.date) -> Q:
 def reminders(unit: Unit, day: dt.date | None = None, *, limit: int = 10) -> Reminders | None:
     """Steps not yet done in `unit`'s subtree that are overdue or due within the `followup`
     rule set's `reminder_days`: how many of each (counted up to REMINDER_CAP + 1), and the
-    first `limit` by due date. Five queries, each bounded whatever the size of the tree."""
+    first `limit` by due date. Five queries, each bounded whatever the size of the tree; the
+    counts of a root or a child of one from the tallies when they answer (coso.followup.tally)."""
     day = day or today()
     horizon = int(rule("followup.reminder_days", day))
     span = UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day).first()
@@ -384,9 +385,13 @@ def reminders(unit: Unit, day: dt.date | None = None, *, limit: int = 10) -> Rem
         done_on__isnull=True,
         due__lt=day + dt.timedelta(days=horizon + 1),
     )
-    # No ordering: the model's would sort every row before the limit.
-    overdue = steps.filter(due__lt=day).order_by().values("pk")[: REMINDER_CAP + 1].count()
-    soon = steps.filter(due__gte=day).order_by().values("pk")[: REMINDER_CAP + 1].count()
+    counted = tally.reminder_counts(span, day, horizon)
+    if counted is not None:
+        overdue, soon = (min(n, REMINDER_CAP + 1) for n in counted)
+    else:
+        # No ordering: the model's would sort every row before the limit.
+        overdue = steps.filter(due__lt=day).order_by().values("pk")[: REMINDER_CAP + 1].count()
+        soon = steps.filter(due__gte=day).order_by().values("pk")[: REMINDER_CAP + 1].count()
     items = [
         Reminder(s, s.implementation.unit.code, s.state_on(day))
         for s in steps.select_related("implementation__directive", "implementation__unit").order_by(

@@ -24,7 +24,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 
@@ -267,3 +267,46 @@ def rebuild_stale(day: dt.date) -> str:
             continue
         rebuilt += rebuild_directive(directive, day)
     return f"Đã đếm lại bảng theo dõi của {rebuilt} văn bản."
+
+
+def reminder_counts(span: UnitSpan, day: dt.date, horizon: int) -> tuple[int, int] | None:
+    """Steps not done in the subtree of `span` — a root, or a child of one — overdue on `day`
+    and due within `horizon` days, summed from the tallies (a province's home page would
+    otherwise join a few hundred thousand steps to its subtree). None, for the live count,
+    when some directive with records has no tally for that root, or the tree changed since
+    the oldest tally's tree (one conservative probe)."""
+    root: UnitSpan | None = span
+    top: int | None = None
+    if span.parent_id is not None:
+        root = UnitSpan.objects.filter(
+            unit_id=span.parent_id, parent__isnull=True, valid_from__lte=day, valid_to__gt=day
+        ).first()
+        top = span.unit_id
+    if root is None:
+        return None
+    stamps = dict(
+        TallyStamp.objects.filter(root_id=root.unit_id).values_list("directive_id", "tree_day")
+    )
+    if not stamps or min(stamps.values()) > day:
+        return None
+    unstamped = Directive.objects.exclude(pk__in=list(stamps)).filter(
+        models.Exists(Implementation.objects.filter(directive_id=models.OuterRef("pk")))
+    )
+    if unstamped.exists():
+        return None
+    oldest = min(stamps.values())
+    moved = Q(valid_from__gt=oldest, valid_from__lte=day) | Q(
+        valid_to__gt=oldest, valid_to__lte=day
+    )
+    if oldest < day and UnitSpan.objects.filter(moved).exists():
+        return None
+    rows = StepTally.objects.filter(directive_id__in=list(stamps), open__gt=0)
+    if top is not None:
+        rows = rows.filter(top_id=top)
+    figures = rows.aggregate(
+        overdue=Coalesce(Sum("open", filter=Q(due__lt=day)), 0),
+        soon=Coalesce(
+            Sum("open", filter=Q(due__gte=day, due__lte=day + dt.timedelta(days=horizon))), 0
+        ),
+    )
+    return int(figures["overdue"]), int(figures["soon"])

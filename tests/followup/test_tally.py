@@ -106,3 +106,43 @@ def test_a_reorganization_dated_ahead_turns_the_tally_off_from_its_day(cast):
     later = tracking(directive, cast.P, day=ahead)  # live on that day: B2 under C2
     assert next(r for r in later.rows if r.code == "C2").units == 2
     assert dataclasses.asdict(later.total)["units"] == 3
+
+
+def test_home_reminders_of_a_root_and_its_children_come_from_the_tallies_exactly(cast):
+    """The home page's reminder counts of P and of its communes read the tallies; they equal
+    the live counts through reports, on several days, and fall back to live without a tally."""
+    from coso.followup.queries import reminders
+
+    first = cascaded(cast, kinds=("branch", "commune"))
+    second = cascaded(cast, "22-NQ/TW", kinds=("branch",))
+    horizon_days = [today(), today() + dt.timedelta(days=3), today() + dt.timedelta(days=200)]
+
+    def live(unit, day):
+        kept = list(TallyStamp.objects.all())
+        TallyStamp.objects.all().delete()
+        try:
+            return reminders(unit, day)
+        finally:
+            for stamp in kept:
+                stamp.save()
+
+    def same(unit, day):
+        assert tally.reminder_counts(span_on(unit, day), day, 5) is not None
+        got, want = reminders(unit, day), live(unit, day)
+        assert (got.overdue, got.soon) == (want.overdue, want.soon), (unit.code, day)
+        assert [r.step.pk for r in got.items] == [r.step.pk for r in want.items]
+
+    rng = random.Random(11)
+    steps = list(Step.objects.filter(implementation__directive__in=[first, second]))
+    for round_ in range(8):
+        for unit in (cast.P, cast.C, cast.C2):
+            for day in horizon_days:
+                same(unit, day)
+        step = rng.choice(steps)
+        ops.report_step(step, done_on=cascade_day() + dt.timedelta(days=round_ * 5))
+    assert reminders(cast.C, today()).overdue > 0
+    # A directive with records and no tally for P: the live count answers.
+    TallyStamp.objects.filter(directive=second).delete()
+    assert tally.reminder_counts(span_on(cast.C, today()), today(), 5) is None
+    # Below a child of the root (a branch): always live.
+    assert tally.reminder_counts(span_on(cast.B, today()), today(), 5) is None
