@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from django.conf import settings
+from django.utils.translation import gettext
 from tqdm import tqdm
 
 from coso.core.errors import RowError, RowErrors
@@ -74,7 +75,10 @@ class TooLarge(RowErrors):
 
     def __init__(self, name: str, reason: str) -> None:
         super().__init__([RowError(name, 0, "", reason)])
-        self.message = f"Tệp «{name}» bị từ chối: {reason}."
+        self.message = gettext("Tệp «%(name)s» bị từ chối: %(reason)s.") % {
+            "name": name,
+            "reason": reason,
+        }
 
     def __str__(self) -> str:
         return self.message
@@ -181,7 +185,7 @@ def read_table(path: str | Path, limits: Limits | None = None) -> Table:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            _fail(name, f"không đọc được tệp: {exc.strerror or exc}")
+            _fail(name, gettext("không đọc được tệp: %(why)s") % {"why": exc.strerror or exc})
         records = _csv_records(name, data, limits)
     return _build(name, records)
 
@@ -198,18 +202,24 @@ def check_file(path: str | Path, limits: Limits | None = None) -> None:
     suffix = path.suffix.lower()
     if suffix not in TEXT_SUFFIXES + XLSX_SUFFIXES:
         _fail(
-            name, f"không đọc được loại tệp «{suffix or '(không có đuôi)'}» (dùng .csv hoặc .xlsx)"
+            name,
+            gettext("không đọc được loại tệp «%(suffix)s» (dùng .csv hoặc .xlsx)")
+            % {"suffix": suffix or gettext("(không có đuôi)")},
         )
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        _fail(name, f"không tìm thấy tệp «{path}»")
+        _fail(name, gettext("không tìm thấy tệp «%(path)s»") % {"path": path})
     except OSError as exc:
-        _fail(name, f"không đọc được tệp: {exc.strerror or exc}")
+        _fail(name, gettext("không đọc được tệp: %(why)s") % {"why": exc.strerror or exc})
     if not size:
-        _fail(name, "tệp rỗng")
+        _fail(name, gettext("tệp rỗng"))
     if size > limits.upload_bytes:
-        raise TooLarge(name, f"tệp nặng {megabytes(size)}, tối đa {megabytes(limits.upload_bytes)}")
+        raise TooLarge(
+            name,
+            gettext("tệp nặng %(size)s, tối đa %(most)s")
+            % {"size": megabytes(size), "most": megabytes(limits.upload_bytes)},
+        )
     if suffix in XLSX_SUFFIXES:
         _check_zip(name, path, limits)
 
@@ -223,14 +233,19 @@ def check_columns(
     ("ethnicty") is not silently dropped from an all-or-nothing import.
     """
     errors = [
-        RowError(table.name, 1, column, "thiếu cột bắt buộc")
+        RowError(table.name, 1, column, gettext("thiếu cột bắt buộc"))
         for column in required
         if column not in table.columns
     ]
     known = set(required) | set(optional)
     expected = ", ".join([*required, *optional])
     errors += [
-        RowError(table.name, 1, column, f"cột không được hỗ trợ (các cột: {expected})")
+        RowError(
+            table.name,
+            1,
+            column,
+            gettext("cột không được hỗ trợ (các cột: %(expected)s)") % {"expected": expected},
+        )
         for column in table.columns
         if column not in known
     ]
@@ -261,17 +276,17 @@ def _clean(value: str) -> str:
 def _build(name: str, records: list[tuple[int, list[str]]]) -> Table:
     records = [(line, cells) for line, cells in records if any(_clean(c) for c in cells)]
     if not records:
-        _fail(name, "không có dòng tiêu đề (tên cột)")
+        _fail(name, gettext("không có dòng tiêu đề (tên cột)"))
     header_line, header = records[0]
     names = [column_code(_clean(c)).lower() for c in header]
     named = [(i, n) for i, n in enumerate(names) if n]
     if not named:
-        _fail(name, "không có dòng tiêu đề (tên cột)")
+        _fail(name, gettext("không có dòng tiêu đề (tên cột)"))
     errors: list[RowError] = []
     seen: set[str] = set()
     for _, column in named:
         if column in seen:
-            errors.append(RowError(name, header_line, column, "tên cột bị lặp"))
+            errors.append(RowError(name, header_line, column, gettext("tên cột bị lặp")))
         seen.add(column)
     # A value under no column name is refused rather than dropped: it is most often a comma
     # inside an unquoted value, which shifts every later cell of the row.
@@ -288,8 +303,11 @@ def _build(name: str, records: list[tuple[int, list[str]]]) -> Table:
                     name,
                     line,
                     "",
-                    f"ô thứ {stray + 1} («{_clean(cells[stray])[:40]}») nằm dưới một cột không có "
-                    "tên; có thể một giá trị chứa dấu phân cách mà không đặt trong ngoặc kép",
+                    gettext(
+                        "ô thứ %(n)s («%(value)s») nằm dưới một cột không có tên; có thể một giá "
+                        "trị chứa dấu phân cách mà không đặt trong ngoặc kép"
+                    )
+                    % {"n": stray + 1, "value": _clean(cells[stray])[:40]},
                 )
             )
             continue
@@ -349,7 +367,11 @@ def _csv_records(name: str, data: bytes, limits: Limits) -> list[tuple[int, list
     try:
         return _bounded(name, lines(), limits)
     except csv.Error as exc:
-        _fail(name, f"tệp CSV hỏng gần dòng {reader.line_num}: {exc}")
+        _fail(
+            name,
+            gettext("tệp CSV hỏng gần dòng %(line)s: %(why)s")
+            % {"line": reader.line_num, "why": exc},
+        )
 
 
 def _bounded(
@@ -360,12 +382,15 @@ def _bounded(
     for count, (line, cells) in enumerate(lines, start=1):
         if count > limits.rows + 1:  # the header is the first line
             raise TooLarge(
-                name, f"có hơn {number(limits.rows)} dòng dữ liệu, tối đa {number(limits.rows)}"
+                name,
+                gettext("có hơn %(most)s dòng dữ liệu, tối đa %(most)s")
+                % {"most": number(limits.rows)},
             )
         if len(cells) > limits.cells_per_row:
             raise TooLarge(
                 name,
-                f"dòng {line} có {number(len(cells))} ô, tối đa {number(limits.cells_per_row)} ô mỗi dòng",
+                gettext("dòng %(line)s có %(cells)s ô, tối đa %(most)s ô mỗi dòng")
+                % {"line": line, "cells": number(len(cells)), "most": number(limits.cells_per_row)},
             )
         texts = [v if isinstance(v, str) else _cell_text(v) for v in cells]
         while texts and not texts[-1]:  # openpyxl pads rows with empty cells: keep them short
@@ -401,7 +426,7 @@ def _check_zip(name: str, path: Path, limits: Limits) -> None:
     The declared sizes bind: Python's zipfile (which openpyxl reads through) stops a part at its
     declared size and then fails its CRC, so a part that lies about its size reads as damaged.
     """
-    damaged = "tệp xlsx bị hỏng hoặc không phải tệp Excel (.xlsx)"
+    damaged = gettext("tệp xlsx bị hỏng hoặc không phải tệp Excel (.xlsx)")
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
@@ -409,22 +434,33 @@ def _check_zip(name: str, path: Path, limits: Limits) -> None:
         _fail(name, damaged)
     if len(parts) > limits.zip_members:
         raise TooLarge(
-            name, f"tệp xlsx có {number(len(parts))} phần, tối đa {number(limits.zip_members)} phần"
+            name,
+            gettext("tệp xlsx có %(parts)s phần, tối đa %(most)s phần")
+            % {"parts": number(len(parts)), "most": number(limits.zip_members)},
         )
     unpacked = sum(p.file_size for p in parts)
     if unpacked > limits.unpacked_bytes:
         raise TooLarge(
             name,
-            f"giải nén ra {megabytes(unpacked)}, tối đa {megabytes(limits.unpacked_bytes)}",
+            gettext("giải nén ra %(size)s, tối đa %(most)s")
+            % {"size": megabytes(unpacked), "most": megabytes(limits.unpacked_bytes)},
         )
     for part in parts:
         ratio = part.file_size / max(part.compress_size, 1)
         if part.file_size > RATIO_FLOOR_BYTES and ratio > limits.compression_ratio:
             raise TooLarge(
                 name,
-                f"phần «{part.filename}» nén {number(round(ratio))} lần ({megabytes(part.compress_size)} "
-                f"giải nén ra {megabytes(part.file_size)}), tối đa {number(limits.compression_ratio)} "
-                "lần: tệp bất thường (có thể là «bom nén»)",
+                gettext(
+                    "phần «%(part)s» nén %(ratio)s lần (%(packed)s giải nén ra %(size)s), tối đa "
+                    "%(most)s lần: tệp bất thường (có thể là «bom nén»)"
+                )
+                % {
+                    "part": part.filename,
+                    "ratio": number(round(ratio)),
+                    "packed": megabytes(part.compress_size),
+                    "size": megabytes(part.file_size),
+                    "most": number(limits.compression_ratio),
+                },
             )
 
 
@@ -434,10 +470,10 @@ def _xlsx_records(name: str, path: Path, limits: Limits) -> list[tuple[int, list
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # zip, XML and openpyxl errors all mean a damaged file
-        return _fail(name, "tệp xlsx bị hỏng hoặc không phải tệp Excel (.xlsx)")
+        return _fail(name, gettext("tệp xlsx bị hỏng hoặc không phải tệp Excel (.xlsx)"))
     try:
         if not workbook.worksheets:
-            _fail(name, "tệp xlsx không có trang tính nào")
+            _fail(name, gettext("tệp xlsx không có trang tính nào"))
         sheet = workbook.worksheets[0]
         # The declared dimension (A1:XFD1048576 costs nothing to write) would pad every row
         # and add empty rows up to it; each row is read at its own width instead.
@@ -447,7 +483,7 @@ def _xlsx_records(name: str, path: Path, limits: Limits) -> list[tuple[int, list
     except RowErrors:
         raise
     except Exception:  # a truncated sheet fails while streaming
-        return _fail(name, "tệp xlsx bị hỏng (không đọc hết được trang tính đầu tiên)")
+        return _fail(name, gettext("tệp xlsx bị hỏng (không đọc hết được trang tính đầu tiên)"))
     finally:
         workbook.close()
     return records
