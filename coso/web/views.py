@@ -46,6 +46,7 @@ from coso.units.models import HOME_KINDS, Unit, UnitKind, UnitSpan, UnitTag
 from coso.units.queries import TreeNode, children_on, existence_on, tree_as_of
 from coso.web import timeline
 from coso.web.jobs import registered_jobs
+from coso.web.views_stats import compare_day, figures_context
 from coso.web.warnings import activity_alerts, warnings_for
 
 MEMBERS_PER_PAGE = 25
@@ -232,6 +233,13 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
         "positions": timeline.positions_on(unit, day),
         "participants": timeline.participants_on(unit, day),
     }
+    # The figures of `coso stats` on the day, and on a second day compared (issue 13, point 9).
+    compare, compare_error = compare_day(request)
+    context["compare"] = fmt(compare) if compare else ""
+    problems = [e for e in (error, compare_error) if e]
+    if not note:
+        problems += figures_context(context, unit, day, compare)
+    context["error"] = "; ".join(problems)
     shown_day = day if not note else span.valid_from
     context["children"] = children_on(unit, shown_day, scope.span_filter(Action.VIEW))
     if manager:

@@ -152,6 +152,38 @@ def _signed(n: int) -> str:
     return ("+" if n > 0 else "") + group(n) if n else "0"
 
 
+def figures_context(
+    context: dict[str, Any], unit: Any, day: dt.date, compare: dt.date | None
+) -> list[str]:
+    """The figures of `coso stats` for `day` (and `compare`, with the change) into `context`
+    for web/_figures_table.html — the unit page and this one; the refusals, if any."""
+    errors: list[str] = []
+    figures = second = None
+    try:
+        figures = stats_as_of(unit, day)
+    except CosoError as exc:
+        errors.append(str(exc))
+    if compare is not None and figures is not None:
+        try:
+            second = stats_as_of(unit, compare)
+        except CosoError as exc:
+            errors.append(str(exc))
+    if figures is not None:
+        rows = compared(figures, second)
+        for row in rows:
+            if "change" in row:
+                row["change_text"] = _signed(row["change"])
+        context["rows"] = rows
+        context["first_day"] = fmt(day)
+        context["first_iso"] = day.isoformat()
+        context["second_day"] = fmt(compare) if second is not None else ""
+    return errors
+
+
+def compare_day(request: HttpRequest) -> tuple[dt.date | None, str]:
+    return _date(request, "compare", _("Ngày so sánh"))
+
+
 @login_required
 @require_GET
 def unit_stats(request: HttpRequest, code: str) -> HttpResponse:
@@ -173,25 +205,7 @@ def unit_stats(request: HttpRequest, code: str) -> HttpResponse:
         "note": note,
         "manager": manager,
     }
-    figures = second = None
-    try:
-        figures = stats_as_of(unit, day)
-    except CosoError as exc:
-        errors.append(str(exc))
-    if compare is not None and figures is not None:
-        try:
-            second = stats_as_of(unit, compare)
-        except CosoError as exc:
-            errors.append(str(exc))
-    if figures is not None:
-        rows = compared(figures, second)
-        for row in rows:
-            if "change" in row:
-                row["change_text"] = _signed(row["change"])
-        context["rows"] = rows
-        context["first_day"] = fmt(day)
-        context["first_iso"] = day.isoformat()
-        context["second_day"] = fmt(compare) if second is not None else ""
+    errors += figures_context(context, unit, day, compare)
 
     # Members over time: the range asked, else the year up to the day.
     start, error = _date(request, "from", _("Từ ngày"))
@@ -221,7 +235,7 @@ def unit_stats(request: HttpRequest, code: str) -> HttpResponse:
         )
         context["series_keys"] = [(k, names[k]) for k in names]
 
-    if manager and figures is not None:
+    if manager and "rows" in context:
         profile = age_profile(unit, day)
         if profile is None:
             context["profile_note"] = _(

@@ -206,3 +206,26 @@ def test_the_charts_numbers_are_also_a_link_away_as_json(cast: Cast) -> None:
         found = re.search(pattern, html)
         assert found is not None, pattern
         assert client.get(found.group(1).replace("&amp;", "&")).status_code == 200
+
+
+@pytest.mark.parametrize("code", ["P", "C", "B"])
+def test_the_unit_page_itself_takes_two_dates_and_shows_the_same_figures(
+    cast: Cast, code: str
+) -> None:
+    """Issue 13, point 9: the unit page's date form takes a second day; its table is the
+    figures page's (the same read, `coso stats`), with the change."""
+    page = cast.client("officer").get(
+        reverse("web:unit", args=[code]), {"as_of": BEFORE, "compare": AFTER}
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    first, second = page_figures(html)
+    assert nonzero(first) == nonzero(flatten(cli_json(code, "2025-06-30")))
+    assert nonzero(second) == nonzero(flatten(cli_json(code, "2025-07-01")))
+    assert 'name="compare"' in html and "compare=01/07/2025" in html
+    only = page_figures(
+        cast.client("officer")
+        .get(reverse("web:unit", args=[code]), {"as_of": BEFORE})
+        .content.decode()
+    )
+    assert only[0] == first and not only[1]
