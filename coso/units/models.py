@@ -14,7 +14,6 @@ from typing import Any
 
 from django.db import models
 from django.db.models import F, Q
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -37,11 +36,10 @@ HOME_KINDS = (UnitKind.BRANCH, UnitKind.GRASSROOTS_BRANCH)
 
 
 def kind_label(kind: str | None) -> str:
-    """A kind's Vietnamese name (never its code) for the operations' Vietnamese refusals."""
+    """A kind's name in the active language (never its code), for the operations' refusals."""
     if kind is None or kind not in UnitKind.values:
         return f"«{kind}»"
-    with translation.override("vi"):
-        return str(UnitKind(kind).label)
+    return str(UnitKind(kind).label)
 
 
 def kind_labels(kinds: list[str] | tuple[str, ...]) -> str:

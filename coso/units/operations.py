@@ -89,19 +89,27 @@ def allowed_kinds(parent_kind: str | None, on: dt.date) -> list[str]:
 def check_kind_allowed(kind: str, parent_kind: str | None, on: dt.date) -> None:
     if kind not in UnitKind.values:
         raise CosoError(
-            f"Loại đơn vị «{kind}» không tồn tại (các loại: {kind_labels(UnitKind.values)})."
+            gettext("Loại đơn vị «%(kind)s» không tồn tại (các loại: %(kinds)s).")
+            % {"kind": kind, "kinds": kind_labels(UnitKind.values)}
         )
     allowed = allowed_kinds(parent_kind, on)
     if parent_kind is None:
         if kind not in allowed:
             raise CosoError(
-                f"Loại «{kind_label(kind)}» không thể là gốc của cây (chỉ: {kind_labels(allowed)})."
+                gettext("Loại «%(kind)s» không thể là gốc của cây (chỉ: %(allowed)s).")
+                % {"kind": kind_label(kind), "allowed": kind_labels(allowed)}
             )
         return
     if kind not in allowed:
         raise CosoError(
-            f"Loại «{kind_label(kind)}» không được đặt dưới loại «{kind_label(parent_kind)}» "
-            f"(được phép: {kind_labels(allowed) or 'không có'})."
+            gettext(
+                "Loại «%(kind)s» không được đặt dưới loại «%(parent)s» (được phép: %(allowed)s)."
+            )
+            % {
+                "kind": kind_label(kind),
+                "parent": kind_label(parent_kind),
+                "allowed": kind_labels(allowed) or gettext("không có"),
+            }
         )
 
 
@@ -110,8 +118,15 @@ def _check_placement(what: str, kind: str, parent_span: UnitSpan | None, on: dt.
     try:
         check_kind_allowed(kind, parent_span.kind if parent_span else None, on)
     except CosoError as exc:
-        where = f"dưới «{parent_span.unit.code}»" if parent_span else "làm gốc"
-        raise CosoError(f"Không thể đặt {what} {where} ngày {fmt(on)}: {exc}") from None
+        where = (
+            gettext("dưới «%(code)s»") % {"code": parent_span.unit.code}
+            if parent_span
+            else gettext("làm gốc")
+        )
+        raise CosoError(
+            gettext("Không thể đặt %(what)s %(where)s ngày %(on)s: %(why)s")
+            % {"what": what, "where": where, "on": fmt(on), "why": exc}
+        ) from None
 
 
 def current_span(unit: Unit, on: dt.date) -> UnitSpan:
@@ -219,7 +234,7 @@ def create_unit(
             % {"code": code}
         )
     parent_span = current_span(parent, on) if parent is not None else None
-    _check_placement(f"đơn vị mới «{code}»", kind, parent_span, on)
+    _check_placement(gettext("đơn vị mới «%(code)s»") % {"code": code}, kind, parent_span, on)
     unit = Unit.objects.create(code=code, valid_from=on)
     event = UnitEvent.objects.create(
         kind=UnitEventKind.CREATE,
@@ -289,7 +304,13 @@ def retype_unit(
         if span.parent_id
         else None
     )
-    _check_placement(f"«{unit.code}» với loại mới «{kind_label(kind)}»", kind, parent_span, on)
+    _check_placement(
+        gettext("«%(code)s» với loại mới «%(kind)s»")
+        % {"code": unit.code, "kind": kind_label(kind)},
+        kind,
+        parent_span,
+        on,
+    )
     # Children recorded from `on` on, including any placed later, must fit under the new kind.
     children = (
         UnitSpan.objects.filter(parent=unit, valid_to__gt=on)
@@ -540,7 +561,12 @@ def _check_move(
             )
             % {"code": code, "code2": parent_span.unit.code, "on": fmt(on)}
         )
-    _check_placement(f"«{code}» (loại «{kind_label(span.kind)}»)", span.kind, parent_span, on)
+    _check_placement(
+        gettext("«%(code)s» (loại «%(kind)s»)") % {"code": code, "kind": kind_label(span.kind)},
+        span.kind,
+        parent_span,
+        on,
+    )
     if not later_checked:
         _check_subtree_unchanged_after(span, on)
 
@@ -652,37 +678,58 @@ def _posts_refusal(
     """The Vietnamese refusal of a chosen fate, naming the post and the people."""
     role = role_label(post.role)
     after = role_after(post.role, fate)
-    head = (
-        f"Không thể sáp nhập «{source.code}» vào «{into.code}» ngày {fmt(on)}: "
-        f"{role} {_person(post.member)} của «{source.code}»"
-    )
+    head = gettext(
+        "Không thể sáp nhập «%(code)s» vào «%(into)s» ngày %(on)s: %(role)s %(who)s của «%(code)s»"
+    ) % {
+        "code": source.code,
+        "into": into.code,
+        "on": fmt(on),
+        "role": role,
+        "who": _person(post.member),
+    }
     if problem == Problem.TAKEN and after is not None:
         holder = (
             Position.objects.filter(unit=into, role=after, valid_from__lte=on, valid_to__gt=on)
             .select_related("member")
             .first()
         )
-        who = _person(holder.member) if holder else "người khác"
+        who = _person(holder.member) if holder else gettext("người khác")
         return CosoError(
-            f"{head} không thể giữ chức vụ {role_label(after)} vì «{into.code}» đã có "
-            f"{role_label(after)} là {who}; một đơn vị chỉ có một {role_label(after)}. "
-            "Hãy chọn kết thúc chức vụ hoặc giữ làm cấp phó."
+            gettext(
+                "%(head)s không thể giữ chức vụ %(post)s vì «%(into)s» đã có %(post)s là "
+                "%(who)s; một đơn vị chỉ có một %(post)s. Hãy chọn kết thúc chức vụ hoặc giữ "
+                "làm cấp phó."
+            )
+            % {"head": head, "post": role_label(after), "into": into.code, "who": who}
         )
     if problem == Problem.ALREADY_HELD and after is not None:
         return CosoError(
-            f"{head}: người này đã giữ chức vụ {role_label(after)} ở «{into.code}»; "
-            "hãy chọn kết thúc chức vụ."
+            gettext(
+                "%(head)s: người này đã giữ chức vụ %(post)s ở «%(into)s»; hãy chọn kết thúc chức vụ."
+            )
+            % {"head": head, "post": role_label(after), "into": into.code}
         )
     if problem == Problem.GROUP_ONLY:
-        return CosoError(f"{head}: chức vụ tổ đảng chỉ có ở tổ đảng; hãy chọn kết thúc chức vụ.")
+        return CosoError(
+            gettext("%(head)s: chức vụ tổ đảng chỉ có ở tổ đảng; hãy chọn kết thúc chức vụ.")
+            % {"head": head}
+        )
     if problem == Problem.SAME_DAY_END:
         return CosoError(
-            f"{head} bắt đầu đúng ngày sáp nhập nên không thể kết thúc ngày đó; "
-            "hãy chọn giữ chức vụ hoặc sửa ngày hiệu lực."
+            gettext(
+                "%(head)s bắt đầu đúng ngày sáp nhập nên không thể kết thúc ngày đó; hãy chọn giữ "
+                "chức vụ hoặc sửa ngày hiệu lực."
+            )
+            % {"head": head}
         )
     if problem == Problem.NO_DEPUTY:
-        return CosoError(f"{head}: chức vụ này không có cấp phó; hãy chọn giữ hoặc kết thúc.")
-    return CosoError(f"{head}: cách xử lý «{fate}» không hợp lệ.")
+        return CosoError(
+            gettext("%(head)s: chức vụ này không có cấp phó; hãy chọn giữ hoặc kết thúc.")
+            % {"head": head}
+        )
+    return CosoError(
+        gettext("%(head)s: cách xử lý «%(fate)s» không hợp lệ.") % {"head": head, "fate": fate}
+    )
 
 
 def _carry_posts(

@@ -167,3 +167,21 @@ def test_a_refusal_page_in_english(cast: Any) -> None:
     text = re.sub(r"<[^>]+>", " ", refusal.group(0))
     assert "Cannot recognize as an official member on 01/06/2021" in text
     _no_vietnamese(text, Member.objects.get(member_id="CAST-B1").full_name)
+
+
+def test_placement_and_post_refusals_in_english(cast: Any) -> None:
+    """The kinds' rules and the posts of a merger (issue 13, points 2 and 13) refuse in words of
+    the reader's language, never codes."""
+    on = dt.date(2024, 1, 2)
+    text = _refusal(
+        lambda: unit_ops.create_unit(code="NEW", name="New", kind="province", parent=cast.B, on=on)
+    )
+    assert text.startswith("Cannot place the new unit «NEW» under «B» on 02/01/2024")
+    assert "«Provincial/municipal Party committee»" in text and "«province»" not in text
+    _no_vietnamese(text)
+    text = _refusal(lambda: unit_ops.move_unit(cast.B2, parent=cast.B, on=on))
+    assert text.startswith("Cannot place «B2» (kind «Party branch (under a committee)»)")
+    _no_vietnamese(text)
+    with translation.override("vi"), pytest.raises(CosoError) as caught:
+        unit_ops.move_unit(cast.B2, parent=cast.B, on=on)
+    assert "không được đặt dưới loại «Chi bộ trực thuộc»" in str(caught.value)
