@@ -614,9 +614,9 @@ def in_branch_order(
 LIVE_BRANCHES_MAX = 25_000
 
 
-def check_live_size(unit: Unit, start: dt.date, end: dt.date) -> None:
-    """Refuse (CosoError) to compute [start, end) live over more than LIVE_BRANCHES_MAX
-    branches; one bounded count."""
+def branches_over(unit: Unit, start: dt.date, end: dt.date, cap: int) -> bool:
+    """Whether the subtree has more than `cap` branches in [start, end): one count that stops
+    at cap + 1."""
     as_of = min(end - dt.timedelta(days=1), max(start, unit.valid_to - dt.timedelta(days=1)))
     root = span_on(unit, max(as_of, unit.valid_from))
     lo, hi = subtree_range(root.path)
@@ -629,10 +629,16 @@ def check_live_size(unit: Unit, start: dt.date, end: dt.date) -> None:
             valid_to__gt=start,
         )
         .values("unit_id")
-        .distinct()[: LIVE_BRANCHES_MAX + 1]
+        .distinct()[: cap + 1]
         .count()
     )
-    if n > LIVE_BRANCHES_MAX:
+    return n > cap
+
+
+def check_live_size(unit: Unit, start: dt.date, end: dt.date) -> None:
+    """Refuse (CosoError) to compute [start, end) live over more than LIVE_BRANCHES_MAX
+    branches; one bounded count."""
+    if branches_over(unit, start, end, LIVE_BRANCHES_MAX):
         raise CosoError(
             gettext(
                 "Đơn vị «%(code)s» có hơn %(n)s chi bộ: chỉ xem được kỳ từ đầu năm đến nay; "

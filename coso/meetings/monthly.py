@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 
 from coso.core.errors import CosoError
 from coso.core.numbers import group
+from coso.meetings.activity import branches_over
 from coso.meetings.models import MeetingKind
 from coso.meetings.warnings import (
     RECORDED,
@@ -33,8 +34,7 @@ from coso.meetings.warnings import (
     owed_slots,
     slot_counts,
 )
-from coso.units.models import HOME_KINDS, Unit, UnitSpan
-from coso.units.queries import span_on, subtree_range
+from coso.units.models import Unit
 
 CHART_BRANCHES_MAX = 2_000
 
@@ -49,22 +49,7 @@ class MonthRow:
 
 def check_chart_size(unit: Unit, start: dt.date, end: dt.date) -> None:
     """Refuse (CosoError) a subtree of more than CHART_BRANCHES_MAX branches; one bounded count."""
-    as_of = min(end - dt.timedelta(days=1), max(start, unit.valid_to - dt.timedelta(days=1)))
-    root = span_on(unit, max(as_of, unit.valid_from))
-    lo, hi = subtree_range(root.path)
-    n = (
-        UnitSpan.objects.filter(
-            path__gte=lo,
-            path__lt=hi,
-            kind__in=HOME_KINDS,
-            valid_from__lt=end,
-            valid_to__gt=start,
-        )
-        .values("unit_id")
-        .distinct()[: CHART_BRANCHES_MAX + 1]
-        .count()
-    )
-    if n > CHART_BRANCHES_MAX:
+    if branches_over(unit, start, end, CHART_BRANCHES_MAX):
         raise CosoError(_too_many())
 
 
