@@ -150,8 +150,14 @@ def test_the_name_search_reads_the_name_indexes(cast: Cast) -> None:
     named = [q["sql"] for q in captured.captured_queries if "search_" in q["sql"]]
     assert len(named) == 2
     with connection.cursor() as cursor:
+        explain = "EXPLAIN QUERY PLAN "
+        if connection.vendor == "postgresql":
+            # A test table this small is read whole by PostgreSQL's choice; with sequential
+            # scans priced out, the plan shows whether the index can serve the query at all.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            explain = "EXPLAIN "
         for sql in named:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            cursor.execute(explain + sql)
             plan = " ".join(str(row) for row in cursor.fetchall())
             assert "unitspan_search_" in plan, plan
 
