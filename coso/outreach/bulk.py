@@ -125,7 +125,7 @@ def generate_outreach(day: dt.date) -> dict[str, int]:
                 no_style(), [Household, HouseholdResponsibility, Visit, Petition, PetitionStep]
             ):
                 cur.execute(sql)
-        tally.rebuild()  # the root's coverage figures
+        tally.rebuild()  # the coverage figures (root and units)
         return {
             "households": _count(cur, "outreach_household"),
             "responsibilities": _count(cur, "outreach_householdresponsibility"),

@@ -208,7 +208,7 @@ def load_households(
         _visits(rng, visit_rows, h, member, start, now + dt.timedelta(days=1))
     HouseholdResponsibility.objects.bulk_create(resp_rows, batch_size=1000)
     Visit.objects.bulk_create(visit_rows, batch_size=2000)
-    tally.rebuild()  # the root's coverage figures
+    tally.rebuild()  # the coverage figures (root and units)
     report.responsible = responsible
     report.households = len(house_rows)
     report.visits = len(visit_rows)

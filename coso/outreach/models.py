@@ -322,20 +322,67 @@ class CoverageDelta(models.Model):
         ]
 
 
+class UnitCoverageDelta(models.Model):
+    """The same per unit, for the subtrees below the root: the household figures of the
+    households whose village or area is `unit`, `members` of the members whose home is `unit`
+    (a subtree's figure on a day is the sum of its units' deltas up to that day)."""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=16, choices=CoverageMetric.choices)
+    day = models.DateField()
+    delta = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "day", "metric"], name="unit_coverage_delta_once"
+            ),
+        ]
+        # Covering: a subtree's sums read the index alone, unit by unit.
+        indexes = [
+            models.Index(fields=["unit", "day", "metric", "delta"], name="unit_coverage_sum")
+        ]
+
+
 class ResponsibleRun(models.Model):
-    """A period in which a member is counted among the members responsible: responsible for
-    some household and in the party (a member span) every day of `[valid_from, valid_to)`.
-    A member's runs do not overlap nor touch; kept so that a change of the member's spans can
-    be told as a change of the deltas."""
+    """A period in which a member is counted among the members responsible in `unit`:
+    responsible for some household and at home in `unit` (a member span) every day of
+    `[valid_from, valid_to)`. A member's runs do not overlap; kept so that a change of the
+    member's spans can be told as a change of the deltas."""
 
     member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
     valid_from = models.DateField()
     valid_to = models.DateField()
 
     class Meta:
         indexes = [
+            models.Index(fields=["member"], name="responsible_run_member"),
             models.Index(fields=["valid_from"], name="responsible_run_from"),
             models.Index(fields=["valid_to"], name="responsible_run_to"),
+        ]
+
+
+class CrossResponsibility(models.Model):
+    """A period in which a member at home in `unit` is responsible for a household of another
+    village or area (border guards for households of the villages): what a subtree's figures
+    add to the households of its own areas. Kept with the runs."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    valid_from = models.DateField()
+    valid_to = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__gt=F("valid_from")), name="cross_responsibility_period"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["member"], name="cross_responsibility_member"),
+            models.Index(fields=["unit", "valid_from"], name="cross_responsibility_unit"),
         ]
 
 

@@ -119,21 +119,32 @@ def household_coverage(unit: Unit, day: dt.date | None = None) -> dict[str, Any]
     - visited_this_quarter: of those, households visited from the quarter's first day to `day`;
     - without_member: households registered in the subtree with nobody responsible on the day.
 
-    Two queries whatever the size of the subtree, and one asking whether a root is the only
-    one: then the figures are the sums of the tally's deltas up to `day` (`coso.outreach.tally`,
-    two queries), or, when it is not built, counted from the responsibilities and the register
-    rather than from every member span of the country.
+    Read from the tally (`coso.outreach.tally`): at the only root the sums of its deltas up to
+    `day` (two queries), below it the sums of the subtree's units' deltas and the households
+    its members answer for outside its areas (three queries), after one asking whether the
+    unit is the only root. When the tally is not built, counted live: at the root from the
+    responsibilities and the register, below it in two queries over the subtree's member spans.
     """
     day = day or today()
     root = span_on(unit, day)
     lo, hi = subtree_range(root.path)
-    resp_params = [lo, hi, day, day, day, day, day, day]
-    area_params = [lo, hi, day, day, day, day]
     if _inside(root, day) is None:
         figures = tally.read(day)
         if figures is None:
             return _coverage_everywhere(unit, day)
         return {"unit": unit.code, "as_of": day.isoformat(), **figures}
+    below = tally.read_subtree(lo, hi, day, quarter_start(day))
+    if below is not None:
+        below.pop("in_areas")
+        return {"unit": unit.code, "as_of": day.isoformat(), **below}
+    return _coverage_live(unit, day, lo, hi)
+
+
+def _coverage_live(unit: Unit, day: dt.date, lo: str, hi: str) -> dict[str, Any]:
+    """`household_coverage` of a subtree counted from the member spans, the responsibilities
+    and the register (when the tally is not built; the tally's tests compare with it)."""
+    resp_params = [lo, hi, day, day, day, day, day, day]
+    area_params = [lo, hi, day, day, day, day]
     # One pass over the subtree's member spans (the costly part: every member at home there),
     # its rows kept for the three counts that read them.
     members, households, visited = _rows(
@@ -209,8 +220,9 @@ class Counted:
 
 
 def households_listed(unit: Unit, day: dt.date | None = None) -> QuerySet[Household] | Counted:
-    """`households_in` for a list: at the only root, with the count the coverage tally gives
-    (every household on the register that day), so nothing counts millions of rows."""
+    """`households_in` for a list, with the count the coverage tally gives (at the only root
+    every household on the register that day, below it those of the subtree's areas), so
+    nothing counts the register's rows."""
     day = day or today()
     rows = households_in(unit, day)
     span = span_on(unit, day)
@@ -218,7 +230,10 @@ def households_listed(unit: Unit, day: dt.date | None = None) -> QuerySet[Househ
         figures = tally.read(day)
         if figures is not None:
             return Counted(rows, int(figures["households"]))
-    return rows
+        return rows
+    lo, hi = subtree_range(span.path)
+    below = tally.read_subtree(lo, hi, day, quarter_start(day))
+    return rows if below is None else Counted(rows, below["in_areas"])
 
 
 def household_history(household: Household) -> dict[str, Any]:

@@ -26,6 +26,13 @@ before and after the write, whatever the write was:
 - the bulk generator and the demo loader rebuild the tally (`rebuild`), as does
   `coso.stats.tally.rebuild_all`.
 
+The same deltas are kept per unit (`UnitCoverageDelta`) for the subtrees below the root: the
+household figures under the household's village or area, `responsible_members` under the
+member's home unit (runs are kept per unit). A subtree's figures on a day are its units' sums
+(the units whose span lies in the subtree that day), plus the households its members are
+responsible for in villages outside it (`CrossResponsibility`, kept with the runs: rare, border
+guards for the villages' households). Reorganizations move units, not their deltas.
+
 None of the figures at the only root depends on the tree (every household on the register lies
 in it; a member counts wherever their span is), so reorganizations leave the tally alone; the
 reader uses it only when the unit is the only root on the day asked, and computes live when the
@@ -49,14 +56,19 @@ from coso.outreach.models import (
     CoverageDelta,
     CoverageMetric,
     CoverageStamp,
+    CrossResponsibility,
     Household,
     HouseholdResponsibility,
     ResponsibleRun,
+    UnitCoverageDelta,
     Visit,
 )
 
 Period = tuple[dt.date, dt.date]
-Deltas = Counter[tuple[str, dt.date]]
+# (metric, unit id, day) -> change; the root's deltas are their sums over units.
+Deltas = Counter[tuple[str, int, dt.date]]
+Run = tuple[int, dt.date, dt.date]  # unit id, valid_from, valid_to
+Cross = tuple[int, int, int, dt.date, dt.date]  # member, household, unit, valid_from, valid_to
 CHUNK = 2000
 
 
@@ -98,11 +110,11 @@ def quarter_end(day: dt.date) -> dt.date:
     return dt.date(day.year, month, 1)
 
 
-def _add(out: Deltas, metric: str, periods: Iterable[Period], sign: int = 1) -> None:
+def _add(out: Deltas, metric: str, unit: int, periods: Iterable[Period], sign: int = 1) -> None:
     for start, end in periods:
-        out[(metric, start)] += sign
+        out[(metric, unit, start)] += sign
         if end < FAR_FUTURE:
-            out[(metric, end)] -= sign
+            out[(metric, unit, end)] -= sign
 
 
 def household_periods(
@@ -126,9 +138,29 @@ def household_periods(
     }
 
 
-def member_periods(responsibilities: Iterable[Period], spans: Iterable[Period]) -> list[Period]:
-    """One member's contribution to `responsible_members`."""
-    return intersect(merge(responsibilities), merge(spans))
+def member_runs(
+    responsibilities: Iterable[tuple[int, int, dt.date, dt.date]],
+    spans: Iterable[Run],
+) -> tuple[list[Run], list[tuple[int, int, dt.date, dt.date]]]:
+    """One member's contribution to `responsible_members`, unit by unit, and the periods in
+    which they answer for a household of another area: from their responsibilities
+    (household, area, valid_from, valid_to) and member spans (unit, valid_from, valid_to).
+    Returns the runs (unit, from, to) and the cross periods (household, unit, from, to)."""
+    resp = list(responsibilities)
+    held = merge((a, b) for _h, _area, a, b in resp)
+    by_unit: dict[int, list[Period]] = defaultdict(list)
+    cross = []
+    for unit, start, end in spans:
+        by_unit[unit].append((start, end))
+        for household, area, a, b in resp:
+            if area != unit and max(a, start) < min(b, end):
+                cross.append((household, unit, max(a, start), min(b, end)))
+    runs = [
+        (unit, a, b)
+        for unit, periods in by_unit.items()
+        for a, b in intersect(held, merge(periods))
+    ]
+    return sorted(runs), sorted(cross)
 
 
 # --- contributions read from the tables --------------------------------------------------------
@@ -136,7 +168,7 @@ def member_periods(responsibilities: Iterable[Period], spans: Iterable[Period]) 
 
 def _household_deltas(households: Q, related: Q) -> Deltas:
     """The contribution of the households selected (`related` selects the same households'
-    responsibilities and visits by `household_id`)."""
+    responsibilities and visits by `household_id`), under each household's area."""
     resp: dict[int, list[Period]] = defaultdict(list)
     for hid, start, end in HouseholdResponsibility.objects.filter(related).values_list(
         "household_id", "valid_from", "valid_to"
@@ -146,49 +178,81 @@ def _household_deltas(households: Q, related: Q) -> Deltas:
     for hid, on in Visit.objects.filter(related).values_list("household_id", "on"):
         visits[hid].append(on)
     out: Deltas = Counter()
-    for hid, start, end in Household.objects.filter(households).values_list(
-        "pk", "valid_from", "valid_to"
+    for hid, area, start, end in Household.objects.filter(households).values_list(
+        "pk", "area_id", "valid_from", "valid_to"
     ):
         for metric, periods in household_periods(
             (start, end), resp.get(hid, []), visits.get(hid, [])
         ).items():
-            _add(out, metric, periods)
+            _add(out, metric, area, periods)
     return out
 
 
-def _member_runs(members: Q, related: Q) -> dict[int, list[Period]]:
-    """The runs of the members selected by `members` (on responsibilities) and `related` (the
-    same members' spans)."""
-    resp: dict[int, list[Period]] = defaultdict(list)
-    for mid, start, end in HouseholdResponsibility.objects.filter(members).values_list(
-        "member_id", "valid_from", "valid_to"
+def _member_state(members: Q, related: Q) -> tuple[dict[int, list[Run]], list[Cross]]:
+    """The runs and cross periods of the members selected by `members` (on responsibilities)
+    and `related` (the same members' spans)."""
+    resp: dict[int, list[tuple[int, int, dt.date, dt.date]]] = defaultdict(list)
+    for mid, hid, area, start, end in HouseholdResponsibility.objects.filter(members).values_list(
+        "member_id", "household_id", "household__area_id", "valid_from", "valid_to"
     ):
-        resp[mid].append((start, end))
+        resp[mid].append((hid, area, start, end))
     if not resp:
-        return {}
-    spans: dict[int, list[Period]] = defaultdict(list)
-    for mid, start, end in (
+        return {}, []
+    spans: dict[int, list[Run]] = defaultdict(list)
+    for mid, unit, start, end in (
         MemberSpan.objects.filter(related)
         .filter(member_id__in=HouseholdResponsibility.objects.filter(members).values("member_id"))
-        .values_list("member_id", "valid_from", "valid_to")
+        .values_list("member_id", "unit_id", "valid_from", "valid_to")
     ):
-        spans[mid].append((start, end))
-    return {mid: member_periods(periods, spans.get(mid, [])) for mid, periods in resp.items()}
+        spans[mid].append((unit, start, end))
+    runs: dict[int, list[Run]] = {}
+    cross: list[Cross] = []
+    for mid, held in resp.items():
+        runs[mid], elsewhere = member_runs(held, spans.get(mid, []))
+        cross.extend((mid, *row) for row in elsewhere)
+    return runs, cross
+
+
+def _run_deltas(out: Deltas, runs: Iterable[Run], sign: int = 1) -> None:
+    for unit, start, end in runs:
+        _add(out, CoverageMetric.MEMBERS, unit, [(start, end)], sign)
+
+
+def _root(diff: Deltas) -> Counter[tuple[str, dt.date]]:
+    root: Counter[tuple[str, dt.date]] = Counter()
+    for (metric, _unit, day), n in diff.items():
+        root[(metric, day)] += n
+    return root
 
 
 def _apply(diff: Deltas) -> None:
-    """Add the changes (one upsert, safe against a concurrent writer of the same day)."""
-    rows = [(str(metric), day, n) for (metric, day), n in sorted(diff.items()) if n]
-    if not rows:
-        return
+    """Add the changes to the units' and the root's deltas (one upsert each, safe against a
+    concurrent writer of the same day)."""
     adapt = connection.ops.adapt_datefield_value
+    units = [(str(m), u, adapt(d), n) for (m, u, d), n in sorted(diff.items()) if n]
+    root = [(str(m), adapt(d), n) for (m, d), n in sorted(_root(diff).items()) if n]
     with connection.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO outreach_coveragedelta (metric, day, delta) VALUES (%s, %s, %s) "
-            "ON CONFLICT (metric, day) DO UPDATE SET delta = outreach_coveragedelta.delta + "
-            "excluded.delta",
-            [(m, adapt(d), n) for m, d, n in rows],
-        )
+        if units:
+            cur.executemany(
+                "INSERT INTO outreach_unitcoveragedelta (metric, unit_id, day, delta) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (unit_id, day, metric) DO UPDATE SET "
+                "delta = outreach_unitcoveragedelta.delta + excluded.delta",
+                units,
+            )
+        if root:
+            cur.executemany(
+                "INSERT INTO outreach_coveragedelta (metric, day, delta) VALUES (%s, %s, %s) "
+                "ON CONFLICT (metric, day) DO UPDATE SET delta = outreach_coveragedelta.delta + "
+                "excluded.delta",
+                root,
+            )
+
+
+def _cross_rows(cross: Iterable[Cross]) -> list[CrossResponsibility]:
+    return [
+        CrossResponsibility(member_id=m, household_id=h, unit_id=u, valid_from=a, valid_to=b)
+        for m, h, u, a, b in cross
+    ]
 
 
 def built() -> bool:
@@ -231,25 +295,28 @@ def refresh_members(ids: Iterable[int]) -> None:
         chunk = keys[start : start + CHUNK]
         # Two writers of one member's responsibilities take turns (then each reads the other's).
         list(Member.objects.select_for_update().filter(pk__in=chunk).values_list("pk", flat=True))
-        new = _member_runs(Q(member_id__in=chunk), Q(member_id__in=chunk))
-        old: dict[int, list[Period]] = defaultdict(list)
-        for mid, a, b in ResponsibleRun.objects.filter(member_id__in=chunk).values_list(
-            "member_id", "valid_from", "valid_to"
+        new, cross = _member_state(Q(member_id__in=chunk), Q(member_id__in=chunk))
+        old: dict[int, list[Run]] = defaultdict(list)
+        for mid, unit, a, b in ResponsibleRun.objects.filter(member_id__in=chunk).values_list(
+            "member_id", "unit_id", "valid_from", "valid_to"
         ):
-            old[mid].append((a, b))
-        diff: Deltas = Counter()
+            old[mid].append((unit, a, b))
+        # Cross periods follow the households' areas too: replaced whether or not runs changed.
+        CrossResponsibility.objects.filter(member_id__in=chunk).delete()
+        CrossResponsibility.objects.bulk_create(_cross_rows(cross))
         changed = [m for m in chunk if sorted(old.get(m, [])) != new.get(m, [])]
         if not changed:
             continue
+        diff: Deltas = Counter()
         for mid in changed:
-            _add(diff, CoverageMetric.MEMBERS, new.get(mid, []))
-            _add(diff, CoverageMetric.MEMBERS, old.get(mid, []), -1)
+            _run_deltas(diff, new.get(mid, []))
+            _run_deltas(diff, old.get(mid, []), -1)
         ResponsibleRun.objects.filter(member_id__in=changed).delete()
         ResponsibleRun.objects.bulk_create(
             [
-                ResponsibleRun(member_id=mid, valid_from=a, valid_to=b)
+                ResponsibleRun(member_id=mid, unit_id=unit, valid_from=a, valid_to=b)
                 for mid in changed
-                for a, b in new.get(mid, [])
+                for unit, a, b in new.get(mid, [])
             ]
         )
         _apply(diff)
@@ -286,9 +353,14 @@ def _ranges(bounds: dict[str, int | None]) -> Iterator[tuple[int, int]]:
 def rebuild() -> str:
     """The tally counted afresh from the register, responsibilities, visits and member spans
     (bulk loaders, `coso.stats.tally.rebuild_all`)."""
-    CoverageDelta.objects.all().delete()
-    ResponsibleRun.objects.all().delete()
-    CoverageStamp.objects.all().delete()
+    for model in (
+        CoverageDelta,
+        UnitCoverageDelta,
+        ResponsibleRun,
+        CrossResponsibility,
+        CoverageStamp,
+    ):
+        model.objects.all().delete()
     total: Deltas = Counter()
     for lo, hi in _ranges(Household.objects.aggregate(lo=Min("pk"), hi=Max("pk"))):
         total.update(
@@ -299,20 +371,33 @@ def rebuild() -> str:
     members = HouseholdResponsibility.objects.aggregate(lo=Min("member_id"), hi=Max("member_id"))
     runs = 0
     for lo, hi in _ranges(members):
-        found = _member_runs(
+        found, cross = _member_state(
             Q(member_id__gte=lo, member_id__lt=hi), Q(member_id__gte=lo, member_id__lt=hi)
         )
         rows = [
-            ResponsibleRun(member_id=mid, valid_from=a, valid_to=b)
+            ResponsibleRun(member_id=mid, unit_id=unit, valid_from=a, valid_to=b)
             for mid, periods in found.items()
-            for a, b in periods
+            for unit, a, b in periods
         ]
         ResponsibleRun.objects.bulk_create(rows, batch_size=CHUNK)
+        CrossResponsibility.objects.bulk_create(_cross_rows(cross), batch_size=CHUNK)
         runs += len(rows)
         for periods in found.values():
-            _add(total, CoverageMetric.MEMBERS, periods)
+            _run_deltas(total, periods)
+    UnitCoverageDelta.objects.bulk_create(
+        (
+            UnitCoverageDelta(metric=m, unit_id=u, day=d, delta=n)
+            for (m, u, d), n in sorted(total.items())
+            if n
+        ),
+        batch_size=CHUNK,
+    )
     CoverageDelta.objects.bulk_create(
-        [CoverageDelta(metric=m, day=d, delta=n) for (m, d), n in sorted(total.items()) if n],
+        [
+            CoverageDelta(metric=m, day=d, delta=n)
+            for (m, d), n in sorted(_root(total).items())
+            if n
+        ],
         batch_size=CHUNK,
     )
     CoverageStamp.objects.create()
@@ -335,4 +420,54 @@ def read(day: dt.date) -> dict[str, int] | None:
         "households": households,
         "visited_this_quarter": int(sums.get(CoverageMetric.VISITED, 0) or 0),
         "without_member": households - int(sums.get(CoverageMetric.COVERED, 0) or 0),
+    }
+
+
+# A subtree's units on the day (params lo, hi, day, day), as in `coso.outreach.queries`.
+_SUBTREE = "us.path >= %s AND us.path < %s AND us.valid_from <= %s AND us.valid_to > %s"
+
+
+def read_subtree(lo: str, hi: str, day: dt.date, quarter: dt.date) -> dict[str, int] | None:
+    """The figures of the subtree whose unit spans' paths lie in `[lo, hi)` on `day`, or None
+    when the tally is not built (three queries, each reading the subtree's units by the path
+    index and then each unit's rows by its own index, whatever the size of the subtree):
+
+    - its units' sums: the households of its areas, covered and visited, and its members;
+    - the households outside its areas its members answer for (cross periods), counted once
+      and only when their area is not in the subtree that day, with those visited since
+      `quarter` (the quarter's first day).
+
+    `in_areas` is the number of households of its own areas (the length of its list).
+    """
+    if not built():
+        return None
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT d.metric, SUM(d.delta) FROM units_unitspan us "
+            "CROSS JOIN outreach_unitcoveragedelta d "
+            f"WHERE {_SUBTREE} AND d.unit_id = us.unit_id AND d.day <= %s GROUP BY d.metric",
+            [lo, hi, day, day, day],
+        )
+        sums = {metric: int(n or 0) for metric, n in cur.fetchall()}
+        cur.execute(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM outreach_visit v "
+            'WHERE v.household_id = x.household_id AND v."on" >= %s AND v."on" <= %s) '
+            "THEN 1 ELSE 0 END), 0) FROM (SELECT DISTINCT c.household_id AS household_id "
+            "FROM units_unitspan us CROSS JOIN outreach_crossresponsibility c "
+            "CROSS JOIN outreach_household h "
+            f"WHERE {_SUBTREE} AND c.unit_id = us.unit_id AND c.valid_from <= %s "
+            "AND c.valid_to > %s AND h.id = c.household_id AND h.valid_from <= %s "
+            "AND h.valid_to > %s AND NOT EXISTS (SELECT 1 FROM units_unitspan a "
+            "WHERE a.unit_id = h.area_id AND a.valid_from <= %s AND a.valid_to > %s "
+            "AND a.path >= %s AND a.path < %s)) x",
+            [quarter, day, lo, hi, day, day, day, day, day, day, day, day, lo, hi],
+        )
+        extra, extra_visited = cur.fetchone()
+    households = sums.get(CoverageMetric.HOUSEHOLDS, 0)
+    return {
+        "in_areas": households,
+        "responsible_members": sums.get(CoverageMetric.MEMBERS, 0),
+        "households": households + int(extra),
+        "visited_this_quarter": sums.get(CoverageMetric.VISITED, 0) + int(extra_visited),
+        "without_member": households - sums.get(CoverageMetric.COVERED, 0),
     }

@@ -214,6 +214,8 @@ def test_parallel_writer_writes_the_same_rows(monkeypatch: pytest.MonkeyPatch) -
             "stats_dailydelta",
             # Outreach rows (households, petitions) refer to members and units.
             "outreach_responsiblerun",
+            "outreach_crossresponsibility",
+            "outreach_unitcoveragedelta",
             "outreach_coveragedelta",
             "outreach_coveragestamp",
             "outreach_petitionstep",

@@ -1,7 +1,8 @@
-"""The root's coverage tally (`coso.outreach.tally`) answers exactly what the live count answers,
-on every day, through registrations, assignments, handovers, a same-day correction, ended
-responsibilities, visits in and out of the quarter (one dated back), a member leaving the party
-and a reorganization; it equals a fresh rebuild; the reader computes live when it cannot answer."""
+"""The coverage tally (`coso.outreach.tally`) answers exactly what the live count answers, at the
+root and for every subtree, on every day, through registrations, assignments, handovers (one to
+a member of another commune), a same-day correction, ended responsibilities, visits in and out
+of the quarter (one dated back), a member leaving the party and reorganizations; it equals a
+fresh rebuild; the reader computes live when it cannot answer."""
 
 from __future__ import annotations
 
@@ -10,12 +11,21 @@ from typing import Any
 
 import pytest
 
+from coso.core.errors import CosoError
 from coso.members.operations import record_leaving
 from coso.outreach import tally
-from coso.outreach.models import CoverageDelta, CoverageStamp, ResponsibleRun
+from coso.outreach.models import (
+    CoverageDelta,
+    CoverageStamp,
+    CrossResponsibility,
+    ResponsibleRun,
+    UnitCoverageDelta,
+)
 from coso.outreach.operations import assign_household, record_visit, register_household
-from coso.outreach.queries import _coverage_everywhere, household_coverage
+from coso.outreach.queries import _coverage_everywhere, _coverage_live, household_coverage
+from coso.units.models import Unit
 from coso.units.operations import create_unit, merge_units, move_unit
+from coso.units.queries import span_on, subtree_range
 from tests.cast import START, _member
 
 FIRST, LAST = dt.date(2023, 12, 25), dt.date(2025, 2, 5)
@@ -56,18 +66,47 @@ def _house(code: str, area: Any, on: dt.date) -> Any:
     return register_household(code=code, head_name="Chủ hộ", address="Thôn", area=area, on=on)
 
 
+def _unit_rows() -> list[tuple[Any, ...]]:
+    return sorted(
+        row
+        for row in UnitCoverageDelta.objects.values_list("unit_id", "metric", "day", "delta")
+        if row[3]
+    )
+
+
 def _assert_exact(root: Any) -> None:
-    """On every day: the tally as kept in step == a fresh rebuild == the live count."""
+    """On every day: the tally as kept in step == a fresh rebuild == the live count, at the
+    root and for every unit below it existing that day."""
     kept = {d: tally.read(d) for d in _days()}
     kept_rows = sorted(
         (m, d, n) for m, d, n in CoverageDelta.objects.values_list("metric", "day", "delta") if n
     )
+    kept_units = _unit_rows()
+    kept_cross = sorted(
+        CrossResponsibility.objects.values_list(
+            "member_id", "household_id", "unit_id", "valid_from", "valid_to"
+        )
+    )
     tally.rebuild()
     assert kept_rows == sorted(CoverageDelta.objects.values_list("metric", "day", "delta"))
+    assert kept_units == _unit_rows()
+    assert kept_cross == sorted(
+        CrossResponsibility.objects.values_list(
+            "member_id", "household_id", "unit_id", "valid_from", "valid_to"
+        )
+    )
+    below = list(Unit.objects.exclude(pk=root.pk))
     for day in _days():
         live = _coverage_everywhere(root, day)
         assert {"unit": root.code, "as_of": day.isoformat(), **(kept[day] or {})} == live, day
         assert household_coverage(root, day) == live, day
+        for unit in below:
+            try:
+                lo, hi = subtree_range(span_on(unit, day).path)
+            except CosoError:  # the unit does not exist that day
+                continue
+            expected = _coverage_live(unit, day, lo, hi)
+            assert household_coverage(unit, day) == expected, (unit.code, day)
 
 
 def _writes(t: dict[str, Any]) -> None:
@@ -104,17 +143,38 @@ def test_the_tally_kept_in_step_equals_the_live_count_every_day(tree: dict[str, 
     tally.rebuild()  # built on an empty register: everything after comes by increments
     _writes(tree)
     assert CoverageStamp.objects.exists()
-    # m1 until 1 Sep, m2 until leaving, m3 and m4 in pieces, joined across the merge.
+    # m1 until 1 Sep, m2 until leaving, m4 until ended, m3 in B3 then in B1 after the merge.
     runs = {
-        (r.member.member_id, r.valid_from, r.valid_to)
-        for r in ResponsibleRun.objects.select_related("member")
+        (r.member.member_id, r.unit.code, r.valid_from, r.valid_to)
+        for r in ResponsibleRun.objects.select_related("member", "unit")
     }
     far = dt.date(9999, 12, 31)
     assert runs == {
-        ("T-M1", dt.date(2024, 2, 1), dt.date(2024, 9, 1)),
-        ("T-M2", dt.date(2024, 3, 15), dt.date(2024, 10, 15)),
-        ("T-M4", dt.date(2024, 4, 10), dt.date(2024, 8, 1)),
-        ("T-M3", dt.date(2024, 10, 1), far),
+        ("T-M1", "B1", dt.date(2024, 2, 1), dt.date(2024, 9, 1)),
+        ("T-M2", "B2", dt.date(2024, 3, 15), dt.date(2024, 10, 15)),
+        ("T-M4", "B3", dt.date(2024, 4, 10), dt.date(2024, 8, 1)),
+        ("T-M3", "B3", dt.date(2024, 10, 1), dt.date(2024, 11, 1)),
+        ("T-M3", "B1", dt.date(2024, 11, 1), far),
+    }
+    # m2 (home B2, commune C2) answered for h2 of B1 (commune C1) until leaving the party; m3
+    # for h4 of B3 from B1 once B3 was merged into it (h4's area stays B3, ended); m3 for h1
+    # of B1 from 2 Jan 2025: the same area, no cross row.
+    cross = {
+        (c.member.member_id, c.household.code, c.unit.code, c.valid_from, c.valid_to)
+        for c in CrossResponsibility.objects.select_related("member", "household", "unit")
+    }
+    assert cross == {
+        ("T-M2", "H2", "B2", dt.date(2024, 6, 1), dt.date(2024, 10, 15)),
+        ("T-M3", "H4", "B1", dt.date(2024, 11, 1), far),
+    }
+    on = dt.date(2024, 9, 30)
+    assert household_coverage(tree["C2"], on) == {
+        "unit": "C2",
+        "as_of": "2024-09-30",
+        "responsible_members": 1,  # m2
+        "households": 3,  # h3, h5 of its area; h2 of C1's through m2
+        "visited_this_quarter": 2,  # h3, h2
+        "without_member": 1,  # h5
     }
     figures = tally.read(dt.date(2024, 9, 30))
     assert figures == {
@@ -154,9 +214,9 @@ def test_the_reader_computes_live_when_the_tally_cannot_answer(
     assert tally.read(day) is None
 
 
-def test_the_roots_list_takes_its_length_from_the_tally(tree: dict[str, Any]) -> None:
+def test_the_lists_take_their_length_from_the_tally(tree: dict[str, Any]) -> None:
     from coso.outreach.models import Household
-    from coso.outreach.queries import Counted, households_listed
+    from coso.outreach.queries import Counted, households_in, households_listed
 
     tally.rebuild()
     _writes(tree)
@@ -164,5 +224,10 @@ def test_the_roots_list_takes_its_length_from_the_tally(tree: dict[str, Any]) ->
     live = Household.objects.filter(valid_from__lte=LAST, valid_to__gt=LAST)
     assert isinstance(listed, Counted) and len(listed) == live.count() > 0
     assert [h.pk for h in listed[0:100]] == sorted(live.values_list("pk", flat=True))
-    below = households_listed(tree["C1"], LAST)  # below the root: counted by the database
-    assert not isinstance(below, Counted) and below.count() < live.count()
+    for code in ("C1", "C2", "B1", "B2"):  # below the root: the subtree's areas' count
+        below = households_listed(tree[code], LAST)
+        assert isinstance(below, Counted), code
+        assert len(below) == households_in(tree[code], LAST).count() == len(list(below.rows))
+    assert len(households_listed(tree["C1"], LAST)) < live.count()
+    CoverageStamp.objects.all().delete()  # not built: counted by the database
+    assert not isinstance(households_listed(tree["C1"], LAST), Counted)

@@ -102,11 +102,17 @@ def test_coverage_reads_in_four_queries_at_any_level(
     for i in range(12):
         h = _household(cast, f"H{i}", area=cast.B if i % 2 else cast.BC2)
         assign_household(h, cast.members["b1"], on=dt.date(2023, 1, 2))
+    live = {}
     for unit in (cast.P, cast.C, cast.B):
         # The unit's span, whether a root is the only one (P), then four counts.
         with django_assert_max_num_queries(6):
-            household_coverage(unit, D)
-    assert household_coverage(cast.P, D)["households"] == 12
+            live[unit.code] = household_coverage(unit, D)
+    assert live[cast.P.code]["households"] == 12
+    tally.rebuild()
+    for unit in (cast.P, cast.C, cast.B):
+        # The same from the tally: the span, only root?, built?, the units' sums, the others.
+        with django_assert_max_num_queries(5):
+            assert household_coverage(unit, D) == live[unit.code]
 
 
 def test_assigned_cadre_attendance_and_reports(cast: Cast) -> None:
