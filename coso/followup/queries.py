@@ -370,34 +370,60 @@ def _in_tree(span: UnitSpan, day: dt.date) -> Q:
     return Q(implementation__unit__in=subtree_spans(span, day).values("unit_id"))
 
 
+# Open steps of the records of a subtree's units, driven from the subtree: the path index,
+# then each unit's records, then each record's steps (below a child of the root, where a walk
+# of every open step of the country by due date would find the few of the subtree last). The
+# step's dates are tested through COALESCE so that no index on them competes with the record's
+# (SQLite, without statistics, would read every open step of the country for each record).
+# Params: lo, hi, day, day, due from, due before.
+_OPEN_BELOW = (
+    "SELECT s.id FROM units_unitspan us CROSS JOIN followup_implementation i "
+    "CROSS JOIN followup_step s WHERE us.path >= %s AND us.path < %s AND us.valid_from <= %s "
+    "AND us.valid_to > %s AND i.unit_id = us.unit_id AND s.implementation_id = i.id "
+    "AND COALESCE(s.done_on, NULL) IS NULL AND COALESCE(s.due, s.due) >= %s "
+    "AND COALESCE(s.due, s.due) < %s"
+)
+
+
+def _open_below(
+    span: UnitSpan, day: dt.date, since: dt.date, until: dt.date
+) -> tuple[str, list[Any]]:
+    lo, hi = subtree_range(span.path)
+    return _OPEN_BELOW, [lo, hi, day, day, since, until]
+
+
 def reminders(unit: Unit, day: dt.date | None = None, *, limit: int = 10) -> Reminders | None:
     """Steps not yet done in `unit`'s subtree that are overdue or due within the `followup`
     rule set's `reminder_days`: how many of each (counted up to REMINDER_CAP + 1), and the
-    first `limit` by due date. Five queries, each bounded whatever the size of the tree; the
-    counts of a root or a child of one from the tallies when they answer (coso.followup.tally)."""
+    first `limit` by due date. Five queries, each bounded whatever the size of the tree: for a
+    root or a child of one, the counts from the tallies (coso.followup.tally) and the first
+    steps along the due-date index; below, everything read from the subtree's own records."""
     day = day or today()
     horizon = int(rule("followup.reminder_days", day))
     span = UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day).first()
     if span is None:
         return None
-    steps = Step.objects.filter(
-        _in_tree(span, day),
-        done_on__isnull=True,
-        due__lt=day + dt.timedelta(days=horizon + 1),
-    )
+    until = day + dt.timedelta(days=horizon + 1)
+    related = ("implementation__directive", "implementation__unit")
     counted = tally.reminder_counts(span, day, horizon)
     if counted is not None:
         overdue, soon = (min(n, REMINDER_CAP + 1) for n in counted)
+        steps = Step.objects.filter(_in_tree(span, day), done_on__isnull=True, due__lt=until)
+        first = list(steps.select_related(*related).order_by("due", "pk")[:limit])
     else:
-        # No ordering: the model's would sort every row before the limit.
-        overdue = steps.filter(due__lt=day).order_by().values("pk")[: REMINDER_CAP + 1].count()
-        soon = steps.filter(due__gte=day).order_by().values("pk")[: REMINDER_CAP + 1].count()
-    items = [
-        Reminder(s, s.implementation.unit.code, s.state_on(day))
-        for s in steps.select_related("implementation__directive", "implementation__unit").order_by(
-            "due", "pk"
-        )[:limit]
-    ]
+        with connection.cursor() as cur:
+            counts = []
+            for since, before in ((dt.date.min, day), (day, until)):
+                sql, params = _open_below(span, day, since, before)
+                cur.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT %s) x", [*params, REMINDER_CAP + 1])
+                counts.append(int(cur.fetchone()[0]))
+            sql, params = _open_below(span, day, dt.date.min, until)
+            cur.execute(f"{sql} ORDER BY s.due, s.id LIMIT %s", [*params, limit])
+            keys = [row[0] for row in cur.fetchall()]
+        overdue, soon = counts
+        found = {s.pk: s for s in Step.objects.filter(pk__in=keys).select_related(*related)}
+        first = [found[key] for key in keys]
+    items = [Reminder(s, s.implementation.unit.code, s.state_on(day)) for s in first]
     return Reminders(unit, day, horizon, overdue, soon, items)
 
 

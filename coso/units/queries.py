@@ -60,7 +60,8 @@ def spans_outside(path: str, *, on: dt.date | None = None, ended_by: dt.date | N
     parts: list[str] = []
     params: list[Any] = []
     for test in tests:
-        sql, test_params = test.values("pk")[:1].query.sql_with_params()
+        # No ordering: the model's (unit, valid_from) would have SQLite walk that index instead.
+        sql, test_params = test.order_by().values("pk")[:1].query.sql_with_params()
         parts.append(f"EXISTS ({sql})")
         params.extend(test_params)
     with connection.cursor() as cursor:

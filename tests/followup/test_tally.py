@@ -144,5 +144,24 @@ def test_home_reminders_of_a_root_and_its_children_come_from_the_tallies_exactly
     # A directive with records and no tally for P: the live count answers.
     TallyStamp.objects.filter(directive=second).delete()
     assert tally.reminder_counts(span_on(cast.C, today()), today(), 5) is None
-    # Below a child of the root (a branch): always live.
+    # Below a child of the root (a branch): always live, read from the subtree's own records
+    # (raw SQL driven from the subtree), equal to the definition in the ORM.
     assert tally.reminder_counts(span_on(cast.B, today()), today(), 5) is None
+    from coso.followup.queries import REMINDER_CAP
+    from coso.units.queries import subtree_spans
+
+    for unit in (cast.B, cast.C):
+        for day in horizon_days:
+            got = reminders(unit, day)
+            open_ = Step.objects.filter(
+                implementation__unit__in=subtree_spans(span_on(unit, day), day).values("unit_id"),
+                done_on__isnull=True,
+                due__lt=day + dt.timedelta(days=got.horizon + 1),
+            )
+            overdue, soon = open_.filter(due__lt=day), open_.filter(due__gte=day)
+            assert got.overdue == min(overdue.count(), REMINDER_CAP + 1)
+            assert got.soon == min(soon.count(), REMINDER_CAP + 1)
+            assert [r.step.pk for r in got.items] == list(
+                open_.order_by("due", "pk").values_list("pk", flat=True)[:10]
+            )
+    assert reminders(cast.B, horizon_days[-1]).items
