@@ -3,7 +3,7 @@ compared on a 390 px phone, the charts with their figures one click away, the ac
 monthly chart, and figures grouped in the page's language.
 
 Against the cast of tests/cast.py: the officer of province P; the meetings of the first half
-of 2024 from tests/meetings/test_reports_page.py.
+of 2024 as in tests/meetings/activity_history.py.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from coso.meetings.models import AttendanceStatus
-from coso.meetings.operations import close_meeting, plan_meeting, record_attendance
 from coso.web import views_stats
 from tests.browser.conftest import horizontal_overflow, log_in, serious_axe_violations
 from tests.cast import Cast
+from tests.meetings.activity_history import held
 
 
 def test_two_dates_compared_on_a_phone(site: str, cast: Cast, phone: Page) -> None:
@@ -59,16 +59,10 @@ def test_charts_render_and_their_figures_open(site: str, cast: Cast, desktop: Pa
     assert serious_axe_violations(page) == []
 
 
-def _held(unit: Any, on: dt.date, statuses: dict[str, str]) -> None:
-    meeting = plan_meeting(unit, kind="regular", on=on, place="Hội trường")
-    record_attendance(meeting, statuses)
-    close_meeting(meeting)
-
-
 def test_the_activity_reports_monthly_chart(site: str, cast: Cast, phone: Page) -> None:
     for month in (1, 2, 3, 5, 6):
         present = AttendanceStatus.PRESENT
-        _held(cast.B, dt.date(2024, month, 10), {"CAST-B1": present, "CAST-B2": present})
+        held(cast.B, "regular", dt.date(2024, month, 10), {"CAST-B1": present, "CAST-B2": present})
     page = phone
     log_in(page, site, "cast.officer")
     page.goto(f"{site}/units/C/activity-report/?from=01/01/2024&to=30/06/2024")

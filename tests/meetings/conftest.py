@@ -13,6 +13,8 @@ from coso.members.models import Member
 from coso.members.operations import add_participation, admit_member, exempt_member
 from coso.units.models import Unit
 from coso.units.operations import create_unit
+from tests.cast import Cast
+from tests.meetings.activity_history import make_history
 
 START = dt.date(2020, 1, 6)
 ADMITTED = dt.date(2021, 3, 1)
@@ -103,3 +105,9 @@ def with_account(member: Member) -> Member:
     user = get_user_model().objects.create_user(f"login.{member.member_id}", None, None)
     Account.objects.create(user=user, member=member)
     return member
+
+
+@pytest.fixture
+def history(cast: Cast) -> Cast:
+    """The first half of 2024 of the cast's branches (`tests.meetings.activity_history`)."""
+    return make_history(cast)

@@ -14,12 +14,12 @@ from coso.core.errors import CosoError
 from coso.meetings import monthly
 from coso.meetings.monthly import monthly_activity
 from tests.cast import Cast
-from tests.meetings.test_reports_page import H1, history  # noqa: F401  (the fixture)
+from tests.meetings.activity_history import H1
 
 START, END, ON = dt.date(2024, 1, 1), dt.date(2024, 7, 1), dt.date(2024, 12, 31)
 
 
-def test_months_add_up_to_the_reports_totals(history: Cast) -> None:  # noqa: F811
+def test_months_add_up_to_the_reports_totals(history: Cast) -> None:
     rows = monthly_activity(history.C, START, END, on=ON)
     assert [r.month for r in rows] == [dt.date(2024, m, 1) for m in range(1, 7)]
     # B met every month but April, B2 never: two branches owe each month.
@@ -32,7 +32,7 @@ def test_months_add_up_to_the_reports_totals(history: Cast) -> None:  # noqa: F8
     assert sum(r.held for r in rows) == total.regular_held == 5
 
 
-def test_the_page_draws_the_chart_with_its_table(history: Cast) -> None:  # noqa: F811
+def test_the_page_draws_the_chart_with_its_table(history: Cast) -> None:
     page = history.client("officer").get(reverse("meetings:report", args=["P"]), H1)
     html = page.content.decode()
     chart = re.search(r'<figure class="chart-figure" id="monthly-chart">(.*?)</figure>', html, re.S)
@@ -46,7 +46,7 @@ def test_the_page_draws_the_chart_with_its_table(history: Cast) -> None:  # noqa
 
 
 def test_above_the_live_size_the_page_says_where_to_look(
-    history: Cast,  # noqa: F811
+    history: Cast,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(monthly, "CHART_BRANCHES_MAX", 2)

@@ -6,44 +6,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from coso.core.dates import today
-from coso.meetings.models import AttendanceStatus, Meeting
-from coso.meetings.operations import close_meeting, plan_meeting, record_attendance
+from coso.meetings.models import Meeting
+from coso.meetings.operations import plan_meeting, record_attendance
 from coso.meetings.reports import headers, read_report_xlsx
 from coso.meetings.warnings import WarningKind
 from coso.members.operations import admit_member
-from coso.units.models import Unit
 from coso.units.operations import create_unit
 from tests.cast import START, Cast
-
-P, U = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT_UNEXCUSED
-H1 = {"from": "01/01/2024", "to": "30/06/2024"}
-
-
-def _held(unit: Unit, kind: str, on: dt.date, statuses: dict[str, str]) -> Meeting:
-    meeting = plan_meeting(unit, kind=kind, on=on, place="Hội trường")
-    record_attendance(meeting, statuses)
-    return close_meeting(meeting)
-
-
-@pytest.fixture
-def history(cast: Cast) -> Cast:
-    """First half of 2024. B: regular meetings every month but April, CAST-B2 absent without
-    reason in January (1/2 present: low attendance), a thematic one in February. BC2: a regular
-    meeting every month, everyone present. B2: nothing."""
-    both = {"CAST-B1": P, "CAST-B2": P}
-    for month in (1, 2, 3, 5, 6):
-        absent = {"CAST-B2": U} if month == 1 else {}
-        _held(cast.B, "regular", dt.date(2024, month, 10), both | absent)
-    _held(cast.B, "thematic", dt.date(2024, 2, 20), both)
-    for month in range(1, 7):
-        _held(cast.BC2, "regular", dt.date(2024, month, 12), {"CAST-C2": P})
-    return cast
+from tests.meetings.activity_history import H1, P, U
+from tests.meetings.activity_history import held as _held
 
 
 def _get(cast: Cast, who: str, code: str, query: dict[str, str] | None = None) -> Any:
