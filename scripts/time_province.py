@@ -70,19 +70,22 @@ def main() -> None:
         span = span_on(unit, day)
         lo, hi = subtree_range(span.path)
         print(f"-- {code} on {day}")
-        timed("stats_as_of", lambda: q.stats_as_of(unit, day))
+        timed("stats_as_of", lambda unit=unit, day=day: q.stats_as_of(unit, day))
         if span.depth == q.SUBTREE_DEPTH:
 
-            def live() -> Any:
+            def live(unit: Any = unit, span: Any = span, day: Any = day) -> Any:
                 members, kinds, categories = q._subtree_figures(unit.pk, span.unit_id and day)
                 return q._finish(unit, span, day, members, deltas=(kinds, categories))
 
             timed("stats_as_of with live participants/outside (before)", live)
         if hasattr(q, "_outside"):
-            timed("  outside (side plan, live)", lambda: q._outside(lo, hi, day, "side"))
+            timed(
+                "  outside (side plan, live)",
+                lambda lo=lo, hi=hi, day=day: q._outside(lo, hi, day, "side"),
+            )
             timed(
                 "  participants (members plan, live)",
-                lambda: q._participants(lo, hi, day, "members"),
+                lambda lo=lo, hi=hi, day=day: q._participants(lo, hi, day, "members"),
             )
         timed(
             "tree depth 1 (subtree_member_counts)",
