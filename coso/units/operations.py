@@ -53,11 +53,12 @@ _pending_days: ContextVar[set[dt.date] | None] = ContextVar("pending_tally_days"
 
 
 @contextmanager
-def tally_refreshed_once() -> Iterator[None]:
+def tally_refreshed_once(*, refresh: bool = True) -> Iterator[None]:
     """Operations inside collect their days; the tally is refreshed once when the block ends.
 
     For plans of hundreds of operations on one day, where refreshing after each would recount
-    the same day hundreds of times. Use it inside the plan's transaction.
+    the same day hundreds of times. Use it inside the plan's transaction. `refresh=False` for a
+    dry run, rolled back whatever happens: the tallies it would recount are thrown away unread.
     """
     days: set[dt.date] = set()
     token = _pending_days.set(days)
@@ -65,7 +66,8 @@ def tally_refreshed_once() -> Iterator[None]:
         yield
     finally:
         _pending_days.reset(token)
-    refresh_days(days)
+    if refresh:
+        refresh_days(days)
 
 
 def _refresh(days: Iterable[dt.date]) -> None:

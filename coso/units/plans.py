@@ -216,10 +216,12 @@ def _apply_rows(
     report: PlanReport,
     errors: list[RowError],
     progress: bool,
+    *,
+    dry_run: bool = False,
 ) -> None:
     """The reference engine: one operation a row, each in a savepoint; refusals go to `errors`."""
     with (
-        tally_refreshed_once(),
+        tally_refreshed_once(refresh=not dry_run),
         progress_bar(len(table.rows), "Áp dụng phương án", progress) as bar,
     ):
         for row in table.rows:
@@ -290,14 +292,20 @@ def apply_plan(
                     progress_bar(len(table.rows), "Áp dụng phương án", progress) as bar,
                 ):
                     SetwisePlan(
-                        table.rows, on, decision, batch, report, tick=lambda: bar.update(1)
+                        table.rows,
+                        on,
+                        decision,
+                        batch,
+                        report,
+                        tick=lambda: bar.update(1),
+                        derive=not dry_run,
                     ).run()
                 done = True
             except Refused:
                 # Rolled back to the savepoint; the operations will name the refused rows.
                 report = fresh_report()
         if not done:
-            _apply_rows(table, on, decision, batch, report, errors, progress)
+            _apply_rows(table, on, decision, batch, report, errors, progress, dry_run=dry_run)
         if errors or dry_run:
             transaction.set_rollback(True)
         elif actor is not None:

@@ -129,6 +129,8 @@ class SetwisePlan:
         batch: str,
         report: Any,
         tick: Callable[[], object] = lambda: None,
+        *,
+        derive: bool = True,
     ) -> None:
         self.rows = rows
         self.on = on
@@ -136,6 +138,9 @@ class SetwisePlan:
         self.batch = batch
         self.report = report
         self.tick = tick
+        # Whether to refresh the tallies derived from what is written (DailyDelta, warnings,
+        # activity): not in a dry run, which is rolled back and would throw them away unread.
+        self.derive = derive
         self.units: dict[int, _Unit] = {}
         self.by_code: dict[str, int] = {}
         self.codes: dict[int, str] = {}
@@ -985,7 +990,8 @@ class SetwisePlan:
                 model.objects.bulk_update(rows, fields, batch_size=500)
         for model in (Position, Participation):
             model.objects.bulk_create([r for r in self.new_attached if isinstance(r, model)])
-        refresh_days([on])
+        if self.derive:
+            refresh_days([on])
 
     def _write_members(self) -> None:
         on = self.on

@@ -135,6 +135,26 @@ def test_dry_run_reports_the_same_and_changes_nothing(u, tmp_path):
     assert preview.lines == real.lines
 
 
+@pytest.mark.parametrize("engine", ["sets", "rows"])
+def test_a_dry_run_does_not_recount_what_it_throws_away(u, tmp_path, engine):
+    """The tallies derived from the writes (DailyDelta, the subtrees', home warnings, activity)
+    are recounted by an applied plan only: a dry run is rolled back, so it would recount them
+    for nothing (at national size that recount was half of the dry run's time)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    derived = ("stats_dailydelta", "stats_subtreedelta", "web_homewarning")
+    path = write(tmp_path, GOOD_PLAN)
+    with CaptureQueriesContext(connection) as dry:
+        apply_plan(path, on=ON, decision_number="1-QĐ", dry_run=True, progress=False, engine=engine)
+    assert not [q["sql"] for q in dry.captured_queries if any(t in q["sql"] for t in derived)]
+    with CaptureQueriesContext(connection) as real:
+        apply_plan(path, on=ON, decision_number="1-QĐ", progress=False, engine=engine)
+    written = [q["sql"] for q in real.captured_queries if "stats_dailydelta" in q["sql"]]
+    assert any(sql.lstrip().upper().startswith(("INSERT", "DELETE")) for sql in written)
+    assert tally("members.total", ON) == TOTAL
+
+
 def test_bad_plan_reports_every_bad_row_and_writes_nothing(u, tmp_path):
     plan = write(
         tmp_path,
