@@ -421,10 +421,12 @@ def _rows_over(units: QuerySet[Unit] | None, day: dt.date) -> list[tuple[Any, ..
         .order_by()
         .values("path")[:1]
     )
+    # No order (the rows are sorted when read): the spans' default order would have SQLite walk
+    # every span of the country (15.8 million) in member order instead of the open ones.
     probation = scoped(
         MemberSpan.objects.filter(
             status=MemberStatus.PROBATIONARY, valid_from__lte=day, valid_to__gt=day
-        )
+        ).order_by()
     ).annotate(
         start=Coalesce(
             "member__probation_from", "member__admitted_on", "valid_from", output_field=DateField()
@@ -485,7 +487,7 @@ def _rows_over(units: QuerySet[Unit] | None, day: dt.date) -> list[tuple[Any, ..
         .values("effective_on")[:1]
     )
     transit = scoped(
-        MemberSpan.objects.filter(in_transit=True, valid_from__lte=day, valid_to__gt=day)
+        MemberSpan.objects.filter(in_transit=True, valid_from__lte=day, valid_to__gt=day).order_by()
     ).annotate(sent_on=Coalesce(Subquery(sent, output_field=DateField()), "valid_from"))
     rows += [
         ("transit", u, m, name, mid, sent_on, "", 0, "", upath or "")
