@@ -4,14 +4,34 @@ Be Vietnam Pro (SIL OFL 1.1), the Latin and Vietnamese subsets of coso/web/stati
 into one font per weight: with two subset fonts of one family, the PDF's text cannot be read
 back (copy, search, screen readers) because glyphs of the two collide. Templates declare them
 with `font_faces()` (the @font-face rules) and `FONT_FAMILY`.
+
+One font configuration (Fontconfig + Pango font map, with the two fonts loaded) and the parsed
+stylesheets are kept for the life of the process and shared by every render: building them
+again for each PDF cost a fifth of its time, and Pango's caches of glyphs and metrics stay warm.
+Renders take a lock, as Pango's font map is not safe to use from two threads at once (gunicorn's
+workers are single-threaded; the development server is not). `warm_up()` pays the first
+render's costs (loading WeasyPrint and Pango, Fontconfig's cache, the fonts) ahead of the first
+request; the WSGI application calls it when a server loads it.
 """
 
 from __future__ import annotations
 
+import atexit
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # WeasyPrint is imported on use: it loads Pango
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = '"Be Vietnam Pro", "DejaVu Sans", sans-serif'
+
+_lock = threading.RLock()
+_config: FontConfiguration | None = None
+_sheets: dict[str, CSS] = {}  # stylesheet text → parsed; a handful, one per document kind
+_MAX_SHEETS = 16
 
 
 def font_faces() -> str:
@@ -24,10 +44,67 @@ def font_faces() -> str:
     )
 
 
-def html_to_pdf(html: str) -> bytes:
-    """The PDF of `html`, whose font URLs point into FONT_DIR."""
-    from weasyprint import HTML  # imported on use: it loads Pango
+def font_config() -> FontConfiguration:
+    """The process's font configuration, with the shipped fonts loaded."""
+    global _config
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
 
-    # The fonts whole, not subset: subsetting them is half of WeasyPrint's time on a one-page
-    # document (0.56 s → 0.31 s), for a file of about 75 KB instead of 17 KB.
-    return bytes(HTML(string=html, base_url=str(FONT_DIR)).write_pdf(full_fonts=True))
+    with _lock:
+        if _config is None:
+            config = FontConfiguration()
+            CSS(string=font_faces(), base_url=str(FONT_DIR), font_config=config)
+            _config = config
+            atexit.register(_release)
+        return _config
+
+
+def _release() -> None:
+    """Drop the font configuration while the interpreter can still run its finalizer (which
+    removes its temporary folder of fonts); at shutdown it would fail."""
+    global _config
+    with _lock:
+        _sheets.clear()
+        _config = None
+
+
+def stylesheet(css: str) -> CSS:
+    """`css` parsed once (with its @font-face rules loaded into `font_config()`)."""
+    from weasyprint import CSS
+
+    with _lock:
+        sheet = _sheets.get(css)
+        if sheet is None:
+            if len(_sheets) >= _MAX_SHEETS:  # a stylesheet built per request: do not grow
+                _sheets.clear()
+            sheet = _sheets[css] = CSS(
+                string=css, base_url=str(FONT_DIR), font_config=font_config()
+            )
+        return sheet
+
+
+def html_to_pdf(html: str, css: str = "") -> bytes:
+    """The PDF of `html` styled by `css` (a stylesheet whose font URLs point into FONT_DIR;
+    `html` may also carry its own <style>).
+
+    The fonts are embedded as subsets of the glyphs used. With WeasyPrint 70 and a shared font
+    configuration this is faster than embedding them whole (writing the attendance sheet: 30 ms
+    instead of 44; a one-page minutes: 7 ms instead of 22) and the file is a fifth of the size
+    (23 KB instead of 112 KB). Embedding them whole had been chosen when subsetting was half of
+    a one-page document's time.
+    """
+    from weasyprint import HTML
+
+    with _lock:
+        sheets = [stylesheet(css)] if css else []
+        document = HTML(string=html, base_url=str(FONT_DIR))
+        return bytes(document.write_pdf(stylesheets=sheets, font_config=font_config()))
+
+
+def warm_up() -> None:
+    """Render a small page with both weights of the fonts, so that the first PDF a user asks
+    for does not pay for loading WeasyPrint, Pango and the fonts (about a second)."""
+    html_to_pdf(
+        '<p style="font-family: Be Vietnam Pro">Đảng Cộng sản Việt Nam <b>Đảng bộ</b></p>',
+        font_faces(),
+    )
