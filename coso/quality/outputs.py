@@ -186,5 +186,9 @@ def export_summary_pdf(table: SummaryTable) -> bytes:
             "more": len(table.clean) > PDF_UNITS,
         },
     )
-    css = render_to_string("quality/summary_pdf.css", {"font_faces": font_faces()})
-    return html_to_pdf(html, css)
+    return html_to_pdf(html, summary_css())
+
+
+def summary_css() -> str:
+    """The summary PDF's stylesheet (the same text every time: parsed once per process)."""
+    return render_to_string("quality/summary_pdf.css", {"font_faces": font_faces()})
