@@ -183,7 +183,7 @@ def export_summary_pdf(table: SummaryTable) -> bytes:
             "keys": [(k, key_label(k)) for k in KEYS],
             "chart": chart_svg(table.series),
             "clean": [(i.code, i.name, key_label(i.level)) for i in table.clean[:PDF_UNITS]],
-            "more": len(table.clean) > PDF_UNITS,
+            "more": max(len(table.clean), table.clean_count) > PDF_UNITS,
         },
     )
     return html_to_pdf(html, summary_css())
