@@ -11,7 +11,10 @@ again for each PDF cost a fifth of its time, and Pango's caches of glyphs and me
 Renders take a lock, as Pango's font map is not safe to use from two threads at once (gunicorn's
 workers are single-threaded; the development server is not). `warm_up()` pays the first
 render's costs (loading WeasyPrint and Pango, Fontconfig's cache, the fonts) ahead of the first
-request; the WSGI application calls it when a server loads it.
+request; `coso serve` calls it in each worker before it takes requests. The last PDFs rendered
+are kept (COSO_PDF_CACHE_BYTES per process, keyed on their HTML and stylesheet): the same
+document asked again — a meeting's sheet by each of its members, a year's summary — is sent
+without a new layout.
 """
 
 from __future__ import annotations
@@ -19,10 +22,14 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gc
+import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from django.conf import settings
 
 if TYPE_CHECKING:  # WeasyPrint is imported on use: it loads Pango
     from weasyprint import CSS
@@ -35,6 +42,8 @@ _lock = threading.RLock()
 _config: FontConfiguration | None = None
 _sheets: dict[str, CSS] = {}  # stylesheet text → parsed; a handful, one per document kind
 _MAX_SHEETS = 16
+_rendered: OrderedDict[bytes, bytes] = OrderedDict()  # digest of HTML and CSS → PDF
+_rendered_bytes = 0
 
 
 def font_faces() -> str:
@@ -66,8 +75,11 @@ def _release() -> None:
     """Drop the font configuration while the interpreter can still run its finalizer (which
     removes its temporary folder of fonts); at shutdown it would fail."""
     global _config
+    global _rendered_bytes
     with _lock:
         _sheets.clear()
+        _rendered.clear()
+        _rendered_bytes = 0
         _config = None
 
 
@@ -98,10 +110,35 @@ def html_to_pdf(html: str, css: str = "") -> bytes:
     """
     from weasyprint import HTML
 
-    with _lock, _no_full_collection():
-        sheets = [stylesheet(css)] if css else []
-        document = HTML(string=html, base_url=str(FONT_DIR))
-        return bytes(document.write_pdf(stylesheets=sheets, font_config=font_config()))
+    key = hashlib.sha256(f"{len(css)}\n{css}{html}".encode()).digest()
+    with _lock:
+        pdf = _rendered.get(key)
+        if pdf is not None:
+            _rendered.move_to_end(key)
+            return pdf
+        with _no_full_collection():
+            sheets = [stylesheet(css)] if css else []
+            document = HTML(string=html, base_url=str(FONT_DIR))
+            pdf = bytes(document.write_pdf(stylesheets=sheets, font_config=font_config()))
+        _keep(key, pdf)
+        return pdf
+
+
+def _keep(key: bytes, pdf: bytes) -> None:
+    """Keep `pdf` among the last rendered, within COSO_PDF_CACHE_BYTES (oldest used out first).
+
+    Keyed on the whole HTML and stylesheet, so a PDF is only ever given back for the very same
+    document: whoever asks it again has been shown the same content (same data, same rights,
+    same language); any change to the data makes another HTML, hence a render."""
+    global _rendered_bytes
+    limit = int(getattr(settings, "COSO_PDF_CACHE_BYTES", 0))
+    if len(pdf) > limit // 4:
+        return
+    _rendered[key] = pdf
+    _rendered_bytes += len(pdf)
+    while _rendered_bytes > limit:
+        _, dropped = _rendered.popitem(last=False)
+        _rendered_bytes -= len(dropped)
 
 
 @contextlib.contextmanager
