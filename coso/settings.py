@@ -180,6 +180,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Checked while reading, before any work: the file's size, then for xlsx the zip's directory
 # (declared unpacked size, members, compression ratio) before openpyxl parses anything, then
 # rows and cells per row while streaming. Defaults leave room for a 250,000-row import.
+# Rendered PDFs kept per process, keyed on their HTML and stylesheet (coso/core/printing.py):
+# the same document asked again is not laid out again. 0 turns it off.
+COSO_PDF_CACHE_BYTES = _env_int("COSO_PDF_CACHE_BYTES", 8 * 1024 * 1024)
 COSO_MAX_UPLOAD_BYTES = _env_int("COSO_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 COSO_MAX_UNPACKED_BYTES = _env_int("COSO_MAX_UNPACKED_BYTES", 512 * 1024 * 1024)
 COSO_MAX_ROWS = _env_int("COSO_MAX_ROWS", 500_000)

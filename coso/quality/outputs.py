@@ -169,8 +169,12 @@ def table_cells(table: SummaryTable) -> list[tuple[str, list[tuple[int, str]], i
     return rows
 
 
+PDF_UNITS = 100  # units listed in the PDF; the xlsx has the longer list
+
+
 def export_summary_pdf(table: SummaryTable) -> bytes:
-    """The summary as a printable PDF with the chart, in Be Vietnam Pro (shipped with Coso)."""
+    """The summary as a printable PDF with the chart, in Be Vietnam Pro (shipped with Coso):
+    the first PDF_UNITS clean and strong organizations, then a pointer to the xlsx."""
     html = render_to_string(
         "quality/summary_pdf.html",
         {
@@ -178,7 +182,13 @@ def export_summary_pdf(table: SummaryTable) -> bytes:
             "rows": table_cells(table),
             "keys": [(k, key_label(k)) for k in KEYS],
             "chart": chart_svg(table.series),
-            "font_faces": font_faces(),
+            "clean": [(i.code, i.name, key_label(i.level)) for i in table.clean[:PDF_UNITS]],
+            "more": max(len(table.clean), table.clean_count) > PDF_UNITS,
         },
     )
-    return html_to_pdf(html)
+    return html_to_pdf(html, summary_css())
+
+
+def summary_css() -> str:
+    """The summary PDF's stylesheet (the same text every time: parsed once per process)."""
+    return render_to_string("quality/summary_pdf.css", {"font_faces": font_faces()})

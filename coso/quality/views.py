@@ -42,6 +42,7 @@ from coso.quality.forms import (
 )
 from coso.quality.models import Level
 from coso.quality.outputs import (
+    PDF_UNITS,
     chart_svg,
     export_summary_pdf,
     export_summary_xlsx,
@@ -414,7 +415,8 @@ def _year_of(form: Any, data: Any) -> int:
 # Summary, xlsx, pdf
 
 
-def _summary(unit: Any, year: int) -> Any:
+def _summary(unit: Any, year: int, listed: int = 500) -> Any:
+    """The summary table, with the first `listed` clean and strong units (and their count)."""
     years = sorted({*queries.years_rated(), year})[-6:]
     return summary_table(
         unit.code,
@@ -422,7 +424,7 @@ def _summary(unit: Any, year: int) -> Any:
         year,
         queries.classification_summary(unit, year),
         queries.level_series(unit, years),
-        queries.clean_and_strong(unit, year),
+        queries.clean_and_strong(unit, year, limit=listed),
     )
 
 
@@ -474,7 +476,7 @@ def summary_pdf(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_quality_unit(request.user, code)
     year = _year(request)
     return _download(
-        export_summary_pdf(_summary(unit, year)),
+        export_summary_pdf(_summary(unit, year, listed=PDF_UNITS)),
         "application/pdf",
         f"xep-loai-{unit.code}-{year}.pdf",
     )

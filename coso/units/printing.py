@@ -115,10 +115,16 @@ def render_pdf(body_template: str, sheets: list[Sheet], **context: Any) -> bytes
                 for sheet in sheets
             ],
             "body_template": body_template,
-            "font_faces": font_faces(),
-            "font_family": FONT_FAMILY,
             "lang": get_language() or "vi",
             **context,
         },
     )
-    return html_to_pdf(html)
+    return html_to_pdf(html, stylesheet())
+
+
+def stylesheet() -> str:
+    """The documents' stylesheet (units/pdf/document.css), the same text for every document so
+    that it is parsed once per process."""
+    return render_to_string(
+        "units/pdf/document.css", {"font_faces": font_faces(), "font_family": FONT_FAMILY}
+    )

@@ -68,6 +68,8 @@ def test_pdf_reads_back_in_vietnamese(cast: Cast) -> None:
     assert "Xếp loại chất lượng năm 2024" in text
     assert "Quy định 124-QĐ/TW" in text
     assert "Hoàn thành tốt nhiệm vụ" in text and "Chi bộ trực thuộc" in text
+    listed = text.split("Mức xếp loại")[-1]  # the clean and strong units, with their level
+    assert "Hoàn thành tốt nhiệm vụ" in listed and "good" not in listed
 
 
 def test_chart_is_plain_svg_with_escaped_text() -> None:

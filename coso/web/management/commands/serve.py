@@ -11,6 +11,7 @@ growing pause should it keep failing); they stop with the server.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from coso.web.startup import startup_checks
+
+logger = logging.getLogger(__name__)
 
 
 def uses_database_tasks() -> bool:
@@ -43,7 +46,23 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         "forwarded_allow_ips": os.environ.get("COSO_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         # gunicorn 27's control socket lives in $HOME: two servers would fight over it.
         "control_socket_disable": True,
+        "post_worker_init": warm_up_worker,
     }
+
+
+def warm_up_worker(worker: Any) -> None:
+    """gunicorn's hook in each worker before it takes requests: render a small PDF, so that the
+    first user to download one does not wait for WeasyPrint, Pango and the fonts to load (about
+    a second). In the worker rather than the master: the font configuration it keeps holds a
+    temporary folder that a process removes as it ends, and should not be shared through fork."""
+    from coso.core.printing import warm_up
+    from coso.quality.outputs import summary_css
+    from coso.units.printing import stylesheet
+
+    try:
+        warm_up(stylesheet(), summary_css())
+    except Exception:  # a server that cannot print still serves everything else
+        logger.exception("PDF warm-up failed")
 
 
 class Command(BaseCommand):
