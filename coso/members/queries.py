@@ -17,7 +17,7 @@ from typing import Any, overload
 
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.db.models.lookups import IsNull
+from django.db.models.lookups import In, IsNull
 from django.utils.translation import gettext_lazy
 
 from coso.audit.log import record_sensitive_view
@@ -167,8 +167,10 @@ def find_members(
     # found by id), nor for the flags, which that index does not hold.
     by_home = visible.query.where.connector != "OR" and exempt is None and in_transit is None
     parts = None
-    if by_home and not whole and search.by_name is not None and search.by_id_only is not None:
+    homed = unit is not None or _homes_only(visible)
+    if by_home and not whole and homed and search.by_name is not None:
         # Within a subtree (every member at home in one of its units): see MemberList.
+        assert search.by_id_only is not None
         parts = (search.by_name, search.by_id_only)
     return MemberList(
         search.members,
@@ -192,6 +194,24 @@ def _whole_registry(visible: QuerySet[Member]) -> bool:
         and condition.rhs is False
         and getattr(condition.lhs, "target", None) == Member._meta.get_field("home_unit")
     )
+
+
+def _homes_only(visible: QuerySet[Member]) -> bool:
+    """Whether `visible` keeps only members with a home: a home in a set of units (a scope's
+    subtree, coso.authority.scope.Scope.members) or any home."""
+    where = visible.query.where
+    if where.connector != "AND" or where.negated:
+        return False
+    home = Member._meta.get_field("home_unit")
+    for condition in where.children:
+        target = getattr(getattr(condition, "lhs", None), "target", None)
+        if target != home:
+            continue
+        if isinstance(condition, IsNull) and condition.rhs is False:
+            return True
+        if isinstance(condition, In):
+            return True
+    return False
 
 
 # Lists count their matches up to this many, then say "more than" (and the pages stop there).

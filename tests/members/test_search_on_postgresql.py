@@ -26,7 +26,7 @@ postgresql_only = pytest.mark.skipif(
 )
 
 
-@pytest.mark.parametrize("reader", ["admin", "officer", "committee", "secretary"])
+@pytest.mark.parametrize("reader", ["admin", "officer", "committee", "secretary", "some"])
 def test_found_pages_and_counts_are_those_of_the_plain_query(
     cast: Cast, reader: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -34,7 +34,10 @@ def test_found_pages_and_counts_are_those_of_the_plain_query(
     _bulk([u["B"], u["B2"], u["G"], u["BC2"], u["QB"], None], 420, "BULK")
     # A member whose id is a word of other members' names: found by id and by name at once.
     Member.objects.filter(member_id="BULK-00000").update(member_id="lan")
-    visible = scope_of(cast.user(reader)).members(Action.VIEW)
+    if reader == "some":  # not the whole registry, and members without a home among them
+        visible = Member.objects.exclude(member_id="BULK-00001")
+    else:
+        visible = scope_of(cast.user(reader)).members(Action.VIEW)
     searches = [*SEARCHES, {"text": "lan"}, {"text": "lan", "status": STATUS_ALL}]
     for cap in (3, 40, 10_000):
         monkeypatch.setattr(queries, "COUNT_CAP", cap)
@@ -120,6 +123,10 @@ def test_a_rare_name_is_counted_from_the_trigram_index() -> None:
         full_name="Phan Quỳnh Xuyến", search_name="phan quynh xuyen"
     )
     with connection.cursor() as cursor:
+        # The rows just written wait in the GIN index's pending list (fastupdate), which
+        # PostgreSQL costs as a scan of its own, as do dead entries left by earlier tests'
+        # rolled-back writes: moved into the index, as a registry's are by autovacuum.
+        cursor.execute("SELECT gin_clean_pending_list('member_search_name_trgm')")
         cursor.execute("ANALYZE members_member")
     found = find_members(Member.objects.all(), text="quynh xuyen")
     with CaptureQueriesContext(connection) as captured:
