@@ -12,12 +12,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.db.models.lookups import IsNull
+from django.db.models.lookups import In, IsNull
 from django.utils.translation import gettext_lazy
 
 from coso.audit.log import record_sensitive_view
@@ -68,6 +68,31 @@ def search_members(
     not exist today); `status` is a MemberStatus, STATUS_ACTIVE ("" too) or STATUS_ALL. Every
     condition is a semi-join or an indexed column: nothing grows with the size of the tree.
     """
+    return _search(
+        visible, text=text, unit=unit, status=status, exempt=exempt, in_transit=in_transit
+    ).members
+
+
+@dataclasses.dataclass(frozen=True)
+class _Search:
+    """A search as one query (`members`) and, when it has words, as its two parts: the members
+    whose name has every word (`by_name`) and the member with that id whose name has not
+    (`by_id_only`): the same members, counted apart (MemberList._count on PostgreSQL)."""
+
+    members: QuerySet[Member]
+    by_name: QuerySet[Member] | None = None
+    by_id_only: QuerySet[Member] | None = None
+
+
+def _search(
+    visible: QuerySet[Member],
+    *,
+    text: str,
+    unit: Unit | None,
+    status: str,
+    exempt: bool | None,
+    in_transit: bool | None,
+) -> _Search:
     members = visible
     if visible.query.where.connector == "OR":
         # A scope that adds the reader's own record to a subtree (a branch secretary's) is
@@ -79,7 +104,7 @@ def search_members(
         day = today()
         span = UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day).first()
         if span is None:
-            return members.none()
+            return _Search(members.none())
         if span.parent_id is None and not spans_outside(span.path, on=day):
             # The only root today: its subtree is every unit that exists today, so the members
             # at home in one, without a semi-join over them all (386,729 units nationally):
@@ -100,15 +125,27 @@ def search_members(
         members = members.filter(in_transit=in_transit)
     text = text.strip()
     words = fold(text).split()
-    if words:
-        by_name = Q()
-        for word in words:
-            by_name &= Q(search_name__contains=word)
+    ordered = members.select_related("home_unit").order_by("sort_key", "member_id")
+    if not words:
+        return _Search(ordered)
+    by_name = Q()
+    for word in words:
+        by_name &= Q(search_name__contains=word)
+    if connection.vendor == "postgresql":
+        # The id as a column: member_name_order holds it, so a page walked in name order reads
+        # that index alone (an index-only scan; `id`, which no index but the primary key
+        # holds, would send it to every row it passes), and the trigram index of the name and
+        # the unique index of the id answer the OR together (a BitmapOr).
+        by_id = Q(member_id=text)
+    else:
         # The id as a subquery (read once through its unique index) rather than a column of
         # each row: the name test alone then reads nothing but the name indexes.
         by_id = Q(pk__in=Member.objects.filter(member_id=text).values("pk"))
-        members = members.filter(by_name | by_id)
-    return members.select_related("home_unit").order_by("sort_key", "member_id")
+    return _Search(
+        ordered.filter(by_name | by_id),
+        by_name=members.filter(by_name),
+        by_id_only=members.filter(member_id=text).exclude(by_name),
+    )
 
 
 def find_members(
@@ -122,16 +159,24 @@ def find_members(
 ) -> MemberList:
     """`search_members` for a list of pages (the member page's and the API's): a bounded count
     and pages that do not sort every match (MemberList)."""
-    members = search_members(
+    search = _search(
         visible, text=text, unit=unit, status=status, exempt=exempt, in_transit=in_transit
     )
     whole = unit is None and _whole_registry(visible)
+    # Not for a scope "subtree OR own record" (a branch secretary's: its few members are
+    # found by id), nor for the flags, which that index does not hold.
+    by_home = visible.query.where.connector != "OR" and exempt is None and in_transit is None
+    parts = None
+    homed = unit is not None or _homes_only(visible)
+    if by_home and not whole and homed and search.by_name is not None:
+        # Within a subtree (every member at home in one of its units): see MemberList.
+        assert search.by_id_only is not None
+        parts = (search.by_name, search.by_id_only)
     return MemberList(
-        members,
+        search.members,
         cap=COUNT_CAP if whole else SUBTREE_COUNT_CAP,
-        # Not for a scope "subtree OR own record" (a branch secretary's: its few members are
-        # found by id), nor for the flags, which that index does not hold.
-        by_home=visible.query.where.connector != "OR" and exempt is None and in_transit is None,
+        by_home=by_home,
+        parts=parts,
     )
 
 
@@ -149,6 +194,24 @@ def _whole_registry(visible: QuerySet[Member]) -> bool:
         and condition.rhs is False
         and getattr(condition.lhs, "target", None) == Member._meta.get_field("home_unit")
     )
+
+
+def _homes_only(visible: QuerySet[Member]) -> bool:
+    """Whether `visible` keeps only members with a home: a home in a set of units (a scope's
+    subtree, coso.authority.scope.Scope.members) or any home."""
+    where = visible.query.where
+    if where.connector != "AND" or where.negated:
+        return False
+    home = Member._meta.get_field("home_unit")
+    for condition in where.children:
+        target = getattr(getattr(condition, "lhs", None), "target", None)
+        if target != home:
+            continue
+        if isinstance(condition, IsNull) and condition.rhs is False:
+            return True
+        if isinstance(condition, In):
+            return True
+    return False
 
 
 # Lists count their matches up to this many, then say "more than" (and the pages stop there).
@@ -178,16 +241,33 @@ class MemberList:
     on the name-order index, which holds every column the search tests, and stops at the page's
     last match: no member row is read but the page's, whatever the number of matches. SQLite
     is told to take that index (it would rather sort every match found by the unit or status
-    indexes); PostgreSQL chooses it for a LIMIT by itself. Same members, same order.
+    indexes). Same members, same order.
+
+    PostgreSQL (no INDEXED BY, plans by cost) gets the same plans by the shape of its queries:
+    the count of a search by words counts the name's matches and the id's apart (`parts`,
+    from `find_members`), each from an index alone; up to the cap a page sorts the matches
+    found without an ORDER BY (`_sorted`: else it walks the name order, trusting its estimate
+    of the matches, 58,598 for the 5,453 "hung" of a province); beyond it a page walks the
+    name-order index selecting the member id it holds, an index-only scan (`_walk`).
     """
 
     def __init__(
-        self, members: QuerySet[Member], *, cap: int | None = None, by_home: bool = False
+        self,
+        members: QuerySet[Member],
+        *,
+        cap: int | None = None,
+        by_home: bool = False,
+        parts: tuple[QuerySet[Member], QuerySet[Member]] | None = None,
     ) -> None:
         self.members = members
         self.cap = COUNT_CAP if cap is None else cap
         # Whether the count may be told to read the index by home (see _count).
         self.by_home = by_home
+        # `members` as the matches of the name and the member of the id whose name does not
+        # match (_Search), for a search by words within a subtree whose every condition but
+        # the id's is on the home (not null), the status and the name: counted and sorted
+        # apart on PostgreSQL.
+        self.parts = parts
         self._found: int | None = None
 
     def count(self) -> int:
@@ -198,6 +278,14 @@ class MemberList:
     def _count(self) -> int:
         """The matches, counted up to cap + 1 (one query)."""
         members = self.members.order_by()
+        if connection.vendor == "postgresql" and self.parts is not None:
+            # "name OR id" tests the id, which neither index by home or status holds: every
+            # index entry would send PostgreSQL to its row (195,000 rows for "hung" in a
+            # province). Apart, the name's matches are counted from an index alone (or from the
+            # trigram index for a rare name) and the id is one probe of its unique index.
+            by_name, by_id_only = self.parts
+            found = by_name.order_by().values("pk")[: self.cap + 1].count()
+            return min(found + by_id_only.order_by().count(), self.cap + 1)
         if connection.vendor != "sqlite" or not self.by_home:
             return members.values("pk")[: self.cap + 1].count()
         sql, _ = members.values_list("pk").query.sql_with_params()
@@ -245,18 +333,75 @@ class MemberList:
     def __getitem__(self, index: int | slice) -> Member | list[Member]:
         if isinstance(index, int):
             return self[index : index + 1][0]
-        if self.exact or index.stop is None or connection.vendor != "sqlite":
+        if index.stop is None or connection.vendor not in ("sqlite", "postgresql"):
             return list(self.members[index])
-        ids = self._walk(index.start or 0, index.stop)
-        found = {m.pk: m for m in Member.objects.filter(pk__in=ids).select_related("home_unit")}
-        return [found[pk] for pk in ids if pk in found]
+        start, stop = index.start or 0, index.stop
+        if connection.vendor == "sqlite":
+            if self.exact:
+                return list(self.members[index])
+            return self._rows("pk", self._walk(start, stop))
+        if self.exact:
+            return self._rows("pk", self._sorted(start, stop))
+        return self._rows("member_id", self._walk(start, stop))
 
-    def _walk(self, start: int, stop: int) -> list[int]:
-        """The ids of matches `start`..`stop` - 1 in display order, from the name-order index."""
-        ids = self.members.values_list("pk", flat=True)[start:stop]
+    def _rows(self, key: str, keys: list[Any]) -> list[Member]:
+        """The members whose `key` (pk or member_id) is in `keys`, in that order."""
+        rows = Member.objects.filter(**{f"{key}__in": keys}).select_related("home_unit")
+        found = {getattr(m, key): m for m in rows}
+        return [found[k] for k in keys if k in found]
+
+    def _walk(self, start: int, stop: int) -> list[Any]:
+        """Matches `start`..`stop` - 1 in display order, from the name-order index: their ids on
+        SQLite (told to take the index), their member ids on PostgreSQL (which that index holds:
+        the walk reads the index alone, no member row, when the visibility map allows)."""
+        column = "pk" if connection.vendor == "sqlite" else "member_id"
+        ids = self.members.values_list(column, flat=True)[start:stop]
         sql, params = ids.query.sql_with_params()
+        if connection.vendor == "sqlite":
+            sql = _on_index(sql, NAME_ORDER_INDEX)
         with connection.cursor() as cursor:
-            cursor.execute(_on_index(sql, NAME_ORDER_INDEX), params)
+            cursor.execute(sql, params)
+            return [row[0] for row in cursor.fetchall()]
+
+    def _sorted(self, start: int, stop: int) -> list[int]:
+        """The ids of matches `start`..`stop` - 1 in display order, sorted after every match is
+        found (PostgreSQL, up to the cap): the matches as a materialized CTE, which PostgreSQL
+        plans without the ORDER BY and LIMIT (by home, by the trigram index), then sorts.
+
+        With `parts` the name's matches are found in two steps, so that no member row is read
+        but a match's: their (home, status, name) from the index by home alone (the name test
+        on its entries), then the members with those keys (every one a match: nothing else is
+        tested), through the index by status. In one step PostgreSQL would read the row of
+        every member of the subtree to test the name (150,000 for a province)."""
+        columns = ("pk", "sort_key", "member_id")
+        params: Sequence[Any]
+        if self.parts is None:
+            sql, params = self.members.order_by().values_list(*columns).query.sql_with_params()
+            ctes = f"matches (pk, sort_key, member_id) AS MATERIALIZED ({sql})"
+        else:
+            by_name, by_id_only = self.parts
+            keys_sql, keys_params = (
+                by_name.order_by()
+                .values_list("home_unit_id", "status", "search_name")
+                .distinct()
+                .query.sql_with_params()
+            )
+            id_sql, id_params = by_id_only.order_by().values_list(*columns).query.sql_with_params()
+            table = Member._meta.db_table
+            ctes = (
+                f"keys (home_unit_id, status, search_name) AS MATERIALIZED ({keys_sql}), "
+                "matches (pk, sort_key, member_id) AS MATERIALIZED ("
+                f'SELECT m.id, m.sort_key, m.member_id FROM keys JOIN "{table}" m'
+                " ON m.home_unit_id = keys.home_unit_id AND m.status = keys.status"
+                f" AND m.search_name = keys.search_name UNION ALL {id_sql})"
+            )
+            params = [*keys_params, *id_params]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH {ctes} SELECT pk FROM matches ORDER BY sort_key, member_id"
+                " LIMIT %s OFFSET %s",
+                [*params, max(stop - start, 0), start],
+            )
             return [row[0] for row in cursor.fetchall()]
 
 
