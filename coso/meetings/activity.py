@@ -454,7 +454,11 @@ def _none_left(span: UnitSpan, start: dt.date, end: dt.date) -> bool:
             "SELECT 1 FROM units_unitspan s WHERE s.path >= %s AND s.path < %s "
             "AND s.valid_from < %s AND s.valid_to > %s AND s.kind IN (%s, %s) "
             f"AND NOT EXISTS (SELECT 1 FROM {BranchActivity._meta.db_table} b "
-            "WHERE b.unit_id = s.unit_id AND b.path >= %s AND b.path < %s) LIMIT 1",
+            "WHERE b.unit_id = s.unit_id AND b.path >= %s AND b.path < %s) "
+            # In path order: PostgreSQL otherwise expects the first of thousands of rows it
+            # estimates to stop a scan of every span early, and scans them all (67 -> 22 ms
+            # for a province nationally) when, as usual, there is none.
+            "ORDER BY s.path LIMIT 1",
             [
                 lo,
                 hi,
@@ -628,6 +632,10 @@ def branches_over(unit: Unit, start: dt.date, end: dt.date, cap: int) -> bool:
             valid_from__lt=end,
             valid_to__gt=start,
         )
+        # No order: the spans' default order would join the distinct (unit, start) pairs, a
+        # branch renamed or moved in the period counting once per span, and send PostgreSQL
+        # along the unit index (45-100 ms -> 7 ms for a province nationally).
+        .order_by()
         .values("unit_id")
         .distinct()[: cap + 1]
         .count()
