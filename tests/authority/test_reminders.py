@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.utils import translation
+from django.utils import timezone, translation
 
 from coso.accounts.models import Notice, Role
 from coso.accounts.notices import notice_text
@@ -146,7 +146,9 @@ def test_a_returned_proposal_tells_its_filer_and_a_refiled_one_is_reminded_anew(
         channel="web",
     )
     proposal.refresh_from_db()
-    returned_on = proposal.decided_at.date() if proposal.decided_at else None
+    # The day in Vietnam (the reminders' day), not in UTC: between 17:00 and 24:00 UTC they
+    # differ, and the test failed every evening.
+    returned_on = timezone.localdate(proposal.decided_at) if proposal.decided_at else None
     assert returned_on is not None
     send_reminders(returned_on - dt.timedelta(days=1))  # a run for a day before the return
     assert not Notice.objects.filter(kind=KIND_RETURNED).exists()
