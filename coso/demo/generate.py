@@ -32,6 +32,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -1375,6 +1376,14 @@ def _can_fan_out(total: int) -> bool:
     )
 
 
+def _default_signals() -> None:
+    """A pool worker's initializer: SIGTERM kills it again. Forked from a process with its own
+    SIGTERM handler (a tasks worker running the generation: django-tasks' db_worker installs
+    one that only asks to stop), the workers would ignore the pool's terminate() and leave
+    the generation waiting for them forever."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _write_chunk(
     job: tuple[int, int, str],
 ) -> tuple[int, int, str, float, Counter[tuple[dt.date, str]]]:
@@ -1466,7 +1475,7 @@ def _write_members_parallel(
     )
     ctx = multiprocessing.get_context("fork")
     try:
-        with ctx.Pool(workers) as pool:
+        with ctx.Pool(workers, initializer=_default_signals) as pool:
             jobs = [(a, b, str(scratch)) for a, b in chunks]
             for start, stop, path, worker_cpu, deltas in pool.imap(_write_chunk, jobs):
                 member_deltas.update(deltas)
@@ -1500,7 +1509,7 @@ def _copy_members_parallel(
     member_deltas: Counter[tuple[dt.date, str]] = Counter()
     ctx = multiprocessing.get_context("fork")
     try:
-        with ctx.Pool(max(1, os.cpu_count() or 2)) as pool:
+        with ctx.Pool(max(1, os.cpu_count() or 2), initializer=_default_signals) as pool:
             for start, stop, worker_cpu, written, deltas in pool.imap(_copy_chunk, chunks):
                 member_deltas.update(deltas)
                 counts.update(written)

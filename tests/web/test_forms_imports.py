@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,14 @@ def test_member_import_runs_in_the_worker_and_shows_its_progress(
     # The worker `coso serve` starts, run here in batch mode; it must keep the test's
     # connection (and its transaction) open.
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
-    call_command("db_worker", "--batch", verbosity=0)
+    # db_worker installs its own SIGINT/SIGTERM/SIGQUIT handlers and leaves them: put this
+    # process's back, or a later test that forks (the generator's pool) inherits them.
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    try:
+        call_command("db_worker", "--batch", verbosity=0)
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
 
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE, job.errors
