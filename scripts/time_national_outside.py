@@ -100,17 +100,25 @@ def main() -> None:
         span = span_on(unit, day)
         lo, hi = subtree_range(span.path)
         print(f"-- {code} on {day}")
-        timed("before: outside (side plan, live)", lambda: q._outside(lo, hi, day, "side"))
+        timed(
+            "before: outside (side plan, live)",
+            lambda lo=lo, hi=hi, day=day: q._outside(lo, hi, day, "side"),
+        )
         timed(
             "before: participants (members plan, live)",
-            lambda: q._participants(lo, hi, day, "members"),
+            lambda lo=lo, hi=hi, day=day: q._participants(lo, hi, day, "members"),
         )
         rows = timed(
             "after: participants + outside from SidePiece",
-            lambda: ro.execute(read, (unit.pk, day.isoformat(), day.isoformat())).fetchall(),
+            lambda day=day: ro.execute(
+                read, (unit.pk, day.isoformat(), day.isoformat())
+            ).fetchall(),
         )
         print("     ", rows[:6])
-        timed("member and unit figures (SubtreeDelta)", lambda: q._subtree_figures(unit.pk, day))
+        timed(
+            "member and unit figures (SubtreeDelta)",
+            lambda day=day: q._subtree_figures(unit.pk, day),
+        )
 
     # -- scope checks -------------------------------------------------------------------------
     scope = Scope(None)
