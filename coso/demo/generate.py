@@ -50,6 +50,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from tqdm import tqdm
 
+from coso.core.bulk import copy_rows, insert_rows
 from coso.core.dates import FAR_FUTURE, today
 from coso.core.errors import CosoError
 from coso.core.models import Decision
@@ -1203,10 +1204,6 @@ TABLES: dict[str, tuple[str, list[str]]] = {
     ),
 }
 MEMBER_KEYS = ("members", "spans", "events", "participations")
-INSERTS = {
-    key: f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
-    for key, (table, cols) in TABLES.items()
-}
 BIG_TABLES = [
     "members_member",
     "members_memberspan",
@@ -1237,21 +1234,10 @@ def _timed(label: str) -> Iterator[None]:
 
 
 def _insert(key: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    with _timed(f"insert {key}"), connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            _copy_rows(cur.cursor, key, rows)
-            return
-        for i in range(0, len(rows), BATCH):
-            cur.executemany(INSERTS[key], rows[i : i + BATCH])
-
-
-def _copy_rows(cur: Any, key: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """PostgreSQL: one COPY stream per table (psycopg's `cursor.copy()`), not a statement per
-    row; the server parses the text form of dates and booleans itself."""
-    table, cols = TABLES[key]
-    with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    # PostgreSQL: one COPY stream per table; the server parses the text form of dates and
+    # booleans itself.
+    with _timed(f"insert {key}"):
+        insert_rows(*TABLES[key], rows, batch_size=BATCH)
 
 
 @contextmanager
@@ -1452,7 +1438,7 @@ def _copy_chunk(job: tuple[int, int]) -> tuple[int, int, float, Counter[str], Co
     db = _pg_worker_connection()
     with db.transaction(), db.cursor() as cur:
         for key in MEMBER_KEYS:
-            _copy_rows(cur, key, rows[key])
+            copy_rows(cur, *TABLES[key], rows[key])
     deltas = _count_spans(rows["spans"])
     written = Counter({key: len(rows[key]) for key in MEMBER_KEYS})
     return start, stop, time.process_time() - cpu, written, deltas

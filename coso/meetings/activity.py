@@ -34,6 +34,7 @@ from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import StrIndex, Substr
 from django.utils.translation import gettext
 
+from coso.core.bulk import insert_rows
 from coso.core.dates import FAR_FUTURE, add_months, today
 from coso.core.errors import CosoError
 from coso.core.numbers import group
@@ -269,15 +270,10 @@ def _rows(branches: list[Branch], day: dt.date) -> list[dict[str, object]]:
 
 
 def _insert(rows: list[dict[str, object]]) -> None:
-    """Plain multi-row inserts (the ORM's per-object work is most of the time at 250,000)."""
-    table = BranchActivity._meta.db_table
-    sql = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
-    with connection.cursor() as cur:
-        for i in range(0, len(rows), 5000):
-            batch: list[tuple[Any, ...]] = [
-                tuple(r[c] for c in COLUMNS) for r in rows[i : i + 5000]
-            ]
-            cur.executemany(sql, batch)
+    """Plain bulk inserts (the ORM's per-object work is most of the time at 250,000)."""
+    insert_rows(
+        BranchActivity._meta.db_table, COLUMNS, (tuple(r[c] for c in COLUMNS) for r in rows)
+    )
 
 
 def prefix(path: str) -> str:

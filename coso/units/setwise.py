@@ -29,6 +29,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Q
 
+from coso.core.bulk import insert_rows
 from coso.core.dates import FAR_FUTURE
 from coso.core.models import Decision
 from coso.core.rules import rule
@@ -59,6 +60,8 @@ log = logging.getLogger(__name__)
 # Ids per statement when they are written into the SQL text (integers only) or bound.
 ID_CHUNK = 5000
 BOUND_CHUNK = 900
+# Past this many units whose members a plan counts, one pass over every unit's members.
+COUNT_ALL_ABOVE = 20_000
 
 
 class Refused(Exception):
@@ -306,11 +309,18 @@ class SetwisePlan:
             if op in ("move", "merge") and pk is not None and self.units[pk].full:
                 ids.update(x.id for x in self._subtree(self.units[pk]))
         on = self.on
+        valid = MemberSpan.objects.filter(valid_from__lte=on, valid_to__gt=on).order_by()
+        if len(ids) > COUNT_ALL_ABOVE:
+            # Most of the country (the whole reform: 220,000 units): one pass over the spans
+            # valid on the day costs 2-4 s, probing unit by unit 13 s on PostgreSQL.
+            counts = valid.values("unit_id").annotate(n=Count("*")).values_list("unit_id", "n")
+            self.counts.update((u, n) for u, n in counts if u in ids)
+            return
         for chunk in _chunks(sorted(ids), 10_000):
             self.counts.update(
-                MemberSpan.objects.filter(unit_id__in=chunk, valid_from__lte=on, valid_to__gt=on)
+                valid.filter(unit_id__in=chunk)
                 .values("unit_id")
-                .annotate(n=Count("id"))
+                .annotate(n=Count("*"))
                 .values_list("unit_id", "n")
             )
 
@@ -951,29 +961,41 @@ class SetwisePlan:
                 ],
             )
             fresh = [u for u in changed if u.span_id is None or u.span_from != on]
-            fresh.sort(key=lambda u: u.path)
-            for rows in _chunks(fresh, 20_000):
-                cur.executemany(
-                    "INSERT INTO units_unitspan (unit_id, valid_from, valid_to, name, kind, "
-                    "parent_id, path, depth, tags, event_id, search_name, search_key) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    [
-                        (
-                            u.id,
-                            adapt(on),
-                            adapt(FAR_FUTURE),
-                            u.name,
-                            u.kind,
-                            u.parent,
-                            u.path,
-                            u.depth,
-                            u.tags,
-                            _event_id(u),
-                            *search_keys(u.name),
-                        )
-                        for u in rows
-                    ],
+        fresh.sort(key=lambda u: u.path)
+        insert_rows(
+            "units_unitspan",
+            [
+                "unit_id",
+                "valid_from",
+                "valid_to",
+                "name",
+                "kind",
+                "parent_id",
+                "path",
+                "depth",
+                "tags",
+                "event_id",
+                "search_name",
+                "search_key",
+            ],
+            (
+                (
+                    u.id,
+                    adapt(on),
+                    adapt(FAR_FUTURE),
+                    u.name,
+                    u.kind,
+                    u.parent,
+                    u.path,
+                    u.depth,
+                    u.tags,
+                    _event_id(u),
+                    *search_keys(u.name),
                 )
+                for u in fresh
+            ),
+            batch_size=20_000,
+        )
         self._write_members()
         # In bulk, a few statements whatever the number of posts: the posts and participations
         # ended first, then those moved (same-day rows), so that no statement ever leaves two

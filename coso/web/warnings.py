@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import (
+    CharField,
     Count,
     DateField,
     Exists,
@@ -135,7 +136,7 @@ def small_branch_warnings(units: QuerySet[Unit], day: dt.date) -> Alert:
         )
         .order_by()
         .values("unit_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .values("n")
     )
     branches = (
@@ -407,37 +408,47 @@ STORED = (
 )
 
 
-def _rows_over(units: QuerySet[Unit] | None, day: dt.date) -> list[tuple[Any, ...]]:
-    """What the four checks find among `units` (None: all) on `day`, uncut: probation and
-    transit rows for every probationary (in transit) member, cut by the day read."""
+def _over(units: QuerySet[Unit] | None, day: dt.date) -> list[QuerySet[Any]]:
+    """What the four checks find among `units` (None: all) on `day`, uncut, as queries of the
+    STORED columns: probation and transit rows for every probationary (in transit) member, cut
+    by the day read."""
 
     def scoped(query: QuerySet[Any]) -> QuerySet[Any]:
         return query if units is None else query.filter(unit__in=units)
 
-    rows: list[tuple[Any, ...]] = []
+    def text(value: str) -> Value:
+        return Value(value, output_field=CharField())
+
+    def number(value: int | None) -> Value:
+        return Value(value, output_field=IntegerField())
+
+    none_day = Value(None, output_field=DateField())
     # A member's row carries the path of its unit on the day (a scope reads path ranges).
-    unit_path = Subquery(
-        UnitSpan.objects.filter(unit_id=OuterRef("unit_id"), valid_from__lte=day, valid_to__gt=day)
-        .order_by()
-        .values("path")[:1]
+    unit_path = Coalesce(
+        Subquery(
+            UnitSpan.objects.filter(
+                unit_id=OuterRef("unit_id"), valid_from__lte=day, valid_to__gt=day
+            )
+            .order_by()
+            .values("path")[:1]
+        ),
+        text(""),
     )
-    # No order (the rows are sorted when read): the spans' default order would have SQLite walk
-    # every span of the country (15.8 million) in member order instead of the open ones.
+    # No order: the spans' default order would have SQLite walk every span of the country
+    # (15.8 million) in member order instead of the open ones.
     probation = scoped(
         MemberSpan.objects.filter(
             status=MemberStatus.PROBATIONARY, valid_from__lte=day, valid_to__gt=day
         ).order_by()
     ).annotate(
-        start=Coalesce(
+        w_kind=text("probation"),
+        w_start=Coalesce(
             "member__probation_from", "member__admitted_on", "valid_from", output_field=DateField()
-        )
+        ),
+        w_empty=text(""),
+        w_zero=number(0),
+        w_path=unit_path,
     )
-    rows += [
-        ("probation", u, m, name, mid, start, "", 0, "", upath or "")
-        for u, m, name, mid, start, upath in probation.annotate(upath=unit_path).values_list(
-            "unit_id", "member_id", "member__full_name", "member__member_id", "start", "upath"
-        )
-    ]
     minimum = int(rule("charter.min_official_members", day))
     official = (
         MemberSpan.objects.filter(
@@ -448,20 +459,20 @@ def _rows_over(units: QuerySet[Unit] | None, day: dt.date) -> list[tuple[Any, ..
         )
         .order_by()
         .values("unit_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .values("n")
     )
     small = (
         scoped(UnitSpan.objects.filter(kind__in=HOME_KINDS, valid_from__lte=day, valid_to__gt=day))
-        .annotate(n=Coalesce(Subquery(official, output_field=IntegerField()), Value(0)))
+        .order_by()
+        .annotate(
+            w_kind=text("small_branch"),
+            w_member=number(None),
+            w_day=none_day,
+            n=Coalesce(Subquery(official, output_field=IntegerField()), number(0)),
+        )
         .filter(n__lt=minimum)
     )
-    rows += [
-        ("small_branch", u, None, name, code, None, path, n, kind, path)
-        for u, name, code, path, n, kind in small.values_list(
-            "unit_id", "name", "unit__code", "path", "n", "kind"
-        )
-    ]
     secretary = Position.objects.filter(
         unit_id=OuterRef("unit_id"),
         role=PositionRole.SECRETARY,
@@ -472,13 +483,11 @@ def _rows_over(units: QuerySet[Unit] | None, day: dt.date) -> list[tuple[Any, ..
         scoped(UnitSpan.objects.filter(valid_from__lte=day, valid_to__gt=day))
         .exclude(kind__in=[UnitKind.GROUP, UnitKind.CENTRAL])
         .filter(~Exists(secretary))
-    )
-    rows += [
-        ("no_secretary", u, None, name, code, None, path, 0, kind, path)
-        for u, name, code, path, kind in lacking.values_list(
-            "unit_id", "name", "unit__code", "path", "kind"
+        .order_by()
+        .annotate(
+            w_kind=text("no_secretary"), w_member=number(None), w_day=none_day, w_zero=number(0)
         )
-    ]
+    )
     sent = (
         MemberEvent.objects.filter(
             member_id=OuterRef("member_id"), kind=MemberEventKind.TRANSFER_OUT
@@ -488,23 +497,45 @@ def _rows_over(units: QuerySet[Unit] | None, day: dt.date) -> list[tuple[Any, ..
     )
     transit = scoped(
         MemberSpan.objects.filter(in_transit=True, valid_from__lte=day, valid_to__gt=day).order_by()
-    ).annotate(sent_on=Coalesce(Subquery(sent, output_field=DateField()), "valid_from"))
-    rows += [
-        ("transit", u, m, name, mid, sent_on, "", 0, "", upath or "")
-        for u, m, name, mid, sent_on, upath in transit.annotate(upath=unit_path).values_list(
-            "unit_id", "member_id", "member__full_name", "member__member_id", "sent_on", "upath"
-        )
-    ]
-    return rows
+    ).annotate(
+        w_kind=text("transit"),
+        w_sent=Coalesce(Subquery(sent, output_field=DateField()), "valid_from"),
+        w_empty=text(""),
+        w_zero=number(0),
+        w_path=unit_path,
+    )
+    # Each in the order of STORED.
+    return [
+        probation.values_list(
+            "w_kind", "unit_id", "member_id", "member__full_name", "member__member_id",
+            "w_start", "w_empty", "w_zero", "w_empty", "w_path",
+        ),
+        small.values_list(
+            "w_kind", "unit_id", "w_member", "name", "unit__code",
+            "w_day", "path", "n", "kind", "path",
+        ),
+        lacking.values_list(
+            "w_kind", "unit_id", "w_member", "name", "unit__code",
+            "w_day", "path", "w_zero", "kind", "path",
+        ),
+        transit.values_list(
+            "w_kind", "unit_id", "member_id", "member__full_name", "member__member_id",
+            "w_sent", "w_empty", "w_zero", "w_empty", "w_path",
+        ),
+    ]  # fmt: skip
 
 
-def _insert(rows: list[tuple[Any, ...]]) -> None:
+def _insert_over(units: QuerySet[Unit] | None, day: dt.date) -> int:
+    """Store what the checks find among `units` (None: all) on `day`: one INSERT ... SELECT
+    per check, so that the national rebuild's half a million rows never leave the database."""
     table = HomeWarning._meta.db_table
-    sql = f"INSERT INTO {table} ({', '.join(STORED)}) VALUES ({', '.join(['%s'] * len(STORED))})"
-    adapt = connection.ops.adapt_datefield_value
+    written = 0
     with connection.cursor() as cur:
-        for i in range(0, len(rows), 5000):
-            cur.executemany(sql, [(*r[:5], adapt(r[5]), *r[6:]) for r in rows[i : i + 5000]])
+        for query in _over(units, day):
+            sql, params = query.query.sql_with_params()
+            cur.execute(f"INSERT INTO {table} ({', '.join(STORED)}) {sql}", params)
+            written += cur.rowcount
+    return written
 
 
 def stored_day() -> dt.date | None:
@@ -520,11 +551,10 @@ def _set_day(day: dt.date) -> None:
 def rebuild_home_warnings(day: dt.date | None = None) -> int:
     """Every row again, judged on `day` (today): bulk loaders, month ends."""
     day = day or today()
-    rows = _rows_over(None, day)
     HomeWarning.objects.all().delete()
-    _insert(rows)
+    written = _insert_over(None, day)
     _set_day(day)
-    return len(rows)
+    return written
 
 
 # Past this many units to refresh (a reorganization of the whole country), one rebuild.
@@ -539,7 +569,7 @@ def _refresh_units(ids: set[int], day: dt.date) -> None:
     for i in range(0, len(ordered), CHUNK):
         chunk = ordered[i : i + CHUNK]
         HomeWarning.objects.filter(unit_id__in=chunk).delete()
-        _insert(_rows_over(Unit.objects.filter(pk__in=chunk), day))
+        _insert_over(Unit.objects.filter(pk__in=chunk), day)
 
 
 def _units_changed(**days: Any) -> set[int]:

@@ -27,7 +27,7 @@ from coso.core.models import Decision
 from coso.core.rules import rule
 from coso.members.models import Member, MemberEvent, MemberSpan, Participation, Position
 from coso.stats.models import DailyDelta
-from coso.units import plans
+from coso.units import plans, setwise
 from coso.units.models import Unit, UnitEvent, UnitSpan
 from coso.units.operations import create_unit
 from tests.units.tree import add_members
@@ -247,6 +247,11 @@ def test_setwise_plan_writes_what_the_operations_write(
             row_engine(*args, **kwargs)
 
         monkeypatch.setattr(plans, "_apply_rows", spy)
+        # The members a move or merge carries counted unit by unit, or in one pass over every
+        # unit's (a plan over most of the country): the same counts either way.
+        monkeypatch.setattr(
+            setwise, "COUNT_ALL_ABOVE", data.draw(st.sampled_from([0, 20_000]), label="count all")
+        )
         result, seen = apply(path, on, "sets")
         monkeypatch.undo()
         assert result == reference
@@ -259,3 +264,38 @@ def test_setwise_plan_writes_what_the_operations_write(
             for key, value in expected.items():
                 assert seen is not None and seen[key] == value, key
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count_all_above", [0, 20_000])
+def test_members_carried_are_counted_alike_unit_by_unit_or_in_one_pass(
+    count_all_above: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plan over most of the country counts every unit's members in one pass (past
+    COUNT_ALL_ABOVE units); the moves' and merges' details and lines are the same as the
+    operations write."""
+    on = START + dt.timedelta(days=30)
+    province = create_unit(code="P", name="Tỉnh", kind="province", parent=None, on=START)
+    district = create_unit(code="D", name="Huyện", kind="district", parent=province, on=START)
+    create_unit(code="D2", name="Huyện 2", kind="district", parent=province, on=START)
+    for i in range(2):
+        committee = create_unit(
+            code=f"C{i}", name="Đảng bộ", kind="commune", parent=district, on=START
+        )
+        for j in range(2):
+            branch = create_unit(
+                code=f"B{i}{j}", name="Chi bộ", kind="branch", parent=committee, on=START
+            )
+            add_members(branch, 2 + i + j, on=START)
+    path = tmp_path / "plan.csv"
+    path.write_text(
+        "op,unit,into,name,kind,category\nmove,C0,D2,,,\nmerge,C1,C0,,,\nmerge,B00,B01,,,\n",
+        encoding="utf-8",
+    )
+    reference, expected = apply(path, on, "rows")
+    monkeypatch.setattr(setwise, "COUNT_ALL_ABOVE", count_all_above)
+    result, seen = apply(path, on, "sets")
+    assert expected is not None and seen is not None
+    assert result == reference
+    assert seen["events"] == expected["events"]
+    assert "(3 đơn vị, 5 đảng viên)" in " ".join(reference[1])  # C0 and its two branches
