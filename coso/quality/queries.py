@@ -255,10 +255,17 @@ def percentages(counts: dict[str, int]) -> dict[str, float | None]:
     return {k: (round(100 * v / total, 1) if total else None) for k, v in counts.items()}
 
 
-def level_series(unit: Unit, years: list[int]) -> list[tuple[int, dict[str, int]]]:
-    """The units' counts per level for each year (the chart over the years), 2 queries a year."""
+def level_series(
+    unit: Unit, years: list[int], known: dict[int, dict[str, int]] | None = None
+) -> list[tuple[int, dict[str, int]]]:
+    """The units' counts per level for each year (the chart over the years), 2 queries a year;
+    none for the years in `known` (counts already read, e.g. the summary's `units` of its
+    year, which are these same counts)."""
     series = []
     for year in years:
+        if known is not None and year in known:
+            series.append((year, dict(known[year])))
+            continue
         rules, _source = year_rules(year)
         span = root_span(unit, _day(year))
         totals = dict.fromkeys(KEYS, 0)

@@ -418,12 +418,14 @@ def _year_of(form: Any, data: Any) -> int:
 def _summary(unit: Any, year: int, listed: int = 500) -> Any:
     """The summary table, with the first `listed` clean and strong units (and their count)."""
     years = sorted({*queries.years_rated(), year})[-6:]
+    counts = queries.classification_summary(unit, year)
     return summary_table(
         unit.code,
         _unit_name(unit, ops.year_end(year)),
         year,
-        queries.classification_summary(unit, year),
-        queries.level_series(unit, years),
+        counts,
+        # The year's own bar is the summary's count of units: not counted a second time.
+        queries.level_series(unit, years, known={year: counts["units"]}),
         queries.clean_and_strong(unit, year, limit=listed),
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from pypdf import PdfReader
 
@@ -68,8 +69,8 @@ def test_pdf_reads_back_in_vietnamese(cast: Cast) -> None:
     assert "Xếp loại chất lượng năm 2024" in text
     assert "Quy định 124-QĐ/TW" in text
     assert "Hoàn thành tốt nhiệm vụ" in text and "Chi bộ trực thuộc" in text
-    listed = text.split("Mức xếp loại")[-1]  # the clean and strong units, with their level
-    assert "Hoàn thành tốt nhiệm vụ" in listed and "good" not in listed
+    listed = text.split("Mã đơn vị — Tên đơn vị")[-1]  # the clean and strong units
+    assert "1. B — Đơn vị B" in listed and "good" not in listed
 
 
 def test_chart_is_plain_svg_with_escaped_text() -> None:
@@ -100,3 +101,45 @@ def test_the_pdf_lists_the_first_hundred_and_points_to_the_xlsx(cast: Cast) -> N
         p.extract_text() for p in PdfReader(io.BytesIO(export_summary_pdf(table))).pages
     )
     assert "tổ chức đầu tiên" not in short
+
+
+def test_the_pdf_lists_a_line_per_unit_under_its_levels_label(cast: Cast) -> None:
+    """The listed units are one line each (place, code, name) under their level's heading, not
+    a three-cell table row repeating the level: two thirds of the render time of a province's
+    summary went to those rows (docs/PERFORMANCE.md, sixth session)."""
+    import dataclasses
+
+    from coso.quality.queries import RatedUnit
+
+    best = [
+        RatedUnit(f"X{i}", f"Đảng bộ {i}", "party_committee", "excellent", 95, "") for i in range(3)
+    ]
+    good = [RatedUnit(f"U{i:03d}", f"Chi bộ {i}", "branch", "good", None, "") for i in range(130)]
+    table = dataclasses.replace(_table(cast), clean=best + good, clean_count=133)
+    reader = PdfReader(io.BytesIO(export_summary_pdf(table)))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Trên đây là 100 tổ chức đầu tiên trong 133" in text
+    lines = re.sub(r"\s+", " ", text)
+    head = "STT. Mã đơn vị — Tên đơn vị"
+    assert f"Hoàn thành xuất sắc nhiệm vụ {head} 1. X0 — Đảng bộ 0 2. X1" in lines
+    assert f"Hoàn thành tốt nhiệm vụ {head} 4. U000 — Chi bộ 0 5. U001" in lines
+    assert "100. U096 — Chi bộ 96" in lines and "U097" not in lines
+    # Each level named once over its units, not on every row (the levels' table and the
+    # chart's legend name it too).
+    assert lines.count(head) == 2 and lines.count("Hoàn thành tốt nhiệm vụ") == 3
+
+
+def test_the_summarys_own_year_is_not_counted_twice(cast: Cast) -> None:
+    """The chart's bar of the summary's year is the summary's count of units: passed as known,
+    the series reads only the other years (2 queries fewer), with the same figures."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _table(cast)
+    summary = classification_summary(cast.P, 2024)
+    with CaptureQueriesContext(connection) as plain:
+        counted = level_series(cast.P, [2023, 2024, 2025])
+    with CaptureQueriesContext(connection) as reused:
+        series = level_series(cast.P, [2023, 2024, 2025], known={2024: summary["units"]})
+    assert series == counted and dict(series)[2024]["good"] == 2
+    assert len(reused.captured_queries) <= len(plain.captured_queries) - 2
