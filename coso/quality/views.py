@@ -21,6 +21,7 @@ from coso.authority.rules import authority_for
 from coso.authority.scope import Action, scope_of
 from coso.core.dates import today
 from coso.core.errors import CosoError
+from coso.core.memory import young_collections_only
 from coso.quality import operations as ops
 from coso.quality import queries
 from coso.quality.access import (
@@ -462,6 +463,7 @@ def _download(data: bytes, content_type: str, name: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@young_collections_only()  # a document built: no whole-heap pass in it
 def summary_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_quality_unit(request.user, code)
     year = _year(request)
@@ -474,6 +476,7 @@ def summary_xlsx(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@young_collections_only()  # a document built: no whole-heap pass in it
 def summary_pdf(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_quality_unit(request.user, code)
     year = _year(request)
