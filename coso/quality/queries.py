@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 
 from coso.core.models import Decision
@@ -156,7 +156,7 @@ def _marks(values: list[str]) -> str:
 
 
 def unit_counts_by_kind(span: UnitSpan, year: int, kinds: list[str]) -> dict[str, dict[str, int]]:
-    """{kind: {level: n, ..., "not_rated": n}} for the rated kinds of the subtree (2 queries;
+    """{kind: {level: n, ..., "not_rated": n}} for the rated kinds of the subtree (1 query;
     a root's from the summed tallies, 2 small ones)."""
     day = _on(span, _day(year))
     summed = _summed(span, year, day)
@@ -169,26 +169,29 @@ def unit_counts_by_kind(span: UnitSpan, year: int, kinds: list[str]) -> dict[str
                 row["not_rated"] = max(0, counts[TOTAL] - sum(row.values()))
                 table[kind] = row
         return table
-    totals = dict(
-        UnitSpan.objects.filter(_span_range("", span, day), kind__in=kinds)
-        .values_list("kind")
-        .annotate(n=Count("pk"))
-    )
-    rated = _rows(
+    # One pass over the subtree's spans: each span with its current rating of the year, if any
+    # (at most one: classification_one_per_unit_year), so the count per kind and level gives
+    # both the units of each kind (all levels and none) and the rated ones.
+    rows = _rows(
         "SELECT us.kind, c.level, COUNT(*) FROM "
         + _SPANS.replace(
-            "units_unitspan us", "units_unitspan us CROSS JOIN quality_classification c"
+            "units_unitspan us",
+            "units_unitspan us LEFT JOIN quality_classification c"
+            " ON c.unit_id = us.unit_id AND c.year = %s AND c.current = %s",
         )
-        + f" AND us.kind IN ({_marks(kinds)}) AND c.unit_id = us.unit_id AND c.year = %s"
-        " AND c.current = %s GROUP BY us.kind, c.level",
-        [*_subtree(span, day), *kinds, year, True],
+        + f" AND us.kind IN ({_marks(kinds)}) GROUP BY us.kind, c.level",
+        [year, True, *_subtree(span, day), *kinds],
     )
+    totals: dict[str, int] = {}
+    for kind, _level, n in rows:
+        totals[kind] = totals.get(kind, 0) + n
     table = {}
     for kind in kinds:
         if totals.get(kind):
             table[kind] = dict.fromkeys(KEYS, 0)
-    for kind, level, n in rated:
-        table.setdefault(kind, dict.fromkeys(KEYS, 0))[level] += n
+    for kind, level, n in rows:
+        if level is not None:
+            table[kind][level] += n
     for kind, row in table.items():
         row["not_rated"] = max(0, totals.get(kind, 0) - sum(row[lv] for lv in LEVELS))
     return table
@@ -319,18 +322,22 @@ def rated_units(
         f" AND c.level IN ({_marks(wanted)})"
     )
     params = [*_subtree(span, day), year, True, *wanted]
-    count = int(_rows(f"SELECT COUNT(*) FROM {where}", params)[0][0])
+    if limit <= 0:
+        return [], int(_rows(f"SELECT COUNT(*) FROM {where}", params)[0][0])
     rank = " ".join(f"WHEN %s THEN {i}" for i in range(len(LEVELS)))
     rows = _rows(
-        # The decision's number by its key (as a LEFT JOIN, SQLite scans the decisions per row).
+        # The decision's number by its key (as a LEFT JOIN, SQLite scans the decisions per row);
+        # how many there are in all counted in the same pass (the rows are all read to be
+        # sorted anyway), rather than by a second walk of the subtree.
         "SELECT u.code, us.name, us.kind, c.level, c.score,"
-        " (SELECT d.number FROM core_decision d WHERE d.id = c.decision_id) FROM "
+        " (SELECT d.number FROM core_decision d WHERE d.id = c.decision_id), COUNT(*) OVER () FROM "
         + where.replace(" WHERE ", " JOIN units_unit u ON u.id = c.unit_id WHERE ", 1)
         + f" ORDER BY CASE c.level {rank} END, CASE WHEN c.score IS NULL THEN 1 ELSE 0 END,"
         " c.score DESC, u.code LIMIT %s",
         [*params, *LEVELS, limit],
     )
-    return [RatedUnit(c, n, k, lv, s, d or "") for c, n, k, lv, s, d in rows], count
+    count = int(rows[0][6]) if rows else 0
+    return [RatedUnit(c, n, k, lv, s, d or "") for c, n, k, lv, s, d, _all in rows], count
 
 
 Picked = tuple[int, str, int | None, str, int | None]  # unit id, level, score, code, decision

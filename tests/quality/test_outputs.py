@@ -143,3 +143,24 @@ def test_the_summarys_own_year_is_not_counted_twice(cast: Cast) -> None:
         series = level_series(cast.P, [2023, 2024, 2025], known={2024: summary["units"]})
     assert series == counted and dict(series)[2024]["good"] == 2
     assert len(reused.captured_queries) <= len(plain.captured_queries) - 2
+
+
+def test_a_provinces_summary_walks_its_subtree_once_per_count(cast: Cast) -> None:
+    """Below the root (no summed tallies) each count is one walk of the subtree's spans: the
+    units per kind and level with their ratings in one query (LEFT JOIN), the listed units
+    with how many there are in all (COUNT(*) OVER ()), the summary's own year not read again
+    for the chart. The figures are those of the plain counts (test_level_tally compares)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from coso.quality.views import _summary
+
+    _table(cast)
+    with CaptureQueriesContext(connection) as read:
+        table = _summary(cast.P, 2024, listed=1)
+    sql = [q["sql"] for q in read.captured_queries]
+    walks = [q for q in sql if " us.path >= " in q and "quality_" in q]  # the member totals aside
+    # units by kind and level: 2024, then 2025 for the chart; members 2024; the listed units
+    assert len(walks) == 4, "\n".join(w[:150] for w in walks)
+    assert [u.code for u in table.clean] == ["B"] and table.clean_count == 2
+    assert dict(table.series)[2024] == table.rows[-2][1]  # the units' row of the summary
