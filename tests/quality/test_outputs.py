@@ -164,3 +164,15 @@ def test_a_provinces_summary_walks_its_subtree_once_per_count(cast: Cast) -> Non
     assert len(walks) == 4, "\n".join(w[:150] for w in walks)
     assert [u.code for u in table.clean] == ["B"] and table.clean_count == 2
     assert dict(table.series)[2024] == table.rows[-2][1]  # the units' row of the summary
+
+
+def test_the_listed_units_read_in_english(cast: Cast) -> None:
+    from django.utils import translation
+
+    with translation.override("en"):
+        table = _table(cast)
+        text = " ".join(
+            p.extract_text() for p in PdfReader(io.BytesIO(export_summary_pdf(table))).pages
+        )
+    lines = re.sub(r"\s+", " ", text)
+    assert "Good completion of duties No. Unit code — Unit name 1. B — " in lines
