@@ -26,7 +26,7 @@ from coso.quality.models import (
 )
 from coso.quality.operations import applies, year_end, year_rules
 from coso.quality.tally import MEMBER, TOTAL
-from coso.stats.queries import stats_as_of
+from coso.stats.queries import subtree_total
 from coso.units.models import Unit, UnitSpan
 from coso.units.queries import subtree_range
 
@@ -200,7 +200,7 @@ def unit_counts_by_kind(span: UnitSpan, year: int, kinds: list[str]) -> dict[str
 def member_counts(span: UnitSpan, year: int) -> dict[str, int]:
     """{level: n, ..., "not_rated": n} for the members of the subtree at the year's end: the
     rated from the branches' tallies (coso.quality.tally; a root's from the summed tallies),
-    all of them from coso.stats."""
+    all of them from coso.stats (`subtree_total`)."""
     day = _on(span, _day(year))
     summed = _summed(span, year, day)
     if summed is not None:
@@ -216,7 +216,9 @@ def member_counts(span: UnitSpan, year: int) -> dict[str, int]:
                 [*_subtree(span, day), year],
             )
         )
-    total = int(stats_as_of(span.unit, day)["members"]["total"])
+    # The members' total alone (as `coso stats`), not the participation and "outside" figures
+    # stats_as_of also reads (two subtree-wide counts at the root on a past day, more below).
+    total = subtree_total(span.unit, day)
     counts = {level: int(rated.get(level, 0)) for level in LEVELS}
     counts["not_rated"] = max(0, total - sum(counts.values()))
     return counts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -16,6 +17,7 @@ from coso.quality.outputs import (
     summary_table,
 )
 from coso.quality.queries import classification_summary, clean_and_strong, level_series
+from coso.stats.queries import stats_as_of
 from coso.units.operations import create_unit
 from tests.cast import START, Cast
 from tests.quality.conftest import DECIDED_2024, DECIDED_2025
@@ -164,6 +166,10 @@ def test_a_provinces_summary_walks_its_subtree_once_per_count(cast: Cast) -> Non
     assert len(walks) == 4, "\n".join(w[:150] for w in walks)
     assert [u.code for u in table.clean] == ["B"] and table.clean_count == 2
     assert dict(table.series)[2024] == table.rows[-2][1]  # the units' row of the summary
+    # The members' total as `coso stats` gives it, without its participation figures.
+    assert not [q for q in sql if "members_participation" in q]
+    members = table.rows[-1][1]
+    assert sum(members.values()) == stats_as_of(cast.P, dt.date(2024, 12, 31))["members"]["total"]
 
 
 def test_the_listed_units_read_in_english(cast: Cast) -> None:
