@@ -20,16 +20,15 @@ without a new layout.
 from __future__ import annotations
 
 import atexit
-import contextlib
-import gc
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+
+from coso.core.memory import young_collections_only
 
 if TYPE_CHECKING:  # WeasyPrint is imported on use: it loads Pango
     from weasyprint import CSS
@@ -116,7 +115,7 @@ def html_to_pdf(html: str, css: str = "") -> bytes:
         if pdf is not None:
             _rendered.move_to_end(key)
             return pdf
-        with _no_full_collection():
+        with young_collections_only():  # coso/core/memory.py
             sheets = [stylesheet(css)] if css else []
             document = HTML(string=html, base_url=str(FONT_DIR))
             pdf = bytes(document.write_pdf(stylesheets=sheets, font_config=font_config()))
@@ -139,23 +138,6 @@ def _keep(key: bytes, pdf: bytes) -> None:
     while _rendered_bytes > limit:
         _, dropped = _rendered.popitem(last=False)
         _rendered_bytes -= len(dropped)
-
-
-@contextlib.contextmanager
-def _no_full_collection() -> Iterator[None]:
-    """Python's cyclic garbage collector paused during a render, then run on the young objects
-    only. A render makes hundreds of thousands of objects, many of them alive long enough to be
-    promoted; every few renders that set off a collection of the whole heap (every object of
-    Django, of the app and of WeasyPrint: 50-150 ms in a server's process), the slowest tenth of
-    PDF requests. The render's own cycles are freed by the young collection after it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-            gc.collect(1)
 
 
 def warm_up(*stylesheets: str) -> None:

@@ -25,6 +25,7 @@ from coso.authority.forms import unit_typed
 from coso.authority.scope import Action, scope_of
 from coso.core.dates import fmt, today
 from coso.core.errors import CosoError
+from coso.core.memory import young_collections_only
 from coso.followup import forms as ff
 from coso.followup import operations as ops
 from coso.followup.access import (
@@ -387,6 +388,7 @@ def tracking_page(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@young_collections_only()  # a document built: no whole-heap pass in it
 def tracking_xlsx(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     directive = get_directive_for_user(request.user, pk)
     unit = get_role_unit(request.user, code)

@@ -24,6 +24,7 @@ from coso.authority.scope import Action, Scope, get_unit_for_user, scope_of
 from coso.core.charts import Series, bar_chart
 from coso.core.dates import add_months, fmt, parse_date, today
 from coso.core.errors import CosoError
+from coso.core.memory import young_collections_only
 from coso.meetings.models import AttendanceStatus, MeetingForm, MeetingKind, MeetingStatus
 from coso.meetings.monthly import monthly_activity
 from coso.meetings.queries import unit_meetings
@@ -287,6 +288,7 @@ def activity_report(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@young_collections_only()  # a document built: no whole-heap pass in it
 def activity_report_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_report_unit(request, code)
     day = today()

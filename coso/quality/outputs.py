@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from html import escape
+from itertools import groupby
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -174,7 +175,8 @@ PDF_UNITS = 100  # units listed in the PDF; the xlsx has the longer list
 
 def export_summary_pdf(table: SummaryTable) -> bytes:
     """The summary as a printable PDF with the chart, in Be Vietnam Pro (shipped with Coso):
-    the first PDF_UNITS clean and strong organizations, then a pointer to the xlsx."""
+    the first PDF_UNITS clean and strong organizations, a line each under their level, then a
+    pointer to the xlsx."""
     html = render_to_string(
         "quality/summary_pdf.html",
         {
@@ -182,11 +184,20 @@ def export_summary_pdf(table: SummaryTable) -> bytes:
             "rows": table_cells(table),
             "keys": [(k, key_label(k)) for k in KEYS],
             "chart": chart_svg(table.series),
-            "clean": [(i.code, i.name, key_label(i.level)) for i in table.clean[:PDF_UNITS]],
+            "clean": _by_level(table.clean[:PDF_UNITS]),
             "more": max(len(table.clean), table.clean_count) > PDF_UNITS,
         },
     )
     return html_to_pdf(html, summary_css())
+
+
+def _by_level(units: list[RatedUnit]) -> list[tuple[str, list[tuple[int, str, str]]]]:
+    """The listed units under their level's label, in their order (best level first), each
+    with its place in the whole list, code and name."""
+    groups: list[tuple[str, list[tuple[int, str, str]]]] = []
+    for level, items in groupby(enumerate(units, start=1), key=lambda pair: pair[1].level):
+        groups.append((key_label(level), [(n, u.code, u.name) for n, u in items]))
+    return groups
 
 
 def summary_css() -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 
 from coso.core.models import Decision
@@ -26,7 +26,7 @@ from coso.quality.models import (
 )
 from coso.quality.operations import applies, year_end, year_rules
 from coso.quality.tally import MEMBER, TOTAL
-from coso.stats.queries import stats_as_of
+from coso.stats.queries import subtree_total
 from coso.units.models import Unit, UnitSpan
 from coso.units.queries import subtree_range
 
@@ -156,7 +156,7 @@ def _marks(values: list[str]) -> str:
 
 
 def unit_counts_by_kind(span: UnitSpan, year: int, kinds: list[str]) -> dict[str, dict[str, int]]:
-    """{kind: {level: n, ..., "not_rated": n}} for the rated kinds of the subtree (2 queries;
+    """{kind: {level: n, ..., "not_rated": n}} for the rated kinds of the subtree (1 query;
     a root's from the summed tallies, 2 small ones)."""
     day = _on(span, _day(year))
     summed = _summed(span, year, day)
@@ -169,26 +169,29 @@ def unit_counts_by_kind(span: UnitSpan, year: int, kinds: list[str]) -> dict[str
                 row["not_rated"] = max(0, counts[TOTAL] - sum(row.values()))
                 table[kind] = row
         return table
-    totals = dict(
-        UnitSpan.objects.filter(_span_range("", span, day), kind__in=kinds)
-        .values_list("kind")
-        .annotate(n=Count("pk"))
-    )
-    rated = _rows(
+    # One pass over the subtree's spans: each span with its current rating of the year, if any
+    # (at most one: classification_one_per_unit_year), so the count per kind and level gives
+    # both the units of each kind (all levels and none) and the rated ones.
+    rows = _rows(
         "SELECT us.kind, c.level, COUNT(*) FROM "
         + _SPANS.replace(
-            "units_unitspan us", "units_unitspan us CROSS JOIN quality_classification c"
+            "units_unitspan us",
+            "units_unitspan us LEFT JOIN quality_classification c"
+            " ON c.unit_id = us.unit_id AND c.year = %s AND c.current = %s",
         )
-        + f" AND us.kind IN ({_marks(kinds)}) AND c.unit_id = us.unit_id AND c.year = %s"
-        " AND c.current = %s GROUP BY us.kind, c.level",
-        [*_subtree(span, day), *kinds, year, True],
+        + f" AND us.kind IN ({_marks(kinds)}) GROUP BY us.kind, c.level",
+        [year, True, *_subtree(span, day), *kinds],
     )
+    totals: dict[str, int] = {}
+    for kind, _level, n in rows:
+        totals[kind] = totals.get(kind, 0) + n
     table = {}
     for kind in kinds:
         if totals.get(kind):
             table[kind] = dict.fromkeys(KEYS, 0)
-    for kind, level, n in rated:
-        table.setdefault(kind, dict.fromkeys(KEYS, 0))[level] += n
+    for kind, level, n in rows:
+        if level is not None:
+            table[kind][level] += n
     for kind, row in table.items():
         row["not_rated"] = max(0, totals.get(kind, 0) - sum(row[lv] for lv in LEVELS))
     return table
@@ -197,7 +200,7 @@ def unit_counts_by_kind(span: UnitSpan, year: int, kinds: list[str]) -> dict[str
 def member_counts(span: UnitSpan, year: int) -> dict[str, int]:
     """{level: n, ..., "not_rated": n} for the members of the subtree at the year's end: the
     rated from the branches' tallies (coso.quality.tally; a root's from the summed tallies),
-    all of them from coso.stats."""
+    all of them from coso.stats (`subtree_total`)."""
     day = _on(span, _day(year))
     summed = _summed(span, year, day)
     if summed is not None:
@@ -213,7 +216,9 @@ def member_counts(span: UnitSpan, year: int) -> dict[str, int]:
                 [*_subtree(span, day), year],
             )
         )
-    total = int(stats_as_of(span.unit, day)["members"]["total"])
+    # The members' total alone (as `coso stats`), not the participation and "outside" figures
+    # stats_as_of also reads (two subtree-wide counts at the root on a past day, more below).
+    total = subtree_total(span.unit, day)
     counts = {level: int(rated.get(level, 0)) for level in LEVELS}
     counts["not_rated"] = max(0, total - sum(counts.values()))
     return counts
@@ -255,10 +260,17 @@ def percentages(counts: dict[str, int]) -> dict[str, float | None]:
     return {k: (round(100 * v / total, 1) if total else None) for k, v in counts.items()}
 
 
-def level_series(unit: Unit, years: list[int]) -> list[tuple[int, dict[str, int]]]:
-    """The units' counts per level for each year (the chart over the years), 2 queries a year."""
+def level_series(
+    unit: Unit, years: list[int], known: dict[int, dict[str, int]] | None = None
+) -> list[tuple[int, dict[str, int]]]:
+    """The units' counts per level for each year (the chart over the years), 2 queries a year;
+    none for the years in `known` (counts already read, e.g. the summary's `units` of its
+    year, which are these same counts)."""
     series = []
     for year in years:
+        if known is not None and year in known:
+            series.append((year, dict(known[year])))
+            continue
         rules, _source = year_rules(year)
         span = root_span(unit, _day(year))
         totals = dict.fromkeys(KEYS, 0)
@@ -312,18 +324,22 @@ def rated_units(
         f" AND c.level IN ({_marks(wanted)})"
     )
     params = [*_subtree(span, day), year, True, *wanted]
-    count = int(_rows(f"SELECT COUNT(*) FROM {where}", params)[0][0])
+    if limit <= 0:
+        return [], int(_rows(f"SELECT COUNT(*) FROM {where}", params)[0][0])
     rank = " ".join(f"WHEN %s THEN {i}" for i in range(len(LEVELS)))
     rows = _rows(
-        # The decision's number by its key (as a LEFT JOIN, SQLite scans the decisions per row).
+        # The decision's number by its key (as a LEFT JOIN, SQLite scans the decisions per row);
+        # how many there are in all counted in the same pass (the rows are all read to be
+        # sorted anyway), rather than by a second walk of the subtree.
         "SELECT u.code, us.name, us.kind, c.level, c.score,"
-        " (SELECT d.number FROM core_decision d WHERE d.id = c.decision_id) FROM "
+        " (SELECT d.number FROM core_decision d WHERE d.id = c.decision_id), COUNT(*) OVER () FROM "
         + where.replace(" WHERE ", " JOIN units_unit u ON u.id = c.unit_id WHERE ", 1)
         + f" ORDER BY CASE c.level {rank} END, CASE WHEN c.score IS NULL THEN 1 ELSE 0 END,"
         " c.score DESC, u.code LIMIT %s",
         [*params, *LEVELS, limit],
     )
-    return [RatedUnit(c, n, k, lv, s, d or "") for c, n, k, lv, s, d in rows], count
+    count = int(rows[0][6]) if rows else 0
+    return [RatedUnit(c, n, k, lv, s, d or "") for c, n, k, lv, s, d, _all in rows], count
 
 
 Picked = tuple[int, str, int | None, str, int | None]  # unit id, level, score, code, decision

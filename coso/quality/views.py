@@ -21,6 +21,7 @@ from coso.authority.rules import authority_for
 from coso.authority.scope import Action, scope_of
 from coso.core.dates import today
 from coso.core.errors import CosoError
+from coso.core.memory import young_collections_only
 from coso.quality import operations as ops
 from coso.quality import queries
 from coso.quality.access import (
@@ -418,12 +419,14 @@ def _year_of(form: Any, data: Any) -> int:
 def _summary(unit: Any, year: int, listed: int = 500) -> Any:
     """The summary table, with the first `listed` clean and strong units (and their count)."""
     years = sorted({*queries.years_rated(), year})[-6:]
+    counts = queries.classification_summary(unit, year)
     return summary_table(
         unit.code,
         _unit_name(unit, ops.year_end(year)),
         year,
-        queries.classification_summary(unit, year),
-        queries.level_series(unit, years),
+        counts,
+        # The year's own bar is the summary's count of units: not counted a second time.
+        queries.level_series(unit, years, known={year: counts["units"]}),
         queries.clean_and_strong(unit, year, limit=listed),
     )
 
@@ -460,6 +463,7 @@ def _download(data: bytes, content_type: str, name: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@young_collections_only()  # a document built: no whole-heap pass in it
 def summary_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_quality_unit(request.user, code)
     year = _year(request)
@@ -472,6 +476,7 @@ def summary_xlsx(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@young_collections_only()  # a document built: no whole-heap pass in it
 def summary_pdf(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_quality_unit(request.user, code)
     year = _year(request)
