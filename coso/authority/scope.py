@@ -213,11 +213,14 @@ class Scope:
             # An ended unit's last span (valid_to = the unit's end) ends within this reach period.
             period = Q(valid_to__gt=reach.valid_from, valid_to__lte=reach.valid_to)
             if probe_units:
+                # A scalar subquery, which PostgreSQL runs per span that reaches it, in the
+                # order written: a correlated EXISTS would be hashed over every unit instead.
                 ended = Q(valid_to__lte=day) & period
                 ended &= Q(valid_to=Subquery(unit.values("valid_to")[:1]))
                 when = ended
                 if alive:
                     when = Q(valid_from__lte=day, valid_to__gt=day) | ended
+                    # Units created with a future date: where they will first stand.
                     when |= Q(valid_from__gt=day) & Q(
                         valid_from=Subquery(unit.values("valid_from")[:1])
                     )
