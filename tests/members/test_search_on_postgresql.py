@@ -13,12 +13,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from coso.authority.scope import Action, scope_of
+from coso.authority.scope import Action, forget_scope, scope_of
+from coso.core.dates import today
 from coso.members import queries
 from coso.members.models import Member
-from coso.members.operations import name_keys
+from coso.members.operations import admit_member, name_keys, record_death
 from coso.members.queries import STATUS_ALL, find_members, search_members
-from tests.cast import Cast
+from coso.units.models import UnitKind
+from coso.units.operations import create_unit, dissolve_unit, move_unit
+from tests.cast import ADMITTED, ROLES, START, Cast
 from tests.web.test_member_list_bounded import SEARCHES, _bulk, _ids
 
 postgresql_only = pytest.mark.skipif(
@@ -137,3 +140,94 @@ def test_a_rare_name_is_counted_from_the_trigram_index() -> None:
         plan = " ".join(str(row[0]) for row in cursor.fetchall())
     assert "member_search_name_trgm" in plan, plan
     assert _ids(found[0:25]) == [rare.member_id]
+
+
+@pytest.fixture
+def gone_and_away(cast: Cast) -> Cast:
+    """Beside the cast: GONE, a branch of C dissolved 10 days ago, home of a member who died
+    before (the snapshot keeps that home); AWAY, a branch of C2 moved to QC 30 days ago, with
+    a member; LATER, a branch of C created with a future date. Every member is named Hùng."""
+    day = today()
+    u = cast.units
+    for code, parent in [("GONE", "C"), ("AWAY", "C2")]:
+        u[code] = create_unit(
+            code=code, name=f"Chi bộ {code}", kind=UnitKind.BRANCH, parent=u[parent], on=START
+        )
+    gone = admit_member(
+        member_id="CAST-GONE",
+        full_name="Tô Văn Hùng",
+        gender="male",
+        birth_date=dt.date(1970, 1, 1),
+        branch=u["GONE"],
+        admitted_on=ADMITTED,
+    )
+    admit_member(
+        member_id="CAST-AWAY",
+        full_name="Đỗ Văn Hùng",
+        gender="male",
+        birth_date=dt.date(1990, 1, 1),
+        branch=u["AWAY"],
+        admitted_on=ADMITTED,
+    )
+    record_death(gone, on=day - dt.timedelta(days=20))
+    dissolve_unit(u["GONE"], on=day - dt.timedelta(days=10))
+    move_unit(u["AWAY"], parent=u["QC"], on=day - dt.timedelta(days=30))
+    create_unit(
+        code="LATER", name="Chi bộ mới", kind=UnitKind.BRANCH, parent=u["C"], on=day + _TEN_DAYS
+    )
+    _bulk([u["B"], u["QB"]], 30, "HUNG")
+    for name in ROLES:
+        forget_scope(cast.user(name))
+    return cast
+
+
+_TEN_DAYS = dt.timedelta(days=10)
+
+
+@pytest.mark.parametrize("reader", ["officer", "committee", "secretary", "outsider", "member"])
+def test_members_at_home_in_an_ended_unit_are_found_as_the_scope_says(
+    gone_and_away: Cast, reader: str
+) -> None:
+    """The scope's members on PostgreSQL (the spans in scope, each unit probed only for a span
+    not valid today: `Scope._unit_ids`) are those `can_member` admits one by one: the member
+    at home in the dissolved branch GONE is found by the officer of P and the committee of C,
+    the member of the branch moved out of P (AWAY) by the officer of Q only."""
+    scope = scope_of(gone_and_away.user(reader))
+    visible = scope.members(Action.VIEW)
+    # The scope's answer member by member (from the member's home: a few index probes).
+    seen = {m.pk for m in Member.objects.all() if scope.can_member(Action.VIEW, m)}
+    assert set(visible.values_list("pk", flat=True)) == seen
+    reference = Member.objects.filter(pk__in=seen)
+    found = find_members(visible, text="hung", status=STATUS_ALL)
+    every = _ids(search_members(reference, text="hung", status=STATUS_ALL))
+    assert found.count() == len(every) and _ids(found[0:25]) == every[:25]
+    expected = {
+        "officer": {"CAST-GONE"},
+        "committee": {"CAST-GONE"},
+        "secretary": set(),
+        "outsider": {"CAST-AWAY"},
+        "member": set(),
+    }[reader]
+    assert {"CAST-GONE", "CAST-AWAY"} & set(every) == expected, every
+
+
+@pytest.mark.parametrize("reader", ["officer", "committee"])
+def test_a_subtree_scope_does_not_join_the_units_on_postgresql(
+    gone_and_away: Cast, reader: str
+) -> None:
+    """On PostgreSQL a subtree's members are those at home in a unit of its spans, read by the
+    path index: the spans joined to their units (the scope's `units`, inside a semi-join over
+    units_unit) made PostgreSQL hash every unit of the country twice (a parallel hash join,
+    ≈100 ms per query for a province). The units are only probed by primary key, one probe
+    for each span not valid today. SQLite keeps the semi-join of `units`."""
+    scope = scope_of(gone_and_away.user(reader))
+    sql = str(scope.members(Action.VIEW).query)
+    if connection.vendor == "postgresql":
+        assert 'JOIN "units_unit"' not in sql, sql
+        assert '"units_unit"."id"' not in sql, sql
+        assert sql.count('FROM "units_unitspan"') == 1, sql
+        # The probes of the unit's end and start, by its primary key.
+        assert sql.count('FROM "units_unit" ') == 2, sql
+        assert 'WHERE U0."id" = (V0."unit_id")' in sql, sql
+    else:
+        assert 'INNER JOIN "units_unit"' in sql, sql
