@@ -21,20 +21,16 @@ from typing import Any
 
 import django
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coso.settings")
-django.setup()
 
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from coso.core.dates import today  # noqa: E402
-from coso.meetings.activity import SubtreeWarnings, _state, is_current, report_window  # noqa: E402
-from coso.meetings.reports import activity_answer, export_report_xlsx, meeting_report  # noqa: E402
-from coso.meetings.warnings import activity_warnings  # noqa: E402
-from coso.units.models import Unit  # noqa: E402
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coso.settings")
+    django.setup()
 
 
 def timed(label: str, fn: Callable[[], Any]) -> Any:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     times = []
     out = None
     for _ in range(1 if label.startswith("old") else 3):
@@ -48,7 +44,11 @@ def timed(label: str, fn: Callable[[], Any]) -> Any:
     return out
 
 
-def time_unit(unit: Unit, day: dt.date, start: dt.date, end: dt.date, live: bool) -> None:
+def time_unit(unit: Any, day: dt.date, start: dt.date, end: dt.date, live: bool) -> None:
+    from coso.meetings.activity import SubtreeWarnings
+    from coso.meetings.reports import activity_answer, export_report_xlsx, meeting_report
+    from coso.meetings.warnings import activity_warnings
+
     a = timed(
         "new: API report (activity_answer, 200/50)",
         lambda: activity_answer(unit, start, end, on=day, listed=200, shown=50),
@@ -91,6 +91,12 @@ def time_unit(unit: Unit, day: dt.date, start: dt.date, end: dt.date, live: bool
 
 
 def main() -> None:
+    _setup()
+    # Only once Django is set up (the app registry).
+    from coso.core.dates import today
+    from coso.meetings.activity import SubtreeWarnings, _state, is_current, report_window
+    from coso.units.models import Unit
+
     day = today()
     print("judged", _state(), "today", day, "current", is_current(day))
     codes = sys.argv[1].split(",")

@@ -64,7 +64,7 @@ from coso.members.operations import name_keys
 from coso.oversight.generate import generate_cases
 from coso.stats.models import DailyDelta
 from coso.stats.tally import MEMBER_GROUPS, SIGNS, add_member_groups, rebuild_all
-from coso.units.models import Unit, UnitEvent, UnitSpan, search_keys
+from coso.units.models import SPAN_COLUMNS, Unit, UnitEvent, UnitSpan, search_keys
 
 NATIONAL_MEMBERS = 5_600_000
 MEMBERS_PER_BRANCH = 22
@@ -1126,21 +1126,7 @@ TABLES: dict[str, tuple[str, list[str]]] = {
     ),
     "unit_spans": (
         "units_unitspan",
-        [
-            "id",
-            "unit_id",
-            "valid_from",
-            "valid_to",
-            "name",
-            "kind",
-            "parent_id",
-            "path",
-            "depth",
-            "tags",
-            "event_id",
-            "search_name",
-            "search_key",
-        ],
+        ["id", *SPAN_COLUMNS],
     ),
     "members": (
         "members_member",

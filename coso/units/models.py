@@ -196,6 +196,24 @@ def fold_words(text: str) -> list[str]:
     return _NOT_ALNUM.sub(" ", bare.lower()).split()
 
 
+# A unit span's columns but its id, in the order the bulk writers give them (the generator and
+# the set-wise plan engine).
+SPAN_COLUMNS = [
+    "unit_id",
+    "valid_from",
+    "valid_to",
+    "name",
+    "kind",
+    "parent_id",
+    "path",
+    "depth",
+    "tags",
+    "event_id",
+    "search_name",
+    "search_key",
+]
+
+
 def search_keys(name: str) -> tuple[str, str]:
     """(search_name, search_key) of a unit name: the folded words run together (letters and
     digits only, so byte order and a collation's order agree on a prefix range), and the same

@@ -44,6 +44,7 @@ from coso.members.models import (
 )
 from coso.stats.tally import refresh_days
 from coso.units.models import (
+    SPAN_COLUMNS,
     Unit,
     UnitEvent,
     UnitEventKind,
@@ -964,20 +965,7 @@ class SetwisePlan:
         fresh.sort(key=lambda u: u.path)
         insert_rows(
             "units_unitspan",
-            [
-                "unit_id",
-                "valid_from",
-                "valid_to",
-                "name",
-                "kind",
-                "parent_id",
-                "path",
-                "depth",
-                "tags",
-                "event_id",
-                "search_name",
-                "search_key",
-            ],
+            SPAN_COLUMNS,
             (
                 (
                     u.id,

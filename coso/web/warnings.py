@@ -504,25 +504,24 @@ def _over(units: QuerySet[Unit] | None, day: dt.date) -> list[QuerySet[Any]]:
         w_zero=number(0),
         w_path=unit_path,
     )
-    # Each in the order of STORED.
+
+    # Each in the order of STORED: a member's row (its day), a unit's row (its number).
+    def member_row(query: QuerySet[Any], day_field: str) -> QuerySet[Any]:
+        fields = ("member_id", "member__full_name", "member__member_id", day_field)
+        return query.values_list(
+            "w_kind", "unit_id", *fields, "w_empty", "w_zero", "w_empty", "w_path"
+        )
+
+    def unit_row(query: QuerySet[Any], number: str) -> QuerySet[Any]:
+        fields = ("w_member", "name", "unit__code", "w_day", "path", number)
+        return query.values_list("w_kind", "unit_id", *fields, "kind", "path")
+
     return [
-        probation.values_list(
-            "w_kind", "unit_id", "member_id", "member__full_name", "member__member_id",
-            "w_start", "w_empty", "w_zero", "w_empty", "w_path",
-        ),
-        small.values_list(
-            "w_kind", "unit_id", "w_member", "name", "unit__code",
-            "w_day", "path", "n", "kind", "path",
-        ),
-        lacking.values_list(
-            "w_kind", "unit_id", "w_member", "name", "unit__code",
-            "w_day", "path", "w_zero", "kind", "path",
-        ),
-        transit.values_list(
-            "w_kind", "unit_id", "member_id", "member__full_name", "member__member_id",
-            "w_sent", "w_empty", "w_zero", "w_empty", "w_path",
-        ),
-    ]  # fmt: skip
+        member_row(probation, "w_start"),
+        unit_row(small, "n"),
+        unit_row(lacking, "w_zero"),
+        member_row(transit, "w_sent"),
+    ]
 
 
 def _insert_over(units: QuerySet[Unit] | None, day: dt.date) -> int:
