@@ -946,42 +946,14 @@ class SetwisePlan:
                 "UPDATE units_unitspan SET name = %s, kind = %s, parent_id = %s, path = %s, "
                 "depth = %s, tags = %s, event_id = %s, search_name = %s, search_key = %s "
                 "WHERE id = %s",
-                [
-                    (
-                        u.name,
-                        u.kind,
-                        u.parent,
-                        u.path,
-                        u.depth,
-                        u.tags,
-                        _event_id(u),
-                        *search_keys(u.name),
-                        u.span_id,
-                    )
-                    for u in in_place
-                ],
+                [(*_span_values(u), u.span_id) for u in in_place],
             )
             fresh = [u for u in changed if u.span_id is None or u.span_from != on]
         fresh.sort(key=lambda u: u.path)
         insert_rows(
             "units_unitspan",
             SPAN_COLUMNS,
-            (
-                (
-                    u.id,
-                    adapt(on),
-                    adapt(FAR_FUTURE),
-                    u.name,
-                    u.kind,
-                    u.parent,
-                    u.path,
-                    u.depth,
-                    u.tags,
-                    _event_id(u),
-                    *search_keys(u.name),
-                )
-                for u in fresh
-            ),
+            ((u.id, adapt(on), adapt(FAR_FUTURE), *_span_values(u)) for u in fresh),
             batch_size=20_000,
         )
         self._write_members()
@@ -1045,6 +1017,11 @@ def _ints(ids: list[int]) -> str:
 
 def _event_id(u: _Unit) -> int | None:
     return u.event.pk if isinstance(u.event, UnitEvent) else u.event
+
+
+def _span_values(u: _Unit) -> tuple[Any, ...]:
+    """A span's values from its name on (SPAN_COLUMNS after its unit and period)."""
+    return (u.name, u.kind, u.parent, u.path, u.depth, u.tags, _event_id(u), *search_keys(u.name))
 
 
 __all__ = ["Refused", "SetwisePlan"]
