@@ -58,8 +58,10 @@ from coso.members.models import (
     Member,
     MemberEvent,
     MemberSpan,
+    NameWord,
     Participation,
 )
+from coso.members.names import WORD_COLUMNS, add_search_words, word_rows
 from coso.members.operations import name_keys
 from coso.oversight.generate import generate_cases
 from coso.stats.models import DailyDelta
@@ -1099,11 +1101,19 @@ def member_rows(plan: MemberPlan, start: int, stop: int) -> dict[str, list[tuple
                 "Tham gia sinh hoạt tại chi bộ thôn, bản (dữ liệu tổng hợp)",
             )
         )
+    words = [
+        row
+        for key, number, sort_key, folded in zip(
+            (idx + 1).tolist(), member_ids, sort_keys.tolist(), search.tolist(), strict=True
+        )
+        for row in word_rows(key, number, sort_key, folded)
+    ]
     return {
         "members": members,
         "spans": spans,
         "events": events,
         "participations": participations,
+        "words": words,
     }
 
 
@@ -1188,17 +1198,29 @@ TABLES: dict[str, tuple[str, list[str]]] = {
         "members_participation",
         ["member_id", "unit_id", "kind", "valid_from", "valid_to", "note"],
     ),
+    "words": ("members_nameword", WORD_COLUMNS),
 }
-MEMBER_KEYS = ("members", "spans", "events", "participations")
+MEMBER_KEYS = ("members", "spans", "events", "participations", "words")
 BIG_TABLES = [
     "members_member",
     "members_memberspan",
     "members_memberevent",
     "members_participation",
+    "members_nameword",
     "units_unitspan",
     "units_unitevent",
 ]
-MODELS = [Unit, UnitSpan, UnitEvent, Member, MemberSpan, MemberEvent, Participation, DailyDelta]
+MODELS = [
+    Unit,
+    UnitSpan,
+    UnitEvent,
+    Member,
+    MemberSpan,
+    MemberEvent,
+    Participation,
+    NameWord,
+    DailyDelta,
+]
 
 
 # CPU seconds spent per step of the last run, for docs/PERFORMANCE.md.
@@ -1648,6 +1670,10 @@ def generate_dataset(
                             counts[key] += len(rows[key])
                     bar.update(stop - start)
     _reset_sequences()
+    # Every word of the name tables the members were drawn from: a superset of those written.
+    add_search_words(
+        w for names in plan.names.search.values() for n in names.flat for w in n.split()
+    )
     say("summing daily deltas")
     with transaction.atomic(), _timed("rebuild daily deltas"):
         rebuild_all(member_deltas)

@@ -60,7 +60,9 @@ from coso.members.models import (
     MemberEventKind,
     MemberSpan,
     MemberStatus,
+    NameWord,
 )
+from coso.members.names import WORD_COLUMNS, add_search_words, word_rows
 from coso.members.operations import fold, name_keys
 from coso.stats.tally import add_member_spans, refresh_derived
 from coso.units.models import Unit, UnitKind, UnitSpan
@@ -560,13 +562,15 @@ class _Plan:
     members: _Statement
     spans: _Statement
     events: _Statement
+    words: _Statement  # the name search's index (coso.members.names)
+    vocabulary: set[str]  # the words in it
     tally: list[tuple[dt.date, dt.date, str, bool, bool]]  # for add_member_spans
     tally_units: list[int]  # each tally row's unit
     units: set[int]  # the branches written into, for the other derived data (refresh_derived)
 
     @property
     def rows(self) -> int:
-        return len(self.members.params) + len(self.spans.params) + len(self.events.params)
+        return sum(len(s.params) for s in (self.members, self.spans, self.events, self.words))
 
 
 def _statement(
@@ -618,9 +622,14 @@ def _plan_writes(file: str, rows: list[_Row]) -> _Plan:
     members: list[dict[str, Any]] = []
     spans: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
+    words: list[dict[str, Any]] = []
     for row in rows:
         assert row.joined_on is not None and row.branch is not None
         sort_key, search_name = name_keys(row.full_name)
+        words.extend(
+            dict(zip(WORD_COLUMNS, r, strict=True))
+            for r in word_rows(row.member_id, row.member_id, sort_key[:400], search_name[:200])
+        )
         members.append(
             {
                 "member_id": row.member_id,
@@ -691,6 +700,8 @@ def _plan_writes(file: str, rows: list[_Row]) -> _Plan:
         members=_statement(Member, members),
         spans=_statement(MemberSpan, spans, by_member_id=True),
         events=_statement(MemberEvent, events, by_member_id=True),
+        words=_statement(NameWord, words, by_member_id=True),
+        vocabulary={w["word"] for w in words},
         tally=tally,
         tally_units=[span["unit_id"] for span in spans],
         units={span["unit_id"] for span in spans},
@@ -705,7 +716,7 @@ def _write(
     written = 0
     with progress_bar(plan.rows, "Ghi", progress) as bar:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            for statement in (plan.members, plan.spans, plan.events):
+            for statement in (plan.members, plan.spans, plan.events, plan.words):
                 for i in range(0, len(statement.params), BATCH):
                     batch = statement.params[i : i + BATCH]
                     cursor.executemany(statement.sql, batch)
@@ -713,6 +724,7 @@ def _write(
                     written += len(batch)
                     if on_progress is not None:
                         on_progress(count + count * written // (plan.rows + 1), 2 * count)
+        add_search_words(plan.vocabulary)
         add_member_spans(plan.tally, units=plan.tally_units)
         refresh_derived(units=plan.units)
     if on_progress is not None:

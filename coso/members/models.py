@@ -142,6 +142,40 @@ class Member(models.Model):
         return f"{self.full_name} ({self.member_id})"
 
 
+class NameWord(models.Model):
+    """One word of a member's folded name (search_name), with the member's place in display
+    order (sort_key, then member id): the name search's index by word.
+
+    A page of a long search walks the members in display order and stops at its last match
+    (coso.members.queries.MemberList). Over the member table that walk passes every member
+    before the first match: for "hung", a given name, the 2.1 million whose given names sort
+    before it. Here the members whose name has a word are already in display order, so the walk
+    starts at the first of them. Written with the name by every write that sets one
+    (coso.members.names.write_name_words, the import, the generator)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+", db_index=False)
+    word = models.CharField(max_length=200)
+    sort_key = models.CharField(max_length=400)
+    # The member's member_id: members with the same sort key are listed by it.
+    number = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "word"], name="nameword_one_per_member"),
+        ]
+        indexes = [
+            models.Index(fields=["word", "sort_key", "number", "member"], name="nameword_order"),
+        ]
+
+
+class SearchWord(models.Model):
+    """Every word ever written to NameWord: the search looks here for the words that contain
+    what was typed ("hun" is in "hung", "an" in "lan" and "tuan"), a few thousand rows, rather
+    than through the index of every member's words."""
+
+    word = models.CharField(max_length=200, primary_key=True)
+
+
 class MemberSpan(models.Model):
     # Both keys lead a composite index (the unique (member, valid_from) and
     # memberspan_unit_period): their own single-column indexes would only slow the loads.

@@ -58,6 +58,7 @@ from coso.members.models import (
     Position,
     PositionRole,
 )
+from coso.members.names import write_name_words
 from coso.stats.tally import refresh_days, refresh_derived, refresh_side_rows
 from coso.units.models import Unit, UnitKind, UnitSpan
 from coso.units.queries import span_on
@@ -616,6 +617,7 @@ def create_candidate(
     _identity(member, member_id, full_name, gender, birth_date)
     _apply_profile(member, profile)
     member.save()
+    write_name_words([member])
     return member
 
 
@@ -695,6 +697,7 @@ def admit_member(
     member.ended_on = None
     member.home_unit = branch
     member.save()
+    write_name_words([member])
     MemberSpan.objects.create(
         member=member,
         unit=branch,
@@ -1745,9 +1748,12 @@ def correct_member_record(
             member.card_no = c.new or None
         else:
             setattr(member, c.field, c.new)
-    if any(c.field == CorrectableField.FULL_NAME for c in found):
+    renamed = any(c.field == CorrectableField.FULL_NAME for c in found)
+    if renamed:
         member.sort_key, member.search_name = name_keys(member.full_name)
     member.save()
+    if renamed:
+        write_name_words([member])
     sensitive = [c.field for c in found if c.sensitive]
     record_write(
         acting,

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.lookups import In, IsNull
 from django.utils.translation import gettext_lazy
 
@@ -30,8 +30,10 @@ from coso.members.models import (
     MemberCorrection,
     MemberEvent,
     MemberEventKind,
+    NameWord,
     Position,
     PositionRole,
+    SearchWord,
 )
 from coso.members.operations import fold, shown_value
 from coso.units.models import Unit, UnitSpan
@@ -82,6 +84,9 @@ class _Search:
     members: QuerySet[Member]
     by_name: QuerySet[Member] | None = None
     by_id_only: QuerySet[Member] | None = None
+    # The folded words and the text as typed (the id it may be), for MemberList._by_words.
+    words: tuple[str, ...] = ()
+    text: str = ""
 
 
 def _search(
@@ -145,6 +150,8 @@ def _search(
         ordered.filter(by_name | by_id),
         by_name=members.filter(by_name),
         by_id_only=members.filter(member_id=text).exclude(by_name),
+        words=tuple(words),
+        text=text,
     )
 
 
@@ -177,6 +184,8 @@ def find_members(
         cap=COUNT_CAP if whole else SUBTREE_COUNT_CAP,
         by_home=by_home,
         parts=parts,
+        words=search.words,
+        text=search.text,
     )
 
 
@@ -224,6 +233,11 @@ def _homes_only(visible: QuerySet[Member]) -> bool:
 # order, which a name gathered late in the alphabet ("hung": 5,453 in a province) makes long.
 COUNT_CAP = 1_000
 SUBTREE_COUNT_CAP = 10_000
+# A word of a search leads the walk on NameWord (MemberList._by_words) when at most this many
+# words of the vocabulary contain it; the word with the fewest rows there leads, counted up to
+# WORD_COUNT_CAP.
+MAX_FORMS = 8
+WORD_COUNT_CAP = 100_000
 # The index that holds the members in display order with every column the search tests.
 NAME_ORDER_INDEX = "member_name_order"
 # The index by home, status and name: in the order of homes, which has nothing to do with names,
@@ -258,6 +272,8 @@ class MemberList:
         cap: int | None = None,
         by_home: bool = False,
         parts: tuple[QuerySet[Member], QuerySet[Member]] | None = None,
+        words: Sequence[str] = (),
+        text: str = "",
     ) -> None:
         self.members = members
         self.cap = COUNT_CAP if cap is None else cap
@@ -268,6 +284,10 @@ class MemberList:
         # the id's is on the home (not null), the status and the name: counted and sorted
         # apart on PostgreSQL.
         self.parts = parts
+        # `members` as a search by these folded words (every one in the name) or the member
+        # whose id is `text`: its long pages are walked on NameWord (_by_words).
+        self.words = tuple(words)
+        self.text = text
         self._found: int | None = None
 
     def count(self) -> int:
@@ -336,6 +356,10 @@ class MemberList:
         if index.stop is None or connection.vendor not in ("sqlite", "postgresql"):
             return list(self.members[index])
         start, stop = index.start or 0, index.stop
+        if not self.exact and self.words:
+            found = self._by_words(start, stop)
+            if found is not None:
+                return self._rows("pk", found)
         if connection.vendor == "sqlite":
             if self.exact:
                 return list(self.members[index])
@@ -349,6 +373,59 @@ class MemberList:
         rows = Member.objects.filter(**{f"{key}__in": keys}).select_related("home_unit")
         found = {getattr(m, key): m for m in rows}
         return [found[k] for k in keys if k in found]
+
+    def _by_words(self, start: int, stop: int) -> list[int] | None:
+        """The ids of matches `start`..`stop` - 1 in display order, from the index by word
+        (NameWord), or None when no word of the search can lead it.
+
+        Every match has each word of the search in a word of its name, so the members whose
+        name has a word containing one of them (its "forms": "hung" for "hung", "lan", "tuan"
+        and more for "an") hold every match, in display order within each form. The form
+        rows of the word with the fewest of them (counted up to WORD_COUNT_CAP) are walked
+        form by form in that order, each member tested against the whole search (status,
+        home, flags, the other words) by its primary key, up to `stop` matches a form; the
+        forms' matches and the member whose id was typed are merged and the page cut from
+        them. A word with more than MAX_FORMS forms cannot lead ("a" is in most names): if
+        none can, the caller walks the name order instead (_walk)."""
+        forms: list[list[str]] = []
+        for word in self.words:
+            found = list(
+                SearchWord.objects.filter(word__contains=word)
+                .order_by("word")
+                .values_list("word", flat=True)[: MAX_FORMS + 1]
+            )
+            if len(found) <= MAX_FORMS:
+                forms.append(found)
+        if not forms:
+            return None
+        lead = min(
+            forms,
+            key=lambda f: NameWord.objects.filter(word__in=f).values("pk")[:WORD_COUNT_CAP].count(),
+        )
+        match = self.members.order_by().filter(pk=OuterRef("member_id"))
+        parts: list[str] = []
+        params: list[Any] = []
+        for form in lead:
+            rows = (
+                NameWord.objects.filter(word=form)
+                .filter(Exists(match))
+                .order_by("sort_key", "number")
+                .values_list("member_id", "sort_key", "number")[:stop]
+            )
+            sql, part_params = rows.query.sql_with_params()
+            parts.append(f"SELECT * FROM ({sql}) AS form{len(parts)}")
+            params.extend(part_params)
+        by_id = self.members.order_by().filter(member_id=self.text)
+        sql, part_params = by_id.values_list("pk", "sort_key", "member_id").query.sql_with_params()
+        parts.append(sql)
+        params.extend(part_params)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT * FROM ({' UNION '.join(parts)}) AS found ORDER BY 2, 3"
+                " LIMIT %s OFFSET %s",
+                [*params, max(stop - start, 0), start],
+            )
+            return [row[0] for row in cursor.fetchall()]
 
     def _walk(self, start: int, stop: int) -> list[Any]:
         """Matches `start`..`stop` - 1 in display order, from the name-order index: their ids on

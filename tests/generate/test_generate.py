@@ -16,7 +16,15 @@ from coso.core.errors import CosoError
 from coso.demo import generate
 from coso.demo.bench import plain_stats
 from coso.demo.generate import REFORM_DAY, ROOT_CODE, generate_dataset
-from coso.members.models import Member, MemberEvent, MemberSpan, Participation
+from coso.members.models import (
+    Member,
+    MemberEvent,
+    MemberSpan,
+    NameWord,
+    Participation,
+    SearchWord,
+)
+from coso.members.names import word_rows
 from coso.stats.queries import stats_as_of, stats_from_spans
 from coso.units.models import HOME_KINDS, Unit, UnitSpan
 from coso.units.operations import check_kind_allowed
@@ -73,6 +81,20 @@ def test_command_builds_the_national_shape_with_exactly_the_members_asked() -> N
     first = Member.objects.order_by("probation_from").first()
     assert first is not None and first.probation_from is not None
     assert first.probation_from.year < 1970
+
+
+def test_every_member_has_the_words_of_its_name_in_the_search_index(
+    dataset: dict[str, object],
+) -> None:
+    stored = set(NameWord.objects.values_list("member_id", "word", "sort_key", "number"))
+    derived = {
+        row
+        for member in Member.objects.values_list("pk", "member_id", "sort_key", "search_name")
+        for row in word_rows(*member)
+    }
+    assert stored == derived and len(stored) > 2 * MEMBERS
+    vocabulary = set(SearchWord.objects.values_list("word", flat=True))
+    assert {word for _m, word, _s, _n in stored} <= vocabulary
 
 
 def test_refuses_a_database_that_is_not_empty(dataset: dict[str, object]) -> None:
@@ -191,6 +213,10 @@ def test_parallel_writer_writes_the_same_rows(monkeypatch: pytest.MonkeyPatch) -
                 "SELECT kind, member_id, effective_on, unit_id, other_unit_id "
                 "FROM members_memberevent ORDER BY member_id, effective_on, kind"
             ),
+            _rows(
+                "SELECT member_id, word, sort_key, number FROM members_nameword "
+                "ORDER BY member_id, word"
+            ),
             # The parallel path counts DailyDelta in its workers; the simple one recounts.
             _rows("SELECT day, metric, delta FROM stats_dailydelta ORDER BY day, metric"),
         )
@@ -224,6 +250,8 @@ def test_parallel_writer_writes_the_same_rows(monkeypatch: pytest.MonkeyPatch) -
             "outreach_householdresponsibility",
             "outreach_household",
             "members_participation",
+            "members_nameword",
+            "members_searchword",
             "members_memberevent",
             "members_memberspan",
             "members_member",

@@ -20,6 +20,7 @@ from coso.authority.scope import Action, Scope, scope_of
 from coso.core.dates import today
 from coso.members import queries
 from coso.members.models import Member
+from coso.members.names import write_name_words
 from coso.members.operations import name_keys
 from coso.members.queries import STATUS_ALL, MemberList, find_members, search_members
 from coso.units.models import Unit, UnitSpan
@@ -56,7 +57,8 @@ def _bulk(homes: list[Unit | None], n: int, prefix: str) -> None:
                 in_transit=i % 13 == 0,
             )
         )
-    Member.objects.bulk_create(rows)
+    # With their words in the name search's index, as every write of a name does.
+    write_name_words(Member.objects.bulk_create(rows))
 
 
 def _ids(members: Any) -> list[str]:

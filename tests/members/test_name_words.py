@@ -1,0 +1,159 @@
+"""The name search's index by word (coso.members.names, NameWord): written with every name a
+write sets, and the long pages walked on it are those of the plain query (search_members,
+sorted by sort key then member id), for every reader of the cast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coso.authority.scope import Action, scope_of
+from coso.members import queries
+from coso.members.imports import import_members
+from coso.members.models import Member, NameWord, SearchWord
+from coso.members.names import rebuild_name_words, word_rows
+from coso.members.operations import admit_member, correct_member_record, create_candidate
+from coso.members.queries import find_members, search_members
+from tests.cast import Cast
+from tests.web.test_member_list_bounded import SEARCHES, _bulk, _ids
+
+Row = tuple[Any, ...]
+
+
+def _stored() -> set[Row]:
+    return set(NameWord.objects.values_list("member_id", "word", "sort_key", "number"))
+
+
+def _derived() -> set[Row]:
+    return {
+        row
+        for member in Member.objects.values_list("pk", "member_id", "sort_key", "search_name")
+        for row in word_rows(*member)
+    }
+
+
+def _assert_in_step() -> None:
+    stored = _stored()
+    assert stored == _derived()
+    assert {w for _m, w, _s, _n in stored} <= set(SearchWord.objects.values_list("word", flat=True))
+
+
+def test_every_write_of_a_name_writes_its_words(cast: Cast, tmp_path: Path) -> None:
+    # The cast's members were admitted through the operations.
+    assert NameWord.objects.filter(member__member_id="CAST-B1").exists()
+    _assert_in_step()
+    create_candidate(
+        member_id="CAND-W1",
+        full_name="Hà Thị Xuyến",
+        gender="female",
+        birth_date=dt.date(1999, 4, 2),
+        branch=cast.B,
+    )
+    _assert_in_step()
+    # The candidate admitted under a corrected spelling: the old words go.
+    admit_member(
+        member_id="CAND-W1",
+        full_name="Hà Thị Xuyên",
+        gender="female",
+        birth_date=dt.date(1999, 4, 2),
+        branch=cast.B,
+        admitted_on=dt.date(2024, 5, 10),
+    )
+    # Same folded words, another sort key (the tone): the rows follow it.
+    admitted = Member.objects.get(member_id="CAND-W1")
+    assert set(NameWord.objects.filter(member=admitted).values_list("sort_key", flat=True)) == {
+        admitted.sort_key
+    }
+    _assert_in_step()
+    member = Member.objects.get(member_id="CAST-B1")
+    correct_member_record(
+        member,
+        changes={"full_name": "Phạm Đình Dũngg"},
+        effective_on=dt.date(2024, 5, 2),
+        reason="Sai chính tả khi nhập",
+        actor=cast.secretary,
+    )
+    assert NameWord.objects.filter(member=member, word="dungg").exists()
+    assert not NameWord.objects.filter(member=member, word="dung").exists()
+    _assert_in_step()
+    csv = tmp_path / "dang-vien.csv"
+    csv.write_text(
+        "member_id,card_no,full_name,gender,birth_date,branch,admitted_on,official_on\n"
+        "IMP-W1,,Quách Văn Khuê,male,1990-01-01,B,2020-01-01,2021-01-01\n"
+        "IMP-W2,,Lò Thị Én,female,1992-03-01,B2,2021-01-01,2022-01-01\n",
+        encoding="utf-8",
+    )
+    import_members(csv, progress=False)
+    assert set(
+        NameWord.objects.filter(member__member_id="IMP-W2").values_list("word", flat=True)
+    ) == {"lo", "thi", "en"}
+    assert SearchWord.objects.filter(word="khue").exists()
+    _assert_in_step()
+    # Written again from the member table: the same rows.
+    before = _stored()
+    assert rebuild_name_words() == len(before)
+    assert _stored() == before
+
+
+@pytest.mark.parametrize("reader", ["admin", "officer", "committee", "secretary", "outsider"])
+def test_long_pages_walked_by_word_are_those_of_the_plain_query(
+    cast: Cast, reader: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    u = cast.units
+    _bulk([u["B"], u["B2"], u["G"], u["BC2"], u["QB"], None], 420, "BULK")
+    # Found by its id among the many "hung" found by name.
+    admit_member(
+        member_id="hung",
+        full_name="Lê Thị Cúc",
+        gender="female",
+        birth_date=dt.date(1990, 1, 2),
+        branch=cast.B,
+        admitted_on=dt.date(2024, 5, 10),
+    )
+    # Small caps: every search with more than three matches has its pages walked.
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    monkeypatch.setattr(queries, "SUBTREE_COUNT_CAP", 3)
+    led = []
+    by_words = queries.MemberList._by_words
+
+    def spy(self: queries.MemberList, start: int, stop: int) -> list[int] | None:
+        found = by_words(self, start, stop)
+        led.append(found is not None)
+        return found
+
+    monkeypatch.setattr(queries.MemberList, "_by_words", spy)
+    visible = scope_of(cast.user(reader)).members(Action.VIEW)
+    searches = [s for s in SEARCHES if s.get("text")] + [
+        {"text": "hung nguyen"},
+        {"text": "hun"},
+        {"text": "BULK-00007"},
+        {"text": "an", "status": "all"},
+    ]
+    for search, unit in itertools.product(searches, [None, cast.C, cast.P]):
+        every = _ids(search_members(visible, unit=unit, **search))
+        for start, stop in [(0, 25), (25, 50), (0, 7), (37, 62), (100, 125), (3, 4)]:
+            page = _ids(find_members(visible, unit=unit, **search)[start:stop])
+            assert page == every[start:stop], (reader, search, unit, start)
+    # The index by word led the walks it could ("an" is in four words of these names).
+    assert any(led)
+    monkeypatch.setattr(queries, "MAX_FORMS", 1)
+    led.clear()
+    every = _ids(search_members(visible, text="an"))
+    assert _ids(find_members(visible, text="an")[0:25]) == every[:25]
+    assert led == [False] or len(every) <= 3
+
+
+def test_a_member_missing_from_the_index_is_missing_from_its_walk(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk reads the index, not the member table: this is what `_assert_in_step` guards."""
+    monkeypatch.setattr(queries, "COUNT_CAP", 1)
+    everyone = Member.objects.all()
+    found = _ids(find_members(everyone, text="van")[0:25])
+    assert found == _ids(search_members(everyone, text="van"))[:25] and len(found) > 1
+    NameWord.objects.filter(member__member_id=found[0]).delete()
+    assert _ids(find_members(everyone, text="van")[0:25]) == found[1:]
