@@ -158,13 +158,19 @@ class NameWord(models.Model):
     sort_key = models.CharField(max_length=400)
     # The member's member_id: members with the same sort key are listed by it.
     number = models.CharField(max_length=40)
+    # The member's search_name: the search's other words are tested on the index alone, so
+    # a walk reads no member row but a match's.
+    search_name = models.CharField(max_length=200)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["member", "word"], name="nameword_one_per_member"),
         ]
         indexes = [
-            models.Index(fields=["word", "sort_key", "number", "member"], name="nameword_order"),
+            models.Index(
+                fields=["word", "sort_key", "number", "search_name", "member"],
+                name="nameword_order",
+            ),
         ]
 
 

@@ -16,8 +16,9 @@ from django.db import transaction
 from coso.core.bulk import insert_rows
 from coso.members.models import Member, NameWord, SearchWord
 
-# (member pk or, for the import, its member_id looked up; word; sort_key; member_id)
-WORD_COLUMNS = ["member_id", "word", "sort_key", "number"]
+# (member pk or, for the import, its member_id looked up; word; sort_key; member_id;
+# search_name)
+WORD_COLUMNS = ["member_id", "word", "sort_key", "number", "search_name"]
 BATCH = 20_000
 
 
@@ -28,11 +29,11 @@ def name_words(search_name: str) -> list[str]:
 
 def word_rows(
     key: int | str, member_id: str, sort_key: str, search_name: str
-) -> Iterator[tuple[int | str, str, str, str]]:
+) -> Iterator[tuple[int | str, str, str, str, str]]:
     """NameWord rows (WORD_COLUMNS) of one member: `key` is its primary key, or what the
     caller's statement turns into it."""
     for word in name_words(search_name):
-        yield (key, word, sort_key, member_id)
+        yield (key, word, sort_key, member_id, search_name)
 
 
 def add_search_words(words: Iterable[str]) -> None:
@@ -48,9 +49,9 @@ def write_name_words(members: Sequence[Member]) -> None:
     an admission, a correction)."""
     NameWord.objects.filter(member__in=[m.pk for m in members]).delete()
     rows = [
-        NameWord(member_id=key, word=word, sort_key=sort_key, number=number)
+        NameWord(**dict(zip(WORD_COLUMNS, row, strict=True)))
         for m in members
-        for key, word, sort_key, number in word_rows(m.pk, m.member_id, m.sort_key, m.search_name)
+        for row in word_rows(m.pk, m.member_id, m.sort_key, m.search_name)
     ]
     NameWord.objects.bulk_create(rows)
     add_search_words(r.word for r in rows)

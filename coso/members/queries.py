@@ -398,9 +398,16 @@ class MemberList:
                 forms.append(found)
         if not forms:
             return None
-        lead = min(
-            forms,
-            key=lambda f: NameWord.objects.filter(word__in=f).values("pk")[:WORD_COUNT_CAP].count(),
+        # Counted from the index by word alone (it holds the member, not the row's id).
+        lead = (
+            forms[0]
+            if len(forms) == 1
+            else min(
+                forms,
+                key=lambda f: (
+                    NameWord.objects.filter(word__in=f).values("member")[:WORD_COUNT_CAP].count()
+                ),
+            )
         )
         match = self.members.order_by().filter(pk=OuterRef("member_id"))
         parts: list[str] = []
@@ -408,6 +415,7 @@ class MemberList:
         for form in lead:
             rows = (
                 NameWord.objects.filter(word=form)
+                .filter(*(Q(search_name__contains=word) for word in self.words))
                 .filter(Exists(match))
                 .order_by("sort_key", "number")
                 .values_list("member_id", "sort_key", "number")[:stop]

@@ -24,7 +24,7 @@ from coso.members.models import (
     Participation,
     SearchWord,
 )
-from coso.members.names import word_rows
+from coso.members.names import WORD_COLUMNS, word_rows
 from coso.stats.queries import stats_as_of, stats_from_spans
 from coso.units.models import HOME_KINDS, Unit, UnitSpan
 from coso.units.operations import check_kind_allowed
@@ -86,7 +86,7 @@ def test_command_builds_the_national_shape_with_exactly_the_members_asked() -> N
 def test_every_member_has_the_words_of_its_name_in_the_search_index(
     dataset: dict[str, object],
 ) -> None:
-    stored = set(NameWord.objects.values_list("member_id", "word", "sort_key", "number"))
+    stored = set(NameWord.objects.values_list(*WORD_COLUMNS))
     derived = {
         row
         for member in Member.objects.values_list("pk", "member_id", "sort_key", "search_name")
@@ -94,7 +94,7 @@ def test_every_member_has_the_words_of_its_name_in_the_search_index(
     }
     assert stored == derived and len(stored) > 2 * MEMBERS
     vocabulary = set(SearchWord.objects.values_list("word", flat=True))
-    assert {word for _m, word, _s, _n in stored} <= vocabulary
+    assert {word for _m, word, *_rest in stored} <= vocabulary
 
 
 def test_refuses_a_database_that_is_not_empty(dataset: dict[str, object]) -> None:
@@ -214,7 +214,7 @@ def test_parallel_writer_writes_the_same_rows(monkeypatch: pytest.MonkeyPatch) -
                 "FROM members_memberevent ORDER BY member_id, effective_on, kind"
             ),
             _rows(
-                "SELECT member_id, word, sort_key, number FROM members_nameword "
+                "SELECT member_id, word, sort_key, number, search_name FROM members_nameword "
                 "ORDER BY member_id, word"
             ),
             # The parallel path counts DailyDelta in its workers; the simple one recounts.

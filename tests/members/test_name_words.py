@@ -15,7 +15,7 @@ from coso.authority.scope import Action, scope_of
 from coso.members import queries
 from coso.members.imports import import_members
 from coso.members.models import Member, NameWord, SearchWord
-from coso.members.names import rebuild_name_words, word_rows
+from coso.members.names import WORD_COLUMNS, rebuild_name_words, word_rows
 from coso.members.operations import admit_member, correct_member_record, create_candidate
 from coso.members.queries import find_members, search_members
 from tests.cast import Cast
@@ -25,7 +25,7 @@ Row = tuple[Any, ...]
 
 
 def _stored() -> set[Row]:
-    return set(NameWord.objects.values_list("member_id", "word", "sort_key", "number"))
+    return set(NameWord.objects.values_list(*WORD_COLUMNS))
 
 
 def _derived() -> set[Row]:
@@ -39,7 +39,7 @@ def _derived() -> set[Row]:
 def _assert_in_step() -> None:
     stored = _stored()
     assert stored == _derived()
-    assert {w for _m, w, _s, _n in stored} <= set(SearchWord.objects.values_list("word", flat=True))
+    assert {w for _m, w, *_rest in stored} <= set(SearchWord.objects.values_list("word", flat=True))
 
 
 def test_every_write_of_a_name_writes_its_words(cast: Cast, tmp_path: Path) -> None:

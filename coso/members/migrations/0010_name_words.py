@@ -1,8 +1,8 @@
 """The name search's index by word (coso.members.models.NameWord) and its vocabulary
 (SearchWord), filled from every member's folded name.
 
-The rows are written before the table's indexes are built (20 million rows nationally, in
-member order; an index filled in that order would be written at random). On PostgreSQL one COPY
+The rows are written in member order before the index by word is built (20 million rows
+nationally: that index filled row by row would be written at random). On PostgreSQL one COPY
 stream, on SQLite prepared INSERTs in batches. The words are split here as
 coso.members.names.name_words splits them (the distinct words of search_name, in order), not
 imported: a migration keeps what it did when the code moves on.
@@ -31,21 +31,22 @@ def fill_name_words(apps, schema_editor):  # type: ignore[no-untyped-def]
                 break
             last = chunk[-1][0]
             rows = [
-                (pk, word, sort_key, number)
+                (pk, word, sort_key, number, search_name)
                 for pk, number, sort_key, search_name in chunk
                 for word in dict.fromkeys(search_name.split())
             ]
             words.update(r[1] for r in rows)
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(
-                    "COPY members_nameword (member_id, word, sort_key, number) FROM STDIN"
+                    "COPY members_nameword (member_id, word, sort_key, number, search_name)"
+                    " FROM STDIN"
                 ) as copy:
                     for row in rows:
                         copy.write_row(row)
             else:
                 cursor.executemany(
-                    "INSERT INTO members_nameword (member_id, word, sort_key, number)"
-                    " VALUES (%s, %s, %s, %s)",
+                    "INSERT INTO members_nameword (member_id, word, sort_key, number, search_name)"
+                    " VALUES (%s, %s, %s, %s, %s)",
                     rows,
                 )
         cursor.executemany(
@@ -77,6 +78,7 @@ class Migration(migrations.Migration):
                 ("word", models.CharField(max_length=200)),
                 ("sort_key", models.CharField(max_length=400)),
                 ("number", models.CharField(max_length=40)),
+                ("search_name", models.CharField(max_length=200)),
                 (
                     "member",
                     models.ForeignKey(
@@ -87,16 +89,21 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                # Made with the table: on SQLite a constraint added later rebuilds the table.
+                # The rows come in member order, so this index is filled in its own order.
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("member", "word"), name="nameword_one_per_member"
+                    )
+                ],
+            },
         ),
         migrations.RunPython(fill_name_words, migrations.RunPython.noop, elidable=False),
         migrations.AddIndex(
             model_name="nameword",
-            index=models.Index(fields=["word", "sort_key", "number", "member"], name="nameword_order"),
-        ),
-        migrations.AddConstraint(
-            model_name="nameword",
-            constraint=models.UniqueConstraint(
-                fields=("member", "word"), name="nameword_one_per_member"
+            index=models.Index(
+                fields=["word", "sort_key", "number", "search_name", "member"], name="nameword_order"
             ),
         ),
     ]
