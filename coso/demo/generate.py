@@ -61,7 +61,7 @@ from coso.members.models import (
     NameWord,
     Participation,
 )
-from coso.members.names import WORD_COLUMNS, add_search_words, word_rows
+from coso.members.names import WORD_COLUMNS, add_search_words, count_search_words, word_rows
 from coso.members.operations import name_keys
 from coso.oversight.generate import generate_cases
 from coso.stats.models import DailyDelta
@@ -1670,10 +1670,13 @@ def generate_dataset(
                             counts[key] += len(rows[key])
                     bar.update(stop - start)
     _reset_sequences()
-    # Every word of the name tables the members were drawn from: a superset of those written.
+    # Every word of the name tables the members were drawn from (a superset of those written),
+    # then counted.
     add_search_words(
         w for names in plan.names.search.values() for n in names.flat for w in n.split()
     )
+    with _timed("count search words"):
+        count_search_words()
     say("summing daily deltas")
     with transaction.atomic(), _timed("rebuild daily deltas"):
         rebuild_all(member_deltas)

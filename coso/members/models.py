@@ -177,9 +177,13 @@ class NameWord(models.Model):
 class SearchWord(models.Model):
     """Every word ever written to NameWord: the search looks here for the words that contain
     what was typed ("hun" is in "hung", "an" in "lan" and "tuan"), a few thousand rows, rather
-    than through the index of every member's words."""
+    than through the index of every member's words, with how many members have it."""
 
     word = models.CharField(max_length=200, primary_key=True)
+    # Its NameWord rows at the last count (coso.members.names.count_search_words: the
+    # migration, the generator, the nightly job), 0 for a word written since: only to choose
+    # which word of a search leads a walk, never a figure shown.
+    members = models.PositiveIntegerField(default=0)
 
 
 class MemberSpan(models.Model):

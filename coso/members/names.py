@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from coso.core.bulk import insert_rows
 from coso.members.models import Member, NameWord, SearchWord
@@ -78,4 +78,17 @@ def rebuild_name_words() -> int:
         insert_rows(NameWord._meta.db_table, WORD_COLUMNS, rows, batch_size=BATCH)
         written += len(rows)
     add_search_words(words)
+    count_search_words()
     return written
+
+
+def count_search_words(day: object = None) -> str:
+    """Every word's members counted again (the nightly job `search_words`; `day` unused)."""
+    words = SearchWord._meta.db_table
+    rows = NameWord._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{words}" SET members = (SELECT COUNT(*) FROM "{rows}" r'
+            f' WHERE r.word = "{words}".word)'
+        )
+        return f"Đã đếm lại {cursor.rowcount} từ của tên đảng viên."

@@ -234,10 +234,8 @@ def _homes_only(visible: QuerySet[Member]) -> bool:
 COUNT_CAP = 1_000
 SUBTREE_COUNT_CAP = 10_000
 # A word of a search leads the walk on NameWord (MemberList._by_words) when at most this many
-# words of the vocabulary contain it; the word with the fewest rows there leads, counted up to
-# WORD_COUNT_CAP.
+# words of the vocabulary contain it.
 MAX_FORMS = 8
-WORD_COUNT_CAP = 100_000
 # The index that holds the members in display order with every column the search tests.
 NAME_ORDER_INDEX = "member_name_order"
 # The index by home, status and name: in the order of homes, which has nothing to do with names,
@@ -381,34 +379,27 @@ class MemberList:
         Every match has each word of the search in a word of its name, so the members whose
         name has a word containing one of them (its "forms": "hung" for "hung", "lan", "tuan"
         and more for "an") hold every match, in display order within each form. The form
-        rows of the word with the fewest of them (counted up to WORD_COUNT_CAP) are walked
-        form by form in that order, each member tested against the whole search (status,
-        home, flags, the other words) by its primary key, up to `stop` matches a form; the
+        rows of the word with the fewest of them (SearchWord's counts) are walked form by
+        form in that order, the other words tested on the rows (which hold the folded name),
+        then the whole search on the member by its primary key, up to `stop` matches a form; the
         forms' matches and the member whose id was typed are merged and the page cut from
         them. A word with more than MAX_FORMS forms cannot lead ("a" is in most names): if
         none can, the caller walks the name order instead (_walk)."""
-        forms: list[list[str]] = []
+        forms: list[list[tuple[str, int]]] = []
         for word in self.words:
             found = list(
                 SearchWord.objects.filter(word__contains=word)
                 .order_by("word")
-                .values_list("word", flat=True)[: MAX_FORMS + 1]
+                .values_list("word", "members")[: MAX_FORMS + 1]
             )
             if len(found) <= MAX_FORMS:
                 forms.append(found)
         if not forms:
             return None
-        # Counted from the index by word alone (it holds the member, not the row's id).
-        lead = (
-            forms[0]
-            if len(forms) == 1
-            else min(
-                forms,
-                key=lambda f: (
-                    NameWord.objects.filter(word__in=f).values("member")[:WORD_COUNT_CAP].count()
-                ),
-            )
-        )
+        # The word whose forms have the fewest members (at the last count) leads; of equals,
+        # the last typed: a name is typed given name last, and the given name leads the
+        # display order, so its rows' matches come at once.
+        lead = [form for form, _n in min(reversed(forms), key=lambda f: sum(n for _w, n in f))]
         match = self.members.order_by().filter(pk=OuterRef("member_id"))
         parts: list[str] = []
         params: list[Any] = []

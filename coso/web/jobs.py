@@ -22,6 +22,7 @@ from coso.core.schedule import Job, prune_history
 from coso.followup.tally import JOB_NAME as FOLLOWUP_TALLY
 from coso.followup.tally import rebuild_stale
 from coso.meetings.operations import prune_calendar_tokens
+from coso.members.names import count_search_words
 from coso.members.snapshots import JOB_NAME as SNAPSHOTS
 from coso.members.snapshots import sync_due_snapshots
 from coso.outreach.tally import rebuild as rebuild_coverage
@@ -76,6 +77,12 @@ JOBS: list[Job] = [
         gettext_lazy("Đếm lại số liệu hộ gia đình được phân công phụ trách"),
         households_tally,
         "00:30",
+    ),
+    Job(
+        "search_words",
+        gettext_lazy("Đếm lại số đảng viên theo từng từ của họ tên (để tìm kiếm)"),
+        count_search_words,
+        "00:40",
     ),
     Job("backup", gettext_lazy("Sao lưu hằng ngày"), daily_backup, "01:00"),
     Job(

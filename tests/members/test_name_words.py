@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from coso.authority.scope import Action, scope_of
 from coso.members import queries
 from coso.members.imports import import_members
 from coso.members.models import Member, NameWord, SearchWord
-from coso.members.names import WORD_COLUMNS, rebuild_name_words, word_rows
+from coso.members.names import WORD_COLUMNS, count_search_words, rebuild_name_words, word_rows
 from coso.members.operations import admit_member, correct_member_record, create_candidate
 from coso.members.queries import find_members, search_members
 from tests.cast import Cast
@@ -93,10 +95,27 @@ def test_every_write_of_a_name_writes_its_words(cast: Cast, tmp_path: Path) -> N
     ) == {"lo", "thi", "en"}
     assert SearchWord.objects.filter(word="khue").exists()
     _assert_in_step()
-    # Written again from the member table: the same rows.
+    # Written again from the member table: the same rows, and every word counted.
     before = _stored()
     assert rebuild_name_words() == len(before)
     assert _stored() == before
+    counted = dict(SearchWord.objects.values_list("word", "members"))
+    assert counted["khue"] == 1 and counted["van"] == sum(w == "van" for _m, w, *_r in before)
+    assert all(n == sum(w == word for _m, w, *_r in before) for word, n in counted.items())
+
+
+def test_the_word_with_the_fewest_members_leads_the_walk(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _bulk([cast.B, cast.B2], 420, "LEAD")  # 84 "nguyen", 70 "hung"
+    assert "counted again" in count_search_words().replace("Đã đếm lại", "counted again")
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    everyone = Member.objects.all()
+    with CaptureQueriesContext(connection) as captured:
+        page = _ids(find_members(everyone, text="nguyen hung")[0:25])
+    assert page == _ids(search_members(everyone, text="nguyen hung"))[:25]
+    walk = next(q["sql"] for q in captured.captured_queries if "UNION" in q["sql"])
+    assert "\"word\" = 'hung'" in walk and "\"word\" = 'nguyen'" not in walk, walk
 
 
 @pytest.mark.parametrize("reader", ["admin", "officer", "committee", "secretary", "outsider"])
