@@ -21,6 +21,9 @@ class DailyDelta(models.Model):
             # Covering: the figures on D are sums over every row up to D, read from the index
             # alone (five times faster than visiting 97,000 rows at national size).
             models.Index(fields=["metric", "day", "delta"], name="dailydelta_sum_cover"),
+            # The days of one month (the root's figures beside DailyDeltaSum), and the days a
+            # writer recounts, found without reading the whole table.
+            models.Index(fields=["day", "metric", "delta"], name="dailydelta_day_cover"),
         ]
 
 
