@@ -2,8 +2,8 @@
 
 Membership is counted from `MemberSpan`s valid on the day whose unit is in the subtree on that
 day (the subtree is a range of `UnitSpan.path`). When the unit is the only root on the day, the
-member and unit figures are sums of `DailyDelta` rows instead, which stay small however many
-members there are. Participation, positions and external roles never add to the totals.
+member and unit figures are sums of `DailyDelta` rows instead (of its month and year sums,
+`DailyDeltaSum`, before the day's month), which stay small however many members there are. Participation, positions and external roles never add to the totals.
 """
 
 from __future__ import annotations
@@ -544,7 +544,7 @@ def tree_lines(unit: Unit, day: dt.date, depth: int | None = None) -> list[str]:
 # --- over time, and by age (the unit page's charts) ---------------------------------------------
 
 # Points of the members-over-time chart: each is `member_figures` on one day, which reads a few
-# thousand DailyDelta rows at the root, about a hundred SubtreeDelta rows per figure in a
+# thousand DailyDeltaSum and DailyDelta rows at the root, about a hundred SubtreeDelta rows per figure in a
 # province and the subtree's spans below it (a commune: about 1,500).
 SERIES_POINTS = 12
 
