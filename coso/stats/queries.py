@@ -2,8 +2,8 @@
 
 Membership is counted from `MemberSpan`s valid on the day whose unit is in the subtree on that
 day (the subtree is a range of `UnitSpan.path`). When the unit is the only root on the day, the
-member and unit figures are sums of `DailyDelta` rows instead, which stay small however many
-members there are. Participation, positions and external roles never add to the totals.
+member and unit figures are sums of `DailyDelta` rows instead (of its month and year sums,
+`DailyDeltaSum`, before the day's month), which stay small however many members there are. Participation, positions and external roles never add to the totals.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from django.db import connections, router
-from django.db.models import Q, Sum
+from django.db.models import Q
 
 from coso.core.errors import CosoError
 from coso.members.models import MemberSpan
-from coso.stats.models import DailyDelta, SidePiece, SubtreeDelta
+from coso.stats.models import DailyDeltaSum, SidePiece, SubtreeDelta
 from coso.stats.tally import BRANCH_KINDS, SUBTREE_DEPTH
 from coso.units.models import Unit, UnitSpan
 from coso.units.queries import span_on, subtree_range
@@ -283,9 +283,25 @@ def _split(sums: Iterable[tuple[str, int | None]]) -> Figures:
     return members, kinds, categories
 
 
+# The root's sums up to D: the years before D's year and the months of D's year before D's
+# month (DailyDeltaSum), then the days of D's month (DailyDelta). Params: year, year, month,
+# month, D.
+_ROOT_SUMS = (
+    "SELECT metric, SUM(delta) FROM ("
+    f"SELECT metric, delta FROM stats_dailydeltasum WHERE grain = {DailyDeltaSum.YEAR} "
+    "AND day < %s "
+    f"UNION ALL SELECT metric, delta FROM stats_dailydeltasum WHERE grain = {DailyDeltaSum.MONTH} "
+    "AND day >= %s AND day < %s "
+    "UNION ALL SELECT metric, delta FROM stats_dailydelta WHERE day >= %s AND day <= %s"
+    ") sums GROUP BY metric"
+)
+
+
 def _delta_figures(day: dt.date) -> Figures:
-    sums = DailyDelta.objects.filter(day__lte=day).values("metric").annotate(n=Sum("delta"))
-    return _split((row["metric"], row["n"]) for row in sums)
+    """The whole registry's figures on `day`: the sums of `DailyDelta` up to `day`, read from
+    its month and year sums (two thousand rows at national size rather than a hundred thousand)."""
+    year, month = day.replace(month=1, day=1), day.replace(day=1)
+    return _split(_rows(_ROOT_SUMS, [year, year, month, month, day]))
 
 
 # A tallied unit's rows up to D: the years before D's year, the months of D's year before D's
@@ -528,7 +544,7 @@ def tree_lines(unit: Unit, day: dt.date, depth: int | None = None) -> list[str]:
 # --- over time, and by age (the unit page's charts) ---------------------------------------------
 
 # Points of the members-over-time chart: each is `member_figures` on one day, which reads a few
-# thousand DailyDelta rows at the root, about a hundred SubtreeDelta rows per figure in a
+# thousand DailyDeltaSum and DailyDelta rows at the root, about a hundred SubtreeDelta rows per figure in a
 # province and the subtree's spans below it (a commune: about 1,500).
 SERIES_POINTS = 12
 

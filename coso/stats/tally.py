@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.db import connection
 
 from coso.core.dates import FAR_FUTURE
-from coso.stats.models import DailyDelta, SidePiece, SubtreeDelta
+from coso.stats.models import DailyDelta, DailyDeltaSum, SidePiece, SubtreeDelta
 
 BRANCH_KINDS = ("branch", "grassroots_branch")
 
@@ -139,6 +140,7 @@ def refresh_days(days: Iterable[dt.date]) -> None:
     for i in range(0, len(wanted), 500):
         DailyDelta.objects.filter(day__in=wanted[i : i + 500]).delete()
     _write(_compute(wanted))
+    regrain_daily(wanted)
     _refresh_subtrees(wanted)
     refresh_derived(wanted)
 
@@ -184,6 +186,7 @@ def add_member_spans(
         )
     # A day whose changes now cancel out keeps no row, as a recount would write none.
     DailyDelta.objects.filter(delta=0).delete()
+    regrain_daily(sorted({d for d, _m, _n in rows}))
 
 
 def rebuild_all(member_totals: Counter[tuple[dt.date, str]] | None = None) -> None:
@@ -199,10 +202,75 @@ def rebuild_all(member_totals: Counter[tuple[dt.date, str]] | None = None) -> No
         totals = _compute(None, members=False)
         totals.update(member_totals)  # adds, keeping negative deltas (`+` would drop them)
         _write(totals)
+    regrain_daily(None)
     rebuild_subtrees()
     rebuild_side()
     for _refresh, rebuild in _derived:
         rebuild()
+
+
+# --- month and year sums of DailyDelta -------------------------------------------------------
+
+# Month and year starts of a `day` column, as SQL on each database (dates are ISO text in
+# SQLite).
+_TRUNC = {
+    "sqlite": ("substr(day, 1, 8) || '01'", "substr(day, 1, 5) || '01-01'"),
+    "postgresql": (
+        "CAST(date_trunc('month', day) AS date)",
+        "CAST(date_trunc('year', day) AS date)",
+    ),
+}
+
+
+def regrain_daily(days: Iterable[dt.date] | None) -> None:
+    """Rewrite the month and year rows of `DailyDeltaSum` for the months and years of `days`
+    (every row when None) from the day rows of `DailyDelta`: a few statements whatever the
+    number of months (an import's spans start over decades)."""
+    month, year = _TRUNC[connection.vendor]
+    table, source = DailyDeltaSum._meta.db_table, DailyDelta._meta.db_table
+    insert = f"INSERT INTO {table} (grain, day, metric, delta) SELECT %s, {{start}}, metric, "
+    insert += "SUM(delta) FROM {source} WHERE {where} GROUP BY {start}, metric "
+    insert += "HAVING SUM(delta) <> 0"
+    with connection.cursor() as cur:
+        if days is None:
+            cur.execute(f"DELETE FROM {table}")
+            cur.execute(
+                insert.format(start=month, source=source, where="day IS NOT NULL"),
+                [DailyDeltaSum.MONTH],
+            )
+            cur.execute(
+                insert.format(start=year, source=table, where="grain = %s"),
+                [DailyDeltaSum.YEAR, DailyDeltaSum.MONTH],
+            )
+            return
+        months = sorted({_first_of_month(d) for d in days if d != FAR_FUTURE})
+        years = sorted({_first_of_year(d) for d in months})
+        for grain, starts, start, source_table, part in (
+            (DailyDeltaSum.MONTH, months, month, source, None),
+            (DailyDeltaSum.YEAR, years, year, table, DailyDeltaSum.MONTH),
+        ):
+            for i in range(0, len(starts), 400):
+                chunk = starts[i : i + 400]
+                marks = ",".join(["%s"] * len(chunk))
+                cur.execute(
+                    f"DELETE FROM {table} WHERE grain = %s AND day IN ({marks})", [grain, *chunk]
+                )
+                # The bounds let the day index find the rows; the list keeps only those months.
+                where = f"day >= %s AND day <= %s AND {start} IN ({marks})"
+                params: list[Any] = [chunk[0], _last_day(grain, chunk[-1]), *chunk]
+                if part is not None:
+                    where = f"grain = %s AND {where}"
+                    params = [part, *params]
+                cur.execute(
+                    insert.format(start=start, source=source_table, where=where), [grain, *params]
+                )
+
+
+def _last_day(grain: int, start: dt.date) -> dt.date:
+    """The last day of the month or year beginning on `start`."""
+    if grain == DailyDeltaSum.MONTH:
+        return _next_month(start) - dt.timedelta(days=1)
+    return start.replace(month=12, day=31)
 
 
 # --- subtree tallies ------------------------------------------------------------------------
@@ -390,14 +458,6 @@ def _add_subtree_member_spans(spans: list[tuple[int, dt.date, dt.date, str, bool
     _regrain(days)
 
 
-# Month and year starts, as SQL on each database (dates are ISO text in SQLite).
-_TRUNC = {
-    "sqlite": ("substr(day, 1, 8) || '01'", "substr(day, 1, 5) || '01-01'"),
-    "postgresql": (
-        "CAST(date_trunc('month', day) AS date)",
-        "CAST(date_trunc('year', day) AS date)",
-    ),
-}
 # The member figures as columns of one row per unit and day: one sort of the pieces instead of
 # one per figure. A member span's status is probationary or official (a constraint).
 _MEMBER_COLUMNS = {

@@ -119,3 +119,18 @@ class HomeWarningState(models.Model):
     """The day `HomeWarning` is judged on (one row)."""
 
     day = models.DateField()
+
+
+class HomeWarningCount(models.Model):
+    """Derived from `HomeWarning`: how many rows it holds of each kind and day (no day for the
+    unit warnings), so that the whole registry's counts (the administrator's and the centre's
+    home page) are sums of a few hundred rows instead of counts of half a million. Rewritten
+    with the rows by every writer of `HomeWarning` (coso.web.warnings: the refresh of some
+    units adds the difference, a rebuild recounts it)."""
+
+    kind = models.CharField(max_length=16)
+    day = models.DateField(null=True, blank=True)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "day", "n"], name="homewarningcount_cover")]

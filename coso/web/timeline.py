@@ -156,9 +156,11 @@ class SubtreeMembers:
     at home in the subtree (sorting the root's 5.6 million took half a minute).
     """
 
-    def __init__(self, span: UnitSpan, day: dt.date) -> None:
+    def __init__(self, span: UnitSpan, day: dt.date, *, total: int | None = None) -> None:
+        # `total`: the subtree's member figure on `day` when the caller has already read it
+        # (the unit page's figures), so it is not summed a second time.
         self.span, self.day = span, day
-        self._count: int | None = None
+        self._count: int | None = total
 
     def count(self) -> int:
         if self._count is None:

@@ -243,7 +243,10 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
     shown_day = day if not note else span.valid_from
     context["children"] = children_on(unit, shown_day, scope.span_filter(Action.VIEW))
     if manager:
-        paginator = Paginator(timeline.SubtreeMembers(span, shown_day), MEMBERS_PER_PAGE)
+        # The figures above counted the same members on the same day: their total is the count.
+        total = None if note else context.get("members_total")
+        members = timeline.SubtreeMembers(span, shown_day, total=total)
+        paginator = Paginator(members, MEMBERS_PER_PAGE)
         context["page"] = paginator.get_page(request.GET.get("page"))
         names = _unit_names({ms.unit_id for ms in context["page"].object_list}, shown_day)
         context["member_rows"] = [

@@ -174,6 +174,7 @@ def figures_context(
             if "change" in row:
                 row["change_text"] = _signed(row["change"])
         context["rows"] = rows
+        context["members_total"] = figures["members"]["total"]
         context["first_day"] = fmt(day)
         context["first_iso"] = day.isoformat()
         context["second_day"] = fmt(compare) if second is not None else ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 from django.db import connection, transaction
@@ -17,11 +18,13 @@ from django.db.models import (
     Count,
     DateField,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -52,7 +55,7 @@ from coso.members.models import (
     PositionRole,
 )
 from coso.units.models import HOME_KINDS, Unit, UnitKind, UnitSpan
-from coso.web.models import HomeWarning, HomeWarningState
+from coso.web.models import HomeWarning, HomeWarningCount, HomeWarningState
 
 # Probation ending within this many days is announced ahead.
 PROBATION_NOTICE_DAYS = 30
@@ -552,8 +555,65 @@ def rebuild_home_warnings(day: dt.date | None = None) -> int:
     day = day or today()
     HomeWarning.objects.all().delete()
     written = _insert_over(None, day)
+    _recount()
     _set_day(day)
     return written
+
+
+# --------------------------------------------------------------------------------------------
+# HomeWarningCount: the rows per kind and day, so the whole registry's counts are small sums.
+
+Counts = Counter[tuple[str, dt.date | None]]
+# Past this many (kind, day) counts changed by a refresh, the table is recounted instead.
+RECOUNT_ABOVE = 200
+
+
+def _recount() -> None:
+    """Every count again from the rows (one GROUP BY, from the (kind, day, ...) index)."""
+    HomeWarningCount.objects.all().delete()
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {HomeWarningCount._meta.db_table} (kind, day, n) "
+            f"SELECT kind, day, COUNT(*) FROM {HomeWarning._meta.db_table} GROUP BY kind, day"
+        )
+
+
+def _counted(rows: QuerySet[HomeWarning]) -> Counts:
+    return Counter(
+        {
+            (kind, day): n
+            for kind, day, n in rows.order_by()
+            .values("kind", "day")
+            .annotate(n=Count("*"))
+            .values_list("kind", "day", "n")
+        }
+    )
+
+
+def _add_counts(changes: Counts) -> None:
+    """Add the difference a refresh made to the rows (two writers adding a missing count
+    both insert one: the reads sum them)."""
+    changed = {key: n for key, n in changes.items() if n}
+    if len(changed) > RECOUNT_ABOVE:
+        _recount()
+        return
+    for (kind, day), n in changed.items():
+        if not HomeWarningCount.objects.filter(kind=kind, day=day).update(n=F("n") + n):
+            HomeWarningCount.objects.create(kind=kind, day=day, n=n)
+    if changed:
+        HomeWarningCount.objects.filter(n=0).delete()
+
+
+def whole_counts(latest_start: dt.date, cutoff: dt.date) -> dict[str, int]:
+    """How many rows of each kind the whole registry has, probation rows started by
+    `latest_start` and transit rows sent by `cutoff` (as `stored_alerts` cuts them)."""
+    sums = HomeWarningCount.objects.aggregate(
+        probation=Sum("n", filter=Q(kind="probation", day__lte=latest_start)),
+        small_branch=Sum("n", filter=Q(kind="small_branch")),
+        no_secretary=Sum("n", filter=Q(kind="no_secretary")),
+        transit=Sum("n", filter=Q(kind="transit", day__lte=cutoff)),
+    )
+    return {kind: int(n or 0) for kind, n in sums.items()}
 
 
 # Past this many units to refresh (a reorganization of the whole country), one rebuild.
@@ -565,10 +625,15 @@ def _refresh_units(ids: set[int], day: dt.date) -> None:
         rebuild_home_warnings(day)
         return
     ordered = sorted(ids)
+    changes: Counts = Counter()
     for i in range(0, len(ordered), CHUNK):
         chunk = ordered[i : i + CHUNK]
-        HomeWarning.objects.filter(unit_id__in=chunk).delete()
+        rows = HomeWarning.objects.filter(unit_id__in=chunk)
+        changes.subtract(_counted(rows))
+        rows.delete()
         _insert_over(Unit.objects.filter(pk__in=chunk), day)
+        changes.update(_counted(rows))
+    _add_counts(changes)
 
 
 def _units_changed(**days: Any) -> set[int]:
@@ -631,6 +696,17 @@ def stored_alerts(
 
     months = int(rule("charter.probation_months", day))
     latest_start = add_months(day + dt.timedelta(days=PROBATION_NOTICE_DAYS), -months)
+    limit = int(rule("transfer.present_letter_working_days", day))
+    cutoff = day - dt.timedelta(days=1)
+    while working_days_between(cutoff, day) <= limit:
+        cutoff -= dt.timedelta(days=1)
+    # Every row (the administrator, the centre): the counts kept beside the rows, one small
+    # sum instead of counting half a million rows at national size.
+    whole = whole_counts(latest_start, cutoff) if units is None else None
+
+    def total(kind: str, found: QuerySet[Any]) -> int:
+        return found.count() if whole is None else whole[kind]
+
     probation = rows.filter(kind="probation", day__lte=latest_start).order_by(
         *order("day", "member__sort_key")
     )
@@ -647,7 +723,7 @@ def stored_alerts(
         ) % {"d": end.strftime("%d/%m/%Y")}
         items.append(Item(name, member_id, True, str(detail), end))
     title = _("Đảng viên dự bị sắp hết hoặc đã quá %(n)s tháng") % {"n": months}
-    alerts = [Alert("probation", str(title), items, probation.count())]
+    alerts = [Alert("probation", str(title), items, total("probation", probation))]
 
     small = rows.filter(kind="small_branch").order_by(*order("sort_key"))
     minimum = int(rule("charter.min_official_members", day))
@@ -659,7 +735,7 @@ def stored_alerts(
                 Item(label, code, False, str(_("%(n)s đảng viên chính thức") % {"n": n}))
                 for label, code, n in small.values_list("label", "code", "number")[:SHOWN]
             ],
-            small.count(),
+            total("small_branch", small),
         )
     )
     lacking = rows.filter(kind="no_secretary").order_by(*order("sort_key"))
@@ -671,13 +747,9 @@ def stored_alerts(
                 Item(label, code, False, str(UnitKind(kind).label))
                 for label, code, kind in lacking.values_list("label", "code", "unit_kind")[:SHOWN]
             ],
-            lacking.count(),
+            total("no_secretary", lacking),
         )
     )
-    limit = int(rule("transfer.present_letter_working_days", day))
-    cutoff = day - dt.timedelta(days=1)
-    while working_days_between(cutoff, day) <= limit:
-        cutoff -= dt.timedelta(days=1)
     transit = rows.filter(kind="transit", day__lte=cutoff).order_by(
         *order("day", "member__sort_key")
     )
@@ -694,7 +766,7 @@ def stored_alerts(
         }
         items.append(Item(name, member_id, True, str(detail), sent_on))
     title = _("Đảng viên đang chuyển sinh hoạt quá %(n)s ngày làm việc") % {"n": limit}
-    alerts.append(Alert("transit", str(title), items, transit.count()))
+    alerts.append(Alert("transit", str(title), items, total("transit", transit)))
     return alerts
 
 
@@ -731,4 +803,5 @@ __all__ = [
     "stored_alerts",
     "transit_warnings",
     "warnings_for",
+    "whole_counts",
 ]

@@ -8,7 +8,7 @@ from coso.core.dates import FAR_FUTURE
 from coso.core.errors import CosoError
 from coso.members.models import ExternalRole, Participation, Position
 from coso.stats import queries
-from coso.stats.models import DailyDelta
+from coso.stats.models import DailyDelta, DailyDeltaSum
 from coso.stats.queries import stats_as_of, stats_from_spans, tree_lines
 from coso.stats.tally import rebuild_all, refresh_side_rows
 from coso.units.models import Unit, UnitSpan
@@ -178,6 +178,7 @@ def test_root_reads_daily_deltas_and_agrees_with_the_spans(tree: dict[str, Unit]
     assert fast["units"]["district"] == 2 and "province" not in fast["units"]
     # The root's figures really come from DailyDelta: without it they vanish; rebuilt, they return.
     DailyDelta.objects.all().delete()
+    DailyDeltaSum.objects.all().delete()  # its month and year sums
     assert stats_as_of(tree["44"], day)["members"]["total"] == 0
     assert stats_as_of(tree["455"], day)["members"]["total"] == 1  # not a root: spans
     rebuild_all()

@@ -6,10 +6,14 @@ time alone)."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+from collections import Counter
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
 
 from coso.authority.scope import Action, scope_of
 from coso.members.operations import (
@@ -23,7 +27,7 @@ from coso.members.operations import (
 from coso.units.models import Unit
 from coso.units.operations import create_unit, move_unit
 from coso.web import warnings
-from coso.web.models import HomeWarning, HomeWarningState
+from coso.web.models import HomeWarning, HomeWarningCount, HomeWarningState
 from coso.web.warnings import (
     no_secretary_warnings,
     probation_warnings,
@@ -48,8 +52,21 @@ def _live(units: QuerySet[Unit], day: dt.date) -> list[Any]:
     return [check(units, day) for check in checks]
 
 
+def _counts() -> dict[tuple[str, dt.date | None], int]:
+    """The stored counts (two rows of one key are summed, as the reads sum them)."""
+    counts: Counter[tuple[str, dt.date | None]] = Counter()
+    for kind, day, n in HomeWarningCount.objects.values_list("kind", "day", "n"):
+        counts[(kind, day)] += n
+    return dict(counts)
+
+
 def _assert_agrees(cast: Cast, day: dt.date = DAY) -> None:
     assert HomeWarningState.objects.get().day == day
+    # The counts kept beside the rows are the rows' counts (none stored as 0).
+    assert _counts() == dict(
+        Counter((kind, d) for kind, d in HomeWarning.objects.values_list("kind", "day"))
+    )
+    assert 0 not in _counts().values()
     assert stored_alerts(None, day) == _live(Unit.objects.all(), day)
     for who in ("officer", "committee", "secretary", "outsider"):
         found = scope_of(cast.user(who))
@@ -123,3 +140,49 @@ def test_the_daily_refresh_rolls_over_and_catches_up(cast: Cast) -> None:
     rows = _rows()
     rebuild_home_warnings(later)
     assert _rows() == rows
+
+
+def test_the_counts_follow_the_rows_and_the_migration_fills_them(cast: Cast) -> None:
+    """The refresh of a few units adds their difference; many at once recount the table; the
+    migration's statement counts the rows already stored."""
+    rebuild_home_warnings(DAY)
+    for i in range(3):  # three probationary members admitted on three days: three counts
+        admit_member(
+            member_id=f"CAST-K{i}",
+            full_name="Bùi Văn Kế",
+            gender="male",
+            birth_date=dt.date(1996, 1, 1),
+            branch=cast.units["B2"],
+            admitted_on=dt.date(2025, 6, 2 + i),
+        )
+    _assert_agrees(cast)
+    assert _counts()[("probation", dt.date(2025, 6, 3))] == 1
+    # A refresh that changes more counts than RECOUNT_ABOVE recounts them all.
+    HomeWarningCount.objects.update(n=99)
+    warnings._add_counts(Counter({("x", dt.date(2000, 1, d)): 1 for d in range(1, 30)}))
+    assert 99 in _counts().values()  # below the bound: added to what is there
+    HomeWarningCount.objects.filter(kind="x").delete()
+    changes = Counter({("x", dt.date(2000, 1, 1) + dt.timedelta(days=d)): 0 for d in range(300)})
+    changes[("x", dt.date(2000, 1, 1))] = 0
+    changes.update({("y", dt.date(2000, 1, 1) + dt.timedelta(days=d)): 1 for d in range(201)})
+    warnings._add_counts(changes)
+    _assert_agrees(cast)
+    # The migration fills the table from the rows already stored.
+    fill = importlib.import_module("coso.web.migrations.0007_home_warning_count").FILL
+    expected = _counts()
+    HomeWarningCount.objects.all().delete()
+    with connection.cursor() as cur:
+        cur.execute(fill)
+    assert _counts() == expected
+
+
+def test_the_whole_registry_reads_the_counts_not_the_rows(cast: Cast) -> None:
+    """The administrator's home page sums the counts: no COUNT over the rows, same totals."""
+    rebuild_home_warnings(DAY)
+    transfer_out(cast.members["q"], on=dt.date(2026, 4, 1))  # over the 30 working days
+    with CaptureQueriesContext(connection) as queries:
+        alerts = stored_alerts(None, DAY)
+    counted = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert not [sql for sql in counted if 'web_homewarning"' in sql or "web_homewarning " in sql]
+    assert alerts == _live(Unit.objects.all(), DAY)
+    assert {a.key: a.total for a in alerts if a.total}.keys() >= {"probation", "transit"}
