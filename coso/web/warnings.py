@@ -598,7 +598,10 @@ def _add_counts(changes: Counts) -> None:
         _recount()
         return
     for (kind, day), n in changed.items():
-        if not HomeWarningCount.objects.filter(kind=kind, day=day).update(n=F("n") + n):
+        # One row of the key takes the difference: were there two (from two writers), adding
+        # to both would count it twice.
+        first = HomeWarningCount.objects.filter(kind=kind, day=day).order_by("pk").values("pk")
+        if not HomeWarningCount.objects.filter(pk=Subquery(first[:1])).update(n=F("n") + n):
             HomeWarningCount.objects.create(kind=kind, day=day, n=n)
     if changed:
         HomeWarningCount.objects.filter(n=0).delete()

@@ -186,3 +186,16 @@ def test_the_whole_registry_reads_the_counts_not_the_rows(cast: Cast) -> None:
     assert not [sql for sql in counted if 'web_homewarning"' in sql or "web_homewarning " in sql]
     assert alerts == _live(Unit.objects.all(), DAY)
     assert {a.key: a.total for a in alerts if a.total}.keys() >= {"probation", "transit"}
+
+
+@pytest.mark.django_db
+def test_a_key_counted_twice_takes_a_difference_once() -> None:
+    """Two writers that both found a key missing each insert a count: the reads sum them, so a
+    later difference goes to one of them only."""
+    day = dt.date(2025, 1, 6)
+    HomeWarningCount.objects.create(kind="probation", day=day, n=2)
+    HomeWarningCount.objects.create(kind="probation", day=day, n=3)
+    warnings._add_counts(Counter({("probation", day): 4}))
+    assert sorted(HomeWarningCount.objects.values_list("n", flat=True)) == [3, 6]
+    warnings._add_counts(Counter({("no_secretary", None): 1}))
+    assert HomeWarningCount.objects.get(kind="no_secretary").n == 1
