@@ -139,8 +139,10 @@ def test_long_pages_walked_by_word_are_those_of_the_plain_query(
     led = []
     by_words = queries.MemberList._by_words
 
-    def spy(self: queries.MemberList, start: int, stop: int) -> list[int] | None:
-        found = by_words(self, start, stop)
+    def spy(
+        self: queries.MemberList, start: int, stop: int, matches: int | None
+    ) -> list[int] | None:
+        found = by_words(self, start, stop, matches)
         led.append(found is not None)
         return found
 
@@ -159,6 +161,21 @@ def test_long_pages_walked_by_word_are_those_of_the_plain_query(
             assert page == every[start:stop], (reader, search, unit, start)
     # The index by word led the walks it could ("an" is in four words of these names).
     assert any(led)
+    # Counted exactly (a subtree's few matches): walked by word only within the budget.
+    count_search_words()
+    monkeypatch.setattr(queries, "COUNT_CAP", 10_000)
+    monkeypatch.setattr(queries, "SUBTREE_COUNT_CAP", 10_000)
+    for budget in (0, 10**9):
+        monkeypatch.setattr(queries, "WALK_BUDGET", budget)
+        led.clear()
+        # (not a text no name has: its walk is the id's one probe, whatever the budget)
+        named = [s for s in searches if s["text"] not in ("BULK-00007", "CAST-B1", "zzz")]
+        for search, unit in itertools.product(named, [None, cast.C]):
+            every = _ids(search_members(visible, unit=unit, **search))
+            for start, stop in [(0, 25), (25, 50), (3, 4)]:
+                page = _ids(find_members(visible, unit=unit, **search)[start:stop])
+                assert page == every[start:stop], (reader, search, unit, start, budget)
+        assert any(led) == bool(budget)
     monkeypatch.setattr(queries, "MAX_FORMS", 1)
     led.clear()
     every = _ids(search_members(visible, text="an"))
