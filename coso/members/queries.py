@@ -356,6 +356,8 @@ class MemberList:
         if index.stop is None or connection.vendor not in ("sqlite", "postgresql"):
             return list(self.members[index])
         start, stop = index.start or 0, index.stop
+        if stop <= start:
+            return []  # (a paginator's page of nothing)
         if self.words:
             found = self._by_words(start, stop, None if not self.exact else self.count())
             if found is not None:

@@ -2,7 +2,9 @@
 
 Each check is one set-based query over the units (or members) in scope that exist today; the
 regulation numbers come from the rule sets. A check returns the offending units or members with
-enough to show and link them; nothing here is stored.
+enough to show and link them. The same checks are stored for the day (`HomeWarning`, and their
+counts per kind and day in `HomeWarningCount`), refreshed by the writes that change them and
+rolled over by the nightly job; the home page reads those when they are judged on today.
 """
 
 from __future__ import annotations

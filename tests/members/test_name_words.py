@@ -193,3 +193,13 @@ def test_a_member_missing_from_the_index_is_missing_from_its_walk(
     assert found == _ids(search_members(everyone, text="van"))[:25] and len(found) > 1
     NameWord.objects.filter(member__member_id=found[0]).delete()
     assert _ids(find_members(everyone, text="van")[0:25]) == found[1:]
+
+
+def test_a_search_that_finds_nothing_in_the_scope_is_an_empty_page(cast: Cast) -> None:
+    """The paginator asks for matches 0..0 when there are none: "lan" has rows in the index
+    (a member of branch B), none in the outsider's province."""
+    everyone = scope_of(cast.outsider).members(Action.VIEW)
+    assert find_members(everyone, text="lan")[0:0] == []
+    response = cast.client("outsider").get("/members/", {"q": "lan"})
+    assert response.status_code == 200
+    assert "CAST-B2" not in response.content.decode()
