@@ -29,6 +29,7 @@ from coso.members.operations import admit_member
 from coso.units.operations import rename_unit
 from tests.cast import Cast
 from tests.documents import docx_bytes
+from tests.runs import SQLITE_FILES_ONLY
 
 ROOT = Path(__file__).resolve().parents[2]
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
@@ -250,6 +251,7 @@ for i, span in enumerate(spans):
 
 
 @pytest.mark.slow
+@SQLITE_FILES_ONLY
 def test_demo_round_trip_on_the_command_line(tmp_path: Path) -> None:
     """The whole demo, as an operator would: backup, restore elsewhere, same figures."""
     first, second = tmp_path / "v1", tmp_path / "v2"

@@ -52,6 +52,7 @@ from coso.units.operations import create_unit
 from coso.units.queries import span_on, subtree_range
 from coso.web.imports import template_xlsx
 from coso.web.warnings import warnings_for
+from tests.web.unit_stats_demo import check_the_demo_figures_page_equals_coso_stats
 
 D2019 = dt.date(2019, 12, 31)
 D2024 = dt.date(2024, 12, 31)
@@ -87,6 +88,9 @@ def test_the_demo_reproduces_the_seed_figures(tmp_path, monkeypatch):
     assert (tmp_path / "2025-07-01-sap-xep-tinh-quang-tri.csv").exists()
     printed = out.getvalue()
     assert "khớp bài báo" in printed and "KHÔNG KHỚP" not in printed
+    # The unit figures page (issue 13, point 9), on the demo as loaded, before the checks below
+    # write to it.
+    check_the_demo_figures_page_equals_coso_stats()
     # A handful of violation cases and decisions in Hoàn Lão's commune (coso.oversight.demo).
     from coso.oversight.models import DisciplineDecision, ViolationCase
 

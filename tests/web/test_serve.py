@@ -14,6 +14,7 @@ from pathlib import Path
 from django.test import override_settings
 
 from coso.web.management.commands.serve import gunicorn_options, uses_database_tasks
+from tests.runs import SQLITE_FILES_ONLY
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,6 +43,7 @@ def _get(url: str) -> tuple[int, bytes, dict[str, str]]:
         return error.code, error.read(), dict(error.headers)
 
 
+@SQLITE_FILES_ONLY
 def test_serve_runs_gunicorn_with_static_files(tmp_path: Path) -> None:
     port = _free_port()
     env = {

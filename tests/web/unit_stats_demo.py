@@ -5,11 +5,7 @@ the page costs there (57 to 59 queries for two dates and twelve chart points).""
 
 from __future__ import annotations
 
-import io
-
-import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -21,10 +17,9 @@ from coso.units.models import UnitSpan
 from tests.web.test_unit_stats import cli_json, flatten, nonzero, page_figures
 
 
-@pytest.mark.slow
-def test_the_demo_figures_page_equals_coso_stats(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("COSO_ADMIN_PASSWORD", "demo-password-for-tests")
-    call_command("load_demo", "--no-progress", "--directory", str(tmp_path), stdout=io.StringIO())
+def check_the_demo_figures_page_equals_coso_stats() -> None:
+    """Called by tests/demo/test_load_demo.py on the demo it loaded: one load of the demo (50 s
+    on SQLite, more on PostgreSQL) serves both."""
     root = UnitSpan.objects.get(parent__isnull=True, valid_to__gt="2025-07-01").unit.code
     admin = get_user_model().objects.create_user("figures.admin", "f@demo.test", None)
     Role.objects.create(user=admin, kind=RoleKind.ADMIN)
