@@ -35,7 +35,7 @@ from django.db.models.functions import StrIndex, Substr
 from django.utils.translation import gettext
 
 from coso.core.bulk import insert_rows
-from coso.core.dates import FAR_FUTURE, add_months, today
+from coso.core.dates import FAR_FUTURE, add_months, judged_on, today
 from coso.core.errors import CosoError
 from coso.core.numbers import group
 from coso.core.rules import rule
@@ -475,14 +475,18 @@ class HomeCount:
     total: int
 
 
-def home_counts(unit: Unit, day: dt.date) -> list[HomeCount] | None:
+def home_counts(unit: Unit, asked: dt.date) -> tuple[list[HomeCount] | None, dt.date]:
     """Per warning kind of the home page, how many warnings and how many branches have them in
-    `unit`'s subtree; None when the rows cannot answer (then compute live)."""
-    if not is_current(day):
-        return None
+    `unit`'s subtree, and the day they are judged on (`coso.core.dates.judged_on`: the day
+    asked, or the day before until the rows roll over); None and the day asked when the rows
+    cannot answer (then compute live)."""
+    state = _state()
+    day = judged_on(state, asked)
+    if state != day:
+        return None, asked
     span = _alive_span(unit, day)
     if span is None or span.kind in HOME_KINDS or not _none_left(span, *window(day)):
-        return None
+        return None, asked
     lo, hi = subtree_range(span.path)
     if span.parent_id is None:  # a root: its children's totals
         sums = ActivityTotal.objects.filter(path__gte=lo, path__lt=hi).aggregate(
@@ -494,7 +498,7 @@ def home_counts(unit: Unit, day: dt.date) -> list[HomeCount] | None:
             **{f"t_{k}": Sum(f"home_{k}") for k in KINDS},
             **{f"b_{k}": Count("pk", filter=Q(**{f"home_{k}__gt": 0})) for k in KINDS},
         )
-    return [HomeCount(k, sums[f"b_{k}"] or 0, sums[f"t_{k}"] or 0) for k in KINDS]
+    return [HomeCount(k, sums[f"b_{k}"] or 0, sums[f"t_{k}"] or 0) for k in KINDS], day
 
 
 @dataclass

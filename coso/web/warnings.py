@@ -33,7 +33,7 @@ from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from coso.core.dates import add_months, add_working_days, today, working_days_between
+from coso.core.dates import add_months, add_working_days, judged_on, today, working_days_between
 from coso.core.errors import CosoError
 from coso.core.rules import rule
 from coso.meetings.activity import home_counts, home_windows, refresh_activity
@@ -307,13 +307,16 @@ def _activity_item(warning: Any, report_url: str) -> ActivityItem:
     return ActivityItem(warning.detail, href or report_url, str(_("Xem cuộc họp")))
 
 
-def activity_alerts(unit: Unit, day: dt.date, *, list_items: bool) -> list[ActivityAlert]:
-    """The activity warnings of `unit`'s subtree judged on `day`, one alert per kind that has
-    any. A branch gets its warnings listed, each with where to act; a unit above gets how many
-    of its branches have each, linked to the report. A few queries whatever the subtree's size.
-    """
+def activity_alerts(
+    unit: Unit, today: dt.date, *, list_items: bool
+) -> tuple[list[ActivityAlert], dt.date]:
+    """The activity warnings of `unit`'s subtree, one alert per kind that has any, and the day
+    they are judged on. A branch gets its warnings listed, each with where to act, judged
+    today; a unit above gets how many of its branches have each, linked to the report, from
+    the precomputed counts (yesterday's until they roll over: `home_counts`). A few queries
+    whatever the subtree's size."""
+    counted, day = (None, today) if list_items else home_counts(unit, today)
     windows = activity_windows(day)
-    counted = None if list_items else home_counts(unit, day)
     branches = []
     if counted is None:
         try:
@@ -321,7 +324,7 @@ def activity_alerts(unit: Unit, day: dt.date, *, list_items: bool) -> list[Activ
                 unit, min(lo for lo, _hi in windows.values()), day + dt.timedelta(days=1)
             )
         except CosoError:
-            return []  # the unit has ended: nothing to act on today
+            return [], day  # the unit has ended: nothing to act on today
     checks = {
         WarningKind.NO_REGULAR: missing_regular_meetings,
         WarningKind.NO_THEMATIC: missing_thematic_meetings,
@@ -369,20 +372,24 @@ def activity_alerts(unit: Unit, day: dt.date, *, list_items: bool) -> list[Activ
                 items=items,
             )
         )
-    return alerts
+    return alerts, day
 
 
 def warnings_for(
-    units: QuerySet[Unit] | None, day: dt.date, *, spans: Q | None = None
-) -> list[Alert]:
-    """Every check over `units` (a scope's units; None: every unit) on `day`; empty checks are
-    left out. From the precomputed rows (`HomeWarning`) when they are judged on `day`.
+    units: QuerySet[Unit] | None, today: dt.date, *, spans: Q | None = None
+) -> tuple[list[Alert], dt.date]:
+    """Every check over `units` (a scope's units; None: every unit), empty checks left out, and
+    the day they are judged on. From the precomputed rows (`HomeWarning`) when they are judged
+    on `today`, or on the day before until they roll over (`coso.core.dates.judged_on`: the
+    page says so); computed live on `today` otherwise.
 
     `spans`, when given, is the same scope as a condition on today's unit spans
     (`Scope.spans_today`: path ranges, the own branch); the stored rows carry their unit's path
     and id, so they are read by it directly (the (kind, path) index) instead of by a semi-join
     over the scope's units."""
-    if stored_day() == day:
+    stored = stored_day()
+    day = judged_on(stored, today)
+    if stored == day:
         alerts = stored_alerts(units, day, spans=spans)
     else:
         scope_units = Unit.objects.all() if units is None else units
@@ -393,7 +400,7 @@ def warnings_for(
             transit_warnings,
         ]
         alerts = [check(scope_units, day) for check in checks]
-    return [w for w in alerts if w.total]
+    return [w for w in alerts if w.total], day
 
 
 # --------------------------------------------------------------------------------------------

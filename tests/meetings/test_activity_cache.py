@@ -74,7 +74,7 @@ def _rows() -> list[dict[str, Any]]:
 
 def _live_counts(unit: Unit, day: dt.date) -> dict[str, tuple[int, int]]:
     # list_items=True forces the live computation; the counts do not depend on it.
-    return {a.key: (a.branches, a.total) for a in activity_alerts(unit, day, list_items=True)}
+    return {a.key: (a.branches, a.total) for a in activity_alerts(unit, day, list_items=True)[0]}
 
 
 def _assert_agrees(unit: Unit, day: dt.date = DAY) -> None:
@@ -86,8 +86,8 @@ def _assert_agrees(unit: Unit, day: dt.date = DAY) -> None:
     assert report.total == live.total
     assert report.rows == live.rows
     assert (warned, warned_total) == _warned_branches(live)
-    counts = home_counts(unit, day)
-    assert counts is not None
+    counts, judged = home_counts(unit, day)
+    assert counts is not None and judged == day
     assert {c.kind: (c.branches, c.total) for c in counts if c.total} == _live_counts(unit, day)
 
 
@@ -143,7 +143,7 @@ def test_a_branch_moved_out_sends_the_old_subtree_back_to_live(tree: Tree) -> No
     # C2 held B2 until July: the live report still counts it there; the rows place it in C.
     c2 = tree.units["C2"]
     assert cached_report(c2, *report_window(DAY), DAY, 50) is None
-    assert home_counts(c2, DAY) is None
+    assert home_counts(c2, DAY) == (None, DAY)
     for code in ("P", "C"):
         _assert_agrees(tree.units[code])
     rows = _rows()
@@ -172,7 +172,7 @@ def test_the_daily_refresh_rolls_over_and_catches_up(tree: Tree) -> None:
     assert refresh_activity(september).endswith("already current")
     _assert_agrees(tree.units["P"], september)
     # Rows judged on another day than asked answer nothing: the pages compute live.
-    assert home_counts(tree.units["P"], DAY) is None
+    assert home_counts(tree.units["P"], DAY) == (None, DAY)
     assert cached_report(tree.units["P"], *report_window(DAY), DAY, 50) is None
 
 
@@ -181,7 +181,7 @@ def test_other_periods_and_branches_are_computed_live(tree: Tree) -> None:
     p, b = tree.units["P"], tree.units["B"]
     assert cached_report(p, dt.date(2024, 2, 1), DAY + dt.timedelta(days=1), DAY, 50) is None
     assert cached_report(b, *report_window(DAY), DAY, 50) is None
-    assert home_counts(b, DAY) is None
+    assert home_counts(b, DAY) == (None, DAY)
 
 
 def _branches(tree: Tree, n: int) -> None:
