@@ -316,7 +316,11 @@ def _check_home_warnings(now: dt.date) -> None:
     late = alerts["transit"].items
     assert late and all(working_days_between(i.day, now) > 30 for i in late if i.day)
     hoan_lao = Unit.objects.filter(pk__in=_subtree_ids(HOAN_LAO, now))
-    assert {a.key for a in warnings_for(hoan_lao, now)[0]} >= {"probation", "transit", "no_secretary"}
+    assert {a.key for a in warnings_for(hoan_lao, now)[0]} >= {
+        "probation",
+        "transit",
+        "no_secretary",
+    }
     assert province.exists()
 
 
