@@ -183,19 +183,15 @@ def _capture() -> _Replay | None:
     added = []
     for table in tables:
         columns, old_rows = before[table]
-        new_rows = list(after[table][1])
-        remaining = collections.Counter(map(repr, new_rows))
-        for row in old_rows:
-            if remaining[repr(row)] <= 0:
-                return None  # the build changed a row that existed: replaying would not do it
-            remaining[repr(row)] -= 1
-        old = collections.Counter(map(repr, old_rows))
-        fresh = []
-        for row in new_rows:
-            if old[repr(row)] > 0:
-                old[repr(row)] -= 1
-            else:
-                fresh.append(row)
+        new_rows = after[table][1]
+        old, new = (
+            collections.Counter(map(repr, old_rows)),
+            collections.Counter(map(repr, new_rows)),
+        )
+        if old - new:
+            return None  # the build changed a row that existed: replaying would not do it
+        row_of = {repr(row): row for row in new_rows}
+        fresh = [row_of[key] for key, times in (new - old).items() for _ in range(times)]
         if fresh:
             added.append((table, columns, fresh))
     return _Replay(cast=cast, tables=added)

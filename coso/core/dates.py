@@ -32,7 +32,7 @@ def judged_on(stored: dt.date | None, day: dt.date) -> dt.date:
     yesterday while the nightly job (or the day's first write) has not yet rolled yesterday's
     rows over. The reader says which day it shows; the alternative, computing live over the
     whole scope, takes 17–23 s at the centre at national scale (docs/PERFORMANCE.md)."""
-    return stored if stored is not None and stored == day - dt.timedelta(days=1) else day
+    return stored if stored == day - dt.timedelta(days=1) else day
 
 
 def parse_date(text: str) -> dt.date:

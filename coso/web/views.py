@@ -110,18 +110,16 @@ def home(request: HttpRequest) -> HttpResponse:
         context["proposal_counts"] = inbox_counts(request.user)
         # Today's units only (the warnings are about them): every one at the centre. Between
         # midnight and the nightly job, the rows judged yesterday, saying so.
-        context["alerts"], judged = warnings_for(
+        context["alerts"], context["alerts_day"] = warnings_for(
             scope.units_alive(Action.VIEW), day, spans=scope.spans_today(Action.VIEW)
         )
-        context["alerts_day"] = judged if judged != day else None
         span = context.get("span")
         if unit is not None and span is not None and span.valid_to > day:
             # A branch lists its own warnings to act on (today's); a unit above counts its
             # branches.
-            context["activity_alerts"], judged = activity_alerts(
+            context["activity_alerts"], context["activity_alerts_day"] = activity_alerts(
                 unit, day, list_items=span.kind in HOME_KINDS
             )
-            context["activity_alerts_day"] = judged if judged != day else None
             context["activity_report_url"] = reverse("meetings:report", args=[unit.code])
             # Steps of directives overdue or due soon in the unit's subtree (a branch: its own).
             context["directive_reminders"] = directive_reminders(unit, day)

@@ -308,14 +308,14 @@ def _activity_item(warning: Any, report_url: str) -> ActivityItem:
 
 
 def activity_alerts(
-    unit: Unit, today: dt.date, *, list_items: bool
+    unit: Unit, asked: dt.date, *, list_items: bool
 ) -> tuple[list[ActivityAlert], dt.date]:
     """The activity warnings of `unit`'s subtree, one alert per kind that has any, and the day
     they are judged on. A branch gets its warnings listed, each with where to act, judged
     today; a unit above gets how many of its branches have each, linked to the report, from
     the precomputed counts (yesterday's until they roll over: `home_counts`). A few queries
     whatever the subtree's size."""
-    counted, day = (None, today) if list_items else home_counts(unit, today)
+    counted, day = (None, asked) if list_items else home_counts(unit, asked)
     windows = activity_windows(day)
     branches = []
     if counted is None:
@@ -376,19 +376,19 @@ def activity_alerts(
 
 
 def warnings_for(
-    units: QuerySet[Unit] | None, today: dt.date, *, spans: Q | None = None
+    units: QuerySet[Unit] | None, asked: dt.date, *, spans: Q | None = None
 ) -> tuple[list[Alert], dt.date]:
     """Every check over `units` (a scope's units; None: every unit), empty checks left out, and
     the day they are judged on. From the precomputed rows (`HomeWarning`) when they are judged
-    on `today`, or on the day before until they roll over (`coso.core.dates.judged_on`: the
-    page says so); computed live on `today` otherwise.
+    on `asked`, or on the day before until they roll over (`coso.core.dates.judged_on`: the
+    page says so); computed live on `asked` otherwise.
 
     `spans`, when given, is the same scope as a condition on today's unit spans
     (`Scope.spans_today`: path ranges, the own branch); the stored rows carry their unit's path
     and id, so they are read by it directly (the (kind, path) index) instead of by a semi-join
     over the scope's units."""
     stored = stored_day()
-    day = judged_on(stored, today)
+    day = judged_on(stored, asked)
     if stored == day:
         alerts = stored_alerts(units, day, spans=spans)
     else:
