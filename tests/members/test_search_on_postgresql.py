@@ -236,3 +236,29 @@ def test_a_subtree_scope_does_not_join_the_units_on_postgresql(
         assert 'WHERE U0."id" = (V0."unit_id")' in sql, sql
     else:
         assert 'INNER JOIN "units_unit"' in sql, sql
+
+
+@postgresql_only
+def test_a_subtree_page_sorts_the_matches_its_count_read(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within a subtree a page sorts the name's matches found by the count, instead of
+    testing the name on every index entry of the subtree again (a province's 160,000: 60-170 ms
+    each time on the national dataset). Same members, same order as the plain query."""
+    monkeypatch.setattr(queries, "WALK_BUDGET", 0)  # sorted, not walked by word
+    u = cast.units
+    _bulk([u["B"], u["B2"], u["G"]], 60, "BULK")
+    rebuild_name_words()
+    visible = scope_of(cast.user("officer")).members(Action.VIEW)
+    for text in ("van", "nguyen van"):
+        # The test of the name's first word: within NOT (…) it is the id's part, one probe.
+        name_test = f""""members_member"."search_name"::text LIKE '%{text.split()[0]}%'"""
+        found = find_members(visible, text=text)
+        with CaptureQueriesContext(connection) as captured:
+            found.count()
+            page = _ids(found[0:25])
+        assert page == _ids(search_members(visible, text=text))[:25], text
+        sqls = [q["sql"] for q in captured.captured_queries]
+        tests = sum(sql.count(name_test) - sql.count(f"NOT ({name_test}") for sql in sqls)
+        assert tests == 1, sqls
+        assert any("unnest(" in sql for sql in sqls), sqls
