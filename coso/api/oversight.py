@@ -121,7 +121,9 @@ class CaseDetailOut(CaseOut):
 class CaseListOut(Schema):
     unit: str
     count: int
-    limit: int
+    limit: int = Field(description="cases on a page")
+    page: int
+    pages: int
     items: list[CaseOut]
 
 
@@ -129,6 +131,7 @@ class CaseFilter(Schema):
     status: CaseStatus | None = None
     source: CaseSource | None = None
     year: int | None = Field(None, ge=1930, le=2100)
+    page: int = Field(1, ge=1, le=1_000_000, description="newest first; past the last: the last")
 
 
 class CaseIn(Schema):
@@ -283,12 +286,18 @@ def _detail(case: ViolationCase) -> dict[str, Any]:
 def list_cases(request: HttpRequest, code: str, filters: CaseFilter = Query(...)) -> dict[str, Any]:
     unit = get_role_unit(caller(request), code)
     found = cases_in_subtree(
-        unit, status=filters.status or "", source=filters.source or "", year=filters.year
+        unit,
+        status=filters.status or "",
+        source=filters.source or "",
+        year=filters.year,
+        page=filters.page,
     )
     return {
         "unit": unit.code,
         "count": found.count,
-        "limit": found.limit,
+        "limit": found.page.paginator.per_page,
+        "page": found.page.number,
+        "pages": found.page.paginator.num_pages,
         "items": [_case(c) for c in found.rows],
     }
 

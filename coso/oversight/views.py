@@ -84,13 +84,16 @@ def unit_cases(request: HttpRequest, code: str) -> HttpResponse:
     status = status if status in CaseStatus.values else ""
     source = source if source in CaseSource.values else ""
     year = _year(request.GET.get("year"))
-    found = cases_in_subtree(unit, status=status, source=source, year=year)
+    found = cases_in_subtree(
+        unit, status=status, source=source, year=year, page=request.GET.get("page")
+    )
     return render(
         request,
         "oversight/unit_cases.html",
         {
             "unit": unit,
             "cases": found,
+            "page": found.page,
             "status": status,
             "source": source,
             "year": year or "",

@@ -169,6 +169,41 @@ def test_the_case_list_reads_a_fixed_number_of_queries(
         assert client.get(reverse("oversight:unit_cases", args=["P"])).status_code == 200
 
 
+def test_the_case_list_is_read_a_page_at_a_time_newest_first(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every case of the subtree is reachable, page after page, newest first, on the page and
+    through the API; a page past the last gives the last, as the other lists do."""
+    from coso.oversight import queries
+
+    monkeypatch.setattr(queries, "PER_PAGE", 4)
+    members = list(Member.objects.filter(member_id__in=["CAST-B1", "CAST-B2"]))
+    made = [
+        case_on(members[i % 2], cast.B, violated_on=dt.date(2024, 1, 1) + dt.timedelta(days=i))
+        for i in range(10)
+    ]
+    newest = [c.pk for c in sorted(made, key=lambda c: (c.opened_on, c.pk), reverse=True)]
+    pages = [cases_in_subtree(cast.P, page=n, per_page=4) for n in (1, 2, 3)]
+    assert [c.pk for p in pages for c in p.rows] == newest
+    assert [p.page.number for p in pages] == [1, 2, 3] and pages[0].count == 10
+    assert [c.pk for c in cases_in_subtree(cast.P, page=9, per_page=4).rows] == newest[8:]
+    client = cast.client("officer")
+    url = reverse("oversight:unit_cases", args=["P"])
+    second = client.get(url, {"page": "2", "source": "inspection"}).content.decode()
+    assert [f'data-case="{pk}"' in second for pk in newest] == [
+        i in (4, 5, 6, 7) for i in range(10)
+    ]
+    assert "5–8" in second and 'href="?page=3&amp;source=inspection"' in second
+    assert client.get(url, {"page": "x"}).status_code == 200  # not a number: the first page
+    api = client.get(
+        "/api/v1/units/P/cases",
+        {"page": 3},
+        HTTP_AUTHORIZATION=f"Bearer {cast.token('officer')}",
+    ).json()
+    assert (api["count"], api["limit"], api["page"], api["pages"]) == (10, 4, 3, 3)
+    assert [c["id"] for c in api["items"]] == newest[8:]
+
+
 def test_a_proposed_expulsion_shows_and_is_decided_on_the_proposal_page(cast: Cast) -> None:
     from tests.oversight.conftest import official
 
