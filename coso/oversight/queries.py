@@ -91,7 +91,7 @@ class _Newest:
 @dataclass
 class CaseList:
     unit: Unit
-    page: Page
+    page: Page[ViolationCase]
     count: int
     by_status: dict[str, int] = field(default_factory=dict)
 
@@ -127,7 +127,8 @@ def cases_in_subtree(
     }
     chosen = base.filter(status=status) if status else base
     count = by_status.get(status, 0) if status else sum(by_status.values())
-    shown = Paginator(_Newest(chosen, count), per_page or PER_PAGE).get_page(page)  # type: ignore[arg-type]
+    pages: Paginator[ViolationCase] = Paginator(_Newest(chosen, count), per_page or PER_PAGE)  # type: ignore[arg-type]
+    shown = pages.get_page(page)
     shown.object_list = list(shown.object_list)  # read once, here
     return CaseList(unit=unit, page=shown, count=count, by_status=by_status)
 
