@@ -435,12 +435,17 @@ def overdue_view(unit: Unit, day: dt.date | None = None) -> OverdueView:
     grp, grp_params = _first_segment(len(root.path) + 1)
     lo, hi = subtree_range(root.path)
     if _inside(root, day) is None:
-        # The only root: from the open petitions to their unit's span, not from every span.
+        # The only root: the open petitions counted by handling unit, then each unit's span,
+        # not every span. Joined petition by petition (19,875 open nationally), SQLite read
+        # each through the place index and then its unit's span: 250 ms; by unit (3,553), 45.
         found = _rows(
-            f"SELECT {grp} AS grp, COUNT(*), SUM(CASE WHEN p.due_on < %s THEN 1 ELSE 0 END) "
-            "FROM outreach_petition p CROSS JOIN units_unitspan us "
+            f"SELECT {grp} AS grp, SUM(x.n), SUM(x.overdue) FROM ("
+            "SELECT p.handling_unit_id AS unit_id, COUNT(*) AS n, "
+            "SUM(CASE WHEN p.due_on < %s THEN 1 ELSE 0 END) AS overdue "
+            "FROM outreach_petition p "
             "WHERE p.received_on <= %s AND (p.resolved_on IS NULL OR p.resolved_on > %s) "
-            "AND us.unit_id = p.handling_unit_id AND us.valid_from <= %s AND us.valid_to > %s "
+            "GROUP BY 1) x CROSS JOIN units_unitspan us "
+            "WHERE us.unit_id = x.unit_id AND us.valid_from <= %s AND us.valid_to > %s "
             "GROUP BY 1",
             [*grp_params, day, day, day, day, day],
         )
