@@ -169,17 +169,18 @@ def _all_rows(cursor: Any, tables: list[str]) -> dict[str, tuple[list[str], list
 
 
 def _capture() -> _Replay | None:
-    """Build the cast inside a savepoint that is rolled back, keeping what it added.
-    None (build each time) if it changed or removed a row that was there before."""
+    """Build the cast inside a transaction (a savepoint within a test's) that is rolled back,
+    keeping what it added. None (build each time) if it changed or removed a row that was
+    there before. A bare savepoint would be no transaction at all in a transactional test (a
+    live server's, autocommit): the build would stay, and its replay collide with it."""
     tables = sorted(connection.introspection.table_names(include_views=False))
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, transaction.atomic():
         before = _all_rows(cursor, tables)
-        savepoint = transaction.savepoint()
         try:
             cast = build_cast()
             after = _all_rows(cursor, tables)
         finally:
-            transaction.savepoint_rollback(savepoint)
+            transaction.set_rollback(True)
     added = []
     for table in tables:
         columns, old_rows = before[table]
