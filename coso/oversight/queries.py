@@ -15,6 +15,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from coso.core.dates import today
+from coso.core.paging import Counted
 from coso.members.models import Member
 from coso.oversight.models import (
     Appeal,
@@ -61,33 +62,6 @@ def catalogue_items(on: dt.date | None = None) -> list[ViolationItem]:
     return list(ViolationItem.objects.filter(catalogue__in=current).select_related("catalogue"))
 
 
-class _Newest:
-    """The cases of a list, newest first, read a page at a time: for a Paginator, whose count
-    is already known (the status counts)."""
-
-    def __init__(self, rows: QuerySet[ViolationCase], count: int) -> None:
-        self.rows = rows
-        self._count = count
-
-    def count(self) -> int:
-        return self._count
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, index: slice) -> list[ViolationCase]:
-        return list(
-            self.rows.select_related("member", "unit", "handling_unit")
-            .prefetch_related(
-                Prefetch(
-                    "decisions",
-                    queryset=DisciplineDecision.objects.order_by("decided_on", "pk"),
-                )
-            )
-            .order_by("-opened_on", "-pk")[index]
-        )
-
-
 @dataclass
 class CaseList:
     unit: Unit
@@ -127,7 +101,15 @@ def cases_in_subtree(
     }
     chosen = base.filter(status=status) if status else base
     count = by_status.get(status, 0) if status else sum(by_status.values())
-    pages: Paginator[ViolationCase] = Paginator(_Newest(chosen, count), per_page or PER_PAGE)  # type: ignore[arg-type]
+    newest = (
+        chosen.select_related("member", "unit", "handling_unit")
+        .prefetch_related(
+            Prefetch("decisions", queryset=DisciplineDecision.objects.order_by("decided_on", "pk"))
+        )
+        .order_by("-opened_on", "-pk")
+    )
+    # The count is known from the status counts: the paginator reads only the page's rows.
+    pages: Paginator[ViolationCase] = Paginator(Counted(newest, count), per_page or PER_PAGE)  # type: ignore[arg-type]
     shown = pages.get_page(page)
     shown.object_list = list(shown.object_list)  # read once, here
     return CaseList(unit=unit, page=shown, count=count, by_status=by_status)
