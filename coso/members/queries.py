@@ -494,8 +494,9 @@ class MemberList:
         With `parts` the name's matches are found in two steps, so that no member row is read
         but a match's: their (home, status, name) from the index by home alone (the name test
         on its entries; read by the count, which comes first), then the members with those
-        keys (every one a match: nothing else is tested), through the index by status. In one step PostgreSQL would read the row of
-        every member of the subtree to test the name (150,000 for a province)."""
+        keys (every one a match: nothing else is tested), through the index by status. In one
+        step PostgreSQL would read the row of every member of the subtree to test the name
+        (150,000 for a province)."""
         columns = ("pk", "sort_key", "member_id")
         params: Sequence[Any]
         if self.parts is None:
