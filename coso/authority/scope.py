@@ -534,7 +534,9 @@ class Scope:
         if self._reaches_for(action):
             # The snapshot keeps the last home of members who left (sync_snapshot), so the home
             # alone decides, and the index on home_unit serves the semi-join.
-            query = Member.objects.filter(home_unit__in=self._unit_ids(action))
+            ids = self.unit_ids(action)
+            assert ids is not None  # a scope covering everything has returned above
+            query = Member.objects.filter(home_unit__in=ids)
             home = own.home_unit if own is not None and own.home_unit_id is not None else None
             if action == Action.VIEW and home is not None and self.can(action, home, by_role=True):
                 # The reader's own record is already in (a secretary of their own branch): an
@@ -544,15 +546,17 @@ class Scope:
             query = query | Member.objects.filter(pk=own.pk)
         return query
 
-    def _unit_ids(self, action: Action) -> QuerySet[Any]:
-        """The ids of `units(action)` (not an administrator's, nor a scope covering everything),
-        for a semi-join of rows by their unit.
+    def unit_ids(self, action: Action = Action.VIEW) -> QuerySet[Any] | None:
+        """The ids of `units(action)` as a subquery, for a semi-join of rows by their unit
+        (`unit_id__in=…`); None when the scope covers every unit, so no condition is needed.
 
         On PostgreSQL the ids of the spans in scope, the units probed only for the spans not
         valid today (`_span_condition(probe_units=True)`): joined to their units, the spans
         were hashed against every row of units_unit, twice with the outer units (a parallel
         hash join, about 100 ms for a province nationally, where its spans alone are read by
         the path index in a few ms). SQLite keeps the plain semi-join of `units`."""
+        if self.covers_everything(action):
+            return None
         if connection.vendor != "postgresql":
             return self.units(action).values("pk")
         cond = self._scope_condition(action, probe_units=True)

@@ -44,9 +44,10 @@ def may_view_directive(user: Any, directive: Directive) -> bool:
         return False
     if scope.can(Action.VIEW, directive.owner, by_role=True):
         return True
-    return Implementation.objects.filter(
-        directive=directive, unit__in=scope.units(Action.VIEW).values("pk")
-    ).exists()
+    ids = scope.unit_ids(Action.VIEW)
+    return (
+        ids is None or Implementation.objects.filter(directive=directive, unit_id__in=ids).exists()
+    )
 
 
 def get_directive_for_user(user: Any, pk: Any, action: Action = Action.VIEW) -> Directive:

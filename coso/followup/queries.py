@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from coso.core.dates import today
 from coso.core.rules import rule
@@ -303,15 +303,18 @@ def unit_records(unit: Unit) -> list[Implementation]:
     )
 
 
-def directives_for(visible_units: QuerySet[Unit] | None) -> QuerySet[Directive]:
-    """Directives registered at a visible unit or cascaded to one (None: every directive)."""
+def directives_for(unit_ids: QuerySet[Any] | None) -> QuerySet[Directive]:
+    """Directives registered at a unit of `unit_ids` (`Scope.unit_ids`: None for every unit) or
+    cascaded to one.
+
+    Both as semi-joins on the scope's ids: asked directive by directive (a correlated EXISTS),
+    PostgreSQL walked each directive's implementations, 77,000 for one cascaded to the whole
+    country, testing each unit against the scope (1.1 s for a province)."""
     rows = Directive.objects.select_related("owner")
-    if visible_units is None:
+    if unit_ids is None:
         return rows
-    cascaded = Implementation.objects.filter(
-        directive=OuterRef("pk"), unit__in=visible_units.values("pk")
-    )
-    return rows.filter(Q(owner__in=visible_units.values("pk")) | Exists(cascaded))
+    cascaded = Implementation.objects.filter(unit_id__in=unit_ids).values("directive_id")
+    return rows.filter(Q(owner_id__in=unit_ids) | Q(pk__in=cascaded))
 
 
 # --- home-page reminders ---------------------------------------------------------------------

@@ -7,6 +7,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from coso.core.dates import fmt, today
@@ -14,7 +16,7 @@ from coso.followup import operations as ops
 from coso.followup.models import Directive, Implementation, LocalTarget
 from coso.followup.reports import read_xlsx
 from coso.meetings.models import Invitation, Meeting, Resolution
-from tests.followup.helpers import cascade_day, cascaded, step_of
+from tests.followup.helpers import cascade_day, cascaded, register, step_of
 
 
 def test_an_officer_registers_then_cascades_after_a_preview(cast):
@@ -252,3 +254,27 @@ def test_pages_read_in_a_bounded_number_of_queries(cast, django_assert_max_num_q
     secretary.get(reverse("web:home"))
     with django_assert_max_num_queries(14):
         assert secretary.get(reverse("followup:unit", args=["B"])).status_code == 200
+
+
+def test_the_directive_list_asks_the_scope_once_as_a_set(cast):
+    """Registered at a unit in scope or cascaded to one: both read as semi-joins on the scope's
+    unit ids, never directive by directive (a correlated EXISTS walked every record of a
+    directive cascaded to the whole country); a scope covering every unit asks nothing."""
+    by_cascade = cascaded(cast, "1-NQ/TW")  # registered at P, cascaded to its branches
+    owned = register(cast, "2-CT/HU", owner=cast.C)
+    hidden = register(cast, "3-CT/TU")  # at P, above the committee, never cascaded
+    expected = {"committee": {by_cascade, owned}, "admin": {by_cascade, owned, hidden}}
+    for who, directives in expected.items():
+        client = cast.client(who)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("followup:list")).content.decode()
+        # Read before the next request: Django empties the query log when a request starts.
+        sql = " ".join(
+            q["sql"] for q in queries.captured_queries if "followup_directive" in q["sql"]
+        )
+        assert "followup_directive" in sql and "EXISTS" not in sql.upper(), who
+        assert ("followup_implementation" in sql) == (who != "admin"), who
+        for d in (by_cascade, owned, hidden):
+            assert (d.number in page) == (d in directives), (who, d.number)
+        listed = client.get("/api/v1/directives").json()["items"]
+        assert {d["number"] for d in listed} == {d.number for d in directives}, who

@@ -194,7 +194,7 @@ def test_members_at_home_in_an_ended_unit_are_found_as_the_scope_says(
     gone_and_away: Cast, reader: str
 ) -> None:
     """The scope's members on PostgreSQL (the spans in scope, each unit probed only for a span
-    not valid today: `Scope._unit_ids`) are those `can_member` admits one by one: the member
+    not valid today: `Scope.unit_ids`) are those `can_member` admits one by one: the member
     at home in the dissolved branch GONE is found by the officer of P and the committee of C,
     the member of the branch moved out of P (AWAY) by the officer of Q only."""
     scope = scope_of(gone_and_away.user(reader))
