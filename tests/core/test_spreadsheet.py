@@ -96,8 +96,9 @@ def test_helper_keeps_every_formula_start_as_text() -> None:
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet is not None
     values = [c.value for c in sheet[2]]
-    # XML turns a carriage return into a line feed; the cell is text all the same.
-    others = [*OTHERS[:-1], "\n=1+1"]
+    # A carriage return is stored as the OOXML escape `_x000D_`, which Excel reads back as the
+    # character and openpyxl leaves as it is; the cell is text all the same.
+    others = [*OTHERS[:-1], "_x000D_=1+1"]
     assert values == [UNIT_NAME, MEMBER_NAME, FILE_NAME, *others, 42, -3, None, "Chi bộ 2"]
     assert sheet["H2"].data_type == "s" and sheet["H2"].quotePrefix
     assert sheet["I2"].data_type == "n" and not sheet["K2"].quotePrefix  # numbers stay numbers
@@ -212,3 +213,16 @@ def test_directive_tracking_keeps_unit_names_and_titles_as_text(cast: Cast) -> N
     _assert_text_only(response.content, UNIT_NAME)
     values = {c.value for c in _cells(response.content)}
     assert any(isinstance(v, str) and MEMBER_NAME in v and FILE_NAME in v for v in values)
+
+
+def test_columns_are_sized_to_their_longest_text_and_dates_stay_dates() -> None:
+    long_name = "Chi bộ thôn Tân Mỹ, xã Hoàn Lão"
+    rows = [["B1", long_name, dt.date(2025, 7, 1)], ["B2", "x" * 200, None]]
+    sheet = load_workbook(io.BytesIO(spreadsheet.xlsx_bytes(["mã", "tên", "ngày"], rows, "t")))["t"]
+    widths = {c: sheet.column_dimensions[c].width for c in "ABC"}
+    # Excel stores a little padding beside the width asked for: 10 (the least), 60 (the most).
+    assert 10 <= widths["A"] < 11 and 60 <= widths["B"] < 61 and 12 <= widths["C"] < 13
+    assert (
+        sheet["C2"].value == dt.datetime(2025, 7, 1) and sheet["C2"].number_format == "dd/mm/yyyy"
+    )
+    assert sheet["C3"].value is None
