@@ -331,11 +331,14 @@ def rated_units(
         # The decision's number by its key (as a LEFT JOIN, SQLite scans the decisions per row);
         # how many there are in all counted in the same pass (the rows are all read to be
         # sorted anyway), rather than by a second walk of the subtree.
-        "SELECT u.code, us.name, us.kind, c.level, c.score,"
+        # The code by its key too: joined, PostgreSQL read the spans in unit order to merge
+        # them with the units, 585,000 spans for a province's 10,000 (190 ms, 36 by path).
+        "SELECT (SELECT u.code FROM units_unit u WHERE u.id = c.unit_id) AS code, us.name,"
+        " us.kind, c.level, c.score,"
         " (SELECT d.number FROM core_decision d WHERE d.id = c.decision_id), COUNT(*) OVER () FROM "
-        + where.replace(" WHERE ", " JOIN units_unit u ON u.id = c.unit_id WHERE ", 1)
+        + where
         + f" ORDER BY CASE c.level {rank} END, CASE WHEN c.score IS NULL THEN 1 ELSE 0 END,"
-        " c.score DESC, u.code LIMIT %s",
+        " c.score DESC, code LIMIT %s",
         [*params, *LEVELS, limit],
     )
     count = int(rows[0][6]) if rows else 0
