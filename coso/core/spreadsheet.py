@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 import xlsxwriter
+from openpyxl import load_workbook
 
 from coso.core.numbers import XLSX_INTEGER
 
@@ -102,6 +103,14 @@ def xlsx_bytes(header: Sequence[object], rows: Iterable[Sequence[object]], title
     return writer.bytes()
 
 
+def read_xlsx(data: bytes) -> dict[str, list[list[object]]]:
+    """Every sheet's rows, by title (for tests and for checking an export)."""
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    return {
+        ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in workbook.worksheets
+    }
+
+
 class CsvWriter:
     """`csv.writer` whose every text cell is made safe with `csv_value`."""
 
@@ -127,5 +136,6 @@ __all__ = [
     "csv_value",
     "csv_writer",
     "looks_like_formula",
+    "read_xlsx",
     "xlsx_bytes",
 ]

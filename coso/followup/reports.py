@@ -6,10 +6,6 @@ starts like a formula a plain string (quote prefix), as for every sheet Coso wri
 
 from __future__ import annotations
 
-import io
-
-from openpyxl import load_workbook
-
 from coso.core.dates import fmt
 from coso.core.spreadsheet import SheetWriter
 from coso.followup.models import StepKind, StepState
@@ -48,11 +44,3 @@ def export_tracking_xlsx(report: Tracking) -> bytes:
         book.append(_values(row))
     book.append(_values(report.total, total=True))
     return book.bytes()
-
-
-def read_xlsx(data: bytes) -> dict[str, list[list[object]]]:
-    """Every sheet's rows (for tests and for checking an export)."""
-    workbook = load_workbook(io.BytesIO(data), read_only=True)
-    return {
-        ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in workbook.worksheets
-    }

@@ -4,11 +4,8 @@ and form, attendance, branches with warnings; one row per child unit (drill-down
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import Counter
 from dataclasses import dataclass, field
-
-from openpyxl import load_workbook
 
 from coso.core.dates import fmt, today
 from coso.core.spreadsheet import SheetWriter
@@ -336,11 +333,3 @@ def export_report_xlsx(report: MeetingReport, answer: ActivityAnswer | None = No
             ]
         )
     return workbook.bytes()
-
-
-def read_report_xlsx(data: bytes) -> dict[str, list[list[object]]]:
-    """Every sheet's rows (for tests and for checking an export)."""
-    workbook = load_workbook(io.BytesIO(data), read_only=True)
-    return {
-        ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in workbook.worksheets
-    }

@@ -4,7 +4,6 @@ coso.core.spreadsheet and escaped in SVG and HTML."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from html import escape
 from itertools import groupby
@@ -12,7 +11,6 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from coso.core.printing import font_faces, html_to_pdf
 from coso.core.spreadsheet import SheetWriter
@@ -149,13 +147,6 @@ def export_summary_xlsx(table: SummaryTable) -> bytes:
             [item.code, item.name, kind_label(item.kind), key_label(item.level), item.score]
         )
     return book.bytes()
-
-
-def read_xlsx(data: bytes) -> dict[str, list[list[object]]]:
-    workbook = load_workbook(io.BytesIO(data), read_only=True)
-    return {
-        ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in workbook.worksheets
-    }
 
 
 def table_cells(table: SummaryTable) -> list[tuple[str, list[tuple[int, str]], int]]:

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from coso.core.dates import fmt, today
+from coso.core.spreadsheet import read_xlsx
 from coso.followup import operations as ops
 from coso.followup.models import Directive, Implementation, LocalTarget
-from coso.followup.reports import read_xlsx
 from coso.meetings.models import Invitation, Meeting, Resolution
 from tests.followup.helpers import cascade_day, cascaded, register, step_of
 

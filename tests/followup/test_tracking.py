@@ -10,9 +10,10 @@ from openpyxl import load_workbook
 
 from coso.core.dates import today
 from coso.core.errors import CosoError
+from coso.core.spreadsheet import read_xlsx
 from coso.followup import operations as ops
 from coso.followup.queries import directive_timeliness, reminders, tracking
-from coso.followup.reports import export_tracking_xlsx, headers, read_xlsx
+from coso.followup.reports import export_tracking_xlsx, headers
 from coso.meetings.models import Meeting
 from coso.units.operations import create_unit
 from tests.followup.helpers import TERMS, cascade_day, cascaded, step_of

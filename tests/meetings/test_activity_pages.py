@@ -17,12 +17,12 @@ from django.urls import reverse
 
 from coso.accounts.models import Role, RoleKind
 from coso.accounts.tokens import create_token
+from coso.core.spreadsheet import read_xlsx
 from coso.meetings import activity
 from coso.meetings.activity import SubtreeWarnings, in_branch_order, rebuild_activity, report_window
 from coso.meetings.reports import (
     activity_answer,
     meeting_report,
-    read_report_xlsx,
     warned_branches,
 )
 from coso.meetings.warnings import activity_warnings, branches_under
@@ -137,7 +137,7 @@ def test_api_and_xlsx_of_the_default_period(tree: Tree) -> None:
     # The xlsx: the children's rows and total, the warned branches, the warnings in order.
     response = client.get(reverse("meetings:report_xlsx", args=["P"]))
     assert response.status_code == 200
-    sheets = read_report_xlsx(response.content)
+    sheets = read_xlsx(response.content)
     assert [r[0] for r in sheets["Tổng hợp"][2:]] == [*(r.code for r in live.rows), "P"]
     assert [r[0] for r in sheets["Chi bộ có cảnh báo"][1:]] == [b["code"] for b in warned]
     assert [r[4] for r in sheets["Cảnh báo"][1:]] == [w.detail for w in ordered]
@@ -149,7 +149,7 @@ def test_the_xlsx_says_how_many_it_leaves_out(tree: Tree, monkeypatch: pytest.Mo
     monkeypatch.setattr("coso.meetings.views_reports.XLSX_WARNINGS", 2)
     monkeypatch.setattr("coso.meetings.views_reports.XLSX_BRANCHES", 1)
     client, _headers = _officer(tree)
-    sheets = read_report_xlsx(client.get(reverse("meetings:report_xlsx", args=["P"])).content)
+    sheets = read_xlsx(client.get(reverse("meetings:report_xlsx", args=["P"])).content)
     total = len(_live(tree.units["P"]))
     assert len(sheets["Cảnh báo"]) == 1 + 2 + 1
     assert sheets["Cảnh báo"][-1][0] == f"Liệt kê 2/{total} cảnh báo đầu tiên " + (

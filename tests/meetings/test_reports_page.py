@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from coso.core.dates import today
+from coso.core.spreadsheet import read_xlsx
 from coso.meetings.models import Meeting
 from coso.meetings.operations import plan_meeting, record_attendance
-from coso.meetings.reports import headers, read_report_xlsx
+from coso.meetings.reports import headers
 from coso.meetings.warnings import WarningKind
 from coso.members.operations import admit_member
 from coso.units.operations import create_unit
@@ -138,7 +139,7 @@ def test_xlsx_export_equals_the_page(history: Cast) -> None:
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     assert 'filename="sinh-hoat-C-20240101-20240630.xlsx"' in response["Content-Disposition"]
-    sheets = read_report_xlsx(response.content)
+    sheets = read_xlsx(response.content)
     summary = sheets["Tổng hợp"]
     assert "01/01/2024 – 30/06/2024" in str(summary[0][0])
     by_code = {row[0]: dict(zip(headers(), row, strict=True)) for row in summary[2:]}

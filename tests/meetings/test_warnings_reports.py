@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from coso.core.spreadsheet import read_xlsx
 from coso.meetings.models import AttendanceStatus, Meeting
 from coso.meetings.operations import (
     adopt_resolution,
@@ -11,7 +12,7 @@ from coso.meetings.operations import (
     plan_meeting,
     record_attendance,
 )
-from coso.meetings.reports import export_report_xlsx, headers, meeting_report, read_report_xlsx
+from coso.meetings.reports import export_report_xlsx, headers, meeting_report
 from coso.meetings.warnings import WarningKind, activity_warnings
 from coso.units.models import Unit
 from tests.meetings.conftest import Tree
@@ -130,7 +131,7 @@ def test_xlsx_export_reads_back(history: Tree) -> None:
     record_attendance(adopt, {"Q1": P})
     adopt_resolution(adopt, title="NQ tháng 6", votes_for=1)
     report = meeting_report(history.P, START, END, on=JUDGED)
-    sheets = read_report_xlsx(export_report_xlsx(report))
+    sheets = read_xlsx(export_report_xlsx(report))
     summary = sheets["Tổng hợp"]
     assert "Sinh hoạt đảng" in str(summary[0][0]) and "01/01/2024 – 30/06/2024" in str(
         summary[0][0]

@@ -8,12 +8,12 @@ import re
 
 from pypdf import PdfReader
 
+from coso.core.spreadsheet import read_xlsx
 from coso.quality import operations as ops
 from coso.quality.outputs import (
     chart_svg,
     export_summary_pdf,
     export_summary_xlsx,
-    read_xlsx,
     summary_table,
 )
 from coso.quality.queries import classification_summary, clean_and_strong, level_series

@@ -9,10 +9,10 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 
 from coso.accounts.models import Role, RoleKind
+from coso.core.spreadsheet import read_xlsx
 from coso.members.models import Member
 from coso.members.operations import add_participation
 from coso.quality.models import Assessment, Classification, CriteriaSet, MemberReview
-from coso.quality.outputs import read_xlsx
 from coso.quality.presets import QUANG_BINH
 from tests.cast import MODEL_BACKEND, Cast
 from tests.quality.conftest import more_branches
