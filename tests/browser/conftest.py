@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 from tests.browser.chromium import (
     DESKTOP,
@@ -82,6 +89,17 @@ def log_in(page: Page, site: str, username: str, password: str = PASSWORD) -> No
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(f"{site}/")
     page.locator("main h1").wait_for()
+
+
+def read_in_english(page: Page) -> None:
+    """Switch to English through the phone menu's language button, as a person would, and wait
+    for the page it reloads (the form posts, then redirects back). Waiting on the navigation
+    itself, with the actions' timeout: a bare 5 s wait for `lang="en"` once ran out on a
+    loaded CI machine."""
+    page.locator(".navbar-toggler").click()
+    with page.expect_navigation():
+        page.locator("button[name=language][value=en]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en", timeout=15_000)
 
 
 def horizontal_overflow(page: Page) -> int:

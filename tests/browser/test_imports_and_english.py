@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 
 from coso.web import imports
 from coso.web.models import ImportJob
-from tests.browser.conftest import log_in, serious_axe_violations
+from tests.browser.conftest import log_in, read_in_english, serious_axe_violations
 from tests.cast import Cast
 
 HEADER = "member_id,card_no,full_name,gender,birth_date,branch,admitted_on,official_on"
@@ -89,9 +89,7 @@ def test_in_english_an_import_error_and_a_refusal_read_in_english(
     settings.VAR_DIR = tmp_path
     page = phone
     log_in(page, site, "cast.secretary")
-    page.locator(".navbar-toggler").click()
-    page.locator("button[name=language][value=en]").click()
-    expect(page.locator("html")).to_have_attribute("lang", "en")
+    read_in_english(page)
 
     _upload(page, site, tmp_path, kind_label="Members", button="Import")
     progress = page.locator("#import-progress")
@@ -110,9 +108,7 @@ def test_in_english_an_import_error_and_a_refusal_read_in_english(
     # A refusal of a member operation: recognition before the probation is over.
     page.context.clear_cookies()
     log_in(page, site, "cast.committee")
-    page.locator(".navbar-toggler").click()
-    page.locator("button[name=language][value=en]").click()
-    expect(page.locator("html")).to_have_attribute("lang", "en")
+    read_in_english(page)
     page.goto(f"{site}/members/CAST-B1/do/recognize/")
     page.locator("input[name=on]").fill("01/06/2021")
     page.locator("input[name=decision_number]").fill("QD-EARLY")
