@@ -46,15 +46,19 @@ typecheck: venv
 migrations-check: venv
 	$(PY) manage.py makemigrations --check --dry-run
 
+# The tests open a connection per test and drop their databases at the end: no kept connections
+# (coso/settings.py keeps them a minute on PostgreSQL otherwise).
+TEST_ENV := COSO_DB_CONN_MAX_AGE=0
+
 pytest: system venv node_modules/axe-core/axe.min.js
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
+	$(TEST_ENV) $(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
 test: lint lint-imports typecheck migrations-check pytest
 
 # The loop while working (under 2 minutes on 2 cores): lint, types, and every test but the ones
 # marked slow (demo load, schemathesis fuzzing) or browser (Chromium); `make test` runs them all.
 test-fast: lint lint-imports typecheck
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow and not browser"
+	$(TEST_ENV) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow and not browser"
 
 # The layer contract ([tool.importlinter] in pyproject.toml).
 lint-imports: venv

@@ -118,10 +118,18 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "coso.wsgi.application"
 
+_DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'coso.sqlite3'}")
+# PostgreSQL: each process keeps its connection for a minute, checked before a request reuses
+# it. A new connection costs its SCRAM login (about 7 ms of CPU on the client and as much on the
+# server, PgBouncer's included): on two CPUs, with 100 users, 10 of 66 pages fewer were over
+# 300 ms at p95 (docs/PERFORMANCE.md, tenth session). SQLite opens a file: nothing to keep.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'coso.sqlite3'}"),
-        conn_max_age=int(os.environ.get("COSO_DB_CONN_MAX_AGE", "0")),
+        _DATABASE_URL,
+        conn_max_age=_env_int(
+            "COSO_DB_CONN_MAX_AGE", 60 if _DATABASE_URL.startswith("postgres") else 0
+        ),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -148,12 +156,18 @@ for _number, _url in enumerate(
 ):
     _alias = f"replica{_number}"
     DATABASES[_alias] = dj_database_url.parse(
-        _url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+        _url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
     )
     if DATABASES[_alias]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_REPLICA_URLS: chỉ PostgreSQL có bản sao (replica).")
     # A replica that does not answer must not hold the request long: its reads go to the primary.
-    DATABASES[_alias]["OPTIONS"] = {"connect_timeout": _env_int("COSO_REPLICA_CONNECT_TIMEOUT", 2)}
+    # Neither a new connection (connect_timeout) nor a kept one, whose health check would
+    # otherwise wait on a vanished host for as long as the kernel retransmits (tcp_user_timeout).
+    _timeout = _env_int("COSO_REPLICA_CONNECT_TIMEOUT", 2)
+    DATABASES[_alias]["OPTIONS"] = {
+        "connect_timeout": _timeout,
+        "tcp_user_timeout": _timeout * 1000,
+    }
     # Tests read the replica's copy of the test database, which the stream fills.
     DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
     COSO_READ_REPLICAS.append(_alias)

@@ -21,13 +21,19 @@ PRINT_DATABASES = (
     "import json; from django.conf import settings as s; print(json.dumps({"
     "'replicas': s.COSO_READ_REPLICAS, 'routers': s.DATABASE_ROUTERS,"
     " 'databases': {a: {k: d.get(k) for k in ('HOST', 'PORT', 'NAME', 'OPTIONS', 'TEST',"
-    " 'DISABLE_SERVER_SIDE_CURSORS')} for a, d in s.DATABASES.items()}}))"
+    " 'DISABLE_SERVER_SIDE_CURSORS', 'CONN_MAX_AGE', 'CONN_HEALTH_CHECKS')}"
+    " for a, d in s.DATABASES.items()}}))"
 )
 
 
 def _settings_with(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {
-        **{k: v for k, v in os.environ.items() if k != "DATABASE_REPLICA_URLS"},
+        # Neither the suite's replicas nor its connection age (the Makefile's 0).
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATABASE_REPLICA_URLS", "COSO_DB_CONN_MAX_AGE")
+        },
         "DJANGO_SETTINGS_MODULE": "coso.settings",
         "COSO_VAR_DIR": str(tmp_path),
         "DATABASE_URL": "postgres://coso:coso@127.0.0.1:5432/coso",
@@ -55,10 +61,25 @@ def test_replica_urls_become_aliases_that_mirror_the_primary_in_tests(tmp_path: 
     assert config["routers"] == ["coso.core.replicas.ReplicaRouter"]
     first = config["databases"]["replica1"]
     assert (first["HOST"], first["PORT"], first["NAME"]) == ("10.0.0.2", 5432, "coso")
-    assert first["OPTIONS"] == {"connect_timeout": 2}
+    assert first["OPTIONS"] == {"connect_timeout": 2, "tcp_user_timeout": 2000}
     assert first["TEST"] == {"MIRROR": "default"}
     assert config["databases"]["replica2"]["HOST"] == "r2"
     assert all(d["DISABLE_SERVER_SIDE_CURSORS"] for d in config["databases"].values())
+
+
+def test_postgresql_keeps_its_connections_a_minute_and_sqlite_does_not(tmp_path: Path) -> None:
+    """A kept connection saves its login (docs/PERFORMANCE.md, tenth session) and is checked
+    before a request reuses it; COSO_DB_CONN_MAX_AGE still decides (`make pytest` sets 0)."""
+
+    def kept(**env: str) -> list[tuple[int, bool]]:
+        done = _settings_with(tmp_path, **env)
+        assert done.returncode == 0, done.stderr
+        databases = json.loads(done.stdout)["databases"].values()
+        return [(d["CONN_MAX_AGE"], d["CONN_HEALTH_CHECKS"]) for d in databases]
+
+    assert kept(DATABASE_REPLICA_URLS="postgres://coso:x@r1/coso") == [(60, True), (60, True)]
+    assert kept(COSO_DB_CONN_MAX_AGE="0") == [(0, True)]
+    assert kept(DATABASE_URL=f"sqlite:///{tmp_path}/coso.sqlite3") == [(0, True)]
 
 
 def test_without_replica_urls_there_is_one_database(tmp_path: Path) -> None:
