@@ -51,10 +51,12 @@ class SheetWriter:
         # No guessing from text: a cell is a formula, a number or a link only if written so.
         options = {"in_memory": True, "strings_to_formulas": False}
         options |= {"strings_to_numbers": False, "strings_to_urls": False}
+        options |= {"remove_timezone": True}  # Excel has none: a time is shown as it was given
         self.book = xlsxwriter.Workbook(self._out, options)
         self._grouped = self.book.add_format({"num_format": INTEGER_FORMAT})
         self._quoted = self.book.add_format({"quote_prefix": True})
         self._dated = self.book.add_format({"num_format": "dd/mm/yyyy"})
+        self._timed = self.book.add_format({"num_format": "dd/mm/yyyy hh:mm"})
         self.add_sheet(title)
 
     def add_sheet(self, title: str) -> None:
@@ -77,11 +79,15 @@ class SheetWriter:
                 sheet.write_number(r, c, value, self._grouped)
             elif isinstance(value, (int, float, Decimal)):
                 sheet.write_number(r, c, float(value) if isinstance(value, Decimal) else value)
+            elif isinstance(value, dt.datetime):
+                sheet.write_datetime(r, c, value, self._timed)
             elif isinstance(value, dt.date):
                 sheet.write_datetime(r, c, value, self._dated)
             else:
                 sheet.write_string(r, c, str(value))
-            widths[c] = max(widths.get(c, 0), len(str(value)))
+            # As shown: a date dd/mm/yyyy, a time with hh:mm.
+            size = 16 if isinstance(value, dt.datetime) else 10 if isinstance(value, dt.date) else 0
+            widths[c] = max(widths.get(c, 0), size or len(str(value)))
 
     def fit_columns(self, minimum: int = 10, maximum: int = 60) -> None:
         """Size the current sheet's columns to their longest text so far."""

@@ -217,12 +217,15 @@ def test_directive_tracking_keeps_unit_names_and_titles_as_text(cast: Cast) -> N
 
 def test_columns_are_sized_to_their_longest_text_and_dates_stay_dates() -> None:
     long_name = "Chi bộ thôn Tân Mỹ, xã Hoàn Lão"
-    rows = [["B1", long_name, dt.date(2025, 7, 1)], ["B2", "x" * 200, None]]
+    at = dt.datetime(2025, 7, 1, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    rows = [["B1", long_name, dt.date(2025, 7, 1)], ["B2", "x" * 200, None], ["B3", "", at]]
     sheet = load_workbook(io.BytesIO(spreadsheet.xlsx_bytes(["mã", "tên", "ngày"], rows, "t")))["t"]
     widths = {c: sheet.column_dimensions[c].width for c in "ABC"}
     # Excel stores a little padding beside the width asked for: 10 (the least), 60 (the most).
-    assert 10 <= widths["A"] < 11 and 60 <= widths["B"] < 61 and 12 <= widths["C"] < 13
+    assert 10 <= widths["A"] < 11 and 60 <= widths["B"] < 61 and 18 <= widths["C"] < 19
     assert (
         sheet["C2"].value == dt.datetime(2025, 7, 1) and sheet["C2"].number_format == "dd/mm/yyyy"
     )
     assert sheet["C3"].value is None
+    assert sheet["C4"].value == dt.datetime(2025, 7, 1, 8, 30)  # as given, without its zone
+    assert sheet["C4"].number_format == "dd/mm/yyyy hh:mm"
