@@ -44,10 +44,7 @@ def may_view_directive(user: Any, directive: Directive) -> bool:
         return False
     if scope.can(Action.VIEW, directive.owner, by_role=True):
         return True
-    ids = scope.unit_ids(Action.VIEW)
-    return (
-        ids is None or Implementation.objects.filter(directive=directive, unit_id__in=ids).exists()
-    )
+    return scope.reaches_any(Implementation.objects.filter(directive=directive))
 
 
 def get_directive_for_user(user: Any, pk: Any, action: Action = Action.VIEW) -> Directive:

@@ -278,3 +278,6 @@ def test_the_directive_list_asks_the_scope_once_as_a_set(cast):
             assert (d.number in page) == (d in directives), (who, d.number)
         listed = client.get("/api/v1/directives").json()["items"]
         assert {d["number"] for d in listed} == {d.number for d in directives}, who
+        for d in (by_cascade, owned, hidden):  # each opens exactly when it is listed
+            status = client.get(reverse("followup:detail", args=[d.pk])).status_code
+            assert status == (200 if d in directives else 404), (who, d.number)
