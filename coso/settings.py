@@ -118,20 +118,18 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "coso.wsgi.application"
 
-_DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'coso.sqlite3'}")
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'coso.sqlite3'}"),
+        conn_health_checks=True,
+    )
+}
 # PostgreSQL: each process keeps its connection for a minute, checked before a request reuses
 # it. A new connection costs its SCRAM login (about 7 ms of CPU on the client and as much on the
 # server, PgBouncer's included): on two CPUs, with 100 users, 10 of 66 pages fewer were over
 # 300 ms at p95 (docs/PERFORMANCE.md, tenth session). SQLite opens a file: nothing to keep.
-DATABASES = {
-    "default": dj_database_url.parse(
-        _DATABASE_URL,
-        conn_max_age=_env_int(
-            "COSO_DB_CONN_MAX_AGE", 60 if _DATABASE_URL.startswith("postgres") else 0
-        ),
-        conn_health_checks=True,
-    )
-}
+_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+DATABASES["default"]["CONN_MAX_AGE"] = _env_int("COSO_DB_CONN_MAX_AGE", 60 if _POSTGRESQL else 0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work during long imports; the larger cache matters for national-size data.
     # One writer at a time: a write transaction takes the lock when it begins (IMMEDIATE), so it

@@ -260,9 +260,7 @@ class _Page:
 @paginate(Pages, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 def list_directives(request: HttpRequest) -> Any:
     scope = require_manager(request)
-    return _Page(
-        directives_for(scope.unit_ids(Action.VIEW)).order_by("-issued_on", "-id"), directive_out
-    )
+    return _Page(directives_for(scope.unit_ids(Action.VIEW)), directive_out)
 
 
 @router.post(

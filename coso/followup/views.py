@@ -94,7 +94,7 @@ def _scoped_unit(request: HttpRequest, code: str, action: Action) -> Unit | None
 @require_GET
 def directive_list(request: HttpRequest) -> HttpResponse:
     scope = _require_manager(request)
-    rows = directives_for(scope.unit_ids(Action.VIEW)).order_by("-issued_on", "-id")
+    rows = directives_for(scope.unit_ids(Action.VIEW))
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     home = scope.home_unit()
     return render(
