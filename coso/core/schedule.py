@@ -35,7 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from coso.core.errors import CosoError
@@ -270,6 +270,13 @@ def due(job: Job, now: dt.datetime) -> tuple[dt.datetime, int] | None:
     if slot is None:
         return None
     last = JobRun.objects.filter(job=job.name, slot=slot).order_by("-attempt").first()
+    return _next_attempt(slot, last, now)
+
+
+def _next_attempt(
+    slot: dt.datetime, last: JobRun | None, now: dt.datetime
+) -> tuple[dt.datetime, int] | None:
+    """`due` once the slot's latest attempt (`last`) is read."""
     if last is None:
         return slot, 1
     if last.outcome != JobOutcome.FAILED or last.attempt >= max_attempts():
@@ -437,18 +444,67 @@ class JobStatus:
 
 
 def job_status(job: Job, now: dt.datetime | None = None) -> JobStatus:
+    return statuses([job], now)[0]
+
+
+def statuses(jobs: Sequence[Job], now: dt.datetime | None = None) -> list[JobStatus]:
+    """Each job's state, from one query whatever the number of jobs (the administrator's home
+    asked four a job: 40 queries, 40 ms on PostgreSQL under load)."""
     now = now or timezone.now()
-    runs = JobRun.objects.filter(job=job.name).exclude(outcome=JobOutcome.QUEUED)
-    last = runs.order_by("-started_at", "-pk").first()
-    last_ok = runs.filter(outcome=JobOutcome.OK).order_by("-started_at", "-pk").first()
-    queued = JobRun.objects.filter(job=job.name, outcome=JobOutcome.QUEUED).exists()
+    runs: dict[str, list[JobRun]] = {job.name: [] for job in jobs}
+    for run in _runs_read_by_statuses(jobs, now):
+        runs[run.job].append(run)
+    return [_status(job, now, runs[job.name]) for job in jobs]
+
+
+def _runs_read_by_statuses(jobs: Sequence[Job], now: dt.datetime) -> list[JobRun]:
+    """For each job, the runs its status reads: the latest one started, the latest success, a
+    request waiting, and the latest attempt at its latest slot. Each is one row found by the
+    (job, started_at) index or the claim constraint; the newest of the rows read is then the
+    newest of all, as `_status` needs."""
+    wanted = Q(pk__in=[])
+    for job in jobs:
+        runs = JobRun.objects.filter(job=job.name)
+        started = runs.exclude(outcome=JobOutcome.QUEUED).order_by("-started_at", "-pk")
+        firsts = [started, started.filter(outcome=JobOutcome.OK)]
+        firsts.append(runs.filter(outcome=JobOutcome.QUEUED).order_by("pk"))
+        slot = _latest_slot(job, now)
+        if slot is not None:
+            firsts.append(runs.filter(slot=slot).order_by("-attempt"))
+        for rows in firsts:
+            wanted |= Q(pk=Subquery(rows.values("pk")[:1]))
+    return list(JobRun.objects.filter(wanted))
+
+
+def _latest_slot(job: Job, now: dt.datetime) -> dt.datetime | None:
+    try:
+        schedule = job.schedule
+    except CosoError:
+        return None
+    return None if schedule.off else schedule.latest(now)
+
+
+def _newest(runs: Sequence[JobRun]) -> JobRun | None:
+    return max(runs, key=lambda run: (run.started_at, run.pk), default=None)
+
+
+def _status(job: Job, now: dt.datetime, runs: Sequence[JobRun]) -> JobStatus:
+    started = [run for run in runs if run.outcome != JobOutcome.QUEUED]
+    last = _newest(started)
+    last_ok = _newest([run for run in started if run.outcome == JobOutcome.OK])
+    queued = len(started) < len(runs)
     try:
         schedule = job.schedule
     except CosoError as exc:
         return JobStatus(job, None, State.FAILED, last, last_ok, None, None, str(exc), queued)
     due_slot = schedule.latest(now - grace())
     next_at = schedule.next(now)
-    due_now = not schedule.off and due(job, now) is not None
+    latest_slot = schedule.latest(now)
+    due_now = False
+    if not schedule.off and latest_slot is not None:
+        at_slot = [run for run in runs if run.slot == latest_slot]
+        last_at_slot = max(at_slot, key=lambda run: run.attempt, default=None)
+        due_now = _next_attempt(latest_slot, last_at_slot, now) is not None
     if due_now:
         next_at = now  # the latest slot (or its retry) is due: the next tick takes it
     elif (
@@ -456,7 +512,7 @@ def job_status(job: Job, now: dt.datetime | None = None) -> JobStatus:
         and last is not None
         and last.outcome == JobOutcome.FAILED
         and last.finished_at is not None
-        and last.slot == schedule.latest(now)
+        and last.slot == latest_slot
         and last.attempt < max_attempts()
     ):
         next_at = min(next_at, last.finished_at + retry_pause())
@@ -477,11 +533,6 @@ def job_status(job: Job, now: dt.datetime | None = None) -> JobStatus:
     else:
         state, error = State.OK, ""
     return JobStatus(job, schedule, state, last, last_ok, next_at, due_slot, error, queued, due_now)
-
-
-def statuses(jobs: Sequence[Job], now: dt.datetime | None = None) -> list[JobStatus]:
-    now = now or timezone.now()
-    return [job_status(job, now) for job in jobs]
 
 
 def problems(jobs: Sequence[Job], now: dt.datetime | None = None) -> list[JobStatus]:

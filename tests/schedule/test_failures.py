@@ -16,7 +16,7 @@ from django.urls import reverse
 
 import coso.web.jobs
 from coso.core.models import JobOutcome, JobRun
-from coso.core.schedule import State, job_status, tick
+from coso.core.schedule import State, job_status, request_run, statuses, tick
 from tests.cast import Cast
 from tests.schedule.helpers import Counter, ahead, job, vn
 
@@ -119,3 +119,39 @@ def test_a_slot_without_a_run_shows_missed_after_the_grace_period(
         tick([the_job])  # a scheduler comes back: the slot runs, the warning goes
         assert job_status(the_job).state == State.OK
         assert 'id="schedule-alerts"' not in _home_text(cast, "admin")
+
+
+def test_every_jobs_state_is_read_in_one_query(
+    cast: Cast, policy: Any, django_assert_num_queries: Any
+) -> None:
+    """The administrator's home and the schedule page ask the state of every job: one query
+    however many jobs there are, each state as a job asked alone would have it."""
+    day = ahead(20)
+    ok, failing, asked, quiet, off = (
+        job("ok", Counter()),
+        job("failing", Counter(failures=1)),
+        job("asked", Counter()),
+        job("quiet", Counter()),
+        job("off", Counter(), when="off"),
+    )
+    jobs = [ok, failing, asked, quiet, off, job("bad", Counter(), when="25:99")]
+    with time_machine.travel(vn(day - dt.timedelta(days=1), 0, 6), tick=False):
+        tick([quiet])  # yesterday's run only: today's slot will be missed
+    with time_machine.travel(vn(day, 0, 6), tick=False):
+        tick([ok, failing, asked])
+        request_run(asked, requested_by="cast.admin")
+    with time_machine.travel(vn(day, 1, 10), tick=False):
+        with django_assert_num_queries(1):
+            together = statuses(jobs)
+        assert [(s.job.name, s.state, s.queued, s.due_now) for s in together] == [
+            ("ok", State.OK, False, False),
+            ("failing", State.FAILED, False, True),  # its retry is due
+            ("asked", State.OK, True, False),
+            ("quiet", State.MISSED, False, True),
+            ("off", State.OFF, False, False),
+            ("bad", State.FAILED, False, False),
+        ]
+        for alone, status in zip(jobs, together, strict=True):
+            assert job_status(alone) == status, alone.name
+        assert together[1].last is not None and together[1].last_ok is None
+        assert together[2].last_ok == JobRun.objects.get(job="asked", outcome=JobOutcome.OK)
