@@ -141,8 +141,13 @@ class Step(models.Model):
         ]
         indexes = [
             models.Index(fields=["implementation", "kind"], name="step_implementation_kind"),
-            # Steps not yet done by due date (reminders): done_on IS NULL, then a range.
-            models.Index(fields=["done_on", "due"], name="step_open_due"),
+            # Steps not yet done, in the reminders' order (due date, then key): the root's first
+            # ten are the index's first ten. On (done_on, due), the steps sharing the earliest
+            # due date (a directive cascaded to the whole country) had to be read and sorted by
+            # key: 57-86 ms on the national PostgreSQL, 0.2 ms this way.
+            models.Index(
+                fields=["due", "id"], condition=models.Q(done_on__isnull=True), name="step_open_due"
+            ),
             models.Index(fields=["due"], name="step_due"),
         ]
 
