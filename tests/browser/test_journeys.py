@@ -18,6 +18,7 @@ from tests.browser.conftest import (
     PHONE,
     horizontal_overflow,
     log_in,
+    open_phone_menu,
     serious_axe_violations,
 )
 from tests.cast import Cast
@@ -159,7 +160,7 @@ def test_the_same_pages_at_phone_width(site: str, cast: Cast, phone: Page) -> No
     # The menu folds behind the toggler; it opens and its links work.
     nav_link = page.locator("#main-nav").get_by_role("link", name="Đảng viên")
     expect(nav_link).to_be_hidden()
-    page.locator(".navbar-toggler").click()
+    open_phone_menu(page)
     expect(nav_link).to_be_visible()
     assert horizontal_overflow(page) <= 0, "home page scrolls sideways at 390 px"
     find_member_without_diacritics(page, site)

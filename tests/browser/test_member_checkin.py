@@ -22,7 +22,12 @@ from coso.meetings.operations import (
     plan_meeting,
     record_attendance,
 )
-from tests.browser.conftest import horizontal_overflow, log_in, serious_axe_violations
+from tests.browser.conftest import (
+    horizontal_overflow,
+    log_in,
+    open_phone_menu,
+    serious_axe_violations,
+)
 from tests.cast import Cast
 
 
@@ -67,7 +72,7 @@ def test_member_checks_in_to_an_online_meeting_from_their_phone(
     online = _branch_life(cast)
     page = phone
     log_in(page, site, "cast.member")
-    page.locator(".navbar-toggler").click()
+    open_phone_menu(page)
     page.locator("#main-nav").get_by_role("link", name="Sinh hoạt của tôi").click()
     page.wait_for_url(f"{site}/me/")
     expect(page.locator("main h1")).to_have_text("Sinh hoạt của tôi")
