@@ -191,6 +191,7 @@ def find_members(
         search.members,
         cap=COUNT_CAP if whole else SUBTREE_COUNT_CAP,
         by_home=by_home,
+        whole=whole,
         parts=parts,
         words=search.words,
         text=search.text,
@@ -288,6 +289,7 @@ class MemberList:
         *,
         cap: int | None = None,
         by_home: bool = False,
+        whole: bool = False,
         parts: tuple[QuerySet[Member], QuerySet[Member]] | None = None,
         words: Sequence[str] = (),
         text: str = "",
@@ -296,6 +298,9 @@ class MemberList:
         self.cap = COUNT_CAP if cap is None else cap
         # Whether the count may be told to read the index by home (see _count).
         self.by_home = by_home
+        # Whether `members` is a search of the whole registry (no subtree): its count by words
+        # reads the index by word (_count_by_words).
+        self.whole = whole
         # `members` as the matches of the name and the member of the id whose name does not
         # match (_Search), for a search by words within a subtree whose every condition but
         # the id's is on the home (not null), the status and the name: counted and sorted
@@ -309,6 +314,12 @@ class MemberList:
         # The (home, status, name) of the name's matches, read by the count when they are at
         # most `cap` (PostgreSQL, `parts`): the page sorts the members having them (_sorted).
         self._keys: list[tuple[int, str, str]] | None = None
+        # Every match in display order (their ids), read by a count by words that found at
+        # most `cap` of them: the pages are cut from it.
+        self._matched: list[int] | None = None
+        # The lead of a search by words (_lead), read once.
+        self._lead_forms: list[tuple[str, int]] | None = None
+        self._lead_read = False
 
     def count(self) -> int:
         if self._found is None:
@@ -316,7 +327,11 @@ class MemberList:
         return min(self._found, self.cap)
 
     def _count(self) -> int:
-        """The matches, counted up to cap + 1 (one query)."""
+        """The matches, counted up to cap + 1."""
+        if self.whole and self.words:
+            found = self._count_by_words()
+            if found is not None:
+                return found
         members = self.members.order_by()
         if connection.vendor == "postgresql" and self.parts is not None:
             # "name OR id" tests the id, which neither index by home or status holds: every
@@ -387,7 +402,10 @@ class MemberList:
         if stop <= start:
             return []  # (a paginator's page of nothing)
         if self.words:
-            found = self._by_words(start, stop, None if not self.exact else self.count())
+            exact = self.exact
+            if self._matched is not None:
+                return self._rows("pk", self._matched[start:stop])
+            found = self._by_words(start, stop, None if not exact else self.count())
             if found is not None:
                 return self._rows("pk", found)
         if connection.vendor == "sqlite":
@@ -404,48 +422,45 @@ class MemberList:
         found = {getattr(m, key): m for m in rows}
         return [found[k] for k in keys if k in found]
 
-    def _by_words(self, start: int, stop: int, matches: int | None) -> list[int] | None:
-        """The ids of matches `start`..`stop` - 1 in display order, from the index by word
-        (NameWord), or None when no word of the search can lead it.
+    def _lead(self) -> list[tuple[str, int]] | None:
+        """The words of the vocabulary (SearchWord) containing the search word that leads a
+        walk by word, with their members at the last count; None when no word of the search
+        can lead (each is in more than MAX_FORMS words: "a" is in most names).
 
         Every match has each word of the search in a word of its name, so the members whose
         name has a word containing one of them (its "forms": "hung" for "hung", "lan", "tuan"
-        and more for "an") hold every match, in display order within each form. The form
-        rows of the word with the fewest of them (SearchWord's counts) are walked form by
-        form in that order, the other words tested on the rows (which hold the folded name),
-        then the whole search on the member by its primary key, up to `stop` matches a form; the
-        forms' matches and the member whose id was typed are merged and the page cut from
-        them. A word with more than MAX_FORMS forms cannot lead ("a" is in most names): if
-        none can, the caller walks the name order instead (_walk).
+        and more for "an") hold every match, in display order within each form. The word whose
+        forms have the fewest members leads; of equals, the last typed: a name is typed given
+        name last, and the given name leads the display order, so its rows' matches come at
+        once."""
+        if not self._lead_read:
+            forms: list[list[tuple[str, int]]] = []
+            for word in self.words:
+                found = list(
+                    SearchWord.objects.filter(word__contains=word)
+                    .order_by("word")
+                    .values_list("word", "members")[: MAX_FORMS + 1]
+                )
+                if len(found) <= MAX_FORMS:
+                    forms.append(found)
+            if forms:
+                self._lead_forms = min(reversed(forms), key=lambda f: sum(n for _w, n in f))
+            self._lead_read = True
+        return self._lead_forms
 
-        With `matches` (the exact count, a search within a subtree) the walk is taken only if
-        it should pass at most WALK_BUDGET rows: `stop` matches, spread over the lead's rows as
-        the matches are (a province's 5,453 "hung" among the country's 200,000: about 900
-        rows for the first page), else None and the caller sorts the matches."""
-        forms: list[list[tuple[str, int]]] = []
-        for word in self.words:
-            found = list(
-                SearchWord.objects.filter(word__contains=word)
-                .order_by("word")
-                .values_list("word", "members")[: MAX_FORMS + 1]
-            )
-            if len(found) <= MAX_FORMS:
-                forms.append(found)
-        if not forms:
-            return None
-        # The word whose forms have the fewest members (at the last count) leads; of equals,
-        # the last typed: a name is typed given name last, and the given name leads the
-        # display order, so its rows' matches come at once.
-        chosen = min(reversed(forms), key=lambda f: sum(n for _w, n in f))
-        if matches is not None and stop * sum(n for _w, n in chosen) > WALK_BUDGET * matches:
-            # Few matches among the rows (a commune's "hung" among the country's): sorting
-            # them (the caller) reads less than walking the rows to the page's last.
-            return None
-        lead = [form for form, _n in chosen]
+    def _word_parts(self, lead: list[tuple[str, int]], limit: int) -> tuple[list[str], list[Any]]:
+        """SELECTs of (member pk, sort key, member id) of the matches: for each form of the
+        lead its rows in display order, the other words tested on the rows (which hold the
+        folded name), then the whole search on the member by its primary key, at most `limit`
+        a form; and the member whose id was typed."""
         match = self.members.order_by().filter(pk=OuterRef("member_id"))
         parts: list[str] = []
         params: list[Any] = []
-        for form in lead:
+        by_id = self.members.order_by().filter(member_id=self.text)
+        sql, part_params = by_id.values_list("pk", "sort_key", "member_id").query.sql_with_params()
+        parts.append(sql)
+        params.extend(part_params)
+        for form, _n in lead:
             rows = (
                 NameWord.objects.filter(word=form)
                 .filter(*(Q(search_name__contains=word) for word in self.words))
@@ -456,15 +471,78 @@ class MemberList:
                 .alias(found=Subquery(match.values("pk")[:1]))
                 .filter(found__isnull=False)
                 .order_by("sort_key", "number")
-                .values_list("member_id", "sort_key", "number")[:stop]
+                .values_list("member_id", "sort_key", "number")[:limit]
             )
             sql, part_params = rows.query.sql_with_params()
             parts.append(f"SELECT * FROM ({sql}) AS form{len(parts)}")
             params.extend(part_params)
-        by_id = self.members.order_by().filter(member_id=self.text)
-        sql, part_params = by_id.values_list("pk", "sort_key", "member_id").query.sql_with_params()
-        parts.append(sql)
-        params.extend(part_params)
+        return parts, params
+
+    def _count_by_words(self) -> int | None:
+        """The matches of a search of the whole registry by words, counted up to cap + 1 on
+        the index by word (NameWord), or None when no word can lead (_lead).
+
+        The lead's rows are read up to cap + 1 matches in all: a common name stops there, and
+        a rare one ("do thi loan", 203 in the country) reads the rows of its rarest word only
+        (61,766 "loan"), where the index by home or name (SQLite) read every member (6.8
+        million entries, 1.2 s) and the trigram index (PostgreSQL) every member with the
+        common word of a search ("van" of "le van": 731,000 entries, 170-270 ms). When all
+        the matches were read (at most `cap`), they are kept in display order and the pages
+        are cut from them (_matched)."""
+        lead = self._lead()
+        if lead is None:
+            return None
+        limit = self.cap + 1
+        parts, params = self._word_parts(lead, limit)
+        union = " UNION ALL ".join(parts)
+        # Sorted by the database (its collation is the list's), once read.
+        matched, read = self._read_matches(
+            f"SELECT * FROM ({union}) AS found LIMIT %s", [*params, limit]
+        )
+        if read < limit:
+            # Every match read; a member with two words containing the lead (a "hung" who is
+            # also a "nhung") was read once for each, and is counted once.
+            self._matched = matched
+            return len(matched)
+        if len(matched) == read:
+            return limit
+        # cap + 1 rows, some of them the same member's: read again, each form up to cap + 1
+        # (one form with that many matches is enough), without the cap on them all.
+        matched, _read = self._read_matches(f"SELECT * FROM ({union}) AS found", params)
+        if len(matched) <= self.cap:
+            self._matched = matched
+            return len(matched)
+        return limit
+
+    def _read_matches(self, sql: str, params: Sequence[Any]) -> tuple[list[int], int]:
+        """The distinct member ids of rows (pk, sort key, member id) in display order, and the
+        number of rows read."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM ({sql}) AS read ORDER BY 2, 3", params)
+            ids = [row[0] for row in cursor.fetchall()]
+        return list(dict.fromkeys(ids)), len(ids)
+
+    def _by_words(self, start: int, stop: int, matches: int | None) -> list[int] | None:
+        """The ids of matches `start`..`stop` - 1 in display order, from the index by word
+        (NameWord), or None when no word of the search can lead it (_lead).
+
+        The form rows of the lead are walked form by form in display order (_word_parts), up to
+        `stop` matches a form; the forms' matches and the member whose id was typed are merged
+        and the page cut from them. If no word can lead, the caller walks the name order
+        instead (_walk).
+
+        With `matches` (the exact count, a search within a subtree) the walk is taken only if
+        it should pass at most WALK_BUDGET rows: `stop` matches, spread over the lead's rows as
+        the matches are (a province's 5,453 "hung" among the country's 200,000: about 900
+        rows for the first page), else None and the caller sorts the matches."""
+        lead = self._lead()
+        if lead is None:
+            return None
+        if matches is not None and stop * sum(n for _w, n in lead) > WALK_BUDGET * matches:
+            # Few matches among the rows (a commune's "hung" among the country's): sorting
+            # them (the caller) reads less than walking the rows to the page's last.
+            return None
+        parts, params = self._word_parts(lead, stop)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT * FROM ({' UNION '.join(parts)}) AS found ORDER BY 2, 3"

@@ -17,8 +17,19 @@ from coso.authority.scope import Action, scope_of
 from coso.members import queries
 from coso.members.imports import import_members
 from coso.members.models import Member, NameWord, SearchWord
-from coso.members.names import WORD_COLUMNS, count_search_words, rebuild_name_words, word_rows
-from coso.members.operations import admit_member, correct_member_record, create_candidate
+from coso.members.names import (
+    WORD_COLUMNS,
+    count_search_words,
+    rebuild_name_words,
+    word_rows,
+    write_name_words,
+)
+from coso.members.operations import (
+    admit_member,
+    correct_member_record,
+    create_candidate,
+    name_keys,
+)
 from coso.members.queries import find_members, search_members
 from tests.cast import Cast
 from tests.web.test_member_list_bounded import SEARCHES, _bulk, _ids
@@ -203,3 +214,51 @@ def test_a_search_that_finds_nothing_in_the_scope_is_an_empty_page(cast: Cast) -
     response = cast.client("outsider").get("/members/", {"q": "lan"})
     assert response.status_code == 200
     assert "CAST-B2" not in response.content.decode()
+
+
+def test_a_search_of_the_whole_registry_is_counted_on_the_index_by_word(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count of a search of the whole registry reads the rows of its rarest word, up to the
+    cap, and when that is every match its pages are cut from them: the same count, members and
+    order as the plain query, for every cap around the number of matches, a member whose name
+    has two words containing the lead ("Nhung Hùng": one row in "hung", one in "nhung")
+    counted once."""
+    _bulk([cast.B, cast.B2, None], 300, "WORD")
+    twice = []
+    for i, name in enumerate(["Đỗ Nhung Hùng"] * 3 + ["Đỗ Thị Nhung"] * 2 + ["Lê Hùng"] * 2):
+        sort_key, search_name = name_keys(name)
+        twice.append(
+            Member(
+                member_id=f"TWICE-{i}",
+                full_name=name,
+                sort_key=sort_key,
+                search_name=search_name,
+                gender="female",
+                birth_date=dt.date(1980, 1, 1),
+                status="official",
+                home_unit=cast.B,
+            )
+        )
+    write_name_words(Member.objects.bulk_create(twice))
+    count_search_words()
+    everyone = Member.objects.all()
+    for text in ["hung", "do hung", "van an", "thi lan", "nguyen hung", "zzz", "CAST-B1"]:
+        every = _ids(search_members(everyone, text=text))
+        for cap in sorted({1, 2, 3, len(every) - 1, len(every), len(every) + 1, 1000} - {0}):
+            monkeypatch.setattr(queries, "COUNT_CAP", cap)
+            found = find_members(everyone, text=text)
+            with CaptureQueriesContext(connection) as captured:
+                counted = found.count()
+            assert counted == min(len(every), cap), (text, cap)
+            assert found.exact == (len(every) <= cap), (text, cap)
+            if text not in ("zzz", "CAST-B1"):  # (in no word: the count is the id's probe)
+                assert "members_nameword" in captured.captured_queries[-1]["sql"]
+            for start, stop in [(0, 25), (1, 3), (2, 4)]:
+                with CaptureQueriesContext(connection) as captured:
+                    page = _ids(found[start:stop])
+                assert page == every[start:stop], (text, cap, start)
+                if found.exact:
+                    # Cut from the matches the count read: only the page's members are read.
+                    assert len(captured.captured_queries) == (1 if page else 0)
+    assert len(_ids(search_members(everyone, text="hung"))) > 3  # the caps above cut it
