@@ -28,11 +28,10 @@ from coso.members.operations import (
     admit_member,
     correct_member_record,
     create_candidate,
-    name_keys,
 )
 from coso.members.queries import find_members, search_members
 from tests.cast import Cast
-from tests.web.test_member_list_bounded import SEARCHES, _bulk, _ids
+from tests.web.test_member_list_bounded import SEARCHES, _bulk, _ids, named_member
 
 Row = tuple[Any, ...]
 
@@ -225,21 +224,11 @@ def test_a_search_of_the_whole_registry_is_counted_on_the_index_by_word(
     has two words containing the lead ("Nhung Hùng": one row in "hung", one in "nhung")
     counted once."""
     _bulk([cast.B, cast.B2, None], 300, "WORD")
-    twice = []
-    for i, name in enumerate(["Đỗ Nhung Hùng"] * 3 + ["Đỗ Thị Nhung"] * 2 + ["Lê Hùng"] * 2):
-        sort_key, search_name = name_keys(name)
-        twice.append(
-            Member(
-                member_id=f"TWICE-{i}",
-                full_name=name,
-                sort_key=sort_key,
-                search_name=search_name,
-                gender="female",
-                birth_date=dt.date(1980, 1, 1),
-                status="official",
-                home_unit=cast.B,
-            )
-        )
+    names = ["Đỗ Nhung Hùng"] * 3 + ["Đỗ Thị Nhung"] * 2 + ["Lê Hùng"] * 2
+    twice = [
+        named_member(f"TWICE-{i}", name, gender="female", status="official", home_unit=cast.B)
+        for i, name in enumerate(names)
+    ]
     write_name_words(Member.objects.bulk_create(twice))
     count_search_words()
     everyone = Member.objects.all()

@@ -18,12 +18,12 @@ from coso.core.dates import today
 from coso.members import queries
 from coso.members.models import Member
 from coso.members.names import rebuild_name_words
-from coso.members.operations import admit_member, name_keys, record_death
+from coso.members.operations import admit_member, record_death
 from coso.members.queries import STATUS_ALL, find_members, search_members
 from coso.units.models import UnitKind
 from coso.units.operations import create_unit, dissolve_unit, move_unit
 from tests.cast import ADMITTED, ROLES, START, Cast
-from tests.web.test_member_list_bounded import SEARCHES, _bulk, _ids
+from tests.web.test_member_list_bounded import SEARCHES, _bulk, _ids, named_member
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the trigram index exists on PostgreSQL only"
@@ -98,22 +98,12 @@ def test_the_migration_made_the_trigram_index_of_the_names() -> None:
 def _filler(n: int) -> None:
     """`n` members named from a few common words, as a registry is (many names, few words)."""
     words = ["Nguyễn", "Trần", "Lê", "Văn", "Thị", "Minh", "An", "Bình", "Lan", "Hoa"]
-    rows = []
-    for i, (a, b, c) in enumerate(
-        itertools.islice(itertools.cycle(itertools.permutations(words, 3)), n)
-    ):
-        sort_key, search_name = name_keys(f"{a} {b} {c}")
-        rows.append(
-            Member(
-                member_id=f"FILL-{i:06d}",
-                full_name=f"{a} {b} {c}",
-                sort_key=sort_key,
-                search_name=search_name,
-                gender="male",
-                birth_date=dt.date(1980, 1, 1),
-                status="official",
-            )
+    rows = [
+        named_member(f"FILL-{i:06d}", f"{a} {b} {c}", gender="male", status="official")
+        for i, (a, b, c) in enumerate(
+            itertools.islice(itertools.cycle(itertools.permutations(words, 3)), n)
         )
+    ]
     Member.objects.bulk_create(rows)
 
 

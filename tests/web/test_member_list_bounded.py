@@ -34,6 +34,20 @@ GIVEN = ["An", "Anh", "Bình", "Lan", "Hùng", "Xuân"]
 STATUSES = ["official", "official", "probationary", "deceased", "struck_off"]
 
 
+def named_member(member_id: str, full_name: str, **fields: Any) -> Member:
+    """An unsaved member called `full_name`, with the sort key and folded name it gives (born
+    1980, unless `fields` say otherwise)."""
+    sort_key, search_name = name_keys(full_name)
+    fields.setdefault("birth_date", dt.date(1980, 1, 1))
+    return Member(
+        member_id=member_id,
+        full_name=full_name,
+        sort_key=sort_key,
+        search_name=search_name,
+        **fields,
+    )
+
+
 def _bulk(homes: list[Unit | None], n: int, prefix: str) -> None:
     """`n` members cycling through names (many share a sort key), homes, statuses and flags,
     their ids in an order unrelated to their rows' (so ties are broken by member id, not id)."""
@@ -41,16 +55,11 @@ def _bulk(homes: list[Unit | None], n: int, prefix: str) -> None:
     rows = []
     for i in range(n):
         family, middle, given = next(names)
-        full_name = f"{family} {middle} {given}"
-        sort_key, search_name = name_keys(full_name)
         rows.append(
-            Member(
-                member_id=f"{prefix}-{(i * 7919) % 10007:05d}",
-                full_name=full_name,
-                sort_key=sort_key,
-                search_name=search_name,
+            named_member(
+                f"{prefix}-{(i * 7919) % 10007:05d}",
+                f"{family} {middle} {given}",
                 gender="male",
-                birth_date=dt.date(1980, 1, 1),
                 status=STATUSES[i % len(STATUSES)],
                 home_unit=homes[i % len(homes)],
                 exempt=i % 11 == 0,
