@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
@@ -317,9 +318,6 @@ class MemberList:
         # Every match in display order (their ids), read by a count by words that found at
         # most `cap` of them: the pages are cut from it.
         self._matched: list[int] | None = None
-        # The lead of a search by words (_lead), read once.
-        self._lead_forms: list[tuple[str, int]] | None = None
-        self._lead_read = False
 
     def count(self) -> int:
         if self._found is None:
@@ -422,6 +420,7 @@ class MemberList:
         found = {getattr(m, key): m for m in rows}
         return [found[k] for k in keys if k in found]
 
+    @functools.cached_property
     def _lead(self) -> list[tuple[str, int]] | None:
         """The words of the vocabulary (SearchWord) containing the search word that leads a
         walk by word, with their members at the last count; None when no word of the search
@@ -433,20 +432,18 @@ class MemberList:
         forms have the fewest members leads; of equals, the last typed: a name is typed given
         name last, and the given name leads the display order, so its rows' matches come at
         once."""
-        if not self._lead_read:
-            forms: list[list[tuple[str, int]]] = []
-            for word in self.words:
-                found = list(
-                    SearchWord.objects.filter(word__contains=word)
-                    .order_by("word")
-                    .values_list("word", "members")[: MAX_FORMS + 1]
-                )
-                if len(found) <= MAX_FORMS:
-                    forms.append(found)
-            if forms:
-                self._lead_forms = min(reversed(forms), key=lambda f: sum(n for _w, n in f))
-            self._lead_read = True
-        return self._lead_forms
+        forms: list[list[tuple[str, int]]] = []
+        for word in self.words:
+            found = list(
+                SearchWord.objects.filter(word__contains=word)
+                .order_by("word")
+                .values_list("word", "members")[: MAX_FORMS + 1]
+            )
+            if len(found) <= MAX_FORMS:
+                forms.append(found)
+        if not forms:
+            return None
+        return min(reversed(forms), key=lambda f: sum(n for _w, n in f))
 
     def _word_parts(self, lead: list[tuple[str, int]], limit: int) -> tuple[list[str], list[Any]]:
         """SELECTs of (member pk, sort key, member id) of the matches: for each form of the
@@ -489,7 +486,7 @@ class MemberList:
         common word of a search ("van" of "le van": 731,000 entries, 170-270 ms). When all
         the matches were read (at most `cap`), they are kept in display order and the pages
         are cut from them (_matched)."""
-        lead = self._lead()
+        lead = self._lead
         if lead is None:
             return None
         limit = self.cap + 1
@@ -535,7 +532,7 @@ class MemberList:
         it should pass at most WALK_BUDGET rows: `stop` matches, spread over the lead's rows as
         the matches are (a province's 5,453 "hung" among the country's 200,000: about 900
         rows for the first page), else None and the caller sorts the matches."""
-        lead = self._lead()
+        lead = self._lead
         if lead is None:
             return None
         if matches is not None and stop * sum(n for _w, n in lead) > WALK_BUDGET * matches:
