@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models
@@ -269,12 +270,40 @@ def rebuild_stale(day: dt.date) -> str:
     return f"Đã đếm lại bảng theo dõi của {rebuilt} văn bản."
 
 
+@dataclass(frozen=True)
+class ReminderTally:
+    """What the tallies say of the steps not done in a subtree (a root, or a child of one) that
+    a home page's reminders list: how many overdue and due soon, and what each way of finding
+    the first few of them would pass (see `coso.followup.queries.reminders`)."""
+
+    overdue: int
+    soon: int
+    # The due dates of the subtree's first step not done and of its `wanted`-th (or last, if
+    # fewer): the first `wanted` lie between them (None: there is none).
+    first_due: dt.date | None
+    last_due: dt.date | None
+    # Steps not done of the whole root due from `first_due` to `last_due`: the most a walk of
+    # the due-date index between them passes to find the subtree's first `wanted`.
+    window: int
+    # Every step of the subtree, done or not: what a read driven from the subtree passes.
+    steps: int
+
+
 def reminder_counts(span: UnitSpan, day: dt.date, horizon: int) -> tuple[int, int] | None:
+    """`reminder_tally`'s counts: steps not done overdue on `day` and due within `horizon`."""
+    found = reminder_tally(span, day, horizon, wanted=0)
+    return None if found is None else (found.overdue, found.soon)
+
+
+def reminder_tally(
+    span: UnitSpan, day: dt.date, horizon: int, *, wanted: int
+) -> ReminderTally | None:
     """Steps not done in the subtree of `span` — a root, or a child of one — overdue on `day`
     and due within `horizon` days, summed from the tallies (a province's home page would
-    otherwise join a few hundred thousand steps to its subtree). None, for the live count,
-    when some directive with records has no tally for that root, or the tree changed since
-    the oldest tally's tree (one conservative probe)."""
+    otherwise join a few hundred thousand steps to its subtree), with what finding the first
+    `wanted` of them costs each way. None, for the live count, when some directive with
+    records has no tally for that root, or the tree changed since the oldest tally's tree (one
+    conservative probe)."""
     root: UnitSpan | None = span
     top: int | None = None
     if span.parent_id is not None:
@@ -300,13 +329,31 @@ def reminder_counts(span: UnitSpan, day: dt.date, horizon: int) -> tuple[int, in
     )
     if oldest < day and UnitSpan.objects.filter(moved).exists():
         return None
-    rows = StepTally.objects.filter(directive_id__in=list(stamps), open__gt=0)
-    if top is not None:
-        rows = rows.filter(top_id=top)
-    figures = rows.aggregate(
-        overdue=Coalesce(Sum("open", filter=Q(due__lt=day)), 0),
-        soon=Coalesce(
-            Sum("open", filter=Q(due__gte=day, due__lte=day + dt.timedelta(days=horizon))), 0
-        ),
+    rows = StepTally.objects.filter(directive_id__in=list(stamps))
+    in_subtree = Q() if top is None else Q(top_id=top)
+    mine = rows.filter(in_subtree)
+    last = day + dt.timedelta(days=horizon)
+    # The subtree's steps not done by due date, up to the horizon: a few rows a directive.
+    by_due = list(
+        mine.filter(open__gt=0, due__lte=last)
+        .values_list("due")
+        .annotate(n=Sum("open"))
+        .order_by("due")
     )
-    return int(figures["overdue"]), int(figures["soon"])
+    overdue = sum(n for due, n in by_due if due < day)
+    soon = sum(n for due, n in by_due if due >= day)
+    if not by_due:
+        return ReminderTally(overdue, soon, None, None, 0, 0)
+    first_due, upto, seen = by_due[0][0], by_due[-1][0], 0
+    for due, n in by_due:
+        seen += n
+        if seen >= wanted:
+            upto = due
+            break
+    figures = rows.aggregate(
+        window=Coalesce(Sum("open", filter=Q(due__gte=first_due, due__lte=upto)), 0),
+        steps=Coalesce(Sum(F("done") + F("late") + F("open"), filter=in_subtree), 0),
+    )
+    return ReminderTally(
+        overdue, soon, first_due, upto, int(figures["window"]), int(figures["steps"])
+    )
