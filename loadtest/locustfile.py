@@ -197,6 +197,12 @@ class RoleUser(FastHttpUser):
     def search(self) -> None:
         self.page("/members/", "/members/?q=…", {"q": random.choice(SEARCHES)})
 
+    def search_name(self) -> None:
+        # A full name of someone in the user's tree, as typed with its marks.
+        self.page(
+            "/members/", "/members/?q=full name", {"q": random.choice(self.me["member_names"])}
+        )
+
     def member(self) -> None:
         member_id = random.choice(self.me["member_ids"])
         self.page(f"/members/{member_id}/", "/members/{member_id}/")
@@ -237,7 +243,8 @@ OFFICER_DAY = {
     RoleUser.home: 3,
     RoleUser.unit: 3,
     RoleUser.report: 2,
-    RoleUser.search: 3,
+    RoleUser.search: 2,
+    RoleUser.search_name: 1,
     RoleUser.member: 3,
     RoleUser.tree: 2,
     RoleUser.stats_today: 2,
@@ -294,6 +301,7 @@ class BranchUser(RoleUser):
         RoleUser.meeting: 2,
         RoleUser.member: 3,
         RoleUser.search: 1,
+        RoleUser.search_name: 1,
         RoleUser.report: 1,
         RoleUser.proposals: 1,
         RoleUser.proposal: 1,

@@ -76,6 +76,14 @@ def sample_members(code: str, *, branches: int = 20, per_branch: int = 3) -> lis
     return ids
 
 
+def _names(member_ids: list[str]) -> list[str]:
+    """The full names of these members (a few dozen: the sample above), in their order."""
+    names = dict(
+        Member.objects.filter(member_id__in=member_ids).values_list("member_id", "full_name")
+    )
+    return [names[m] for m in member_ids if m in names]
+
+
 def account_target(account: BenchAccount, fixtures: Fixtures) -> dict[str, Any]:
     role = ROLE_OF[account.username]
     assert account.unit_code is not None
@@ -90,6 +98,9 @@ def account_target(account: BenchAccount, fixtures: Fixtures) -> dict[str, Any]:
         "unit_code": account.unit_code,
         "past_day": past_day(account.unit_code).isoformat(),
         "member_ids": members,
+        # What an officer types most: a person's full name, rare in the country (the
+        # locustfile's other searches are common names).
+        "member_names": _names(members) if role != "member" else [],
         "meeting_id": fixtures.meeting_id if role in ("branch", "member") else None,
         "proposal_id": fixtures.proposal_id if role in ("branch", "commune") else None,
     }

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from io import StringIO
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from axes.models import AccessAttempt
@@ -48,6 +49,9 @@ def _pages(target: dict[str, object]) -> list[str]:
     ]
     if target["role"] != "member":
         urls += [f"/units/{code}/activity-report/", "/members/?q=hung", "/proposals/", "/tree/"]
+        names = target["member_names"]
+        assert isinstance(names, list) and len(names) == len(member_ids)
+        urls += [f"/members/?{urlencode({'q': name})}" for name in names[:3]]
     if target["meeting_id"]:
         urls.append(f"/meetings/{target['meeting_id']}/")
     if target["proposal_id"]:
@@ -70,6 +74,7 @@ def test_prepare_writes_targets_every_role_can_open(tmp_path: Path) -> None:
     assert [a["role"] for a in accounts] == list(ROLE_OF.values())
     by_role = {a["role"]: a for a in accounts}
     assert by_role["member"]["member_ids"] == [by_role["member"]["member_ids"][0]]
+    assert by_role["member"]["member_names"] == []
     assert len(by_role["central"]["member_ids"]) > len(by_role["branch"]["member_ids"]) > 1
     assert by_role["branch"]["meeting_id"] and by_role["member"]["meeting_id"]
     assert by_role["commune"]["proposal_id"] and not by_role["province"]["proposal_id"]
@@ -83,6 +88,12 @@ def test_prepare_writes_targets_every_role_can_open(tmp_path: Path) -> None:
         for url in _pages(target):
             response = client.get(url)
             assert response.status_code == 200, (target["username"], url)
+        # The full names searched are the sampled members': each search finds its member.
+        if target["role"] == "member":
+            continue
+        for member_id, name in zip(target["member_ids"], target["member_names"], strict=True):
+            found = client.get("/members/", {"q": name}).content.decode()
+            assert member_id in found, (target["username"], name)
 
 
 def test_prepare_warns_when_officers_owe_a_second_factor(tmp_path: Path) -> None:
