@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum, Value
-from django.db.models.functions import StrIndex, Substr
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Coalesce, StrIndex, Substr
 from django.utils.translation import gettext
 
 from coso.core.bulk import insert_rows
@@ -575,6 +575,13 @@ def cached_report(
         rows[str(values["path"])] = sums
         totals.update({"n": sums.branches, "warned": sums.with_warnings, **sums.fields})
     total = _sums({k: totals[k] for k in ("n", "warned", *REPORT_FIELDS)})
+    # The most warned first. Below a root the subtree's rows are found by their path and
+    # sorted: taken from the national (warnings, code) index, the order would walk the
+    # country's warned branches until the subtree's first 20 (all 247,000 rows, 84 ms, for a
+    # province whose branches have none; more as the country's grow).
+    order: list[Any] = ["-warnings", "code"]
+    if span.parent_id is not None:
+        order = [(F("warnings") + 0).desc(), Coalesce("code", "code")]
     warned = [
         {
             "code": r["code"],
@@ -585,7 +592,7 @@ def cached_report(
             ],
         }
         for r in mine.filter(warnings__gt=0)
-        .order_by("-warnings", "code")
+        .order_by(*order)
         .values("code", "name", "warnings", *(f"report_{k}" for k in KINDS))[:shown]
     ]
     return CachedReport(rows, total, warned, total.with_warnings)
