@@ -8,6 +8,7 @@ subtree is a join on the path range of the handling units' spans today, never a 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from coso.oversight.models import (
     ViolationCatalogue,
     ViolationItem,
 )
-from coso.units.models import Unit
+from coso.units.models import Unit, UnitSpan
 from coso.units.queries import span_on, spans_outside, subtree_range
 
 # A page of a case list: a register officers read a page at a time (200 rows took 85-210 ms
@@ -38,10 +39,10 @@ PER_PAGE = 50
 LIST_LIMIT = 200
 
 
-def _in_subtree(field: str, unit: Unit, day: dt.date) -> Q:
-    """Rows whose `field` (a unit) lies in `unit`'s subtree on `day` (path range join; under
-    the only root of the day, every unit existing then: a check of the unit, no join)."""
-    span = span_on(unit, day)
+def _in_subtree(field: str, span: UnitSpan, day: dt.date) -> Q:
+    """Rows whose `field` (a unit) lies in the subtree of `span` (valid on `day`) on `day`
+    (path range join; under the only root of the day, every unit existing then: a check of the
+    unit, no join)."""
     if span.parent_id is None and not spans_outside(span.path, on=day):
         return Q(**{f"{field}__valid_from__lte": day, f"{field}__valid_to__gt": day})
     lo, hi = subtree_range(span.path)
@@ -85,11 +86,12 @@ def cases_in_subtree(
     per_page: int | None = None,
 ) -> CaseList:
     """Cases handled in `unit`'s subtree, newest first, with filters, one page of them (a page
-    number out of range gives the nearest page, as Paginator.get_page); four queries whatever
-    the size of the subtree (the status counts; the page's rows with their subject and
-    handling unit; their decisions)."""
+    number out of range gives the nearest page, as Paginator.get_page); four or five queries
+    whatever the size of the subtree (the status counts; below a root, with few cases, their
+    keys; the page's rows with their subject and handling unit; their decisions)."""
     day = day or today()
-    base = ViolationCase.objects.filter(_in_subtree("handling_unit", unit, day))
+    span = span_on(unit, day)
+    base = ViolationCase.objects.filter(_in_subtree("handling_unit", span, day))
     if source:
         base = base.filter(source=source)
     if year:
@@ -108,11 +110,36 @@ def cases_in_subtree(
         )
         .order_by("-opened_on", "-pk")
     )
+    keys = None
+    if span.parent_id is not None and count <= SORTED_UP_TO:
+        # Few cases below a root: their keys read from the subtree and sorted here. Paged
+        # along the national (opened, id) index, PostgreSQL walks the country's cases until
+        # the page's last of the subtree, trusting them spread evenly: all 33,600, 290 ms,
+        # for a province with three (more as the country's grow).
+        keys = _sorted_keys(chosen)
     # The count is known from the status counts: the paginator reads only the page's rows.
-    pages: Paginator[ViolationCase] = Paginator(Counted(newest, count), per_page or PER_PAGE)  # type: ignore[arg-type]
+    listed = Counted(newest, count, keys)
+    pages: Paginator[ViolationCase] = Paginator(listed, per_page or PER_PAGE)  # type: ignore[arg-type]
     shown = pages.get_page(page)
     shown.object_list = list(shown.object_list)  # read once, here
     return CaseList(unit=unit, page=shown, count=count, by_status=by_status)
+
+
+# Up to this many cases a subtree's list is sorted from its own keys (cases_in_subtree).
+SORTED_UP_TO = 5_000
+
+
+def _sorted_keys(cases: QuerySet[ViolationCase]) -> Callable[[int, int], list[int]]:
+    """`Counted`'s keys of `cases` newest first, all read at the first page asked."""
+    read: list[int] = []
+
+    def keys(offset: int, limit: int) -> list[int]:
+        if not read:
+            rows = cases.order_by().values_list("opened_on", "pk")
+            read.extend(pk for _on, pk in sorted(rows, reverse=True))
+        return read[offset : offset + limit]
+
+    return keys
 
 
 def case_record(case: ViolationCase) -> dict[str, Any]:
@@ -175,15 +202,16 @@ def discipline_counts(unit: Unit, start: dt.date, end: dt.date) -> dict[str, int
     of which self-reported, and decisions taken on members and on organizations (not annulled).
     Two queries."""
     day = max(start, end - dt.timedelta(days=1))
+    span = span_on(unit, day)
     cases = ViolationCase.objects.filter(
-        _in_subtree("handling_unit", unit, day), opened_on__gte=start, opened_on__lt=end
+        _in_subtree("handling_unit", span, day), opened_on__gte=start, opened_on__lt=end
     ).aggregate(
         opened=Count("pk", distinct=True),
         self_reported=Count("pk", filter=Q(source=CaseSource.SELF_REPORT), distinct=True),
     )
     decided = (
         DisciplineDecision.objects.filter(
-            _in_subtree("case__handling_unit", unit, day), decided_on__gte=start, decided_on__lt=end
+            _in_subtree("case__handling_unit", span, day), decided_on__gte=start, decided_on__lt=end
         )
         .exclude(status=DecisionStatus.ANNULLED)
         .aggregate(
@@ -206,5 +234,5 @@ def plans_of(unit: Unit, *, limit: int = LIST_LIMIT) -> list[InspectionPlan]:
 
 def open_cases_count(unit: Unit) -> int:
     return ViolationCase.objects.filter(
-        _in_subtree("handling_unit", unit, today()), status=CaseStatus.OPEN
+        _in_subtree("handling_unit", span_on(unit, today()), today()), status=CaseStatus.OPEN
     ).count()

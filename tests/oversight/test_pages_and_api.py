@@ -185,6 +185,9 @@ def test_the_case_list_is_read_a_page_at_a_time_newest_first(
     newest = [c.pk for c in sorted(made, key=lambda c: (c.opened_on, c.pk), reverse=True)]
     pages = [cases_in_subtree(cast.P, page=n, per_page=4) for n in (1, 2, 3)]
     assert [c.pk for p in pages for c in p.rows] == newest
+    # Below the root (C, a commune) the same order, by the subtree's cases sorted.
+    below = [cases_in_subtree(cast.C, page=n, per_page=4) for n in (1, 2, 3)]
+    assert [c.pk for p in below for c in p.rows] == newest
     assert [p.page.number for p in pages] == [1, 2, 3] and pages[0].count == 10
     assert [c.pk for c in cases_in_subtree(cast.P, page=9, per_page=4).rows] == newest[8:]
     client = cast.client("officer")
