@@ -513,6 +513,11 @@ def subtree_total(unit: Unit, day: dt.date) -> int:
     return _span_members(lo, hi, day)["total"]
 
 
+def registry_total(day: dt.date) -> int:
+    """Members of the whole registry on `day` (every root), from `DailyDelta`'s sums."""
+    return int(_delta_figures(day)[0]["total"])
+
+
 def tree_lines(unit: Unit, day: dt.date, depth: int | None = None) -> list[str]:
     """The subtree on `day` as indented lines "code  name  [kind]  N đảng viên".
 
@@ -661,6 +666,7 @@ __all__ = [
     "MEMBER_KEYS",
     "age_profile",
     "members_over_time",
+    "registry_total",
     "sample_days",
     "stats_as_of",
     "stats_from_spans",

@@ -1,4 +1,5 @@
-"""The unit page's member list walked in name order equals the sorted list, page for page."""
+"""The unit page's member list walked in name order, or read from the subtree and sorted,
+equals the sorted list, page for page."""
 
 from __future__ import annotations
 
@@ -26,9 +27,21 @@ def test_walking_the_names_gives_the_sorted_pages(monkeypatch: pytest.MonkeyPatc
         span = UnitSpan.objects.get(unit=u)
         expected = list(timeline.subtree_member_spans(span, day))
         monkeypatch.setattr(timeline, "WALK_FROM", 0)
+        # Which way each page was read: walked along the names, or read from the subtree.
+        ways: set[str] = set()
+        spans = timeline.SubtreeMembers._spans
+
+        def spy(self, sql, params, *, reverse, ways=ways, spans=spans):  # type: ignore[no-untyped-def]
+            ways.add("walk" if sql.startswith("SELECT ms.id FROM members_member") else "read")
+            return spans(self, sql, params, reverse=reverse)
+
+        monkeypatch.setattr(timeline.SubtreeMembers, "_spans", spy)
         walked = timeline.SubtreeMembers(span, day)
         assert walked.count() == len(expected) == (12 if u == root else 6)
         for start in range(len(expected) + 1):
             for size in (1, 2, 5):
                 assert walked[start : start + size] == expected[start : start + size]
+        # The root walks (its walk passes only its own members); the province, with half the
+        # registry, walks to its first and last members and reads its subtree for the rest.
+        assert ways == ({"walk"} if u == root else {"walk", "read"}), u.code
         monkeypatch.undo()
