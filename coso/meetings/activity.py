@@ -450,7 +450,11 @@ def _none_left(span: UnitSpan, start: dt.date, end: dt.date) -> bool:
             "SELECT 1 FROM units_unitspan s WHERE s.path >= %s AND s.path < %s "
             "AND s.valid_from < %s AND s.valid_to > %s AND s.kind IN (%s, %s) "
             f"AND NOT EXISTS (SELECT 1 FROM {BranchActivity._meta.db_table} b "
-            "WHERE b.unit_id = s.unit_id AND b.path >= %s AND b.path < %s) "
+            # The branch's row by its unit, its path tested there (through COALESCE, which no
+            # index serves): estimating one branch in a commune, PostgreSQL otherwise read the
+            # commune's rows by path for each of its branches (482 x 242 rows, 30 -> 6 ms).
+            "WHERE b.unit_id = s.unit_id AND COALESCE(b.path, b.path) >= %s "
+            "AND COALESCE(b.path, b.path) < %s) "
             # In path order: PostgreSQL otherwise expects the first of thousands of rows it
             # estimates to stop a scan of every span early, and scans them all (67 -> 22 ms
             # for a province nationally) when, as usual, there is none.
