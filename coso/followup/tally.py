@@ -289,12 +289,6 @@ class ReminderTally:
     steps: int
 
 
-def reminder_counts(span: UnitSpan, day: dt.date, horizon: int) -> tuple[int, int] | None:
-    """`reminder_tally`'s counts: steps not done overdue on `day` and due within `horizon`."""
-    found = reminder_tally(span, day, horizon, wanted=0)
-    return None if found is None else (found.overdue, found.soon)
-
-
 def reminder_tally(
     span: UnitSpan, day: dt.date, horizon: int, *, wanted: int
 ) -> ReminderTally | None:

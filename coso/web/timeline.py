@@ -148,6 +148,11 @@ def subtree_member_spans(span: UnitSpan, day: dt.date) -> QuerySet[MemberSpan]:
 WALK_FROM = 20_000
 
 
+# Microseconds a member walked (its span and its unit probed) and a member read from the
+# subtree cost, on SQLite and on PostgreSQL (national datasets, a province of 150,000).
+WALK_COSTS = {"sqlite": (11, 11), "postgresql": (23, 9)}
+
+
 class SubtreeMembers:
     """`subtree_member_spans` for a Paginator, cheap for subtrees of any size.
 
@@ -193,12 +198,13 @@ class SubtreeMembers:
         # A walk passes the registry's members in name order, the subtree's among them: to
         # the page's last, about `depth` times the registry's size over the subtree's. Past a
         # budget it reads the subtree instead: its member spans by unit, then their members,
-        # sorted. A walked member costs about 23 us (its span and its unit probed), one read
-        # from the subtree about 9 us (national PostgreSQL); for a province of 150,000 the
-        # middle pages walked 1.4 million members, 5.5 s, and read 1.2-1.6 s. A root's walk
-        # passes only its own members (sorting the whole registry would cost more).
+        # sorted. What a walked member and a member read cost (WALK_COSTS); for a province of
+        # 150,000 the middle pages walked 1.4 million members: 2-5.5 s on PostgreSQL, 17.5 s
+        # on SQLite; read, 0.7-1.1 s and 1.7 s. A root's walk passes only its own members
+        # (sorting the whole registry would cost more).
+        walked, read = WALK_COSTS[connection.vendor]
         below_root = self.span.parent_id is not None
-        if below_root and depth * registry_total(day) / total * 23 > total * 9:
+        if below_root and depth * registry_total(day) / total * walked > total * read:
             sort = (
                 "SELECT ms.id FROM units_unitspan us CROSS JOIN members_memberspan ms "
                 "CROSS JOIN members_member m WHERE us.path >= %s AND us.path < %s "

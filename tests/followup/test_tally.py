@@ -135,7 +135,7 @@ def test_home_reminders_of_a_root_and_its_children_come_from_the_tallies_exactly
     horizon_days = [today(), today() + dt.timedelta(days=3), today() + dt.timedelta(days=200)]
 
     def same(unit, day):
-        assert tally.reminder_counts(span_on(unit, day), day, 5) is not None
+        assert tally.reminder_tally(span_on(unit, day), day, 5, wanted=10) is not None
         got, want = reminders(unit, day), _live_reminders(unit, day)
         assert (got.overdue, got.soon) == (want.overdue, want.soon), (unit.code, day)
         assert [r.step.pk for r in got.items] == [r.step.pk for r in want.items]
@@ -151,10 +151,10 @@ def test_home_reminders_of_a_root_and_its_children_come_from_the_tallies_exactly
     assert reminders(cast.C, today()).overdue > 0
     # A directive with records and no tally for P: the live count answers.
     TallyStamp.objects.filter(directive=second).delete()
-    assert tally.reminder_counts(span_on(cast.C, today()), today(), 5) is None
+    assert tally.reminder_tally(span_on(cast.C, today()), today(), 5, wanted=10) is None
     # Below a child of the root (a branch): always live, read from the subtree's own records
     # (raw SQL driven from the subtree), equal to the definition in the ORM.
-    assert tally.reminder_counts(span_on(cast.B, today()), today(), 5) is None
+    assert tally.reminder_tally(span_on(cast.B, today()), today(), 5, wanted=10) is None
     from coso.followup.queries import REMINDER_CAP
     from coso.units.queries import subtree_spans
 
