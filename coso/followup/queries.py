@@ -415,9 +415,10 @@ def _first_below(
 def reminders(unit: Unit, day: dt.date | None = None, *, limit: int = 10) -> Reminders | None:
     """Steps not yet done in `unit`'s subtree that are overdue or due within the `followup`
     rule set's `reminder_days`: how many of each (counted up to REMINDER_CAP + 1), and the
-    first `limit` by due date. Each query is bounded whatever the size of the tree: for a root or a child of one, the counts from the tallies (coso.followup.tally), then the
-    first steps along the due-date index or from the subtree's records, whichever the tallies
-    say passes fewer steps; below, everything read from the subtree's own records."""
+    first `limit` by due date. Each query is bounded whatever the size of the tree: for a
+    root or a child of one, the counts from the tallies (coso.followup.tally), then the first
+    steps along the due-date index or from the subtree's records, whichever the tallies say
+    passes fewer steps; below, everything read from the subtree's own records."""
     day = day or today()
     horizon = int(rule("followup.reminder_days", day))
     span = UnitSpan.objects.filter(unit=unit, valid_from__lte=day, valid_to__gt=day).first()
@@ -448,7 +449,7 @@ def reminders(unit: Unit, day: dt.date | None = None, *, limit: int = 10) -> Rem
         few = counted.overdue + counted.soon < limit
         walked = counted.window if few else counted.window / 2
         if counted.first_due is None or counted.last_due is None:
-            first = []
+            first = []  # nothing open: nothing to walk to
         elif span.parent_id is None or walked * 5 <= counted.steps * 1.5:
             steps = Step.objects.filter(
                 _in_tree(span, day),
