@@ -42,23 +42,3 @@ class Counted:
         keys = self._keys(start, max(stop - start, 0))
         found = {row.pk: row for row in self.rows.filter(pk__in=keys)}
         return [found[key] for key in keys if key in found]
-
-
-# Up to this many rows a list is paged from its keys sorted here (`newest_first`).
-SORTED_UP_TO = 5_000
-
-
-def newest_first(rows: QuerySet[Any], field: str) -> Callable[[int, int], list[int]]:
-    """`Counted`'s keys of `rows` by `field` then primary key, newest first, all read (those
-    two columns) at the first page asked. For a subtree's few rows: paged along a national
-    index in that order, PostgreSQL walks the country's rows until the page's last of the
-    subtree, trusting them spread evenly."""
-    read: list[int] = []
-
-    def keys(offset: int, limit: int) -> list[int]:
-        if not read:
-            found = rows.order_by().values_list(field, "pk")
-            read.extend(pk for _value, pk in sorted(found, reverse=True))
-        return read[offset : offset + limit]
-
-    return keys

@@ -8,6 +8,7 @@ subtree is a join on the path range of the handling units' spans today, never a 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from coso.core.dates import today
-from coso.core.paging import SORTED_UP_TO, Counted, newest_first
+from coso.core.paging import Counted
 from coso.members.models import Member
 from coso.oversight.models import (
     Appeal,
@@ -115,13 +116,30 @@ def cases_in_subtree(
         # along the national (opened, id) index, PostgreSQL walks the country's cases until
         # the page's last of the subtree, trusting them spread evenly: all 33,600, 290 ms,
         # for a province with three (more as the country's grow).
-        keys = newest_first(chosen, "opened_on")
+        keys = _sorted_keys(chosen)
     # The count is known from the status counts: the paginator reads only the page's rows.
     listed = Counted(newest, count, keys)
     pages: Paginator[ViolationCase] = Paginator(listed, per_page or PER_PAGE)  # type: ignore[arg-type]
     shown = pages.get_page(page)
     shown.object_list = list(shown.object_list)  # read once, here
     return CaseList(unit=unit, page=shown, count=count, by_status=by_status)
+
+
+# Up to this many cases a subtree's list is sorted from its own keys (cases_in_subtree).
+SORTED_UP_TO = 5_000
+
+
+def _sorted_keys(cases: QuerySet[ViolationCase]) -> Callable[[int, int], list[int]]:
+    """`Counted`'s keys of `cases` newest first, all read at the first page asked."""
+    read: list[int] = []
+
+    def keys(offset: int, limit: int) -> list[int]:
+        if not read:
+            rows = cases.order_by().values_list("opened_on", "pk")
+            read.extend(pk for _on, pk in sorted(rows, reverse=True))
+        return read[offset : offset + limit]
+
+    return keys
 
 
 def case_record(case: ViolationCase) -> dict[str, Any]:

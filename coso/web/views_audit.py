@@ -30,7 +30,6 @@ from coso.audit.models import AuditEntry
 from coso.authority.forms import DateInput, UnitPickerInput
 from coso.authority.scope import Action, Scope, audit_entries_for, scope_of
 from coso.core.dates import fmt, parse_date, today
-from coso.core.paging import SORTED_UP_TO, Counted, newest_first
 from coso.meetings.models import Meeting
 from coso.members.models import Member
 from coso.units.models import Unit, UnitSpan
@@ -406,12 +405,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
             unit=unit,
         )
     entries = entries.select_related("unit").order_by("-at", "-id")
-    count = entries.count()
-    # Few entries (a subtree's, or narrowed by the filters): paged from their keys, sorted.
-    keys = newest_first(entries, "at") if count <= SORTED_UP_TO else None
-    listed = Counted(entries, count, keys)
-    pages: Paginator[AuditEntry] = Paginator(listed, ENTRIES_PER_PAGE)  # type: ignore[arg-type]
-    page = pages.get_page(request.GET.get("page"))
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
     day = today()
     unit_ids = {e.unit_id for e in shown if e.unit_id}

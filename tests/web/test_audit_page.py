@@ -76,31 +76,6 @@ def test_officer_sees_their_subtree_newest_first_and_not_the_other_province(trai
     assert _targets(body) == ["B", "BC2", "P", "QB"]
 
 
-def test_a_page_is_the_same_from_sorted_keys_or_from_the_index(
-    trail: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Up to SORTED_UP_TO entries a page is cut from their keys sorted newest first (a
-    subtree's few entries: walked along the national index, they would come last); above it,
-    read in the index's order. The same entries in the same order either way."""
-    from coso.web import views_audit
-
-    for i in range(6):  # ties on the time: the later entry first
-        at = dt.datetime(2026, 3, 4, 12, i // 2, tzinfo=LOCAL)
-        _write(trail, "officer", AuditAction.RETAG, ("B", "C", "P")[i % 3], at)
-    client = trail.client("officer")
-    monkeypatch.setattr(views_audit, "ENTRIES_PER_PAGE", 4)
-
-    def rows() -> list[str]:
-        bodies = [client.get(URL, {"page": n}).content.decode() for n in (1, 2, 3)]
-        assert "Trang 3/3" in bodies[2]
-        return [b.split("<tbody>", 1)[1].split("</tbody>", 1)[0] for b in bodies]
-
-    from_keys = rows()
-    monkeypatch.setattr(views_audit, "SORTED_UP_TO", 0)
-    assert rows() == from_keys
-    assert "09/03/2026 08:00" in from_keys[0] and "02/03/2026 09:05" in from_keys[2]
-
-
 def test_filters_by_local_dates_action_user_and_unit_subtree(trail: Any) -> None:
     client = trail.client("officer")
 
