@@ -508,7 +508,7 @@ def subtree_total(unit: Unit, day: dt.date) -> int:
     if span.depth == SUBTREE_DEPTH:
         return _subtree_figures(unit.pk, day)[0]["total"]
     if _is_only_root(span, day):
-        return _delta_figures(day)[0]["total"]
+        return registry_total(day)
     lo, hi = subtree_range(span.path)
     return _span_members(lo, hi, day)["total"]
 
