@@ -715,7 +715,7 @@ def admit_member(
         other_unit=group,
         details=details,
     )
-    refresh_days([ceremony_on])
+    refresh_days([ceremony_on], units=[branch.pk])
     return sync_snapshot(member)
 
 
@@ -801,7 +801,7 @@ def readmit_member(
     member.ended_on = None
     member.readmissions += 1
     member.home_unit = branch
-    refresh_days([ceremony_on])
+    refresh_days([ceremony_on], units=[branch.pk])
     return sync_snapshot(member)
 
 
@@ -858,8 +858,10 @@ def recognize_member(
     window = rule("charter.recognition_window_working_days", end)
     late_by = working_days_between(end, decided_on)
     touched: list[dt.date] = []
+    changed: set[int] = set()
     # The vote is retroactive: every span of this probation from `end` on becomes official.
     for span in MemberSpan.objects.filter(member=member, valid_to__gt=end).order_by("valid_from"):
+        changed.add(span.unit_id)
         if span.valid_from < end:
             touched += _change(span, end, status=MemberStatus.OFFICIAL)
         else:
@@ -883,7 +885,7 @@ def recognize_member(
         },
     )
     member.official_on = end
-    refresh_days(touched)
+    refresh_days(touched, units=changed)
     return sync_snapshot(member)
 
 
@@ -910,7 +912,7 @@ def reject_recognition(
         details=details,
     )
     member.ended_on = decided_on
-    refresh_days(touched)
+    refresh_days(touched, units=[unit.pk])
     return sync_snapshot(member)
 
 
@@ -957,7 +959,7 @@ def transfer_out(
             "present_letter_working_days": deadline_days,
         },
     )
-    refresh_days(touched)
+    refresh_days(touched, units=[sender.pk])
     return sync_snapshot(member)
 
 
@@ -1012,7 +1014,7 @@ def receive_member(
         details=details,
     )
     member.home_unit = branch
-    refresh_days(touched)
+    refresh_days(touched, units=[sender.pk, branch.pk])
     return sync_snapshot(member)
 
 
@@ -1167,7 +1169,7 @@ def exempt_member(
         unit=state.span.unit,
         details=details,
     )
-    refresh_days(touched)
+    refresh_days(touched, units=[state.span.unit_id])
     return sync_snapshot(member)
 
 
@@ -1188,7 +1190,7 @@ def return_from_exemption(
         unit=state.span.unit,
         details={"before": before},
     )
-    refresh_days(touched)
+    refresh_days(touched, units=[state.span.unit_id])
     return sync_snapshot(member)
 
 
@@ -1217,7 +1219,7 @@ def _end_membership(
     touched = _close(state.span, on)
     _event(member, kind, on=on, decision=decision, unit=unit, details=details)
     member.ended_on = on
-    refresh_days(touched)
+    refresh_days(touched, units=[state.span.unit_id])
     return sync_snapshot(member)
 
 
@@ -1326,7 +1328,7 @@ def change_group(
         other_unit=group,
         details={"group_before": before, "group_after": group.code if group else None},
     )
-    refresh_days(touched)
+    refresh_days(touched, units=[state.span.unit_id])
     return sync_snapshot(member)
 
 

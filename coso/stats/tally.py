@@ -133,7 +133,10 @@ def _write(totals: Counter[tuple[dt.date, str]]) -> None:
     )
 
 
-def refresh_days(days: Iterable[dt.date]) -> None:
+def refresh_days(days: Iterable[dt.date], units: Iterable[int] = ()) -> None:
+    """Recount the figures of `days`. A writer of member spans also names the units of the
+    spans it wrote or changed (`units`): a span written back-dated across a later move of its
+    unit between provinces changes the provinces' figures on the move day too."""
     wanted = sorted({d for d in days if d is not None and d != FAR_FUTURE})
     if not wanted:
         return
@@ -141,7 +144,7 @@ def refresh_days(days: Iterable[dt.date]) -> None:
         DailyDelta.objects.filter(day__in=wanted[i : i + 500]).delete()
     _write(_compute(wanted))
     regrain_daily(wanted)
-    _refresh_subtrees(wanted)
+    _refresh_subtrees(wanted, units)
     refresh_derived(wanted)
 
 
@@ -291,7 +294,7 @@ _PIECES = (
         "SELECT us.path, ms.valid_from, ms.status, ms.exempt, ms.in_transit, COUNT(*) "
         "FROM members_memberspan ms JOIN units_unitspan us ON us.unit_id = ms.unit_id "
         "AND us.valid_from <= ms.valid_from AND us.valid_to > ms.valid_from "
-        "WHERE ms.valid_from IN ({days}) AND us.depth >= {depth} "
+        "WHERE ms.valid_from IN ({days}) AND us.depth >= {depth} {within}"
         "GROUP BY us.path, ms.valid_from, ms.status, ms.exempt, ms.in_transit",
         1,
     ),
@@ -299,7 +302,7 @@ _PIECES = (
         "SELECT us.path, us.valid_from, ms.status, ms.exempt, ms.in_transit, COUNT(*) "
         "FROM units_unitspan us JOIN members_memberspan ms ON ms.unit_id = us.unit_id "
         "AND ms.valid_from < us.valid_from AND ms.valid_to > us.valid_from "
-        "WHERE us.valid_from IN ({days}) AND us.depth >= {depth} "
+        "WHERE us.valid_from IN ({days}) AND us.depth >= {depth} {within}"
         "GROUP BY us.path, us.valid_from, ms.status, ms.exempt, ms.in_transit",
         1,
     ),
@@ -307,7 +310,7 @@ _PIECES = (
         "SELECT us.path, ms.valid_to, ms.status, ms.exempt, ms.in_transit, COUNT(*) "
         "FROM members_memberspan ms JOIN units_unitspan us ON us.unit_id = ms.unit_id "
         "AND us.valid_from < ms.valid_to AND us.valid_to >= ms.valid_to "
-        "WHERE ms.valid_to IN ({days}) AND us.depth >= {depth} "
+        "WHERE ms.valid_to IN ({days}) AND us.depth >= {depth} {within}"
         "GROUP BY us.path, ms.valid_to, ms.status, ms.exempt, ms.in_transit",
         -1,
     ),
@@ -315,7 +318,7 @@ _PIECES = (
         "SELECT us.path, us.valid_to, ms.status, ms.exempt, ms.in_transit, COUNT(*) "
         "FROM units_unitspan us JOIN members_memberspan ms ON ms.unit_id = us.unit_id "
         "AND ms.valid_from < us.valid_to AND ms.valid_to > us.valid_to "
-        "WHERE us.valid_to IN ({days}) AND us.depth >= {depth} "
+        "WHERE us.valid_to IN ({days}) AND us.depth >= {depth} {within}"
         "GROUP BY us.path, us.valid_to, ms.status, ms.exempt, ms.in_transit",
         -1,
     ),
@@ -373,44 +376,101 @@ def _regrain(days: Iterable[dt.date]) -> None:
                 cur.execute(sql, [grain, start, part, start, end_of(start)])
 
 
-def _refresh_subtrees(days: list[dt.date]) -> None:
-    """Recount the day rows of `days` (no FAR_FUTURE) for every tallied unit."""
-    if not days:
-        return
+def _count_subtrees(days: list[dt.date], within: tuple[str, str] | None = None) -> SubtreeTotals:
+    """The day rows of `days` (at most 500, no FAR_FUTURE) counted from the spans, for every
+    tallied unit or for the units whose paths lie `within` (lo, hi) alone."""
     totals: SubtreeTotals = Counter()
+    marks = ",".join(["%s"] * len(days))
+    where, bounds = ("", []) if within is None else ("AND us.path >= %s AND us.path < %s ", within)
     with connection.cursor() as cur:
-        for i in range(0, len(days), 500):
-            chunk = days[i : i + 500]
-            marks = ",".join(["%s"] * len(chunk))
-            # One statement for the four kinds of pieces, one for the units: a writer's
-            # refresh costs a fixed number of queries.
-            cur.execute(
-                " UNION ALL ".join(
-                    sql.replace("SELECT ", f"SELECT {sign}, ", 1) for sql, sign in _PIECES
-                ).format(days=marks, depth=SUBTREE_DEPTH),
-                chunk * len(_PIECES),
-            )
-            for sign, path, day, status, exempt, in_transit, n in cur.fetchall():
-                top, day = _top(path), _as_date(day)
-                for metric in _member_metrics(str(status), bool(exempt), bool(in_transit)):
-                    totals[(top, day, metric)] += int(sign) * int(n)
-            # A tallied unit's figures count the units below it, not itself.
-            cur.execute(
-                " UNION ALL ".join(
-                    f"SELECT {sign}, path, {column}, kind, tags, COUNT(*) FROM units_unitspan "
-                    f"WHERE {column} IN ({marks}) AND depth > {SUBTREE_DEPTH} "
-                    f"GROUP BY path, {column}, kind, tags"
-                    for column, sign in SIGNS
-                ),
-                chunk * len(SIGNS),
-            )
-            for sign, path, day, kind, tags, n in cur.fetchall():
-                top, day = _top(path), _as_date(day)
-                for metric in _unit_metrics(kind, tags):
-                    totals[(top, day, metric)] += int(sign) * int(n)
-            SubtreeDelta.objects.filter(grain=SubtreeDelta.DAY, day__in=chunk).delete()
+        # One statement for the four kinds of pieces, one for the units: a writer's refresh
+        # costs a fixed number of queries.
+        cur.execute(
+            " UNION ALL ".join(
+                sql.replace("SELECT ", f"SELECT {sign}, ", 1) for sql, sign in _PIECES
+            ).format(days=marks, depth=SUBTREE_DEPTH, within=where),
+            [*days, *bounds] * len(_PIECES),
+        )
+        for sign, path, day, status, exempt, in_transit, n in cur.fetchall():
+            top, day = _top(path), _as_date(day)
+            for metric in _member_metrics(str(status), bool(exempt), bool(in_transit)):
+                totals[(top, day, metric)] += int(sign) * int(n)
+        # A tallied unit's figures count the units below it, not itself.
+        cur.execute(
+            " UNION ALL ".join(
+                f"SELECT {sign}, path, {column}, kind, tags, COUNT(*) FROM units_unitspan us "
+                f"WHERE {column} IN ({marks}) AND depth > {SUBTREE_DEPTH} {where}"
+                f"GROUP BY path, {column}, kind, tags"
+                for column, sign in SIGNS
+            ),
+            [*days, *bounds] * len(SIGNS),
+        )
+        for sign, path, day, kind, tags, n in cur.fetchall():
+            top, day = _top(path), _as_date(day)
+            for metric in _unit_metrics(kind, tags):
+                totals[(top, day, metric)] += int(sign) * int(n)
+    return totals
+
+
+def _refresh_subtrees(days: list[dt.date], units: Iterable[int] = ()) -> None:
+    """Recount the day rows of `days` (no FAR_FUTURE) for every tallied unit, and those of the
+    days when a span of one of `units` starts or ends after the first of `days` into or out of a
+    tallied unit (see `_crossings`), for the tallied units concerned."""
+    totals: SubtreeTotals = Counter()
+    for i in range(0, len(days), 500):
+        chunk = days[i : i + 500]
+        totals.update(_count_subtrees(chunk))
+        SubtreeDelta.objects.filter(grain=SubtreeDelta.DAY, day__in=chunk).delete()
+    crossed: list[dt.date] = []
+    if days:
+        for day, top, within in _crossings(set(units), days[0], set(days)):
+            totals.update({k: n for k, n in _count_subtrees([day], within).items() if k[0] == top})
+            SubtreeDelta.objects.filter(grain=SubtreeDelta.DAY, day=day, unit_id=top).delete()
+            crossed.append(day)
     _write_subtrees(totals)
-    _regrain(days)
+    _regrain(sorted({*days, *crossed}))
+
+
+def _crossings(
+    units: set[int], after: dt.date, recounted: set[dt.date]
+) -> list[tuple[dt.date, int, tuple[str, str]]]:
+    """(day, tallied unit, its path range) whose day rows a member span written at one of
+    `units` from `after` on may have changed besides the days written.
+
+    A member span counts towards a tallied unit in pieces cut at its unit's span boundaries, so
+    a span written back-dated across a move of its unit between provinces (the 2025 reform
+    moved most units) changes the move day's rows of both: the piece that ends there and the
+    one that starts. Only boundaries where the tallied unit changes matter (a rename or a move
+    within a province adds and removes the same piece), and only for the tallied units on
+    either side: a recount of their rows for that day reads the pieces starting or ending under
+    them on it, not the whole country's."""
+    if not units:
+        return []
+    marks = ",".join(["%s"] * len(units))
+    by_unit: dict[int, list[tuple[dt.date, dt.date, str]]] = {}
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT unit_id, valid_from, valid_to, path FROM units_unitspan "
+            f"WHERE unit_id IN ({marks}) AND depth >= %s AND valid_to > %s",
+            [*sorted(units), SUBTREE_DEPTH, after],
+        )
+        for unit_id, start, end, path in cur.fetchall():
+            by_unit.setdefault(unit_id, []).append((_as_date(start), _as_date(end), path))
+    found: set[tuple[dt.date, int, tuple[str, str]]] = set()
+    for spans in by_unit.values():
+        before: dict[dt.date, set[str]] = {}  # boundary -> paths ending there, starting there
+        since: dict[dt.date, set[str]] = {}
+        for start, end, path in spans:
+            prefix = "/".join(path.split("/")[: SUBTREE_DEPTH + 2]) + "/"
+            if start > after:
+                since.setdefault(start, set()).add(prefix)
+            if end != FAR_FUTURE:
+                before.setdefault(end, set()).add(prefix)
+        for day in {*before, *since} - recounted:
+            old, new = before.get(day, set()), since.get(day, set())
+            for prefix in old ^ new:
+                found.add((day, _top(prefix), (prefix, prefix[:-1] + "0")))
+    return sorted(found)
 
 
 def _add_subtree_member_spans(spans: list[tuple[int, dt.date, dt.date, str, bool, bool]]) -> None:

@@ -55,7 +55,7 @@ def member(
         for s in spans
         for u, a, b in [s[:3]]
     )
-    refresh_days([d for s in spans for d in (s[1], s[2])])
+    refresh_days([d for s in spans for d in (s[1], s[2])], units={s[0].pk for s in spans})
     return m
 
 

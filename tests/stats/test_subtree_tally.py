@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from coso.core.dates import FAR_FUTURE
 from coso.core.errors import CosoError
 from coso.members.models import MemberSpan
+from coso.members.operations import strike_off
 from coso.stats.models import SubtreeDelta
 from coso.stats.queries import member_figures, stats_as_of, stats_from_spans, tallied_totals
 from coso.stats.tally import SUBTREE_DEPTH, add_member_spans, rebuild_subtrees
@@ -141,6 +142,28 @@ def test_a_move_and_a_merge_between_provinces_move_the_figures_on_their_day() ->
     assert stats_as_of(a, D(2020, 1, 1))["branch_categories"] == {"village": 1}
     assert tallied_totals(UnitSpan.objects.get(unit=root), moved) == {a.pk: 0, b.pk: 4}
     _check([D(2020, 1, 1), moved, merged, D(2026, 1, 1)])
+
+
+@pytest.mark.django_db
+def test_an_act_back_dated_across_a_move_between_provinces_moves_the_figures_on_the_move_day() -> (
+    None
+):
+    """The member's span crosses the move: its piece in the first province ends on the move
+    day and its piece in the second starts. Striking the member off before the move removes
+    both; admitting one back-dated adds both (days the act itself does not write)."""
+    root = make_unit("TW", "central", None)
+    a = make_unit("01", "province", root)
+    b = make_unit("02", "province", root)
+    commune = make_unit("01-C", "commune", a)
+    branch = make_unit("01-B", "branch", commune)
+    struck, _stays = home(branch), home(branch)
+    moved = D(2022, 1, 1)
+    move_unit(commune, parent=b, on=moved)
+    strike_off(struck, on=D(2021, 6, 1), reason="Bỏ sinh hoạt")
+    home(branch, start=D(2020, 3, 1), status="probationary")  # written after the move
+    assert stats_as_of(b, D(2023, 1, 1))["members"]["total"] == 2
+    assert stats_as_of(b, D(2023, 1, 1))["members"]["probationary"] == 1
+    _check([D(2021, 6, 1), moved - dt.timedelta(days=1), moved, D(2023, 1, 1)])
 
 
 @pytest.mark.django_db
