@@ -49,7 +49,8 @@ class DailyDeltaSum(models.Model):
 
 
 class SubtreeDelta(models.Model):
-    """Net change of one figure of one unit's subtree, for the units right below a root.
+    """Net change of one figure of one unit's subtree, for the units right below a root, and of
+    the member total alone for the units one level below them (communes: a province's tree).
 
     A province's figures on D are the sum of its rows up to D, as `DailyDelta` is for the root;
     counting its member spans instead reads hundreds of thousands. Rows come in three grains:

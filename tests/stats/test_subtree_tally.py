@@ -1,7 +1,8 @@
-"""The figures of the units right below a root, summed from SubtreeDelta, equal the figures
-counted from the spans: after random reorganizations (moves and merges change which unit a
-subtree counts towards without any member event), random member histories, on any past day;
-and the rows kept up to date by the writers equal a bulk rebuild."""
+"""The figures of the units right below a root (and the member totals of the units below
+them), summed from SubtreeDelta, equal the figures counted from the spans: after random
+reorganizations (moves and merges change which unit a subtree counts towards without any member
+event), random member histories, on any past day; and the rows kept up to date by the writers
+equal a bulk rebuild."""
 
 from __future__ import annotations
 
@@ -17,8 +18,14 @@ from coso.core.errors import CosoError
 from coso.members.models import MemberSpan
 from coso.members.operations import strike_off
 from coso.stats.models import SubtreeDelta
-from coso.stats.queries import member_figures, stats_as_of, stats_from_spans, tallied_totals
-from coso.stats.tally import SUBTREE_DEPTH, add_member_spans, rebuild_subtrees
+from coso.stats.queries import (
+    member_figures,
+    stats_as_of,
+    stats_from_spans,
+    subtree_member_counts,
+    tallied_totals,
+)
+from coso.stats.tally import SUBTREE_DEPTH, TOTAL_DEPTH, add_member_spans, rebuild_subtrees
 from coso.units.models import Unit, UnitSpan
 from coso.units.operations import merge_units, move_unit
 from tests.units.test_reorg_properties import START, build, step
@@ -56,7 +63,7 @@ def _check(days: list[dt.date]) -> None:
                     span.unit.code,
                     day,
                 )
-            elif span.depth == SUBTREE_DEPTH - 1:
+            if span.depth + 1 in (SUBTREE_DEPTH, TOTAL_DEPTH):
                 children = {
                     s.unit_id: stats_from_spans(s.unit, day)["members"]["total"]
                     for s in spans
@@ -65,7 +72,14 @@ def _check(days: list[dt.date]) -> None:
                 got = tallied_totals(span, day)
                 assert {k: v for k, v in got.items() if v} == {
                     k: v for k, v in children.items() if v
-                }
+                }, (span.unit.code, day)
+                # The tree's counts one level down (from the tallies) equal the whole subtree's
+                # (counted from the spans by path).
+                shown, counts = subtree_member_counts(span.unit, day, 1)
+                _all, counted = subtree_member_counts(span.unit, day)
+                assert {s.unit_id: counts.get(s.unit_id, 0) for s in shown} == {
+                    s.unit_id: counted.get(s.unit_id, 0) for s in shown
+                }, (span.unit.code, day)
 
 
 settings_ = settings(
