@@ -373,24 +373,75 @@ def _write_subtrees(totals: SubtreeTotals) -> None:
     )
 
 
-def _regrain(days: Iterable[dt.date]) -> None:
-    """Rewrite the month and year rows of the months and years of `days` from the day rows."""
-    months = sorted({_first_of_month(d) for d in days})
-    years = sorted({_first_of_year(d) for d in months})
-    sql = (
-        "INSERT INTO stats_subtreedelta (unit_id, grain, day, metric, delta) "
-        "SELECT unit_id, %s, %s, metric, SUM(delta) FROM stats_subtreedelta "
-        "WHERE grain = %s AND day >= %s AND day < %s GROUP BY unit_id, metric "
-        "HAVING SUM(delta) <> 0"
+SubtreeKeys = set[tuple[int, dt.date]]  # (tallied unit, day)
+
+# Keys sent as a VALUES list a statement: three parameters each, under SQLite's limit.
+_KEYS_CHUNK = 3000
+
+
+def _with_keys(keys: list[tuple[dt.date | int, ...]]) -> tuple[str, list[Any]]:
+    """A `WITH keys (unit_id, day[, next]) AS (VALUES ...)` clause and its parameters."""
+    adapt = connection.ops.adapt_datefield_value
+    width = len(keys[0])
+    columns = ", ".join(("unit_id", "day", "next")[:width])
+    row = "(" + ", ".join(["%s"] * width) + ")"
+    params = [adapt(v) if isinstance(v, dt.date) else v for key in keys for v in key]
+    return f"WITH keys ({columns}) AS (VALUES {', '.join([row] * len(keys))}) ", params
+
+
+def _chunks(keys: Iterable[Any]) -> Iterable[list[Any]]:
+    ordered = sorted(keys)
+    for i in range(0, len(ordered), _KEYS_CHUNK):
+        yield ordered[i : i + _KEYS_CHUNK]
+
+
+def _take_day_rows(keys: SubtreeKeys) -> SubtreeTotals:
+    """The day rows of these (tallied unit, day) keys, deleted. Read by their keys: a day's
+    rows for every unit (every commune of the country) are many more."""
+    found: SubtreeTotals = Counter()
+    joined = (
+        "FROM keys k JOIN stats_subtreedelta t ON t.unit_id = k.unit_id "
+        f"AND t.grain = {SubtreeDelta.DAY} AND t.day = k.day"
     )
     with connection.cursor() as cur:
-        for grain, starts, part, end_of in (
-            (SubtreeDelta.MONTH, months, SubtreeDelta.DAY, _next_month),
-            (SubtreeDelta.YEAR, years, SubtreeDelta.MONTH, lambda y: y.replace(year=y.year + 1)),
+        for chunk in _chunks(keys):
+            head, params = _with_keys(chunk)
+            cur.execute(f"{head}SELECT t.unit_id, t.day, t.metric, t.delta {joined}", params)
+            for u, d, m, n in cur.fetchall():
+                found[(u, _as_date(d), m)] += n
+            cur.execute(
+                f"{head}DELETE FROM stats_subtreedelta WHERE id IN (SELECT t.id {joined})", params
+            )
+    return found
+
+
+def _regrain(keys: SubtreeKeys) -> None:
+    """Rewrite the month and year rows of these (tallied unit, day) keys' months and years from
+    their day and month rows: a unit's, not every unit's (a month of the country's communes
+    holds about ten thousand day rows, one commune's two or three)."""
+    months = {(u, _first_of_month(d)) for u, d in keys}
+    years = {(u, _first_of_year(d)) for u, d in months}
+    with connection.cursor() as cur:
+        for grain, part, starts, end_of in (
+            (SubtreeDelta.MONTH, SubtreeDelta.DAY, months, _next_month),
+            (SubtreeDelta.YEAR, SubtreeDelta.MONTH, years, lambda y: y.replace(year=y.year + 1)),
         ):
-            for start in starts:
-                SubtreeDelta.objects.filter(grain=grain, day=start).delete()
-                cur.execute(sql, [grain, start, part, start, end_of(start)])
+            for chunk in _chunks(starts):
+                head, params = _with_keys([(u, start, end_of(start)) for u, start in chunk])
+                cur.execute(
+                    f"{head}DELETE FROM stats_subtreedelta WHERE id IN (SELECT t.id FROM keys k "
+                    "JOIN stats_subtreedelta t ON t.unit_id = k.unit_id AND t.grain = %s "
+                    "AND t.day = k.day)",
+                    [*params, grain],
+                )
+                cur.execute(
+                    f"{head}INSERT INTO stats_subtreedelta (unit_id, grain, day, metric, delta) "
+                    "SELECT k.unit_id, %s, k.day, t.metric, SUM(t.delta) FROM keys k "
+                    "JOIN stats_subtreedelta t ON t.unit_id = k.unit_id AND t.grain = %s "
+                    "AND t.day >= k.day AND t.day < k.next "
+                    "GROUP BY k.unit_id, k.day, t.metric HAVING SUM(t.delta) <> 0",
+                    [*params, grain, part],
+                )
 
 
 def _count_subtrees(days: list[dt.date], within: tuple[str, str] | None = None) -> SubtreeTotals:
@@ -435,18 +486,25 @@ def _refresh_subtrees(days: list[dt.date], units: Iterable[int] = ()) -> None:
     days when a span of one of `units` starts or ends after the first of `days` into or out of a
     tallied unit (see `_crossings`), for the tallied units concerned."""
     totals: SubtreeTotals = Counter()
+    # The keys whose day rows are rewritten: those there were and those there are.
+    keys: SubtreeKeys = set()
     for i in range(0, len(days), 500):
         chunk = days[i : i + 500]
         totals.update(_count_subtrees(chunk))
-        SubtreeDelta.objects.filter(grain=SubtreeDelta.DAY, day__in=chunk).delete()
-    crossed: list[dt.date] = []
+        old = SubtreeDelta.objects.filter(grain=SubtreeDelta.DAY, day__in=chunk)
+        keys.update(old.values_list("unit_id", "day").distinct())
+        old.delete()
     if days:
         for day, top, within in _crossings(set(units), days[0], set(days)):
             totals.update({k: n for k, n in _count_subtrees([day], within).items() if k[0] == top})
+            keys.update(
+                SubtreeDelta.objects.filter(grain=SubtreeDelta.DAY, day=day, unit_id=top)
+                .values_list("unit_id", "day")
+                .distinct()
+            )
             SubtreeDelta.objects.filter(grain=SubtreeDelta.DAY, day=day, unit_id=top).delete()
-            crossed.append(day)
     _write_subtrees(totals)
-    _regrain(sorted({*days, *crossed}))
+    _regrain(keys | {(u, d) for u, d, _m in totals})
 
 
 def _crossings(
@@ -522,20 +580,12 @@ def _add_subtree_member_spans(spans: list[tuple[int, dt.date, dt.date, str, bool
                 totals[(top, a, metric)] += 1
                 if b != FAR_FUTURE:
                     totals[(top, b, metric)] -= 1
-    rows = [(u, d, m, n) for (u, d, m), n in totals.items() if n]
-    days = sorted({d for _, d, _, _ in rows})
+    keys = {(u, d) for (u, d, _m), n in totals.items() if n}
     # Merge with the day rows already there (an upsert needs a unique key the reads do not).
-    existing: SubtreeTotals = Counter()
-    for i in range(0, len(days), 500):
-        some_days = days[i : i + 500]
-        for u, d, m, n in SubtreeDelta.objects.filter(
-            grain=SubtreeDelta.DAY, day__in=some_days
-        ).values_list("unit_id", "day", "metric", "delta"):
-            existing[(u, d, m)] += n
-        SubtreeDelta.objects.filter(grain=SubtreeDelta.DAY, day__in=some_days).delete()
+    existing = _take_day_rows(keys)
     existing.update(totals)
     _write_subtrees(existing)
-    _regrain(days)
+    _regrain(keys)
 
 
 # The member figures as columns of one row per unit and day: one sort of the pieces instead of

@@ -213,9 +213,10 @@ def test_move_is_set_based(u, django_assert_max_num_queries):
         branch = create_unit(code=f"X{i}", name=f"X{i}", kind="branch", parent=u["C1"], on=JOINED)
         for j in range(3):
             create_unit(code=f"X{i}G{j}", name="tổ", kind="group", parent=branch, on=JOINED)
-    # The move, DailyDelta and its month and year sums, the province and side tallies, the
-    # precomputed warnings and the stamps of the tracking, classification and household tallies.
-    with django_assert_max_num_queries(41):
+    # The move, DailyDelta and its month and year sums, the province (and commune) and side
+    # tallies, the precomputed warnings and the stamps of the tracking, classification and
+    # household tallies.
+    with django_assert_max_num_queries(42):
         event = move_unit(u["C1"], parent=u["D2"], on=ON)
     assert event.details["units"] == 4 + 60 * 4
     check_paths(ON)
