@@ -375,7 +375,7 @@ def _write_subtrees(totals: SubtreeTotals) -> None:
 
 SubtreeKeys = set[tuple[int, dt.date]]  # (tallied unit, day)
 
-# Keys sent as a VALUES list a statement: three parameters each, under SQLite's limit.
+# Keys per statement, sent as a VALUES list: three parameters each, under SQLite's limit.
 _KEYS_CHUNK = 3000
 
 
