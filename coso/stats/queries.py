@@ -20,7 +20,7 @@ from django.db.models import Q
 from coso.core.errors import CosoError
 from coso.members.models import MemberSpan
 from coso.stats.models import DailyDeltaSum, SidePiece, SubtreeDelta
-from coso.stats.tally import BRANCH_KINDS, SUBTREE_DEPTH, TOTAL_DEPTH
+from coso.stats.tally import BRANCH_KINDS, SUBTREE_DEPTH, TALLIED_DEPTHS
 from coso.units.models import Unit, UnitSpan
 from coso.units.queries import span_on, subtree_range
 
@@ -337,9 +337,9 @@ def _subtree_figures(unit_id: int, day: dt.date) -> Figures:
 
 def tallied_totals(span: UnitSpan, day: dt.date) -> dict[int, int]:
     """Members on `day` under each tallied unit below `span` (by unit id), from SubtreeDelta;
-    empty unless `span`'s children are tallied units (the root's, a province's: TOTAL_DEPTH).
+    empty unless `span`'s children are tallied units (the root's, a province's: TALLIED_DEPTHS).
     Joined on the parent, so no list of ids is sent."""
-    if span.depth + 1 not in (SUBTREE_DEPTH, TOTAL_DEPTH):
+    if span.depth + 1 not in TALLIED_DEPTHS:
         return {}
     # The children by the parent index: a path range from a root would cover the whole table.
     sql = _GRAINS.format(
@@ -475,7 +475,7 @@ def subtree_member_counts(
         if depth is not None:
             spans = spans.filter(depth__lte=span.depth + depth)
     listed = list(spans.order_by("path"))
-    if depth is not None and depth <= 1 and span.depth + 1 in (SUBTREE_DEPTH, TOTAL_DEPTH):
+    if depth is not None and depth <= 1 and span.depth + 1 in TALLIED_DEPTHS:
         # The children are tallied units: their totals are sums of a few rows each.
         totals = tallied_totals(span, day)
         own = _rows(

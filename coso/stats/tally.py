@@ -507,12 +507,9 @@ def _refresh_subtrees(days: list[dt.date], units: Iterable[int] = ()) -> None:
     if days:
         for day, top, within in _crossings(set(units), days[0], set(days)):
             totals.update({k: n for k, n in _count_subtrees([day], within).items() if k[0] == top})
-            keys.update(
-                SubtreeDelta.objects.filter(grain=SubtreeDelta.DAY, day=day, unit_id=top)
-                .values_list("unit_id", "day")
-                .distinct()
-            )
-            SubtreeDelta.objects.filter(grain=SubtreeDelta.DAY, day=day, unit_id=top).delete()
+            crossed = SubtreeDelta.objects.filter(grain=SubtreeDelta.DAY, day=day, unit_id=top)
+            keys.update(crossed.values_list("unit_id", "day").distinct())
+            crossed.delete()
     _write_subtrees(totals)
     _regrain(keys | {(u, d) for u, d, _m in totals})
 
