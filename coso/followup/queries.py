@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -389,10 +389,23 @@ _OPEN_BELOW = (
 
 
 def _open_below(
-    span: UnitSpan, day: dt.date, since: dt.date, until: dt.date
+    span: UnitSpan,
+    day: dt.date,
+    since: dt.date,
+    until: dt.date,
+    directives: Sequence[int] = (),
+    kinds: Sequence[str] = (),
 ) -> tuple[str, list[Any]]:
+    """_OPEN_BELOW, and with `directives` and `kinds` (from the tallies) only the records of
+    those directives and the steps of those kinds: a province's records of every directive
+    are tens of thousands, its steps due on the day its first reminders fall a few thousand."""
     lo, hi = subtree_range(span.path)
-    return _OPEN_BELOW, [lo, hi, day, day, since, until]
+    sql, params = _OPEN_BELOW, [lo, hi, day, day, since, until]
+    for column, values in (("i.directive_id", directives), ("s.kind", kinds)):
+        if values:
+            sql += f" AND {column} IN ({', '.join(['%s'] * len(values))})"
+            params += list(values)
+    return sql, params
 
 
 # What a reminder shows of its step.
@@ -400,11 +413,17 @@ _STEP_RELATED = ("implementation__directive", "implementation__unit")
 
 
 def _first_below(
-    span: UnitSpan, day: dt.date, since: dt.date, until: dt.date, limit: int
+    span: UnitSpan,
+    day: dt.date,
+    since: dt.date,
+    until: dt.date,
+    limit: int,
+    directives: Sequence[int] = (),
+    kinds: Sequence[str] = (),
 ) -> list[Step]:
     """The first `limit` open steps of the subtree due in [since, until), read from the
-    subtree's own records (_OPEN_BELOW)."""
-    sql, params = _open_below(span, day, since, until)
+    subtree's own records (_OPEN_BELOW), of `directives` and `kinds` when given."""
+    sql, params = _open_below(span, day, since, until, directives, kinds)
     with connection.cursor() as cur:
         cur.execute(f"{sql} ORDER BY s.due, s.id LIMIT %s", [*params, limit])
         keys = [row[0] for row in cur.fetchall()]
@@ -460,7 +479,9 @@ def reminders(unit: Unit, day: dt.date | None = None, *, limit: int = 10) -> Rem
             first = list(steps.select_related(*_STEP_RELATED).order_by("due", "pk")[:limit])
         else:
             after = counted.last_due + dt.timedelta(days=1)
-            first = _first_below(span, day, counted.first_due, after, limit)
+            first = _first_below(
+                span, day, counted.first_due, after, limit, counted.directives, counted.kinds
+            )
     items = [Reminder(s, s.implementation.unit.code, s.state_on(day)) for s in first]
     return Reminders(unit, day, horizon, overdue, soon, items)
 

@@ -287,6 +287,10 @@ class ReminderTally:
     window: int
     # Every step of the subtree, done or not: what a read driven from the subtree passes.
     steps: int
+    # The directives and the kinds of the subtree's steps not done due from `first_due` to
+    # `last_due`: a read driven from the subtree need not look at the others' records.
+    directives: tuple[int, ...] = ()
+    kinds: tuple[str, ...] = ()
 
 
 def reminder_tally(
@@ -328,26 +332,37 @@ def reminder_tally(
     mine = rows.filter(in_subtree)
     last = day + dt.timedelta(days=horizon)
     # The subtree's steps not done by due date, up to the horizon: a few rows a directive.
-    by_due = list(
+    found = list(
         mine.filter(open__gt=0, due__lte=last)
-        .values_list("due")
+        .values_list("due", "directive_id", "kind")
         .annotate(n=Sum("open"))
         .order_by("due")
     )
-    overdue = sum(n for due, n in by_due if due < day)
-    soon = sum(n for due, n in by_due if due >= day)
+    by_due: dict[dt.date, int] = {}
+    for due, _directive, _kind, n in found:
+        by_due[due] = by_due.get(due, 0) + n
+    overdue = sum(n for due, n in by_due.items() if due < day)
+    soon = sum(n for due, n in by_due.items() if due >= day)
     if not by_due:
         return ReminderTally(overdue, soon, None, None, 0, 0)
-    first_due, upto, seen = by_due[0][0], by_due[-1][0], 0
-    for due, n in by_due:
+    first_due, upto, seen = min(by_due), max(by_due), 0
+    for due, n in sorted(by_due.items()):
         seen += n
         if seen >= wanted:
             upto = due
             break
+    window = [(d, k) for due, d, k, _n in found if first_due <= due <= upto]
     figures = rows.aggregate(
         window=Coalesce(Sum("open", filter=Q(due__gte=first_due, due__lte=upto)), 0),
         steps=Coalesce(Sum(F("done") + F("late") + F("open"), filter=in_subtree), 0),
     )
     return ReminderTally(
-        overdue, soon, first_due, upto, int(figures["window"]), int(figures["steps"])
+        overdue,
+        soon,
+        first_due,
+        upto,
+        int(figures["window"]),
+        int(figures["steps"]),
+        tuple(sorted({d for d, _k in window})),
+        tuple(sorted({k for _d, k in window})),
     )

@@ -18,7 +18,7 @@ from coso.followup.models import Step, TallyStamp
 from coso.followup.queries import tracking
 from coso.units.operations import create_unit, move_unit
 from coso.units.queries import span_on
-from tests.followup.helpers import TERMS, cascade_day, cascaded, step_of
+from tests.followup.helpers import TERMS, cascade_day, cascaded, register, step_of
 
 
 def _figures(report):
@@ -212,3 +212,33 @@ def test_a_child_of_the_root_finds_its_first_reminders_the_way_the_tallies_say_i
     assert got.items[0].step == step_of(directive, "B", "study")
     with django_assert_max_num_queries(12):
         reminders(cast.C2)
+
+
+def test_a_read_from_the_subtree_looks_only_at_the_directives_and_kinds_the_tallies_name(cast):
+    """When the first reminders are read from the subtree's records (a province's: tens of
+    thousands), only the records of the directives with steps not done in the due dates the
+    tallies give, and only the steps of their kinds, are read; the reminders are the live
+    ones all the same."""
+    from coso.followup.queries import reminders
+
+    for n in range(10):  # open steps elsewhere due on the same day make the walk the longer way
+        create_unit(
+            code=f"C2-{n}", name=f"Chi bộ C2-{n}", kind="branch", parent=cast.C2, on=cascade_day()
+        )
+    first = cascaded(cast)  # study due 30 days ago, plan 15 days ago
+    later = register(cast, "22-NQ/TW")
+    ops.cascade_directive(later, cast.P, ["branch"], today() - dt.timedelta(days=20), TERMS)
+    for limit in (2, 4, 10):
+        with CaptureQueriesContext(connection) as queries:
+            got = reminders(cast.C, limit=limit)
+        want = _live_reminders(cast.C, limit=limit)
+        assert (got.overdue, got.soon) == (want.overdue, want.soon) == (4, 2)
+        assert [r.step.pk for r in got.items] == [r.step.pk for r in want.items]
+        below = [q["sql"] for q in queries if "CROSS JOIN followup_step" in q["sql"]]
+        assert len(below) == 1, limit
+        if limit == 2:  # B's and B2's study steps of the first directive
+            assert f"i.directive_id IN ({first.pk})" in below[0]
+            assert "s.kind IN ('study')" in below[0]
+        if limit == 10:  # both directives, the study steps and the plans
+            assert f"i.directive_id IN ({first.pk}, {later.pk})" in below[0]
+            assert "s.kind IN ('plan', 'study')" in below[0]
