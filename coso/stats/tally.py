@@ -610,45 +610,58 @@ def rebuild_subtrees() -> None:
     """Recount every row of `SubtreeDelta` from the spans, set-wise (bulk loads)."""
     month, year = _TRUNC[connection.vendor]
     far = FAR_FUTURE
-    tables = ("tally_top", "tally_day", "tally_month", "tally_year")
+    tables = ("tally_top", "tally_piece", "tally_day", "tally_month", "tally_year")
     sums = ", ".join(f"SUM({c}) AS {c}" for c in _MEMBER_COLUMNS)
     SubtreeDelta.objects.all().delete()
     with connection.cursor() as cur:
         for table in tables:
             cur.execute(f"DROP TABLE IF EXISTS {table}")
-        # Each unit span at or below a tallied depth, with each tallied unit its path names (and
-        # that unit's depth): a join on the path range from the tallied spans (the same unit may
-        # have several).
+        # Each unit span at or below the tallied units, with the tallied units its path names:
+        # `top` right below a root, `low` one level lower (None for the top's own spans). One
+        # row a span, so that each piece is cut once for both. Below the lower level, a join
+        # on the path range from its spans (the same unit may have several, hence DISTINCT),
+        # whose parent is the top.
+        span = "us.unit_id, us.valid_from, us.valid_to, us.depth, us.kind, us.tags"
         cur.execute(
-            "CREATE TEMPORARY TABLE tally_top AS SELECT DISTINCT us.unit_id, us.valid_from, "
-            "us.valid_to, us.depth, us.kind, us.tags, a.unit_id AS top, a.depth AS top_depth "
-            "FROM units_unitspan a CROSS JOIN units_unitspan us "
-            "WHERE a.depth IN (%s, %s) AND us.path >= a.path "
-            "AND us.path < substr(a.path, 1, length(a.path) - 1) || '0'",
-            TALLIED_DEPTHS,
+            f"CREATE TEMPORARY TABLE tally_top AS SELECT DISTINCT {span}, b.parent_id AS top, "
+            "b.unit_id AS low FROM units_unitspan b CROSS JOIN units_unitspan us "
+            "WHERE b.depth = %s AND us.path >= b.path "
+            "AND us.path < substr(b.path, 1, length(b.path) - 1) || '0' "
+            f"UNION ALL SELECT {span}, us.unit_id, NULL FROM units_unitspan us "
+            "WHERE us.depth = %s",
+            [TOTAL_DEPTH, SUBTREE_DEPTH],
         )
-        # The pieces' starts (+1) and ends (-1), summed by tallied unit and day.
+        # The pieces' starts (+1) and ends (-1), summed by tallied units and day.
         columns = ", ".join(f"{e} AS {c}" for c, e in _MEMBER_COLUMNS.items())
         negated = ", ".join(f"-({e})" for e in _MEMBER_COLUMNS.values())
         pieces = "FROM tally_top t JOIN members_memberspan ms ON ms.unit_id = t.unit_id "
         pieces += "AND ms.valid_from < t.valid_to AND ms.valid_to > t.valid_from"
         cur.execute(
-            f"CREATE TEMPORARY TABLE tally_day AS SELECT top, top_depth, day, {sums} FROM ("
-            "SELECT t.top, t.top_depth, CASE WHEN ms.valid_from > t.valid_from "
+            f"CREATE TEMPORARY TABLE tally_piece AS SELECT top, low, day, {sums} FROM ("
+            "SELECT t.top, t.low, CASE WHEN ms.valid_from > t.valid_from "
             f"THEN ms.valid_from ELSE t.valid_from END AS day, {columns} {pieces} "
-            "UNION ALL SELECT t.top, t.top_depth, CASE WHEN ms.valid_to < t.valid_to "
+            "UNION ALL SELECT t.top, t.low, CASE WHEN ms.valid_to < t.valid_to "
             f"THEN ms.valid_to ELSE t.valid_to END, {negated} {pieces} "
             "WHERE ms.valid_to <> %s OR t.valid_to <> %s"
-            ") pieces GROUP BY top, top_depth, day",
+            ") pieces GROUP BY top, low, day",
             [far, far],
         )
+        # By unit and day: every figure of the top, the total alone of the lower level (see
+        # TOTAL_DEPTH), summed where a unit was at both levels in turn.
+        zeros = ", ".join("0" for _c in list(_MEMBER_COLUMNS)[1:])
         cur.execute(
-            f"CREATE TEMPORARY TABLE tally_month AS SELECT top, top_depth, {month} AS day, "
-            f"{sums} FROM tally_day GROUP BY top, top_depth, {month}"
+            f"CREATE TEMPORARY TABLE tally_day AS SELECT top, day, {sums} FROM ("
+            f"SELECT top, day, {', '.join(_MEMBER_COLUMNS)} FROM tally_piece "
+            f"UNION ALL SELECT low, day, total, {zeros} FROM tally_piece WHERE low IS NOT NULL"
+            ") levels GROUP BY top, day"
         )
         cur.execute(
-            f"CREATE TEMPORARY TABLE tally_year AS SELECT top, top_depth, {year} AS day, "
-            f"{sums} FROM tally_month GROUP BY top, top_depth, {year}"
+            f"CREATE TEMPORARY TABLE tally_month AS SELECT top, {month} AS day, "
+            f"{sums} FROM tally_day GROUP BY top, {month}"
+        )
+        cur.execute(
+            f"CREATE TEMPORARY TABLE tally_year AS SELECT top, {year} AS day, "
+            f"{sums} FROM tally_month GROUP BY top, {year}"
         )
         for grain, table in (
             (SubtreeDelta.DAY, "tally_day"),
@@ -656,24 +669,18 @@ def rebuild_subtrees() -> None:
             (SubtreeDelta.YEAR, "tally_year"),
         ):
             for column in _MEMBER_COLUMNS:
-                metric = f"members.{column}"
-                # The lower level's total alone (see TOTAL_DEPTH).
-                depths = TALLIED_DEPTHS if metric == TOTAL else (SUBTREE_DEPTH,)
-                # Summed over the depths: a unit moved a level up or down has rows from both.
                 cur.execute(
                     "INSERT INTO stats_subtreedelta (unit_id, grain, day, metric, delta) "
-                    f"SELECT top, %s, day, %s, SUM({column}) FROM {table} "
-                    f"WHERE top_depth IN ({', '.join(['%s'] * len(depths))}) "
-                    f"GROUP BY top, day HAVING SUM({column}) <> 0",
-                    [grain, metric, *depths],
+                    f"SELECT top, %s, day, %s, {column} FROM {table} WHERE {column} <> 0",
+                    [grain, f"members.{column}"],
                 )
         # Units: few enough to count in Python.
         units: SubtreeTotals = Counter()
         for column, sign in SIGNS:
             cur.execute(
                 f"SELECT top, {column}, kind, tags, COUNT(*) FROM tally_top WHERE depth > %s "
-                f"AND top_depth = %s AND {column} <> %s GROUP BY top, {column}, kind, tags",
-                [SUBTREE_DEPTH, SUBTREE_DEPTH, far],
+                f"AND {column} <> %s GROUP BY top, {column}, kind, tags",
+                [SUBTREE_DEPTH, far],
             )
             for top, day, kind, tags, n in cur.fetchall():
                 for metric in _unit_metrics(kind, tags):
