@@ -648,11 +648,11 @@ def rebuild_subtrees() -> None:
         )
         # By unit and day: every figure of the top, the total alone of the lower level (see
         # TOTAL_DEPTH), summed where a unit was at both levels in turn.
-        zeros = ", ".join("0" for _c in list(_MEMBER_COLUMNS)[1:])
+        low = ", ".join(c if c == "total" else "0" for c in _MEMBER_COLUMNS)
         cur.execute(
             f"CREATE TEMPORARY TABLE tally_day AS SELECT top, day, {sums} FROM ("
             f"SELECT top, day, {', '.join(_MEMBER_COLUMNS)} FROM tally_piece "
-            f"UNION ALL SELECT low, day, total, {zeros} FROM tally_piece WHERE low IS NOT NULL"
+            f"UNION ALL SELECT low, day, {low} FROM tally_piece WHERE low IS NOT NULL"
             ") levels GROUP BY top, day"
         )
         cur.execute(
