@@ -338,15 +338,15 @@ def reminder_tally(
         .annotate(n=Sum("open"))
         .order_by("due")
     )
-    by_due: dict[dt.date, int] = {}
+    by_due: dict[dt.date, int] = {}  # in due order, as `found`
     for due, _directive, _kind, n in found:
         by_due[due] = by_due.get(due, 0) + n
     overdue = sum(n for due, n in by_due.items() if due < day)
     soon = sum(n for due, n in by_due.items() if due >= day)
     if not by_due:
         return ReminderTally(overdue, soon, None, None, 0, 0)
-    first_due, upto, seen = min(by_due), max(by_due), 0
-    for due, n in sorted(by_due.items()):
+    first_due, upto, seen = found[0][0], found[-1][0], 0
+    for due, n in by_due.items():
         seen += n
         if seen >= wanted:
             upto = due
