@@ -1551,6 +1551,19 @@ def _check_empty() -> None:
             )
 
 
+def _check_rules() -> None:
+    """The rule sets the generated activities and extras read (meetings, quality, ...) are
+    there: without them the run failed only after the registry, a quarter of an hour in."""
+    from coso.core.default_rules import DEFAULT_RULES
+    from coso.core.models import RuleSet
+
+    present = set(RuleSet.objects.values_list("code", flat=True).distinct())
+    missing = sorted({spec["code"] for spec in DEFAULT_RULES} - present)
+    if missing:
+        names = ", ".join(f"«{code}»" for code in missing)
+        raise CosoError(f"Chưa có bộ quy định {names}: chạy `coso init` trước `coso generate`.")
+
+
 def row_counts() -> dict[str, int]:
     tables = [
         "units_unit",
@@ -1587,6 +1600,7 @@ def generate_dataset(
     started = time.perf_counter()
     cpu_started = time.process_time()
     _check_empty()
+    _check_rules()
 
     def say(text: str) -> None:
         if progress:

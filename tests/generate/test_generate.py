@@ -11,8 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from coso.core import rules
 from coso.core.dates import FAR_FUTURE, add_months, today
 from coso.core.errors import CosoError
+from coso.core.models import RuleSet
 from coso.demo import generate
 from coso.demo.bench import plain_stats
 from coso.demo.generate import REFORM_DAY, ROOT_CODE, generate_dataset
@@ -100,6 +102,14 @@ def test_every_member_has_the_words_of_its_name_in_the_search_index(
 def test_refuses_a_database_that_is_not_empty(dataset: dict[str, object]) -> None:
     with pytest.raises(CosoError, match="không trống"):
         generate_dataset(members=MEMBERS, progress=False)
+
+
+def test_refuses_to_start_without_the_rule_sets() -> None:
+    RuleSet.objects.filter(code="meetings").delete()
+    rules.clear_cache()
+    with pytest.raises(CosoError, match="«meetings»: chạy `coso init` trước `coso generate`"):
+        generate_dataset(members=MEMBERS, progress=False)
+    assert not Unit.objects.exists() and not Member.objects.exists()
 
 
 def test_member_spans_follow_the_time_model(dataset: dict[str, object]) -> None:
