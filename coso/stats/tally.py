@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection
@@ -403,16 +403,18 @@ def _with_keys(keys: list[tuple[dt.date | int, ...]]) -> tuple[str, list[Any]]:
     )
 
 
-def _delete_keyed(head: str, condition: str) -> str:
-    """DELETE of the rows of `stats_subtreedelta t` joined to the keys on `condition`. On
-    PostgreSQL a join (USING): as `id IN (...)` over a table written in the same transaction,
-    never analyzed, it planned a semi-join rescanning the table for each row (minutes in the
-    tests)."""
+def _delete_keyed(head: str, condition: str, returning: Sequence[str] = ()) -> str:
+    """DELETE of the rows of `stats_subtreedelta t` joined to the keys on `condition`, giving
+    back the `returning` columns of the rows deleted. On PostgreSQL a join (USING): as `id IN
+    (...)` over a table written in the same transaction, never analyzed, it planned a semi-join
+    rescanning the table for each row (minutes in the tests)."""
     if connection.vendor == "postgresql":
-        return f"{head}DELETE FROM stats_subtreedelta t USING keys k WHERE {condition}"
+        back = f" RETURNING {', '.join(f't.{c}' for c in returning)}" if returning else ""
+        return f"{head}DELETE FROM stats_subtreedelta t USING keys k WHERE {condition}{back}"
+    back = f" RETURNING {', '.join(returning)}" if returning else ""
     return (
         f"{head}DELETE FROM stats_subtreedelta WHERE id IN "
-        f"(SELECT t.id FROM keys k JOIN stats_subtreedelta t ON {condition})"
+        f"(SELECT t.id FROM keys k JOIN stats_subtreedelta t ON {condition}){back}"
     )
 
 
@@ -431,13 +433,10 @@ def _take_day_rows(keys: SubtreeKeys) -> SubtreeTotals:
         for chunk in _chunks(keys):
             head, params = _with_keys(chunk)
             cur.execute(
-                f"{head}SELECT t.unit_id, t.day, t.metric, t.delta "
-                f"FROM keys k JOIN stats_subtreedelta t ON {condition}",
-                params,
+                _delete_keyed(head, condition, ("unit_id", "day", "metric", "delta")), params
             )
             for u, d, m, n in cur.fetchall():
                 found[(u, _as_date(d), m)] += n
-            cur.execute(_delete_keyed(head, condition), params)
     return found
 
 
