@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coso.audit.log import Actor, AuditAction, record_write
+from coso.core.bulk import copy_rows
 from coso.core.checked_write import Changed, write_checked
 from coso.core.dates import FAR_FUTURE, fmt, parse_date, today
 from coso.core.errors import RowError, RowErrors
@@ -555,6 +556,10 @@ class _Statement:
 
     sql: str
     params: list[list[Any]]
+    table: str
+    columns: list[str]
+    # With `by_member_id`: the position of the member's registry id among the values.
+    member_at: int | None = None
 
 
 @dataclass
@@ -600,9 +605,11 @@ def _statement(
         f"(SELECT {ops.quote_name('id')} FROM {ops.quote_name(Member._meta.db_table)} "
         f"WHERE {ops.quote_name('member_id')} = %s)"
     )
-    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    names = [f.column for f in fields]
+    columns = ", ".join(ops.quote_name(c) for c in names)
     marks = ", ".join(lookup if by_member_id and f.attname == "member_id" else "%s" for f in fields)
     sql = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"
+    member_at = [f.attname for f in fields].index("member_id") if by_member_id else None
     plan = [(f.attname, f.get_default(), adapt) for f, adapt in zip(fields, adapters, strict=True)]
     params = []
     for row in rows:
@@ -613,7 +620,7 @@ def _statement(
                 value = adapt(value)
             values.append(value)
         params.append(values)
-    return _Statement(sql, params)
+    return _Statement(sql, params, model._meta.db_table, names, member_at)
 
 
 def _plan_writes(file: str, rows: list[_Row]) -> _Plan:
@@ -714,12 +721,17 @@ def _write(
     """The inserts, inside the caller's transaction: the only part that holds the write lock."""
     count = len(plan.members.params)
     written = 0
+    connection = connections[DEFAULT_DB_ALIAS]
     with progress_bar(plan.rows, "Ghi", progress) as bar:
-        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        with connection.cursor() as cursor:
+            keys = _member_keys(cursor, plan) if connection.vendor == "postgresql" else None
             for statement in (plan.members, plan.spans, plan.events, plan.words):
                 for i in range(0, len(statement.params), BATCH):
                     batch = statement.params[i : i + BATCH]
-                    cursor.executemany(statement.sql, batch)
+                    if keys is None:
+                        cursor.executemany(statement.sql, batch)
+                    else:
+                        copy_rows(cursor.cursor, *_keyed(statement, batch, keys))
                     bar.update(len(batch))
                     written += len(batch)
                     if on_progress is not None:
@@ -729,6 +741,37 @@ def _write(
         refresh_derived(units=plan.units)
     if on_progress is not None:
         on_progress(2 * count, 2 * count)
+
+
+def _member_keys(cursor: Any, plan: _Plan) -> dict[str, int]:
+    """PostgreSQL: the new members' keys, taken from the table's sequence in one statement, by
+    registry id. With them every row goes in by COPY: `executemany` sends an INSERT a row, and
+    each of the other tables' rows looked its member's key up (PostgreSQL, national size:
+    about half of a 20,000-member import)."""
+    table = Member._meta.db_table
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        [table, len(plan.members.params)],
+    )
+    at = plan.members.columns.index("member_id")
+    ids = [row[0] for row in cursor.fetchall()]
+    return {row[at]: pk for row, pk in zip(plan.members.params, ids, strict=True)}
+
+
+def _keyed(
+    statement: _Statement, rows: list[list[Any]], keys: dict[str, int]
+) -> tuple[str, list[str], list[list[Any]]]:
+    """The table, columns and values of a COPY of these rows, with the members' keys: as the
+    members' own `id`, or in place of the registry id the INSERT would have looked up."""
+    if statement.member_at is None:
+        at = statement.columns.index("member_id")
+        return statement.table, ["id", *statement.columns], [[keys[r[at]], *r] for r in rows]
+    at = statement.member_at
+    return (
+        statement.table,
+        statement.columns,
+        [[*r[:at], keys[r[at]], *r[at + 1 :]] for r in rows],
+    )
 
 
 def _iso(day: dt.date | None) -> str | None:

@@ -43,8 +43,18 @@ def statements() -> Iterator[list[tuple[int, str]]]:
         yield seen
 
 
-def test_members_are_checked_before_the_write_transaction(units: None, tmp_path: Path) -> None:
+def test_members_are_checked_before_the_write_transaction(
+    units: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     outside = len(connection.atomic_blocks)  # the test's own transaction
+    copy_rows = member_imports.copy_rows
+
+    def copy(cursor: Any, table: str, *args: Any) -> None:
+        # PostgreSQL writes the rows by COPY, which runs beside Django's statement wrappers.
+        seen.append((len(connection.atomic_blocks), f"INSERT INTO {table} (COPY)"))
+        copy_rows(cursor, table, *args)
+
+    monkeypatch.setattr(member_imports, "copy_rows", copy)
     with statements() as seen:
         import_members(write_csv(tmp_path / "m.csv", GOOD), progress=False)
     assert Member.objects.count() == 5
