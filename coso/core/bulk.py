@@ -22,10 +22,10 @@ def copy_rows(
     """PostgreSQL: `rows` into `table` as one COPY stream on a psycopg cursor. Its errors are
     Django's (a duplicate key is an `IntegrityError`, as from an INSERT), so callers that
     check again on a conflict (`coso.core.checked_write`) see them."""
-    with connection.wrap_database_errors:
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with connection.wrap_database_errors, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def insert_rows(
