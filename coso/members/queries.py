@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import In, IsNull
 from django.utils.translation import gettext_lazy
@@ -88,6 +88,8 @@ class _Search:
     # The folded words and the text as typed (the id it may be), for MemberList._by_words.
     words: tuple[str, ...] = ()
     text: str = ""
+    # The search without its text (MemberList._count_rare_name).
+    untyped: QuerySet[Member] | None = None
 
 
 def _search(
@@ -153,6 +155,7 @@ def _search(
         by_id_only=members.filter(member_id=text).exclude(by_name),
         words=tuple(words),
         text=text,
+        untyped=members,
     )
 
 
@@ -196,6 +199,7 @@ def find_members(
         parts=parts,
         words=search.words,
         text=search.text,
+        untyped=search.untyped,
     )
 
 
@@ -263,6 +267,11 @@ WALK_BUDGET = 5_000
 # "nguyen van an", 5,400 rows to walk, 183 -> 31-33 ms; a commune's searches unchanged (its
 # matches are too few for a walk to be short).
 SQLITE_WALK_FACTOR = 3
+# A search by words short of the whole registry is counted on the index by word when its name
+# is rare in the country: its lead's rows (SearchWord) at most RARE_LEAD, every member of the
+# country having its words at most RARE_NAME (MemberList._count_rare_name).
+RARE_LEAD = 200_000
+RARE_NAME = 2_000
 # The index that holds the members in display order with every column the search tests.
 NAME_ORDER_INDEX = "member_name_order"
 # The index by home, status and name: in the order of homes, which has nothing to do with names,
@@ -300,6 +309,7 @@ class MemberList:
         parts: tuple[QuerySet[Member], QuerySet[Member]] | None = None,
         words: Sequence[str] = (),
         text: str = "",
+        untyped: QuerySet[Member] | None = None,
     ) -> None:
         self.members = members
         self.cap = COUNT_CAP if cap is None else cap
@@ -317,6 +327,9 @@ class MemberList:
         # whose id is `text`: its long pages are walked on NameWord (_by_words).
         self.words = tuple(words)
         self.text = text
+        # `members` without the test of the text: the members the rare name's matches are
+        # kept from (_count_rare_name).
+        self.untyped = untyped
         self._found: int | None = None
         # The (home, status, name) of the name's matches, read by the count when they are at
         # most `cap` (PostgreSQL, `parts`): the page sorts the members having them (_sorted).
@@ -336,21 +349,29 @@ class MemberList:
             found = self._count_by_words()
             if found is not None:
                 return found
+        elif self.words:
+            found = self._count_rare_name()
+            if found is not None:
+                return found
         members = self.members.order_by()
         if connection.vendor == "postgresql" and self.parts is not None:
             # "name OR id" tests the id, which neither index by home or status holds: every
             # index entry would send PostgreSQL to its row (195,000 rows for "hung" in a
-            # province). Apart, the name's matches are counted from an index alone (or from the
-            # trigram index for a rare name) and the id is one probe of its unique index.
+            # province). Apart, the name's matches are counted from the index by home alone
+            # (_homes_as_array; a rare name was counted by word above) and the id is one probe
+            # of its unique index.
             # The name's matches are read, not only counted, so that a page sorts them without
             # reading the subtree's index entries a second time (a province's 160,000: 60-170
             # ms each); at most cap + 1 short rows, whatever the size of the tree.
             by_name, by_id_only = self.parts
-            keys = list(
-                by_name.order_by().values_list("home_unit_id", "status", "search_name")[
-                    : self.cap + 1
-                ]
+            keys_sql, keys_params = (
+                by_name.order_by()
+                .values_list("home_unit_id", "status", "search_name")[: self.cap + 1]
+                .query.sql_with_params()
             )
+            with connections[by_name.db].cursor() as cursor:
+                cursor.execute(_homes_as_array(keys_sql), keys_params)
+                keys = [tuple(row) for row in cursor.fetchall()]
             self._keys = sorted(set(keys)) if len(keys) <= self.cap else None
             return min(len(keys) + by_id_only.order_by().count(), self.cap + 1)
         if connection.vendor != "sqlite" or not self.by_home:
@@ -517,6 +538,50 @@ class MemberList:
             return len(matched)
         return limit
 
+    def _count_rare_name(self) -> int | None:
+        """The matches of a search by words within a part of the registry (a subtree, a
+        secretary's scope), when the name is rare in the country: or None, and the caller
+        counts on the part's own index entries.
+
+        The members of the country whose name has every word are read from the index by word
+        alone (the lead's rows, at most RARE_LEAD, the other words tested on them) up to
+        RARE_NAME + 1; if they are at most RARE_NAME, those of them the search keeps are the
+        matches, read in display order (with the member whose id was typed), and the pages are
+        cut from them (_matched). Nationally a province's "nguyen minh trang" (1,663 in the
+        country, 48 in the province) was counted on the province's 160,000 index entries by
+        home (SQLite, 60 ms, then 85 ms for its page) or through the trigram index, whose
+        posting lists of "ngu", "min", "ran"… hold millions of names (PostgreSQL, 175-190 ms);
+        its lead "trang" has 61,222 rows. A commune's few members cost less by home: this reads
+        the lead's rows whatever the scope (10-25 ms more for a commune nationally), a bounded
+        price for a bound on the large scopes."""
+        lead = self._lead
+        if self.untyped is None or lead is None or sum(n for _w, n in lead) > RARE_LEAD:
+            return None
+        named = list(
+            NameWord.objects.filter(word__in=[form for form, _n in lead])
+            .filter(*(Q(search_name__contains=word) for word in self.words))
+            .values_list("member_id", flat=True)[: RARE_NAME + 1]
+        )
+        if len(named) > RARE_NAME:
+            return None
+        found = {*named, *Member.objects.filter(member_id=self.text).values_list("pk", flat=True)}
+        if not found:
+            self._matched = []
+            return 0
+        # Kept from the search without its text, by primary key alone: with the name tested
+        # again PostgreSQL takes the trigram index (the 175 ms above), with the id as "OR
+        # member_id = …" SQLite reads the row of every member of the scope (440 ms).
+        kept = (
+            self.untyped.order_by().filter(pk__in=found).values_list("pk", "sort_key", "member_id")
+        )
+        sql, params = kept.query.sql_with_params()
+        if connection.vendor == "sqlite":
+            # Else it tests the ids on the scope's index entries by home (70 ms for a
+            # province), not by looking them up (20-25 ms).
+            sql = _on_index(sql, None)
+        self._matched, _read = self._read_matches(sql, params)
+        return len(self._matched)
+
     def _read_matches(self, sql: str, params: Sequence[Any]) -> tuple[list[int], int]:
         """The distinct member ids of rows (pk, sort key, member id) in display order, and the
         number of rows read."""
@@ -615,13 +680,47 @@ class MemberList:
             return [row[0] for row in cursor.fetchall()]
 
 
-def _on_index(sql: str, index: str) -> str:
+HOME_IN = f'"{Member._meta.db_table}"."home_unit_id" IN ('
+
+
+def _homes_as_array(sql: str) -> str:
+    """A PostgreSQL query of members whose home is in a subquery's units (`home_unit_id IN
+    (SELECT …)`) with the units as an array instead (`= ANY(ARRAY(SELECT …))`): read by the
+    index by home, one descent a unit.
+
+    For a name that is not rare in the country (MemberList._count_rare_name declined) the
+    planner took the trigram index, which reads the posting lists of millions of names and then
+    every candidate's row: "nguyen van tu" for a province, 299,778 candidates (the 2-letter
+    "tu" has no trigram), 560-680 ms. It costs the semi-join by home as the subquery's spans
+    times a probe of the unit's members, the spans' filter costed at 226,000 (the planner's
+    units, for 16 ms of work). As an array (an InitPlan, of a size the planner does not guess) the home path is the
+    cheap one: 76-82 ms for the province's "nguyen van tu", "le the kim", "nguyen minh trang".
+    The units are read inside the database as before: nothing in the statement grows with the
+    tree. Parameters stay apart from the statement's text, so its parentheses are its own."""
+    out: list[str] = []
+    rest = sql
+    while HOME_IN + "SELECT" in rest:
+        start = rest.index(HOME_IN + "SELECT") + len(HOME_IN) - 1
+        depth = 0
+        for end in range(start, len(rest)):
+            depth += {"(": 1, ")": -1}.get(rest[end], 0)
+            if depth == 0:
+                break
+        head = rest[: start - len(" IN ")]
+        out.append(f"{head} = ANY(ARRAY{rest[start : end + 1]})")
+        rest = rest[end + 1 :]
+    return "".join(out) + rest
+
+
+def _on_index(sql: str, index: str | None) -> str:
     """A query of members told to read the member table through `index` (SQLite's INDEXED BY:
-    an error, not a slow plan, if the index is missing). The outer query's table is its first
-    FROM; subqueries come after it."""
+    an error, not a slow plan, if the index is missing), or by primary key or in full if None
+    (NOT INDEXED). The outer query's table is its first FROM; subqueries come after it."""
     table = f' FROM "{Member._meta.db_table}" '
     assert sql.index(table) == sql.index(" FROM "), sql
-    return sql.replace(table, f'{table}INDEXED BY "{index}" ', 1)
+    return sql.replace(
+        table, f'{table}INDEXED BY "{index}" ' if index else f"{table}NOT INDEXED ", 1
+    )
 
 
 # --- one member -----------------------------------------------------------------------------

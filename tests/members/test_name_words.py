@@ -146,6 +146,10 @@ def test_long_pages_walked_by_word_are_those_of_the_plain_query(
     # Small caps: every search with more than three matches has its pages walked.
     monkeypatch.setattr(queries, "COUNT_CAP", 3)
     monkeypatch.setattr(queries, "SUBTREE_COUNT_CAP", 3)
+    # And no name rare enough to be counted from the index by word within a scope (that
+    # count reads every match, and the pages are cut from them: the test of a rare name
+    # below). -1: the vocabulary's counts are not taken yet, every lead has 0 rows.
+    monkeypatch.setattr(queries, "RARE_LEAD", -1)
     led = []
     by_words = queries.MemberList._by_words
 
@@ -251,3 +255,67 @@ def test_a_search_of_the_whole_registry_is_counted_on_the_index_by_word(
                     # Cut from the matches the count read: only the page's members are read.
                     assert len(captured.captured_queries) == (1 if page else 0)
     assert len(_ids(search_members(everyone, text="hung"))) > 3  # the caps above cut it
+
+
+@pytest.mark.parametrize("reader", ["officer", "committee", "secretary"])
+def test_a_rare_name_within_a_scope_is_counted_from_the_index_by_word(
+    cast: Cast, reader: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within a scope a name few members of the country have is counted from the rows of its
+    rarest word: the country's matches read by word, then those of the scope by primary key
+    (never the name tested again on the scope's members), the pages cut from them. The same
+    count, members and order as the plain query: a namesake outside the scope, one who left the
+    Party and the member whose id is typed as they should be; a name with more matches in the
+    country than RARE_NAME, or a lead with more rows than RARE_LEAD, counted on the scope."""
+    u = cast.units
+    _bulk([u["B"], u["B2"], u["QB"], None], 200, "BULK")
+    xuyen = [
+        ("XUYEN-1", u["B"], "official"),
+        ("XUYEN-2", u["B2"], "probationary"),
+        ("XUYEN-3", u["QB"], "official"),  # the other province
+        ("XUYEN-4", u["B"], "struck_off"),
+        ("XUYEN-5", None, "deceased"),
+    ]
+    rows = [
+        named_member(member, "Phan Quỳnh Xuyến", gender="female", status=status, home_unit=home)
+        for member, home, status in xuyen
+    ]
+    write_name_words(Member.objects.bulk_create(rows))
+    count_search_words()
+    visible = scope_of(cast.user(reader)).members(Action.VIEW)
+
+    def counted(text: str) -> tuple[queries.MemberList, list[str], list[str]]:
+        """The search's list, the statements of its count, and the plain query's matches."""
+        every = _ids(search_members(visible, text=text))
+        found = find_members(visible, text=text)
+        with CaptureQueriesContext(connection) as captured:
+            assert found.count() == len(every), (reader, text)
+        return found, [q["sql"] for q in captured.captured_queries], every
+
+    for text in ["quynh xuyen", "xuyen phan", "XUYEN-1", "XUYEN-3", "nguyen van an"]:
+        found, sqls, every = counted(text)
+        assert found.exact and found._matched is not None
+        if "quynh" in text or "phan" in text:  # (an id is in no word: no row to read)
+            assert any("members_nameword" in sql for sql in sqls), (text, sqls)
+            kept = sqls[-1]
+            assert "members_member" in kept and "LIKE" not in kept.upper(), kept
+            if connection.vendor == "sqlite":
+                assert "NOT INDEXED" in kept
+        with CaptureQueriesContext(connection) as captured:
+            assert _ids(found[0:25]) == every[:25]
+        assert len(captured.captured_queries) == (1 if every else 0)
+    # (B and B2 are in C, in P: the secretary's B has XUYEN-1 only.)
+    expected = ["XUYEN-1"] if reader == "secretary" else ["XUYEN-1", "XUYEN-2"]
+    assert _ids(search_members(visible, text="quynh xuyen")) == expected
+
+    # More matches in the country than RARE_NAME: counted on the scope, same figure.
+    monkeypatch.setattr(queries, "RARE_NAME", 4)
+    found, sqls, every = counted("quynh xuyen")
+    assert found._matched is None and "LIKE" in sqls[-1].upper()
+    assert _ids(found[0:25]) == every
+    # A lead with more rows than RARE_LEAD: not read at all.
+    monkeypatch.setattr(queries, "RARE_NAME", 2_000)
+    monkeypatch.setattr(queries, "RARE_LEAD", 4)
+    found, sqls, _every = counted("quynh xuyen")
+    assert found._matched is None
+    assert not any("members_nameword" in sql for sql in sqls)

@@ -44,9 +44,12 @@ def test_found_pages_and_counts_are_those_of_the_plain_query(
     else:
         visible = scope_of(cast.user(reader)).members(Action.VIEW)
     searches = [*SEARCHES, {"text": "lan"}, {"text": "lan", "status": STATUS_ALL}]
-    for cap in (3, 40, 10_000):
+    # Each cap with a scope's name counted from the index by word (every name of the cast is
+    # rare) and without (RARE_LEAD -1: counted on the scope's own index entries).
+    for cap, rare_lead in itertools.product((3, 40, 10_000), (-1, queries.RARE_LEAD)):
         monkeypatch.setattr(queries, "COUNT_CAP", cap)
         monkeypatch.setattr(queries, "SUBTREE_COUNT_CAP", cap)
+        monkeypatch.setattr(queries, "RARE_LEAD", rare_lead)
         for search, unit in itertools.product(searches, [None, cast.C, cast.P]):
             every = _ids(search_members(visible, unit=unit, **search))
             found = find_members(visible, unit=unit, **search)
@@ -246,6 +249,7 @@ def test_a_subtree_page_sorts_the_matches_its_count_read(
     testing the name on every index entry of the subtree again (a province's 160,000: 60-170 ms
     each time on the national dataset). Same members, same order as the plain query."""
     monkeypatch.setattr(queries, "WALK_BUDGET", 0)  # sorted, not walked by word
+    monkeypatch.setattr(queries, "RARE_LEAD", -1)  # nor counted as a rare name
     u = cast.units
     _bulk([u["B"], u["B2"], u["G"]], 60, "BULK")
     rebuild_name_words()
@@ -262,3 +266,36 @@ def test_a_subtree_page_sorts_the_matches_its_count_read(
         tests = sum(sql.count(name_test) - sql.count(f"NOT ({name_test}") for sql in sqls)
         assert tests == 1, sqls
         assert any("unnest(" in sql for sql in sqls), sqls
+        # The count's units as an array: the index by home, never the trigram index.
+        count = next(sql for sql in sqls if name_test in sql)
+        assert '"members_member"."home_unit_id" = ANY(ARRAY(SELECT' in count, count
+        assert '"members_member"."home_unit_id" IN (' not in count, count
+
+
+def test_homes_as_array_rewrites_each_semi_join_by_home_and_nothing_else() -> None:
+    member = '"members_member"."home_unit_id"'
+    scope = 'SELECT V0."unit_id" FROM "units_unitspan" V0 WHERE (V0."path" >= %s AND (V0."x" = (SELECT 1)))'
+    unit = 'SELECT U0."unit_id" FROM "units_unitspan" U0 WHERE U0."path" < %s'
+    sql = (
+        f'SELECT * FROM "members_member" WHERE ({member} IN ({scope}) AND {member} IN ({unit})'
+        f' AND {member} IN (%s, %s) AND "members_member"."status" IN (%s))'
+    )
+    assert queries._homes_as_array(sql) == (
+        f'SELECT * FROM "members_member" WHERE ({member} = ANY(ARRAY({scope}))'
+        f" AND {member} = ANY(ARRAY({unit}))"
+        f' AND {member} IN (%s, %s) AND "members_member"."status" IN (%s))'
+    )
+    assert queries._homes_as_array("SELECT 1") == "SELECT 1"
+
+
+@postgresql_only
+def test_the_migration_has_autovacuum_keep_the_name_indexes_index_only() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class"
+            " WHERE relname IN ('members_member', 'members_nameword')"
+        )
+        options = dict(cursor.fetchall())
+    for table in ("members_member", "members_nameword"):
+        assert "autovacuum_vacuum_insert_scale_factor=0.01" in options[table], options
+        assert "autovacuum_vacuum_scale_factor=0.01" in options[table], options
