@@ -74,6 +74,12 @@ def _unit_rows() -> list[tuple[Any, ...]]:
     )
 
 
+def _runs() -> list[tuple[Any, ...]]:
+    return sorted(
+        ResponsibleRun.objects.values_list("member_id", "unit_id", "valid_from", "valid_to")
+    )
+
+
 def _assert_exact(root: Any) -> None:
     """On every day: the tally as kept in step == a fresh rebuild == the live count, at the
     root and for every unit below it existing that day."""
@@ -87,7 +93,9 @@ def _assert_exact(root: Any) -> None:
             "member_id", "household_id", "unit_id", "valid_from", "valid_to"
         )
     )
+    kept_runs = _runs()
     tally.rebuild()
+    assert kept_runs == _runs()
     assert kept_rows == sorted(CoverageDelta.objects.values_list("metric", "day", "delta"))
     assert kept_units == _unit_rows()
     assert kept_cross == sorted(
