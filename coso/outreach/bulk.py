@@ -20,7 +20,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
-from coso.outreach import tally
+from coso.outreach import tally as coverage
 from coso.outreach.models import Household, HouseholdResponsibility, Petition, PetitionStep, Visit
 from coso.outreach.queries import quarter_start
 
@@ -39,9 +39,10 @@ def _count(cur: Any, table: str) -> int:
 
 
 @transaction.atomic
-def generate_outreach(day: dt.date) -> dict[str, int]:
+def generate_outreach(day: dt.date, *, tally: bool = True) -> dict[str, int]:
     """Households, responsibilities, visits and petitions for the registry as it stands on `day`
-    (an empty outreach)."""
+    (an empty outreach), and the coverage tally unless `tally` is False (the generator rebuilds
+    it once the rows' indexes are built again)."""
     now = timezone.now()
     far = dt.date(9999, 12, 31)
     k = " UNION ALL ".join(f"SELECT {n} AS n" for n in range(5))
@@ -125,7 +126,8 @@ def generate_outreach(day: dt.date) -> dict[str, int]:
                 no_style(), [Household, HouseholdResponsibility, Visit, Petition, PetitionStep]
             ):
                 cur.execute(sql)
-        tally.rebuild()  # the coverage figures (root and units)
+        if tally:
+            coverage.rebuild()  # the coverage figures (root and units)
         return {
             "households": _count(cur, "outreach_household"),
             "responsibilities": _count(cur, "outreach_householdresponsibility"),

@@ -231,9 +231,20 @@ def test_parallel_writer_writes_the_same_rows(monkeypatch: pytest.MonkeyPatch) -
             _rows("SELECT day, metric, delta FROM stats_dailydelta ORDER BY day, metric"),
         )
 
+    def schema() -> dict[str, dict[str, object]]:
+        """The indexes and constraints of the tables the bulk loads strip and restore."""
+        with connection.cursor() as cur:
+            return {
+                table: connection.introspection.get_constraints(cur, table)
+                for table in [*generate.BIG_TABLES, *generate.OUTREACH_TABLES]
+            }
+
     monkeypatch.setattr(generate, "FORCE_PARALLEL", True)
     assert generate._can_fan_out(members)  # both databases: scratch files or COPY
+    before = schema()
     generate_dataset(members=members, seed=5, progress=False)
+    # Every index, unique constraint and foreign key dropped for the loads is back.
+    assert schema() == before
     fanned = snapshot()
     with connection.cursor() as cur:
         for table in (
