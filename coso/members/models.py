@@ -114,8 +114,14 @@ class Member(models.Model):
         verbose_name = _("đảng viên")
         verbose_name_plural = _("đảng viên")
         indexes = [
+            # On PostgreSQL it also holds each member's place in display order (INCLUDE: not
+            # searched on, only read): a subtree's count reads the matches' keys from it alone,
+            # and the page sorts those keys (coso.members.queries.MemberList._count). SQLite's
+            # entries hold the rowid anyway; it ignores INCLUDE (models.W040, silenced).
             models.Index(
-                fields=["home_unit", "status", "search_name"], name="member_home_status_name"
+                fields=["home_unit", "status", "search_name"],
+                include=["sort_key", "member_id", "id"],
+                name="member_home_status_name",
             ),
             # home_unit too: the whole registry as an officer at the root sees it (every
             # member with a home) is counted from this index alone as well.

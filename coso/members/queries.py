@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
-from django.db import connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import In, IsNull
 from django.utils.translation import gettext_lazy
@@ -331,11 +331,8 @@ class MemberList:
         # kept from (_count_rare_name).
         self.untyped = untyped
         self._found: int | None = None
-        # The (home, status, name) of the name's matches, read by the count when they are at
-        # most `cap` (PostgreSQL, `parts`): the page sorts the members having them (_sorted).
-        self._keys: list[tuple[int, str, str]] | None = None
-        # Every match in display order (their ids), read by a count by words that found at
-        # most `cap` of them: the pages are cut from it.
+        # Every match in display order (their ids), read by a count by words or of `parts`
+        # that found at most `cap` of them: the pages are cut from it.
         self._matched: list[int] | None = None
 
     def count(self) -> int:
@@ -360,20 +357,28 @@ class MemberList:
             # province). Apart, the name's matches are counted from the index by home alone
             # (_homes_as_array; a rare name was counted by word above) and the id is one probe
             # of its unique index.
-            # The name's matches are read, not only counted, so that a page sorts them without
-            # reading the subtree's index entries a second time (a province's 160,000: 60-170
-            # ms each); at most cap + 1 short rows, whatever the size of the tree.
+            # The matches are read, not only counted: their ids in display order (the index by
+            # home holds each member's place in it: INCLUDE), sorted by the database in the
+            # same statement, and the pages are cut from them (_matched). Neither the subtree's
+            # index entries (a province's 160,000: 60-170 ms) nor the matches' rows (by their
+            # keys: 58 ms for a province's 6,745 "nguyen van an") are read again for a page,
+            # and no page walks the index by word (39 ms for its 5,453 "hung"); the sort
+            # costs 1-9 ms. At most cap + 1 short rows, whatever the size of the tree.
             by_name, by_id_only = self.parts
-            keys_sql, keys_params = (
-                by_name.order_by()
-                .values_list("home_unit_id", "status", "search_name")[: self.cap + 1]
-                .query.sql_with_params()
+            columns = ("pk", "sort_key", "member_id")
+            name_sql, name_params = (
+                by_name.order_by().values_list(*columns)[: self.cap + 1].query.sql_with_params()
             )
-            with connections[by_name.db].cursor() as cursor:
-                cursor.execute(_homes_as_array(keys_sql), keys_params)
-                keys = [tuple(row) for row in cursor.fetchall()]
-            self._keys = sorted(set(keys)) if len(keys) <= self.cap else None
-            return min(len(keys) + by_id_only.order_by().count(), self.cap + 1)
+            id_sql, id_params = by_id_only.order_by().values_list(*columns).query.sql_with_params()
+            matched, read = self._read_matches(
+                f"({_homes_as_array(name_sql)}) UNION ALL ({id_sql})",
+                [*name_params, *id_params],
+                using=by_name.db,
+            )
+            if read > self.cap:
+                return self.cap + 1
+            self._matched = matched
+            return len(matched)
         if connection.vendor != "sqlite" or not self.by_home:
             return members.values("pk")[: self.cap + 1].count()
         sql, _ = members.values_list("pk").query.sql_with_params()
@@ -427,7 +432,7 @@ class MemberList:
         if stop <= start:
             return []  # (a paginator's page of nothing)
         if self.words:
-            exact = self.exact
+            exact = self.exact  # (the count first: it may have read every match)
             if self._matched is not None:
                 return self._rows("pk", self._matched[start:stop])
             found = self._by_words(start, stop, None if not exact else self.count())
@@ -582,10 +587,12 @@ class MemberList:
         self._matched, _read = self._read_matches(sql, params)
         return len(self._matched)
 
-    def _read_matches(self, sql: str, params: Sequence[Any]) -> tuple[list[int], int]:
+    def _read_matches(
+        self, sql: str, params: Sequence[Any], using: str = DEFAULT_DB_ALIAS
+    ) -> tuple[list[int], int]:
         """The distinct member ids of rows (pk, sort key, member id) in display order, and the
         number of rows read."""
-        with connection.cursor() as cursor:
+        with connections[using].cursor() as cursor:
             cursor.execute(f"SELECT * FROM ({sql}) AS read ORDER BY 2, 3", params)
             ids = [row[0] for row in cursor.fetchall()]
         return list(dict.fromkeys(ids)), len(ids)
@@ -636,45 +643,15 @@ class MemberList:
     def _sorted(self, start: int, stop: int) -> list[int]:
         """The ids of matches `start`..`stop` - 1 in display order, sorted after every match is
         found (PostgreSQL, up to the cap): the matches as a materialized CTE, which PostgreSQL
-        plans without the ORDER BY and LIMIT (by home, by the trigram index), then sorts.
-
-        With `parts` the name's matches are found in two steps, so that no member row is read
-        but a match's: their (home, status, name) from the index by home alone (the name test
-        on its entries; read by the count, which comes first), then the members with those
-        keys (every one a match: nothing else is tested), through the index by status. In one
-        step PostgreSQL would read the row of every member of the subtree to test the name
-        (150,000 for a province)."""
-        columns = ("pk", "sort_key", "member_id")
-        params: Sequence[Any]
-        if self.parts is None:
-            sql, params = self.members.order_by().values_list(*columns).query.sql_with_params()
-            ctes = f"matches (pk, sort_key, member_id) AS MATERIALIZED ({sql})"
-        else:
-            by_name, by_id_only = self.parts
-            keys_sql, keys_params = (
-                by_name.order_by()
-                .values_list("home_unit_id", "status", "search_name")
-                .distinct()
-                .query.sql_with_params()
-            )
-            if self._keys is not None:
-                # Read by the count already (a page is asked after its count).
-                keys_sql = "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[])"
-                keys_params = tuple([key[i] for key in self._keys] for i in range(3))
-            id_sql, id_params = by_id_only.order_by().values_list(*columns).query.sql_with_params()
-            table = Member._meta.db_table
-            ctes = (
-                f"keys (home_unit_id, status, search_name) AS MATERIALIZED ({keys_sql}), "
-                "matches (pk, sort_key, member_id) AS MATERIALIZED ("
-                f'SELECT m.id, m.sort_key, m.member_id FROM keys JOIN "{table}" m'
-                " ON m.home_unit_id = keys.home_unit_id AND m.status = keys.status"
-                f" AND m.search_name = keys.search_name UNION ALL {id_sql})"
-            )
-            params = [*keys_params, *id_params]
+        plans without the ORDER BY and LIMIT (by home, by the trigram index), then sorts. (With
+        `parts` the count read every match in display order: the pages are cut from them.)"""
+        sql, params = (
+            self.members.order_by().values_list("pk", "sort_key", "member_id").query
+        ).sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH {ctes} SELECT pk FROM matches ORDER BY sort_key, member_id"
-                " LIMIT %s OFFSET %s",
+                f"WITH matches (pk, sort_key, member_id) AS MATERIALIZED ({sql}) "
+                "SELECT pk FROM matches ORDER BY sort_key, member_id LIMIT %s OFFSET %s",
                 [*params, max(stop - start, 0), start],
             )
             return [row[0] for row in cursor.fetchall()]
