@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.db.models import Q
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from coso.core.dates import FAR_FUTURE
@@ -29,6 +29,7 @@ from coso.outreach.models import (
     Visit,
 )
 from tests.stats.helpers import D, member, unit
+from tests.stats.test_subtree_tally import settings_
 
 BASE = D(2024, 1, 1)
 # Offsets of at most 200 days from BASE: periods meet and cross two quarter ends.
@@ -76,13 +77,6 @@ def _python() -> tuple[Counter[Any], list[Any], list[Any]]:
         tally._run_deltas(deltas, periods_)
     run_rows = sorted((m, *run) for m, found in runs.items() for run in found)
     return deltas, run_rows, sorted(cross)
-
-
-settings_ = settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 
 
 @pytest.mark.django_db
