@@ -15,6 +15,16 @@ FAR_FUTURE = dt.date(9999, 12, 31)
 FAR_PAST = dt.date(1900, 1, 1)
 
 
+def later_sql(a: str, b: str) -> str:
+    """SQL for the later of two date expressions (ISO text on SQLite orders as dates do)."""
+    return f"(CASE WHEN {a} > {b} THEN {a} ELSE {b} END)"
+
+
+def earlier_sql(a: str, b: str) -> str:
+    """SQL for the earlier of two date expressions."""
+    return f"(CASE WHEN {a} < {b} THEN {a} ELSE {b} END)"
+
+
 def today() -> dt.date:
     return timezone.localdate()
 

@@ -52,7 +52,7 @@ from django.db import connection
 from django.db.models import Q, Sum
 
 from coso.core.bulk import insert_rows
-from coso.core.dates import FAR_FUTURE
+from coso.core.dates import FAR_FUTURE, earlier_sql, later_sql
 from coso.members.models import Member, MemberSpan
 from coso.outreach.models import (
     CoverageDelta,
@@ -346,14 +346,6 @@ def refresh_for_days(days: list[dt.date], units: set[int]) -> None:
 # SQLite, which orders them the same way).
 
 
-def _later(a: str, b: str) -> str:
-    return f"(CASE WHEN {a} > {b} THEN {a} ELSE {b} END)"
-
-
-def _earlier(a: str, b: str) -> str:
-    return f"(CASE WHEN {a} < {b} THEN {a} ELSE {b} END)"
-
-
 def _islands(source: str, keys: str) -> str:
     """`merge` by the database: the rows (keys…, a, b) of `source` (each with a < b) as the
     union of each key's periods, periods that overlap or touch made one (a gaps-and-islands
@@ -386,10 +378,10 @@ def _pieces() -> tuple[str, list[Any]]:
     far = FAR_FUTURE
     last_quarter = dt.date(far.year, 10, 1)
     covered = _islands(
-        f"SELECT r.household_id, h.area_id, {_later('r.valid_from', 'h.valid_from')} AS a, "
-        f"{_earlier('r.valid_to', 'h.valid_to')} AS b FROM outreach_householdresponsibility r "
+        f"SELECT r.household_id, h.area_id, {later_sql('r.valid_from', 'h.valid_from')} AS a, "
+        f"{earlier_sql('r.valid_to', 'h.valid_to')} AS b FROM outreach_householdresponsibility r "
         "JOIN outreach_household h ON h.id = r.household_id "
-        f"WHERE {_later('r.valid_from', 'h.valid_from')} < {_earlier('r.valid_to', 'h.valid_to')}",
+        f"WHERE {later_sql('r.valid_from', 'h.valid_from')} < {earlier_sql('r.valid_to', 'h.valid_to')}",
         "household_id, area_id",
     )
     quarter = _quarter_end('v."on"')
@@ -397,7 +389,7 @@ def _pieces() -> tuple[str, list[Any]]:
         f'SELECT household_id, {quarter} AS quarter, MIN(v."on") AS first '
         f"FROM outreach_visit v GROUP BY household_id, {quarter}"
     )
-    start, stop = _later("f.first", "h.valid_from"), _earlier("f.quarter", "h.valid_to")
+    start, stop = later_sql("f.first", "h.valid_from"), earlier_sql("f.quarter", "h.valid_to")
     sql = (
         f"SELECT %s AS metric, area_id AS unit_id, valid_from AS a, valid_to AS b "
         "FROM outreach_household "
@@ -416,11 +408,11 @@ def _pieces() -> tuple[str, list[Any]]:
     return sql, params
 
 
-def _write_runs(cur: Any) -> None:
+def _write_runs(cur: Any) -> int:
     """`member_runs` by the database: each responsible member's runs (the union of their
     responsibilities cut to the union of their spans in each unit: the islands of two sets of
     islands meet in islands) and cross periods (a responsibility for a household of another
-    area than the span's unit, cut to the span)."""
+    area than the span's unit, cut to the span). Returns the number of runs."""
     held = _islands(
         "SELECT member_id, valid_from AS a, valid_to AS b FROM outreach_householdresponsibility",
         "member_id",
@@ -433,12 +425,13 @@ def _write_runs(cur: Any) -> None:
     )
     cur.execute(
         f"INSERT INTO {ResponsibleRun._meta.db_table} ({', '.join(RUN_COLUMNS)}) "
-        f"SELECT s.member_id, s.unit_id, {_later('h.a', 's.a')}, {_earlier('h.b', 's.b')} "
+        f"SELECT s.member_id, s.unit_id, {later_sql('h.a', 's.a')}, {earlier_sql('h.b', 's.b')} "
         f"FROM ({held}) AS h JOIN ({spans}) AS s ON s.member_id = h.member_id "
         "AND h.a < s.b AND s.a < h.b"
     )
-    start = _later("r.valid_from", "ms.valid_from")
-    stop = _earlier("r.valid_to", "ms.valid_to")
+    runs = int(cur.rowcount)
+    start = later_sql("r.valid_from", "ms.valid_from")
+    stop = earlier_sql("r.valid_to", "ms.valid_to")
     cur.execute(
         f"INSERT INTO {CrossResponsibility._meta.db_table} ({', '.join(CROSS_COLUMNS)}) "
         f"SELECT r.member_id, r.household_id, ms.unit_id, {start}, {stop} "
@@ -447,6 +440,7 @@ def _write_runs(cur: Any) -> None:
         "JOIN members_memberspan ms ON ms.member_id = r.member_id "
         f"WHERE h.area_id <> ms.unit_id AND {start} < {stop}"
     )
+    return runs
 
 
 def rebuild() -> str:
@@ -465,7 +459,7 @@ def rebuild() -> str:
         model.objects.all().delete()
     pieces, params = _pieces()
     with connection.cursor() as cur:
-        _write_runs(cur)
+        runs = _write_runs(cur)
         cur.execute(
             f"WITH pieces (metric, unit_id, a, b) AS ({pieces}) "
             f"INSERT INTO {UnitCoverageDelta._meta.db_table} (metric, unit_id, day, delta) "
@@ -480,7 +474,6 @@ def rebuild() -> str:
             f"SELECT metric, day, SUM(delta) FROM {UnitCoverageDelta._meta.db_table} "
             "GROUP BY metric, day HAVING SUM(delta) <> 0"
         )
-    runs = ResponsibleRun.objects.count()
     CoverageStamp.objects.create()
     return f"Đã đếm lại độ phủ hộ gia đình: {runs} khoảng phụ trách."
 

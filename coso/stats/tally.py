@@ -15,7 +15,7 @@ from typing import Any
 from django.db import connection
 
 from coso.core.bulk import insert_rows
-from coso.core.dates import FAR_FUTURE
+from coso.core.dates import FAR_FUTURE, earlier_sql, later_sql
 from coso.stats.models import DailyDelta, DailyDeltaSum, SidePiece, SubtreeDelta
 
 BRANCH_KINDS = ("branch", "grassroots_branch")
@@ -728,20 +728,12 @@ def _top_sql(path: str) -> str:
     return f"CAST(substr({rest}, 1, instr({rest}, '/') - 1) AS INTEGER)"
 
 
-def _later(a: str, b: str) -> str:
-    return f"CASE WHEN {a} > {b} THEN {a} ELSE {b} END"
-
-
-def _earlier(a: str, b: str) -> str:
-    return f"CASE WHEN {a} < {b} THEN {a} ELSE {b} END"
-
-
 def _side_sql(members: str) -> str:
     """INSERT of the rows of the side rows whose `members` condition (on member_id) holds."""
     # x: the side rows; h: x cut by its member's home spans and their unit's spans, with the
     # province (home) they lie under.
-    x_from = _later("x.valid_from", "ms.valid_from")
-    x_to = _earlier("x.valid_to", "ms.valid_to")
+    x_from = later_sql("x.valid_from", "ms.valid_from")
+    x_to = earlier_sql("x.valid_to", "ms.valid_to")
     overlap = "{t}.valid_from < {to} AND {t}.valid_to > {frm}"
     return (
         "WITH x(what, member_id, other_id, role, valid_from, valid_to) AS ("
@@ -753,7 +745,7 @@ def _side_sql(members: str) -> str:
         f"FROM members_externalrole WHERE {members}), "
         "h(what, member_id, other_id, role, home, valid_from, valid_to) AS ("
         f"SELECT x.what, x.member_id, x.other_id, x.role, {_top_sql('hs.path')}, "
-        f"{_later(x_from, 'hs.valid_from')}, {_earlier(x_to, 'hs.valid_to')} "
+        f"{later_sql(x_from, 'hs.valid_from')}, {earlier_sql(x_to, 'hs.valid_to')} "
         "FROM x JOIN members_memberspan ms ON ms.member_id = x.member_id "
         "AND ms.valid_from < x.valid_to AND ms.valid_to > x.valid_from "
         "JOIN units_unitspan hs ON hs.unit_id = ms.unit_id AND hs.depth >= 1 "
@@ -765,22 +757,22 @@ def _side_sql(members: str) -> str:
         # In a unit that exists, not under the home province (or the root itself).
         "UNION ALL SELECT h.home, h.what, h.member_id, h.other_id, "
         "CASE WHEN h.what = 'pos' THEN us.kind ELSE '' END, h.role, "
-        f"{_later('h.valid_from', 'us.valid_from')}, {_earlier('h.valid_to', 'us.valid_to')} "
+        f"{later_sql('h.valid_from', 'us.valid_from')}, {earlier_sql('h.valid_to', 'us.valid_to')} "
         "FROM h JOIN units_unitspan us ON us.unit_id = h.other_id "
         "AND us.valid_from < h.valid_to AND us.valid_to > h.valid_from "
         f"WHERE h.what <> 'ext' AND (us.depth = 0 OR {_top_sql('us.path')} <> h.home) "
         # In a unit that does not exist yet, or no longer.
         "UNION ALL SELECT h.home, h.what, h.member_id, h.other_id, '', h.role, h.valid_from, "
-        f"{_earlier('h.valid_to', 'u.valid_from')} "
+        f"{earlier_sql('h.valid_to', 'u.valid_from')} "
         "FROM h JOIN units_unit u ON u.id = h.other_id "
         "WHERE h.what <> 'ext' AND h.valid_from < u.valid_from "
         "UNION ALL SELECT h.home, h.what, h.member_id, h.other_id, '', h.role, "
-        f"{_later('h.valid_from', 'u.valid_to')}, h.valid_to "
+        f"{later_sql('h.valid_from', 'u.valid_to')}, h.valid_to "
         "FROM h JOIN units_unit u ON u.id = h.other_id "
         "WHERE h.what <> 'ext' AND h.valid_to > u.valid_to "
         # Participations, where they take place (whoever the member is).
         f"UNION ALL SELECT {_top_sql('us.path')}, 'in', x.member_id, x.other_id, '', '', "
-        f"{_later('x.valid_from', 'us.valid_from')}, {_earlier('x.valid_to', 'us.valid_to')} "
+        f"{later_sql('x.valid_from', 'us.valid_from')}, {earlier_sql('x.valid_to', 'us.valid_to')} "
         "FROM x JOIN units_unitspan us ON us.unit_id = x.other_id AND us.depth >= 1 "
         "AND us.valid_from < x.valid_to AND us.valid_to > x.valid_from WHERE x.what = 'p'"
     )
