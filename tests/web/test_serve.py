@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -77,3 +78,6 @@ def test_serve_runs_gunicorn_with_static_files(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=20)
+    # The access log tells each request's time in the server (ms), last on its line.
+    log = process.stdout.read().decode() if process.stdout else ""
+    assert re.search(r'"GET /static/vendor/nothing.js HTTP/1.1" 404 .* \d+ms$', log, re.M), log

@@ -35,6 +35,9 @@ def uses_database_tasks() -> bool:
     return any("django_tasks_db" in str(b.get("BACKEND", "")) for b in backends.values())
 
 
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+
+
 def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     return {
         "bind": f"{host}:{port}",
@@ -42,6 +45,9 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         # Reports and imports may take a while on large units; keep the default generous.
         "timeout": int(os.environ.get("COSO_SERVE_TIMEOUT", "120")),
         "accesslog": "-",
+        # gunicorn's default line, then the time the request took (ms): a slow request under
+        # load is told from a slow client or load generator only by the server's own time.
+        "access_log_format": ACCESS_LOG_FORMAT,
         "errorlog": "-",
         "forwarded_allow_ips": os.environ.get("COSO_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         # gunicorn 27's control socket lives in $HOME: two servers would fight over it.
