@@ -256,6 +256,12 @@ def test_a_search_of_the_whole_registry_is_counted_on_the_index_by_word(
                 if found.exact:
                     # Cut from the matches the count read: only the page's members are read.
                     assert len(captured.captured_queries) == (1 if page else 0)
+                elif stop < cap - len(names) and (
+                    connection.vendor == "postgresql" or len(found._lead or ()) == 1
+                ):
+                    # Beyond the cap, the first pages are cut from the first matches the count
+                    # read, merged in display order (a member of two forms read twice): no walk.
+                    assert len(captured.captured_queries) == 1, (text, cap, start)
     assert len(_ids(search_members(everyone, text="hung"))) > 3  # the caps above cut it
 
 
