@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import math
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
@@ -19,6 +20,7 @@ from typing import Any, overload
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import In, IsNull
+from django.db.models.sql.query import Query
 from django.utils.translation import gettext_lazy
 
 from coso.audit.log import record_sensitive_view
@@ -271,9 +273,19 @@ WALK_BUDGET = 5_000
 # matches are too few for a walk to be short).
 SQLITE_WALK_FACTOR = 3
 # A search by words short of the whole registry is counted on the index by word when its name
-# is rare in the country: its lead's rows (SearchWord) at most RARE_LEAD, every member of the
-# country having its words at most RARE_NAME (MemberList._count_rare_name).
+# is rare in the country: every member of the country having its words at most RARE_NAME, its
+# lead's rows (SearchWord) at most RARE_LEAD_SMALL, or at most RARE_LEAD when the scope is not
+# small: at least a unit for every LEAD_ROWS_PER_UNIT of them, or LARGE_SCOPE units
+# (MemberList._count_rare_name). A lead row costs about a third of a scope's member counted by
+# home (national PostgreSQL, warm: the 223,013 "manh" rows 36 ms, a province's 152,816 members
+# 90-110 ms), and a scope has 14-16 members a unit (province 44: 10,649 units; commune 19111:
+# 97), so a unit is worth about 40 lead rows. A scope's units are counted up to LARGE_SCOPE,
+# where its count by home costs what a lead read does (1 ms for the commune, 6-7 ms for the
+# province, most of it reading the province's spans by path: the count by home reads them too).
+RARE_LEAD_SMALL = 20_000
 RARE_LEAD = 200_000
+LEAD_ROWS_PER_UNIT = 40
+LARGE_SCOPE = 1_000
 RARE_NAME = 2_000
 # The index that holds the members in display order with every column the search tests.
 NAME_ORDER_INDEX = "member_name_order"
@@ -578,11 +590,18 @@ class MemberList:
         country, 48 in the province) was counted on the province's 160,000 index entries by
         home (SQLite, 60 ms, then 85 ms for its page) or through the trigram index, whose
         posting lists of "ngu", "min", "ran"… hold millions of names (PostgreSQL, 175-190 ms);
-        its lead "trang" has 61,222 rows. A commune's few members cost less by home: this reads
-        the lead's rows whatever the scope (10-25 ms more for a commune nationally), a bounded
-        price for a bound on the large scopes."""
+        its lead "trang" has 61,222 rows. A small scope's few members cost less by home: a lead of
+        more than RARE_LEAD_SMALL rows is read only for a scope of at least one unit for every
+        LEAD_ROWS_PER_UNIT of them (_units_at_least): a commune's "vo manh quan" took 26 ms by
+        word ("manh": 223,013 rows), 2 ms by home."""
         lead = self._lead
-        if self.untyped is None or lead is None or sum(n for _w, n in lead) > RARE_LEAD:
+        if self.untyped is None or lead is None:
+            return None
+        rows = sum(n for _w, n in lead)
+        if rows > RARE_LEAD:
+            return None
+        needed = min(math.ceil(rows / LEAD_ROWS_PER_UNIT), LARGE_SCOPE)
+        if rows > RARE_LEAD_SMALL and not self._units_at_least(needed):
             return None
         named = list(
             NameWord.objects.filter(word__in=[form for form, _n in lead])
@@ -608,6 +627,26 @@ class MemberList:
             sql = _on_index(sql, None)
         self._matched, _read = self._read_matches(sql, params)
         return len(self._matched)
+
+    def _units_at_least(self, needed: int) -> bool:
+        """Whether the search keeps members at home in at least `needed` units: each of its
+        conditions on the home (the scope's units, the unit asked for) has that many, counted
+        up to `needed` (a commune's 97: 1 ms). A search with no such condition (a secretary's
+        scope "subtree or own record", a member's own) is small: False."""
+        home = Member._meta.get_field("home_unit")
+        assert self.untyped is not None
+        units = [
+            condition.rhs
+            for condition in self.untyped.query.where.children
+            if isinstance(condition, In)
+            and getattr(condition.lhs, "target", None) == home
+            and isinstance(condition.rhs, Query)
+        ]
+        return bool(units) and all(
+            QuerySet(model=query.model, query=query.clone(), using=self.untyped.db)[:needed].count()
+            >= needed
+            for query in units
+        )
 
     def _read_matches(
         self, sql: str, params: Sequence[Any], using: str = DEFAULT_DB_ALIAS

@@ -327,3 +327,17 @@ def test_a_rare_name_within_a_scope_is_counted_from_the_index_by_word(
     found, sqls, _every = counted("quynh xuyen")
     assert "LIKE" in sqls[-1].upper()
     assert not any("members_nameword" in sql for sql in sqls)
+    # More rows than RARE_LEAD_SMALL: read for a scope with a unit for every LEAD_ROWS_PER_UNIT
+    # of them or LARGE_SCOPE units (counted up to that), not for a smaller one. Same figure and
+    # pages either way.
+    monkeypatch.setattr(queries, "RARE_LEAD", 10**6)
+    monkeypatch.setattr(queries, "RARE_LEAD_SMALL", 0)
+    units = scope_of(cast.user(reader)).units(Action.VIEW).count()
+    for per_unit, read in [(10**6, True), (0.001, False)]:
+        monkeypatch.setattr(queries, "LEAD_ROWS_PER_UNIT", per_unit)
+        for large in (10**6, units, units + 1):
+            monkeypatch.setattr(queries, "LARGE_SCOPE", large)
+            found, sqls, every = counted("quynh xuyen")
+            walked = any("members_nameword" in sql for sql in sqls)
+            assert walked == (read or large <= units), (reader, per_unit, large)
+            assert _ids(found[0:25]) == every
