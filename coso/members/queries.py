@@ -631,18 +631,20 @@ class MemberList:
     def _units_at_least(self, needed: int) -> bool:
         """Whether the search keeps members at home in at least `needed` units: each of its
         conditions on the home (the scope's units, the unit asked for) has that many, counted
-        up to `needed` (a commune's 97: 1 ms). A search with no such condition (a secretary's
-        scope "subtree or own record", a member's own) is small: False."""
+        up to `needed` (a commune's 97: 1 ms). Without such a condition, every member with a
+        home (a scope covering every unit, the only root asked for) is the largest scope: True;
+        any other (a secretary's scope "subtree or own record", a member's own) is small."""
         home = Member._meta.get_field("home_unit")
         assert self.untyped is not None
-        units = [
-            condition.rhs
+        on_home = [
+            condition
             for condition in self.untyped.query.where.children
-            if isinstance(condition, In)
-            and getattr(condition.lhs, "target", None) == home
-            and isinstance(condition.rhs, Query)
+            if getattr(getattr(condition, "lhs", None), "target", None) == home
         ]
-        return bool(units) and all(
+        units = [c.rhs for c in on_home if isinstance(c, In) and isinstance(c.rhs, Query)]
+        if not units:
+            return any(isinstance(c, IsNull) and c.rhs is False for c in on_home)
+        return all(
             QuerySet(model=query.model, query=query.clone(), using=self.untyped.db)[:needed].count()
             >= needed
             for query in units

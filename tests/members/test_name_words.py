@@ -341,3 +341,8 @@ def test_a_rare_name_within_a_scope_is_counted_from_the_index_by_word(
             walked = any("members_nameword" in sql for sql in sqls)
             assert walked == (read or large <= units), (reader, per_unit, large)
             assert _ids(found[0:25]) == every
+    # Every member with a home (a scope covering every unit, the only root asked for) is the
+    # largest scope, a member's own record the smallest, whatever their units.
+    with_home = find_members(Member.objects.filter(home_unit__isnull=False), text="xuyen")
+    own = find_members(Member.objects.filter(pk=cast.members["b1"].pk), text="xuyen")
+    assert with_home._units_at_least(10**9) and not own._units_at_least(1)
