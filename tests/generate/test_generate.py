@@ -258,6 +258,8 @@ def test_parallel_writer_writes_the_same_rows(monkeypatch: pytest.MonkeyPatch) -
             "meetings_branchactivity",
             "meetings_activitytotal",
             "web_homewarning",
+            "quality_leveltally",
+            "quality_leveltallystamp",
             "stats_dailydelta",
             # Outreach rows (households, petitions) refer to members and units.
             "outreach_responsiblerun",

@@ -121,3 +121,18 @@ def test_the_root_list_with_scores_cuts_at_ties_like_the_live_one(cast: Cast) ->
     assert count == 10
     assert [r.score for r in rows] == [88, 88, 88, 88, 81]
     assert [r.code for r in rows[:4]] == sorted(r.code for r in rows[:4])
+
+
+def test_bulk_loaders_leave_this_year_and_last_summed_like_the_daily_job(cast: Cast) -> None:
+    """A generated or imported registry gets the summed tallies of the years the daily job keeps
+    (this year and last), rated or not: a root's summary of a year without ratings reads them,
+    and says what the live counts say."""
+    from coso.core.dates import today
+
+    this_year = today().year
+    LevelTallyStamp.objects.all().delete()
+    tally.rebuild_all_levels()
+    for year in (this_year, this_year - 1):
+        _same(cast.P, year)
+        assert classification_summary(cast.P, year)["units"]["not_rated"] > 0
+    assert not tally.usable(this_year - 2)
