@@ -233,19 +233,24 @@ def _by_record(visible: QuerySet[Member]) -> bool:
 def _homes_only(visible: QuerySet[Member]) -> bool:
     """Whether `visible` keeps only members with a home: a home in a set of units (a scope's
     subtree, coso.authority.scope.Scope.members) or any home."""
-    where = visible.query.where
+    return any(
+        (isinstance(condition, IsNull) and condition.rhs is False) or isinstance(condition, In)
+        for condition in _home_conditions(visible)
+    )
+
+
+def _home_conditions(members: QuerySet[Member]) -> list[Any]:
+    """The conditions of `members` on the home, when every condition of it must hold (none
+    when they are alternatives, or negated)."""
+    where = members.query.where
     if where.connector != "AND" or where.negated:
-        return False
+        return []
     home = Member._meta.get_field("home_unit")
-    for condition in where.children:
-        target = getattr(getattr(condition, "lhs", None), "target", None)
-        if target != home:
-            continue
-        if isinstance(condition, IsNull) and condition.rhs is False:
-            return True
-        if isinstance(condition, In):
-            return True
-    return False
+    return [
+        condition
+        for condition in where.children
+        if getattr(getattr(condition, "lhs", None), "target", None) == home
+    ]
 
 
 # Lists count their matches up to this many, then say "more than" (and the pages stop there).
@@ -634,13 +639,8 @@ class MemberList:
         up to `needed` (a commune's 97: 1 ms). Without such a condition, every member with a
         home (a scope covering every unit, the only root asked for) is the largest scope: True;
         any other (a secretary's scope "subtree or own record", a member's own) is small."""
-        home = Member._meta.get_field("home_unit")
         assert self.untyped is not None
-        on_home = [
-            condition
-            for condition in self.untyped.query.where.children
-            if getattr(getattr(condition, "lhs", None), "target", None) == home
-        ]
+        on_home = _home_conditions(self.untyped)
         units = [c.rhs for c in on_home if isinstance(c, In) and isinstance(c.rhs, Query)]
         if not units:
             return any(isinstance(c, IsNull) and c.rhs is False for c in on_home)
